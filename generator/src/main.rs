@@ -1,1 +1,4 @@
-fn main() {}
+//! `platformgen`: see `platformgen --help`.
+fn main() -> std::process::ExitCode {
+    generator::cli::main()
+}

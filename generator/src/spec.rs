@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A Prometheus duration such as `30s`, `5m`, `1h30m` or `30d`.
-pub const DURATION_PATTERN: &str = r"^([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
+pub const DURATION_PATTERN: &str = r"^([0-9]+(ms|y|w|d|h|m|s))+$";
 /// An IPv4 CIDR block such as `10.0.0.0/16` (host bits are checked semantically).
 pub const CIDR_PATTERN: &str = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$";
 /// Lower-case identifiers used for names that become resource names.
@@ -773,6 +773,8 @@ pub enum ProductionRule {
     DeletionProtection,
     /// NAT gateways survive a zone outage.
     NatPerAz,
+    /// Deploys wait for a reviewer's approval.
+    ApprovalRequired,
 }
 
 impl ProductionRule {
@@ -784,6 +786,7 @@ impl ProductionRule {
             ProductionRule::PrivateEksEndpoint => "private-eks-endpoint",
             ProductionRule::DeletionProtection => "deletion-protection",
             ProductionRule::NatPerAz => "nat-per-az",
+            ProductionRule::ApprovalRequired => "approval-required",
         }
     }
 }

@@ -1,0 +1,501 @@
+//! Runtime settings: the spec's service, routes and environment, plus connection settings
+//! from environment variables, resolved into one `Settings` value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use generator::spec::{self, Engine, Handler, LogLevel, Method, RouteRateLimit};
+
+use crate::cache::FillGate;
+
+/// Where the runtime reads its spec when neither `--spec` nor `PLATFORM_SPEC` is given.
+pub const DEFAULT_SPEC_PATH: &str = "specs/expense.toml";
+/// The environment used when neither `--env` nor `ENVIRONMENT` is given.
+pub const DEFAULT_ENVIRONMENT: &str = "dev";
+/// The SQLite file used when no database is configured.
+pub const DEFAULT_SQLITE_PATH: &str = "expense.sqlite3";
+
+/// Everything the running service needs, already validated.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub service_name: String,
+    pub environment: String,
+    pub listen: SocketAddr,
+    pub routes: Vec<RouteSettings>,
+    pub max_page_size: u32,
+    pub shutdown_grace: Duration,
+    pub log_level: LogLevel,
+    pub database: DatabaseSettings,
+    pub cache: CacheSettings,
+    pub redis: Option<RedisSettings>,
+    /// Use the last `X-Forwarded-For` hop (the one the load balancer saw) as the client for
+    /// rate limiting, instead of the TCP peer.
+    pub trust_forwarded_for: bool,
+}
+
+/// One served route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteSettings {
+    pub method: Method,
+    /// Route template as the spec writes it, for example `/transaction/{id}`.
+    pub path: String,
+    pub handler: Handler,
+    pub cached: bool,
+    pub rate_limit: Option<RateLimit>,
+    pub body_limit_bytes: u64,
+}
+
+/// A request budget per client and route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub requests: u32,
+    pub window: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    pub url: SecretUrl,
+    pub engine: DatabaseEngine,
+    pub pool: PoolSettings,
+    /// Attempts at start-up before giving up, with exponential backoff between them.
+    pub connect_attempts: u32,
+    pub acquire_timeout: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseEngine {
+    Sqlite,
+    Mysql,
+    Postgres,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections kept open (the spec's `pool.size`).
+    pub size: u32,
+    /// Largest number of connections: `pool.size + pool.max_overflow`.
+    pub max_connections: u32,
+    pub recycle: Duration,
+    pub pre_ping: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CacheSettings {
+    pub ttl: Duration,
+    /// Prefix of every Redis key this replica writes (cache, versions and rate limits).
+    pub key_prefix: String,
+    /// Test seam: when set, a cache fill waits here between the database read and the write
+    /// to the cache, so a test can make a slow reader race a writer deterministically.
+    pub fill_gate: Option<Arc<FillGate>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RedisSettings {
+    /// One URL, or the seed nodes of a cluster.
+    pub urls: Vec<SecretUrl>,
+    pub cluster: bool,
+    pub timeout: Duration,
+}
+
+/// A connection URL whose password never shows in `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL with its password, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return self.0.clone();
+        };
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        match authority.rsplit_once('@') {
+            Some((user_info, host)) => {
+                let user = user_info.split_once(':').map_or(user_info, |(user, _)| user);
+                if user_info.contains(':') {
+                    format!("{scheme}://{user}:***@{host}{tail}")
+                } else {
+                    format!("{scheme}://{user}@{host}{tail}")
+                }
+            }
+            None => self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment `{name}` is not defined in the spec (defined: {defined})")]
+    UnknownEnvironment { name: String, defined: String },
+    #[error("route {method} {path}: `{window}` is not a duration like `60s`")]
+    BadWindow {
+        method: &'static str,
+        path: String,
+        window: String,
+    },
+    #[error("service.rate_limit: `{window}` is not a duration like `60s`")]
+    BadServiceWindow { window: String },
+    #[error("{name}=`{value}` is not {expected}")]
+    BadVariable {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("DATABASE_URL must start with sqlite:, mysql:, mariadb: or postgres: (got `{0}`)")]
+    UnknownDatabaseScheme(String),
+    #[error("DB_HOST is set but {0} is not")]
+    MissingDatabaseVariable(&'static str),
+    #[error("cannot read spec {path}: {source}")]
+    ReadSpec {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Spec(String),
+}
+
+/// A snapshot of environment variables, so settings can be resolved from a test's own map.
+#[derive(Clone, Debug, Default)]
+pub struct Vars(BTreeMap<String, String>);
+
+impl Vars {
+    pub fn from_process() -> Self {
+        Self(std::env::vars().collect())
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self(pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+    }
+
+    /// A variable's value; an empty value counts as unset.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
+        match self.get(name) {
+            None => Ok(false),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError::BadVariable {
+                    name,
+                    value: v.to_owned(),
+                    expected: "a boolean (true/false)",
+                }),
+            },
+        }
+    }
+}
+
+/// The parts of the spec the runtime reads, borrowed from the loaded model.
+pub struct SpecParts<'a> {
+    pub service: &'a spec::Service,
+    pub routes: &'a [spec::Route],
+    pub environment: &'a str,
+    pub app: &'a spec::App,
+    pub database: &'a spec::Database,
+}
+
+impl Settings {
+    /// Resolves settings from the spec and the environment variables.
+    pub fn resolve(parts: &SpecParts<'_>, listen: Option<SocketAddr>, vars: &Vars) -> Result<Self, ConfigError> {
+        let service = parts.service;
+        let default_limit = RateLimit {
+            requests: service.rate_limit.requests,
+            window: parse_window(&service.rate_limit.window).ok_or_else(|| ConfigError::BadServiceWindow {
+                window: service.rate_limit.window.clone(),
+            })?,
+        };
+        let routes = parts
+            .routes
+            .iter()
+            .map(|route| resolve_route(route, default_limit, service.body_limit_bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        let listen = match listen {
+            Some(addr) => addr,
+            None => SocketAddr::from(([0, 0, 0, 0], service.port)),
+        };
+        let redis_timeout = Duration::from_millis(u64::from(parts.app.redis_timeout_ms));
+        let redis = redis_from_vars(vars, redis_timeout)?;
+        let default_prefix = if redis.as_ref().is_some_and(|r| r.cluster) {
+            // One hash slot for every key, so multi-key scripts work on a cluster.
+            format!("{{{}}}:", service.name)
+        } else {
+            String::new()
+        };
+        Ok(Settings {
+            service_name: service.name.clone(),
+            environment: parts.environment.to_owned(),
+            listen,
+            routes,
+            max_page_size: service.max_page_size,
+            shutdown_grace: Duration::from_secs(u64::from(service.shutdown_grace_seconds)),
+            log_level: parts.app.log_level,
+            database: database_from_vars(vars, parts.database)?,
+            cache: CacheSettings {
+                ttl: Duration::from_secs(u64::from(parts.app.cache_ttl_seconds)),
+                key_prefix: vars.get("REDIS_KEY_PREFIX").map_or(default_prefix, str::to_owned),
+                fill_gate: None,
+            },
+            redis,
+            trust_forwarded_for: vars.flag("TRUST_X_FORWARDED_FOR")?,
+        })
+    }
+}
+
+fn parse_window(window: &str) -> Option<Duration> {
+    // TODO(generator::duration): switch to the generator's parser once it is published.
+    parse_prometheus_duration(window).filter(|d| !d.is_zero())
+}
+
+/// A Prometheus duration (`60s`, `1m30s`, `500ms`, `1h`).
+fn parse_prometheus_duration(text: &str) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+        if digits == 0 {
+            return None;
+        }
+        let value: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let seconds_per_unit: u64 = match &rest[..unit_len] {
+            "ms" => {
+                total += Duration::from_millis(value);
+                rest = &rest[unit_len..];
+                continue;
+            }
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 604_800,
+            "y" => 31_536_000,
+            _ => return None,
+        };
+        total += Duration::from_secs(value.checked_mul(seconds_per_unit)?);
+        rest = &rest[unit_len..];
+    }
+    Some(total)
+}
+
+fn resolve_route(route: &spec::Route, default_limit: RateLimit, default_body: u64) -> Result<RouteSettings, ConfigError> {
+    let rate_limit = match &route.rate_limit {
+        None => Some(default_limit),
+        Some(RouteRateLimit::Disabled(_)) => None,
+        Some(RouteRateLimit::Limit(limit)) => Some(RateLimit {
+            requests: limit.requests,
+            window: parse_window(&limit.window).ok_or_else(|| ConfigError::BadWindow {
+                method: route.method.as_str(),
+                path: route.path.clone(),
+                window: limit.window.clone(),
+            })?,
+        }),
+    };
+    Ok(RouteSettings {
+        method: route.method,
+        path: route.path.clone(),
+        handler: route.handler,
+        cached: route.cache == spec::CachePolicy::CacheAside && route.handler.is_cacheable(),
+        rate_limit,
+        body_limit_bytes: route.body_limit_bytes.unwrap_or(default_body),
+    })
+}
+
+fn pool_settings(pool: &spec::Pool) -> PoolSettings {
+    PoolSettings {
+        size: pool.size,
+        max_connections: pool.size.saturating_add(pool.max_overflow).max(1),
+        recycle: Duration::from_secs(u64::from(pool.recycle_seconds)),
+        pre_ping: pool.pre_ping,
+    }
+}
+
+fn database_from_vars(vars: &Vars, database: &spec::Database) -> Result<DatabaseSettings, ConfigError> {
+    let (url, engine) = if let Some(url) = vars.get("DATABASE_URL") {
+        let engine = engine_of_url(url).ok_or_else(|| ConfigError::UnknownDatabaseScheme(SecretUrl::new(url).redacted()))?;
+        (SecretUrl::new(url), engine)
+    } else if let Some(host) = vars.get("DB_HOST") {
+        let user = vars.get("DB_USER").ok_or(ConfigError::MissingDatabaseVariable("DB_USER"))?;
+        let name = vars.get("DB_DATABASE").unwrap_or(&database.name);
+        let (scheme, engine, default_port) = match database.engine {
+            Engine::Mysql => ("mysql", DatabaseEngine::Mysql, 3306),
+            Engine::Postgres => ("postgres", DatabaseEngine::Postgres, 5432),
+        };
+        let port = match vars.get("DB_PORT") {
+            None => default_port,
+            Some(p) => p.parse::<u16>().map_err(|_parse_error| ConfigError::BadVariable {
+                name: "DB_PORT",
+                value: p.to_owned(),
+                expected: "a TCP port",
+            })?,
+        };
+        let credentials = match vars.get("DB_PWD") {
+            Some(pwd) => format!("{}:{}", percent_encode(user), percent_encode(pwd)),
+            None => percent_encode(user),
+        };
+        (
+            SecretUrl::new(format!("{scheme}://{credentials}@{host}:{port}/{}", percent_encode(name))),
+            engine,
+        )
+    } else {
+        let path = vars.get("SQLITE_PATH").unwrap_or(DEFAULT_SQLITE_PATH);
+        (SecretUrl::new(format!("sqlite://{path}?mode=rwc")), DatabaseEngine::Sqlite)
+    };
+    let connect_attempts = match vars.get("DB_CONNECT_ATTEMPTS") {
+        None => 5,
+        Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError::BadVariable {
+            name: "DB_CONNECT_ATTEMPTS",
+            value: v.to_owned(),
+            expected: "a positive integer",
+        })?,
+    };
+    Ok(DatabaseSettings {
+        url,
+        engine,
+        pool: pool_settings(&database.pool),
+        connect_attempts,
+        acquire_timeout: Duration::from_secs(5),
+    })
+}
+
+fn engine_of_url(url: &str) -> Option<DatabaseEngine> {
+    let scheme = url.split_once(':')?.0;
+    match scheme {
+        "sqlite" => Some(DatabaseEngine::Sqlite),
+        "mysql" | "mariadb" => Some(DatabaseEngine::Mysql),
+        "postgres" | "postgresql" => Some(DatabaseEngine::Postgres),
+        _ => None,
+    }
+}
+
+fn redis_from_vars(vars: &Vars, timeout: Duration) -> Result<Option<RedisSettings>, ConfigError> {
+    let cluster = vars.flag("REDIS_CLUSTER")?;
+    let urls = if let Some(urls) = vars.get("REDIS_URL") {
+        urls.split(',').map(str::trim).filter(|u| !u.is_empty()).map(SecretUrl::new).collect()
+    } else if let Some(host) = vars.get("REDIS_HOST") {
+        let port = match vars.get("REDIS_PORT") {
+            None => 6379,
+            Some(p) => p.parse::<u16>().map_err(|_parse_error| ConfigError::BadVariable {
+                name: "REDIS_PORT",
+                value: p.to_owned(),
+                expected: "a TCP port",
+            })?,
+        };
+        let scheme = if vars.flag("REDIS_TLS")? { "rediss" } else { "redis" };
+        let auth = vars
+            .get("REDIS_AUTH_TOKEN")
+            .map(|token| format!(":{}@", percent_encode(token)))
+            .unwrap_or_default();
+        vec![SecretUrl::new(format!("{scheme}://{auth}{host}:{port}"))]
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(RedisSettings { urls, cluster, timeout }))
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (passwords hold `@`, `:`...).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_never_shows_in_a_redacted_url() {
+        let url = SecretUrl::new("mysql://expense:ExpenseApp%401@db.example.com:3306/expense");
+        assert_eq!(url.redacted(), "mysql://expense:***@db.example.com:3306/expense");
+        assert!(!format!("{url:?}").contains("ExpenseApp"));
+    }
+
+    #[test]
+    fn the_seed_variables_build_an_encoded_mysql_url() {
+        let vars = Vars::from_pairs([
+            ("DB_HOST", "db.internal"),
+            ("DB_USER", "expense"),
+            ("DB_PWD", "ExpenseApp@1"),
+            ("DB_DATABASE", "expense"),
+        ]);
+        let db = database_from_vars(&vars, &crate::config::tests::database_spec()).expect("settings");
+        assert_eq!(db.url.expose(), "mysql://expense:ExpenseApp%401@db.internal:3306/expense");
+        assert_eq!(db.engine, DatabaseEngine::Mysql);
+        assert_eq!(db.pool.max_connections, 30);
+    }
+
+    #[test]
+    fn no_database_variables_mean_an_embedded_sqlite_file() {
+        let db = database_from_vars(&Vars::default(), &database_spec()).expect("settings");
+        assert_eq!(db.engine, DatabaseEngine::Sqlite);
+        assert!(db.url.expose().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn redis_host_tls_and_token_become_a_rediss_url() {
+        let vars = Vars::from_pairs([("REDIS_HOST", "cache"), ("REDIS_TLS", "true"), ("REDIS_AUTH_TOKEN", "s3cr:t")]);
+        let redis = redis_from_vars(&vars, Duration::from_millis(50)).expect("ok").expect("configured");
+        assert_eq!(redis.urls[0].expose(), "rediss://:s3cr%3At@cache:6379");
+        assert_eq!(redis.urls[0].redacted(), "rediss://:***@cache:6379");
+    }
+
+    pub(crate) fn database_spec() -> spec::Database {
+        spec::Database {
+            engine: Engine::Mysql,
+            version: "8.0".into(),
+            instance_class: "db.t3.micro".into(),
+            allocated_storage_gb: 20,
+            max_allocated_storage_gb: 100,
+            multi_az: false,
+            backup_retention_days: 7,
+            deletion_protection: false,
+            performance_insights: false,
+            name: "expense".into(),
+            username: "expense".into(),
+            pool: spec::Pool {
+                size: 10,
+                max_overflow: 20,
+                recycle_seconds: 3600,
+                pre_ping: true,
+            },
+            parameters: BTreeMap::new(),
+        }
+    }
+}

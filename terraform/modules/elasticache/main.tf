@@ -1,0 +1,125 @@
+locals {
+  family = "redis${split(".", var.engine_version)[0]}"
+  port   = 6379
+}
+
+module "kms" {
+  source = "../kms"
+
+  name                  = "${var.replication_group_id}-redis"
+  description           = "Encrypts the Redis data, AUTH secret and logs of ${var.replication_group_id}"
+  allow_cloudwatch_logs = true
+  tags                  = var.tags
+}
+
+# ---------------------------------------------------------------- AUTH token (never a literal)
+
+resource "random_password" "auth_token" {
+  count = var.auth_token_enabled ? 1 : 0
+
+  length  = 64
+  special = true
+  # Redis AUTH tokens accept printable ASCII except '/', '"', '@' and spaces.
+  override_special = "!&#$^<>-"
+}
+
+resource "aws_secretsmanager_secret" "auth_token" {
+  count = var.auth_token_enabled ? 1 : 0
+  #checkov:skip=CKV2_AWS_57:Redis AUTH rotation must be coordinated with the cluster (auth_token_update_strategy ROTATE then SET); it is done by re-applying with a new random_password, not by a Secrets Manager rotation Lambda.
+
+  name_prefix             = "${var.replication_group_id}/redis-auth-"
+  description             = "Redis AUTH token of ${var.replication_group_id}"
+  kms_key_id              = module.kms.key_arn
+  recovery_window_in_days = 7
+
+  tags = var.tags
+}
+
+resource "aws_secretsmanager_secret_version" "auth_token" {
+  count = var.auth_token_enabled ? 1 : 0
+
+  secret_id = aws_secretsmanager_secret.auth_token[0].id
+  secret_string = jsonencode({
+    auth_token = random_password.auth_token[0].result
+    host       = aws_elasticache_replication_group.this.primary_endpoint_address
+    port       = local.port
+    tls        = var.transit_encryption_enabled
+  })
+}
+
+# ---------------------------------------------------------------- cluster
+
+resource "aws_elasticache_subnet_group" "this" {
+  name        = "${var.replication_group_id}-redis"
+  description = "Subnets of the Redis replication group ${var.replication_group_id}"
+  subnet_ids  = var.subnet_ids
+
+  tags = var.tags
+}
+
+resource "aws_elasticache_parameter_group" "this" {
+  name        = "${var.replication_group_id}-${local.family}"
+  family      = local.family
+  description = "Redis parameters of ${var.replication_group_id}"
+
+  # Cache-aside data: evict least-recently-used keys that carry a TTL before refusing writes.
+  parameter {
+    name  = "maxmemory-policy"
+    value = "volatile-lru"
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = toset(["slow-log", "engine-log"])
+  #checkov:skip=CKV_AWS_338:Retention is set per environment by the spec (log_retention_days) to balance cost and audit needs; not every environment keeps a year.
+
+  name              = "/aws/elasticache/${var.replication_group_id}/${each.value}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = module.kms.key_arn
+
+  tags = var.tags
+}
+
+resource "aws_elasticache_replication_group" "this" {
+  replication_group_id = var.replication_group_id
+  description          = "Redis cache of ${var.replication_group_id}"
+  engine               = "redis"
+  engine_version       = var.engine_version
+  node_type            = var.node_type
+  num_cache_clusters   = var.num_cache_nodes
+  port                 = local.port
+  parameter_group_name = aws_elasticache_parameter_group.this.name
+
+  subnet_group_name  = aws_elasticache_subnet_group.this.name
+  security_group_ids = var.security_group_ids
+
+  automatic_failover_enabled = var.automatic_failover_enabled
+  multi_az_enabled           = var.automatic_failover_enabled
+
+  at_rest_encryption_enabled = var.at_rest_encryption_enabled
+  kms_key_id                 = var.at_rest_encryption_enabled ? module.kms.key_arn : null
+  transit_encryption_enabled = var.transit_encryption_enabled
+  transit_encryption_mode    = var.transit_encryption_enabled ? "required" : null
+  auth_token                 = var.auth_token_enabled ? random_password.auth_token[0].result : null
+
+  snapshot_retention_limit   = var.snapshot_retention_limit
+  snapshot_window            = "02:00-03:00"
+  maintenance_window         = "sun:03:30-sun:04:30"
+  auto_minor_version_upgrade = true
+  apply_immediately          = false
+
+  dynamic "log_delivery_configuration" {
+    for_each = aws_cloudwatch_log_group.this
+
+    content {
+      destination      = log_delivery_configuration.value.name
+      destination_type = "cloudwatch-logs"
+      log_format       = "json"
+      log_type         = log_delivery_configuration.key
+    }
+  }
+
+  tags = merge(var.tags, { Name = var.replication_group_id })
+}

@@ -1,0 +1,148 @@
+locals {
+  version_parts = split(".", var.engine_version)
+  # mysql 8.0.x -> mysql8.0; postgres 15.x -> postgres15
+  family = var.engine == "mysql" ? "mysql${join(".", slice(local.version_parts, 0, min(2, length(local.version_parts))))}" : "postgres${local.version_parts[0]}"
+  port   = var.engine == "mysql" ? 3306 : 5432
+
+  # Connections without TLS are refused, whatever the spec's parameters say.
+  enforced_parameters = var.engine == "mysql" ? { require_secure_transport = "1" } : { "rds.force_ssl" = "1" }
+  parameters          = merge(var.parameters, local.enforced_parameters)
+
+  log_exports = var.engine == "mysql" ? ["error", "general", "slowquery"] : ["postgresql", "upgrade"]
+}
+
+module "kms" {
+  source = "../kms"
+
+  name                  = "${var.identifier}-rds"
+  description           = "Encrypts storage, backups, Performance Insights, the master secret and logs of ${var.identifier}"
+  allow_cloudwatch_logs = true
+  tags                  = var.tags
+}
+
+resource "aws_db_subnet_group" "this" {
+  name        = "${var.identifier}-db"
+  description = "Database subnets of ${var.identifier}"
+  subnet_ids  = var.subnet_ids
+
+  tags = var.tags
+}
+
+resource "aws_db_parameter_group" "this" {
+  name_prefix = "${var.identifier}-${var.engine}-"
+  family      = local.family
+  description = "Parameters of ${var.identifier} (from the spec, TLS enforced)"
+
+  dynamic "parameter" {
+    for_each = local.parameters
+
+    content {
+      name         = parameter.key
+      value        = parameter.value
+      apply_method = "pending-reboot"
+    }
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# Exported logs land in groups we own (retention, KMS) instead of ones RDS would create.
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = toset(local.log_exports)
+  #checkov:skip=CKV_AWS_338:Retention is set per environment by the spec (log_retention_days) to balance cost and audit needs; not every environment keeps a year.
+
+  name              = "/aws/rds/instance/${var.identifier}/${each.value}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = module.kms.key_arn
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "monitoring_assume" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["monitoring.rds.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "monitoring" {
+  count = var.monitoring_interval > 0 ? 1 : 0
+
+  name_prefix        = "${substr(var.identifier, 0, 24)}-rds-mon-"
+  assume_role_policy = data.aws_iam_policy_document.monitoring_assume.json
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "monitoring" {
+  count = var.monitoring_interval > 0 ? 1 : 0
+
+  role       = aws_iam_role.monitoring[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+}
+
+data "aws_partition" "current" {}
+
+resource "aws_db_instance" "this" {
+  identifier     = var.identifier
+  engine         = var.engine
+  engine_version = var.engine_version
+  instance_class = var.instance_class
+  port           = local.port
+
+  db_name                       = var.database_name
+  username                      = var.master_username
+  manage_master_user_password   = true # RDS generates the password and keeps it in Secrets Manager
+  master_user_secret_kms_key_id = module.kms.key_arn
+
+  iam_database_authentication_enabled = true
+
+  allocated_storage     = var.allocated_storage
+  max_allocated_storage = var.max_allocated_storage > var.allocated_storage ? var.max_allocated_storage : 0
+  storage_type          = "gp3"
+  storage_encrypted     = true
+  kms_key_id            = module.kms.key_arn
+
+  db_subnet_group_name   = aws_db_subnet_group.this.name
+  vpc_security_group_ids = var.security_group_ids
+  publicly_accessible    = false
+  multi_az               = var.multi_az
+  parameter_group_name   = aws_db_parameter_group.this.name
+  ca_cert_identifier     = "rds-ca-rsa2048-g1"
+
+  backup_retention_period  = var.backup_retention_period
+  backup_window            = "03:00-04:00"
+  maintenance_window       = "sun:04:30-sun:05:30"
+  copy_tags_to_snapshot    = true
+  delete_automated_backups = false
+
+  deletion_protection       = var.deletion_protection
+  skip_final_snapshot       = false
+  final_snapshot_identifier = "${var.identifier}-final"
+
+  auto_minor_version_upgrade  = true
+  allow_major_version_upgrade = false
+  apply_immediately           = false
+
+  performance_insights_enabled          = var.performance_insights_enabled
+  performance_insights_kms_key_id       = var.performance_insights_enabled ? module.kms.key_arn : null
+  performance_insights_retention_period = var.performance_insights_enabled ? 7 : null
+
+  monitoring_interval = var.monitoring_interval
+  monitoring_role_arn = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null
+
+  enabled_cloudwatch_logs_exports = local.log_exports
+
+  tags = merge(var.tags, { Name = var.identifier })
+
+  depends_on = [aws_cloudwatch_log_group.this]
+}

@@ -1,0 +1,44 @@
+output "endpoint" {
+  description = "Address of the instance (host name only)."
+  value       = aws_db_instance.this.address
+}
+
+output "port" {
+  description = "Database port (3306 mysql, 5432 postgres)."
+  value       = aws_db_instance.this.port
+}
+
+output "engine" {
+  description = "Database engine."
+  value       = aws_db_instance.this.engine
+}
+
+output "database_name" {
+  description = "Name of the initial database."
+  value       = aws_db_instance.this.db_name
+}
+
+output "master_username" {
+  description = "Master user name."
+  value       = aws_db_instance.this.username
+}
+
+output "master_user_secret_arn" {
+  description = "Secrets Manager secret (managed by RDS) holding the master credentials."
+  value       = aws_db_instance.this.master_user_secret[0].secret_arn
+}
+
+output "parameter_group_id" {
+  description = "Custom parameter group."
+  value       = aws_db_parameter_group.this.id
+}
+
+output "kms_key_arn" {
+  description = "KMS key that encrypts the instance."
+  value       = module.kms.key_arn
+}
+
+output "resource_id" {
+  description = "DbiResourceId, for IAM database-authentication policies (rds-db:connect)."
+  value       = aws_db_instance.this.resource_id
+}

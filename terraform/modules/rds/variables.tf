@@ -1,0 +1,174 @@
+variable "identifier" {
+  description = "RDS instance identifier, e.g. \"expense-dev\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,58}[a-z0-9]$", var.identifier)) && !strcontains(var.identifier, "--")
+    error_message = "identifier must be 2-60 lower-case letters, digits or single hyphens, starting with a letter."
+  }
+}
+
+variable "engine" {
+  description = "Database engine: \"mysql\" or \"postgres\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["mysql", "postgres"], var.engine)
+    error_message = "engine must be \"mysql\" or \"postgres\"."
+  }
+}
+
+variable "engine_version" {
+  description = "Engine version, e.g. \"8.0\" (mysql) or \"15\" (postgres). The parameter-group family is derived from it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+){0,2}$", var.engine_version))
+    error_message = "engine_version must look like \"8.0\", \"8.0.35\", \"15\" or \"15.4\"."
+  }
+}
+
+variable "instance_class" {
+  description = "Instance class, e.g. \"db.t3.micro\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", var.instance_class))
+    error_message = "instance_class must look like \"db.t3.micro\"."
+  }
+}
+
+variable "allocated_storage" {
+  description = "Initial gp3 storage in GiB."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = var.allocated_storage >= 20 && var.allocated_storage <= 65536 && floor(var.allocated_storage) == var.allocated_storage
+    error_message = "allocated_storage must be a whole number of GiB from 20 to 65536."
+  }
+}
+
+variable "max_allocated_storage" {
+  description = "Upper bound for storage autoscaling in GiB; equal to allocated_storage turns autoscaling off."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = var.max_allocated_storage >= var.allocated_storage && var.max_allocated_storage <= 65536 && floor(var.max_allocated_storage) == var.max_allocated_storage
+    error_message = "max_allocated_storage must be a whole number from allocated_storage to 65536."
+  }
+}
+
+variable "database_name" {
+  description = "Name of the database created with the instance."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.database_name))
+    error_message = "database_name must start with a letter and hold at most 63 letters, digits or '_'."
+  }
+}
+
+variable "master_username" {
+  description = "Master user name; its password is generated and kept by RDS in Secrets Manager."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,15}$", var.master_username)) && !contains(["rdsadmin", "rdsrepladmin", "rdstopmgr"], lower(var.master_username))
+    error_message = "master_username must start with a letter, hold at most 16 letters, digits or '_', and not be a reserved name."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Database subnets (at least two zones)."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.subnet_ids) >= 2
+    error_message = "subnet_ids must hold at least two subnets in different zones."
+  }
+}
+
+variable "security_group_ids" {
+  description = "Security groups of the instance (from the security-groups module)."
+  type        = list(string)
+  nullable    = false
+}
+
+variable "multi_az" {
+  description = "Keep a synchronous standby in another zone."
+  type        = bool
+  nullable    = false
+}
+
+variable "backup_retention_period" {
+  description = "Days of automated backups (0-35; 0 disables backups and point-in-time recovery)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = var.backup_retention_period >= 0 && var.backup_retention_period <= 35 && floor(var.backup_retention_period) == var.backup_retention_period
+    error_message = "backup_retention_period must be a whole number from 0 to 35."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Refuse to delete the instance until this is turned off."
+  type        = bool
+  nullable    = false
+}
+
+variable "performance_insights_enabled" {
+  description = "Enable Performance Insights (encrypted with the module's KMS key, 7 days free tier)."
+  type        = bool
+  nullable    = false
+}
+
+variable "parameters" {
+  description = "Parameters of the custom parameter group (name => value). TLS enforcement is always added on top."
+  type        = map(string)
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.parameters) : can(regex("^[A-Za-z0-9_.]+$", k))])
+    error_message = "parameter names may only hold letters, digits, '_' and '.'."
+  }
+}
+
+variable "monitoring_interval" {
+  description = "Enhanced Monitoring interval in seconds (0 turns it off)."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 5, 10, 15, 30, 60], var.monitoring_interval)
+    error_message = "monitoring_interval must be one of 0, 1, 5, 10, 15, 30, 60."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the exported database log groups, in days (a value CloudWatch Logs accepts)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -1,0 +1,5 @@
+environment = "qa"
+
+service = {
+  desired_size = "two"
+}
