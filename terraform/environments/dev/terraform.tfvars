@@ -1,0 +1,1 @@
+../../../generated/dev/terraform.tfvars
