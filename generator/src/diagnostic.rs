@@ -221,7 +221,18 @@ pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
             .then_with(|| a.code.as_str().cmp(b.code.as_str()))
             .then_with(|| a.message.cmp(&b.message))
     });
-    diagnostics.dedup_by(|a, b| a.code == b.code && a.message == b.message && a.span == b.span);
+    // One value inherited by several environments is one problem: report it once, naming each.
+    diagnostics.dedup_by(|later, first| {
+        let same = later.code == first.code && later.message == first.message && later.span == first.span;
+        if same {
+            for note in later.notes.drain(..) {
+                if !first.notes.contains(&note) {
+                    first.notes.push(note);
+                }
+            }
+        }
+        same
+    });
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.

@@ -55,6 +55,14 @@ impl ResolvedEnvironment {
         if let Some(origin) = self.origins.get(relative) {
             return origin.clone();
         }
+        // Inside a list (a leaf of the merge): the list's origin plus the rest of the path.
+        let mut ancestor = relative.parent();
+        while let Some(path) = ancestor {
+            if let Some(origin) = self.origins.get(&path) {
+                return origin.join(&Path(relative.0[path.0.len()..].to_vec()));
+            }
+            ancestor = path.parent();
+        }
         let under = self.origins.range(relative.clone()..).find(|(leaf, _)| leaf.0.starts_with(&relative.0));
         match under {
             Some((leaf, origin)) => {

@@ -204,15 +204,7 @@ fn describe(error: &ValidationError<'_>, instance: &Value, schema: &Value, base:
         }
         ValidationErrorKind::Enum { options } => {
             let options: Vec<&str> = options.as_array().map(|o| o.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-            let found = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-            let diagnostic = Diagnostic::error(Code::UnknownValue, format!("unknown value `{found}` for `{}`", leaf(&path)))
-                .at_path(path.clone())
-                .on_value()
-                .label(format!("expected one of {}", list(&options)));
-            match did_you_mean(&found, options.iter().copied()) {
-                Some(suggestion) => diagnostic.help(format!("did you mean `{suggestion}`?")),
-                None => diagnostic,
-            }
+            unknown_value(&path, value, &options)
         }
         ValidationErrorKind::Constant { expected_value } => {
             Diagnostic::error(Code::UnknownValue, format!("expected `{expected_value}`, found {}", describe_value(value)))
@@ -248,13 +240,23 @@ fn describe(error: &ValidationError<'_>, instance: &Value, schema: &Value, base:
                 .help(example)
         }
         ValidationErrorKind::PropertyNames { error } => {
+            let name = error.instance().as_str().unwrap_or_default().to_string();
             return describe(error, instance, schema, base)
                 .into_iter()
                 .map(|diagnostic| Diagnostic {
-                    message: format!("the name {} is not allowed here", describe_value(value)),
+                    message: format!("`{name}` is not allowed as a name in {}", path.table_header()),
+                    path: Some(path.child(&name)),
+                    on_value: false,
                     ..diagnostic
                 })
                 .collect();
+        }
+        ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
+            if subschema.and_then(constant_alternatives).is_some() =>
+        {
+            // A documented enum: schemars writes one `const` per variant, to carry each doc.
+            let options = subschema.and_then(constant_alternatives).unwrap_or_default();
+            unknown_value(&path, value, &options)
         }
         ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
             let forms = subschema.map(alternatives).unwrap_or_default();
@@ -267,6 +269,24 @@ fn describe(error: &ValidationError<'_>, instance: &Value, schema: &Value, base:
             .at_path(path.clone()),
     };
     vec![diagnostic]
+}
+
+fn unknown_value(path: &Path, value: &Value, options: &[&str]) -> Diagnostic {
+    let found = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+    let diagnostic = Diagnostic::error(Code::UnknownValue, format!("unknown value `{found}` for `{}`", leaf(path)))
+        .at_path(path.clone())
+        .on_value()
+        .label(format!("expected one of {}", list(options)));
+    match did_you_mean(&found, options.iter().copied()) {
+        Some(suggestion) => diagnostic.help(format!("did you mean `{suggestion}`?")),
+        None => diagnostic,
+    }
+}
+
+/// The values of an `anyOf`/`oneOf` whose alternatives are all string constants.
+fn constant_alternatives(schema: &Value) -> Option<Vec<&str>> {
+    let alternatives = schema.get("oneOf").or_else(|| schema.get("anyOf"))?.as_array()?;
+    alternatives.iter().map(|alternative| alternative.get("const")?.as_str()).collect()
 }
 
 fn range_error(path: &Path, value: &Value, bound: &str) -> Diagnostic {
@@ -287,11 +307,12 @@ fn required_hint(path: &Path, key: &str) -> Option<String> {
     }
 }
 
+/// The name of the key a value belongs to (for a list item, the list's key).
 fn leaf(path: &Path) -> String {
-    match path.0.last() {
-        Some(Segment::Key(key)) => key.clone(),
-        _ => path.to_string(),
-    }
+    path.0.iter().rev().find_map(|segment| match segment {
+        Segment::Key(key) => Some(key.clone()),
+        Segment::Index(_) => None,
+    }).unwrap_or_else(|| path.to_string())
 }
 
 fn plural(n: u64) -> &'static str {
