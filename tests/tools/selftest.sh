@@ -9,13 +9,16 @@
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=bin/tools-env.sh
+# shellcheck source-path=SCRIPTDIR source=bin/tools-env.sh
 source "$HERE/bin/tools-env.sh"
 S="$HERE/samples"
 VERBOSE=0
 [[ "${1:-}" == "-v" ]] && VERBOSE=1
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
+
+echo "selftest: $(promtool --version 2>&1 | head -1); $(terraform version 2>/dev/null | head -1) ($(command -v terraform))"
+echo "selftest: actionlint $(actionlint -version 2>/dev/null | head -1); checkov $(checkov --version 2>/dev/null); $(tsc --version 2>/dev/null)"
 
 FAILED=0
 TOTAL=0
@@ -38,7 +41,9 @@ run() {
             elif ! grep -Eq -- "$pattern" "$TMP/out"; then verdict=FAIL; why="output lacks /$pattern/"
             fi ;;
         missing)
-            ((rc == 127)) && grep -Eq -- "$pattern" "$TMP/out" || { verdict=FAIL; why="expected exit 127 naming the installer"; } ;;
+            if ! ((rc == 127)) || ! grep -Eq -- "$pattern" "$TMP/out"; then
+                verdict=FAIL; why="expected exit 127 naming the installer"
+            fi ;;
     esac
     printf '%-4s %-7s %-58s exit %-3s %6ss%s\n' "$verdict" "$want" "$name" "$rc" "$secs" "${why:+  ($why)}"
     if [[ $verdict != ok || $VERBOSE == 1 ]]; then sed 's/^/       | /' "$TMP/out" | head -40; fi
@@ -111,6 +116,14 @@ run pass "checkov terraform (good)" "" \
     checkov -d "$S/terraform/good" --framework terraform --compact --quiet --skip-download
 run fail "checkov terraform (bad)" "CKV_AWS_24" \
     checkov -d "$S/terraform/bad" --framework terraform --compact --quiet --skip-download
+
+# --- shellcheck, on this directory's own scripts -------------------------------------------
+run pass "shellcheck (tests/tools scripts)" "" shellcheck -x \
+    "$HERE"/install.sh "$HERE"/selftest.sh "$HERE"/bin/helm-check "$HERE"/bin/promop-check \
+    "$HERE"/bin/grafana-dash-check "$HERE"/bin/tools-env.sh "$HERE"/libexec/common.sh
+# shellcheck disable=SC2016 # the planted bug must stay unexpanded
+printf 'x=$1\nrm -rf $x/*\n' >"$TMP/bad.sh"
+run fail "shellcheck (unquoted rm -rf)" "SC2086" shellcheck -s bash "$TMP/bad.sh"
 
 # --- the wrappers refuse to pass without their tools ----------------------------------------
 for w in helm-check promop-check grafana-dash-check; do

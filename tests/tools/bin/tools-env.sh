@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # source tests/tools/bin/tools-env.sh
 # Put the validators installed by tests/tools/install.sh and the wrappers in tests/tools/bin on
 # PATH, and set the environment every Terraform call here must run with. Safe to source twice.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the wrappers in tests/tools/bin: locate the repository and the installed tools.
 # A wrapper whose tool is missing exits 127 with a message naming the installer; it never
 # exits 0 without having checked anything.
