@@ -203,7 +203,21 @@ if [ "$run_checkov" != no ]; then
       echo "SKIP  checkov is not installed (set CHECKOV or put it on PATH; --require-checkov makes this a failure)"
     fi
   else
-    out="$("$ckv" -d terraform --framework terraform --compact --quiet --skip-download 2>&1)"
+    # checkov reads each root's terraform.tfvars: with tfvars given on the command line, scan a
+    # copy of terraform/ whose roots hold those files, so the scan sees the values checked above.
+    scan_root="$root"
+    if [ ${#override[@]} -gt 0 ] || [ -n "$tfvars_dir" ]; then
+      scan_root="$tmp/scan"
+      mkdir -p "$scan_root"
+      cp -R terraform "$scan_root/"
+      for e in "${!tfvars[@]}"; do
+        if [ -f "${tfvars[$e]}" ]; then
+          rm -f "$scan_root/terraform/environments/$e/terraform.tfvars"
+          cp "${tfvars[$e]}" "$scan_root/terraform/environments/$e/terraform.tfvars"
+        fi
+      done
+    fi
+    out="$(cd "$scan_root" && "$ckv" -d terraform --framework terraform --compact --quiet --skip-download 2>&1)"
     rc=$?
     summary="$(echo "$out" | grep -E 'Passed checks: [0-9]+, Failed checks: [0-9]+' | head -1)"
     if [ $rc -eq 0 ]; then

@@ -157,7 +157,6 @@ resource "aws_s3_bucket_logging" "state" {
 # ---------------------------------------------------------------- access-log bucket
 
 resource "aws_s3_bucket" "access_logs" {
-  #checkov:skip=CKV_AWS_18:This is the access-log target; logging it into itself would loop.
   #checkov:skip=CKV_AWS_144:Access logs of the state bucket are not replicated; they are an audit aid, not state.
   #checkov:skip=CKV2_AWS_62:No consumer for event notifications on access-log objects.
   #checkov:skip=CKV_AWS_145:S3 server access logging only delivers to buckets encrypted with SSE-S3, not SSE-KMS.

@@ -37,7 +37,7 @@ module "kms" {
 
 # Created before the cluster so EKS writes into a group with retention and KMS.
 resource "aws_cloudwatch_log_group" "cluster" {
-  #checkov:skip=CKV_AWS_338:Retention is set per environment by the spec (log_retention_days) to balance cost and audit needs; not every environment keeps a year.
+  #checkov:skip=CKV_AWS_338:Retention is the spec's per-environment choice (log_retention_days), balancing cost against audit needs; long-term archives belong in S3, not CloudWatch.
   name              = "/aws/eks/${var.cluster_name}/cluster"
   retention_in_days = var.log_retention_days
   kms_key_id        = module.kms.key_arn

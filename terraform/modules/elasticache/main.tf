@@ -73,7 +73,7 @@ resource "aws_elasticache_parameter_group" "this" {
 
 resource "aws_cloudwatch_log_group" "this" {
   for_each = toset(["slow-log", "engine-log"])
-  #checkov:skip=CKV_AWS_338:Retention is set per environment by the spec (log_retention_days) to balance cost and audit needs; not every environment keeps a year.
+  #checkov:skip=CKV_AWS_338:Retention is the spec's per-environment choice (log_retention_days), balancing cost against audit needs; long-term archives belong in S3, not CloudWatch.
 
   name              = "/aws/elasticache/${var.replication_group_id}/${each.value}"
   retention_in_days = var.log_retention_days
@@ -83,6 +83,7 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_elasticache_replication_group" "this" {
+  #checkov:skip=CKV2_AWS_50:Automatic failover needs >= 2 nodes; it is the spec's per-environment choice (redis_automatic_failover): on in staging/prod, a single cache node in dev.
   replication_group_id = var.replication_group_id
   description          = "Redis cache of ${var.replication_group_id}"
   engine               = "redis"

@@ -53,7 +53,7 @@ resource "aws_db_parameter_group" "this" {
 # Exported logs land in groups we own (retention, KMS) instead of ones RDS would create.
 resource "aws_cloudwatch_log_group" "this" {
   for_each = toset(local.log_exports)
-  #checkov:skip=CKV_AWS_338:Retention is set per environment by the spec (log_retention_days) to balance cost and audit needs; not every environment keeps a year.
+  #checkov:skip=CKV_AWS_338:Retention is the spec's per-environment choice (log_retention_days), balancing cost against audit needs; long-term archives belong in S3, not CloudWatch.
 
   name              = "/aws/rds/instance/${var.identifier}/${each.value}"
   retention_in_days = var.log_retention_days
@@ -93,6 +93,9 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 data "aws_partition" "current" {}
 
 resource "aws_db_instance" "this" {
+  #checkov:skip=CKV_AWS_157:Multi-AZ is the spec's per-environment choice (rds_multi_az): on in staging/prod, off in dev to halve cost.
+  #checkov:skip=CKV_AWS_293:Deletion protection is the spec's per-environment choice (rds_deletion_protection): on in prod, off where environments are torn down.
+  #checkov:skip=CKV_AWS_353:Performance Insights is the spec's per-environment choice (rds_performance_insights); the smallest dev classes do not support it.
   identifier     = var.identifier
   engine         = var.engine
   engine_version = var.engine_version

@@ -24,6 +24,7 @@ resource "aws_security_group" "alb" {
 }
 
 resource "aws_security_group" "eks_cluster" {
+  #checkov:skip=CKV2_AWS_5:Attached in another module (eks cluster vpc_config) through the environment root; checkov does not follow module outputs into other modules.
   name_prefix = "${var.name}-eks-cluster-"
   description = "Additional security group of the EKS control plane of ${var.name}"
   vpc_id      = var.vpc_id
@@ -36,6 +37,7 @@ resource "aws_security_group" "eks_cluster" {
 }
 
 resource "aws_security_group" "eks_nodes" {
+  #checkov:skip=CKV2_AWS_5:Attached in another module (eks node launch template) through the environment root; checkov does not follow module outputs into other modules.
   name_prefix = "${var.name}-eks-nodes-"
   description = "EKS worker nodes (and their pods) of ${var.name}"
   vpc_id      = var.vpc_id
@@ -48,6 +50,7 @@ resource "aws_security_group" "eks_nodes" {
 }
 
 resource "aws_security_group" "database" {
+  #checkov:skip=CKV2_AWS_5:Attached in another module (rds instance) through the environment root; checkov does not follow module outputs into other modules.
   name_prefix = "${var.name}-rds-"
   description = "RDS ${var.database_engine} of ${var.name}"
   vpc_id      = var.vpc_id
@@ -60,6 +63,7 @@ resource "aws_security_group" "database" {
 }
 
 resource "aws_security_group" "redis" {
+  #checkov:skip=CKV2_AWS_5:Attached in another module (elasticache replication group) through the environment root; checkov does not follow module outputs into other modules.
   name_prefix = "${var.name}-redis-"
   description = "ElastiCache Redis of ${var.name}"
   vpc_id      = var.vpc_id
@@ -72,6 +76,7 @@ resource "aws_security_group" "redis" {
 }
 
 resource "aws_security_group" "bastion" {
+  #checkov:skip=CKV2_AWS_5:Attached in another module (bastion instance) through the environment root; checkov does not follow module outputs into other modules.
   count = var.bastion_enabled ? 1 : 0
 
   name_prefix = "${var.name}-bastion-"

@@ -169,7 +169,7 @@ module "flow_logs_key" {
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
   count = var.enable_flow_logs ? 1 : 0
-  #checkov:skip=CKV_AWS_338:Retention is set per environment by the spec (log_retention_days) to balance cost and audit needs; not every environment keeps a year.
+  #checkov:skip=CKV_AWS_338:Retention is the spec's per-environment choice (log_retention_days), balancing cost against audit needs; long-term archives belong in S3, not CloudWatch.
 
   name              = "/aws/vpc/${var.name}/flow-logs"
   retention_in_days = var.log_retention_days

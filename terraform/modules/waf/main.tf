@@ -1,12 +1,5 @@
 locals {
   metric_prefix = replace(var.name, "-", "")
-
-  managed_rule_groups = {
-    # priority => AWS managed rule group
-    "2" = "AWSManagedRulesCommonRuleSet"
-    "3" = "AWSManagedRulesKnownBadInputsRuleSet" # includes Log4j (Log4JRCE)
-    "4" = "AWSManagedRulesSQLiRuleSet"
-  }
 }
 
 resource "aws_wafv2_web_acl" "this" {
@@ -40,29 +33,72 @@ resource "aws_wafv2_web_acl" "this" {
     }
   }
 
-  dynamic "rule" {
-    for_each = local.managed_rule_groups
+  # OWASP core rule set
+  rule {
+    name     = "AWSManagedRulesCommonRuleSet"
+    priority = 2
 
-    content {
-      name     = rule.value
-      priority = tonumber(rule.key)
+    override_action {
+      none {}
+    }
 
-      override_action {
-        none {}
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
       }
+    }
 
-      statement {
-        managed_rule_group_statement {
-          name        = rule.value
-          vendor_name = "AWS"
-        }
-      }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${local.metric_prefix}AWSManagedRulesCommonRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
 
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = "${local.metric_prefix}${rule.value}"
-        sampled_requests_enabled   = true
+  # known bad inputs, including Log4j (CVE-2021-44228)
+  rule {
+    name     = "AWSManagedRulesKnownBadInputsRuleSet"
+    priority = 3
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+        vendor_name = "AWS"
       }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${local.metric_prefix}AWSManagedRulesKnownBadInputsRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  # SQL injection
+  rule {
+    name     = "AWSManagedRulesSQLiRuleSet"
+    priority = 4
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesSQLiRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${local.metric_prefix}AWSManagedRulesSQLiRuleSet"
+      sampled_requests_enabled   = true
     }
   }
 
@@ -86,7 +122,7 @@ module "kms" {
 
 # WAF requires the log group name to start with "aws-waf-logs-".
 resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_338:Retention is set per environment by the spec (log_retention_days) to balance cost and audit needs; not every environment keeps a year.
+  #checkov:skip=CKV_AWS_338:Retention is the spec's per-environment choice (log_retention_days), balancing cost against audit needs; long-term archives belong in S3, not CloudWatch.
   name              = "aws-waf-logs-${var.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = module.kms.key_arn
