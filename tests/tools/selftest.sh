@@ -71,6 +71,8 @@ run fail "promtool test rules (threshold 0.5: alert never fires)" "FAILED" promt
 run pass "promop-check (good PrometheusRule + ServiceMonitor)" "" promop-check "$S/prometheus/rule-good.yaml"
 run fail "promop-check (bad duration, label type, no selector)" "should match pattern.*ten minutes" \
     promop-check "$S/prometheus/rule-bad.yaml"
+run fail "promop-check (unknown key beside type errors)" "unknown fields: /spec/groups/0/rules/1/annotation" \
+    promop-check "$S/prometheus/rule-bad.yaml"
 run fail "promop-check (unknown keys)" "unknown fields: /spec/groupz" promop-check "$S/prometheus/rule-typo.yaml"
 
 # --- GitHub Actions -------------------------------------------------------------------------

@@ -7,7 +7,8 @@ Each document whose apiVersion is monitoring.coreos.com/v1 or /v1alpha1 and whos
 cloudcoil-models-prometheus-operator, generated from the operator's CRDs) is validated; every
 pydantic error is printed with its path. pydantic drops unknown keys silently, so the input is
 also diffed against model_dump(exclude_unset=True, by_alias=True) and every key that did not
-survive the round trip is reported as an unknown field. Documents of other kinds are skipped with
+survive the round trip is reported as an unknown field. When a document does not validate (no
+dump to diff), unknown keys are found by walking the input along the models' field types. Documents of other kinds are skipped with
 a note on stderr (send them to kubernetes-validate). PromQL is not parsed: use promtool.
 
 Exit 0 when every handled document is valid, 1 on any error (including unreadable files, YAML
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,35 @@ def unknown_keys(given: Any, kept: Any, path: str = "") -> list[str]:
     return found
 
 
+def unknown_keys_by_type(ann: Any, data: Any, path: str = "") -> list[str]:
+    """Unknown keys found by walking the input along the model's field types. Used when the
+    document does not validate (so there is no model_dump to diff against); a key counts as
+    unknown when no field of the model has it as its alias (or name, when it has no alias)."""
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is typing.Annotated:
+        return unknown_keys_by_type(args[0], data, path)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        results = [unknown_keys_by_type(a, data, path) for a in options]
+        return min(results, key=len) if results else []  # the most lenient reading wins
+    if origin in (list, typing.List) and isinstance(data, list) and args:
+        return [k for i, item in enumerate(data) for k in unknown_keys_by_type(args[0], item, f"{path}/{i}")]
+    if origin in (dict, typing.Dict) and isinstance(data, dict) and len(args) == 2:
+        return [k for key, v in data.items() for k in unknown_keys_by_type(args[1], v, f"{path}/{key}")]
+    if isinstance(ann, type) and issubclass(ann, pydantic.RootModel):
+        return unknown_keys_by_type(ann.model_fields["root"].annotation, data, path)
+    if isinstance(ann, type) and issubclass(ann, pydantic.BaseModel) and isinstance(data, dict):
+        fields = {(fi.alias or name): fi for name, fi in ann.model_fields.items()}
+        found: list[str] = []
+        for key, value in data.items():
+            if key not in fields:
+                found.append(f"{path}/{key}")
+            else:
+                found.extend(unknown_keys_by_type(fields[key].annotation, value, f"{path}/{key}"))
+        return found
+    return []
+
+
 def loc(parts: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in parts) or "(document)"
 
@@ -89,7 +121,10 @@ def check_document(where: str, doc: Any) -> tuple[int, bool]:
             value = repr(e.get("input"))
             value = value if len(value) <= 80 else value[:77] + "..."
             print(f"{label}: ERROR: {loc(e['loc'])}: {e['msg']} (got {value})", file=sys.stderr)
-        return err.error_count(), True
+        unknown = unknown_keys_by_type(models[kind], doc)
+        if unknown:
+            print(f"{label}: ERROR: unknown fields: {', '.join(unknown)}", file=sys.stderr)
+        return err.error_count() + len(unknown), True
     dumped = obj.model_dump(exclude_unset=True, by_alias=True, mode="json")
     unknown = unknown_keys(doc, dumped)
     if unknown:
