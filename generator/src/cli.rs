@@ -36,7 +36,11 @@ Examples:
   platformgen init platform.toml                # a commented starter spec";
 
 #[derive(Debug, Parser)]
-#[command(name = "platformgen", version, about = "Validate a platform spec and render every deploy artifact from it")]
+#[command(
+    name = "platformgen",
+    version,
+    about = "Validate a platform spec and render every deploy artifact from it"
+)]
 #[command(after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
@@ -112,12 +116,23 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            });
         }
     };
     let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
-    ExitCode::from(run(cli.command, &mut Output { out: &mut out, err: &mut err, styled }))
+    ExitCode::from(run(
+        cli.command,
+        &mut Output {
+            out: &mut out,
+            err: &mut err,
+            styled,
+        },
+    ))
 }
 
 /// Runs one command and returns its exit code.
@@ -155,7 +170,10 @@ fn write_file(path: &FsPath, text: &str, output: &mut Output<'_>) -> u8 {
     match std::fs::write(path, text) {
         Ok(()) => EXIT_OK,
         Err(error) => {
-            output.warn(&format!("error: cannot write `{}`: {error}", path.display()));
+            output.warn(&format!(
+                "error: cannot write `{}`: {error}",
+                path.display()
+            ));
             EXIT_USAGE
         }
     }
@@ -174,14 +192,23 @@ fn load(spec: &FsPath, format: Format, output: &mut Output<'_>) -> Result<Loaded
             }
             Err(EXIT_USAGE)
         }
-        Err(LoadError::Invalid { source, diagnostics }) => {
+        Err(LoadError::Invalid {
+            source,
+            diagnostics,
+        }) => {
             report(&source, &diagnostics, false, format, output);
             Err(EXIT_INVALID)
         }
     }
 }
 
-fn report(source: &Source, diagnostics: &[Diagnostic], valid: bool, format: Format, output: &mut Output<'_>) {
+fn report(
+    source: &Source,
+    diagnostics: &[Diagnostic],
+    valid: bool,
+    format: Format,
+    output: &mut Output<'_>,
+) {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     match format {
@@ -194,7 +221,14 @@ fn report(source: &Source, diagnostics: &[Diagnostic], valid: bool, format: Form
                     "{}: {errors} error{}{}",
                     source.name,
                     if errors == 1 { "" } else { "s" },
-                    if warnings > 0 { format!(", {warnings} warning{}", if warnings == 1 { "" } else { "s" }) } else { String::new() }
+                    if warnings > 0 {
+                        format!(
+                            ", {warnings} warning{}",
+                            if warnings == 1 { "" } else { "s" }
+                        )
+                    } else {
+                        String::new()
+                    }
                 ));
             }
         }
@@ -218,7 +252,12 @@ fn validate(spec: &FsPath, format: Format, output: &mut Output<'_>) -> u8 {
     };
     report(&loaded.source, &loaded.warnings, true, format, output);
     if format == Format::Human {
-        let names: Vec<&str> = loaded.model.environments.keys().map(String::as_str).collect();
+        let names: Vec<&str> = loaded
+            .model
+            .environments
+            .keys()
+            .map(String::as_str)
+            .collect();
         let warnings = loaded.warnings.len();
         output.say(&format!(
             "{}: valid ({} environment{}: {}{})",
@@ -226,7 +265,14 @@ fn validate(spec: &FsPath, format: Format, output: &mut Output<'_>) -> u8 {
             names.len(),
             if names.len() == 1 { "" } else { "s" },
             names.join(", "),
-            if warnings > 0 { format!("; {warnings} warning{}", if warnings == 1 { "" } else { "s" }) } else { String::new() }
+            if warnings > 0 {
+                format!(
+                    "; {warnings} warning{}",
+                    if warnings == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
         ));
     }
     EXIT_OK
@@ -236,10 +282,16 @@ fn validate(spec: &FsPath, format: Format, output: &mut Output<'_>) -> u8 {
 fn toml_inline(value: &Value) -> String {
     match value {
         Value::Object(map) => {
-            let items: Vec<String> = map.iter().map(|(k, v)| format!("{} = {}", Path::root().child(k), toml_inline(v))).collect();
+            let items: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{} = {}", Path::root().child(k), toml_inline(v)))
+                .collect();
             format!("{{ {} }}", items.join(", "))
         }
-        Value::Array(items) => format!("[{}]", items.iter().map(toml_inline).collect::<Vec<_>>().join(", ")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(toml_inline).collect::<Vec<_>>().join(", ")
+        ),
         Value::String(text) => Value::String(text.clone()).to_string(),
         other => other.to_string(),
     }
@@ -264,7 +316,10 @@ fn explain(spec: &FsPath, env: &str, key: &str, output: &mut Output<'_>) -> u8 {
             return unknown_key(&relative, &loaded.document.value, output);
         };
         output.say(&format!("{relative} = {}", toml_inline(value)));
-        output.say(&format!("    set at {} (the same in every environment)", position(&relative)));
+        output.say(&format!(
+            "    set at {} (the same in every environment)",
+            position(&relative)
+        ));
         return EXIT_OK;
     }
     let Some(environment) = loaded.model.environment(env) else {
@@ -273,7 +328,10 @@ fn explain(spec: &FsPath, env: &str, key: &str, output: &mut Output<'_>) -> u8 {
             || format!("environments: {}", names.collect::<Vec<_>>().join(", ")),
             |s| format!("did you mean `{s}`?"),
         );
-        output.warn(&format!("error: there is no environment `{env}` in {}\n  help: {hint}", loaded.source.name));
+        output.warn(&format!(
+            "error: there is no environment `{env}` in {}\n  help: {hint}",
+            loaded.source.name
+        ));
         return EXIT_INVALID;
     };
     let Some(value) = relative.lookup(&environment.value) else {
@@ -286,8 +344,18 @@ fn explain(spec: &FsPath, env: &str, key: &str, output: &mut Output<'_>) -> u8 {
             Layer::Defaults => "from [defaults]",
             Layer::Environment => "set in the environment",
         };
-        let shown = if leaf == &relative { String::new() } else { format!("{env}.{leaf} = {} ", toml_inline(leaf.lookup(&environment.value).unwrap_or(&Value::Null))) };
-        output.say(&format!("    {shown}{from}: {} ({origin})", position(origin)));
+        let shown = if leaf == &relative {
+            String::new()
+        } else {
+            format!(
+                "{env}.{leaf} = {} ",
+                toml_inline(leaf.lookup(&environment.value).unwrap_or(&Value::Null))
+            )
+        };
+        output.say(&format!(
+            "    {shown}{from}: {} ({origin})",
+            position(origin)
+        ));
     }
     EXIT_OK
 }
@@ -311,14 +379,23 @@ fn unknown_key(path: &Path, root: &Value, output: &mut Output<'_>) -> u8 {
                     Segment::Key(key) => key.clone(),
                     Segment::Index(index) => format!("[{index}]"),
                 };
-                let keys: Vec<&str> = node.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+                let keys: Vec<&str> = node
+                    .as_object()
+                    .map(|m| m.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
                 let hint = match did_you_mean(&missing, keys.iter().copied()) {
                     Some(suggestion) => format!("did you mean `{suggestion}`?"),
                     None if keys.is_empty() => "this value has no keys under it".to_string(),
                     None => format!("keys here: {}", keys.join(", ")),
                 };
-                let place = if known_prefix.is_empty() { "the top level".to_string() } else { format!("`{known_prefix}`") };
-                output.warn(&format!("error: there is no key `{missing}` under {place}\n  help: {hint}"));
+                let place = if known_prefix.is_empty() {
+                    "the top level".to_string()
+                } else {
+                    format!("`{known_prefix}`")
+                };
+                output.warn(&format!(
+                    "error: there is no key `{missing}` under {place}\n  help: {hint}"
+                ));
                 return EXIT_INVALID;
             }
         }

@@ -104,7 +104,10 @@ impl Diagnostic {
     }
 
     pub fn warning(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
     }
 
     pub fn at_path(mut self, path: Path) -> Self {
@@ -148,11 +151,16 @@ impl Diagnostic {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let mut group = Group::with_title(level.primary_title(self.message.as_str()).id(self.code.as_str()));
+        let mut group = Group::with_title(
+            level
+                .primary_title(self.message.as_str())
+                .id(self.code.as_str()),
+        );
         match &self.span {
             Some(span) if !source.text.is_empty() => {
                 let (lines, first_line) = source.lines_around(span);
-                let relative = (span.start - lines.start)..(span.end.min(lines.end).max(span.start) - lines.start);
+                let relative = (span.start - lines.start)
+                    ..(span.end.min(lines.end).max(span.start) - lines.start);
                 let mut annotation = AnnotationKind::Primary.span(relative);
                 if let Some(label) = &self.label {
                     annotation = annotation.label(label.as_str());
@@ -166,15 +174,26 @@ impl Diagnostic {
             }
             _ => group = group.element(Origin::path(source.name.as_str())),
         }
-        let key_note = self.path.as_ref().filter(|path| !path.is_empty()).map(|path| format!("key: {path}"));
-        let notes: Vec<String> = key_note.into_iter().chain(self.notes.iter().cloned()).collect();
+        let key_note = self
+            .path
+            .as_ref()
+            .filter(|path| !path.is_empty())
+            .map(|path| format!("key: {path}"));
+        let notes: Vec<String> = key_note
+            .into_iter()
+            .chain(self.notes.iter().cloned())
+            .collect();
         for note in &notes {
             group = group.element(Level::NOTE.message(note.as_str()));
         }
         if let Some(help) = &self.help {
             group = group.element(Level::HELP.message(help.as_str()));
         }
-        let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+        let renderer = if styled {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
         renderer.render(&[group]).to_string()
     }
 
@@ -205,8 +224,11 @@ pub fn locate_all(diagnostics: &mut [Diagnostic], document: &Document) {
         if diagnostic.span.is_none()
             && let Some(path) = &diagnostic.path
         {
-            diagnostic.span =
-                Some(if diagnostic.on_value { document.locate_value(path) } else { document.locate(path) });
+            diagnostic.span = Some(if diagnostic.on_value {
+                document.locate_value(path)
+            } else {
+                document.locate(path)
+            });
         }
     }
 }
@@ -223,7 +245,8 @@ pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
     });
     // One value inherited by several environments is one problem: report it once, naming each.
     diagnostics.dedup_by(|later, first| {
-        let same = later.code == first.code && later.message == first.message && later.span == first.span;
+        let same =
+            later.code == first.code && later.message == first.message && later.span == first.span;
         if same {
             for note in later.notes.drain(..) {
                 if !first.notes.contains(&note) {
@@ -236,7 +259,10 @@ pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     candidates
         .into_iter()
         .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))

@@ -42,18 +42,27 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
         if digits == 0 {
             return Err(malformed());
         }
-        let number: u64 = rest[..digits].parse().map_err(|_| DurationError::Overflow(text.to_string()))?;
+        let number: u64 = rest[..digits]
+            .parse()
+            .map_err(|_| DurationError::Overflow(text.to_string()))?;
         rest = &rest[digits..];
         let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
         let unit = &rest[..letters];
         rest = &rest[letters..];
-        let position = UNITS.iter().position(|(name, _)| *name == unit).ok_or_else(malformed)?;
+        let position = UNITS
+            .iter()
+            .position(|(name, _)| *name == unit)
+            .ok_or_else(malformed)?;
         if position < next_unit {
             return Err(DurationError::OutOfOrder(text.to_string()));
         }
         next_unit = position + 1;
-        let part = number.checked_mul(UNITS[position].1).ok_or_else(|| DurationError::Overflow(text.to_string()))?;
-        millis = millis.checked_add(part).ok_or_else(|| DurationError::Overflow(text.to_string()))?;
+        let part = number
+            .checked_mul(UNITS[position].1)
+            .ok_or_else(|| DurationError::Overflow(text.to_string()))?;
+        millis = millis
+            .checked_add(part)
+            .ok_or_else(|| DurationError::Overflow(text.to_string()))?;
     }
     if millis == 0 {
         return Err(DurationError::Zero(text.to_string()));
@@ -92,10 +101,16 @@ mod tests {
     #[test]
     fn bad_durations_say_why() {
         assert_eq!(parse(""), Err(DurationError::Empty));
-        assert!(matches!(parse("5 minutes"), Err(DurationError::Malformed(_))));
+        assert!(matches!(
+            parse("5 minutes"),
+            Err(DurationError::Malformed(_))
+        ));
         assert!(matches!(parse("30m1h"), Err(DurationError::OutOfOrder(_))));
         assert!(matches!(parse("0s"), Err(DurationError::Zero(_))));
-        assert!(matches!(parse("99999999999999999999y"), Err(DurationError::Overflow(_))));
+        assert!(matches!(
+            parse("99999999999999999999y"),
+            Err(DurationError::Overflow(_))
+        ));
     }
 
     #[test]

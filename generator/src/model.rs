@@ -63,7 +63,10 @@ impl ResolvedEnvironment {
             }
             ancestor = path.parent();
         }
-        let under = self.origins.range(relative.clone()..).find(|(leaf, _)| leaf.0.starts_with(&relative.0));
+        let under = self
+            .origins
+            .range(relative.clone()..)
+            .find(|(leaf, _)| leaf.0.starts_with(&relative.0));
         match under {
             Some((leaf, origin)) => {
                 let depth = origin.0.len() - (leaf.0.len() - relative.0.len());
@@ -82,17 +85,23 @@ impl ResolvedEnvironment {
     }
 
     /// Every merged leaf at or under `relative`, with where it was written.
-    pub fn leaves_under<'a>(&'a self, relative: &'a Path) -> impl Iterator<Item = (&'a Path, &'a Path)> + 'a {
-        self.origins.range(relative.clone()..).take_while(move |(leaf, _)| leaf.0.starts_with(&relative.0))
+    pub fn leaves_under<'a>(
+        &'a self,
+        relative: &'a Path,
+    ) -> impl Iterator<Item = (&'a Path, &'a Path)> + 'a {
+        self.origins
+            .range(relative.clone()..)
+            .take_while(move |(leaf, _)| leaf.0.starts_with(&relative.0))
     }
 
     /// A diagnostic about the value at `relative`, located where that value was written.
     pub fn diagnostic(&self, diagnostic: Diagnostic, relative: &Path) -> Diagnostic {
         let diagnostic = diagnostic.at_path(self.source_of(relative));
         match self.layer_of(relative) {
-            Layer::Defaults => {
-                diagnostic.note(format!("environment `{}` inherits this value from [defaults]", self.name))
-            }
+            Layer::Defaults => diagnostic.note(format!(
+                "environment `{}` inherits this value from [defaults]",
+                self.name
+            )),
             Layer::Environment => diagnostic,
         }
     }
@@ -114,7 +123,10 @@ pub enum LoadError {
     /// The file could not be read at all.
     Read(ReadError),
     /// The spec has errors; every one of them, in file order.
-    Invalid { source: Box<Source>, diagnostics: Vec<Diagnostic> },
+    Invalid {
+        source: Box<Source>,
+        diagnostics: Vec<Diagnostic>,
+    },
 }
 
 impl LoadError {
@@ -130,12 +142,20 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Read(error) => write!(f, "{error}"),
-            LoadError::Invalid { source, diagnostics } => {
+            LoadError::Invalid {
+                source,
+                diagnostics,
+            } => {
                 for diagnostic in diagnostics {
                     writeln!(f, "{}", diagnostic.render(source, false))?;
                 }
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                write!(f, "{}: {errors} error{} in the spec", source.name, if errors == 1 { "" } else { "s" })
+                write!(
+                    f,
+                    "{}: {errors} error{} in the spec",
+                    source.name,
+                    if errors == 1 { "" } else { "s" }
+                )
             }
         }
     }
@@ -176,7 +196,10 @@ pub fn load_file(path: &FsPath) -> Result<Loaded, LoadError> {
 pub fn check(source: Source, problem: Option<Diagnostic>) -> Result<Loaded, LoadError> {
     let invalid = |source: Source, mut diagnostics: Vec<Diagnostic>| {
         sort_and_dedup(&mut diagnostics);
-        LoadError::Invalid { source: Box::new(source), diagnostics }
+        LoadError::Invalid {
+            source: Box::new(source),
+            diagnostics,
+        }
     };
     if let Some(problem) = problem {
         return Err(invalid(source, vec![problem]));
@@ -188,11 +211,23 @@ pub fn check(source: Source, problem: Option<Diagnostic>) -> Result<Loaded, Load
     let schemas = Schemas::get();
     let mut diagnostics = schemas.check_file(&document.value);
 
-    let environments = document.value.get("environments").and_then(Value::as_object).cloned().unwrap_or_default();
-    let defaults = document.value.get("defaults").and_then(Value::as_object).cloned().unwrap_or_default();
+    let environments = document
+        .value
+        .get("environments")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let defaults = document
+        .value
+        .get("defaults")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let mut merged = BTreeMap::new();
     for (name, layer) in &environments {
-        let Some(layer) = layer.as_object() else { continue };
+        let Some(layer) = layer.as_object() else {
+            continue;
+        };
         let base = Path::root().child("environments").child(name);
         let (value, origins) = merge_layers(&defaults, layer, &base);
         diagnostics.extend(schemas.missing_in_environment(&value, &base));
@@ -207,7 +242,7 @@ pub fn check(source: Source, problem: Option<Diagnostic>) -> Result<Loaded, Load
     let spec: Spec = match typed(&document.value, &root) {
         Ok(spec) => spec,
         Err(diagnostic) => {
-            let mut diagnostics = vec![diagnostic];
+            let mut diagnostics = vec![*diagnostic];
             locate_all(&mut diagnostics, &document);
             return Err(invalid(source, diagnostics));
         }
@@ -217,35 +252,70 @@ pub fn check(source: Source, problem: Option<Diagnostic>) -> Result<Loaded, Load
         let base = Path::root().child("environments").child(&name);
         match typed::<Environment>(&value, &base) {
             Ok(settings) => {
-                resolved.insert(name.clone(), ResolvedEnvironment { name, settings, value, origins });
+                resolved.insert(
+                    name.clone(),
+                    ResolvedEnvironment {
+                        name,
+                        settings,
+                        value,
+                        origins,
+                    },
+                );
             }
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Err(diagnostic) => diagnostics.push(*diagnostic),
         }
     }
-    let model = Model { spec, environments: resolved };
+    let model = Model {
+        spec,
+        environments: resolved,
+    };
     diagnostics.extend(validate::check(&model));
     locate_all(&mut diagnostics, &document);
     sort_and_dedup(&mut diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(LoadError::Invalid { source: Box::new(source), diagnostics });
+        return Err(LoadError::Invalid {
+            source: Box::new(source),
+            diagnostics,
+        });
     }
-    Ok(Loaded { source, document, model, warnings: diagnostics })
+    Ok(Loaded {
+        source,
+        document,
+        model,
+        warnings: diagnostics,
+    })
 }
 
 /// Deserializes data that passed the schema check. A failure here means the schema and the types
 /// disagree; it is still reported as a diagnostic rather than a panic.
-fn typed<T: DeserializeOwned>(value: &Value, path: &Path) -> Result<T, Diagnostic> {
+fn typed<T: DeserializeOwned>(value: &Value, path: &Path) -> Result<T, Box<Diagnostic>> {
     serde_json::from_value(value.clone()).map_err(|error| {
-        Diagnostic::error(Code::WrongType, format!("cannot read {}: {error}", path.table_header())).at_path(path.clone())
+        Box::new(
+            Diagnostic::error(
+                Code::WrongType,
+                format!("cannot read {}: {error}", path.table_header()),
+            )
+            .at_path(path.clone()),
+        )
     })
 }
 
 /// Merges an environment's layer over the defaults: tables merge key by key, anything else
 /// (values, lists, lists of tables) is replaced whole. Records which key wrote every leaf.
-fn merge_layers(defaults: &Map<String, Value>, layer: &Map<String, Value>, base: &Path) -> (Value, BTreeMap<Path, Path>) {
+fn merge_layers(
+    defaults: &Map<String, Value>,
+    layer: &Map<String, Value>,
+    base: &Path,
+) -> (Value, BTreeMap<Path, Path>) {
     let mut merged = Map::new();
     let mut origins = BTreeMap::new();
-    overlay(&mut merged, defaults, &Path::root().child("defaults"), &Path::root(), &mut origins);
+    overlay(
+        &mut merged,
+        defaults,
+        &Path::root().child("defaults"),
+        &Path::root(),
+        &mut origins,
+    );
     overlay(&mut merged, layer, base, &Path::root(), &mut origins);
     (Value::Object(merged), origins)
 }
@@ -273,7 +343,12 @@ fn overlay(
     }
 }
 
-fn record_leaves(value: &Value, source: &Path, relative: &Path, origins: &mut BTreeMap<Path, Path>) {
+fn record_leaves(
+    value: &Value,
+    source: &Path,
+    relative: &Path,
+    origins: &mut BTreeMap<Path, Path>,
+) {
     match value {
         Value::Object(table) if !table.is_empty() => {
             for (key, child) in table {

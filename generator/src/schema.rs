@@ -43,14 +43,20 @@ fn settings() -> SchemaSettings {
 
 /// The schema of a spec file, as committed in `specs/schema.json`.
 pub fn spec_schema() -> Value {
-    let mut schema = settings().into_generator().into_root_schema_for::<Spec>().to_value();
+    let mut schema = settings()
+        .into_generator()
+        .into_root_schema_for::<Spec>()
+        .to_value();
     make_environment_layers_partial(&mut schema);
     schema
 }
 
 /// The schema a merged environment must satisfy.
 pub fn environment_schema() -> Value {
-    settings().into_generator().into_root_schema_for::<Environment>().to_value()
+    settings()
+        .into_generator()
+        .into_root_schema_for::<Environment>()
+        .to_value()
 }
 
 /// The file schema as committed: pretty JSON with a trailing newline.
@@ -67,7 +73,11 @@ fn make_environment_layers_partial(schema: &mut Value) {
         return;
     };
     let mut from_layers = BTreeSet::from(["Environment".to_string()]);
-    collect_refs(definitions.get("Environment").unwrap_or(&Value::Null), &definitions, &mut from_layers);
+    collect_refs(
+        definitions.get("Environment").unwrap_or(&Value::Null),
+        &definitions,
+        &mut from_layers,
+    );
     let mut outside = Value::Object(schema.as_object().cloned().unwrap_or_default());
     if let Some(properties) = outside.get_mut("properties").and_then(Value::as_object_mut) {
         properties.remove("defaults");
@@ -90,7 +100,10 @@ fn make_environment_layers_partial(schema: &mut Value) {
 fn collect_refs(node: &Value, definitions: &Map<String, Value>, found: &mut BTreeSet<String>) {
     match node {
         Value::Object(map) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/"))
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/$defs/"))
                 && found.insert(name.to_string())
                 && let Some(definition) = definitions.get(name)
             {
@@ -100,7 +113,9 @@ fn collect_refs(node: &Value, definitions: &Map<String, Value>, found: &mut BTre
                 collect_refs(value, definitions, found);
             }
         }
-        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, definitions, found)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_refs(item, definitions, found)),
         _ => {}
     }
 }
@@ -153,7 +168,12 @@ impl Schemas {
 }
 
 /// Turns one validator error into diagnostics located by key path.
-fn describe(error: &ValidationError<'_>, instance: &Value, schema: &Value, base: &Path) -> Vec<Diagnostic> {
+fn describe(
+    error: &ValidationError<'_>,
+    instance: &Value,
+    schema: &Value,
+    base: &Path,
+) -> Vec<Diagnostic> {
     let local = Path::from_pointer(error.instance_path().as_str(), instance);
     let path = base.join(&local);
     let value = local.lookup(instance).unwrap_or(&Value::Null);
@@ -168,11 +188,16 @@ fn describe(error: &ValidationError<'_>, instance: &Value, schema: &Value, base:
             return unexpected
                 .iter()
                 .map(|key| {
-                    let diagnostic = Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}` in {}", path.table_header()))
-                        .at_path(path.child(key))
-                        .label("not a key of this table");
+                    let diagnostic = Diagnostic::error(
+                        Code::UnknownKey,
+                        format!("unknown key `{key}` in {}", path.table_header()),
+                    )
+                    .at_path(path.child(key))
+                    .label("not a key of this table");
                     match did_you_mean(key, known.iter().copied()) {
-                        Some(suggestion) => diagnostic.help(format!("did you mean `{suggestion}`?")),
+                        Some(suggestion) => {
+                            diagnostic.help(format!("did you mean `{suggestion}`?"))
+                        }
                         None if known.is_empty() => diagnostic,
                         None => diagnostic.help(format!("known keys here: {}", list(&known))),
                     }
@@ -181,9 +206,12 @@ fn describe(error: &ValidationError<'_>, instance: &Value, schema: &Value, base:
         }
         ValidationErrorKind::Required { property } => {
             let key = property.as_str().unwrap_or_default();
-            let diagnostic = Diagnostic::error(Code::MissingKey, format!("missing key `{key}` in {}", path.table_header()))
-                .at_path(path.clone())
-                .label(format!("`{key}` is required here"));
+            let diagnostic = Diagnostic::error(
+                Code::MissingKey,
+                format!("missing key `{key}` in {}", path.table_header()),
+            )
+            .at_path(path.clone())
+            .label(format!("`{key}` is required here"));
             match required_hint(&path, key) {
                 Some(help) => diagnostic.help(help),
                 None => diagnostic.help(format!("add `{key} = ...`")),
@@ -197,54 +225,85 @@ fn describe(error: &ValidationError<'_>, instance: &Value, schema: &Value, base:
                     names.join(" or ")
                 }
             };
-            Diagnostic::error(Code::WrongType, format!("expected {expected}, found {}", describe_value(value)))
-                .at_path(path.clone())
-                .on_value()
-                .label(format!("expected {expected}"))
+            Diagnostic::error(
+                Code::WrongType,
+                format!("expected {expected}, found {}", describe_value(value)),
+            )
+            .at_path(path.clone())
+            .on_value()
+            .label(format!("expected {expected}"))
         }
         ValidationErrorKind::Enum { options } => {
-            let options: Vec<&str> = options.as_array().map(|o| o.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let options: Vec<&str> = options
+                .as_array()
+                .map(|o| o.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             unknown_value(&path, value, &options)
         }
-        ValidationErrorKind::Constant { expected_value } => {
-            Diagnostic::error(Code::UnknownValue, format!("expected `{expected_value}`, found {}", describe_value(value)))
-                .at_path(path.clone())
-        }
-        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
+        ValidationErrorKind::Constant { expected_value } => Diagnostic::error(
+            Code::UnknownValue,
+            format!(
+                "expected `{expected_value}`, found {}",
+                describe_value(value)
+            ),
+        )
+        .at_path(path.clone()),
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
             range_error(&path, value, &format!("at least {limit}"))
         }
-        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
             range_error(&path, value, &format!("at most {limit}"))
         }
-        ValidationErrorKind::MinLength { limit } => {
-            range_error(&path, value, &format!("at least {limit} character{} long", plural(*limit)))
-        }
-        ValidationErrorKind::MaxLength { limit } => {
-            range_error(&path, value, &format!("at most {limit} character{} long", plural(*limit)))
-        }
-        ValidationErrorKind::MinItems { limit } => {
-            range_error(&path, value, &format!("a list of at least {limit} item{}", plural(*limit)))
-        }
-        ValidationErrorKind::MaxItems { limit } => {
-            range_error(&path, value, &format!("a list of at most {limit} item{}", plural(*limit)))
-        }
-        ValidationErrorKind::MinProperties { limit } => {
-            range_error(&path, value, &format!("a table with at least {limit} entr{}", if *limit == 1 { "y" } else { "ies" }))
-        }
+        ValidationErrorKind::MinLength { limit } => range_error(
+            &path,
+            value,
+            &format!("at least {limit} character{} long", plural(*limit)),
+        ),
+        ValidationErrorKind::MaxLength { limit } => range_error(
+            &path,
+            value,
+            &format!("at most {limit} character{} long", plural(*limit)),
+        ),
+        ValidationErrorKind::MinItems { limit } => range_error(
+            &path,
+            value,
+            &format!("a list of at least {limit} item{}", plural(*limit)),
+        ),
+        ValidationErrorKind::MaxItems { limit } => range_error(
+            &path,
+            value,
+            &format!("a list of at most {limit} item{}", plural(*limit)),
+        ),
+        ValidationErrorKind::MinProperties { limit } => range_error(
+            &path,
+            value,
+            &format!(
+                "a table with at least {limit} entr{}",
+                if *limit == 1 { "y" } else { "ies" }
+            ),
+        ),
         ValidationErrorKind::Pattern { pattern } => {
             let (what, example) = pattern_meaning(pattern);
-            Diagnostic::error(Code::BadFormat, format!("{} is not {what}", describe_value(value)))
-                .at_path(path.clone())
-                .on_value()
-                .label(format!("expected {what}"))
-                .help(example)
+            Diagnostic::error(
+                Code::BadFormat,
+                format!("{} is not {what}", describe_value(value)),
+            )
+            .at_path(path.clone())
+            .on_value()
+            .label(format!("expected {what}"))
+            .help(example)
         }
         ValidationErrorKind::PropertyNames { error } => {
             let name = error.instance().as_str().unwrap_or_default().to_string();
             return describe(error, instance, schema, base)
                 .into_iter()
                 .map(|diagnostic| Diagnostic {
-                    message: format!("`{name}` is not allowed as a name in {}", path.table_header()),
+                    message: format!(
+                        "`{name}` is not allowed as a name in {}",
+                        path.table_header()
+                    ),
                     path: Some(path.child(&name)),
                     on_value: false,
                     ..diagnostic
@@ -255,28 +314,45 @@ fn describe(error: &ValidationError<'_>, instance: &Value, schema: &Value, base:
             if subschema.and_then(constant_alternatives).is_some() =>
         {
             // A documented enum: schemars writes one `const` per variant, to carry each doc.
-            let options = subschema.and_then(constant_alternatives).unwrap_or_default();
+            let options = subschema
+                .and_then(constant_alternatives)
+                .unwrap_or_default();
             unknown_value(&path, value, &options)
         }
         ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
             let forms = subschema.map(alternatives).unwrap_or_default();
-            Diagnostic::error(Code::WrongType, format!("{} is not any of the allowed forms", describe_value(value)))
-                .at_path(path.clone())
-                .on_value()
-                .label(format!("expected {forms}"))
+            Diagnostic::error(
+                Code::WrongType,
+                format!("{} is not any of the allowed forms", describe_value(value)),
+            )
+            .at_path(path.clone())
+            .on_value()
+            .label(format!("expected {forms}"))
         }
-        other => Diagnostic::error(Code::WrongType, format!("{} is not allowed here ({})", describe_value(value), other.keyword()))
-            .at_path(path.clone()),
+        other => Diagnostic::error(
+            Code::WrongType,
+            format!(
+                "{} is not allowed here ({})",
+                describe_value(value),
+                other.keyword()
+            ),
+        )
+        .at_path(path.clone()),
     };
     vec![diagnostic]
 }
 
 fn unknown_value(path: &Path, value: &Value, options: &[&str]) -> Diagnostic {
-    let found = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-    let diagnostic = Diagnostic::error(Code::UnknownValue, format!("unknown value `{found}` for `{}`", leaf(path)))
-        .at_path(path.clone())
-        .on_value()
-        .label(format!("expected one of {}", list(options)));
+    let found = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string);
+    let diagnostic = Diagnostic::error(
+        Code::UnknownValue,
+        format!("unknown value `{found}` for `{}`", leaf(path)),
+    )
+    .at_path(path.clone())
+    .on_value()
+    .label(format!("expected one of {}", list(options)));
     match did_you_mean(&found, options.iter().copied()) {
         Some(suggestion) => diagnostic.help(format!("did you mean `{suggestion}`?")),
         None => diagnostic,
@@ -285,23 +361,44 @@ fn unknown_value(path: &Path, value: &Value, options: &[&str]) -> Diagnostic {
 
 /// The values of an `anyOf`/`oneOf` whose alternatives are all string constants.
 fn constant_alternatives(schema: &Value) -> Option<Vec<&str>> {
-    let alternatives = schema.get("oneOf").or_else(|| schema.get("anyOf"))?.as_array()?;
-    alternatives.iter().map(|alternative| alternative.get("const")?.as_str()).collect()
+    let alternatives = schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))?
+        .as_array()?;
+    alternatives
+        .iter()
+        .map(|alternative| alternative.get("const")?.as_str())
+        .collect()
 }
 
 fn range_error(path: &Path, value: &Value, bound: &str) -> Diagnostic {
-    Diagnostic::error(Code::OutOfRange, format!("`{}` must be {bound}, found {}", leaf(path), describe_value(value)))
-        .at_path(path.clone())
-        .on_value()
-                .label(format!("must be {bound}"))
+    Diagnostic::error(
+        Code::OutOfRange,
+        format!(
+            "`{}` must be {bound}, found {}",
+            leaf(path),
+            describe_value(value)
+        ),
+    )
+    .at_path(path.clone())
+    .on_value()
+    .label(format!("must be {bound}"))
 }
 
 fn required_hint(path: &Path, key: &str) -> Option<String> {
     match path.0.as_slice() {
-        [Segment::Key(environments), Segment::Key(name), rest @ ..] if environments == "environments" => {
+        [Segment::Key(environments), Segment::Key(name), rest @ ..]
+            if environments == "environments" =>
+        {
             let section = Path(rest.to_vec());
-            let inner = if section.is_empty() { String::new() } else { format!(".{section}") };
-            Some(format!("set `{key}` in [environments.{name}{inner}] or in [defaults{inner}]"))
+            let inner = if section.is_empty() {
+                String::new()
+            } else {
+                format!(".{section}")
+            };
+            Some(format!(
+                "set `{key}` in [environments.{name}{inner}] or in [defaults{inner}]"
+            ))
         }
         _ => None,
     }
@@ -309,10 +406,14 @@ fn required_hint(path: &Path, key: &str) -> Option<String> {
 
 /// The name of the key a value belongs to (for a list item, the list's key).
 fn leaf(path: &Path) -> String {
-    path.0.iter().rev().find_map(|segment| match segment {
-        Segment::Key(key) => Some(key.clone()),
-        Segment::Index(_) => None,
-    }).unwrap_or_else(|| path.to_string())
+    path.0
+        .iter()
+        .rev()
+        .find_map(|segment| match segment {
+            Segment::Key(key) => Some(key.clone()),
+            Segment::Index(_) => None,
+        })
+        .unwrap_or_else(|| path.to_string())
 }
 
 fn plural(n: u64) -> &'static str {
@@ -343,13 +444,20 @@ pub fn describe_value(value: &Value) -> String {
 }
 
 fn list(items: &[&str]) -> String {
-    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What a pattern means in words, with an example to write.
 fn pattern_meaning(pattern: &str) -> (String, String) {
     let (what, example) = match pattern {
-        DURATION_PATTERN => ("a duration", "write a duration such as `30s`, `5m`, `1h30m` or `30d`"),
+        DURATION_PATTERN => (
+            "a duration",
+            "write a duration such as `30s`, `5m`, `1h30m` or `30d`",
+        ),
         CIDR_PATTERN => ("an IPv4 CIDR block", "write a block such as `10.0.0.0/16`"),
         NAME_PATTERN => (
             "a valid name",
@@ -359,7 +467,12 @@ fn pattern_meaning(pattern: &str) -> (String, String) {
             "a valid environment name",
             "use up to 16 lower-case letters, digits and dashes, starting with a letter",
         ),
-        _ => return ("in the expected format".into(), format!("it must match the pattern `{pattern}`")),
+        _ => {
+            return (
+                "in the expected format".into(),
+                format!("it must match the pattern `{pattern}`"),
+            );
+        }
     };
     (what.into(), example.into())
 }
@@ -376,7 +489,10 @@ fn alternatives(schema: &Value) -> String {
             } else if alternative.get("$ref").is_some() {
                 "a table".to_string()
             } else {
-                alternative.get("type").and_then(Value::as_str).map_or_else(|| "a value".to_string(), article)
+                alternative
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| "a value".to_string(), article)
             }
         })
         .collect();
@@ -386,8 +502,11 @@ fn alternatives(schema: &Value) -> String {
 /// The schema object that a validator error's schema path points into (its parent keyword's
 /// object), following `$ref`s into `$defs`.
 fn schema_at<'s>(root: &'s Value, schema_path: &str) -> Option<&'s Value> {
-    let tokens: Vec<String> =
-        schema_path.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+    let tokens: Vec<String> = schema_path
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
     let (_, parents) = tokens.split_last()?;
     let mut node = root;
     for token in parents {
@@ -431,7 +550,8 @@ mod tests {
             "properties": { "a": { "$ref": "#/$defs/A" } },
             "$defs": { "A": { "properties": { "x": {} }, "additionalProperties": false } }
         });
-        let found = schema_at(&schema, "/properties/a/$ref/additionalProperties").expect("resolves");
+        let found =
+            schema_at(&schema, "/properties/a/$ref/additionalProperties").expect("resolves");
         assert!(found.get("properties").is_some());
     }
 }

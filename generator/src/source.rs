@@ -138,12 +138,19 @@ impl Path {
 
     /// The table header a user would look for, such as `[environments.prod.database]`.
     pub fn table_header(&self) -> String {
-        if self.is_empty() { "the top level".to_string() } else { format!("[{self}]") }
+        if self.is_empty() {
+            "the top level".to_string()
+        } else {
+            format!("[{self}]")
+        }
     }
 }
 
 fn is_bare_key(key: &str) -> bool {
-    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 impl fmt::Display for Path {
@@ -202,14 +209,21 @@ impl Source {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(at, _)| at + 1))
             .collect();
-        Source { name: name.into(), text, line_starts }
+        Source {
+            name: name.into(),
+            text,
+            line_starts,
+        }
     }
 
     /// Reads a spec file. Content problems (size, encoding) come back as a source holding a
     /// diagnostic, so that they are reported like any other problem in the file.
     pub fn read(path: &FsPath) -> Result<(Source, Option<Diagnostic>), ReadError> {
         let name = path.display().to_string();
-        let io_error = |source| ReadError::Io { path: name.clone(), source };
+        let io_error = |source| ReadError::Io {
+            path: name.clone(),
+            source,
+        };
         let metadata = std::fs::metadata(path).map_err(io_error)?;
         if metadata.is_dir() {
             return Err(ReadError::Directory { path: name });
@@ -246,9 +260,15 @@ impl Source {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset).max(1);
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .max(1);
         let start = self.line_starts[line - 1];
-        let column = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
         (line, column)
     }
 
@@ -257,7 +277,10 @@ impl Source {
         let (first, _) = self.line_col(span.start);
         let (last, _) = self.line_col(span.end.saturating_sub(1).max(span.start));
         let start = self.line_starts[first - 1];
-        let end = self.line_starts.get(last).map_or(self.text.len(), |&next| next.saturating_sub(1));
+        let end = self
+            .line_starts
+            .get(last)
+            .map_or(self.text.len(), |&next| next.saturating_sub(1));
         (start..end.max(start), first)
     }
 }
@@ -284,13 +307,31 @@ impl Document {
         if !errors.is_empty() {
             return Err(errors.iter().map(syntax_diagnostic).collect());
         }
-        let mut document = Document { value: Value::Null, spans: HashMap::new() };
+        let mut document = Document {
+            value: Value::Null,
+            spans: HashMap::new(),
+        };
         let mut problems = Vec::new();
         let root_span = root.span();
-        document.spans.insert(Path::root(), Span { key: None, value: root_span });
-        let value = convert_table(root.get_ref(), &Path::root(), &mut document.spans, &mut problems);
+        document.spans.insert(
+            Path::root(),
+            Span {
+                key: None,
+                value: root_span,
+            },
+        );
+        let value = convert_table(
+            root.get_ref(),
+            &Path::root(),
+            &mut document.spans,
+            &mut problems,
+        );
         document.value = Value::Object(value);
-        if problems.is_empty() { Ok(document) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(document)
+        } else {
+            Err(problems)
+        }
     }
 
     pub fn span(&self, path: &Path) -> Option<&Span> {
@@ -340,8 +381,17 @@ fn convert_table(
     let mut map = Map::new();
     for (key, value) in table.iter() {
         let child = path.child(key.get_ref());
-        spans.insert(child.clone(), Span { key: Some(key.span()), value: value.span() });
-        map.insert(key.get_ref().to_string(), convert_value(value, &child, spans, problems));
+        spans.insert(
+            child.clone(),
+            Span {
+                key: Some(key.span()),
+                value: value.span(),
+            },
+        );
+        map.insert(
+            key.get_ref().to_string(),
+            convert_value(value, &child, spans, problems),
+        );
     }
     map
 }
@@ -353,7 +403,10 @@ fn convert_value(
     problems: &mut Vec<Diagnostic>,
 ) -> Value {
     let unsupported = |code, message: String, help: &str| {
-        Diagnostic::error(code, message).at_path(path.clone()).at_span(value.span()).help(help)
+        Diagnostic::error(code, message)
+            .at_path(path.clone())
+            .at_span(value.span())
+            .help(help)
     };
     match value.get_ref() {
         DeValue::String(text) => Value::String(text.to_string()),
@@ -369,7 +422,12 @@ fn convert_value(
                 Value::Null
             }
         },
-        DeValue::Float(float) => match float.as_str().parse::<f64>().ok().and_then(Number::from_f64) {
+        DeValue::Float(float) => match float
+            .as_str()
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+        {
             Some(number) => Value::Number(number),
             None => {
                 problems.push(unsupported(
@@ -394,7 +452,13 @@ fn convert_value(
                 .enumerate()
                 .map(|(index, item)| {
                     let child = path.index(index);
-                    spans.insert(child.clone(), Span { key: None, value: item.span() });
+                    spans.insert(
+                        child.clone(),
+                        Span {
+                            key: None,
+                            value: item.span(),
+                        },
+                    );
                     convert_value(item, &child, spans, problems)
                 })
                 .collect(),
@@ -418,7 +482,10 @@ mod tests {
 
     #[test]
     fn keys_that_need_quotes_are_quoted() {
-        let path = Path::root().child("delivery").child("actions").child("actions/checkout");
+        let path = Path::root()
+            .child("delivery")
+            .child("actions")
+            .child("actions/checkout");
         assert_eq!(path.to_string(), r#"delivery.actions."actions/checkout""#);
     }
 

@@ -129,7 +129,9 @@ pub struct RateLimit {
 pub struct Route {
     pub method: Method,
     /// Route template, with `{id}` for a path parameter (for example `/transaction/{id}`).
-    #[schemars(regex(pattern = r"^/([A-Za-z0-9_.-]+|\{[a-z_]+\})?(/([A-Za-z0-9_.-]+|\{[a-z_]+\}))*$"))]
+    #[schemars(regex(
+        pattern = r"^/([A-Za-z0-9_.-]+|\{[a-z_]+\})?(/([A-Za-z0-9_.-]+|\{[a-z_]+\}))*$"
+    ))]
     pub path: String,
     /// Which of the runtime's handlers serves it.
     pub handler: Handler,
@@ -162,7 +164,11 @@ pub struct Disabled;
 impl TryFrom<bool> for Disabled {
     type Error = &'static str;
     fn try_from(value: bool) -> Result<Self, Self::Error> {
-        if value { Err("only `false` is allowed here") } else { Ok(Disabled) }
+        if value {
+            Err("only `false` is allowed here")
+        } else {
+            Ok(Disabled)
+        }
     }
 }
 
@@ -173,7 +179,9 @@ impl From<Disabled> for bool {
 }
 
 /// HTTP methods the runtime serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     Get,
@@ -196,7 +204,9 @@ impl Method {
 }
 
 /// The runtime's handlers. Each serves one method; some need a `{id}` path parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Handler {
     /// Liveness: `{"status","timestamp","database","redis"}`.
@@ -230,9 +240,9 @@ impl Handler {
     pub fn method(self) -> Method {
         match self {
             Handler::CreateTransaction => Method::Post,
-            Handler::DeleteAllTransactions | Handler::DeleteTransactionByBody | Handler::DeleteTransaction => {
-                Method::Delete
-            }
+            Handler::DeleteAllTransactions
+            | Handler::DeleteTransactionByBody
+            | Handler::DeleteTransaction => Method::Delete,
             _ => Method::Get,
         }
     }
@@ -266,7 +276,9 @@ pub enum CachePolicy {
 }
 
 /// Alert severities, from most to least urgent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Critical,
@@ -275,7 +287,9 @@ pub enum Severity {
 }
 
 /// Notification receivers an alert can be routed to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Receiver {
     Pagerduty,
@@ -365,7 +379,9 @@ pub struct Dashboard {
 }
 
 /// The built-in panel catalogue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Panel {
     /// Requests per second by endpoint.
@@ -758,7 +774,9 @@ pub struct Waiver {
 }
 
 /// Rules that hold in every `production` environment unless waived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProductionRule {
     /// The database runs in several zones.

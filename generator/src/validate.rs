@@ -12,8 +12,10 @@ use crate::source::Path;
 use crate::spec::{CachePolicy, Handler, NatMode, ProductionRule, RouteRateLimit, Tier};
 
 /// Log retention values CloudWatch accepts.
-pub const LOG_RETENTION_DAYS: [u16; 22] =
-    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+pub const LOG_RETENTION_DAYS: [u16; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 
 /// Stand-ins substituted for placeholders before PromQL is parsed.
 const SAMPLE_THRESHOLD: &str = "1";
@@ -42,9 +44,12 @@ fn check_project(model: &Model, out: &mut Vec<Diagnostic>) {
     for key in model.spec.project.tags.keys() {
         if key.to_ascii_lowercase().starts_with("aws:") {
             out.push(
-                Diagnostic::error(Code::BadFormat, format!("the tag `{key}` uses the `aws:` prefix, which AWS reserves"))
-                    .at_path(Path::root().child("project").child("tags").child(key))
-                    .help("choose a tag name without the `aws:` prefix"),
+                Diagnostic::error(
+                    Code::BadFormat,
+                    format!("the tag `{key}` uses the `aws:` prefix, which AWS reserves"),
+                )
+                .at_path(Path::root().child("project").child("tags").child(key))
+                .help("choose a tag name without the `aws:` prefix"),
             );
         }
     }
@@ -69,7 +74,11 @@ fn check_routes(model: &Model, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::error(
                     Code::DuplicateName,
-                    format!("the route `{} {}` is declared twice", route.method.as_str(), route.path),
+                    format!(
+                        "the route `{} {}` is declared twice",
+                        route.method.as_str(),
+                        route.path
+                    ),
                 )
                 .at_path(at.child("path"))
                 .label("second declaration")
@@ -89,7 +98,10 @@ fn check_routes(model: &Model, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .at_path(at.child("method"))
-                .help(format!("write `method = \"{}\"`", route.handler.method().as_str())),
+                .help(format!(
+                    "write `method = \"{}\"`",
+                    route.handler.method().as_str()
+                )),
             );
         }
         let parameters: Vec<&str> = route
@@ -100,13 +112,21 @@ fn check_routes(model: &Model, out: &mut Vec<Diagnostic>) {
         let wanted: Vec<&str> = route.handler.path_parameter().into_iter().collect();
         if parameters != wanted {
             let help = match route.handler.path_parameter() {
-                Some(name) => format!("the path must contain the parameter `{{{name}}}`, for example `/transaction/{{{name}}}`"),
-                None => "this handler reads no path parameter; remove the `{...}` segment".to_string(),
+                Some(name) => format!(
+                    "the path must contain the parameter `{{{name}}}`, for example `/transaction/{{{name}}}`"
+                ),
+                None => {
+                    "this handler reads no path parameter; remove the `{...}` segment".to_string()
+                }
             };
             out.push(
                 Diagnostic::error(
                     Code::RouteMismatch,
-                    format!("the path `{}` does not fit the handler `{}`", route.path, handler_name(route.handler)),
+                    format!(
+                        "the path `{}` does not fit the handler `{}`",
+                        route.path,
+                        handler_name(route.handler)
+                    ),
                 )
                 .at_path(at.child("path"))
                 .help(help),
@@ -116,7 +136,10 @@ fn check_routes(model: &Model, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::error(
                     Code::Inconsistent,
-                    format!("the handler `{}` does not read transactions, so it cannot be cached", handler_name(route.handler)),
+                    format!(
+                        "the handler `{}` does not read transactions, so it cannot be cached",
+                        handler_name(route.handler)
+                    ),
                 )
                 .at_path(at.child("cache"))
                 .help("remove `cache`, or set it to \"none\""),
@@ -125,7 +148,10 @@ fn check_routes(model: &Model, out: &mut Vec<Diagnostic>) {
         if let Some(RouteRateLimit::Limit(limit)) = &route.rate_limit
             && let Err(error) = duration::parse(&limit.window)
         {
-            out.push(duration_error(error, at.child("rate_limit").child("window")));
+            out.push(duration_error(
+                error,
+                at.child("rate_limit").child("window"),
+            ));
         }
     }
     let service = &model.spec.service;
@@ -134,7 +160,11 @@ fn check_routes(model: &Model, out: &mut Vec<Diagnostic>) {
         ("readiness_path", &service.readiness_path, Handler::Ready),
         ("metrics_path", &service.metrics_path, Handler::Metrics),
     ] {
-        let routed = model.spec.routes.iter().any(|route| route.handler == handler && &route.path == wanted);
+        let routed = model
+            .spec
+            .routes
+            .iter()
+            .any(|route| route.handler == handler && &route.path == wanted);
         if !routed {
             out.push(
                 Diagnostic::error(
@@ -153,11 +183,23 @@ fn check_routes(model: &Model, out: &mut Vec<Diagnostic>) {
 
 /// Route paths are equal when they differ only in parameter names.
 fn normalized_route(path: &str) -> String {
-    path.split('/').map(|segment| if segment.starts_with('{') { "{}" } else { segment }).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "{}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn handler_name(handler: Handler) -> String {
-    serde_json::to_value(handler).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(handler)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Parses PromQL, reporting the parser's message.
@@ -171,9 +213,12 @@ fn check_alerts(model: &Model, out: &mut Vec<Diagnostic>) {
         let at = Path::root().child("alerts").index(index);
         if let Some(first) = names.insert(alert.name.as_str(), index) {
             out.push(
-                Diagnostic::error(Code::DuplicateName, format!("the alert `{}` is declared twice", alert.name))
-                    .at_path(at.child("name"))
-                    .note(format!("first declared as alerts[{first}]")),
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("the alert `{}` is declared twice", alert.name),
+                )
+                .at_path(at.child("name"))
+                .note(format!("first declared as alerts[{first}]")),
             );
         }
         if let Err(error) = duration::parse(&alert.for_) {
@@ -202,10 +247,13 @@ fn check_alerts(model: &Model, out: &mut Vec<Diagnostic>) {
 
 fn promql_error(error: &str, at: Path) -> Diagnostic {
     let first = error.lines().next().unwrap_or(error).trim();
-    Diagnostic::error(Code::InvalidPromql, format!("the PromQL expression does not parse: {first}"))
-        .at_path(at)
-        .label("invalid PromQL")
-        .help("check the expression with `promtool` or the Prometheus expression browser")
+    Diagnostic::error(
+        Code::InvalidPromql,
+        format!("the PromQL expression does not parse: {first}"),
+    )
+    .at_path(at)
+    .label("invalid PromQL")
+    .help("check the expression with `promtool` or the Prometheus expression browser")
 }
 
 fn check_slos(model: &Model, out: &mut Vec<Diagnostic>) {
@@ -214,22 +262,32 @@ fn check_slos(model: &Model, out: &mut Vec<Diagnostic>) {
         let at = Path::root().child("slos").index(index);
         if let Some(first) = names.insert(slo.name.as_str(), index) {
             out.push(
-                Diagnostic::error(Code::DuplicateName, format!("the SLO `{}` is declared twice", slo.name))
-                    .at_path(at.child("name"))
-                    .note(format!("first declared as slos[{first}]")),
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("the SLO `{}` is declared twice", slo.name),
+                )
+                .at_path(at.child("name"))
+                .note(format!("first declared as slos[{first}]")),
             );
         }
         match duration::parse(&slo.window) {
             Err(error) => out.push(duration_error(error, at.child("window"))),
             Ok(window) if window < std::time::Duration::from_secs(24 * 3600) => out.push(
-                Diagnostic::error(Code::OutOfRange, format!("the SLO window `{}` is shorter than a day", slo.window))
-                    .at_path(at.child("window"))
-                    .help("burn-rate alerts need a window of days, such as `28d` or `30d`"),
+                Diagnostic::error(
+                    Code::OutOfRange,
+                    format!("the SLO window `{}` is shorter than a day", slo.window),
+                )
+                .at_path(at.child("window"))
+                .help("burn-rate alerts need a window of days, such as `28d` or `30d`"),
             ),
             Ok(_) => {}
         }
         for key in ["bad_events", "total_events"] {
-            let expr = if key == "bad_events" { &slo.bad_events } else { &slo.total_events };
+            let expr = if key == "bad_events" {
+                &slo.bad_events
+            } else {
+                &slo.total_events
+            };
             if !expr.contains("$window") {
                 out.push(
                     Diagnostic::error(Code::Inconsistent, format!("`{key}` of the SLO `{}` does not use `$window`", slo.name))
@@ -250,24 +308,33 @@ fn check_dashboards(model: &Model, out: &mut Vec<Diagnostic>) {
         let at = Path::root().child("dashboards").index(index);
         if let Some(first) = uids.insert(dashboard.uid.as_str(), index) {
             out.push(
-                Diagnostic::error(Code::DuplicateName, format!("the dashboard uid `{}` is used twice", dashboard.uid))
-                    .at_path(at.child("uid"))
-                    .note(format!("first used by dashboards[{first}]")),
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("the dashboard uid `{}` is used twice", dashboard.uid),
+                )
+                .at_path(at.child("uid"))
+                .note(format!("first used by dashboards[{first}]")),
             );
         }
         let mut panels = BTreeSet::new();
         for (panel_index, panel) in dashboard.panels.iter().enumerate() {
             if !panels.insert(*panel) {
                 out.push(
-                    Diagnostic::warning(Code::DuplicateName, "this panel is already on the dashboard")
-                        .at_path(at.child("panels").index(panel_index)),
+                    Diagnostic::warning(
+                        Code::DuplicateName,
+                        "this panel is already on the dashboard",
+                    )
+                    .at_path(at.child("panels").index(panel_index)),
                 );
             }
             if *panel == crate::spec::Panel::SloErrorBudget && model.spec.slos.is_empty() {
                 out.push(
-                    Diagnostic::error(Code::Inconsistent, "the `slo_error_budget` panel needs at least one SLO")
-                        .at_path(at.child("panels").index(panel_index))
-                        .help("add an [[slos]] entry or remove the panel"),
+                    Diagnostic::error(
+                        Code::Inconsistent,
+                        "the `slo_error_budget` panel needs at least one SLO",
+                    )
+                    .at_path(at.child("panels").index(panel_index))
+                    .help("add an [[slos]] entry or remove the panel"),
                 );
             }
         }
@@ -275,19 +342,33 @@ fn check_dashboards(model: &Model, out: &mut Vec<Diagnostic>) {
 }
 
 fn parse_cidr(text: &str) -> Result<Ipv4Net, String> {
-    let net: Ipv4Net = text.parse().map_err(|_| format!("`{text}` is not a valid IPv4 CIDR block"))?;
+    let net: Ipv4Net = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a valid IPv4 CIDR block"))?;
     if net.trunc() != net {
-        return Err(format!("`{text}` has host bits set; the network is `{}`", net.trunc()));
+        return Err(format!(
+            "`{text}` has host bits set; the network is `{}`",
+            net.trunc()
+        ));
     }
     Ok(net)
 }
 
-fn cidr_diagnostic(environment: &ResolvedEnvironment, message: String, relative: Path) -> Diagnostic {
+fn cidr_diagnostic(
+    environment: &ResolvedEnvironment,
+    message: String,
+    relative: Path,
+) -> Diagnostic {
     let help = match message.split("the network is ").nth(1) {
         Some(network) => format!("did you mean {network}?"),
         None => "write a block such as `10.0.0.0/16`: four numbers from 0 to 255, a slash, and a prefix length from 0 to 32".to_string(),
     };
-    environment.diagnostic(Diagnostic::error(Code::InvalidCidr, message).help(help).on_value(), &relative)
+    environment.diagnostic(
+        Diagnostic::error(Code::InvalidCidr, message)
+            .help(help)
+            .on_value(),
+        &relative,
+    )
 }
 
 fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut Vec<Diagnostic>) {
@@ -299,7 +380,11 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
     let vpc = match parse_cidr(&network.vpc_cidr) {
         Ok(vpc) => Some(vpc),
         Err(message) => {
-            out.push(cidr_diagnostic(environment, message, path("network.vpc_cidr")));
+            out.push(cidr_diagnostic(
+                environment,
+                message,
+                path("network.vpc_cidr"),
+            ));
             None
         }
     };
@@ -307,17 +392,28 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
     for (index, zone) in network.availability_zones.iter().enumerate() {
         let relative = path("network.availability_zones").index(index);
         let suffix = zone.strip_prefix(region.as_str());
-        let valid = suffix.is_some_and(|s| s.len() == 1 && s.bytes().all(|b| b.is_ascii_lowercase()));
+        let valid =
+            suffix.is_some_and(|s| s.len() == 1 && s.bytes().all(|b| b.is_ascii_lowercase()));
         if !valid {
-            out.push(environment.diagnostic(
-                Diagnostic::error(Code::ZoneOutsideRegion, format!("the zone `{zone}` is not in the region `{region}`"))
-                    .help(format!("zones of `{region}` are named `{region}a`, `{region}b`, ...")),
-                &relative,
-            ));
+            out.push(
+                environment.diagnostic(
+                    Diagnostic::error(
+                        Code::ZoneOutsideRegion,
+                        format!("the zone `{zone}` is not in the region `{region}`"),
+                    )
+                    .help(format!(
+                        "zones of `{region}` are named `{region}a`, `{region}b`, ..."
+                    )),
+                    &relative,
+                ),
+            );
         }
         if !zones.insert(zone) {
             out.push(environment.diagnostic(
-                Diagnostic::error(Code::DuplicateName, format!("the zone `{zone}` is listed twice")),
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("the zone `{zone}` is listed twice"),
+                ),
                 &relative,
             ));
         }
@@ -331,19 +427,21 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
         };
         let list_path = path("network").child(key);
         if list.len() != network.availability_zones.len() {
-            out.push(environment.diagnostic(
-                Diagnostic::error(
-                    Code::SubnetLayout,
-                    format!(
-                        "`{key}` has {} subnet{}, but there are {} availability zones",
-                        list.len(),
-                        if list.len() == 1 { "" } else { "s" },
-                        network.availability_zones.len()
-                    ),
-                )
-                .help("list one subnet per availability zone, in the same order"),
-                &list_path,
-            ));
+            out.push(
+                environment.diagnostic(
+                    Diagnostic::error(
+                        Code::SubnetLayout,
+                        format!(
+                            "`{key}` has {} subnet{}, but there are {} availability zones",
+                            list.len(),
+                            if list.len() == 1 { "" } else { "s" },
+                            network.availability_zones.len()
+                        ),
+                    )
+                    .help("list one subnet per availability zone, in the same order"),
+                    &list_path,
+                ),
+            );
         }
         for (index, text) in list.iter().enumerate() {
             let relative = list_path.index(index);
@@ -353,24 +451,30 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
                     if let Some(vpc) = vpc
                         && !vpc.contains(&subnet)
                     {
-                        out.push(environment.diagnostic(
-                            Diagnostic::error(
-                                Code::SubnetLayout,
-                                format!("the subnet `{subnet}` is outside the VPC `{vpc}`"),
-                            )
-                            .help(format!("choose a subnet inside `{vpc}`")),
-                            &relative,
-                        ));
+                        out.push(
+                            environment.diagnostic(
+                                Diagnostic::error(
+                                    Code::SubnetLayout,
+                                    format!("the subnet `{subnet}` is outside the VPC `{vpc}`"),
+                                )
+                                .help(format!("choose a subnet inside `{vpc}`")),
+                                &relative,
+                            ),
+                        );
                     }
-                    if let Some((other, other_path)) = subnets.iter().find(|(other, _)| overlaps(other, &subnet)) {
-                        out.push(environment.diagnostic(
-                            Diagnostic::error(
-                                Code::CidrOverlap,
-                                format!("the subnet `{subnet}` overlaps `{other}`"),
-                            )
-                            .note(format!("`{other}` is network.{}", display_tail(other_path))),
-                            &relative,
-                        ));
+                    if let Some((other, other_path)) =
+                        subnets.iter().find(|(other, _)| overlaps(other, &subnet))
+                    {
+                        out.push(
+                            environment.diagnostic(
+                                Diagnostic::error(
+                                    Code::CidrOverlap,
+                                    format!("the subnet `{subnet}` overlaps `{other}`"),
+                                )
+                                .note(format!("`{other}` is network.{}", display_tail(other_path))),
+                                &relative,
+                            ),
+                        );
                     }
                     subnets.push((subnet, relative));
                 }
@@ -393,29 +497,51 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
         ));
     }
     if !eks.spot && eks.spot_percentage != 0 {
-        out.push(environment.diagnostic(
-            Diagnostic::warning(Code::Inconsistent, format!("`spot_percentage` is {} but `spot` is off", eks.spot_percentage))
+        out.push(
+            environment.diagnostic(
+                Diagnostic::warning(
+                    Code::Inconsistent,
+                    format!(
+                        "`spot_percentage` is {} but `spot` is off",
+                        eks.spot_percentage
+                    ),
+                )
                 .help("set `spot_percentage = 0`, or `spot = true`"),
-            &path("eks.spot_percentage"),
-        ));
+                &path("eks.spot_percentage"),
+            ),
+        );
     }
     if !eks.endpoint_private_access && !eks.endpoint_public_access {
-        out.push(environment.diagnostic(
-            Diagnostic::error(Code::Inconsistent, "the EKS API endpoint is neither private nor public, so nothing can reach it")
+        out.push(
+            environment.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "the EKS API endpoint is neither private nor public, so nothing can reach it",
+                )
                 .help("set `endpoint_private_access = true`"),
-            &path("eks.endpoint_private_access"),
-        ));
+                &path("eks.endpoint_private_access"),
+            ),
+        );
     }
     if eks.endpoint_public_access && eks.public_access_cidrs.is_empty() {
-        out.push(environment.diagnostic(
-            Diagnostic::error(Code::Inconsistent, "the EKS endpoint is public but `public_access_cidrs` is empty")
+        out.push(
+            environment.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "the EKS endpoint is public but `public_access_cidrs` is empty",
+                )
                 .help("list the CIDRs allowed to reach the endpoint"),
-            &path("eks.public_access_cidrs"),
-        ));
+                &path("eks.public_access_cidrs"),
+            ),
+        );
     }
     for (index, text) in eks.public_access_cidrs.iter().enumerate() {
         if let Err(message) = parse_cidr(text) {
-            out.push(cidr_diagnostic(environment, message, path("eks.public_access_cidrs").index(index)));
+            out.push(cidr_diagnostic(
+                environment,
+                message,
+                path("eks.public_access_cidrs").index(index),
+            ));
         }
     }
 
@@ -435,38 +561,58 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
     }
     let cache = &settings.cache;
     if cache.automatic_failover && cache.nodes < 2 {
-        out.push(environment.diagnostic(
-            Diagnostic::error(Code::Inconsistent, "automatic failover needs at least 2 cache nodes")
+        out.push(
+            environment.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "automatic failover needs at least 2 cache nodes",
+                )
                 .help("set `nodes = 2` or more, or `automatic_failover = false`"),
-            &path("cache.automatic_failover"),
-        ));
+                &path("cache.automatic_failover"),
+            ),
+        );
     }
     if cache.auth_token && !cache.transit_encryption {
-        out.push(environment.diagnostic(
-            Diagnostic::error(Code::Inconsistent, "an AUTH token needs encryption in transit")
+        out.push(
+            environment.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "an AUTH token needs encryption in transit",
+                )
                 .help("set `transit_encryption = true`"),
-            &path("cache.auth_token"),
-        ));
+                &path("cache.auth_token"),
+            ),
+        );
     }
 
     // Bastion.
     let bastion = &settings.bastion;
     if bastion.enabled && bastion.allowed_cidrs.is_empty() {
-        out.push(environment.diagnostic(
-            Diagnostic::error(Code::Inconsistent, "the bastion is enabled but no CIDR may reach it")
+        out.push(
+            environment.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "the bastion is enabled but no CIDR may reach it",
+                )
                 .help("list the office or VPN CIDRs in `allowed_cidrs`"),
-            &path("bastion.allowed_cidrs"),
-        ));
+                &path("bastion.allowed_cidrs"),
+            ),
+        );
     }
     for (index, text) in bastion.allowed_cidrs.iter().enumerate() {
         let relative = path("bastion.allowed_cidrs").index(index);
         match parse_cidr(text) {
             Err(message) => out.push(cidr_diagnostic(environment, message, relative)),
-            Ok(net) if net.prefix_len() == 0 => out.push(environment.diagnostic(
-                Diagnostic::error(Code::Inconsistent, "SSH to the bastion would be open to the whole internet")
+            Ok(net) if net.prefix_len() == 0 => out.push(
+                environment.diagnostic(
+                    Diagnostic::error(
+                        Code::Inconsistent,
+                        "SSH to the bastion would be open to the whole internet",
+                    )
                     .help("allow only office or VPN ranges"),
-                &relative,
-            )),
+                    &relative,
+                ),
+            ),
             Ok(_) => {}
         }
     }
@@ -487,19 +633,36 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
         ));
     }
     if !LOG_RETENTION_DAYS.contains(&app.log_retention_days) {
-        let nearest = LOG_RETENTION_DAYS.iter().min_by_key(|d| d.abs_diff(app.log_retention_days)).copied().unwrap_or(7);
-        out.push(environment.diagnostic(
-            Diagnostic::error(Code::OutOfRange, format!("CloudWatch does not accept a retention of {} days", app.log_retention_days))
-                .help(format!("the nearest accepted value is {nearest}; accepted: {LOG_RETENTION_DAYS:?}")),
-            &path("app.log_retention_days"),
-        ));
+        let nearest = LOG_RETENTION_DAYS
+            .iter()
+            .min_by_key(|d| d.abs_diff(app.log_retention_days))
+            .copied()
+            .unwrap_or(7);
+        out.push(
+            environment.diagnostic(
+                Diagnostic::error(
+                    Code::OutOfRange,
+                    format!(
+                        "CloudWatch does not accept a retention of {} days",
+                        app.log_retention_days
+                    ),
+                )
+                .help(format!(
+                    "the nearest accepted value is {nearest}; accepted: {LOG_RETENTION_DAYS:?}"
+                )),
+                &path("app.log_retention_days"),
+            ),
+        );
     }
 
     // Budget.
     for (index, email) in settings.budget.alert_emails.iter().enumerate() {
         if let Err(reason) = check_email(email) {
             out.push(environment.diagnostic(
-                Diagnostic::error(Code::InvalidEmail, format!("`{email}` is not a valid e-mail address: {reason}")),
+                Diagnostic::error(
+                    Code::InvalidEmail,
+                    format!("`{email}` is not a valid e-mail address: {reason}"),
+                ),
                 &path("budget.alert_emails").index(index),
             ));
         }
@@ -508,11 +671,16 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
     // Delivery.
     let deploy = &settings.deploy;
     if deploy.branch.is_some() == deploy.tag.is_some() {
-        out.push(environment.diagnostic(
-            Diagnostic::error(Code::Inconsistent, "a deploy is triggered by a branch or by a tag: set exactly one of them")
+        out.push(
+            environment.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "a deploy is triggered by a branch or by a tag: set exactly one of them",
+                )
                 .help("for example `branch = \"main\"` or `tag = \"v*-prod\"`"),
-            &path("deploy"),
-        ));
+                &path("deploy"),
+            ),
+        );
     }
 
     // Alert thresholds.
@@ -522,7 +690,10 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
         match alert {
             None => {
                 let names = model.spec.alerts.iter().map(|a| a.name.as_str());
-                let diagnostic = Diagnostic::error(Code::UnknownKey, format!("there is no alert named `{name}`"));
+                let diagnostic = Diagnostic::error(
+                    Code::UnknownKey,
+                    format!("there is no alert named `{name}`"),
+                );
                 let diagnostic = match did_you_mean(name, names) {
                     Some(suggestion) => diagnostic.help(format!("did you mean `{suggestion}`?")),
                     None => diagnostic,
@@ -530,7 +701,10 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
                 out.push(environment.diagnostic(diagnostic, &relative));
             }
             Some(alert) if !alert.expr.contains("$threshold") => out.push(environment.diagnostic(
-                Diagnostic::error(Code::Inconsistent, format!("the alert `{name}` has no `$threshold` to override")),
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    format!("the alert `{name}` has no `$threshold` to override"),
+                ),
                 &relative,
             )),
             Some(_) => {}
@@ -542,7 +716,8 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
 
 fn display_tail(path: &Path) -> String {
     let text = path.to_string();
-    text.strip_prefix("network.").map_or(text.clone(), str::to_string)
+    text.strip_prefix("network.")
+        .map_or(text.clone(), str::to_string)
 }
 
 fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
@@ -559,10 +734,17 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
         return Err("it contains spaces or control characters");
     }
     let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 || labels.iter().any(|label| label.is_empty() || label.starts_with('-') || label.ends_with('-')) {
+    if labels.len() < 2
+        || labels
+            .iter()
+            .any(|label| label.is_empty() || label.starts_with('-') || label.ends_with('-'))
+    {
         return Err("the domain must be a dotted name such as `example.com`");
     }
-    if !labels.iter().all(|label| label.chars().all(|c| c.is_alphanumeric() || c == '-')) {
+    if !labels
+        .iter()
+        .all(|label| label.chars().all(|c| c.is_alphanumeric() || c == '-'))
+    {
         return Err("the domain may only hold letters, digits, dashes and dots");
     }
     Ok(())
@@ -572,12 +754,16 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
 fn violation(environment: &ResolvedEnvironment, rule: ProductionRule) -> Option<(String, Path)> {
     let settings = &environment.settings;
     let (broken, message, at) = match rule {
-        ProductionRule::DatabaseMultiAz => {
-            (!settings.database.multi_az, "the production database must run in several zones", "database.multi_az")
-        }
-        ProductionRule::CacheFailover => {
-            (!settings.cache.automatic_failover, "the production cache must fail over automatically", "cache.automatic_failover")
-        }
+        ProductionRule::DatabaseMultiAz => (
+            !settings.database.multi_az,
+            "the production database must run in several zones",
+            "database.multi_az",
+        ),
+        ProductionRule::CacheFailover => (
+            !settings.cache.automatic_failover,
+            "the production cache must fail over automatically",
+            "cache.automatic_failover",
+        ),
         ProductionRule::BackupRetention => (
             settings.database.backup_retention_days < 7,
             "production backups must be kept at least 7 days",
@@ -593,9 +779,11 @@ fn violation(environment: &ResolvedEnvironment, rule: ProductionRule) -> Option<
             "the production database must have deletion protection",
             "database.deletion_protection",
         ),
-        ProductionRule::NatPerAz => {
-            (settings.network.nat != NatMode::PerAz, "production needs one NAT gateway per zone", "network.nat")
-        }
+        ProductionRule::NatPerAz => (
+            settings.network.nat != NatMode::PerAz,
+            "production needs one NAT gateway per zone",
+            "network.nat",
+        ),
         ProductionRule::ApprovalRequired => (
             !settings.deploy.approval_required,
             "production deploys must wait for an approval",
@@ -617,8 +805,13 @@ const PRODUCTION_RULES: [ProductionRule; 7] = [
 
 fn check_production_rules(environment: &ResolvedEnvironment, out: &mut Vec<Diagnostic>) {
     let production = environment.settings.tier == Tier::Production;
-    let waived: BTreeMap<ProductionRule, usize> =
-        environment.settings.waivers.iter().enumerate().map(|(index, waiver)| (waiver.rule, index)).collect();
+    let waived: BTreeMap<ProductionRule, usize> = environment
+        .settings
+        .waivers
+        .iter()
+        .enumerate()
+        .map(|(index, waiver)| (waiver.rule, index))
+        .collect();
     for rule in PRODUCTION_RULES {
         let broken = violation(environment, rule);
         let waiver = waived.get(&rule);
@@ -675,14 +868,19 @@ fn check_across_environments(model: &Model, out: &mut Vec<Diagnostic>) {
             _ => continue,
         };
         if let Some(other) = triggers.insert(trigger.clone(), &environment.name) {
-            out.push(environment.diagnostic(
-                Diagnostic::error(
-                    Code::Inconsistent,
-                    format!("{trigger} would deploy both `{other}` and `{}`", environment.name),
-                )
-                .help("give each environment its own branch or tag pattern"),
-                &path("deploy"),
-            ));
+            out.push(
+                environment.diagnostic(
+                    Diagnostic::error(
+                        Code::Inconsistent,
+                        format!(
+                            "{trigger} would deploy both `{other}` and `{}`",
+                            environment.name
+                        ),
+                    )
+                    .help("give each environment its own branch or tag pattern"),
+                    &path("deploy"),
+                ),
+            );
         }
     }
 }
@@ -695,21 +893,37 @@ mod tests {
     fn emails_are_checked_pragmatically() {
         assert!(check_email("devops@example.com").is_ok());
         assert!(check_email("first.last+tag@sub.example.co.uk").is_ok());
-        for bad in ["devops", "@example.com", "a@b", "a b@example.com", "a@exa_mple.com", "a@.com"] {
+        for bad in [
+            "devops",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@exa_mple.com",
+            "a@.com",
+        ] {
             assert!(check_email(bad).is_err(), "{bad} should be rejected");
         }
     }
 
     #[test]
     fn cidrs_with_host_bits_suggest_the_network() {
-        assert_eq!(parse_cidr("10.0.1.5/24"), Err("`10.0.1.5/24` has host bits set; the network is `10.0.1.0/24`".into()));
+        assert_eq!(
+            parse_cidr("10.0.1.5/24"),
+            Err("`10.0.1.5/24` has host bits set; the network is `10.0.1.0/24`".into())
+        );
         assert!(parse_cidr("10.0.0.0/33").is_err());
         assert!(parse_cidr("300.0.0.0/8").is_err());
     }
 
     #[test]
     fn routes_differing_only_in_parameter_names_collide() {
-        assert_eq!(normalized_route("/transaction/{id}"), normalized_route("/transaction/{tx}"));
-        assert_ne!(normalized_route("/transaction/id"), normalized_route("/transaction/{id}"));
+        assert_eq!(
+            normalized_route("/transaction/{id}"),
+            normalized_route("/transaction/{tx}")
+        );
+        assert_ne!(
+            normalized_route("/transaction/id"),
+            normalized_route("/transaction/{id}")
+        );
     }
 }

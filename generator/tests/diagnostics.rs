@@ -10,10 +10,17 @@ use generator::source::Source;
 
 /// Loads a fixture under a stable, relative name so snapshots do not depend on the checkout.
 fn load_fixture(path: &Path) -> (Source, Result<Loaded, LoadError>) {
-    let name = format!("tests/specs/{}", path.strip_prefix(env!("CARGO_MANIFEST_DIR")).map_or_else(
-        |_| path.display().to_string(),
-        |p| p.strip_prefix("tests/specs").unwrap_or(p).display().to_string(),
-    ));
+    let name = format!(
+        "tests/specs/{}",
+        path.strip_prefix(env!("CARGO_MANIFEST_DIR")).map_or_else(
+            |_| path.display().to_string(),
+            |p| p
+                .strip_prefix("tests/specs")
+                .unwrap_or(p)
+                .display()
+                .to_string(),
+        )
+    );
     let bytes = std::fs::read(path).expect("fixture is readable");
     let (source, problem) = Source::from_bytes(name, bytes);
     let result = check(source.clone(), problem);
@@ -21,20 +28,37 @@ fn load_fixture(path: &Path) -> (Source, Result<Loaded, LoadError>) {
 }
 
 fn render(source: &Source, diagnostics: &[Diagnostic]) -> String {
-    diagnostics.iter().map(|d| d.render(source, false)).collect::<Vec<_>>().join("\n")
+    diagnostics
+        .iter()
+        .map(|d| d.render(source, false))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
 fn every_broken_spec_is_rejected_with_a_located_diagnostic() {
     insta::glob!("specs/invalid/*.toml", |path| {
         let (_, result) = load_fixture(path);
-        let Err(LoadError::Invalid { source, diagnostics }) = result else {
+        let Err(LoadError::Invalid {
+            source,
+            diagnostics,
+        }) = result
+        else {
             panic!("{} should be rejected", path.display());
         };
-        assert!(diagnostics.iter().any(Diagnostic::is_error), "{} has no error", path.display());
+        assert!(
+            diagnostics.iter().any(Diagnostic::is_error),
+            "{} has no error",
+            path.display()
+        );
         for diagnostic in &diagnostics {
             if diagnostic.code != Code::TooLarge {
-                assert!(diagnostic.span.is_some(), "{}: `{}` has no position", path.display(), diagnostic.message);
+                assert!(
+                    diagnostic.span.is_some(),
+                    "{}: `{}` has no position",
+                    path.display(),
+                    diagnostic.message
+                );
             }
         }
         insta::assert_snapshot!(render(&source, &diagnostics));
@@ -45,8 +69,13 @@ fn every_broken_spec_is_rejected_with_a_located_diagnostic() {
 fn specs_with_warnings_are_valid_and_say_why() {
     insta::glob!("specs/warnings/*.toml", |path| {
         let (source, result) = load_fixture(path);
-        let loaded = result.unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
-        assert!(!loaded.warnings.is_empty(), "{} should warn", path.display());
+        let loaded =
+            result.unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
+        assert!(
+            !loaded.warnings.is_empty(),
+            "{} should warn",
+            path.display()
+        );
         insta::assert_snapshot!(render(&source, &loaded.warnings));
     });
 }
@@ -55,7 +84,8 @@ fn specs_with_warnings_are_valid_and_say_why() {
 fn valid_fixture_specs_load_without_warnings() {
     insta::glob!("specs/valid/*.toml", |path| {
         let (_, result) = load_fixture(path);
-        let loaded = result.unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
+        let loaded =
+            result.unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
         assert_eq!(loaded.warnings, Vec::new(), "{}", path.display());
     });
 }
@@ -68,37 +98,63 @@ fn the_example_specs_and_the_starter_spec_are_valid() {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "toml") {
             let (_, result) = load_fixture(&path);
-            let loaded = result.unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
+            let loaded = result
+                .unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
             assert_eq!(loaded.warnings, Vec::new(), "{}", path.display());
             checked += 1;
         }
     }
     assert!(checked >= 1, "no example spec found in {}", specs.display());
-    generator::Model::load_str("starter.toml", generator::cli::STARTER_SPEC).expect("the starter spec validates");
+    generator::Model::load_str("starter.toml", generator::cli::STARTER_SPEC)
+        .expect("the starter spec validates");
 }
 
 #[test]
 fn a_wrong_value_is_pointed_at_where_it_is_written() {
-    let (_, result) = load_fixture(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/invalid/out_of_range_port.toml"));
-    let Err(LoadError::Invalid { source, diagnostics }) = result else { panic!("should be invalid") };
+    let (_, result) = load_fixture(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/invalid/out_of_range_port.toml"),
+    );
+    let Err(LoadError::Invalid {
+        source,
+        diagnostics,
+    }) = result
+    else {
+        panic!("should be invalid")
+    };
     let span = diagnostics[0].span.clone().expect("located");
     assert_eq!(&source.text[span.clone()], "80");
     let (line, column) = source.line_col(span.start);
-    let expected_line = source.text.lines().position(|l| l == "port = 80").expect("line") + 1;
+    let expected_line = source
+        .text
+        .lines()
+        .position(|l| l == "port = 80")
+        .expect("line")
+        + 1;
     assert_eq!((line, column), (expected_line, 8));
 }
 
 #[test]
 fn a_value_inherited_from_defaults_is_reported_at_the_default() {
-    let text = generator::cli::STARTER_SPEC.replace("log_retention_days = 7", "log_retention_days = 10");
-    let Err(LoadError::Invalid { source, diagnostics }) = check(Source::new("s.toml", text), None) else {
+    let text =
+        generator::cli::STARTER_SPEC.replace("log_retention_days = 7", "log_retention_days = 10");
+    let Err(LoadError::Invalid {
+        source,
+        diagnostics,
+    }) = check(Source::new("s.toml", text), None)
+    else {
         panic!("should be invalid")
     };
     // One default, inherited by two environments: one diagnostic, at the default, naming both.
-    let retention: Vec<_> = diagnostics.iter().filter(|d| d.code == Code::OutOfRange).collect();
+    let retention: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::OutOfRange)
+        .collect();
     assert_eq!(retention.len(), 1);
     let diagnostic = retention[0];
-    assert_eq!(diagnostic.path.as_ref().map(ToString::to_string).as_deref(), Some("defaults.app.log_retention_days"));
+    assert_eq!(
+        diagnostic.path.as_ref().map(ToString::to_string).as_deref(),
+        Some("defaults.app.log_retention_days")
+    );
     assert_eq!(
         diagnostic.notes,
         vec![
@@ -113,12 +169,18 @@ fn a_value_inherited_from_defaults_is_reported_at_the_default() {
 #[test]
 fn deeply_nested_input_is_an_error_not_a_crash() {
     let text = format!("x = {}1{}", "[".repeat(5000), "]".repeat(5000));
-    let Err(LoadError::Invalid { diagnostics, .. }) = check(Source::new("deep.toml", text), None) else {
+    let Err(LoadError::Invalid { diagnostics, .. }) = check(Source::new("deep.toml", text), None)
+    else {
         panic!("should be invalid")
     };
     assert_eq!(diagnostics[0].code, Code::Syntax);
-    let tables = (0..5000).map(|i| format!("t{i}")).collect::<Vec<_>>().join(".");
-    let Err(LoadError::Invalid { diagnostics, .. }) = check(Source::new("deep.toml", format!("[{tables}]\n")), None) else {
+    let tables = (0..5000)
+        .map(|i| format!("t{i}"))
+        .collect::<Vec<_>>()
+        .join(".");
+    let Err(LoadError::Invalid { diagnostics, .. }) =
+        check(Source::new("deep.toml", format!("[{tables}]\n")), None)
+    else {
         panic!("should be invalid")
     };
     assert!(!diagnostics.is_empty());
@@ -128,6 +190,8 @@ fn deeply_nested_input_is_an_error_not_a_crash() {
 fn an_oversized_spec_is_refused_before_parsing() {
     let bytes = vec![b'#'; generator::source::MAX_SPEC_BYTES + 1];
     let (source, problem) = Source::from_bytes("huge.toml".into(), bytes);
-    let Err(LoadError::Invalid { diagnostics, .. }) = check(source, problem) else { panic!("should be refused") };
+    let Err(LoadError::Invalid { diagnostics, .. }) = check(source, problem) else {
+        panic!("should be refused")
+    };
     assert_eq!(diagnostics[0].code, Code::TooLarge);
 }
