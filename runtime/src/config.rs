@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use generator::model::Model;
 use generator::spec::{self, Engine, Handler, LogLevel, Method, RouteRateLimit};
 
 use crate::cache::FillGate;
@@ -123,7 +125,9 @@ impl SecretUrl {
         let (authority, tail) = rest.split_at(authority_end);
         match authority.rsplit_once('@') {
             Some((user_info, host)) => {
-                let user = user_info.split_once(':').map_or(user_info, |(user, _)| user);
+                let user = user_info
+                    .split_once(':')
+                    .map_or(user_info, |(user, _)| user);
                 if user_info.contains(':') {
                     format!("{scheme}://{user}:***@{host}{tail}")
                 } else {
@@ -157,6 +161,12 @@ pub enum ConfigError {
         path: String,
         window: String,
     },
+    #[error("route {method} {path}: its handler answers {expected} only")]
+    WrongMethod {
+        method: &'static str,
+        path: String,
+        expected: &'static str,
+    },
     #[error("service.rate_limit: `{window}` is not a duration like `60s`")]
     BadServiceWindow { window: String },
     #[error("{name}=`{value}` is not {expected}")]
@@ -169,11 +179,6 @@ pub enum ConfigError {
     UnknownDatabaseScheme(String),
     #[error("DB_HOST is set but {0} is not")]
     MissingDatabaseVariable(&'static str),
-    #[error("cannot read spec {path}: {source}")]
-    ReadSpec {
-        path: String,
-        source: std::io::Error,
-    },
     #[error("{0}")]
     Spec(String),
 }
@@ -188,12 +193,20 @@ impl Vars {
     }
 
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self(pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
     }
 
     /// A variable's value; an empty value counts as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
@@ -221,14 +234,75 @@ pub struct SpecParts<'a> {
     pub database: &'a spec::Database,
 }
 
+/// The spec compiled into the binary, used when no spec file is found at the default path,
+/// so `cargo run -p runtime` works on a bare machine.
+pub const EMBEDDED_SPEC: &str = include_str!("../../specs/expense.toml");
+
+/// Where the spec came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpecSource {
+    File(PathBuf),
+    Embedded,
+}
+
+/// Loads the spec through the generator (the one reader of the spec): from `path` when given
+/// or when the default file exists, else the embedded copy.
+pub fn load_model(path: Option<&Path>) -> Result<(Model, SpecSource), ConfigError> {
+    let (path, explicit) = match path {
+        Some(path) => (path.to_path_buf(), true),
+        None => (PathBuf::from(DEFAULT_SPEC_PATH), false),
+    };
+    if explicit || path.exists() {
+        let model = Model::load(&path).map_err(|error| ConfigError::Spec(error.to_string()))?;
+        return Ok((model, SpecSource::File(path)));
+    }
+    let model = Model::load_str(DEFAULT_SPEC_PATH, EMBEDDED_SPEC)
+        .map_err(|error| ConfigError::Spec(error.to_string()))?;
+    Ok((model, SpecSource::Embedded))
+}
+
 impl Settings {
+    /// Settings for environment `environment` of a loaded spec.
+    pub fn from_model(
+        model: &Model,
+        environment: &str,
+        listen: Option<SocketAddr>,
+        vars: &Vars,
+    ) -> Result<Self, ConfigError> {
+        let Some(resolved) = model.environments.get(environment) else {
+            return Err(ConfigError::UnknownEnvironment {
+                name: environment.to_owned(),
+                defined: model
+                    .environments
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        let parts = SpecParts {
+            service: &model.spec.service,
+            routes: &model.spec.routes,
+            environment,
+            app: &resolved.settings.app,
+            database: &resolved.settings.database,
+        };
+        Self::resolve(&parts, listen, vars)
+    }
+
     /// Resolves settings from the spec and the environment variables.
-    pub fn resolve(parts: &SpecParts<'_>, listen: Option<SocketAddr>, vars: &Vars) -> Result<Self, ConfigError> {
+    pub fn resolve(
+        parts: &SpecParts<'_>,
+        listen: Option<SocketAddr>,
+        vars: &Vars,
+    ) -> Result<Self, ConfigError> {
         let service = parts.service;
         let default_limit = RateLimit {
             requests: service.rate_limit.requests,
-            window: parse_window(&service.rate_limit.window).ok_or_else(|| ConfigError::BadServiceWindow {
-                window: service.rate_limit.window.clone(),
+            window: parse_window(&service.rate_limit.window).ok_or_else(|| {
+                ConfigError::BadServiceWindow {
+                    window: service.rate_limit.window.clone(),
+                }
             })?,
         };
         let routes = parts
@@ -259,7 +333,9 @@ impl Settings {
             database: database_from_vars(vars, parts.database)?,
             cache: CacheSettings {
                 ttl: Duration::from_secs(u64::from(parts.app.cache_ttl_seconds)),
-                key_prefix: vars.get("REDIS_KEY_PREFIX").map_or(default_prefix, str::to_owned),
+                key_prefix: vars
+                    .get("REDIS_KEY_PREFIX")
+                    .map_or(default_prefix, str::to_owned),
                 fill_gate: None,
             },
             redis,
@@ -269,46 +345,23 @@ impl Settings {
 }
 
 fn parse_window(window: &str) -> Option<Duration> {
-    // TODO(generator::duration): switch to the generator's parser once it is published.
-    parse_prometheus_duration(window).filter(|d| !d.is_zero())
+    generator::duration::parse(window)
+        .ok()
+        .filter(|d| !d.is_zero())
 }
 
-/// A Prometheus duration (`60s`, `1m30s`, `500ms`, `1h`).
-fn parse_prometheus_duration(text: &str) -> Option<Duration> {
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    if rest.is_empty() {
-        return None;
+fn resolve_route(
+    route: &spec::Route,
+    default_limit: RateLimit,
+    default_body: u64,
+) -> Result<RouteSettings, ConfigError> {
+    if route.handler.method() != route.method {
+        return Err(ConfigError::WrongMethod {
+            method: route.method.as_str(),
+            path: route.path.clone(),
+            expected: route.handler.method().as_str(),
+        });
     }
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
-        if digits == 0 {
-            return None;
-        }
-        let value: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
-        let seconds_per_unit: u64 = match &rest[..unit_len] {
-            "ms" => {
-                total += Duration::from_millis(value);
-                rest = &rest[unit_len..];
-                continue;
-            }
-            "s" => 1,
-            "m" => 60,
-            "h" => 3600,
-            "d" => 86_400,
-            "w" => 604_800,
-            "y" => 31_536_000,
-            _ => return None,
-        };
-        total += Duration::from_secs(value.checked_mul(seconds_per_unit)?);
-        rest = &rest[unit_len..];
-    }
-    Some(total)
-}
-
-fn resolve_route(route: &spec::Route, default_limit: RateLimit, default_body: u64) -> Result<RouteSettings, ConfigError> {
     let rate_limit = match &route.rate_limit {
         None => Some(default_limit),
         Some(RouteRateLimit::Disabled(_)) => None,
@@ -340,12 +393,18 @@ fn pool_settings(pool: &spec::Pool) -> PoolSettings {
     }
 }
 
-fn database_from_vars(vars: &Vars, database: &spec::Database) -> Result<DatabaseSettings, ConfigError> {
+fn database_from_vars(
+    vars: &Vars,
+    database: &spec::Database,
+) -> Result<DatabaseSettings, ConfigError> {
     let (url, engine) = if let Some(url) = vars.get("DATABASE_URL") {
-        let engine = engine_of_url(url).ok_or_else(|| ConfigError::UnknownDatabaseScheme(SecretUrl::new(url).redacted()))?;
+        let engine = engine_of_url(url)
+            .ok_or_else(|| ConfigError::UnknownDatabaseScheme(SecretUrl::new(url).redacted()))?;
         (SecretUrl::new(url), engine)
     } else if let Some(host) = vars.get("DB_HOST") {
-        let user = vars.get("DB_USER").ok_or(ConfigError::MissingDatabaseVariable("DB_USER"))?;
+        let user = vars
+            .get("DB_USER")
+            .ok_or(ConfigError::MissingDatabaseVariable("DB_USER"))?;
         let name = vars.get("DB_DATABASE").unwrap_or(&database.name);
         let (scheme, engine, default_port) = match database.engine {
             Engine::Mysql => ("mysql", DatabaseEngine::Mysql, 3306),
@@ -353,32 +412,43 @@ fn database_from_vars(vars: &Vars, database: &spec::Database) -> Result<Database
         };
         let port = match vars.get("DB_PORT") {
             None => default_port,
-            Some(p) => p.parse::<u16>().map_err(|_parse_error| ConfigError::BadVariable {
-                name: "DB_PORT",
-                value: p.to_owned(),
-                expected: "a TCP port",
-            })?,
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_parse_error| ConfigError::BadVariable {
+                    name: "DB_PORT",
+                    value: p.to_owned(),
+                    expected: "a TCP port",
+                })?,
         };
         let credentials = match vars.get("DB_PWD") {
             Some(pwd) => format!("{}:{}", percent_encode(user), percent_encode(pwd)),
             None => percent_encode(user),
         };
         (
-            SecretUrl::new(format!("{scheme}://{credentials}@{host}:{port}/{}", percent_encode(name))),
+            SecretUrl::new(format!(
+                "{scheme}://{credentials}@{host}:{port}/{}",
+                percent_encode(name)
+            )),
             engine,
         )
     } else {
         let path = vars.get("SQLITE_PATH").unwrap_or(DEFAULT_SQLITE_PATH);
-        (SecretUrl::new(format!("sqlite://{path}?mode=rwc")), DatabaseEngine::Sqlite)
+        (
+            SecretUrl::new(format!("sqlite://{path}?mode=rwc")),
+            DatabaseEngine::Sqlite,
+        )
     };
-    let connect_attempts = match vars.get("DB_CONNECT_ATTEMPTS") {
-        None => 5,
-        Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError::BadVariable {
-            name: "DB_CONNECT_ATTEMPTS",
-            value: v.to_owned(),
-            expected: "a positive integer",
-        })?,
-    };
+    let connect_attempts =
+        match vars.get("DB_CONNECT_ATTEMPTS") {
+            None => 5,
+            Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ConfigError::BadVariable {
+                    name: "DB_CONNECT_ATTEMPTS",
+                    value: v.to_owned(),
+                    expected: "a positive integer",
+                }
+            })?,
+        };
     Ok(DatabaseSettings {
         url,
         engine,
@@ -401,17 +471,27 @@ fn engine_of_url(url: &str) -> Option<DatabaseEngine> {
 fn redis_from_vars(vars: &Vars, timeout: Duration) -> Result<Option<RedisSettings>, ConfigError> {
     let cluster = vars.flag("REDIS_CLUSTER")?;
     let urls = if let Some(urls) = vars.get("REDIS_URL") {
-        urls.split(',').map(str::trim).filter(|u| !u.is_empty()).map(SecretUrl::new).collect()
+        urls.split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(SecretUrl::new)
+            .collect()
     } else if let Some(host) = vars.get("REDIS_HOST") {
         let port = match vars.get("REDIS_PORT") {
             None => 6379,
-            Some(p) => p.parse::<u16>().map_err(|_parse_error| ConfigError::BadVariable {
-                name: "REDIS_PORT",
-                value: p.to_owned(),
-                expected: "a TCP port",
-            })?,
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_parse_error| ConfigError::BadVariable {
+                    name: "REDIS_PORT",
+                    value: p.to_owned(),
+                    expected: "a TCP port",
+                })?,
         };
-        let scheme = if vars.flag("REDIS_TLS")? { "rediss" } else { "redis" };
+        let scheme = if vars.flag("REDIS_TLS")? {
+            "rediss"
+        } else {
+            "redis"
+        };
         let auth = vars
             .get("REDIS_AUTH_TOKEN")
             .map(|token| format!(":{}@", percent_encode(token)))
@@ -420,7 +500,11 @@ fn redis_from_vars(vars: &Vars, timeout: Duration) -> Result<Option<RedisSetting
     } else {
         return Ok(None);
     };
-    Ok(Some(RedisSettings { urls, cluster, timeout }))
+    Ok(Some(RedisSettings {
+        urls,
+        cluster,
+        timeout,
+    }))
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (passwords hold `@`, `:`...).
@@ -443,7 +527,10 @@ mod tests {
     #[test]
     fn a_password_never_shows_in_a_redacted_url() {
         let url = SecretUrl::new("mysql://expense:ExpenseApp%401@db.example.com:3306/expense");
-        assert_eq!(url.redacted(), "mysql://expense:***@db.example.com:3306/expense");
+        assert_eq!(
+            url.redacted(),
+            "mysql://expense:***@db.example.com:3306/expense"
+        );
         assert!(!format!("{url:?}").contains("ExpenseApp"));
     }
 
@@ -455,8 +542,12 @@ mod tests {
             ("DB_PWD", "ExpenseApp@1"),
             ("DB_DATABASE", "expense"),
         ]);
-        let db = database_from_vars(&vars, &crate::config::tests::database_spec()).expect("settings");
-        assert_eq!(db.url.expose(), "mysql://expense:ExpenseApp%401@db.internal:3306/expense");
+        let db =
+            database_from_vars(&vars, &crate::config::tests::database_spec()).expect("settings");
+        assert_eq!(
+            db.url.expose(),
+            "mysql://expense:ExpenseApp%401@db.internal:3306/expense"
+        );
         assert_eq!(db.engine, DatabaseEngine::Mysql);
         assert_eq!(db.pool.max_connections, 30);
     }
@@ -469,9 +560,41 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_spec_resolves_for_every_environment() {
+        let model =
+            Model::load_str(DEFAULT_SPEC_PATH, EMBEDDED_SPEC).expect("the committed spec is valid");
+        for name in model.environments.keys() {
+            let settings =
+                Settings::from_model(&model, name, None, &Vars::default()).expect("settings");
+            assert!(
+                settings
+                    .routes
+                    .iter()
+                    .any(|r| r.handler == Handler::ListTransactions)
+            );
+            assert_eq!(settings.database.engine, DatabaseEngine::Sqlite);
+        }
+    }
+
+    #[test]
+    fn an_unknown_environment_names_the_defined_ones() {
+        let model =
+            Model::load_str(DEFAULT_SPEC_PATH, EMBEDDED_SPEC).expect("the committed spec is valid");
+        let error =
+            Settings::from_model(&model, "nope", None, &Vars::default()).expect_err("unknown");
+        assert!(error.to_string().contains("dev"), "{error}");
+    }
+
+    #[test]
     fn redis_host_tls_and_token_become_a_rediss_url() {
-        let vars = Vars::from_pairs([("REDIS_HOST", "cache"), ("REDIS_TLS", "true"), ("REDIS_AUTH_TOKEN", "s3cr:t")]);
-        let redis = redis_from_vars(&vars, Duration::from_millis(50)).expect("ok").expect("configured");
+        let vars = Vars::from_pairs([
+            ("REDIS_HOST", "cache"),
+            ("REDIS_TLS", "true"),
+            ("REDIS_AUTH_TOKEN", "s3cr:t"),
+        ]);
+        let redis = redis_from_vars(&vars, Duration::from_millis(50))
+            .expect("ok")
+            .expect("configured");
         assert_eq!(redis.urls[0].expose(), "rediss://:s3cr%3At@cache:6379");
         assert_eq!(redis.urls[0].redacted(), "rediss://:***@cache:6379");
     }

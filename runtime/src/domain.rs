@@ -32,7 +32,10 @@ pub enum Loc {
 impl FieldError {
     pub fn new(loc: &[&str], kind: &'static str, msg: impl Into<String>) -> Self {
         Self {
-            loc: loc.iter().map(|part| Loc::Name((*part).to_owned())).collect(),
+            loc: loc
+                .iter()
+                .map(|part| Loc::Name((*part).to_owned()))
+                .collect(),
             msg: msg.into(),
             kind,
         }
@@ -75,7 +78,11 @@ impl Amount {
             return Self::parse_literal(unquoted.trim()).map_err(|kind| kind.into_error(loc, true));
         }
         if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-            return Err(FieldError::new(loc, "float_type", "Input should be a valid number"));
+            return Err(FieldError::new(
+                loc,
+                "float_type",
+                "Input should be a valid number",
+            ));
         }
         Self::parse_literal(text).map_err(|kind| kind.into_error(loc, false))
     }
@@ -87,7 +94,9 @@ impl Amount {
         };
         let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
             Some(at) => {
-                let exponent: i64 = unsigned[at + 1..].parse().map_err(|_bad_exponent| AmountProblem::NotANumber)?;
+                let exponent: i64 = unsigned[at + 1..]
+                    .parse()
+                    .map_err(|_bad_exponent| AmountProblem::NotANumber)?;
                 (&unsigned[..at], exponent)
             }
             None => (unsigned, 0),
@@ -101,8 +110,10 @@ impl Amount {
         let digits = format!("{whole}{fraction}");
         let digits = digits.trim_start_matches('0');
         let significant = digits.trim_end_matches('0');
-        let mut scale = i64::try_from(fraction.len()).map_err(|_too_long| AmountProblem::TooLarge)? - exponent;
-        scale -= i64::try_from(digits.len() - significant.len()).map_err(|_too_long| AmountProblem::TooLarge)?;
+        let mut scale =
+            i64::try_from(fraction.len()).map_err(|_too_long| AmountProblem::TooLarge)? - exponent;
+        scale -= i64::try_from(digits.len() - significant.len())
+            .map_err(|_too_long| AmountProblem::TooLarge)?;
         if significant.is_empty() {
             return Err(AmountProblem::NotPositive);
         }
@@ -114,11 +125,14 @@ impl Amount {
         }
         // cents = significant * 10^(2 - scale); bounded well before i64 overflows.
         let shift = 2 - scale;
-        let magnitude = i64::try_from(significant.len()).map_err(|_too_long| AmountProblem::TooLarge)? + shift;
+        let magnitude =
+            i64::try_from(significant.len()).map_err(|_too_long| AmountProblem::TooLarge)? + shift;
         if magnitude > 13 {
             return Err(AmountProblem::TooLarge);
         }
-        let mut cents: i64 = significant.parse().map_err(|_overflow| AmountProblem::TooLarge)?;
+        let mut cents: i64 = significant
+            .parse()
+            .map_err(|_overflow| AmountProblem::TooLarge)?;
         for _ in 0..shift {
             cents = cents.checked_mul(10).ok_or(AmountProblem::TooLarge)?;
         }
@@ -129,7 +143,8 @@ impl Amount {
     }
 }
 
-const NOT_A_NUMBER_STRING: &str = "Input should be a valid number, unable to parse string as a number";
+const NOT_A_NUMBER_STRING: &str =
+    "Input should be a valid number, unable to parse string as a number";
 
 enum AmountProblem {
     NotANumber,
@@ -141,9 +156,15 @@ enum AmountProblem {
 impl AmountProblem {
     fn into_error(self, loc: &[&str], from_string: bool) -> FieldError {
         match self {
-            AmountProblem::NotANumber if from_string => FieldError::new(loc, "float_parsing", NOT_A_NUMBER_STRING),
-            AmountProblem::NotANumber => FieldError::new(loc, "float_type", "Input should be a valid number"),
-            AmountProblem::NotPositive => FieldError::new(loc, "greater_than", "Input should be greater than 0"),
+            AmountProblem::NotANumber if from_string => {
+                FieldError::new(loc, "float_parsing", NOT_A_NUMBER_STRING)
+            }
+            AmountProblem::NotANumber => {
+                FieldError::new(loc, "float_type", "Input should be a valid number")
+            }
+            AmountProblem::NotPositive => {
+                FieldError::new(loc, "greater_than", "Input should be greater than 0")
+            }
             AmountProblem::TooManyPlaces => FieldError::new(
                 loc,
                 "decimal_max_places",
@@ -188,7 +209,11 @@ pub struct Description(String);
 impl Description {
     pub fn parse_json(raw: &RawValue, loc: &[&str]) -> Result<Self, FieldError> {
         let Ok(text) = serde_json::from_str::<String>(raw.get()) else {
-            return Err(FieldError::new(loc, "string_type", "Input should be a valid string"));
+            return Err(FieldError::new(
+                loc,
+                "string_type",
+                "Input should be a valid string",
+            ));
         };
         Self::parse(text, loc)
     }
@@ -196,7 +221,11 @@ impl Description {
     pub fn parse(text: String, loc: &[&str]) -> Result<Self, FieldError> {
         let chars = text.chars().count();
         if chars == 0 {
-            return Err(FieldError::new(loc, "string_too_short", "String should have at least 1 character"));
+            return Err(FieldError::new(
+                loc,
+                "string_too_short",
+                "String should have at least 1 character",
+            ));
         }
         if chars > MAX_DESCRIPTION_CHARS {
             return Err(FieldError::new(
@@ -225,7 +254,11 @@ pub fn parse_id_json(raw: &RawValue, loc: &[&str]) -> Result<i64, FieldError> {
     }
     if text.starts_with('"') {
         let Ok(inner) = serde_json::from_str::<String>(text) else {
-            return Err(FieldError::new(loc, "int_type", "Input should be a valid integer"));
+            return Err(FieldError::new(
+                loc,
+                "int_type",
+                "Input should be a valid integer",
+            ));
         };
         return parse_id_text(&inner, loc);
     }
@@ -244,7 +277,11 @@ pub fn parse_id_json(raw: &RawValue, loc: &[&str]) -> Result<i64, FieldError> {
             )),
         };
     }
-    Err(FieldError::new(loc, "int_type", "Input should be a valid integer"))
+    Err(FieldError::new(
+        loc,
+        "int_type",
+        "Input should be a valid integer",
+    ))
 }
 
 /// An integer from text (path or query parameter).
@@ -296,6 +333,9 @@ mod tests {
         assert_eq!(Amount(1_250).to_string(), "12.5");
         assert_eq!(Amount(1_234).to_string(), "12.34");
         assert_eq!(Amount(5).to_string(), "0.05");
-        assert_eq!(serde_json::to_string(&Amount(1_234)).expect("json"), "12.34");
+        assert_eq!(
+            serde_json::to_string(&Amount(1_234)).expect("json"),
+            "12.34"
+        );
     }
 }

@@ -89,9 +89,15 @@ impl ApiError {
                 "json_invalid",
                 format!("JSON decode error: {reason}"),
             )]),
-            ApiError::TransactionNotFound(_) => ErrorDetail::Text("Transaction not found".to_owned()),
-            ApiError::PayloadTooLarge { .. } => ErrorDetail::Text("Request body too large".to_owned()),
-            ApiError::UnsupportedMediaType(_) => ErrorDetail::Text("Unsupported media type".to_owned()),
+            ApiError::TransactionNotFound(_) => {
+                ErrorDetail::Text("Transaction not found".to_owned())
+            }
+            ApiError::PayloadTooLarge { .. } => {
+                ErrorDetail::Text("Request body too large".to_owned())
+            }
+            ApiError::UnsupportedMediaType(_) => {
+                ErrorDetail::Text("Unsupported media type".to_owned())
+            }
             ApiError::RateLimited { .. } => ErrorDetail::Text("Too many requests".to_owned()),
             ApiError::DatabaseUnavailable(_) => ErrorDetail::Text("Service unavailable".to_owned()),
             ApiError::Internal(_) => ErrorDetail::Text("An error occurred".to_owned()),
@@ -117,7 +123,9 @@ pub fn status_body(status: StatusCode) -> ErrorBody {
 impl Scribe for ApiError {
     fn render(self, res: &mut Response) {
         match &self {
-            ApiError::DatabaseUnavailable(source) => tracing::warn!(error = %source, "database unavailable"),
+            ApiError::DatabaseUnavailable(source) => {
+                tracing::warn!(error = %source, "database unavailable")
+            }
             ApiError::Internal(source) => tracing::error!(error = %source, "internal error"),
             _ => {}
         }

@@ -1,0 +1,2 @@
+//! sea-orm entities of the service's tables.
+pub mod transaction;

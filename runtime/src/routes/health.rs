@@ -1,0 +1,101 @@
+//! Liveness (`200` while the process lives, with component states) and readiness (`503` while
+//! the database is unreachable). Neither ever shows a connection string or secret.
+
+use std::time::Duration;
+
+use salvo::oapi::ToSchema;
+use salvo::prelude::*;
+use serde::Serialize;
+
+use super::AppState;
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthBody {
+    /// `healthy`, or `degraded` when a component is disconnected.
+    pub status: &'static str,
+    /// RFC 3339, UTC.
+    pub timestamp: String,
+    /// `connected` or `disconnected`.
+    pub database: &'static str,
+    /// `connected`, `disconnected`, or `disabled` (no Redis configured: in-process cache).
+    pub redis: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadyBody {
+    /// `ready` or `not_ready`.
+    pub status: &'static str,
+    pub database: &'static str,
+}
+
+fn state(depot: &Depot) -> Option<std::sync::Arc<AppState>> {
+    depot.get_typed::<std::sync::Arc<AppState>>().ok().cloned()
+}
+
+async fn database_connected(state: &AppState) -> bool {
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, state.store.ping()).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Liveness and component states.
+#[endpoint(tags("operations"))]
+pub async fn health(depot: &mut Depot) -> Json<HealthBody> {
+    let Some(state) = state(depot) else {
+        return Json(HealthBody {
+            status: "healthy",
+            timestamp: now(),
+            database: "disconnected",
+            redis: "disabled",
+        });
+    };
+    let database = if database_connected(&state).await {
+        "connected"
+    } else {
+        "disconnected"
+    };
+    let redis = match &state.redis {
+        None => "disabled",
+        Some(redis) if redis.ping().await.is_ok() => "connected",
+        Some(_) => "disconnected",
+    };
+    let status = if database == "connected" && redis != "disconnected" {
+        "healthy"
+    } else {
+        "degraded"
+    };
+    Json(HealthBody {
+        status,
+        timestamp: now(),
+        database,
+        redis,
+    })
+}
+
+/// Readiness: 503 while the database is unreachable.
+#[endpoint(tags("operations"), status_codes(200, 503))]
+pub async fn ready(depot: &mut Depot, res: &mut Response) -> Json<ReadyBody> {
+    let connected = match state(depot) {
+        Some(state) => database_connected(&state).await,
+        None => false,
+    };
+    if connected {
+        Json(ReadyBody {
+            status: "ready",
+            database: "connected",
+        })
+    } else {
+        res.status_code(StatusCode::SERVICE_UNAVAILABLE);
+        Json(ReadyBody {
+            status: "not_ready",
+            database: "disconnected",
+        })
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,272 @@
+//! The HTTP surface: one router built from the spec's route list (a handler the spec does not
+//! route is not served), the request context around every request (correlation id, JSON logs,
+//! metrics), and the per-route guard (rate limit, body limit).
+
+mod docs;
+mod health;
+mod metrics;
+mod transactions;
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use generator::spec::{Handler as SpecHandler, Method};
+use salvo::catcher::Catcher;
+use salvo::http::header::{HeaderName, HeaderValue};
+use salvo::oapi::OpenApi;
+use salvo::prelude::*;
+
+use crate::cache::Cache;
+use crate::config::{RouteSettings, Settings};
+use crate::error::{ApiError, status_body};
+use crate::rate_limit::RateLimiter;
+use crate::redis_client::RedisClient;
+use crate::store::Store;
+use crate::telemetry::Metrics;
+
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+
+/// Everything a handler needs, shared by every request of one server.
+#[derive(Debug)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub cache: Cache,
+    pub limiter: RateLimiter,
+    pub metrics: Metrics,
+    pub redis: Option<RedisClient>,
+    /// The OpenAPI document of exactly the routes served, built once with the router.
+    pub openapi: OnceLock<OpenApi>,
+}
+
+/// The route template that matched, for metrics labels and rate-limit keys.
+#[derive(Clone, Debug)]
+pub struct MatchedRoute(pub Arc<str>);
+
+/// Builds the service: the spec's routes, the request context and the JSON error catcher.
+pub fn service(state: Arc<AppState>) -> Service {
+    let mut router = Router::new();
+    for route in ordered(&state.settings.routes) {
+        router = router.push(route_router(route));
+    }
+    let openapi = OpenApi::new(
+        format!("{} API", state.settings.service_name),
+        env!("CARGO_PKG_VERSION"),
+    )
+    .merge_router(&router);
+    let _already_set = state.openapi.set(openapi);
+    // A service hoop (not a router hoop) so that unmatched requests (404, 405) are logged,
+    // counted and get a correlation id too.
+    Service::new(router)
+        .hoop(RequestContext(state.clone()))
+        .catcher(Catcher::default().hoop(JsonCatcher))
+}
+
+/// Static segments before parameters, so `/transaction/id` wins over `/transaction/{id}`.
+fn ordered(routes: &[RouteSettings]) -> Vec<&RouteSettings> {
+    let mut routes: Vec<&RouteSettings> = routes.iter().collect();
+    routes.sort_by_key(|route| {
+        route
+            .path
+            .split('/')
+            .map(|s| s.starts_with('{'))
+            .collect::<Vec<_>>()
+    });
+    routes
+}
+
+fn route_router(route: &RouteSettings) -> Router {
+    let guard = RouteGuard {
+        route: route.clone(),
+        template: Arc::from(route.path.as_str()),
+    };
+    let router = Router::with_path(route.path.trim_start_matches('/')).hoop(guard);
+    match endpoint(route.method, route.handler) {
+        Some(endpoint) => router.push(endpoint),
+        None => router,
+    }
+}
+
+/// The endpoint serving a spec handler, under its method filter. The settings only hold
+/// routes whose method is the handler's own, so `None` does not happen in practice.
+fn endpoint(method: Method, handler: SpecHandler) -> Option<Router> {
+    let router = Router::new();
+    Some(match (method, handler) {
+        (Method::Get, SpecHandler::Health) => router.get(health::health),
+        (Method::Get, SpecHandler::Ready) => router.get(health::ready),
+        (Method::Get, SpecHandler::Metrics) => router.get(metrics::metrics),
+        (Method::Get, SpecHandler::Openapi) => router.get(docs::openapi),
+        (Method::Get, SpecHandler::Docs) => router.get(docs::docs),
+        (Method::Get, SpecHandler::ListTransactions) => router.get(transactions::list_transactions),
+        (Method::Get, SpecHandler::GetTransactionByBody) => {
+            router.get(transactions::get_transaction_by_body)
+        }
+        (Method::Get, SpecHandler::GetTransaction) => router.get(transactions::get_transaction),
+        (Method::Post, SpecHandler::CreateTransaction) => {
+            router.post(transactions::create_transaction)
+        }
+        (Method::Delete, SpecHandler::DeleteAllTransactions) => {
+            router.delete(transactions::delete_all_transactions)
+        }
+        (Method::Delete, SpecHandler::DeleteTransactionByBody) => {
+            router.delete(transactions::delete_transaction_by_body)
+        }
+        (Method::Delete, SpecHandler::DeleteTransaction) => {
+            router.delete(transactions::delete_transaction)
+        }
+        _ => return None,
+    })
+}
+
+/// Correlation id, request logs and request metrics around every request, matched or not.
+struct RequestContext(Arc<AppState>);
+
+#[async_trait]
+impl Handler for RequestContext {
+    async fn handle(
+        &self,
+        req: &mut Request,
+        depot: &mut Depot,
+        res: &mut Response,
+        ctrl: &mut FlowCtrl,
+    ) {
+        let started = Instant::now();
+        let correlation_id = req
+            .headers()
+            .get(CORRELATION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+            .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+        let method = req.method().as_str().to_owned();
+        let path = req.uri().path().to_owned();
+        tracing::info!(
+            correlation_id = %correlation_id,
+            method = %method,
+            path = %path,
+            client_ip = %peer_ip(req).map(|ip| ip.to_string()).unwrap_or_default(),
+            user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or(""),
+            "request_started"
+        );
+        depot.insert_typed(self.0.clone());
+        ctrl.call_next(req, depot, res).await;
+        let status = res.status_code.map_or(200, |s| s.as_u16());
+        let endpoint = depot
+            .get_typed::<MatchedRoute>()
+            .map_or_else(|_| "unmatched".to_owned(), |route| route.0.to_string());
+        let elapsed = started.elapsed();
+        self.0
+            .metrics
+            .http_request(&method, &endpoint, status, elapsed);
+        if let Ok(value) = HeaderValue::from_str(&correlation_id) {
+            res.headers_mut()
+                .insert(HeaderName::from_static(CORRELATION_HEADER), value);
+        }
+        tracing::info!(
+            correlation_id = %correlation_id,
+            method = %method,
+            path = %path,
+            endpoint = %endpoint,
+            status_code = status,
+            duration_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
+            "request_completed"
+        );
+    }
+}
+
+/// Rate limit and route identity, applied before the route's handler.
+struct RouteGuard {
+    route: RouteSettings,
+    template: Arc<str>,
+}
+
+#[async_trait]
+impl Handler for RouteGuard {
+    async fn handle(
+        &self,
+        req: &mut Request,
+        depot: &mut Depot,
+        res: &mut Response,
+        ctrl: &mut FlowCtrl,
+    ) {
+        depot.insert_typed(MatchedRoute(self.template.clone()));
+        depot.insert_typed(BodyLimit(self.route.body_limit_bytes));
+        let Some(limit) = self.route.rate_limit else {
+            return;
+        };
+        let Ok(state) = depot.get_typed::<Arc<AppState>>().cloned() else {
+            return;
+        };
+        let client = client_id(req, state.settings.trust_forwarded_for);
+        let route_key = format!("{}:{}", self.route.method.as_str(), self.route.path);
+        let decision = state.limiter.check(&route_key, &client, limit).await;
+        let reset_seconds = decision.reset.as_secs() + u64::from(decision.reset.subsec_nanos() > 0);
+        let headers = res.headers_mut();
+        for (name, value) in [
+            ("ratelimit-limit", decision.limit.to_string()),
+            ("ratelimit-remaining", decision.remaining.to_string()),
+            ("ratelimit-reset", reset_seconds.to_string()),
+            (
+                "ratelimit-policy",
+                format!("{};w={}", limit.requests, limit.window.as_secs().max(1)),
+            ),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
+        if !decision.allowed {
+            res.render(ApiError::RateLimited {
+                retry_after: std::time::Duration::from_secs(reset_seconds.max(1)),
+            });
+            ctrl.skip_rest();
+        }
+    }
+}
+
+/// The largest body the matched route accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub u64);
+
+fn peer_ip(req: &Request) -> Option<IpAddr> {
+    req.remote_addr().ip()
+}
+
+/// Who a request counts against: the TCP peer, or the last `X-Forwarded-For` hop (the address
+/// the load balancer saw) when the deployment says the header can be trusted.
+fn client_id(req: &Request, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for
+        && let Some(hop) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|hop| hop.parse::<IpAddr>().is_ok())
+    {
+        return hop.to_owned();
+    }
+    peer_ip(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+}
+
+/// Turns every error the framework produces (404, 405, ...) into the API's JSON error shape.
+struct JsonCatcher;
+
+#[async_trait]
+impl Handler for JsonCatcher {
+    async fn handle(
+        &self,
+        _req: &mut Request,
+        _depot: &mut Depot,
+        res: &mut Response,
+        ctrl: &mut FlowCtrl,
+    ) {
+        let status = res.status_code.unwrap_or(StatusCode::NOT_FOUND);
+        res.render(Json(status_body(status)));
+        ctrl.skip_rest();
+    }
+}
+
+/// Maps of JSON fields by name, kept as their literal text.
+pub type JsonFields = BTreeMap<String, Box<serde_json::value::RawValue>>;

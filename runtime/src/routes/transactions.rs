@@ -1,0 +1,412 @@
+//! The transaction endpoints, with the seed's exact JSON shapes: parse -> store -> cache.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use salvo::http::header::CONTENT_TYPE;
+use salvo::oapi::{self, Components, EndpointOutRegister, Operation, ToSchema};
+use salvo::prelude::*;
+use serde::Serialize;
+
+use super::{AppState, BodyLimit, JsonFields};
+use crate::cache::{Key, Lookup, Write};
+use crate::domain::{Amount, Description, FieldError, parse_id_json, parse_id_text};
+use crate::error::ApiError;
+use crate::store::Transaction;
+
+/// `{"result": [...]}`, plus `next_after_id` when more rows follow the page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransactionList {
+    pub result: Vec<ListedTransaction>,
+    /// Pass as `after_id` to read the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedTransaction {
+    pub id: i64,
+    /// Exact decimal, at most 2 fractional digits; an integer amount is an integer.
+    #[salvo(schema(value_type = f64))]
+    pub amount: Amount,
+    pub description: String,
+}
+
+/// One transaction, with the seed's `desc` field name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SingleTransaction {
+    pub id: i64,
+    #[salvo(schema(value_type = f64))]
+    pub amount: Amount,
+    pub desc: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    /// `added transaction successfully`
+    pub message: String,
+    pub id: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Message {
+    pub message: String,
+}
+
+/// `POST /transaction` body.
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+pub struct NewTransaction {
+    /// Greater than 0, at most 1000000000, at most 2 fractional digits.
+    amount: f64,
+    /// 1 to 255 characters.
+    description: String,
+}
+
+/// `{"id": N}` body of the by-body variants.
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+pub struct IdBody {
+    id: i64,
+}
+
+/// A JSON body already serialized (from the cache or just now), documented as `T`.
+pub struct JsonText<T>(String, PhantomData<T>);
+
+impl<T> JsonText<T> {
+    fn new(text: String) -> Self {
+        Self(text, PhantomData)
+    }
+}
+
+impl<T: Serialize> JsonText<T> {
+    fn of(value: &T) -> Self {
+        // Serializing these plain structs cannot fail; an empty object is never reached.
+        Self::new(serde_json::to_string(value).unwrap_or_else(|_unreachable| "{}".to_owned()))
+    }
+}
+
+impl<T: Send> Scribe for JsonText<T> {
+    fn render(self, res: &mut Response) {
+        res.headers_mut().insert(
+            CONTENT_TYPE,
+            salvo::http::HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        let _ignored = res.write_body(self.0);
+    }
+}
+
+impl<T: ToSchema> EndpointOutRegister for JsonText<T> {
+    fn register(components: &mut Components, operation: &mut Operation) {
+        let response = oapi::Response::new("Ok").add_content(
+            "application/json",
+            oapi::Content::new(T::to_schema(components)),
+        );
+        operation.responses.insert("200", response);
+    }
+}
+
+fn state(depot: &Depot) -> Arc<AppState> {
+    match depot.get_typed::<Arc<AppState>>() {
+        Ok(state) => state.clone(),
+        // The request context injects the state before any handler runs.
+        Err(_) => unreachable!("AppState is injected by the request context"),
+    }
+}
+
+/// Every transaction in id order, or one page of them with `?limit=&after_id=`.
+#[endpoint(
+    tags("transactions"),
+    parameters(
+        ("limit" = Option<u32>, Query, description = "Page size, capped by the spec's max_page_size"),
+        ("after_id" = Option<i64>, Query, description = "Return transactions with a larger id (cursor)"),
+    )
+)]
+pub async fn list_transactions(
+    req: &mut Request,
+    depot: &mut Depot,
+) -> Result<JsonText<TransactionList>, ApiError> {
+    let state = state(depot);
+    let max = u64::from(state.settings.max_page_size);
+    let mut errors = Vec::new();
+    let limit = match req.queries().get("limit") {
+        None => None,
+        Some(text) => match parse_id_text(text, &["query", "limit"]) {
+            Ok(n) if n >= 1 => Some(u64::try_from(n).unwrap_or(max).min(max)),
+            Ok(_) => {
+                errors.push(FieldError::new(
+                    &["query", "limit"],
+                    "greater_than_equal",
+                    "Input should be greater than or equal to 1",
+                ));
+                None
+            }
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        },
+    };
+    let after = match req.queries().get("after_id") {
+        None => None,
+        Some(text) => match parse_id_text(text, &["query", "after_id"]) {
+            Ok(id) => Some(id),
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let paginated = limit.is_some() || after.is_some();
+    let cached = state
+        .settings
+        .routes
+        .iter()
+        .any(|r| r.cached && r.handler == generator::spec::Handler::ListTransactions);
+    let ticket = if cached && !paginated {
+        match state.cache.lookup(Key::List).await {
+            Lookup::Hit(text) => return Ok(JsonText::new(text)),
+            Lookup::Miss(ticket) => ticket,
+        }
+    } else {
+        None
+    };
+    let page = limit.unwrap_or(max);
+    // One row more than the page tells whether another page follows.
+    let mut rows = state.store.list(after, page + 1).await?;
+    let more = rows.len() as u64 > page;
+    rows.truncate(usize::try_from(page).unwrap_or(usize::MAX));
+    let next_after_id = if more {
+        rows.last().map(|t| t.id)
+    } else {
+        None
+    };
+    let body = JsonText::of(&TransactionList {
+        result: rows.into_iter().map(ListedTransaction::from).collect(),
+        next_after_id,
+    });
+    if let Some(ticket) = ticket {
+        state.cache.fill(ticket, body.0.clone()).await;
+    }
+    Ok(body)
+}
+
+/// Adds a transaction.
+#[endpoint(tags("transactions"), request_body(content = NewTransaction, content_type = "application/json"))]
+pub async fn create_transaction(
+    req: &mut Request,
+    depot: &mut Depot,
+) -> Result<JsonText<Created>, ApiError> {
+    let state = state(depot);
+    let fields = read_fields(req, depot, true).await?;
+    let amount = fields.get("amount").map_or_else(
+        || Err(missing("amount")),
+        |raw| Amount::parse_json(raw, &["body", "amount"]),
+    );
+    let description = fields.get("description").map_or_else(
+        || Err(missing("description")),
+        |raw| Description::parse_json(raw, &["body", "description"]),
+    );
+    let (amount, description) = match (amount, description) {
+        (Ok(amount), Ok(description)) => (amount, description),
+        (amount, description) => {
+            return Err(ApiError::Validation(
+                [amount.err(), description.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            ));
+        }
+    };
+    let id = state.store.create(amount, description).await?;
+    state.cache.invalidate(Write::Created).await;
+    Ok(JsonText::of(&Created {
+        message: "added transaction successfully".to_owned(),
+        id,
+    }))
+}
+
+/// Deletes every transaction.
+#[endpoint(tags("transactions"))]
+pub async fn delete_all_transactions(depot: &mut Depot) -> Result<JsonText<Message>, ApiError> {
+    let state = state(depot);
+    state.store.delete_all().await?;
+    state.cache.invalidate(Write::DeletedAll).await;
+    Ok(JsonText::of(&Message {
+        message: "delete function execution finished.".to_owned(),
+    }))
+}
+
+/// The seed's `GET /transaction/id` with `{"id": N}` in the body.
+#[endpoint(tags("transactions"), request_body(content = IdBody, content_type = "application/json"))]
+pub async fn get_transaction_by_body(
+    req: &mut Request,
+    depot: &mut Depot,
+) -> Result<JsonText<SingleTransaction>, ApiError> {
+    let id = id_from_body(req, depot).await?;
+    fetch_one(&state(depot), id).await
+}
+
+/// One transaction by the id in the path.
+#[endpoint(tags("transactions"), parameters(("id" = i64, Path, description = "Transaction id")))]
+pub async fn get_transaction(
+    req: &mut Request,
+    depot: &mut Depot,
+) -> Result<JsonText<SingleTransaction>, ApiError> {
+    let id = id_from_path(req)?;
+    fetch_one(&state(depot), id).await
+}
+
+/// The seed's `DELETE /transaction/id` with `{"id": N}` in the body.
+#[endpoint(tags("transactions"), request_body(content = IdBody, content_type = "application/json"))]
+pub async fn delete_transaction_by_body(
+    req: &mut Request,
+    depot: &mut Depot,
+) -> Result<JsonText<Message>, ApiError> {
+    let id = id_from_body(req, depot).await?;
+    delete_one(&state(depot), id).await
+}
+
+/// Deletes one transaction by the id in the path.
+#[endpoint(tags("transactions"), parameters(("id" = i64, Path, description = "Transaction id")))]
+pub async fn delete_transaction(
+    req: &mut Request,
+    depot: &mut Depot,
+) -> Result<JsonText<Message>, ApiError> {
+    let id = id_from_path(req)?;
+    delete_one(&state(depot), id).await
+}
+
+async fn fetch_one(state: &AppState, id: i64) -> Result<JsonText<SingleTransaction>, ApiError> {
+    let cached = state.settings.routes.iter().any(|r| {
+        r.cached
+            && matches!(
+                r.handler,
+                generator::spec::Handler::GetTransaction
+                    | generator::spec::Handler::GetTransactionByBody
+            )
+    });
+    let ticket = if cached {
+        match state.cache.lookup(Key::Item(id)).await {
+            Lookup::Hit(text) => return Ok(JsonText::new(text)),
+            Lookup::Miss(ticket) => ticket,
+        }
+    } else {
+        None
+    };
+    let Some(transaction) = state.store.get(id).await? else {
+        return Err(ApiError::TransactionNotFound(id));
+    };
+    let body = JsonText::of(&SingleTransaction {
+        id: transaction.id,
+        amount: transaction.amount,
+        desc: transaction.description,
+    });
+    if let Some(ticket) = ticket {
+        state.cache.fill(ticket, body.0.clone()).await;
+    }
+    Ok(body)
+}
+
+async fn delete_one(state: &AppState, id: i64) -> Result<JsonText<Message>, ApiError> {
+    state.store.delete(id).await?;
+    state.cache.invalidate(Write::Deleted(id)).await;
+    Ok(JsonText::of(&Message {
+        message: format!("transaction with id {id} seemingly deleted"),
+    }))
+}
+
+fn id_from_path(req: &Request) -> Result<i64, ApiError> {
+    let text = req
+        .params()
+        .get("id")
+        .map(String::as_str)
+        .unwrap_or_default();
+    parse_id_text(text, &["path", "id"]).map_err(|error| ApiError::Validation(vec![error]))
+}
+
+async fn id_from_body(req: &mut Request, depot: &Depot) -> Result<i64, ApiError> {
+    let fields = read_fields(req, depot, false).await?;
+    match fields.get("id") {
+        None => Err(ApiError::Validation(vec![missing("id")])),
+        Some(raw) => {
+            parse_id_json(raw, &["body", "id"]).map_err(|error| ApiError::Validation(vec![error]))
+        }
+    }
+}
+
+fn missing(field: &str) -> FieldError {
+    FieldError::new(&["body", field], "missing", "Field required")
+}
+
+/// Reads the body as a JSON object, field literals kept as written.
+///
+/// 415 for a declared non-JSON content type, 413 over the route's limit, 400 for malformed
+/// JSON, 422 for an empty body or a body that is not an object.
+async fn read_fields(
+    req: &mut Request,
+    depot: &Depot,
+    require_json_type: bool,
+) -> Result<JsonFields, ApiError> {
+    if let Some(content_type) = req.headers().get(CONTENT_TYPE) {
+        let declared = content_type.to_str().unwrap_or("").to_ascii_lowercase();
+        let essence = declared.split(';').next().unwrap_or("").trim().to_owned();
+        let is_json = essence == "application/json" || essence.ends_with("+json");
+        if !is_json && (require_json_type || !essence.is_empty()) {
+            return Err(ApiError::UnsupportedMediaType(essence));
+        }
+    }
+    let limit = depot
+        .get_typed::<BodyLimit>()
+        .map_or(1_048_576, |limit| limit.0);
+    if let Some(length) = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && length > limit
+    {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let bytes = match req
+        .payload_with_max_size(usize::try_from(limit).unwrap_or(usize::MAX))
+        .await
+    {
+        Ok(bytes) => bytes.clone(),
+        Err(salvo::http::ParseError::PayloadTooLarge) => {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        Err(error) => return Err(ApiError::MalformedJson(error.to_string())),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            &["body"],
+            "missing",
+            "Field required",
+        )]));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
+    if !value.is_object() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            &["body"],
+            "model_attributes_type",
+            "Input should be a valid dictionary or object to extract fields from",
+        )]));
+    }
+    serde_json::from_slice::<JsonFields>(&bytes)
+        .map_err(|error| ApiError::MalformedJson(error.to_string()))
+}
+
+impl From<Transaction> for ListedTransaction {
+    fn from(transaction: Transaction) -> Self {
+        Self {
+            id: transaction.id,
+            amount: transaction.amount,
+            description: transaction.description,
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The transactions in the database (sea-orm over MySQL/MariaDB, PostgreSQL or SQLite):
+//! connecting with backoff, migrating, and every query the API needs, each one timed.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement,
+};
+use sea_orm_migration::MigratorTrait;
+
+use crate::config::{DatabaseEngine, DatabaseSettings};
+use crate::domain::{Amount, Description};
+use crate::entity::transaction;
+use crate::migration::Migrator;
+use crate::telemetry::Metrics;
+
+/// A stored transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transaction {
+    pub id: i64,
+    pub amount: Amount,
+    pub description: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot connect to {url} after {attempts} attempts: {source}")]
+    Connect {
+        url: String,
+        attempts: u32,
+        #[source]
+        source: DbErr,
+    },
+    #[error("migration failed: {0}")]
+    Migrate(#[source] DbErr),
+    #[error("{operation} failed: {source}")]
+    Query {
+        operation: &'static str,
+        #[source]
+        source: DbErr,
+    },
+}
+
+impl StoreError {
+    /// Whether the database could not be reached (as opposed to a query it rejected).
+    pub fn is_unavailable(&self) -> bool {
+        let source = match self {
+            StoreError::Connect { .. } => return true,
+            StoreError::Migrate(source) | StoreError::Query { source, .. } => source,
+        };
+        match source {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+            DbErr::Exec(RuntimeErr::SqlxError(error))
+            | DbErr::Query(RuntimeErr::SqlxError(error)) => matches!(
+                error.as_ref(),
+                sea_orm::sqlx::Error::Io(_)
+                    | sea_orm::sqlx::Error::Tls(_)
+                    | sea_orm::sqlx::Error::Protocol(_)
+                    | sea_orm::sqlx::Error::PoolTimedOut
+                    | sea_orm::sqlx::Error::PoolClosed
+                    | sea_orm::sqlx::Error::WorkerCrashed
+            ),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    engine: DatabaseEngine,
+    metrics: Metrics,
+}
+
+impl Store {
+    /// Connects, retrying with exponential backoff (0.5 s, 1 s, 2 s, ... capped at 8 s).
+    pub async fn connect(
+        settings: &DatabaseSettings,
+        metrics: Metrics,
+    ) -> Result<Self, StoreError> {
+        let mut options = ConnectOptions::new(settings.url.expose().to_owned());
+        options
+            .max_connections(settings.pool.max_connections)
+            .min_connections(0)
+            .max_lifetime(settings.pool.recycle)
+            .test_before_acquire(settings.pool.pre_ping)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_timeout(settings.acquire_timeout)
+            .idle_timeout(Duration::from_secs(300))
+            .sqlx_logging(false);
+        let mut delay = Duration::from_millis(500);
+        let mut attempt = 1;
+        loop {
+            match Database::connect(options.clone()).await {
+                Ok(db) => {
+                    return Ok(Self {
+                        db,
+                        engine: settings.engine,
+                        metrics,
+                    });
+                }
+                Err(source) if attempt >= settings.connect_attempts => {
+                    return Err(StoreError::Connect {
+                        url: settings.url.redacted(),
+                        attempts: attempt,
+                        source,
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        attempt,
+                        url = %settings.url,
+                        %error,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "database connection failed"
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(8));
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None)
+            .await
+            .map_err(StoreError::Migrate)
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.timed("ping", self.db.ping()).await
+    }
+
+    /// Up to `limit` transactions with an id above `after`, in id order.
+    pub async fn list(
+        &self,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Transaction>, StoreError> {
+        let mut query = transaction::Entity::find()
+            .order_by_asc(transaction::Column::Id)
+            .limit(limit);
+        if let Some(after) = after {
+            query = query.filter(transaction::Column::Id.gt(after));
+        }
+        let rows = self.timed("select_all", query.all(&self.db)).await?;
+        Ok(rows.into_iter().map(Transaction::from).collect())
+    }
+
+    pub async fn get(&self, id: i64) -> Result<Option<Transaction>, StoreError> {
+        let row = self
+            .timed(
+                "select_by_id",
+                transaction::Entity::find_by_id(id).one(&self.db),
+            )
+            .await?;
+        Ok(row.map(Transaction::from))
+    }
+
+    pub async fn create(
+        &self,
+        amount: Amount,
+        description: Description,
+    ) -> Result<i64, StoreError> {
+        let now = Utc::now();
+        let row = transaction::ActiveModel {
+            id: ActiveValue::NotSet,
+            amount_cents: ActiveValue::Set(amount.cents()),
+            description: ActiveValue::Set(description.into_inner()),
+            created_at: ActiveValue::Set(now),
+            updated_at: ActiveValue::Set(now),
+        };
+        let inserted = self
+            .timed("insert", transaction::Entity::insert(row).exec(&self.db))
+            .await?;
+        Ok(inserted.last_insert_id)
+    }
+
+    pub async fn delete_all(&self) -> Result<u64, StoreError> {
+        let result = self
+            .timed(
+                "delete_all",
+                transaction::Entity::delete_many().exec(&self.db),
+            )
+            .await?;
+        Ok(result.rows_affected)
+    }
+
+    pub async fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        let result = self
+            .timed(
+                "delete_by_id",
+                transaction::Entity::delete_many()
+                    .filter(transaction::Column::Id.eq(id))
+                    .exec(&self.db),
+            )
+            .await?;
+        Ok(result.rows_affected > 0)
+    }
+
+    /// How many transactions are stored, and the sum of their amounts in cents.
+    pub async fn totals(&self) -> Result<(u64, i64), StoreError> {
+        let sql = match self.engine {
+            DatabaseEngine::Postgres => {
+                "SELECT COUNT(*)::BIGINT AS n, COALESCE(SUM(amount_cents), 0)::BIGINT AS total FROM transactions"
+            }
+            DatabaseEngine::Mysql => {
+                "SELECT CAST(COUNT(*) AS SIGNED) AS n, CAST(COALESCE(SUM(amount_cents), 0) AS SIGNED) AS total FROM transactions"
+            }
+            DatabaseEngine::Sqlite => {
+                "SELECT COUNT(*) AS n, COALESCE(SUM(amount_cents), 0) AS total FROM transactions"
+            }
+        };
+        let backend = self.db.get_database_backend();
+        let row = self
+            .timed(
+                "totals",
+                self.db.query_one_raw(Statement::from_string(backend, sql)),
+            )
+            .await?;
+        let Some(row) = row else { return Ok((0, 0)) };
+        let decode = |source| StoreError::Query {
+            operation: "totals",
+            source,
+        };
+        let count: i64 = row.try_get("", "n").map_err(decode)?;
+        let total: i64 = row.try_get("", "total").map_err(decode)?;
+        Ok((u64::try_from(count).unwrap_or(0), total))
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        if let Err(error) = self.db.close_by_ref().await {
+            tracing::warn!(%error, "closing the database pool");
+        }
+    }
+
+    async fn timed<T>(
+        &self,
+        operation: &'static str,
+        query: impl Future<Output = Result<T, DbErr>>,
+    ) -> Result<T, StoreError> {
+        let started = Instant::now();
+        let result = query.await;
+        self.metrics.db_query(operation, started.elapsed());
+        result.map_err(|source| StoreError::Query { operation, source })
+    }
+}
+
+impl From<transaction::Model> for Transaction {
+    fn from(row: transaction::Model) -> Self {
+        Self {
+            id: row.id,
+            amount: Amount::from_cents(row.amount_cents),
+            description: row.description,
+        }
+    }
+}
