@@ -231,8 +231,8 @@ variable "eks_spot_percentage" {
   nullable    = false
 
   validation {
-    condition     = var.eks_spot_percentage >= 0 && var.eks_spot_percentage <= 100
-    error_message = "eks_spot_percentage must be from 0 to 100."
+    condition     = floor(var.eks_spot_percentage) == var.eks_spot_percentage && var.eks_spot_percentage >= 0 && var.eks_spot_percentage <= 100
+    error_message = "eks_spot_percentage must be a whole number from 0 to 100."
   }
 
   validation {

@@ -7,10 +7,10 @@ locals {
 
   # On-demand / spot split: the on-demand share is rounded up so a small cluster always keeps
   # on-demand capacity; the spot group gets the rest. Sizes stay min <= desired <= max per group.
-  spot_share         = var.enable_spot_instances ? var.spot_percentage / 100 : 0
-  on_demand_desired  = ceil(var.node_desired_size * (1 - local.spot_share))
-  on_demand_min      = ceil(var.node_min_size * (1 - local.spot_share))
-  on_demand_max      = ceil(var.node_max_size * (1 - local.spot_share))
+  on_demand_percent  = var.enable_spot_instances ? 100 - var.spot_percentage : 100
+  on_demand_desired  = ceil(var.node_desired_size * local.on_demand_percent / 100)
+  on_demand_min      = ceil(var.node_min_size * local.on_demand_percent / 100)
+  on_demand_max      = ceil(var.node_max_size * local.on_demand_percent / 100)
   spot_desired       = var.node_desired_size - local.on_demand_desired
   spot_min           = var.node_min_size - local.on_demand_min
   spot_max           = var.node_max_size - local.on_demand_max
@@ -71,6 +71,21 @@ resource "aws_iam_role_policy_attachment" "cluster" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonEKSClusterPolicy"
 }
 
+# Envelope encryption of secrets: the control plane uses the key through this role.
+data "aws_iam_policy_document" "cluster_kms" {
+  statement {
+    effect    = "Allow"
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"]
+    resources = [module.kms.key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "cluster_kms" {
+  name   = "secrets-encryption"
+  role   = aws_iam_role.cluster.id
+  policy = data.aws_iam_policy_document.cluster_kms.json
+}
+
 resource "aws_eks_cluster" "this" {
   name     = var.cluster_name
   version  = var.cluster_version
@@ -103,6 +118,7 @@ resource "aws_eks_cluster" "this" {
 
   depends_on = [
     aws_iam_role_policy_attachment.cluster,
+    aws_iam_role_policy.cluster_kms,
     aws_cloudwatch_log_group.cluster,
   ]
 }

@@ -118,8 +118,8 @@ variable "spot_percentage" {
   nullable    = false
 
   validation {
-    condition     = var.spot_percentage >= 0 && var.spot_percentage <= 100
-    error_message = "spot_percentage must be from 0 to 100."
+    condition     = var.spot_percentage >= 0 && var.spot_percentage <= 100 && floor(var.spot_percentage) == var.spot_percentage
+    error_message = "spot_percentage must be a whole number from 0 to 100."
   }
 }
 

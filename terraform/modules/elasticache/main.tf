@@ -102,7 +102,6 @@ resource "aws_elasticache_replication_group" "this" {
   at_rest_encryption_enabled = var.at_rest_encryption_enabled
   kms_key_id                 = var.at_rest_encryption_enabled ? module.kms.key_arn : null
   transit_encryption_enabled = var.transit_encryption_enabled
-  transit_encryption_mode    = var.transit_encryption_enabled ? "required" : null
   auth_token                 = var.auth_token_enabled ? random_password.auth_token[0].result : null
 
   snapshot_retention_limit   = var.snapshot_retention_limit
