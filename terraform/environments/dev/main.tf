@@ -138,6 +138,21 @@ module "eks" {
   }
 }
 
+# The service's pods (service account <service_name> in the project's namespace) read their
+# database and Redis secrets with this role, never with the node role.
+module "service_role" {
+  source = "../../modules/service-role"
+
+  name              = substr("${local.name}-${var.service_name}", 0, 64)
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer_url   = module.eks.oidc_issuer_url
+  namespace         = var.project_name
+  service_account   = var.service_name
+  secret_arns       = compact([module.rds.master_user_secret_arn, module.elasticache.auth_token_secret_arn])
+  kms_key_arns      = [module.rds.kms_key_arn, module.elasticache.kms_key_arn]
+  tags              = local.tags
+}
+
 module "waf" {
   source = "../../modules/waf"
   count  = var.waf_enabled ? 1 : 0

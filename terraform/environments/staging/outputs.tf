@@ -108,6 +108,11 @@ output "github_actions_role_arn" {
   value       = module.oidc.role_arn
 }
 
+output "service_role_arn" {
+  description = "IRSA role of the service (service account annotation eks.amazonaws.com/role-arn)."
+  value       = module.service_role.role_arn
+}
+
 output "waf_web_acl_arn" {
   description = "WAF web ACL for the Ingress annotation alb.ingress.kubernetes.io/wafv2-acl-arn, or null."
   value       = var.waf_enabled ? module.waf[0].web_acl_arn : null

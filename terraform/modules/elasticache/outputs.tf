@@ -28,3 +28,8 @@ output "auth_token" {
   value       = var.auth_token_enabled ? random_password.auth_token[0].result : null
   sensitive   = true
 }
+
+output "kms_key_arn" {
+  description = "KMS key encrypting the data at rest and the AUTH-token secret."
+  value       = module.kms.key_arn
+}

@@ -155,6 +155,18 @@ resource "aws_route_table_association" "database" {
   route_table_id = aws_route_table.database.id
 }
 
+# S3 gateway endpoint: free, keeps ECR layer downloads and other S3 traffic off the NAT gateways.
+data "aws_region" "current" {}
+
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = aws_route_table.private[*].id
+
+  tags = merge(var.tags, { Name = "${var.name}-s3" })
+}
+
 # ---------------------------------------------------------------- flow logs
 
 module "flow_logs_key" {

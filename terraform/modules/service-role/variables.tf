@@ -1,0 +1,68 @@
+variable "name" {
+  description = "Name of the IAM role, e.g. \"expense-dev-expense-backend\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.name))
+    error_message = "name must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "oidc_provider_arn" {
+  description = "IAM OIDC provider of the EKS cluster (eks module output oidc_provider_arn)."
+  type        = string
+  nullable    = false
+}
+
+variable "oidc_issuer_url" {
+  description = "OIDC issuer URL of the EKS cluster (eks module output oidc_issuer_url)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = startswith(var.oidc_issuer_url, "https://")
+    error_message = "oidc_issuer_url must start with https://."
+  }
+}
+
+variable "namespace" {
+  description = "Kubernetes namespace of the service account."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", var.namespace))
+    error_message = "namespace must be a DNS label."
+  }
+}
+
+variable "service_account" {
+  description = "Name of the Kubernetes service account the service's pods run as."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", var.service_account))
+    error_message = "service_account must be a DNS subdomain name."
+  }
+}
+
+variable "secret_arns" {
+  description = "Secrets Manager secrets the service may read (database credentials, Redis AUTH token)."
+  type        = list(string)
+  nullable    = false
+}
+
+variable "kms_key_arns" {
+  description = "KMS keys that encrypt those secrets (decrypt only, and only through Secrets Manager)."
+  type        = list(string)
+  nullable    = false
+}
+
+variable "tags" {
+  description = "Tags applied to the role."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
