@@ -171,7 +171,7 @@ TMP_SCHEMA="$SCHEMA.tmp.$$"
 mv "$TMP_SCHEMA" "$SCHEMA"
 T_SCHEMA=$((SECONDS - START - T_APT - T_PIP - T_NPM))
 
-installed_ok_without_stamp() { echo "$KEY" >"$STAMP"; installed_ok; }
-installed_ok_without_stamp || { rm -f "$STAMP"; die "install finished but a tool is still missing"; }
+echo "$KEY" >"$STAMP"
+installed_ok || { rm -f "$STAMP"; die "install finished but a tool is still missing"; }
 log "done in $((SECONDS - START)) s (apt ${T_APT} s, pip ${T_PIP} s, npm ${T_NPM} s, schema ${T_SCHEMA} s)"
 log "use: source tests/tools/bin/tools-env.sh"
