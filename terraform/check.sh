@@ -135,10 +135,14 @@ done
 
 dangling=()
 while IFS= read -r l; do dangling+=("$l"); done < <(find terraform -xtype l 2>/dev/null)
+# tfvars given on the command line are not under terraform/: format-check them too (the
+# default generated/ files are reached through the symlinks).
 extra=()
-for e in "${!tfvars[@]}"; do
-  case "${tfvars[$e]}" in "$root"/terraform/*) ;; *) [ -f "${tfvars[$e]}" ] && extra+=("${tfvars[$e]}") ;; esac
-done
+if [ ${#override[@]} -gt 0 ] || [ -n "$tfvars_dir" ]; then
+  for e in "${!tfvars[@]}"; do
+    [ -f "${tfvars[$e]}" ] && extra+=("${tfvars[$e]}")
+  done
+fi
 if [ ${#dangling[@]} -eq 0 ]; then
   if out="$("$TERRAFORM" fmt -check -no-color -recursive terraform/ 2>&1)"; then
     pass "terraform fmt -check -recursive terraform/"
