@@ -360,9 +360,14 @@ variable "rds_deletion_protection" {
 }
 
 variable "rds_performance_insights" {
-  description = "Enable RDS Performance Insights."
+  description = "Enable RDS Performance Insights (RDS for MySQL does not offer it on micro/small burstable classes)."
   type        = bool
   nullable    = false
+
+  validation {
+    condition     = !(var.rds_performance_insights && var.rds_engine == "mysql" && contains(["db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"], var.rds_instance_class))
+    error_message = "RDS for MySQL does not support Performance Insights on db.t2/db.t3/db.t4g micro and small classes: turn rds_performance_insights off or choose a larger rds_instance_class."
+  }
 }
 
 variable "rds_database_name" {

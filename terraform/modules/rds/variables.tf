@@ -130,6 +130,11 @@ variable "performance_insights_enabled" {
   description = "Enable Performance Insights (encrypted with the module's KMS key, 7 days free tier)."
   type        = bool
   nullable    = false
+
+  validation {
+    condition     = !(var.performance_insights_enabled && var.engine == "mysql" && contains(["db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"], var.instance_class))
+    error_message = "RDS for MySQL does not support Performance Insights on db.t2/db.t3/db.t4g micro and small classes."
+  }
 }
 
 variable "parameters" {
