@@ -334,6 +334,11 @@ variable "rds_max_allocated_storage" {
     condition     = floor(var.rds_max_allocated_storage) == var.rds_max_allocated_storage && var.rds_max_allocated_storage >= var.rds_allocated_storage && var.rds_max_allocated_storage <= 65536
     error_message = "rds_max_allocated_storage must be a whole number from rds_allocated_storage to 65536."
   }
+
+  validation {
+    condition     = var.rds_max_allocated_storage == var.rds_allocated_storage || var.rds_max_allocated_storage >= var.rds_allocated_storage * 1.1
+    error_message = "rds_max_allocated_storage must equal rds_allocated_storage (autoscaling off) or be at least 10 % larger (an RDS rule)."
+  }
 }
 
 variable "rds_multi_az" {

@@ -62,6 +62,11 @@ variable "max_allocated_storage" {
     condition     = var.max_allocated_storage >= var.allocated_storage && var.max_allocated_storage <= 65536 && floor(var.max_allocated_storage) == var.max_allocated_storage
     error_message = "max_allocated_storage must be a whole number from allocated_storage to 65536."
   }
+
+  validation {
+    condition     = var.max_allocated_storage == var.allocated_storage || var.max_allocated_storage >= var.allocated_storage * 1.1
+    error_message = "max_allocated_storage must equal allocated_storage (autoscaling off) or be at least 10 % larger (an RDS rule)."
+  }
 }
 
 variable "database_name" {
