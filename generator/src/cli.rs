@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::output::{self, Scope};
+use crate::render::{Request, render_all};
 use crate::model::{Layer, LoadError, Loaded, load_file};
 use crate::schema::spec_schema_text;
 use crate::source::{Path, Segment, Source};
@@ -31,6 +33,8 @@ Exit codes:
 Examples:
   platformgen validate                          # check specs/expense.toml
   platformgen validate specs/other.toml --format json
+  platformgen generate                          # render every artifact of specs/expense.toml
+  platformgen generate --check                  # CI: fail with a diff if artifacts drifted
   platformgen explain prod database.multi_az    # resolved value and where it was written
   platformgen schema > specs/schema.json        # the JSON Schema editors use
   platformgen init platform.toml                # a commented starter spec";
@@ -57,6 +61,21 @@ pub enum Command {
         /// `human` for people, `json` for tools.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+    },
+    /// Render every artifact (tfvars, Helm values, PrometheusRules, dashboards, workflows).
+    Generate {
+        /// The spec file.
+        #[arg(long, default_value = DEFAULT_SPEC)]
+        spec: PathBuf,
+        /// Render only this environment's artifacts (and the global ones).
+        #[arg(long)]
+        env: Option<String>,
+        /// Write nothing; exit 1 with a diff when a file on disk differs from the render.
+        #[arg(long)]
+        check: bool,
+        /// The directory that holds generated/ and .github/ (the repository root).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
     },
     /// Print the JSON Schema of spec files (what specs/schema.json holds).
     Schema {
@@ -139,6 +158,7 @@ pub fn main() -> ExitCode {
 pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
     match command {
         Command::Validate { spec, format } => validate(&spec, format, output),
+        Command::Generate { spec, env, check, out } => generate(&spec, env.as_deref(), check, &out, output),
         Command::Schema { output: None } => {
             let _ = write!(output.out, "{}", spec_schema_text());
             EXIT_OK
@@ -401,4 +421,95 @@ fn unknown_key(path: &Path, root: &Value, output: &mut Output<'_>) -> u8 {
         }
     }
     EXIT_INVALID
+}
+
+fn generate(spec: &FsPath, env: Option<&str>, check: bool, out: &FsPath, output: &mut Output<'_>) -> u8 {
+    let loaded = match load(spec, Format::Human, output) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    for warning in &loaded.warnings {
+        output.warn(&warning.render(&loaded.source, output.styled));
+    }
+    if let Some(name) = env
+        && loaded.model.environment(name).is_none()
+    {
+        let names = loaded.model.environments.keys().map(String::as_str);
+        let hint = did_you_mean(name, names.clone()).map_or_else(
+            || format!("environments: {}", names.collect::<Vec<_>>().join(", ")),
+            |s| format!("did you mean `{s}`?"),
+        );
+        output.warn(&format!("error: there is no environment `{name}` in {}\n  help: {hint}", loaded.source.name));
+        return EXIT_INVALID;
+    }
+    let spec_name = spec.display().to_string();
+    let request = Request { model: &loaded.model, spec_path: &spec_name, only_environment: env };
+    let mut artifacts = match render_all(&request) {
+        Ok(artifacts) => artifacts,
+        Err(error) => {
+            output.warn(&format!("error: {error}"));
+            return EXIT_INVALID;
+        }
+    };
+    let scope = match env {
+        Some(name) => Scope::Environment(name),
+        None => {
+            artifacts.push(output::manifest(&artifacts, &request.header("#")));
+            Scope::All
+        }
+    };
+    let fix = match env {
+        Some(name) => format!("platformgen generate --spec {spec_name} --env {name}"),
+        None => format!("platformgen generate --spec {spec_name}"),
+    };
+    if check {
+        let drift = match output::check(out, &artifacts, scope) {
+            Ok(drift) => drift,
+            Err(error) => {
+                output.warn(&format!("error: cannot read the generated files under `{}`: {error}", out.display()));
+                return EXIT_USAGE;
+            }
+        };
+        if drift.is_clean() {
+            output.say(&format!("{} artifacts are up to date with {spec_name}", artifacts.len()));
+            return EXIT_OK;
+        }
+        for (path, diff) in &drift.changed {
+            output.say(&format!("changed: {path}"));
+            output.say(diff.trim_end());
+        }
+        for path in &drift.missing {
+            output.say(&format!("missing: {path} (the spec renders it; it is not on disk)"));
+        }
+        for path in &drift.stale {
+            output.say(&format!("stale: {path} (generated earlier; the spec no longer renders it)"));
+        }
+        let count = drift.changed.len() + drift.missing.len() + drift.stale.len();
+        output.warn(&format!(
+            "error: {count} generated file{} out of date with {spec_name}\n  help: run `{fix}` and commit the result",
+            if count == 1 { " is" } else { "s are" }
+        ));
+        return EXIT_INVALID;
+    }
+    match output::write(out, &artifacts, scope) {
+        Ok(written) => {
+            for path in &written.written {
+                output.say(&format!("wrote {path}"));
+            }
+            for path in &written.removed {
+                output.say(&format!("removed {path}"));
+            }
+            output.say(&format!(
+                "{} written, {} unchanged, {} removed",
+                written.written.len(),
+                written.unchanged,
+                written.removed.len()
+            ));
+            EXIT_OK
+        }
+        Err(error) => {
+            output.warn(&format!("error: cannot write under `{}`: {error}", out.display()));
+            EXIT_USAGE
+        }
+    }
 }

@@ -6,6 +6,8 @@ pub mod cli;
 pub mod diagnostic;
 pub mod duration;
 pub mod model;
+pub mod output;
+pub mod render;
 pub mod schema;
 pub mod source;
 pub mod spec;

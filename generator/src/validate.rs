@@ -559,6 +559,19 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
             &path("database.max_allocated_storage_gb"),
         ));
     }
+    if database.performance_insights
+        && database.engine == crate::spec::Engine::Mysql
+        && small_burstable_class(&database.instance_class)
+    {
+        out.push(environment.diagnostic(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!("RDS for MySQL does not offer Performance Insights on `{}`", database.instance_class),
+            )
+            .help("set `performance_insights = false`, or choose a medium or larger instance class"),
+            &path("database.performance_insights"),
+        ));
+    }
     let cache = &settings.cache;
     if cache.automatic_failover && cache.nodes < 2 {
         out.push(
@@ -712,6 +725,13 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
     }
 
     check_production_rules(environment, out);
+}
+
+/// db.t2, db.t3 and db.t4g micro and small classes.
+fn small_burstable_class(class: &str) -> bool {
+    let mut parts = class.split('.');
+    let (_, family, size) = (parts.next(), parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    matches!(family, "t2" | "t3" | "t4g") && matches!(size, "micro" | "small")
 }
 
 fn display_tail(path: &Path) -> String {

@@ -1,0 +1,193 @@
+//! `generated/<env>/terraform.tfvars`: the seed's per-environment variables, under the seed's
+//! names, plus what the Terraform roots in `terraform/environments/` need.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Artifact, RenderError, Request, hcl_key, render_template};
+use crate::model::{Model, ResolvedEnvironment};
+use crate::spec::{Engine, NatMode};
+
+#[derive(Serialize)]
+struct Context {
+    groups: Vec<Group>,
+}
+
+/// A block of variables under a comment; `=` signs aligned as `terraform fmt` aligns them.
+#[derive(Serialize)]
+struct Group {
+    title: &'static str,
+    entries: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    /// The variable name, padded for alignment (an identifier of ours, printed as is).
+    name: String,
+    /// A scalar or list value (escaped by the template's HCL auto-escaping).
+    value: Option<Value>,
+    /// A map, one line per key: the key already as an HCL key and padded.
+    map: Option<Vec<MapLine>>,
+}
+
+#[derive(Serialize)]
+struct MapLine {
+    key: String,
+    value: Value,
+}
+
+/// The variables of one environment, in seed order, grouped as the seed groups them.
+pub fn variables(model: &Model, environment: &ResolvedEnvironment) -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
+    let spec = &model.spec;
+    let s = &environment.settings;
+    let mut tags: BTreeMap<String, String> = spec.project.tags.clone();
+    tags.insert("Owner".into(), spec.project.owner.clone());
+    tags.insert("CostCenter".into(), spec.project.cost_center.clone());
+    let parameters: BTreeMap<String, String> =
+        s.database.parameters.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+    vec![
+        (
+            "Project",
+            vec![
+                ("environment", json!(environment.name)),
+                ("project_name", json!(spec.project.name)),
+                ("aws_region", json!(spec.project.aws_region)),
+                ("tags", json!(tags)),
+            ],
+        ),
+        (
+            "VPC",
+            vec![
+                ("vpc_cidr", json!(s.network.vpc_cidr)),
+                ("availability_zones", json!(s.network.availability_zones)),
+                ("public_subnet_cidrs", json!(s.network.public_subnets)),
+                ("private_subnet_cidrs", json!(s.network.private_subnets)),
+                ("database_subnet_cidrs", json!(s.network.database_subnets)),
+                ("single_nat_gateway", json!(s.network.nat == NatMode::Single)),
+                ("enable_flow_logs", json!(s.network.flow_logs)),
+            ],
+        ),
+        (
+            "EKS",
+            vec![
+                ("eks_cluster_version", json!(s.eks.version)),
+                ("eks_node_instance_types", json!(s.eks.instance_types)),
+                ("eks_node_desired_size", json!(s.eks.desired_size)),
+                ("eks_node_min_size", json!(s.eks.min_size)),
+                ("eks_node_max_size", json!(s.eks.max_size)),
+                ("eks_enable_spot_instances", json!(s.eks.spot)),
+                ("eks_spot_percentage", json!(s.eks.spot_percentage)),
+                ("eks_endpoint_private_access", json!(s.eks.endpoint_private_access)),
+                ("eks_endpoint_public_access", json!(s.eks.endpoint_public_access)),
+                ("eks_public_access_cidrs", json!(s.eks.public_access_cidrs)),
+            ],
+        ),
+        (
+            "RDS",
+            vec![
+                ("rds_engine", json!(match s.database.engine { Engine::Mysql => "mysql", Engine::Postgres => "postgres" })),
+                ("rds_engine_version", json!(s.database.version)),
+                ("rds_instance_class", json!(s.database.instance_class)),
+                ("rds_allocated_storage", json!(s.database.allocated_storage_gb)),
+                ("rds_max_allocated_storage", json!(s.database.max_allocated_storage_gb)),
+                ("rds_multi_az", json!(s.database.multi_az)),
+                ("rds_backup_retention", json!(s.database.backup_retention_days)),
+                ("rds_deletion_protection", json!(s.database.deletion_protection)),
+                ("rds_performance_insights", json!(s.database.performance_insights)),
+                ("rds_database_name", json!(s.database.name)),
+                ("rds_username", json!(s.database.username)),
+                ("rds_parameters", json!(parameters)),
+            ],
+        ),
+        (
+            "ElastiCache",
+            vec![
+                ("redis_node_type", json!(s.cache.node_type)),
+                ("redis_num_nodes", json!(s.cache.nodes)),
+                ("redis_automatic_failover", json!(s.cache.automatic_failover)),
+                ("redis_transit_encryption", json!(s.cache.transit_encryption)),
+                ("redis_at_rest_encryption", json!(s.cache.at_rest_encryption)),
+                ("redis_auth_token_enabled", json!(s.cache.auth_token)),
+                ("redis_engine_version", json!(s.cache.version)),
+            ],
+        ),
+        (
+            "Bastion",
+            vec![
+                ("bastion_enabled", json!(s.bastion.enabled)),
+                ("bastion_instance_type", json!(s.bastion.instance_type)),
+                ("bastion_allowed_cidrs", json!(s.bastion.allowed_cidrs)),
+            ],
+        ),
+        (
+            "Application",
+            vec![
+                ("cache_ttl_seconds", json!(s.app.cache_ttl_seconds)),
+                ("log_retention_days", json!(s.app.log_retention_days)),
+                ("service_name", json!(spec.service.name)),
+                ("service_port", json!(spec.service.port)),
+                ("ecr_repository_name", json!(spec.service.image_repository)),
+            ],
+        ),
+        (
+            "Budget",
+            vec![
+                ("monthly_budget_usd", json!(s.budget.monthly_usd)),
+                ("budget_alert_emails", json!(s.budget.alert_emails)),
+            ],
+        ),
+        ("WAF", vec![("waf_enabled", json!(s.waf.enabled)), ("waf_rate_limit", json!(s.waf.rate_limit_per_5min))]),
+        (
+            "Delivery",
+            vec![
+                ("github_repository", json!(spec.project.github_repository)),
+                ("github_actions_role_name", json!(spec.delivery.aws_role_name)),
+            ],
+        ),
+    ]
+}
+
+fn pad(text: &str, width: usize) -> String {
+    format!("{text:width$}")
+}
+
+/// Renders `generated/<env>/terraform.tfvars` for each environment.
+pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
+    let mut artifacts = Vec::new();
+    for environment in request.environments() {
+        let groups = variables(request.model, environment)
+            .into_iter()
+            .map(|(title, variables)| {
+                // terraform fmt aligns `=` across consecutive single-line attributes; a multi-line
+                // map ends the run, and its own keys align among themselves.
+                let is_map = |value: &Value| value.as_object().is_some_and(|map| !map.is_empty());
+                let width = variables.iter().filter(|(_, v)| !is_map(v)).map(|(name, _)| name.len()).max().unwrap_or(0);
+                let entries = variables
+                    .into_iter()
+                    .map(|(name, value)| match value {
+                        Value::Object(map) if !map.is_empty() => {
+                            let keys: Vec<String> = map.keys().map(|key| hcl_key(key)).collect();
+                            let key_width = keys.iter().map(String::len).max().unwrap_or(0);
+                            let map = keys
+                                .iter()
+                                .zip(map.into_iter())
+                                .map(|(key, (_, value))| MapLine { key: pad(key, key_width), value })
+                                .collect();
+                            Entry { name: name.to_string(), value: None, map: Some(map) }
+                        }
+                        value => Entry { name: pad(name, width), value: Some(value), map: None },
+                    })
+                    .collect();
+                Group { title, entries }
+            })
+            .collect();
+        let body = render_template("terraform.tfvars.j2", &Context { groups })?;
+        artifacts.push(Artifact {
+            path: format!("generated/{}/terraform.tfvars", environment.name),
+            contents: format!("{}{body}", request.header("#")),
+        });
+    }
+    Ok(artifacts)
+}
