@@ -1,0 +1,277 @@
+//! Cache-aside: hits and misses, the seed's keys and invalidations, the TTL, no stale read
+//! after an acknowledged write (even when a slow reader races a writer), and Redis outages.
+
+use std::sync::Arc;
+
+use redis::AsyncCommands;
+use runtime::cache::FillGate;
+use serde_json::json;
+
+use crate::helpers::{Options, Proxy, TestApp, TestDb, external, socket_of, through};
+
+async fn redis_connection(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .expect("redis url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to redis")
+}
+
+async fn get_by_id(app: &TestApp, id: i64) -> reqwest::StatusCode {
+    app.client
+        .get(app.url(&format!("/transaction/{id}")))
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
+/// Reads fill the cache and are then answered from it; every write invalidates.
+async fn hits_misses_and_invalidations(app: &TestApp) {
+    let first = app.create(json!(10), "first").await;
+    let hits = app.metric("cache_hits_total").await;
+    let misses = app.metric("cache_misses_total").await;
+    assert_eq!(app.ids().await, vec![first]);
+    assert_eq!(app.ids().await, vec![first]);
+    assert_eq!(app.metric("cache_misses_total").await, misses + 1.0);
+    assert_eq!(app.metric("cache_hits_total").await, hits + 1.0);
+
+    // POST invalidates the list.
+    let second = app.create(json!(20), "second").await;
+    assert_eq!(app.ids().await, vec![first, second]);
+    // Item reads are cached too, and a delete of that item is seen at once.
+    assert_eq!(get_by_id(app, second).await, 200);
+    assert_eq!(get_by_id(app, second).await, 200);
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/transaction/{second}")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(get_by_id(app, second).await, 404);
+    assert_eq!(app.ids().await, vec![first]);
+    // DELETE /transaction invalidates the list and every cached item.
+    assert_eq!(get_by_id(app, first).await, 200);
+    let cleared = app
+        .client
+        .delete(app.url("/transaction"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(cleared.status(), 200);
+    assert_eq!(get_by_id(app, first).await, 404);
+    assert_eq!(app.ids().await, Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn the_in_process_cache_hits_after_a_miss_and_every_write_invalidates() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db)).await;
+    hits_misses_and_invalidations(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_redis_cache_hits_after_a_miss_and_every_write_invalidates() {
+    let Some(redis_url) = external("TEST_REDIS_URL") else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db).redis(&redis_url)).await;
+    hits_misses_and_invalidations(&app).await;
+    assert_eq!(app.metric("redis_errors_total").await, 0.0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn redis_holds_the_seed_keys_with_the_environment_ttl() {
+    let Some(redis_url) = external("TEST_REDIS_URL") else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    let app = TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await;
+    let id = app.create(json!(7), "seven").await;
+    app.ids().await;
+    assert_eq!(get_by_id(&app, id).await, 200);
+    let mut redis = redis_connection(&redis_url).await;
+    let list: String = redis
+        .get(format!("{prefix}transactions:all"))
+        .await
+        .expect("list key");
+    assert!(list.contains("\"description\":\"seven\""), "{list}");
+    let item: String = redis
+        .get(format!("{prefix}transaction:{id}"))
+        .await
+        .expect("item key");
+    assert!(item.contains("\"desc\":\"seven\""), "{item}");
+    // dev's cache_ttl_seconds is 60.
+    let ttl: i64 = redis
+        .ttl(format!("{prefix}transactions:all"))
+        .await
+        .expect("ttl");
+    assert!(ttl > 0 && ttl <= 60, "ttl {ttl}");
+    // A write deletes the seed's key.
+    app.create(json!(8), "eight").await;
+    let exists: bool = redis
+        .exists(format!("{prefix}transactions:all"))
+        .await
+        .expect("exists");
+    assert!(!exists);
+    app.stop().await;
+}
+
+/// A reader misses and reads the database, then stalls before filling the cache; meanwhile a
+/// write is acknowledged (on `writer`); the stalled fill must never become visible.
+async fn slow_reader_races_a_writer(reader: &TestApp, writer: &TestApp, gate: &FillGate) {
+    let before = writer.create(json!(1), "before").await;
+    gate.arm();
+    let slow_read = {
+        let client = reader.client.clone();
+        let url = reader.url("/transaction");
+        tokio::spawn(async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .expect("request")
+                .json::<serde_json::Value>()
+                .await
+        })
+    };
+    gate.reached().await;
+    let after = writer.create(json!(2), "after").await;
+    gate.release();
+    // The slow read started before the write: it may show the old list.
+    slow_read.await.expect("task").expect("json");
+    // Every read after the acknowledgement, on either replica, shows the write.
+    assert_eq!(reader.ids().await, vec![before, after]);
+    assert_eq!(writer.ids().await, vec![before, after]);
+
+    // The same race on an item: a delete acknowledged during a stalled fill.
+    gate.arm();
+    let slow_read = {
+        let client = reader.client.clone();
+        let url = reader.url(&format!("/transaction/{before}"));
+        tokio::spawn(async move { client.get(url).send().await.expect("request").status() })
+    };
+    gate.reached().await;
+    let deleted = writer
+        .client
+        .delete(writer.url(&format!("/transaction/{before}")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(deleted.status(), 200);
+    gate.release();
+    assert_eq!(slow_read.await.expect("task"), 200);
+    assert_eq!(get_by_id(reader, before).await, 404);
+    assert_eq!(get_by_id(writer, before).await, 404);
+}
+
+#[tokio::test]
+async fn a_slow_reader_never_caches_over_an_acknowledged_write_in_process() {
+    let db = TestDb::sqlite();
+    let gate = Arc::new(FillGate::default());
+    let app = TestApp::spawn(Options::new(&db).gate(gate.clone())).await;
+    slow_reader_races_a_writer(&app, &app, &gate).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_reader_on_one_replica_never_caches_over_a_write_on_another() {
+    let Some(redis_url) = external("TEST_REDIS_URL") else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    let gate = Arc::new(FillGate::default());
+    let reader = TestApp::spawn(
+        Options::new(&db)
+            .redis(&redis_url)
+            .prefix(&prefix)
+            .gate(gate.clone()),
+    )
+    .await;
+    let writer = TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await;
+    slow_reader_races_a_writer(&reader, &writer, &gate).await;
+    reader.stop().await;
+    writer.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_readers_never_see_a_list_older_than_an_acknowledged_write() {
+    let Some(redis_url) = external("TEST_REDIS_URL") else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    let a = Arc::new(TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await);
+    let b = Arc::new(TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for app in [a.clone(), b.clone(), a.clone(), b.clone()] {
+        let stop = stop.clone();
+        readers.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                app.ids().await;
+            }
+        }));
+    }
+    for round in 0..25 {
+        let (writer, reader) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let id = writer.create(json!(round + 1), "race").await;
+        assert!(
+            reader.ids().await.contains(&id),
+            "round {round}: replica missed acknowledged write {id}"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for reader in readers {
+        reader.await.expect("reader");
+    }
+}
+
+#[tokio::test]
+async fn every_request_succeeds_from_the_database_when_redis_goes_away() {
+    let Some(redis_url) = external("TEST_REDIS_URL") else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let proxy = Proxy::start(socket_of(&redis_url)).await;
+    let app = TestApp::spawn(Options::new(&db).redis(&through(&redis_url, proxy.address))).await;
+    let first = app.create(json!(1), "cached").await;
+    assert_eq!(app.ids().await, vec![first]);
+    assert_eq!(app.ids().await, vec![first]);
+    assert!(app.metric("cache_hits_total").await >= 1.0);
+    assert_eq!(app.metric("redis_errors_total").await, 0.0);
+
+    proxy.cut();
+    let second = app.create(json!(2), "while redis is down").await;
+    assert_eq!(app.ids().await, vec![first, second]);
+    assert_eq!(get_by_id(&app, second).await, 200);
+    let health: serde_json::Value = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(health["redis"], "disconnected");
+    assert_eq!(health["database"], "connected");
+    assert!(app.metric("redis_errors_total").await >= 1.0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_redis_that_is_down_at_start_up_is_not_fatal() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db).redis("redis://127.0.0.1:1")).await;
+    let id = app.create(json!(5), "no redis").await;
+    assert_eq!(app.ids().await, vec![id]);
+    assert!(app.metric("redis_errors_total").await >= 1.0);
+    app.stop().await;
+}

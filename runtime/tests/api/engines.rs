@@ -1,0 +1,159 @@
+//! The same API on MariaDB and PostgreSQL (fresh database per test), migrations, and a
+//! database that goes away: 503 JSON and readiness failing, liveness still 200.
+
+use sea_orm::{ConnectionTrait, Database, Statement};
+
+use crate::helpers::{Engine, Options, Proxy, TestApp, TestDb, socket_of, through};
+use crate::transactions::exercise_every_route;
+
+async fn every_route_on(engine: Engine) {
+    let Some(db) = TestDb::for_engine(engine).await else {
+        return;
+    };
+    let app = TestApp::spawn(Options::new(&db)).await;
+    exercise_every_route(&app).await;
+    app.stop().await;
+    assert_schema(&db).await;
+}
+
+/// The seed's schema: created_at, updated_at, and the index on created_at.
+async fn assert_schema(db: &TestDb) {
+    let conn = Database::connect(&db.url).await.expect("connect");
+    let backend = conn.get_database_backend();
+    let (columns_sql, index_sql) = match db.engine {
+        Engine::Sqlite => (
+            "SELECT name AS n FROM pragma_table_info('transactions')",
+            "SELECT name AS n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions'",
+        ),
+        Engine::Mysql => (
+            "SELECT COLUMN_NAME AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'transactions'",
+            "SELECT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'transactions'",
+        ),
+        Engine::Postgres => (
+            "SELECT column_name::text AS n FROM information_schema.columns WHERE table_name = 'transactions'",
+            "SELECT indexname::text AS n FROM pg_indexes WHERE tablename = 'transactions'",
+        ),
+    };
+    let names = |sql: &'static str| {
+        let conn = &conn;
+        async move {
+            conn.query_all_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("query")
+                .iter()
+                .map(|row| row.try_get::<String>("", "n").expect("name"))
+                .collect::<Vec<_>>()
+        }
+    };
+    let columns = names(columns_sql).await;
+    for column in [
+        "id",
+        "amount_cents",
+        "description",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(
+            columns.iter().any(|c| c == column),
+            "{column} missing from {columns:?}"
+        );
+    }
+    let indexes = names(index_sql).await;
+    assert!(indexes.iter().any(|i| i == "idx_created_at"), "{indexes:?}");
+    conn.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn every_route_works_on_mariadb() {
+    every_route_on(Engine::Mysql).await;
+}
+
+#[tokio::test]
+async fn every_route_works_on_postgres() {
+    every_route_on(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn the_sqlite_schema_has_timestamps_and_the_created_at_index() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db)).await;
+    app.stop().await;
+    assert_schema(&db).await;
+}
+
+#[tokio::test]
+async fn the_migrate_subcommand_creates_the_schema_and_exits() {
+    let db = TestDb::sqlite();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_expense-backend"))
+        .arg("migrate")
+        .env("DATABASE_URL", &db.url)
+        .env(
+            "PLATFORM_SPEC",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/expense.toml"),
+        )
+        .env_remove("REDIS_URL")
+        .env_remove("REDIS_HOST")
+        .status()
+        .expect("run the binary");
+    assert!(status.success());
+    assert_schema(&db).await;
+}
+
+async fn database_goes_away(engine: Engine, var: &str) {
+    let Some(admin_url) = crate::helpers::external(var) else {
+        return;
+    };
+    let db = TestDb::on_server(engine, &admin_url).await;
+    let proxy = Proxy::start(socket_of(&db.url)).await;
+    let mut options = Options::new(&db).edit(|s| {
+        s.database.acquire_timeout = std::time::Duration::from_secs(1);
+    });
+    options.database_url = through(&db.url, proxy.address);
+    let app = TestApp::spawn(options).await;
+    app.create(serde_json::json!(1), "before the outage").await;
+    proxy.cut();
+    let response = app
+        .client
+        .post(app.url("/transaction"))
+        .json(&serde_json::json!({"amount": 2, "description": "during"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("database")),
+        "{body}"
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/ready"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        503
+    );
+    let health = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(health.status(), 200);
+    let health: serde_json::Value = health.json().await.expect("json");
+    assert_eq!(health["database"], "disconnected");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_lost_mariadb_gives_503_json_and_fails_readiness() {
+    database_goes_away(Engine::Mysql, "TEST_MYSQL_URL").await;
+}
+
+#[tokio::test]
+async fn a_lost_postgres_gives_503_json_and_fails_readiness() {
+    database_goes_away(Engine::Postgres, "TEST_POSTGRES_URL").await;
+}

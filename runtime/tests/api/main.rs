@@ -1,0 +1,9 @@
+//! One integration-test binary: real servers on 127.0.0.1:0, real HTTP, real databases.
+mod cache;
+mod engines;
+mod errors;
+mod helpers;
+mod observability;
+mod rate_limits;
+mod shutdown;
+mod transactions;

@@ -1,0 +1,187 @@
+//! Every route of the seed's API, with its exact JSON shapes.
+
+use serde_json::json;
+
+use crate::helpers::{Options, TestApp, TestDb};
+
+/// Drives every transaction route on `app`; shared by the SQLite, MariaDB and PostgreSQL tests.
+pub async fn exercise_every_route(app: &TestApp) {
+    let client = &app.client;
+    let groceries = app.create(json!(100), "Groceries").await;
+    let gas = app.create(json!(12.34), "Gas").await;
+    let coffee = app.create(json!("3.5"), "Coffee").await;
+    assert!(groceries < gas && gas < coffee);
+
+    let list = app.list().await;
+    assert_eq!(
+        list,
+        json!({"result": [
+            {"id": groceries, "amount": 100, "description": "Groceries"},
+            {"id": gas, "amount": 12.34, "description": "Gas"},
+            {"id": coffee, "amount": 3.5, "description": "Coffee"},
+        ]})
+    );
+    // Integers stay integers in the text itself, not just after parsing.
+    let text = client
+        .get(app.url("/transaction"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
+    assert!(text.contains("\"amount\":100,"), "{text}");
+    assert!(text.contains("\"amount\":12.34,"), "{text}");
+
+    let by_body: serde_json::Value = client
+        .get(app.url("/transaction/id"))
+        .json(&json!({"id": gas}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(by_body, json!({"id": gas, "amount": 12.34, "desc": "Gas"}));
+
+    let by_path: serde_json::Value = client
+        .get(app.url(&format!("/transaction/{groceries}")))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        by_path,
+        json!({"id": groceries, "amount": 100, "desc": "Groceries"})
+    );
+
+    let deleted: serde_json::Value = client
+        .delete(app.url("/transaction/id"))
+        .json(&json!({"id": gas}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        deleted,
+        json!({"message": format!("transaction with id {gas} seemingly deleted")})
+    );
+    let missing = client
+        .get(app.url(&format!("/transaction/{gas}")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 404);
+    let missing = client
+        .get(app.url("/transaction/id"))
+        .json(&json!({"id": gas}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 404);
+    let body: serde_json::Value = missing.json().await.expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not found")),
+        "{body}"
+    );
+
+    let deleted = client
+        .delete(app.url(&format!("/transaction/{coffee}")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(app.ids().await, vec![groceries]);
+
+    let all: serde_json::Value = client
+        .delete(app.url("/transaction"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        all,
+        json!({"message": "delete function execution finished."})
+    );
+    assert_eq!(app.list().await, json!({"result": []}));
+}
+
+#[tokio::test]
+async fn every_route_answers_in_the_seed_shapes_on_sqlite() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db)).await;
+    exercise_every_route(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_created_transaction_acknowledges_with_the_seed_message_and_its_id() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db)).await;
+    let response = app
+        .client
+        .post(app.url("/transaction"))
+        .json(&json!({"amount": 100, "description": "Groceries"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(
+        body,
+        json!({"message": "added transaction successfully", "id": 1})
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_follow_the_cursor_and_every_page_is_capped_by_max_page_size() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db).edit(|s| s.max_page_size = 3)).await;
+    for n in 1..=5 {
+        app.create(json!(n), &format!("t{n}")).await;
+    }
+    let page = |query: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .get(app.url(&format!("/transaction{query}")))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 200, "{query}");
+            response.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let ids = |body: &serde_json::Value| -> Vec<i64> {
+        body["result"]
+            .as_array()
+            .expect("result")
+            .iter()
+            .map(|t| t["id"].as_i64().expect("id"))
+            .collect()
+    };
+    let first = page("?limit=2").await;
+    assert_eq!(ids(&first), vec![1, 2]);
+    assert_eq!(first["next_after_id"], json!(2));
+    let second = page("?limit=2&after_id=2").await;
+    assert_eq!(ids(&second), vec![3, 4]);
+    let last = page("?limit=2&after_id=4").await;
+    assert_eq!(ids(&last), vec![5]);
+    assert!(last.get("next_after_id").is_none());
+    let capped = page("?limit=1000").await;
+    assert_eq!(ids(&capped), vec![1, 2, 3]);
+    let unpaginated = page("").await;
+    assert_eq!(ids(&unpaginated), vec![1, 2, 3]);
+    assert_eq!(unpaginated["next_after_id"], json!(3));
+    app.stop().await;
+}
