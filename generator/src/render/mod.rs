@@ -40,7 +40,11 @@ impl From<minijinja::Error> for RenderError {
         if let Some(detail) = error.detail() {
             let _ = write!(message, ": {detail}");
         }
-        RenderError { template: error.name().unwrap_or("<unknown>").to_string(), line: error.line(), message }
+        RenderError {
+            template: error.name().unwrap_or("<unknown>").to_string(),
+            line: error.line(),
+            message,
+        }
     }
 }
 
@@ -57,7 +61,10 @@ pub struct Request<'a> {
 impl Request<'_> {
     /// The environments to render, in name order.
     pub fn environments(&self) -> impl Iterator<Item = &crate::model::ResolvedEnvironment> {
-        self.model.environments.values().filter(|env| self.only_environment.is_none_or(|only| env.name == only))
+        self.model
+            .environments
+            .values()
+            .filter(|env| self.only_environment.is_none_or(|only| env.name == only))
     }
 
     /// The header comment lines of a generated text file.
@@ -83,18 +90,35 @@ pub fn render_all(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
 
 /// Every template, embedded, under its file name in `generator/templates/`.
 const TEMPLATES: &[(&str, &str)] = &[
-    ("terraform.tfvars.j2", include_str!("../../templates/terraform.tfvars.j2")),
-    ("helm-values.yaml.j2", include_str!("../../templates/helm-values.yaml.j2")),
-    ("prometheus-rules.yaml.j2", include_str!("../../templates/prometheus-rules.yaml.j2")),
-    ("prometheus-rules-test.yaml.j2", include_str!("../../templates/prometheus-rules-test.yaml.j2")),
-    ("dashboard.json.j2", include_str!("../../templates/dashboard.json.j2")),
+    (
+        "terraform.tfvars.j2",
+        include_str!("../../templates/terraform.tfvars.j2"),
+    ),
+    (
+        "helm-values.yaml.j2",
+        include_str!("../../templates/helm-values.yaml.j2"),
+    ),
+    (
+        "prometheus-rules.yaml.j2",
+        include_str!("../../templates/prometheus-rules.yaml.j2"),
+    ),
+    (
+        "dashboard.json.j2",
+        include_str!("../../templates/dashboard.json.j2"),
+    ),
 ];
 
 /// Workflow templates print with `{= =}` instead of `{{ }}`, so GitHub's `${{ }}` passes
 /// through untouched.
 const WORKFLOW_TEMPLATES: &[(&str, &str)] = &[
-    ("workflows/ci.yml.j2", include_str!("../../templates/workflows/ci.yml.j2")),
-    ("workflows/deploy.yml.j2", include_str!("../../templates/workflows/deploy.yml.j2")),
+    (
+        "workflows/ci.yml.j2",
+        include_str!("../../templates/workflows/ci.yml.j2"),
+    ),
+    (
+        "workflows/deploy.yml.j2",
+        include_str!("../../templates/workflows/deploy.yml.j2"),
+    ),
 ];
 
 struct Templates {
@@ -112,7 +136,10 @@ fn templates() -> &'static Templates {
 
 /// A template environment: strict undefined, block tags on their own lines leave no trace, and
 /// every printed value escaped for the file being written.
-fn environment(sources: &'static [(&'static str, &'static str)], variables: (&str, &str)) -> Environment<'static> {
+fn environment(
+    sources: &'static [(&'static str, &'static str)],
+    variables: (&str, &str),
+) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -138,6 +165,7 @@ fn environment(sources: &'static [(&'static str, &'static str)], variables: (&st
         }
     });
     env.set_formatter(format_value);
+    env.add_filter("key", yaml_key);
     for (name, source) in sources {
         if let Err(error) = env.add_template(name, source) {
             panic!("template {name} does not parse: {error}");
@@ -146,23 +174,55 @@ fn environment(sources: &'static [(&'static str, &'static str)], variables: (&st
     env
 }
 
-fn format_value(out: &mut Output<'_>, state: &mut State<'_, '_>, value: &Value) -> Result<(), minijinja::Error> {
-    if matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "hcl") && !value.is_safe() {
-        let json = serde_json::to_value(value)
-            .map_err(|error| minijinja::Error::new(minijinja::ErrorKind::BadSerialization, error.to_string()))?;
+fn format_value(
+    out: &mut Output<'_>,
+    state: &mut State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "hcl") && !value.is_safe()
+    {
+        let json = serde_json::to_value(value).map_err(|error| {
+            minijinja::Error::new(minijinja::ErrorKind::BadSerialization, error.to_string())
+        })?;
         return out.write_str(&hcl(&json)).map_err(minijinja::Error::from);
     }
     minijinja::escape_formatter(out, state, value)
 }
 
+/// A YAML mapping key: bare when plain text cannot be misread, JSON-quoted otherwise.
+fn yaml_key(key: &str) -> Value {
+    const AMBIGUOUS: [&str; 11] = [
+        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~", "",
+    ];
+    let plain = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+        && !AMBIGUOUS.contains(&key.to_ascii_lowercase().as_str());
+    if plain {
+        Value::from_safe_string(key.to_string())
+    } else {
+        Value::from_safe_string(serde_json::Value::String(key.to_string()).to_string())
+    }
+}
+
 /// Renders a template of the standard set.
 pub(crate) fn render_template(name: &str, context: &impl Serialize) -> Result<String, RenderError> {
-    Ok(templates().standard.get_template(name)?.render(Value::from(minijinja::value::Serde(context)))?)
+    Ok(templates()
+        .standard
+        .get_template(name)?
+        .render(Value::from(minijinja::value::Serde(context)))?)
 }
 
 /// Renders a workflow template.
 pub(crate) fn render_workflow(name: &str, context: &impl Serialize) -> Result<String, RenderError> {
-    Ok(templates().workflows.get_template(name)?.render(Value::from(minijinja::value::Serde(context)))?)
+    Ok(templates()
+        .workflows
+        .get_template(name)?
+        .render(Value::from(minijinja::value::Serde(context)))?)
 }
 
 /// An HCL literal for a JSON value: strings quoted with every escape HCL needs (including `${`
@@ -177,7 +237,10 @@ pub fn hcl(value: &serde_json::Value) -> String {
         Json::Array(items) => format!("[{}]", items.iter().map(hcl).collect::<Vec<_>>().join(", ")),
         Json::Object(map) if map.is_empty() => "{}".to_string(),
         Json::Object(map) => {
-            let items: Vec<String> = map.iter().map(|(k, v)| format!("{} = {}", hcl_key(k), hcl(v))).collect();
+            let items: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{} = {}", hcl_key(k), hcl(v)))
+                .collect();
             format!("{{ {} }}", items.join(", "))
         }
     }
@@ -185,9 +248,18 @@ pub fn hcl(value: &serde_json::Value) -> String {
 
 /// A map key as HCL writes it: bare when it is an identifier, quoted otherwise.
 pub fn hcl_key(key: &str) -> String {
-    let identifier = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if identifier { key.to_string() } else { hcl_string(key) }
+    let identifier = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if identifier {
+        key.to_string()
+    } else {
+        hcl_string(key)
+    }
 }
 
 fn hcl_string(text: &str) -> String {
@@ -223,13 +295,19 @@ mod tests {
     fn hcl_strings_escape_everything_that_would_change_their_meaning() {
         assert_eq!(hcl_string(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(hcl_string("x${var.y}%{if}"), r#""x$${var.y}%%{if}""#);
-        assert_eq!(hcl_string("line\nnext\ttab\u{1}"), r#""line\nnext\ttab\u0001""#);
+        assert_eq!(
+            hcl_string("line\nnext\ttab\u{1}"),
+            r#""line\nnext\ttab\u0001""#
+        );
         assert_eq!(hcl_string("$5 and 100%"), r#""$5 and 100%""#);
     }
 
     #[test]
     fn hcl_collections_are_inline_literals() {
         let value = serde_json::json!({ "Owner": "devops", "cost center": "x", "list": [1, true] });
-        assert_eq!(hcl(&value), r#"{ Owner = "devops", "cost center" = "x", list = [1, true] }"#);
+        assert_eq!(
+            hcl(&value),
+            r#"{ Owner = "devops", "cost center" = "x", list = [1, true] }"#
+        );
     }
 }

@@ -1,5 +1,386 @@
-//! Placeholder while this renderer is written; renders nothing.
-use super::{Artifact, RenderError, Request};
-pub fn render(_request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
-    Ok(Vec::new())
+//! `generated/<env>/prometheus-rules.yaml`: a `monitoring.coreos.com/v1` PrometheusRule with the
+//! seed's recording rules, the spec's alerts (thresholds per environment, receivers as routing
+//! labels), and each SLO as recording rules plus multi-window, multi-burn-rate alerts (the
+//! Google SRE workbook method, as Sloth and Pyrra implement it).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Artifact, RenderError, Request, render_template};
+use crate::duration;
+use crate::model::{Model, ResolvedEnvironment};
+use crate::spec::{Receiver, Severity, Slo};
+
+/// Rate windows of the SLI recording rules: every window a burn-rate alert reads.
+pub const SLI_WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
+
+/// The burn-rate alerts of the SRE workbook: (severity, long window, short window, burn factor,
+/// `for`). Page when 2 % of a 30-day budget burns in an hour or 5 % in six hours; open a ticket
+/// when 10 % burns in three days or the whole budget would.
+pub const BURN_RATE_ALERTS: [(Severity, &str, &str, f64, &str); 4] = [
+    (Severity::Critical, "1h", "5m", 14.4, "2m"),
+    (Severity::Critical, "6h", "30m", 6.0, "15m"),
+    (Severity::Warning, "1d", "2h", 3.0, "1h"),
+    (Severity::Warning, "3d", "6h", 1.0, "3h"),
+];
+
+#[derive(Debug, Serialize)]
+struct Context {
+    name: String,
+    namespace: String,
+    labels: Vec<Pair>,
+    groups: Vec<Group>,
+}
+
+#[derive(Debug, Serialize)]
+struct Group {
+    name: String,
+    interval: &'static str,
+    rules: Vec<Rule>,
+}
+
+/// One rule; either `record` or `alert` is set.
+#[derive(Debug, Serialize)]
+struct Rule {
+    record: Option<String>,
+    alert: Option<String>,
+    expr: String,
+    #[serde(rename = "for")]
+    for_: Option<String>,
+    labels: Vec<Pair>,
+    annotations: Vec<Pair>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+struct Pair {
+    key: String,
+    value: String,
+}
+
+fn pairs(map: BTreeMap<String, String>) -> Vec<Pair> {
+    map.into_iter()
+        .map(|(key, value)| Pair { key, value })
+        .collect()
+}
+
+/// A number as PromQL and YAML readers expect it: no float noise (`0.0144`, not
+/// `0.014400000000000001`), integers without a fraction.
+pub fn format_number(value: f64) -> String {
+    let rounded = format!("{value:.12}");
+    let trimmed = rounded.trim_end_matches('0').trim_end_matches('.');
+    if trimmed.is_empty() || trimmed == "-" {
+        "0".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// The threshold of an alert in an environment: its override, else the alert's own.
+pub fn threshold(environment: &ResolvedEnvironment, alert: &crate::spec::Alert) -> Option<f64> {
+    environment
+        .settings
+        .monitoring
+        .alert_thresholds
+        .get(&alert.name)
+        .copied()
+        .or(alert.threshold)
+}
+
+/// The alert's expression with the environment's threshold in place of `$threshold`.
+pub fn alert_expression(environment: &ResolvedEnvironment, alert: &crate::spec::Alert) -> String {
+    match threshold(environment, alert) {
+        Some(value) => alert.expr.replace("$threshold", &format_number(value)),
+        None => alert.expr.clone(),
+    }
+}
+
+fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "critical",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+fn receiver_name(receiver: Receiver) -> &'static str {
+    match receiver {
+        Receiver::Pagerduty => "pagerduty",
+        Receiver::Slack => "slack",
+        Receiver::Email => "email",
+    }
+}
+
+/// Routing labels: one `<receiver>: "yes"` label per receiver, as the seed's Alertmanager routes
+/// match them.
+fn routing_labels(
+    model: &Model,
+    severity: Severity,
+    notify: Option<&Vec<Receiver>>,
+) -> BTreeMap<String, String> {
+    let receivers = notify.unwrap_or(match severity {
+        Severity::Critical => &model.spec.alerting.critical,
+        Severity::Warning => &model.spec.alerting.warning,
+        Severity::Info => &model.spec.alerting.info,
+    });
+    receivers
+        .iter()
+        .map(|r| (receiver_name(*r).to_string(), "yes".to_string()))
+        .collect()
+}
+
+/// The recording rule name of an SLI error ratio over `window`.
+pub fn sli_record(window: &str) -> String {
+    format!("slo:sli_error:ratio_rate{window}")
+}
+
+/// CamelCase of an SLO name, for alert names (`availability` -> `Availability`).
+fn camel(name: &str) -> String {
+    name.split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn slo_groups(model: &Model, environment: &ResolvedEnvironment, slo: &Slo) -> Vec<Group> {
+    let service = &model.spec.service.name;
+    let objective = slo.objective / 100.0;
+    let budget = 1.0 - objective;
+    let selector = format!("{{slo=\"{}\",service=\"{service}\"}}", slo.name);
+    let labels = || {
+        pairs(BTreeMap::from([
+            ("slo".to_string(), slo.name.clone()),
+            ("service".to_string(), service.clone()),
+        ]))
+    };
+    let mut recording: Vec<Rule> = SLI_WINDOWS
+        .iter()
+        .map(|window| Rule {
+            record: Some(sli_record(window)),
+            alert: None,
+            expr: format!(
+                "({}) / ({})",
+                slo.bad_events.replace("$window", window),
+                slo.total_events.replace("$window", window)
+            ),
+            for_: None,
+            labels: labels(),
+            annotations: Vec::new(),
+        })
+        .collect();
+    // The whole window's ratio, averaged from the 5m ratio (cheap; the rate over 30 days is not).
+    let period = duration::format(duration::parse(&slo.window).unwrap_or_default());
+    recording.push(Rule {
+        record: Some(sli_record(&period)),
+        alert: None,
+        expr: format!(
+            "sum_over_time({five}{selector}[{period}]) / count_over_time({five}{selector}[{period}])",
+            five = sli_record("5m")
+        ),
+        for_: None,
+        labels: labels(),
+        annotations: Vec::new(),
+    });
+    recording.push(Rule {
+        record: Some("slo:objective:ratio".into()),
+        alert: None,
+        expr: format!("vector({})", format_number(objective)),
+        for_: None,
+        labels: labels(),
+        annotations: Vec::new(),
+    });
+    recording.push(Rule {
+        record: Some("slo:error_budget_remaining:ratio".into()),
+        alert: None,
+        expr: format!(
+            "1 - {}{selector} / {}",
+            sli_record(&period),
+            format_number(budget)
+        ),
+        for_: None,
+        labels: labels(),
+        annotations: Vec::new(),
+    });
+    let alerts = BURN_RATE_ALERTS
+        .iter()
+        .map(|(severity, long, short, factor, for_)| {
+            let limit = format_number(factor * budget);
+            let mut labels = routing_labels(model, *severity, None);
+            labels.insert("severity".into(), severity_name(*severity).into());
+            labels.insert("slo".into(), slo.name.clone());
+            labels.insert("service".into(), service.clone());
+            labels.insert("environment".into(), environment.name.clone());
+            labels.insert("long_window".into(), (*long).into());
+            Rule {
+                record: None,
+                alert: Some(format!("{}ErrorBudgetBurn", camel(&slo.name))),
+                expr: format!(
+                    "{l}{selector} > {limit} and {s}{selector} > {limit}",
+                    l = sli_record(long),
+                    s = sli_record(short)
+                ),
+                for_: Some((*for_).to_string()),
+                labels: pairs(labels),
+                annotations: pairs(BTreeMap::from([
+                    (
+                        "summary".to_string(),
+                        format!("{} SLO of {service} is burning its error budget {factor}x too fast", slo.name),
+                    ),
+                    (
+                        "description".to_string(),
+                        format!(
+                            "{}: error ratio over {long} and {short} is above {limit} ({factor}x the {} budget of the {} objective of {}%).",
+                            slo.description,
+                            slo.window,
+                            slo.name,
+                            format_number(slo.objective)
+                        ),
+                    ),
+                ])),
+            }
+        })
+        .collect();
+    vec![
+        Group {
+            name: format!("slo_{}_recording", slo.name),
+            interval: "30s",
+            rules: recording,
+        },
+        Group {
+            name: format!("slo_{}_alerts", slo.name),
+            interval: "30s",
+            rules: alerts,
+        },
+    ]
+}
+
+fn context(model: &Model, environment: &ResolvedEnvironment) -> Context {
+    let service = &model.spec.service.name;
+    let job = format!("job=\"{service}\"");
+    let mut groups = vec![Group {
+        name: format!("{}_recording", service.replace('-', "_")),
+        interval: "30s",
+        rules: vec![
+            Rule {
+                record: Some("expense:cache_hit_ratio".into()),
+                alert: None,
+                expr: format!(
+                    "sum(rate(cache_hits_total{{{job}}}[5m])) / (sum(rate(cache_hits_total{{{job}}}[5m])) + sum(rate(cache_misses_total{{{job}}}[5m])))"
+                ),
+                for_: None,
+                labels: Vec::new(),
+                annotations: Vec::new(),
+            },
+            Rule {
+                record: Some("expense:api_request_duration_p95".into()),
+                alert: None,
+                expr: format!(
+                    "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{{{job}}}[5m])) by (le, endpoint))"
+                ),
+                for_: None,
+                labels: Vec::new(),
+                annotations: Vec::new(),
+            },
+        ],
+    }];
+    for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
+        let rules: Vec<Rule> = model
+            .spec
+            .alerts
+            .iter()
+            .filter(|alert| alert.severity == severity)
+            .map(|alert| {
+                let mut labels = alert.labels.clone();
+                labels.extend(routing_labels(model, severity, alert.notify.as_ref()));
+                labels.insert("severity".into(), severity_name(severity).into());
+                labels.insert("environment".into(), environment.name.clone());
+                let mut annotations = BTreeMap::from([
+                    ("summary".to_string(), alert.summary.clone()),
+                    ("description".to_string(), alert.description.clone()),
+                ]);
+                if let Some(url) = &alert.runbook_url {
+                    annotations.insert("runbook_url".into(), url.clone());
+                }
+                Rule {
+                    record: None,
+                    alert: Some(alert.name.clone()),
+                    expr: alert_expression(environment, alert),
+                    for_: Some(alert.for_.clone()),
+                    labels: pairs(labels),
+                    annotations: pairs(annotations),
+                }
+            })
+            .collect();
+        if !rules.is_empty() {
+            groups.push(Group {
+                name: format!("{}_alerts", severity_name(severity)),
+                interval: "30s",
+                rules,
+            });
+        }
+    }
+    for slo in &model.spec.slos {
+        groups.extend(slo_groups(model, environment, slo));
+    }
+    Context {
+        name: format!("{service}-rules"),
+        namespace: model.spec.delivery.namespace.clone(),
+        labels: pairs(BTreeMap::from([
+            ("app.kubernetes.io/name".to_string(), service.clone()),
+            (
+                "app.kubernetes.io/part-of".to_string(),
+                model.spec.project.name.clone(),
+            ),
+            (
+                "app.kubernetes.io/managed-by".to_string(),
+                "platformgen".to_string(),
+            ),
+            ("environment".to_string(), environment.name.clone()),
+            // kube-prometheus-stack selects rules by its release label.
+            ("release".to_string(), "prometheus".to_string()),
+        ])),
+        groups,
+    }
+}
+
+/// Renders `generated/<env>/prometheus-rules.yaml` for each environment.
+pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
+    request
+        .environments()
+        .map(|environment| {
+            let body = render_template(
+                "prometheus-rules.yaml.j2",
+                &context(request.model, environment),
+            )?;
+            Ok(Artifact {
+                path: format!("generated/{}/prometheus-rules.yaml", environment.name),
+                contents: format!("{}{body}", request.header("#")),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_without_float_noise() {
+        assert_eq!(format_number(14.4 * 0.001), "0.0144");
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(0.05), "0.05");
+        assert_eq!(format_number(1.0 - 0.999), "0.001");
+        assert_eq!(format_number(0.0), "0");
+    }
+
+    #[test]
+    fn slo_names_become_camel_case() {
+        assert_eq!(camel("availability"), "Availability");
+        assert_eq!(camel("checkout_latency"), "CheckoutLatency");
+    }
 }
