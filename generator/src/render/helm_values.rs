@@ -1,5 +1,405 @@
-//! Placeholder while this renderer is written; renders nothing.
-use super::{Artifact, RenderError, Request};
-pub fn render(_request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
-    Ok(Vec::new())
+//! `generated/<env>/helm-values.yaml`: the values the runtime's chart (`runtime/chart/`)
+//! consumes. [`HelmValues`] is the contract: the template lays it out, a test parses the file back
+//! into it, and the chart's `values.schema.json` is derived from it.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Artifact, RenderError, Request, render_template};
+use crate::model::{Model, ResolvedEnvironment};
+use crate::spec::{Engine, LogLevel};
+
+/// Everything the chart reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HelmValues {
+    /// Environment name; the runtime reads its settings for it from the spec.
+    pub environment: String,
+    pub image: Image,
+    /// Replicas when the autoscaler is off, and the initial count when it is on.
+    #[schemars(range(min = 1, max = 100))]
+    pub replica_count: u32,
+    /// Port the container listens on.
+    #[schemars(range(min = 1024, max = 65535))]
+    pub container_port: u16,
+    pub service: ServiceValues,
+    pub resources: ResourceValues,
+    pub probes: Probes,
+    /// Longer than the runtime's shutdown grace, so in-flight requests finish.
+    #[schemars(range(min = 1, max = 600))]
+    pub termination_grace_period_seconds: u32,
+    /// Non-secret environment variables (a ConfigMap).
+    pub config: BTreeMap<String, String>,
+    pub secrets: Secrets,
+    pub autoscaling: AutoscalingValues,
+    pub pod_disruption_budget: PodDisruptionBudget,
+    pub spread: Spread,
+    pub ingress: IngressValues,
+    pub service_monitor: ServiceMonitor,
+    pub prometheus_rule: Toggle,
+    pub grafana_dashboards: GrafanaDashboards,
+    /// Annotations on every pod.
+    pub pod_annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Image {
+    /// Registry host, set at deploy time from the ECR login (empty: the repository is complete).
+    pub registry: String,
+    pub repository: String,
+    /// Image tag, set at deploy time to the commit SHA (empty: the chart's appVersion).
+    pub tag: String,
+    pub pull_policy: PullPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceValues {
+    #[serde(rename = "type")]
+    pub kind: ServiceType,
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ServiceType {
+    ClusterIP,
+    NodePort,
+    LoadBalancer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceValues {
+    pub requests: Quantities,
+    pub limits: Quantities,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Quantities {
+    #[schemars(regex(pattern = r"^[0-9]+(m|\.[0-9]+)?$"))]
+    pub cpu: String,
+    #[schemars(regex(pattern = r"^[0-9]+(Ki|Mi|Gi)$"))]
+    pub memory: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Probes {
+    pub liveness: Probe,
+    pub readiness: Probe,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Probe {
+    #[schemars(regex(pattern = r"^/"))]
+    pub path: String,
+    #[schemars(range(min = 0, max = 600))]
+    pub initial_delay_seconds: u32,
+    #[schemars(range(min = 1, max = 600))]
+    pub period_seconds: u32,
+    #[schemars(range(min = 1, max = 600))]
+    pub timeout_seconds: u32,
+    #[schemars(range(min = 1, max = 100))]
+    pub failure_threshold: u32,
+}
+
+/// Where the runtime's secrets come from: names and references only, never values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Secrets {
+    /// Name of the Kubernetes Secret the pods read (created by the ExternalSecret when enabled).
+    pub name: String,
+    pub external_secret: ExternalSecret,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalSecret {
+    pub enabled: bool,
+    pub secret_store: String,
+    pub secret_store_kind: SecretStoreKind,
+    pub refresh_interval: String,
+    /// Environment variable -> secret in AWS Secrets Manager and the property holding it.
+    pub data: Vec<SecretReference>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum SecretStoreKind {
+    SecretStore,
+    ClusterSecretStore,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretReference {
+    pub env: String,
+    pub remote_key: String,
+    pub property: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AutoscalingValues {
+    pub enabled: bool,
+    #[schemars(range(min = 1, max = 100))]
+    pub min_replicas: u32,
+    #[schemars(range(min = 1, max = 100))]
+    pub max_replicas: u32,
+    #[serde(rename = "targetCPUUtilizationPercentage")]
+    #[schemars(range(min = 1, max = 100))]
+    pub target_cpu_utilization_percentage: u8,
+    pub behavior: ScalingBehavior,
+}
+
+/// The seed's HPA behaviour: scale up fast, scale down slowly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScalingBehavior {
+    pub scale_up: ScalingRules,
+    pub scale_down: ScalingRules,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScalingRules {
+    #[schemars(range(min = 0, max = 3600))]
+    pub stabilization_window_seconds: u32,
+    pub policies: Vec<ScalingPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScalingPolicy {
+    #[serde(rename = "type")]
+    pub kind: ScalingPolicyType,
+    #[schemars(range(min = 1))]
+    pub value: u32,
+    #[schemars(range(min = 1, max = 1800))]
+    pub period_seconds: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ScalingPolicyType {
+    Percent,
+    Pods,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodDisruptionBudget {
+    pub enabled: bool,
+    #[schemars(range(min = 0))]
+    pub min_available: u32,
+}
+
+/// Spread replicas across nodes (anti-affinity) and zones (topology spread).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Spread {
+    pub across_nodes: bool,
+    pub across_zones: bool,
+    #[schemars(range(min = 1))]
+    pub max_skew: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngressValues {
+    pub enabled: bool,
+    pub class_name: String,
+    pub host: String,
+    /// The seed's AWS load balancer controller annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceMonitor {
+    pub enabled: bool,
+    pub interval: String,
+    pub path: String,
+    /// Labels the Prometheus operator selects ServiceMonitors by.
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Toggle {
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GrafanaDashboards {
+    pub enabled: bool,
+    /// The label the Grafana sidecar watches ConfigMaps for.
+    pub sidecar_label: String,
+}
+
+fn log_level(level: LogLevel) -> &'static str {
+    match level {
+        LogLevel::Error => "error",
+        LogLevel::Warn => "warn",
+        LogLevel::Info => "info",
+        LogLevel::Debug => "debug",
+        LogLevel::Trace => "trace",
+    }
+}
+
+/// The chart values of one environment.
+pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
+    let spec = &model.spec;
+    let settings = &environment.settings;
+    let service = &spec.service;
+    let app = &settings.app;
+    let database_port = match settings.database.engine {
+        Engine::Mysql => "3306",
+        Engine::Postgres => "5432",
+    };
+    let config = BTreeMap::from([
+        ("ENVIRONMENT".to_string(), environment.name.clone()),
+        ("LISTEN_ADDR".to_string(), format!("0.0.0.0:{}", service.port)),
+        ("DB_DATABASE".to_string(), settings.database.name.clone()),
+        ("DB_PORT".to_string(), database_port.to_string()),
+        ("REDIS_PORT".to_string(), "6379".to_string()),
+        ("REDIS_TLS".to_string(), settings.cache.transit_encryption.to_string()),
+        // Behind the ALB the client address is in X-Forwarded-For; rate limits key on it.
+        ("TRUST_X_FORWARDED_FOR".to_string(), "true".to_string()),
+        ("RUST_LOG".to_string(), log_level(app.log_level).to_string()),
+    ]);
+    let prefix = format!("{}/{}", spec.project.name, environment.name);
+    let reference = |env: &str, secret: &str, property: &str| SecretReference {
+        env: env.to_string(),
+        remote_key: format!("{prefix}/{secret}"),
+        property: property.to_string(),
+    };
+    let mut data = vec![
+        reference("DB_HOST", "database", "host"),
+        reference("DB_USER", "database", "username"),
+        reference("DB_PWD", "database", "password"),
+        reference("REDIS_HOST", "redis", "host"),
+    ];
+    if settings.cache.auth_token {
+        data.push(reference("REDIS_AUTH_TOKEN", "redis", "auth_token"));
+    }
+    let annotations = BTreeMap::from([
+        ("alb.ingress.kubernetes.io/scheme".to_string(), "internet-facing".to_string()),
+        ("alb.ingress.kubernetes.io/target-type".to_string(), "ip".to_string()),
+        ("alb.ingress.kubernetes.io/certificate-arn".to_string(), settings.ingress.certificate_arn.clone()),
+        ("alb.ingress.kubernetes.io/listen-ports".to_string(), r#"[{"HTTP": 80}, {"HTTPS": 443}]"#.to_string()),
+        ("alb.ingress.kubernetes.io/ssl-redirect".to_string(), "443".to_string()),
+        ("alb.ingress.kubernetes.io/healthcheck-path".to_string(), service.readiness_path.clone()),
+        ("alb.ingress.kubernetes.io/ssl-policy".to_string(), "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string()),
+    ]);
+    HelmValues {
+        environment: environment.name.clone(),
+        image: Image {
+            registry: String::new(),
+            repository: service.image_repository.clone(),
+            tag: String::new(),
+            pull_policy: PullPolicy::IfNotPresent,
+        },
+        replica_count: app.replicas,
+        container_port: service.port,
+        service: ServiceValues { kind: ServiceType::ClusterIP, port: service.port },
+        resources: ResourceValues {
+            requests: Quantities { cpu: app.resources.cpu_request.clone(), memory: app.resources.memory_request.clone() },
+            limits: Quantities { cpu: app.resources.cpu_limit.clone(), memory: app.resources.memory_limit.clone() },
+        },
+        probes: Probes {
+            liveness: Probe {
+                path: service.health_path.clone(),
+                initial_delay_seconds: 10,
+                period_seconds: 10,
+                timeout_seconds: 2,
+                failure_threshold: 3,
+            },
+            readiness: Probe {
+                path: service.readiness_path.clone(),
+                initial_delay_seconds: 5,
+                period_seconds: 5,
+                timeout_seconds: 2,
+                failure_threshold: 2,
+            },
+        },
+        termination_grace_period_seconds: service.shutdown_grace_seconds + 10,
+        config,
+        secrets: Secrets {
+            name: format!("{}-secrets", service.name),
+            external_secret: ExternalSecret {
+                enabled: true,
+                secret_store: "aws-secrets-manager".to_string(),
+                secret_store_kind: SecretStoreKind::ClusterSecretStore,
+                refresh_interval: "1h".to_string(),
+                data,
+            },
+        },
+        autoscaling: AutoscalingValues {
+            enabled: app.autoscaling.max_replicas > app.autoscaling.min_replicas,
+            min_replicas: app.autoscaling.min_replicas,
+            max_replicas: app.autoscaling.max_replicas,
+            target_cpu_utilization_percentage: app.autoscaling.cpu_target_percent,
+            behavior: ScalingBehavior {
+                scale_up: ScalingRules {
+                    stabilization_window_seconds: 0,
+                    policies: vec![ScalingPolicy { kind: ScalingPolicyType::Percent, value: 100, period_seconds: 30 }],
+                },
+                scale_down: ScalingRules {
+                    stabilization_window_seconds: 300,
+                    policies: vec![ScalingPolicy { kind: ScalingPolicyType::Percent, value: 50, period_seconds: 60 }],
+                },
+            },
+        },
+        pod_disruption_budget: PodDisruptionBudget {
+            enabled: app.autoscaling.min_replicas > 1,
+            min_available: 1,
+        },
+        spread: Spread { across_nodes: true, across_zones: true, max_skew: 1 },
+        ingress: IngressValues {
+            enabled: true,
+            class_name: "alb".to_string(),
+            host: settings.ingress.host.clone(),
+            annotations,
+        },
+        service_monitor: ServiceMonitor {
+            enabled: true,
+            interval: "30s".to_string(),
+            path: service.metrics_path.clone(),
+            labels: BTreeMap::from([("release".to_string(), "prometheus".to_string())]),
+        },
+        prometheus_rule: Toggle { enabled: true },
+        grafana_dashboards: GrafanaDashboards { enabled: true, sidecar_label: "grafana_dashboard".to_string() },
+        pod_annotations: BTreeMap::from([
+            ("prometheus.io/scrape".to_string(), "true".to_string()),
+            ("prometheus.io/port".to_string(), service.port.to_string()),
+            ("prometheus.io/path".to_string(), service.metrics_path.clone()),
+        ]),
+    }
+}
+
+/// Renders `generated/<env>/helm-values.yaml` for each environment.
+pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
+    request
+        .environments()
+        .map(|environment| {
+            let body = render_template("helm-values.yaml.j2", &values(request.model, environment))?;
+            Ok(Artifact {
+                path: format!("generated/{}/helm-values.yaml", environment.name),
+                contents: format!("{}{body}", request.header("#")),
+            })
+        })
+        .collect()
 }
