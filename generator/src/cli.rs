@@ -8,9 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::model::{Layer, LoadError, Loaded, load_file};
 use crate::output::{self, Scope};
 use crate::render::{Request, render_all};
-use crate::model::{Layer, LoadError, Loaded, load_file};
 use crate::schema::spec_schema_text;
 use crate::source::{Path, Segment, Source};
 
@@ -158,7 +158,12 @@ pub fn main() -> ExitCode {
 pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
     match command {
         Command::Validate { spec, format } => validate(&spec, format, output),
-        Command::Generate { spec, env, check, out } => generate(&spec, env.as_deref(), check, &out, output),
+        Command::Generate {
+            spec,
+            env,
+            check,
+            out,
+        } => generate(&spec, env.as_deref(), check, &out, output),
         Command::Schema { output: None } => {
             let _ = write!(output.out, "{}", spec_schema_text());
             EXIT_OK
@@ -423,7 +428,13 @@ fn unknown_key(path: &Path, root: &Value, output: &mut Output<'_>) -> u8 {
     EXIT_INVALID
 }
 
-fn generate(spec: &FsPath, env: Option<&str>, check: bool, out: &FsPath, output: &mut Output<'_>) -> u8 {
+fn generate(
+    spec: &FsPath,
+    env: Option<&str>,
+    check: bool,
+    out: &FsPath,
+    output: &mut Output<'_>,
+) -> u8 {
     let loaded = match load(spec, Format::Human, output) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -439,11 +450,18 @@ fn generate(spec: &FsPath, env: Option<&str>, check: bool, out: &FsPath, output:
             || format!("environments: {}", names.collect::<Vec<_>>().join(", ")),
             |s| format!("did you mean `{s}`?"),
         );
-        output.warn(&format!("error: there is no environment `{name}` in {}\n  help: {hint}", loaded.source.name));
+        output.warn(&format!(
+            "error: there is no environment `{name}` in {}\n  help: {hint}",
+            loaded.source.name
+        ));
         return EXIT_INVALID;
     }
     let spec_name = spec.display().to_string();
-    let request = Request { model: &loaded.model, spec_path: &spec_name, only_environment: env };
+    let request = Request {
+        model: &loaded.model,
+        spec_path: &spec_name,
+        only_environment: env,
+    };
     let mut artifacts = match render_all(&request) {
         Ok(artifacts) => artifacts,
         Err(error) => {
@@ -466,12 +484,18 @@ fn generate(spec: &FsPath, env: Option<&str>, check: bool, out: &FsPath, output:
         let drift = match output::check(out, &artifacts, scope) {
             Ok(drift) => drift,
             Err(error) => {
-                output.warn(&format!("error: cannot read the generated files under `{}`: {error}", out.display()));
+                output.warn(&format!(
+                    "error: cannot read the generated files under `{}`: {error}",
+                    out.display()
+                ));
                 return EXIT_USAGE;
             }
         };
         if drift.is_clean() {
-            output.say(&format!("{} artifacts are up to date with {spec_name}", artifacts.len()));
+            output.say(&format!(
+                "{} artifacts are up to date with {spec_name}",
+                artifacts.len()
+            ));
             return EXIT_OK;
         }
         for (path, diff) in &drift.changed {
@@ -479,10 +503,14 @@ fn generate(spec: &FsPath, env: Option<&str>, check: bool, out: &FsPath, output:
             output.say(diff.trim_end());
         }
         for path in &drift.missing {
-            output.say(&format!("missing: {path} (the spec renders it; it is not on disk)"));
+            output.say(&format!(
+                "missing: {path} (the spec renders it; it is not on disk)"
+            ));
         }
         for path in &drift.stale {
-            output.say(&format!("stale: {path} (generated earlier; the spec no longer renders it)"));
+            output.say(&format!(
+                "stale: {path} (generated earlier; the spec no longer renders it)"
+            ));
         }
         let count = drift.changed.len() + drift.missing.len() + drift.stale.len();
         output.warn(&format!(
@@ -508,7 +536,10 @@ fn generate(spec: &FsPath, env: Option<&str>, check: bool, out: &FsPath, output:
             EXIT_OK
         }
         Err(error) => {
-            output.warn(&format!("error: cannot write under `{}`: {error}", out.display()));
+            output.warn(&format!(
+                "error: cannot write under `{}`: {error}",
+                out.display()
+            ));
             EXIT_USAGE
         }
     }

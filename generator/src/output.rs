@@ -32,7 +32,10 @@ pub fn manifest(artifacts: &[Artifact], header: &str) -> Artifact {
         contents.push_str(&artifact.path);
         contents.push('\n');
     }
-    Artifact { path: MANIFEST.to_string(), contents }
+    Artifact {
+        path: MANIFEST.to_string(),
+        contents,
+    }
 }
 
 /// The owned paths listed in the manifest on disk; entries that could escape the root are
@@ -47,7 +50,11 @@ fn owned_paths(root: &Path) -> io::Result<BTreeSet<String>> {
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter(|line| Path::new(line).components().all(|c| matches!(c, Component::Normal(_))))
+        .filter(|line| {
+            Path::new(line)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+        })
         .map(str::to_string)
         .collect())
 }
@@ -60,7 +67,9 @@ fn stale_paths(root: &Path, artifacts: &[Artifact], scope: Scope<'_>) -> io::Res
     };
     Ok(owned_paths(root)?
         .into_iter()
-        .filter(|path| path.starts_with(&prefix) && !rendered.contains(path.as_str()) && path != MANIFEST)
+        .filter(|path| {
+            path.starts_with(&prefix) && !rendered.contains(path.as_str()) && path != MANIFEST
+        })
         .filter(|path| root.join(path).is_file())
         .collect())
 }
@@ -76,7 +85,10 @@ pub struct Written {
 /// Writes the artifacts under `root`, touching only files whose bytes change, and removes owned
 /// files that are no longer rendered.
 pub fn write(root: &Path, artifacts: &[Artifact], scope: Scope<'_>) -> io::Result<Written> {
-    let mut outcome = Written { removed: stale_paths(root, artifacts, scope)?, ..Written::default() };
+    let mut outcome = Written {
+        removed: stale_paths(root, artifacts, scope)?,
+        ..Written::default()
+    };
     for artifact in artifacts {
         let path = root.join(&artifact.path);
         match std::fs::read(&path) {
@@ -120,7 +132,10 @@ impl Drift {
 
 /// Compares the artifacts with the files under `root`; writes nothing.
 pub fn check(root: &Path, artifacts: &[Artifact], scope: Scope<'_>) -> io::Result<Drift> {
-    let mut drift = Drift { stale: stale_paths(root, artifacts, scope)?, ..Drift::default() };
+    let mut drift = Drift {
+        stale: stale_paths(root, artifacts, scope)?,
+        ..Drift::default()
+    };
     for artifact in artifacts {
         match std::fs::read(root.join(&artifact.path)) {
             Ok(existing) if existing == artifact.contents.as_bytes() => {}
@@ -129,11 +144,16 @@ pub fn check(root: &Path, artifacts: &[Artifact], scope: Scope<'_>) -> io::Resul
                 let diff = TextDiff::from_lines(existing.as_ref(), artifact.contents.as_str())
                     .unified_diff()
                     .context_radius(3)
-                    .header(&format!("a/{}", artifact.path), &format!("b/{}", artifact.path))
+                    .header(
+                        &format!("a/{}", artifact.path),
+                        &format!("b/{}", artifact.path),
+                    )
                     .to_string();
                 drift.changed.push((artifact.path.clone(), diff));
             }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => drift.missing.push(artifact.path.clone()),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                drift.missing.push(artifact.path.clone())
+            }
             Err(error) => return Err(error),
         }
     }
@@ -145,13 +165,19 @@ mod tests {
     use super::*;
 
     fn artifact(path: &str, contents: &str) -> Artifact {
-        Artifact { path: path.to_string(), contents: contents.to_string() }
+        Artifact {
+            path: path.to_string(),
+            contents: contents.to_string(),
+        }
     }
 
     #[test]
     fn only_changed_files_are_rewritten_and_stale_owned_files_removed() {
         let root = tempfile::tempdir().expect("tempdir");
-        let first = vec![artifact("generated/a.txt", "a\n"), artifact("generated/b.txt", "b\n")];
+        let first = vec![
+            artifact("generated/a.txt", "a\n"),
+            artifact("generated/b.txt", "b\n"),
+        ];
         let mut all = first.clone();
         all.push(manifest(&first, "# owned\n"));
         let outcome = write(root.path(), &all, Scope::All).expect("write");
@@ -165,14 +191,21 @@ mod tests {
         assert_eq!(outcome.written, vec![MANIFEST.to_string()]);
         assert_eq!(outcome.unchanged, 1);
         assert_eq!(outcome.removed, vec!["generated/b.txt".to_string()]);
-        assert!(root.path().join("generated/mine.txt").exists(), "unowned files are never touched");
+        assert!(
+            root.path().join("generated/mine.txt").exists(),
+            "unowned files are never touched"
+        );
     }
 
     #[test]
     fn a_manifest_cannot_point_outside_the_root() {
         let root = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(root.path().join("generated")).expect("mkdir");
-        std::fs::write(root.path().join(MANIFEST), "../outside.txt\n/etc/passwd\ngenerated/../x\n").expect("write");
+        std::fs::write(
+            root.path().join(MANIFEST),
+            "../outside.txt\n/etc/passwd\ngenerated/../x\n",
+        )
+        .expect("write");
         assert!(owned_paths(root.path()).expect("read").is_empty());
     }
 }

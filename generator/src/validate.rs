@@ -730,7 +730,11 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
 /// db.t2, db.t3 and db.t4g micro and small classes.
 fn small_burstable_class(class: &str) -> bool {
     let mut parts = class.split('.');
-    let (_, family, size) = (parts.next(), parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let (_, family, size) = (
+        parts.next(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
     matches!(family, "t2" | "t3" | "t4g") && matches!(size, "micro" | "small")
 }
 

@@ -39,14 +39,21 @@ struct MapLine {
 }
 
 /// The variables of one environment, in seed order, grouped as the seed groups them.
-pub fn variables(model: &Model, environment: &ResolvedEnvironment) -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
+pub fn variables(
+    model: &Model,
+    environment: &ResolvedEnvironment,
+) -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
     let spec = &model.spec;
     let s = &environment.settings;
     let mut tags: BTreeMap<String, String> = spec.project.tags.clone();
     tags.insert("Owner".into(), spec.project.owner.clone());
     tags.insert("CostCenter".into(), spec.project.cost_center.clone());
-    let parameters: BTreeMap<String, String> =
-        s.database.parameters.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+    let parameters: BTreeMap<String, String> = s
+        .database
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
     vec![
         (
             "Project",
@@ -65,7 +72,10 @@ pub fn variables(model: &Model, environment: &ResolvedEnvironment) -> Vec<(&'sta
                 ("public_subnet_cidrs", json!(s.network.public_subnets)),
                 ("private_subnet_cidrs", json!(s.network.private_subnets)),
                 ("database_subnet_cidrs", json!(s.network.database_subnets)),
-                ("single_nat_gateway", json!(s.network.nat == NatMode::Single)),
+                (
+                    "single_nat_gateway",
+                    json!(s.network.nat == NatMode::Single),
+                ),
                 ("enable_flow_logs", json!(s.network.flow_logs)),
             ],
         ),
@@ -79,23 +89,50 @@ pub fn variables(model: &Model, environment: &ResolvedEnvironment) -> Vec<(&'sta
                 ("eks_node_max_size", json!(s.eks.max_size)),
                 ("eks_enable_spot_instances", json!(s.eks.spot)),
                 ("eks_spot_percentage", json!(s.eks.spot_percentage)),
-                ("eks_endpoint_private_access", json!(s.eks.endpoint_private_access)),
-                ("eks_endpoint_public_access", json!(s.eks.endpoint_public_access)),
+                (
+                    "eks_endpoint_private_access",
+                    json!(s.eks.endpoint_private_access),
+                ),
+                (
+                    "eks_endpoint_public_access",
+                    json!(s.eks.endpoint_public_access),
+                ),
                 ("eks_public_access_cidrs", json!(s.eks.public_access_cidrs)),
             ],
         ),
         (
             "RDS",
             vec![
-                ("rds_engine", json!(match s.database.engine { Engine::Mysql => "mysql", Engine::Postgres => "postgres" })),
+                (
+                    "rds_engine",
+                    json!(match s.database.engine {
+                        Engine::Mysql => "mysql",
+                        Engine::Postgres => "postgres",
+                    }),
+                ),
                 ("rds_engine_version", json!(s.database.version)),
                 ("rds_instance_class", json!(s.database.instance_class)),
-                ("rds_allocated_storage", json!(s.database.allocated_storage_gb)),
-                ("rds_max_allocated_storage", json!(s.database.max_allocated_storage_gb)),
+                (
+                    "rds_allocated_storage",
+                    json!(s.database.allocated_storage_gb),
+                ),
+                (
+                    "rds_max_allocated_storage",
+                    json!(s.database.max_allocated_storage_gb),
+                ),
                 ("rds_multi_az", json!(s.database.multi_az)),
-                ("rds_backup_retention", json!(s.database.backup_retention_days)),
-                ("rds_deletion_protection", json!(s.database.deletion_protection)),
-                ("rds_performance_insights", json!(s.database.performance_insights)),
+                (
+                    "rds_backup_retention",
+                    json!(s.database.backup_retention_days),
+                ),
+                (
+                    "rds_deletion_protection",
+                    json!(s.database.deletion_protection),
+                ),
+                (
+                    "rds_performance_insights",
+                    json!(s.database.performance_insights),
+                ),
                 ("rds_database_name", json!(s.database.name)),
                 ("rds_username", json!(s.database.username)),
                 ("rds_parameters", json!(parameters)),
@@ -106,9 +143,18 @@ pub fn variables(model: &Model, environment: &ResolvedEnvironment) -> Vec<(&'sta
             vec![
                 ("redis_node_type", json!(s.cache.node_type)),
                 ("redis_num_nodes", json!(s.cache.nodes)),
-                ("redis_automatic_failover", json!(s.cache.automatic_failover)),
-                ("redis_transit_encryption", json!(s.cache.transit_encryption)),
-                ("redis_at_rest_encryption", json!(s.cache.at_rest_encryption)),
+                (
+                    "redis_automatic_failover",
+                    json!(s.cache.automatic_failover),
+                ),
+                (
+                    "redis_transit_encryption",
+                    json!(s.cache.transit_encryption),
+                ),
+                (
+                    "redis_at_rest_encryption",
+                    json!(s.cache.at_rest_encryption),
+                ),
                 ("redis_auth_token_enabled", json!(s.cache.auth_token)),
                 ("redis_engine_version", json!(s.cache.version)),
             ],
@@ -138,12 +184,21 @@ pub fn variables(model: &Model, environment: &ResolvedEnvironment) -> Vec<(&'sta
                 ("budget_alert_emails", json!(s.budget.alert_emails)),
             ],
         ),
-        ("WAF", vec![("waf_enabled", json!(s.waf.enabled)), ("waf_rate_limit", json!(s.waf.rate_limit_per_5min))]),
+        (
+            "WAF",
+            vec![
+                ("waf_enabled", json!(s.waf.enabled)),
+                ("waf_rate_limit", json!(s.waf.rate_limit_per_5min)),
+            ],
+        ),
         (
             "Delivery",
             vec![
                 ("github_repository", json!(spec.project.github_repository)),
-                ("github_actions_role_name", json!(spec.delivery.aws_role_name)),
+                (
+                    "github_actions_role_name",
+                    json!(spec.delivery.aws_role_name),
+                ),
             ],
         ),
     ]
@@ -163,7 +218,12 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
                 // terraform fmt aligns `=` across consecutive single-line attributes; a multi-line
                 // map ends the run, and its own keys align among themselves.
                 let is_map = |value: &Value| value.as_object().is_some_and(|map| !map.is_empty());
-                let width = variables.iter().filter(|(_, v)| !is_map(v)).map(|(name, _)| name.len()).max().unwrap_or(0);
+                let width = variables
+                    .iter()
+                    .filter(|(_, v)| !is_map(v))
+                    .map(|(name, _)| name.len())
+                    .max()
+                    .unwrap_or(0);
                 let entries = variables
                     .into_iter()
                     .map(|(name, value)| match value {
@@ -173,11 +233,22 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
                             let map = keys
                                 .iter()
                                 .zip(map.into_iter())
-                                .map(|(key, (_, value))| MapLine { key: pad(key, key_width), value })
+                                .map(|(key, (_, value))| MapLine {
+                                    key: pad(key, key_width),
+                                    value,
+                                })
                                 .collect();
-                            Entry { name: name.to_string(), value: None, map: Some(map) }
+                            Entry {
+                                name: name.to_string(),
+                                value: None,
+                                map: Some(map),
+                            }
                         }
-                        value => Entry { name: pad(name, width), value: Some(value), map: None },
+                        value => Entry {
+                            name: pad(name, width),
+                            value: Some(value),
+                            map: None,
+                        },
                     })
                     .collect();
                 Group { title, entries }
