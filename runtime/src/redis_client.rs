@@ -33,10 +33,13 @@ struct Inner {
 
 enum Connection {
     Single(ConnectionManager),
-    Cluster {
-        client: ClusterClient,
-        connection: tokio::sync::Mutex<Option<ClusterConnection>>,
-    },
+    Cluster(Box<Cluster>),
+}
+
+/// A cluster connection is made on first use, so a cluster that is down at start-up is not fatal.
+struct Cluster {
+    client: ClusterClient,
+    connection: tokio::sync::Mutex<Option<ClusterConnection>>,
 }
 
 impl std::fmt::Debug for RedisClient {
@@ -62,10 +65,10 @@ impl RedisClient {
                     .response_timeout(settings.timeout)
                     .retries(1)
                     .build()?;
-            Connection::Cluster {
+            Connection::Cluster(Box::new(Cluster {
                 client,
                 connection: tokio::sync::Mutex::new(None),
-            }
+            }))
         } else {
             let url = settings
                 .urls
@@ -108,13 +111,13 @@ impl RedisClient {
                     let mut manager = manager.clone();
                     Ok(invocation.invoke_async(&mut manager).await?)
                 }
-                Connection::Cluster { client, connection } => {
+                Connection::Cluster(cluster) => {
                     let mut connection = {
-                        let mut slot = connection.lock().await;
+                        let mut slot = cluster.connection.lock().await;
                         match slot.as_ref() {
                             Some(existing) => existing.clone(),
                             None => {
-                                let fresh = client.get_async_connection().await?;
+                                let fresh = cluster.client.get_async_connection().await?;
                                 *slot = Some(fresh.clone());
                                 fresh
                             }

@@ -121,6 +121,9 @@ impl Drop for TestDb {
     }
 }
 
+/// A test's own change to the settings before the server starts.
+pub type EditSettings = Box<dyn FnOnce(&mut Settings) + Send>;
+
 /// How to start a test server.
 pub struct Options {
     pub database_url: String,
@@ -129,7 +132,7 @@ pub struct Options {
     /// Keep the spec's rate limits (off by default, so busy tests are not throttled).
     pub rate_limits: bool,
     pub fill_gate: Option<Arc<FillGate>>,
-    pub edit: Option<Box<dyn FnOnce(&mut Settings) + Send>>,
+    pub edit: Option<EditSettings>,
 }
 
 impl Options {
