@@ -22,6 +22,9 @@ use crate::config::CacheSettings;
 use crate::redis_client::RedisClient;
 use crate::telemetry::Metrics;
 
+/// Most entries the in-process cache holds before it sweeps expired and outdated ones.
+const MEMORY_ENTRIES: usize = 10_000;
+
 const LIST_VERSION: &str = "transactions:version";
 const ITEM_VERSION: &str = "transaction:version";
 
@@ -170,6 +173,25 @@ struct Memory {
     versions: HashMap<&'static str, u64>,
 }
 
+impl Memory {
+    /// Drops expired and outdated entries; if that is not enough, everything.
+    fn sweep(&mut self, now: Instant) {
+        let list_version = self.versions.get(LIST_VERSION).copied().unwrap_or(0);
+        let item_version = self.versions.get(ITEM_VERSION).copied().unwrap_or(0);
+        self.values.retain(|name, (stamp, _, expires)| {
+            let current = if name.starts_with("transactions:") {
+                list_version
+            } else {
+                item_version
+            };
+            *expires > now && *stamp == current
+        });
+        if self.values.len() >= MEMORY_ENTRIES {
+            self.values.clear();
+        }
+    }
+}
+
 impl Cache {
     pub fn in_process(settings: CacheSettings, metrics: Metrics) -> Self {
         Self::with_backend(
@@ -269,10 +291,13 @@ impl Cache {
                     .copied()
                     .unwrap_or(0);
                 if current.to_string() == ticket.version {
-                    memory.values.insert(
-                        ticket.key.name(),
-                        (current, value, Instant::now() + self.settings.ttl),
-                    );
+                    let now = Instant::now();
+                    if memory.values.len() >= MEMORY_ENTRIES {
+                        memory.sweep(now);
+                    }
+                    memory
+                        .values
+                        .insert(ticket.key.name(), (current, value, now + self.settings.ttl));
                 }
             }
             Backend::Redis(client) => {

@@ -333,9 +333,16 @@ impl Settings {
             database: database_from_vars(vars, parts.database)?,
             cache: CacheSettings {
                 ttl: Duration::from_secs(u64::from(parts.app.cache_ttl_seconds)),
-                key_prefix: vars
-                    .get("REDIS_KEY_PREFIX")
-                    .map_or(default_prefix, str::to_owned),
+                key_prefix: match vars.get("REDIS_KEY_PREFIX") {
+                    // On a cluster every key of a script must share a slot: force a hash tag.
+                    Some(prefix)
+                        if redis.as_ref().is_some_and(|r| r.cluster) && !prefix.contains('{') =>
+                    {
+                        format!("{{{prefix}}}")
+                    }
+                    Some(prefix) => prefix.to_owned(),
+                    None => default_prefix,
+                },
                 fill_gate: None,
             },
             redis,
