@@ -1,5 +1,530 @@
-//! Placeholder while this renderer is written; renders nothing.
-use super::{Artifact, RenderError, Request};
-pub fn render(_request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
-    Ok(Vec::new())
+//! `generated/<env>/dashboards/<uid>.json`: one Grafana dashboard (the classic JSON model that
+//! provisioning reads) per `[[dashboards]]` entry and environment, its panels taken from the
+//! built-in catalogue below, whose PromQL reads exactly the metrics the runtime exports.
+//!
+//! Keys are written in alphabetical order, as Grafana itself exports dashboards, so every file
+//! is exactly `serde_json`'s pretty form of its own value.
+
+use promql_parser::util::escape_string;
+use serde::Serialize;
+
+use super::{Artifact, RenderError, Request, render_template};
+use crate::model::{Model, ResolvedEnvironment};
+use crate::spec::{Dashboard, Handler, Panel};
+
+/// The dashboard JSON model version written. Grafana migrates older models forward on load, but
+/// cannot read newer ones, so this stays at the oldest version whose model we write (Grafana 11).
+pub const SCHEMA_VERSION: u32 = 39;
+
+/// Name of the Prometheus data source variable every panel and target reads through.
+pub const DATASOURCE_VARIABLE: &str = "datasource";
+
+/// Panel size on Grafana's 24-column grid: two panels side by side per row.
+const PANEL_WIDTH: u32 = 12;
+const PANEL_HEIGHT: u32 = 8;
+const GRID_COLUMNS: u32 = 24;
+
+#[derive(Debug, Serialize)]
+struct Context {
+    uid: String,
+    title: String,
+    description: String,
+    tags: Vec<String>,
+    schema_version: u32,
+    /// The data source variable's name; `datasource.uid` refers to it.
+    datasource_variable: &'static str,
+    datasource: DataSource,
+    panels: Vec<PanelContext>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct DataSource {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    uid: String,
+}
+
+/// The Grafana panel plugin of a panel; the template lays out each one's options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Visualization {
+    /// A graph over time.
+    Timeseries,
+    /// The latest value, large, with a sparkline.
+    Stat,
+    /// The latest value on a dial between `min` and `max`.
+    Gauge,
+}
+
+#[derive(Debug, Serialize)]
+struct PanelContext {
+    id: u32,
+    #[serde(rename = "type")]
+    kind: Visualization,
+    title: &'static str,
+    description: &'static str,
+    grid: GridPos,
+    color_mode: &'static str,
+    unit: &'static str,
+    min: Option<u32>,
+    max: Option<u32>,
+    thresholds: Vec<Threshold>,
+    targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+struct GridPos {
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Threshold {
+    color: &'static str,
+    /// `None` is the base step (Grafana writes `-Infinity` as `null`).
+    value: Option<f64>,
+}
+
+/// One PromQL query of a panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct Target {
+    ref_id: String,
+    expr: String,
+    legend_format: String,
+}
+
+/// How a catalogue panel looks and what it queries.
+#[derive(Debug, Clone)]
+struct PanelSpec {
+    kind: Visualization,
+    title: &'static str,
+    description: &'static str,
+    unit: &'static str,
+    min: Option<u32>,
+    max: Option<u32>,
+    /// Colour steps `(from, color)`, the first from minus infinity (`None`); stat and gauge
+    /// panels colour their value by them.
+    thresholds: &'static [(Option<f64>, &'static str)],
+    /// `(expr, legend)` of each query.
+    queries: Vec<(String, String)>,
+}
+
+const GREEN: &[(Option<f64>, &str)] = &[(None, "green")];
+
+/// The label selectors every query is built from, quoted for PromQL.
+struct Selectors {
+    /// `job="<service>"`: the runtime's own metrics.
+    job: String,
+    /// The namespace, the service's pods and its (non-pause) containers, for cAdvisor.
+    containers: String,
+    /// The namespace and the service's pods, for kube-state-metrics.
+    pods: String,
+    /// The namespace and the service's Deployment, for kube-state-metrics.
+    deployment: String,
+}
+
+impl Selectors {
+    fn new(model: &Model) -> Self {
+        let service = escape_string(&model.spec.service.name);
+        let namespace = escape_string(&model.spec.delivery.namespace);
+        // Pods of a Deployment are named `<deployment>-<replicaset hash>-<pod hash>`.
+        let pod = escape_string(&format!(
+            "{}-[a-z0-9]+-[a-z0-9]+",
+            regex_escape(&model.spec.service.name)
+        ));
+        Selectors {
+            job: format!("job=\"{service}\""),
+            containers: format!(
+                "namespace=\"{namespace}\",pod=~\"{pod}\",container!=\"\",container!=\"POD\""
+            ),
+            pods: format!("namespace=\"{namespace}\",pod=~\"{pod}\""),
+            deployment: format!("namespace=\"{namespace}\",deployment=\"{service}\""),
+        }
+    }
+}
+
+/// Escapes the characters RE2 gives a meaning to.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn one(expr: String, legend: &str) -> Vec<(String, String)> {
+    vec![(expr, legend.to_string())]
+}
+
+/// The built-in panel catalogue: what each `Panel` shows and the PromQL it runs.
+fn panel_spec(model: &Model, panel: Panel) -> PanelSpec {
+    let s = Selectors::new(model);
+    let job = &s.job;
+    let rate = |metric: &str, extra: &str| {
+        let selector = if extra.is_empty() {
+            job.clone()
+        } else {
+            format!("{job},{extra}")
+        };
+        format!("rate({metric}{{{selector}}}[$__rate_interval])")
+    };
+    let timeseries = |title, description, unit, queries| PanelSpec {
+        kind: Visualization::Timeseries,
+        title,
+        description,
+        unit,
+        min: Some(0),
+        max: None,
+        thresholds: GREEN,
+        queries,
+    };
+    match panel {
+        Panel::RequestRate => timeseries(
+            "Request rate",
+            "Requests per second, by endpoint (route template).",
+            "reqps",
+            one(
+                format!("sum by (endpoint) ({})", rate("http_requests_total", "")),
+                "{{endpoint}}",
+            ),
+        ),
+        Panel::LatencyPercentiles => timeseries(
+            "Response time percentiles",
+            "p50, p95 and p99 request latency over all endpoints.",
+            "s",
+            [("0.5", "p50"), ("0.95", "p95"), ("0.99", "p99")]
+                .into_iter()
+                .map(|(quantile, legend)| {
+                    let buckets = rate("http_request_duration_seconds_bucket", "");
+                    (
+                        format!("histogram_quantile({quantile}, sum({buckets}) by (le))"),
+                        legend.to_string(),
+                    )
+                })
+                .collect(),
+        ),
+        Panel::ErrorRate => PanelSpec {
+            max: Some(1),
+            ..timeseries(
+                "Error rate",
+                "Share of responses with a 5xx status.",
+                "percentunit",
+                one(
+                    format!(
+                        "sum({}) / sum({})",
+                        rate("http_requests_total", "status=~\"5..\""),
+                        rate("http_requests_total", "")
+                    ),
+                    "5xx share",
+                ),
+            )
+        },
+        Panel::CacheHitRatio => {
+            let hits = format!("sum({})", rate("cache_hits_total", ""));
+            let misses = format!("sum({})", rate("cache_misses_total", ""));
+            PanelSpec {
+                kind: Visualization::Gauge,
+                title: "Cache hit ratio",
+                description: "Cache hits / (hits + misses) of the cache-aside reads.",
+                unit: "percentunit",
+                min: Some(0),
+                max: Some(1),
+                thresholds: &[(None, "red"), (Some(0.5), "orange"), (Some(0.8), "green")],
+                queries: one(format!("{hits} / ({hits} + {misses})"), "hit ratio"),
+            }
+        }
+        Panel::DbQueryDuration => timeseries(
+            "Database query duration (p95)",
+            "p95 database query duration, by operation.",
+            "s",
+            one(
+                format!(
+                    "histogram_quantile(0.95, sum({}) by (le, operation))",
+                    rate("db_query_duration_seconds_bucket", "")
+                ),
+                "{{operation}}",
+            ),
+        ),
+        Panel::RedisErrors => timeseries(
+            "Redis errors",
+            "Redis errors per second; requests fall back to the database meanwhile.",
+            "short",
+            one(
+                format!("sum({})", rate("redis_errors_total", "")),
+                "errors/s",
+            ),
+        ),
+        Panel::RateLimited => timeseries(
+            "Rate-limited requests",
+            "429 responses per second, by endpoint.",
+            "reqps",
+            one(
+                format!(
+                    "sum by (endpoint) ({})",
+                    rate("http_requests_total", "status=\"429\"")
+                ),
+                "{{endpoint}}",
+            ),
+        ),
+        Panel::EndpointUsage => timeseries(
+            "Endpoint usage",
+            "Requests per second, by method, endpoint and status.",
+            "reqps",
+            one(
+                format!(
+                    "sum by (method, endpoint, status) ({})",
+                    rate("http_requests_total", "")
+                ),
+                "{{method}} {{endpoint}} {{status}}",
+            ),
+        ),
+        // Every replica reports the shared database's totals: take one, never the sum.
+        Panel::TransactionCount => PanelSpec {
+            kind: Visualization::Stat,
+            title: "Transactions stored",
+            description: "Number of transactions stored.",
+            unit: "short",
+            min: None,
+            max: None,
+            thresholds: &[(None, "blue")],
+            queries: one(format!("max(transactions_total{{{job}}})"), "transactions"),
+        },
+        Panel::TransactionAmount => timeseries(
+            "Transaction amount",
+            "Sum of the stored transaction amounts.",
+            "short",
+            one(format!("max(transactions_amount_total{{{job}}})"), "amount"),
+        ),
+        Panel::TransactionsPerHour => {
+            let created = create_selector(model);
+            timeseries(
+                "Transactions created per hour",
+                "Successful creations (2xx answers to the create route) in the last hour.",
+                "short",
+                one(
+                    format!(
+                        "sum(increase(http_requests_total{{{job},{created},status=~\"2..\"}}[1h]))"
+                    ),
+                    "created/h",
+                ),
+            )
+        }
+        Panel::PodCpu => timeseries(
+            "Pod CPU",
+            "CPU cores used by each of the service's pods.",
+            "short",
+            one(
+                format!(
+                    "sum by (pod) (rate(container_cpu_usage_seconds_total{{{}}}[$__rate_interval]))",
+                    s.containers
+                ),
+                "{{pod}}",
+            ),
+        ),
+        Panel::PodMemory => timeseries(
+            "Pod memory",
+            "Working-set memory of each of the service's pods.",
+            "bytes",
+            one(
+                format!(
+                    "sum by (pod) (container_memory_working_set_bytes{{{}}})",
+                    s.containers
+                ),
+                "{{pod}}",
+            ),
+        ),
+        Panel::PodRestarts => timeseries(
+            "Container restarts (15m)",
+            "Container restarts of each of the service's pods in the last 15 minutes.",
+            "short",
+            one(
+                format!(
+                    "sum by (pod) (increase(kube_pod_container_status_restarts_total{{{}}}[15m]))",
+                    s.pods
+                ),
+                "{{pod}}",
+            ),
+        ),
+        Panel::Replicas => timeseries(
+            "Replicas",
+            "Available replicas of the service's Deployment versus desired.",
+            "short",
+            vec![
+                (
+                    format!(
+                        "sum(kube_deployment_status_replicas_available{{{}}})",
+                        s.deployment
+                    ),
+                    "available".into(),
+                ),
+                (
+                    format!("sum(kube_deployment_spec_replicas{{{}}})", s.deployment),
+                    "desired".into(),
+                ),
+            ],
+        ),
+        Panel::SloErrorBudget => {
+            let service = escape_string(&model.spec.service.name);
+            PanelSpec {
+                kind: Visualization::Stat,
+                title: "SLO error budget remaining",
+                description: "Share of each SLO's error budget left in its window (below 0: exhausted).",
+                unit: "percentunit",
+                min: None,
+                max: None,
+                thresholds: &[(None, "red"), (Some(0.0), "orange"), (Some(0.25), "green")],
+                queries: model
+                    .spec
+                    .slos
+                    .iter()
+                    .map(|slo| {
+                        let name = escape_string(&slo.name);
+                        (
+                            format!("slo:error_budget_remaining:ratio{{slo=\"{name}\",service=\"{service}\"}}"),
+                            slo.name.clone(),
+                        )
+                    })
+                    .collect(),
+            }
+        }
+    }
+}
+
+/// `method="POST",endpoint="<path>"` of the spec's create route (a regex when there are several).
+fn create_selector(model: &Model) -> String {
+    let paths: Vec<&str> = model
+        .spec
+        .routes
+        .iter()
+        .filter(|route| route.handler == Handler::CreateTransaction)
+        .map(|route| route.path.as_str())
+        .collect();
+    match paths.as_slice() {
+        [] => "method=\"POST\"".to_string(),
+        [path] => format!("method=\"POST\",endpoint=\"{}\"", escape_string(path)),
+        paths => {
+            let alternatives: Vec<String> = paths.iter().map(|path| regex_escape(path)).collect();
+            format!(
+                "method=\"POST\",endpoint=~\"{}\"",
+                escape_string(&alternatives.join("|"))
+            )
+        }
+    }
+}
+
+/// Where the `index`-th panel goes: two per row, rows top to bottom.
+fn grid_position(index: usize) -> GridPos {
+    let per_row = GRID_COLUMNS / PANEL_WIDTH;
+    let index = u32::try_from(index).unwrap_or(u32::MAX / PANEL_HEIGHT);
+    GridPos {
+        x: (index % per_row) * PANEL_WIDTH,
+        y: (index / per_row) * PANEL_HEIGHT,
+        w: PANEL_WIDTH,
+        h: PANEL_HEIGHT,
+    }
+}
+
+/// The reference letters Grafana gives queries: A..Z, then AA, AB, ...
+fn ref_id(index: usize) -> String {
+    let letter = |n: usize| char::from(b'A' + u8::try_from(n % 26).unwrap_or(0));
+    if index < 26 {
+        letter(index).to_string()
+    } else {
+        format!("{}{}", letter(index / 26 - 1), letter(index))
+    }
+}
+
+fn context(
+    request: &Request<'_>,
+    environment: &ResolvedEnvironment,
+    dashboard: &Dashboard,
+) -> Context {
+    let model = request.model;
+    let panels = dashboard
+        .panels
+        .iter()
+        .enumerate()
+        .map(|(index, panel)| {
+            let spec = panel_spec(model, *panel);
+            let thresholds = spec
+                .thresholds
+                .iter()
+                .map(|&(value, color)| Threshold { color, value })
+                .collect();
+            PanelContext {
+                id: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                kind: spec.kind,
+                title: spec.title,
+                description: spec.description,
+                grid: grid_position(index),
+                // Series are told apart by colour; single values are coloured by their thresholds.
+                color_mode: if spec.kind == Visualization::Timeseries {
+                    "palette-classic"
+                } else {
+                    "thresholds"
+                },
+                unit: spec.unit,
+                min: spec.min,
+                max: spec.max,
+                thresholds,
+                targets: spec
+                    .queries
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, (expr, legend_format))| Target {
+                        ref_id: ref_id(index),
+                        expr,
+                        legend_format,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Context {
+        uid: dashboard.uid.clone(),
+        title: format!("{} ({})", dashboard.title, environment.name),
+        description: format!(
+            "Environment: {}. Generated by platformgen from {spec}; do not edit. Regenerate with: platformgen generate --spec {spec}",
+            environment.name,
+            spec = request.spec_path
+        ),
+        tags: vec![
+            "platformgen".to_string(),
+            model.spec.service.name.clone(),
+            environment.name.clone(),
+        ],
+        schema_version: SCHEMA_VERSION,
+        datasource_variable: DATASOURCE_VARIABLE,
+        datasource: DataSource {
+            kind: "prometheus",
+            uid: format!("${{{DATASOURCE_VARIABLE}}}"),
+        },
+        panels,
+    }
+}
+
+/// Renders every dashboard of the spec for each environment.
+pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
+    let mut artifacts = Vec::new();
+    for environment in request.environments() {
+        for dashboard in &request.model.spec.dashboards {
+            let contents = render_template(
+                "dashboard.json.j2",
+                &context(request, environment, dashboard),
+            )?;
+            artifacts.push(Artifact {
+                path: format!(
+                    "generated/{}/dashboards/{}.json",
+                    environment.name, dashboard.uid
+                ),
+                contents,
+            });
+        }
+    }
+    Ok(artifacts)
 }
