@@ -119,6 +119,10 @@ const WORKFLOW_TEMPLATES: &[(&str, &str)] = &[
         "workflows/deploy.yml.j2",
         include_str!("../../templates/workflows/deploy.yml.j2"),
     ),
+    (
+        "workflows/jobs.yml.j2",
+        include_str!("../../templates/workflows/jobs.yml.j2"),
+    ),
 ];
 
 struct Templates {

@@ -1,0 +1,582 @@
+//! The rendered GitHub workflows, parsed back as YAML and checked against the spec's values.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use generator::model::Model;
+use generator::render::{RenderError, Request, render_all, workflows};
+use generator::spec::ActionVersion;
+use serde_json::Value;
+
+const SPEC: &str = "specs/expense.toml";
+/// The commit of actions/checkout's v5.0.0 tag.
+const CHECKOUT_V5_0_0: &str = "08c6903cd8c0fde910a37f88322edcfb5dd907a8";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn example() -> Model {
+    Model::load(&workspace().join(SPEC)).expect("the example spec loads")
+}
+
+fn render_text(model: &Model) -> Result<BTreeMap<String, String>, RenderError> {
+    let request = Request {
+        model,
+        spec_path: SPEC,
+        only_environment: None,
+    };
+    Ok(workflows::render(&request)?
+        .into_iter()
+        .map(|a| (a.path, a.contents))
+        .collect())
+}
+
+/// Every workflow, by file name, parsed back.
+fn render(model: &Model) -> BTreeMap<String, Value> {
+    render_text(model)
+        .expect("the workflows render")
+        .into_iter()
+        .map(|(path, text)| {
+            let parsed: Value = serde_norway::from_str(&text)
+                .unwrap_or_else(|e| panic!("{path} is not YAML: {e}\n{text}"));
+            (
+                path.trim_start_matches(".github/workflows/").to_string(),
+                parsed,
+            )
+        })
+        .collect()
+}
+
+fn jobs(workflow: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    workflow["jobs"].as_object().expect("jobs is a map").iter()
+}
+
+fn steps(job: &Value) -> &Vec<Value> {
+    job["steps"].as_array().expect("steps is a list")
+}
+
+fn all_steps(workflow: &Value) -> impl Iterator<Item = &Value> {
+    jobs(workflow).flat_map(|(_, job)| steps(job))
+}
+
+fn step_using<'a>(job: &'a Value, action: &str) -> Option<&'a Value> {
+    steps(job).iter().find(|step| {
+        step["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&format!("{action}@")))
+    })
+}
+
+fn step_named<'a>(job: &'a Value, name: &str) -> &'a Value {
+    steps(job)
+        .iter()
+        .find(|step| step["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name:?}"))
+}
+
+fn script(step: &Value) -> &str {
+    step["run"].as_str().unwrap_or("")
+}
+
+#[test]
+fn ci_and_one_deploy_workflow_per_environment_are_rendered() {
+    let model = example();
+    let workflows = render(&model);
+    let mut expected = vec!["ci.yml".to_string()];
+    expected.extend(
+        model
+            .environments
+            .keys()
+            .map(|env| format!("deploy-{env}.yml")),
+    );
+    expected.sort();
+    assert_eq!(workflows.keys().cloned().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn each_environment_deploys_on_a_push_to_its_branch_or_of_a_matching_tag() {
+    let model = example();
+    let workflows = render(&model);
+    for (name, environment) in &model.environments {
+        let on = &workflows[&format!("deploy-{name}.yml")]["on"];
+        assert_eq!(
+            on.as_object().map(|o| o.keys().collect::<Vec<_>>()),
+            Some(vec![&"push".to_string()]),
+            "{name}"
+        );
+        let deploy = &environment.settings.deploy;
+        let expected = |value: &Option<String>| {
+            value
+                .iter()
+                .map(|v| Value::from(v.as_str()))
+                .collect::<Vec<_>>()
+        };
+        let listed = |key: &str| on["push"][key].as_array().cloned().unwrap_or_default();
+        assert_eq!(listed("branches"), expected(&deploy.branch), "{name}");
+        assert_eq!(listed("tags"), expected(&deploy.tag), "{name}");
+    }
+    // The example spec's delivery, as the seed describes it.
+    assert_eq!(
+        workflows["deploy-dev.yml"]["on"]["push"]["branches"],
+        serde_json::json!(["main"])
+    );
+    assert_eq!(
+        workflows["deploy-staging.yml"]["on"]["push"]["tags"],
+        serde_json::json!(["v*-staging"])
+    );
+    assert_eq!(
+        workflows["deploy-prod.yml"]["on"]["push"]["tags"],
+        serde_json::json!(["v*-prod"])
+    );
+}
+
+#[test]
+fn ci_checks_pull_requests_and_pushes_of_the_deployed_branch() {
+    let ci = &render(&example())["ci.yml"];
+    assert_eq!(
+        ci["on"]["pull_request"]["branches"],
+        serde_json::json!(["main"])
+    );
+    assert_eq!(ci["on"]["push"]["branches"], serde_json::json!(["main"]));
+}
+
+#[test]
+fn every_deploy_runs_in_the_github_environment_of_its_name_and_only_prod_waits_for_approval() {
+    let model = example();
+    let texts = render_text(&model).expect("renders");
+    let workflows = render(&model);
+    for (name, environment) in &model.environments {
+        let file = format!("deploy-{name}.yml");
+        let job = &workflows[&file]["jobs"]["deploy"];
+        assert_eq!(job["environment"]["name"], name.as_str());
+        assert_eq!(
+            job["environment"]["url"],
+            format!("https://{}", environment.settings.ingress.host)
+        );
+        let waits = texts[&format!(".github/workflows/{file}")].contains("# Waits for approval");
+        assert_eq!(
+            waits, environment.settings.deploy.approval_required,
+            "{name}"
+        );
+    }
+    assert!(model.environments["prod"].settings.deploy.approval_required);
+}
+
+#[test]
+fn aws_access_is_oidc_role_assumption_of_the_spec_role_in_the_spec_region() {
+    let model = example();
+    let delivery = &model.spec.delivery;
+    for (name, workflow) in render(&model) {
+        for (job_name, job) in jobs(&workflow) {
+            let Some(step) = step_using(job, "aws-actions/configure-aws-credentials") else {
+                continue;
+            };
+            let role = format!(
+                "arn:aws:iam::${{{{ secrets.AWS_ACCOUNT_ID }}}}:role/{}",
+                delivery.aws_role_name
+            );
+            assert_eq!(step["with"]["role-to-assume"], role, "{name} {job_name}");
+            assert_eq!(
+                step["with"]["aws-region"],
+                model.spec.project.aws_region.as_str()
+            );
+            let inputs: Vec<&String> = step["with"].as_object().expect("with").keys().collect();
+            assert!(
+                inputs
+                    .iter()
+                    .all(|input| !input.contains("access-key") && !input.contains("session-token"))
+            );
+        }
+    }
+    for text in render_text(&model).expect("renders").values() {
+        assert!(!text.contains("AWS_ACCESS_KEY_ID") && !text.contains("AWS_SECRET_ACCESS_KEY"));
+        assert!(!text.contains("aws-access-key-id"));
+    }
+}
+
+#[test]
+fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests_and_notifies() {
+    let model = example();
+    let workflows = render(&model);
+    for name in model.environments.keys() {
+        let job = &workflows[&format!("deploy-{name}.yml")]["jobs"]["deploy"];
+        let order: Vec<&str> = steps(job)
+            .iter()
+            .filter_map(|s| s["name"].as_str())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "Check out",
+                "Configure AWS credentials (OIDC)",
+                "Log in to Amazon ECR",
+                "Build and push the image",
+                "Trivy scan",
+                "Set up Helm",
+                "Update kubeconfig",
+                "helm upgrade --install",
+                "Smoke test: health",
+                "Smoke test: API",
+                "Roll back a failed release",
+                "Notify Slack",
+            ]
+        );
+        let push = step_named(job, "Build and push the image");
+        assert_eq!(
+            push["env"]["REPOSITORY"],
+            model.spec.service.image_repository.as_str()
+        );
+        assert_eq!(push["env"]["IMAGE_TAG"], "${{ github.sha }}");
+        assert!(script(push).contains(r#"docker push "$image""#));
+        let scan = step_using(job, "aquasecurity/trivy-action").expect("trivy");
+        assert_eq!(
+            scan["with"]["image-ref"],
+            format!(
+                "${{{{ steps.ecr.outputs.registry }}}}/{}:${{{{ github.sha }}}}",
+                model.spec.service.image_repository
+            )
+        );
+        assert_eq!(scan["with"]["exit-code"], "1");
+        let kubeconfig = step_named(job, "Update kubeconfig");
+        assert_eq!(
+            kubeconfig["env"]["CLUSTER_NAME"],
+            format!("{}-{name}", model.spec.project.name)
+        );
+        assert!(script(kubeconfig).contains("aws eks update-kubeconfig"));
+        let health = step_named(job, "Smoke test: health");
+        assert_eq!(
+            health["env"]["HEALTH_PATH"],
+            model.spec.service.health_path.as_str()
+        );
+        assert!(script(health).contains("--retry"));
+        assert_eq!(
+            step_named(job, "Smoke test: API")["env"]["API_PATH"],
+            "/transaction"
+        );
+        let notify = step_named(job, "Notify Slack");
+        assert_eq!(notify["if"], "always()");
+        assert_eq!(
+            notify["env"]["SLACK_WEBHOOK_URL"],
+            "${{ secrets.SLACK_WEBHOOK_URL }}"
+        );
+    }
+}
+
+#[test]
+fn helm_deploys_the_environments_generated_values_with_wait() {
+    let model = example();
+    let workflows = render(&model);
+    let request = Request {
+        model: &model,
+        spec_path: SPEC,
+        only_environment: None,
+    };
+    let rendered: Vec<String> = render_all(&request)
+        .expect("renders")
+        .into_iter()
+        .map(|a| a.path)
+        .collect();
+    for name in model.environments.keys() {
+        let job = &workflows[&format!("deploy-{name}.yml")]["jobs"]["deploy"];
+        let helm = step_named(job, "helm upgrade --install");
+        let values = format!("generated/{name}/helm-values.yaml");
+        assert_eq!(helm["env"]["VALUES_FILE"], values.as_str());
+        assert!(
+            rendered.contains(&values),
+            "the deploy uses {values}, which the generator must render"
+        );
+        assert_eq!(helm["env"]["RELEASE"], model.spec.service.name.as_str());
+        assert_eq!(
+            helm["env"]["NAMESPACE"],
+            model.spec.delivery.namespace.as_str()
+        );
+        assert_eq!(helm["env"]["CHART"], "runtime/chart");
+        assert_eq!(helm["env"]["IMAGE_TAG"], "${{ github.sha }}");
+        let command = script(helm);
+        for part in [
+            r#"helm upgrade --install "$RELEASE" "$CHART""#,
+            r#"--namespace "$NAMESPACE" --create-namespace"#,
+            r#"-f "$VALUES_FILE""#,
+            r#"--set image.tag="$IMAGE_TAG""#,
+            "--wait --timeout 10m",
+        ] {
+            assert!(command.contains(part), "{part:?} missing from {command}");
+        }
+    }
+}
+
+#[test]
+fn every_uses_is_an_action_of_the_spec_table_at_its_version() {
+    let model = example();
+    let table = &model.spec.delivery.actions;
+    let mut used = std::collections::BTreeSet::new();
+    for (name, workflow) in render(&model) {
+        for step in all_steps(&workflow) {
+            let Some(uses) = step["uses"].as_str() else {
+                continue;
+            };
+            let (action, version) = uses
+                .split_once('@')
+                .unwrap_or_else(|| panic!("{name}: {uses}"));
+            let listed = table
+                .get(action)
+                .unwrap_or_else(|| panic!("{name}: {action} is not in [delivery.actions]"));
+            assert_eq!(version, listed.version, "{name}: {uses}");
+            used.insert(action.to_string());
+        }
+    }
+    let required: std::collections::BTreeSet<String> = workflows::REQUIRED_ACTIONS
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(
+        used, required,
+        "REQUIRED_ACTIONS lists exactly the actions the workflows use"
+    );
+}
+
+#[test]
+fn a_pinned_action_renders_its_sha_with_the_tag_in_a_comment() {
+    let mut model = example();
+    model.spec.delivery.actions.insert(
+        "actions/checkout".into(),
+        ActionVersion {
+            version: "v5.0.0".into(),
+            sha: Some(CHECKOUT_V5_0_0.into()),
+        },
+    );
+    let texts = render_text(&model).expect("renders");
+    for (path, text) in &texts {
+        assert!(
+            text.contains(&format!(
+                "uses: \"actions/checkout@{CHECKOUT_V5_0_0}\" # v5.0.0\n"
+            )),
+            "{path}"
+        );
+        assert!(!text.contains("actions/checkout@v5"), "{path}");
+    }
+    for (name, workflow) in render(&model) {
+        for step in all_steps(&workflow) {
+            if let Some(uses) = step["uses"]
+                .as_str()
+                .filter(|u| u.starts_with("actions/checkout@"))
+            {
+                assert_eq!(
+                    uses,
+                    format!("actions/checkout@{CHECKOUT_V5_0_0}"),
+                    "{name}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_action_missing_from_the_spec_table_is_a_render_error_naming_it() {
+    let mut model = example();
+    model
+        .spec
+        .delivery
+        .actions
+        .remove("aws-actions/amazon-ecr-login");
+    let error = render_text(&model)
+        .expect_err("the deploy needs amazon-ecr-login")
+        .to_string();
+    assert!(error.contains("`aws-actions/amazon-ecr-login`"), "{error}");
+    assert!(error.contains("[delivery.actions]"), "{error}");
+    assert!(
+        error.starts_with("generator/templates/workflows/deploy.yml.j2"),
+        "{error}"
+    );
+}
+
+#[test]
+fn every_job_states_its_permissions_and_timeout_and_workflows_grant_nothing_by_default() {
+    for (name, workflow) in render(&example()) {
+        assert_eq!(workflow["permissions"], serde_json::json!({}), "{name}");
+        for (job_name, job) in jobs(&workflow) {
+            assert!(
+                job["permissions"].is_object(),
+                "{name} {job_name} has no permissions"
+            );
+            let timeout = job["timeout-minutes"].as_u64().unwrap_or(0);
+            assert!(
+                (1..=60).contains(&timeout),
+                "{name} {job_name} timeout {timeout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn only_jobs_that_assume_an_aws_role_may_request_an_oidc_token() {
+    let mut assuming = 0;
+    for (name, workflow) in render(&example()) {
+        for (job_name, job) in jobs(&workflow) {
+            let assumes = step_using(job, "aws-actions/configure-aws-credentials").is_some();
+            let token = job["permissions"]["id-token"] == "write";
+            assert_eq!(token, assumes, "{name} {job_name}");
+            assuming += usize::from(assumes);
+            for (scope, level) in job["permissions"].as_object().expect("map") {
+                assert!(
+                    level == "read" || scope == "id-token",
+                    "{name} {job_name} may write {scope}"
+                );
+            }
+        }
+    }
+    assert_eq!(assuming, 3, "each deploy assumes the role once");
+}
+
+#[test]
+fn no_run_script_interpolates_an_expression() {
+    for (name, workflow) in render(&example()) {
+        for step in all_steps(&workflow) {
+            assert!(!script(step).contains("${{"), "{name}: {}", step["name"]);
+        }
+    }
+}
+
+#[test]
+fn ci_runs_every_check_of_the_pipeline() {
+    let model = example();
+    let ci = &render(&model)["ci.yml"];
+    let ids: Vec<&str> = jobs(ci).map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "clippy",
+            "coverage",
+            "fmt",
+            "generated",
+            "image",
+            "terraform",
+            "test",
+            "validators"
+        ]
+    );
+    let runs = |job: &str| {
+        steps(&ci["jobs"][job])
+            .iter()
+            .map(script)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(runs("fmt").contains("cargo fmt --all -- --check"));
+    assert!(runs("clippy").contains("cargo clippy --workspace --all-targets -- -D warnings"));
+    assert!(runs("test").contains("bash tests/tools/install.sh"));
+    assert!(runs("test").contains("cargo test --workspace"));
+    assert!(
+        runs("generated").contains("cargo run -p generator --bin platformgen -- generate --check")
+    );
+    assert!(runs("terraform").contains("terraform fmt -check -recursive terraform/"));
+    assert!(runs("terraform").contains("bash terraform/check.sh"));
+    assert!(runs("validators").contains("bash tests/tools/install.sh"));
+    assert!(runs("validators").contains("cargo test -p platform-e2e"));
+    assert!(runs("image").contains(r#"docker build --file "$DOCKERFILE""#));
+    assert!(step_using(&ci["jobs"]["image"], "aquasecurity/trivy-action").is_some());
+    assert!(!runs("image").contains("docker push"));
+
+    let coverage = step_named(
+        &ci["jobs"]["coverage"],
+        "Line coverage at least delivery.min_coverage_percent",
+    );
+    assert_eq!(
+        coverage["env"]["MIN_COVERAGE_PERCENT"],
+        model.spec.delivery.min_coverage_percent
+    );
+    assert!(script(coverage).contains(r#"--fail-under-lines "$MIN_COVERAGE_PERCENT""#));
+
+    for job in ["test", "validators"] {
+        let job = &ci["jobs"][job];
+        assert_eq!(job["env"]["REQUIRE_EXTERNAL"], "1");
+        assert_eq!(
+            job["env"]["TEST_MYSQL_URL"],
+            "mysql://root@127.0.0.1:3306/test"
+        );
+        assert_eq!(
+            job["env"]["TEST_POSTGRES_URL"],
+            "postgres://postgres@127.0.0.1:5432/test"
+        );
+        assert_eq!(job["env"]["TEST_REDIS_URL"], "redis://127.0.0.1:6379");
+        let services: Vec<&String> = job["services"]
+            .as_object()
+            .expect("services")
+            .keys()
+            .collect();
+        assert_eq!(services, ["mariadb", "postgres", "redis"]);
+    }
+}
+
+#[test]
+fn ci_runs_cancel_superseded_runs_and_deploys_queue_per_environment() {
+    let workflows = render(&example());
+    let ci = &workflows["ci.yml"]["concurrency"];
+    assert_eq!(ci["group"], "${{ github.workflow }}-${{ github.ref }}");
+    assert_eq!(ci["cancel-in-progress"], true);
+    for env in ["dev", "staging", "prod"] {
+        let deploy = &workflows[&format!("deploy-{env}.yml")]["concurrency"];
+        assert_eq!(deploy["group"], format!("deploy-{env}"));
+        assert_eq!(deploy["cancel-in-progress"], false);
+    }
+}
+
+#[test]
+fn every_workflow_starts_with_the_generated_header_and_renders_identically_twice() {
+    let model = example();
+    let first = render_text(&model).expect("renders");
+    assert_eq!(first, render_text(&model).expect("renders again"));
+    for (path, text) in &first {
+        assert!(
+            text.starts_with("# Generated by platformgen from specs/expense.toml; do not edit.\n"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn rendering_one_environment_renders_ci_and_only_that_deploy() {
+    let model = example();
+    let request = Request {
+        model: &model,
+        spec_path: SPEC,
+        only_environment: Some("staging"),
+    };
+    let paths: Vec<String> = workflows::render(&request)
+        .expect("renders")
+        .into_iter()
+        .map(|a| a.path)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ".github/workflows/ci.yml",
+            ".github/workflows/deploy-staging.yml"
+        ]
+    );
+}
+
+#[test]
+fn hostile_spec_strings_stay_inside_their_yaml_values() {
+    let hostile = "x\"y\\z\n  injected: true # '{{ a }}' {% b %} ${ c } \u{1F600}\t: -";
+    let mut model = example();
+    model.spec.delivery.namespace = hostile.to_string();
+    model.spec.service.name = hostile.to_string();
+    let workflows = render(&model);
+    for env in ["dev", "staging", "prod"] {
+        let job = &workflows[&format!("deploy-{env}.yml")]["jobs"]["deploy"];
+        let helm = step_named(job, "helm upgrade --install");
+        assert_eq!(helm["env"]["NAMESPACE"], hostile);
+        assert_eq!(helm["env"]["RELEASE"], hostile);
+        assert!(helm["env"].get("injected").is_none() && helm.get("injected").is_none());
+    }
+}
+
+#[test]
+fn a_spec_value_holding_an_expression_is_refused() {
+    let mut model = example();
+    model.spec.delivery.namespace = "ns-${{ github.event.head_commit.message }}".to_string();
+    let error = render_text(&model).expect_err("refused").to_string();
+    assert!(error.contains("delivery.namespace"), "{error}");
+}
