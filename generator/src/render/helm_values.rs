@@ -271,11 +271,17 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
     };
     let config = BTreeMap::from([
         ("ENVIRONMENT".to_string(), environment.name.clone()),
-        ("LISTEN_ADDR".to_string(), format!("0.0.0.0:{}", service.port)),
+        (
+            "LISTEN_ADDR".to_string(),
+            format!("0.0.0.0:{}", service.port),
+        ),
         ("DB_DATABASE".to_string(), settings.database.name.clone()),
         ("DB_PORT".to_string(), database_port.to_string()),
         ("REDIS_PORT".to_string(), "6379".to_string()),
-        ("REDIS_TLS".to_string(), settings.cache.transit_encryption.to_string()),
+        (
+            "REDIS_TLS".to_string(),
+            settings.cache.transit_encryption.to_string(),
+        ),
         // Behind the ALB the client address is in X-Forwarded-For; rate limits key on it.
         ("TRUST_X_FORWARDED_FOR".to_string(), "true".to_string()),
         ("RUST_LOG".to_string(), log_level(app.log_level).to_string()),
@@ -296,13 +302,34 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
         data.push(reference("REDIS_AUTH_TOKEN", "redis", "auth_token"));
     }
     let annotations = BTreeMap::from([
-        ("alb.ingress.kubernetes.io/scheme".to_string(), "internet-facing".to_string()),
-        ("alb.ingress.kubernetes.io/target-type".to_string(), "ip".to_string()),
-        ("alb.ingress.kubernetes.io/certificate-arn".to_string(), settings.ingress.certificate_arn.clone()),
-        ("alb.ingress.kubernetes.io/listen-ports".to_string(), r#"[{"HTTP": 80}, {"HTTPS": 443}]"#.to_string()),
-        ("alb.ingress.kubernetes.io/ssl-redirect".to_string(), "443".to_string()),
-        ("alb.ingress.kubernetes.io/healthcheck-path".to_string(), service.readiness_path.clone()),
-        ("alb.ingress.kubernetes.io/ssl-policy".to_string(), "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string()),
+        (
+            "alb.ingress.kubernetes.io/scheme".to_string(),
+            "internet-facing".to_string(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/target-type".to_string(),
+            "ip".to_string(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/certificate-arn".to_string(),
+            settings.ingress.certificate_arn.clone(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/listen-ports".to_string(),
+            r#"[{"HTTP": 80}, {"HTTPS": 443}]"#.to_string(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/ssl-redirect".to_string(),
+            "443".to_string(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/healthcheck-path".to_string(),
+            service.readiness_path.clone(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/ssl-policy".to_string(),
+            "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string(),
+        ),
     ]);
     HelmValues {
         environment: environment.name.clone(),
@@ -314,10 +341,19 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
         },
         replica_count: app.replicas,
         container_port: service.port,
-        service: ServiceValues { kind: ServiceType::ClusterIP, port: service.port },
+        service: ServiceValues {
+            kind: ServiceType::ClusterIP,
+            port: service.port,
+        },
         resources: ResourceValues {
-            requests: Quantities { cpu: app.resources.cpu_request.clone(), memory: app.resources.memory_request.clone() },
-            limits: Quantities { cpu: app.resources.cpu_limit.clone(), memory: app.resources.memory_limit.clone() },
+            requests: Quantities {
+                cpu: app.resources.cpu_request.clone(),
+                memory: app.resources.memory_request.clone(),
+            },
+            limits: Quantities {
+                cpu: app.resources.cpu_limit.clone(),
+                memory: app.resources.memory_limit.clone(),
+            },
         },
         probes: Probes {
             liveness: Probe {
@@ -355,11 +391,19 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
             behavior: ScalingBehavior {
                 scale_up: ScalingRules {
                     stabilization_window_seconds: 0,
-                    policies: vec![ScalingPolicy { kind: ScalingPolicyType::Percent, value: 100, period_seconds: 30 }],
+                    policies: vec![ScalingPolicy {
+                        kind: ScalingPolicyType::Percent,
+                        value: 100,
+                        period_seconds: 30,
+                    }],
                 },
                 scale_down: ScalingRules {
                     stabilization_window_seconds: 300,
-                    policies: vec![ScalingPolicy { kind: ScalingPolicyType::Percent, value: 50, period_seconds: 60 }],
+                    policies: vec![ScalingPolicy {
+                        kind: ScalingPolicyType::Percent,
+                        value: 50,
+                        period_seconds: 60,
+                    }],
                 },
             },
         },
@@ -367,7 +411,11 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
             enabled: app.autoscaling.min_replicas > 1,
             min_available: 1,
         },
-        spread: Spread { across_nodes: true, across_zones: true, max_skew: 1 },
+        spread: Spread {
+            across_nodes: true,
+            across_zones: true,
+            max_skew: 1,
+        },
         ingress: IngressValues {
             enabled: true,
             class_name: "alb".to_string(),
@@ -381,18 +429,44 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
             labels: BTreeMap::from([("release".to_string(), "prometheus".to_string())]),
         },
         prometheus_rule: Toggle { enabled: true },
-        grafana_dashboards: GrafanaDashboards { enabled: true, sidecar_label: "grafana_dashboard".to_string() },
+        grafana_dashboards: GrafanaDashboards {
+            enabled: true,
+            sidecar_label: "grafana_dashboard".to_string(),
+        },
         pod_annotations: BTreeMap::from([
             ("prometheus.io/scrape".to_string(), "true".to_string()),
             ("prometheus.io/port".to_string(), service.port.to_string()),
-            ("prometheus.io/path".to_string(), service.metrics_path.clone()),
+            (
+                "prometheus.io/path".to_string(),
+                service.metrics_path.clone(),
+            ),
         ]),
     }
 }
 
-/// Renders `generated/<env>/helm-values.yaml` for each environment.
+/// Where the chart's values schema is written.
+pub const SCHEMA_PATH: &str = "runtime/chart/values.schema.json";
+
+/// The JSON Schema of the chart's values, derived from [`HelmValues`], so Helm itself rejects a
+/// values file the generator would never write (wrong type, unknown key, negative replicas).
+pub fn schema() -> serde_json::Value {
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator()
+        .into_root_schema_for::<HelmValues>()
+        .to_value();
+    if let Some(root) = schema.as_object_mut() {
+        root.insert(
+            "description".into(),
+            "Values of the expense-backend chart. Generated by platformgen from the types that render generated/<env>/helm-values.yaml; do not edit.".into(),
+        );
+    }
+    schema
+}
+
+/// Renders `generated/<env>/helm-values.yaml` for each environment, and the chart's values schema.
 pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
-    request
+    let mut artifacts = request
         .environments()
         .map(|environment| {
             let body = render_template("helm-values.yaml.j2", &values(request.model, environment))?;
@@ -401,5 +475,12 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
                 contents: format!("{}{body}", request.header("#")),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let mut schema_text = serde_json::to_string_pretty(&schema()).unwrap_or_default();
+    schema_text.push('\n');
+    artifacts.push(Artifact {
+        path: SCHEMA_PATH.to_string(),
+        contents: schema_text,
+    });
+    Ok(artifacts)
 }
