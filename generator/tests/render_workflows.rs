@@ -293,12 +293,17 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
         );
         assert_eq!(helm["env"]["CHART"], "runtime/chart");
         assert_eq!(helm["env"]["IMAGE_TAG"], "${{ github.sha }}");
+        assert_eq!(
+            helm["env"]["IMAGE_REGISTRY"],
+            "${{ steps.ecr.outputs.registry }}"
+        );
         let command = script(helm);
         for part in [
             r#"helm upgrade --install "$RELEASE" "$CHART""#,
             r#"--namespace "$NAMESPACE" --create-namespace"#,
             r#"-f "$VALUES_FILE""#,
-            r#"--set image.tag="$IMAGE_TAG""#,
+            r#"--set-string image.registry="$IMAGE_REGISTRY""#,
+            r#"--set-string image.tag="$IMAGE_TAG""#,
             "--wait --timeout 10m",
         ] {
             assert!(command.contains(part), "{part:?} missing from {command}");

@@ -623,8 +623,8 @@ const HELM_UPGRADE: &[&str] = &[
     r#"helm upgrade --install "$RELEASE" "$CHART" \"#,
     r#"  --namespace "$NAMESPACE" --create-namespace \"#,
     r#"  -f "$VALUES_FILE" \"#,
-    r#"  --set image.repository="$IMAGE_REPOSITORY" \"#,
-    r#"  --set image.tag="$IMAGE_TAG" \"#,
+    r#"  --set-string image.registry="$IMAGE_REGISTRY" \"#,
+    r#"  --set-string image.tag="$IMAGE_TAG" \"#,
     "  --wait --timeout 10m",
 ];
 const SMOKE_HEALTH: &[&str] = &[
@@ -745,10 +745,8 @@ fn deploy_workflow(
             .env("CHART", HELM_CHART)
             .env("NAMESPACE", namespace.clone())
             .env("VALUES_FILE", format!("generated/{name}/helm-values.yaml"))
-            .env(
-                "IMAGE_REPOSITORY",
-                format!("${{{{ steps.ecr.outputs.registry }}}}/{repository}"),
-            )
+            // The values name the repository; the registry is the account's, known only here.
+            .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
             .env("IMAGE_TAG", "${{ github.sha }}"),
         Step::run("Smoke test: health", SMOKE_HEALTH)
             .env("BASE_URL", base_url.clone())
