@@ -11,8 +11,8 @@
 //! until a later invalidation gets through.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::Script;
@@ -25,15 +25,19 @@ use crate::telemetry::Metrics;
 /// Most entries the in-process cache holds before it sweeps expired and outdated ones.
 const MEMORY_ENTRIES: usize = 10_000;
 
+/// How long a version key lives without writes (ms).
+const VERSION_LIFETIME_MS: &str = "86400000";
+
 const LIST_VERSION: &str = "transactions:version";
 const ITEM_VERSION: &str = "transaction:version";
 
-/// `KEYS[1]` value, `KEYS[2]` version -> `{version}` on a miss, `{version, value}` on a hit.
+/// `KEYS[1]` value, `KEYS[2]` version, `ARGV[1]` version lifetime (ms)
+/// -> `{version}` on a miss, `{version, value}` on a hit.
 const LOOKUP: &str = r"
 local version = redis.call('GET', KEYS[2])
 if not version then
   local now = redis.call('TIME')
-  redis.call('SET', KEYS[2], now[1] .. string.format('%06d', tonumber(now[2])), 'NX')
+  redis.call('SET', KEYS[2], now[1] .. string.format('%06d', tonumber(now[2])), 'NX', 'PX', ARGV[1])
   version = redis.call('GET', KEYS[2])
 end
 local cached = redis.call('GET', KEYS[1])
@@ -56,7 +60,8 @@ return 0
 ";
 
 /// `ARGV[1]` = how many of `KEYS` are versions to bump; the rest are keys to delete.
-/// A missing version restarts from the clock, so it never repeats an old stamp.
+/// `ARGV[2]` = version lifetime (ms). A missing (or expired) version restarts from the clock,
+/// so it never repeats an old stamp: versions may expire without risk, and do, to stay tidy.
 const INVALIDATE: &str = r"
 local versions = tonumber(ARGV[1])
 for i = 1, versions do
@@ -65,12 +70,17 @@ for i = 1, versions do
     redis.call('SET', KEYS[i], now[1] .. string.format('%06d', tonumber(now[2])))
   end
   redis.call('INCR', KEYS[i])
+  redis.call('PEXPIRE', KEYS[i], ARGV[2])
 end
 for i = versions + 1, #KEYS do
   redis.call('DEL', KEYS[i])
 end
 return 1
 ";
+
+static LOOKUP_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LOOKUP));
+static FILL_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(FILL));
+static INVALIDATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(INVALIDATE));
 
 /// What a cached read is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,7 +268,7 @@ impl Cache {
             Backend::Redis(client) => {
                 let keys = [self.redis_key(&key.name()), self.redis_key(key.version())];
                 match client
-                    .invoke::<Vec<String>>(&Script::new(LOOKUP), &keys, &[])
+                    .invoke::<Vec<String>>(&LOOKUP_SCRIPT, &keys, &[VERSION_LIFETIME_MS.to_owned()])
                     .await
                 {
                     Ok(mut reply) if reply.len() == 2 => Lookup::Hit(reply.remove(1)),
@@ -310,7 +320,7 @@ impl Cache {
                     value,
                     self.settings.ttl.as_secs().max(1).to_string(),
                 ];
-                let _filled: Result<i64, _> = client.invoke(&Script::new(FILL), &keys, &args).await;
+                let _filled: Result<i64, _> = client.invoke(&FILL_SCRIPT, &keys, &args).await;
             }
         }
     }
@@ -357,9 +367,9 @@ impl Cache {
                     .map(|v| self.redis_key(v))
                     .chain(deleted.iter().map(|k| self.redis_key(&k.name())))
                     .collect();
-                let args = [versions.len().to_string()];
+                let args = [versions.len().to_string(), VERSION_LIFETIME_MS.to_owned()];
                 client
-                    .invoke::<i64>(&Script::new(INVALIDATE), &keys, &args)
+                    .invoke::<i64>(&INVALIDATE_SCRIPT, &keys, &args)
                     .await
                     .is_ok()
             }

@@ -606,6 +606,36 @@ mod tests {
         assert_eq!(redis.urls[0].redacted(), "rediss://:***@cache:6379");
     }
 
+    #[test]
+    fn a_cluster_key_prefix_always_carries_a_hash_tag() {
+        let model = Model::load_str(DEFAULT_SPEC_PATH, EMBEDDED_SPEC).expect("spec");
+        let cluster = |prefix: Option<&'static str>| {
+            let mut pairs = vec![
+                ("REDIS_URL", "redis://a:6379,redis://b:6379"),
+                ("REDIS_CLUSTER", "true"),
+            ];
+            if let Some(prefix) = prefix {
+                pairs.push(("REDIS_KEY_PREFIX", prefix));
+            }
+            Settings::from_model(&model, "dev", None, &Vars::from_pairs(pairs))
+                .expect("settings")
+                .cache
+                .key_prefix
+        };
+        assert_eq!(cluster(None), "{expense-backend}:");
+        assert_eq!(cluster(Some("app:")), "{app:}");
+        assert_eq!(cluster(Some("{app}:")), "{app}:");
+        let single = Settings::from_model(
+            &model,
+            "dev",
+            None,
+            &Vars::from_pairs([("REDIS_URL", "redis://a")]),
+        )
+        .expect("settings");
+        assert_eq!(single.cache.key_prefix, "");
+        assert_eq!(single.redis.expect("redis").urls.len(), 1);
+    }
+
     pub(crate) fn database_spec() -> spec::Database {
         spec::Database {
             engine: Engine::Mysql,

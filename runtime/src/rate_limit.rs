@@ -4,7 +4,7 @@
 //! still hold per replica (a client may then get up to `replicas x limit`).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::Script;
@@ -33,6 +33,8 @@ local reset = window
 if oldest[2] then reset = tonumber(oldest[2]) + window - now_ms end
 return {allowed, count, reset}
 ";
+
+static SLIDING_WINDOW_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(SLIDING_WINDOW));
 
 /// The outcome of one check, with what the `RateLimit-*` headers report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,11 +75,7 @@ impl RateLimiter {
                 uuid::Uuid::new_v4().to_string(),
             ];
             if let Ok(reply) = redis
-                .invoke::<Vec<i64>>(
-                    &Script::new(SLIDING_WINDOW),
-                    std::slice::from_ref(&key),
-                    &args,
-                )
+                .invoke::<Vec<i64>>(&SLIDING_WINDOW_SCRIPT, std::slice::from_ref(&key), &args)
                 .await
                 && let [allowed, count, reset_ms] = reply[..]
             {

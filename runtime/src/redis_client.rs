@@ -1,7 +1,7 @@
 //! The shared Redis connection (one node or a cluster), used by the cache and the rate limiter:
 //! every call has a short timeout, and every failure is counted in `redis_errors_total`.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -131,8 +131,8 @@ impl RedisClient {
     }
 
     pub async fn ping(&self) -> Result<(), RedisError> {
-        let ping = Script::new("return redis.call('PING')");
-        let _pong: String = self.invoke(&ping, &[], &[]).await?;
+        static PING: LazyLock<Script> = LazyLock::new(|| Script::new("return redis.call('PING')"));
+        let _pong: String = self.invoke(&PING, &[], &[]).await?;
         Ok(())
     }
 

@@ -159,10 +159,18 @@ impl Handler for RequestContext {
         self.0
             .metrics
             .http_request(&method, &endpoint, status, elapsed);
+        let headers = res.headers_mut();
         if let Ok(value) = HeaderValue::from_str(&correlation_id) {
-            res.headers_mut()
-                .insert(HeaderName::from_static(CORRELATION_HEADER), value);
+            headers.insert(HeaderName::from_static(CORRELATION_HEADER), value);
         }
+        // Account data must not be cached by intermediaries or sniffed into another type.
+        headers
+            .entry(HeaderName::from_static("cache-control"))
+            .or_insert(HeaderValue::from_static("no-store"));
+        headers.insert(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        );
         tracing::info!(
             correlation_id = %correlation_id,
             method = %method,

@@ -203,6 +203,8 @@ pub fn settings(options: Options) -> Settings {
 
 /// A running server and a client for it.
 pub struct TestApp {
+    /// The Redis URL and key prefix, removed when the test stops the server.
+    redis: Option<(String, String)>,
     pub address: SocketAddr,
     pub client: reqwest::Client,
     pub shutdown: Shutdown,
@@ -211,7 +213,13 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(options: Options) -> Self {
-        Self::start(settings(options)).await
+        let redis = options
+            .redis_url
+            .clone()
+            .map(|url| (url, options.key_prefix.clone()));
+        let mut app = Self::start(settings(options)).await;
+        app.redis = redis;
+        app
     }
 
     pub async fn start(settings: Settings) -> Self {
@@ -220,6 +228,7 @@ impl TestApp {
         let shutdown = app.shutdown();
         let server = tokio::spawn(app.run(false));
         Self {
+            redis: None,
             address,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -293,6 +302,35 @@ impl TestApp {
     pub async fn stop(self) {
         self.shutdown.stop();
         let _ = self.server.await;
+        if let Some((url, prefix)) = &self.redis {
+            forget_prefix(url, prefix).await;
+        }
+    }
+}
+
+/// Deletes every key under a test's prefix (best effort: the Redis may be the one cut).
+async fn forget_prefix(url: &str, prefix: &str) {
+    let Ok(client) = redis::Client::open(url) else {
+        return;
+    };
+    let Ok(Ok(mut connection)) = tokio::time::timeout(
+        Duration::from_secs(2),
+        client.get_multiplexed_async_connection(),
+    )
+    .await
+    else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut connection)
+        .await
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<i64, _> = redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut connection)
+            .await;
     }
 }
 

@@ -107,6 +107,14 @@ async fn sigterm_under_load_loses_no_acknowledged_write() {
         .filter(|l| l.contains("\"request_completed\""))
         .count();
     assert_eq!(started_logs, completed_logs);
+    let completed: serde_json::Value = logs
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|event| event["message"] == "request_completed")
+        .expect("a request_completed line");
+    assert!(completed["status_code"].is_u64(), "{completed}");
+    assert!(completed["duration_ms"].is_number(), "{completed}");
+    assert!(completed["correlation_id"].is_string(), "{completed}");
 
     let acknowledged = acknowledged.lock().expect("lock").clone();
     assert!(acknowledged.len() >= 10);
@@ -131,4 +139,35 @@ async fn a_stopped_server_finishes_its_requests_and_refuses_new_connections() {
         .send()
         .await;
     assert!(after.is_err(), "the listener should be closed");
+}
+
+#[tokio::test]
+async fn a_failed_start_logs_no_password() {
+    let output = Command::new(env!("CARGO_BIN_EXE_expense-backend"))
+        .env(
+            "PLATFORM_SPEC",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/expense.toml"),
+        )
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .env("DB_HOST", "127.0.0.1")
+        .env("DB_PORT", "1")
+        .env("DB_USER", "expense")
+        .env("DB_PWD", "ExpenseApp@1-secret")
+        .env("DB_CONNECT_ATTEMPTS", "2")
+        .env("REDIS_URL", "redis://:tok3n-secret@127.0.0.1:1")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run the binary");
+    assert!(!output.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("database connection failed"), "{text}");
+    assert!(text.contains("expense:***@127.0.0.1:1"), "{text}");
+    assert!(
+        !text.contains("ExpenseApp") && !text.contains("secret"),
+        "{text}"
+    );
 }
