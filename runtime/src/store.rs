@@ -83,7 +83,7 @@ impl Store {
         let mut options = ConnectOptions::new(settings.url.expose().to_owned());
         options
             .max_connections(settings.pool.max_connections)
-            .min_connections(0)
+            .min_connections(settings.pool.size.min(settings.pool.max_connections))
             .max_lifetime(settings.pool.recycle)
             .test_before_acquire(settings.pool.pre_ping)
             .acquire_timeout(settings.acquire_timeout)

@@ -275,3 +275,31 @@ async fn a_redis_that_is_down_at_start_up_is_not_fatal() {
     assert!(app.metric("redis_errors_total").await >= 1.0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_write_whose_invalidation_missed_redis_is_never_hidden_by_the_old_cache() {
+    let Some(redis_url) = external("TEST_REDIS_URL") else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let proxy = Proxy::start(socket_of(&redis_url)).await;
+    let app = TestApp::spawn(Options::new(&db).redis(&through(&redis_url, proxy.address))).await;
+    let first = app.create(json!(1), "cached").await;
+    assert_eq!(app.ids().await, vec![first]);
+    assert!(app.metric("cache_misses_total").await >= 1.0);
+
+    // Redis is unreachable while the write commits: its invalidation cannot get through, and
+    // the cached list (still in Redis) is now stale.
+    proxy.cut();
+    let second = app.create(json!(2), "written during the outage").await;
+    proxy.restore();
+    // Once Redis answers again, the old list must not come back.
+    for _ in 0..3 {
+        assert_eq!(app.ids().await, vec![first, second]);
+    }
+    // And the cache works again afterwards.
+    let hits = app.metric("cache_hits_total").await;
+    assert_eq!(app.ids().await, vec![first, second]);
+    assert!(app.metric("cache_hits_total").await > hits);
+    app.stop().await;
+}

@@ -334,10 +334,12 @@ async fn forget_prefix(url: &str, prefix: &str) {
     }
 }
 
-/// A TCP proxy in front of a real service, which a test can cut to simulate an outage.
+/// A TCP proxy in front of a real service, which a test can cut (refusing and dropping every
+/// connection, as an outage does) and restore.
 pub struct Proxy {
     pub address: SocketAddr,
     task: JoinHandle<()>,
+    open: Arc<std::sync::atomic::AtomicBool>,
     connections: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -346,9 +348,15 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let address = listener.local_addr().expect("addr");
         let connections: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let tracked = connections.clone();
+        let accepting = open.clone();
         let task = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                if !accepting.load(std::sync::atomic::Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
                 let pipe = tokio::spawn(async move {
                     if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
@@ -361,22 +369,28 @@ impl Proxy {
         Self {
             address,
             task,
+            open,
             connections,
         }
     }
 
-    /// Stops listening and cuts every open connection.
+    /// Drops every open connection and every new one until `restore`.
     pub fn cut(&self) {
-        self.task.abort();
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
         for connection in self.connections.lock().expect("lock").drain(..) {
             connection.abort();
         }
+    }
+
+    pub fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.cut();
+        self.task.abort();
     }
 }
 
