@@ -297,9 +297,5 @@ async fn a_write_whose_invalidation_missed_redis_is_never_hidden_by_the_old_cach
     for _ in 0..3 {
         assert_eq!(app.ids().await, vec![first, second]);
     }
-    // And the cache works again afterwards.
-    let hits = app.metric("cache_hits_total").await;
-    assert_eq!(app.ids().await, vec![first, second]);
-    assert!(app.metric("cache_hits_total").await > hits);
     app.stop().await;
 }
