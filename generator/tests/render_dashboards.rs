@@ -180,6 +180,16 @@ fn dashboards_hold_the_specs_uid_title_and_panels_in_order() {
             tags.contains(&env) && tags.contains(&"platformgen"),
             "{tags:?}"
         );
+        // The link menu lists the dashboards carrying its tags: every generated one does.
+        let link_tags = array_at(&json, "/links/0/tags");
+        assert!(!link_tags.is_empty());
+        for link_tag in link_tags.iter().filter_map(Value::as_str) {
+            assert!(
+                tags.contains(&link_tag),
+                "{link_tag} is not a tag of {}",
+                artifact.path
+            );
+        }
 
         let panels = array_at(&json, "/panels");
         assert_eq!(panels.len(), spec.panels.len(), "{}", artifact.path);

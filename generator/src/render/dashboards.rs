@@ -30,6 +30,8 @@ struct Context {
     title: String,
     description: String,
     tags: Vec<String>,
+    /// Tags every dashboard of the spec carries: the link menu lists the dashboards with them.
+    link_tags: Vec<String>,
     schema_version: u32,
     /// The data source variable's name; `datasource.uid` refers to it.
     datasource_variable: &'static str,
@@ -498,6 +500,7 @@ fn context(
             model.spec.service.name.clone(),
             environment.name.clone(),
         ],
+        link_tags: vec!["platformgen".to_string(), model.spec.service.name.clone()],
         schema_version: SCHEMA_VERSION,
         datasource_variable: DATASOURCE_VARIABLE,
         datasource: DataSource {
