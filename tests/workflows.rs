@@ -6,14 +6,21 @@ use std::path::{Path, PathBuf};
 
 use generator::model::Model;
 use generator::render::{Request, workflows};
+use generator::spec::ActionVersion;
 use platform_e2e::{assert_success, run, tool, tool_command, workspace};
 
 /// Renders the example spec's workflows under `dir`, returning the files written.
 fn render_into(dir: &Path) -> Vec<PathBuf> {
-    let model =
-        Model::load(&workspace().join("specs/expense.toml")).expect("the example spec loads");
+    render_model_into(&example(), dir)
+}
+
+fn example() -> Model {
+    Model::load(&workspace().join("specs/expense.toml")).expect("the example spec loads")
+}
+
+fn render_model_into(model: &Model, dir: &Path) -> Vec<PathBuf> {
     let request = Request {
-        model: &model,
+        model,
         spec_path: "specs/expense.toml",
         only_environment: None,
     };
@@ -73,6 +80,37 @@ fn rendered_workflows_match_the_github_workflow_schema() {
         &output,
         "check-jsonschema --builtin-schema vendor.github-workflows",
     );
+}
+
+#[test]
+fn workflows_pinning_an_action_to_a_commit_pass_actionlint_and_the_schema() {
+    let mut model = example();
+    // actions/checkout's v5.0.0 tag.
+    model.spec.delivery.actions.insert(
+        "actions/checkout".into(),
+        ActionVersion {
+            version: "v5.0.0".into(),
+            sha: Some("08c6903cd8c0fde910a37f88322edcfb5dd907a8".into()),
+        },
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = render_model_into(&model, dir.path());
+    let ci = std::fs::read_to_string(&files[0]).expect("read ci.yml");
+    assert!(
+        ci.contains("@08c6903cd8c0fde910a37f88322edcfb5dd907a8\" # v5.0.0"),
+        "{ci}"
+    );
+    let Some(output) = actionlint(&files) else {
+        return;
+    };
+    assert_success(&output, "actionlint (pinned)");
+    let Some(check) = tool("check-jsonschema") else {
+        return;
+    };
+    let output = run(tool_command(&check)
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .args(&files));
+    assert_success(&output, "check-jsonschema (pinned)");
 }
 
 /// The clean result above means something: the same linters reject a rendered workflow once an

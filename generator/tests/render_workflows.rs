@@ -142,7 +142,7 @@ fn ci_checks_pull_requests_and_pushes_of_the_deployed_branch() {
 }
 
 #[test]
-fn every_deploy_runs_in_the_github_environment_of_its_name_and_only_prod_waits_for_approval() {
+fn every_deploy_runs_in_its_github_environment_and_only_prod_waits_for_approval() {
     let model = example();
     let texts = render_text(&model).expect("renders");
     let workflows = render(&model);
@@ -157,6 +157,12 @@ fn every_deploy_runs_in_the_github_environment_of_its_name_and_only_prod_waits_f
         let waits = texts[&format!(".github/workflows/{file}")].contains("# Waits for approval");
         assert_eq!(
             waits, environment.settings.deploy.approval_required,
+            "{name}"
+        );
+        let private = texts[&format!(".github/workflows/{file}")]
+            .contains("# The EKS API of this environment is private");
+        assert_eq!(
+            private, !environment.settings.eks.endpoint_public_access,
             "{name}"
         );
     }
