@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use generator::model::Model;
 use generator::render::{Artifact, Request, dashboards};
+use generator::spec::Panel;
 use promql_parser::parser::Expr;
 use promql_parser::util::{ExprVisitor, walk_expr};
 use serde_json::Value;
@@ -33,6 +34,28 @@ const CONTRACT: &[&str] = &[
     "kube_deployment_status_replicas_available",
     "kube_deployment_spec_replicas",
 ];
+
+/// The title the catalogue gives each panel kind.
+fn catalogue_title(panel: Panel) -> &'static str {
+    match panel {
+        Panel::RequestRate => "Request rate",
+        Panel::LatencyPercentiles => "Response time percentiles",
+        Panel::ErrorRate => "Error rate",
+        Panel::CacheHitRatio => "Cache hit ratio",
+        Panel::DbQueryDuration => "Database query duration (p95)",
+        Panel::RedisErrors => "Redis errors",
+        Panel::RateLimited => "Rate-limited requests",
+        Panel::EndpointUsage => "Endpoint usage",
+        Panel::TransactionCount => "Transactions stored",
+        Panel::TransactionAmount => "Transaction amount",
+        Panel::TransactionsPerHour => "Transactions created per hour",
+        Panel::PodCpu => "Pod CPU",
+        Panel::PodMemory => "Pod memory",
+        Panel::PodRestarts => "Container restarts (15m)",
+        Panel::Replicas => "Replicas",
+        Panel::SloErrorBudget => "SLO error budget remaining",
+    }
+}
 
 fn example_model() -> Model {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -199,7 +222,12 @@ fn dashboards_hold_the_specs_uid_title_and_panels_in_order() {
                 ["timeseries", "stat", "gauge"].contains(&type_),
                 "{kind:?} is a {type_}"
             );
-            assert!(!str_at(panel, "/title").is_empty());
+            assert_eq!(
+                str_at(panel, "/title"),
+                catalogue_title(*kind),
+                "{}",
+                artifact.path
+            );
             assert!(!str_at(panel, "/description").is_empty());
             assert!(!str_at(panel, "/fieldConfig/defaults/unit").is_empty());
             assert!(
@@ -421,19 +449,34 @@ fn output_is_deterministic_pretty_json_ending_with_a_newline() {
 }
 
 #[test]
-fn a_hostile_dashboard_title_round_trips_exactly() {
+fn a_hostile_title_and_spec_path_round_trip_exactly() {
     let mut model = example_model();
     let hostile = "\"quoted\" \\back\\slash\\ \n new line\t{{ title }} ${datasource} {% if %} é 漢字 🚀 \u{1} </script>";
     model.spec.dashboards[0].title = hostile.to_string();
     let uid = model.spec.dashboards[0].uid.clone();
-    for artifact in render(&model)
-        .iter()
-        .filter(|a| a.path.ends_with(&format!("/{uid}.json")))
-    {
-        let env = artifact.path.split('/').nth(1).unwrap_or_default();
+    let request = Request {
+        model: &model,
+        spec_path: hostile,
+        only_environment: None,
+    };
+    let artifacts = dashboards::render(&request).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        artifacts.len(),
+        model.environments.len() * model.spec.dashboards.len()
+    );
+    for artifact in &artifacts {
         let json = parse(artifact);
-        assert_eq!(str_at(&json, "/title"), format!("{hostile} ({env})"));
+        assert!(str_at(&json, "/description").contains(&format!("from {hostile};")));
+        if artifact.path.ends_with(&format!("/{uid}.json")) {
+            let env = artifact.path.split('/').nth(1).unwrap_or_default();
+            assert_eq!(str_at(&json, "/title"), format!("{hostile} ({env})"));
+        }
         let pretty = serde_json::to_string_pretty(&json).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(artifact.contents, format!("{pretty}\n"));
+        assert_eq!(
+            artifact.contents,
+            format!("{pretty}\n"),
+            "{}",
+            artifact.path
+        );
     }
 }

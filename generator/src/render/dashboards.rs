@@ -12,8 +12,8 @@ use super::{Artifact, RenderError, Request, render_template};
 use crate::model::{Model, ResolvedEnvironment};
 use crate::spec::{Dashboard, Handler, Panel};
 
-/// The dashboard JSON model version written. Grafana migrates older models forward on load, but
-/// cannot read newer ones, so this stays at the oldest version whose model we write (Grafana 11).
+/// The dashboard JSON model version written: one that every Grafana from 10.4 on reads, and that
+/// newer releases migrate forward when they load it, so the files need not follow each release.
 pub const SCHEMA_VERSION: u32 = 39;
 
 /// Name of the Prometheus data source variable every panel and target reads through.
@@ -99,7 +99,7 @@ struct Target {
 
 /// How a catalogue panel looks and what it queries.
 #[derive(Debug, Clone)]
-struct PanelSpec {
+struct CatalogueEntry {
     kind: Visualization,
     title: &'static str,
     description: &'static str,
@@ -164,7 +164,7 @@ fn one(expr: String, legend: &str) -> Vec<(String, String)> {
 }
 
 /// The built-in panel catalogue: what each `Panel` shows and the PromQL it runs.
-fn panel_spec(model: &Model, panel: Panel) -> PanelSpec {
+fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
     let s = Selectors::new(model);
     let job = &s.job;
     let rate = |metric: &str, extra: &str| {
@@ -175,7 +175,7 @@ fn panel_spec(model: &Model, panel: Panel) -> PanelSpec {
         };
         format!("rate({metric}{{{selector}}}[$__rate_interval])")
     };
-    let timeseries = |title, description, unit, queries| PanelSpec {
+    let timeseries = |title, description, unit, queries| CatalogueEntry {
         kind: Visualization::Timeseries,
         title,
         description,
@@ -210,7 +210,7 @@ fn panel_spec(model: &Model, panel: Panel) -> PanelSpec {
                 })
                 .collect(),
         ),
-        Panel::ErrorRate => PanelSpec {
+        Panel::ErrorRate => CatalogueEntry {
             max: Some(1),
             ..timeseries(
                 "Error rate",
@@ -229,7 +229,7 @@ fn panel_spec(model: &Model, panel: Panel) -> PanelSpec {
         Panel::CacheHitRatio => {
             let hits = format!("sum({})", rate("cache_hits_total", ""));
             let misses = format!("sum({})", rate("cache_misses_total", ""));
-            PanelSpec {
+            CatalogueEntry {
                 kind: Visualization::Gauge,
                 title: "Cache hit ratio",
                 description: "Cache hits / (hits + misses) of the cache-aside reads.",
@@ -286,7 +286,7 @@ fn panel_spec(model: &Model, panel: Panel) -> PanelSpec {
             ),
         ),
         // Every replica reports the shared database's totals: take one, never the sum.
-        Panel::TransactionCount => PanelSpec {
+        Panel::TransactionCount => CatalogueEntry {
             kind: Visualization::Stat,
             title: "Transactions stored",
             description: "Number of transactions stored.",
@@ -372,7 +372,7 @@ fn panel_spec(model: &Model, panel: Panel) -> PanelSpec {
         ),
         Panel::SloErrorBudget => {
             let service = escape_string(&model.spec.service.name);
-            PanelSpec {
+            CatalogueEntry {
                 kind: Visualization::Stat,
                 title: "SLO error budget remaining",
                 description: "Share of each SLO's error budget left in its window (below 0: exhausted).",
@@ -452,7 +452,7 @@ fn context(
         .iter()
         .enumerate()
         .map(|(index, panel)| {
-            let spec = panel_spec(model, *panel);
+            let spec = catalogue_entry(model, *panel);
             let thresholds = spec
                 .thresholds
                 .iter()
