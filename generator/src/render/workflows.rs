@@ -174,7 +174,6 @@ impl Step {
     fn uses(name: &str, uses: &Uses) -> Step {
         Step {
             uses: Some(uses.clone()),
-            run: Vec::new(),
             ..Step::run(name, &[])
         }
     }
@@ -572,11 +571,12 @@ fn ci_workflow(model: &Model) -> Result<Workflow, RenderError> {
         ),
     ];
 
+    let branches = checked_branches(model)?;
     Ok(Workflow {
         name: "CI".to_string(),
         triggers: Triggers {
-            pull_request_branches: checked_branches(model)?,
-            push_branches: checked_branches(model)?,
+            pull_request_branches: branches.clone(),
+            push_branches: branches,
             push_tags: Vec::new(),
         },
         concurrency: Concurrency {
