@@ -129,4 +129,9 @@ fn every_dashboard_query_passes_promtool() {
         &output,
         &format!("promtool check rules on {} dashboard queries", rules.len()),
     );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("{} rules found", rules.len())),
+        "promtool read every query:\n{stdout}"
+    );
 }
