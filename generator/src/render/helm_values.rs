@@ -38,10 +38,13 @@ pub struct HelmValues {
     pub spread: Spread,
     pub ingress: IngressValues,
     pub service_monitor: ServiceMonitor,
-    pub prometheus_rule: Toggle,
+    pub prometheus_rule: PrometheusRule,
     pub grafana_dashboards: GrafanaDashboards,
     /// Annotations on every pod.
     pub pod_annotations: BTreeMap<String, String>,
+    pub service_account: ServiceAccount,
+    pub security_context: SecurityContext,
+    pub network_policy: NetworkPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -122,6 +125,9 @@ pub struct Probe {
 pub struct Secrets {
     /// Name of the Kubernetes Secret the pods read (created by the ExternalSecret when enabled).
     pub name: String,
+    /// With the ExternalSecret off: the operator confirms a Secret `name` holding a key per
+    /// `externalSecret.data[].env` already exists (the chart refuses to render otherwise).
+    pub existing: bool,
     pub external_secret: ExternalSecret,
 }
 
@@ -235,10 +241,15 @@ pub struct ServiceMonitor {
     pub labels: BTreeMap<String, String>,
 }
 
+/// The generated PrometheusRule, deployed by the chart. The rules stay in
+/// `generated/<env>/prometheus-rules.yaml`; the deploy passes that file's text with
+/// `--set-file prometheusRule.file=...`, and the chart refuses to render without it when enabled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Toggle {
+pub struct PrometheusRule {
     pub enabled: bool,
+    /// Contents of `generated/<env>/prometheus-rules.yaml` (empty in the values file).
+    pub file: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -247,7 +258,43 @@ pub struct GrafanaDashboards {
     pub enabled: bool,
     /// The label the Grafana sidecar watches ConfigMaps for.
     pub sidecar_label: String,
+    /// Dashboard uid -> contents of `generated/<env>/dashboards/<uid>.json`. The values file
+    /// names every dashboard of the spec with empty contents; the deploy fills each with
+    /// `--set-file grafanaDashboards.files.<uid>=...`, and the chart refuses an empty one.
+    pub files: BTreeMap<String, String>,
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceAccount {
+    pub create: bool,
+    /// Empty: the release's full name.
+    pub name: String,
+    /// For example `eks.amazonaws.com/role-arn` when the pods need AWS access (IRSA).
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The user the container runs as; the rest of the pod's hardening (non-root, read-only root
+/// filesystem, no capabilities, RuntimeDefault seccomp) is fixed by the chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecurityContext {
+    #[schemars(range(min = 1))]
+    pub run_as_user: u32,
+    #[schemars(range(min = 1))]
+    pub run_as_group: u32,
+}
+
+/// Ingress only to the service port; egress only to DNS and the listed ports (database, Redis).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkPolicy {
+    pub enabled: bool,
+    pub egress_ports: Vec<u16>,
+}
+
+/// ElastiCache's port, in every environment.
+const REDIS_PORT: u16 = 6379;
 
 fn log_level(level: LogLevel) -> &'static str {
     match level {
@@ -265,9 +312,9 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
     let settings = &environment.settings;
     let service = &spec.service;
     let app = &settings.app;
-    let database_port = match settings.database.engine {
-        Engine::Mysql => "3306",
-        Engine::Postgres => "5432",
+    let database_port: u16 = match settings.database.engine {
+        Engine::Mysql => 3306,
+        Engine::Postgres => 5432,
     };
     let config = BTreeMap::from([
         ("ENVIRONMENT".to_string(), environment.name.clone()),
@@ -277,7 +324,7 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
         ),
         ("DB_DATABASE".to_string(), settings.database.name.clone()),
         ("DB_PORT".to_string(), database_port.to_string()),
-        ("REDIS_PORT".to_string(), "6379".to_string()),
+        ("REDIS_PORT".to_string(), REDIS_PORT.to_string()),
         (
             "REDIS_TLS".to_string(),
             settings.cache.transit_encryption.to_string(),
@@ -375,6 +422,7 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
         config,
         secrets: Secrets {
             name: format!("{}-secrets", service.name),
+            existing: false,
             external_secret: ExternalSecret {
                 enabled: true,
                 secret_store: "aws-secrets-manager".to_string(),
@@ -428,10 +476,18 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
             path: service.metrics_path.clone(),
             labels: BTreeMap::from([("release".to_string(), "prometheus".to_string())]),
         },
-        prometheus_rule: Toggle { enabled: true },
+        prometheus_rule: PrometheusRule {
+            enabled: true,
+            file: String::new(),
+        },
         grafana_dashboards: GrafanaDashboards {
             enabled: true,
             sidecar_label: "grafana_dashboard".to_string(),
+            files: spec
+                .dashboards
+                .iter()
+                .map(|dashboard| (dashboard.uid.clone(), String::new()))
+                .collect(),
         },
         pod_annotations: BTreeMap::from([
             ("prometheus.io/scrape".to_string(), "true".to_string()),
@@ -441,6 +497,20 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
                 service.metrics_path.clone(),
             ),
         ]),
+        service_account: ServiceAccount {
+            create: true,
+            name: String::new(),
+            annotations: BTreeMap::new(),
+        },
+        // The distroless `nonroot` user of the runtime image (runtime/Dockerfile).
+        security_context: SecurityContext {
+            run_as_user: 65532,
+            run_as_group: 65532,
+        },
+        network_policy: NetworkPolicy {
+            enabled: true,
+            egress_ports: vec![database_port, REDIS_PORT],
+        },
     }
 }
 
