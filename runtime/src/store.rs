@@ -6,15 +6,36 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RuntimeErr, SqlErr,
+    Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
 use crate::config::{DatabaseEngine, DatabaseSettings};
 use crate::domain::{Amount, Description};
-use crate::entity::transaction;
+use crate::entity::{idempotency_key, transaction};
 use crate::migration::Migrator;
 use crate::telemetry::Metrics;
+
+/// What a POST with an idempotency key did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Creation {
+    Created(i64),
+    /// The key was used before with the same request: this is that transaction.
+    Replayed(i64),
+    /// The key was used before with a different request.
+    KeyReused,
+}
+
+impl idempotency_key::Model {
+    fn outcome(&self, fingerprint: &str) -> Creation {
+        if self.fingerprint == fingerprint {
+            Creation::Replayed(self.transaction_id)
+        } else {
+            Creation::KeyReused
+        }
+    }
+}
 
 /// A stored transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,6 +198,84 @@ impl Store {
             .timed("insert", transaction::Entity::insert(row).exec(&self.db))
             .await?;
         Ok(inserted.last_insert_id)
+    }
+
+    /// Creates a transaction at most once per idempotency key: a retry with the same key and
+    /// the same request gets the first transaction's id back; with another request, `KeyReused`.
+    pub async fn create_once(
+        &self,
+        key: &str,
+        amount: Amount,
+        description: Description,
+    ) -> Result<Creation, StoreError> {
+        let fingerprint = format!("{}:{}", amount.cents(), description.as_str());
+        if let Some(found) = self.find_key(key).await? {
+            return Ok(found.outcome(&fingerprint));
+        }
+        if uuid::Uuid::new_v4().as_bytes()[0] < 3 {
+            self.forget_old_keys().await;
+        }
+        let now = Utc::now();
+        let row = transaction::ActiveModel {
+            id: ActiveValue::NotSet,
+            amount_cents: ActiveValue::Set(amount.cents()),
+            description: ActiveValue::Set(description.into_inner()),
+            created_at: ActiveValue::Set(now),
+            updated_at: ActiveValue::Set(now),
+        };
+        let attempt = self
+            .timed("insert", async {
+                let txn = self.db.begin().await?;
+                let id = transaction::Entity::insert(row)
+                    .exec(&txn)
+                    .await?
+                    .last_insert_id;
+                let claim = idempotency_key::ActiveModel {
+                    key: ActiveValue::Set(key.to_owned()),
+                    fingerprint: ActiveValue::Set(fingerprint.clone()),
+                    transaction_id: ActiveValue::Set(id),
+                    created_at: ActiveValue::Set(now),
+                };
+                idempotency_key::Entity::insert(claim).exec(&txn).await?;
+                txn.commit().await?;
+                Ok(id)
+            })
+            .await;
+        match attempt {
+            Ok(id) => Ok(Creation::Created(id)),
+            // A concurrent request with the same key committed first: answer as it did.
+            Err(StoreError::Query { source, .. })
+                if matches!(source.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                match self.find_key(key).await? {
+                    Some(found) => Ok(found.outcome(&fingerprint)),
+                    None => Err(StoreError::Query {
+                        operation: "insert",
+                        source,
+                    }),
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn find_key(&self, key: &str) -> Result<Option<idempotency_key::Model>, StoreError> {
+        self.timed(
+            "select_idempotency_key",
+            idempotency_key::Entity::find_by_id(key.to_owned()).one(&self.db),
+        )
+        .await
+    }
+
+    /// Keys are kept a day, like the usual payment APIs' retry window.
+    async fn forget_old_keys(&self) {
+        let cutoff = Utc::now() - chrono::Duration::hours(24);
+        let purge = idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::CreatedAt.lt(cutoff))
+            .exec(&self.db);
+        if let Err(error) = self.timed("delete_idempotency_keys", purge).await {
+            tracing::warn!(%error, "purging old idempotency keys");
+        }
     }
 
     pub async fn delete_all(&self) -> Result<u64, StoreError> {

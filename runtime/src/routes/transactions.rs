@@ -3,6 +3,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use salvo::http::HeaderValue;
 use salvo::http::header::CONTENT_TYPE;
 use salvo::oapi::{self, Components, EndpointOutRegister, Operation, ToSchema};
 use salvo::prelude::*;
@@ -12,7 +13,7 @@ use super::{AppState, BodyLimit, JsonFields};
 use crate::cache::{Key, Lookup, Write};
 use crate::domain::{Amount, Description, FieldError, parse_id_json, parse_id_text};
 use crate::error::ApiError;
-use crate::store::Transaction;
+use crate::store::{Creation, Transaction};
 
 /// `{"result": [...]}`, plus `next_after_id` when more rows follow the page.
 #[derive(Debug, Serialize, ToSchema)]
@@ -194,11 +195,17 @@ pub async fn list_transactions(
     Ok(body)
 }
 
-/// Adds a transaction.
-#[endpoint(tags("transactions"), request_body(content = NewTransaction, content_type = "application/json"))]
+/// Adds a transaction. With an `Idempotency-Key` header, a retry of the same request returns
+/// the first result (and `Idempotent-Replayed: true`) instead of adding a duplicate.
+#[endpoint(
+    tags("transactions"),
+    request_body(content = NewTransaction, content_type = "application/json"),
+    parameters(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters, kept 24 h"))
+)]
 pub async fn create_transaction(
     req: &mut Request,
     depot: &mut Depot,
+    res: &mut Response,
 ) -> Result<JsonText<Created>, ApiError> {
     let state = state(depot);
     let fields = read_fields(req, depot, true).await?;
@@ -221,12 +228,54 @@ pub async fn create_transaction(
             ));
         }
     };
-    let id = state.store.create(amount, description).await?;
+    let id = match idempotency_key(req)? {
+        None => state.store.create(amount, description).await?,
+        Some(key) => match state.store.create_once(&key, amount, description).await? {
+            Creation::Created(id) => id,
+            Creation::Replayed(id) => {
+                res.headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                return Ok(created(id));
+            }
+            Creation::KeyReused => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    &["header", IDEMPOTENCY_HEADER],
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was already used with a different request",
+                )]));
+            }
+        },
+    };
     state.cache.invalidate(Write::Created).await;
-    Ok(JsonText::of(&Created {
+    Ok(created(id))
+}
+
+fn created(id: i64) -> JsonText<Created> {
+    JsonText::of(&Created {
         message: "added transaction successfully".to_owned(),
         id,
-    }))
+    })
+}
+
+const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// The optional `Idempotency-Key`: 1 to 255 visible ASCII characters.
+fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key)
+            if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(Some(key.to_owned()))
+        }
+        _ => Err(ApiError::Validation(vec![FieldError::new(
+            &["header", IDEMPOTENCY_HEADER],
+            "idempotency_key_invalid",
+            "Idempotency-Key should be 1 to 255 visible ASCII characters",
+        )])),
+    }
 }
 
 /// Deletes every transaction.

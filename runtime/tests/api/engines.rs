@@ -4,7 +4,7 @@
 use sea_orm::{ConnectionTrait, Database, Statement};
 
 use crate::helpers::{Engine, Options, Proxy, TestApp, TestDb, socket_of, through};
-use crate::transactions::exercise_every_route;
+use crate::transactions::{exercise_every_route, idempotent_retries};
 
 async fn every_route_on(engine: Engine) {
     let Some(db) = TestDb::for_engine(engine).await else {
@@ -12,6 +12,7 @@ async fn every_route_on(engine: Engine) {
     };
     let app = TestApp::spawn(Options::new(&db)).await;
     exercise_every_route(&app).await;
+    idempotent_retries(&app).await;
     app.stop().await;
     assert_schema(&db).await;
 }
@@ -106,7 +107,9 @@ async fn database_goes_away(engine: Engine, var: &str) {
     let db = TestDb::on_server(engine, &admin_url).await;
     let proxy = Proxy::start(socket_of(&db.url)).await;
     let mut options = Options::new(&db).edit(|s| {
-        s.database.acquire_timeout = std::time::Duration::from_secs(1);
+        // Fail fast once the database is gone, but leave start-up on a busy machine some room.
+        s.database.acquire_timeout = std::time::Duration::from_secs(3);
+        s.database.pool.size = 1;
     });
     options.database_url = through(&db.url, proxy.address);
     let app = TestApp::spawn(options).await;

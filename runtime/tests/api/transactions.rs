@@ -185,3 +185,64 @@ async fn pages_follow_the_cursor_and_every_page_is_capped_by_max_page_size() {
     assert_eq!(unpaginated["next_after_id"], json!(3));
     app.stop().await;
 }
+
+/// Retries with one `Idempotency-Key` create one transaction; shared by every engine's test.
+pub async fn idempotent_retries(app: &TestApp) {
+    let post = |key: &'static str, amount: i64| {
+        let request = app
+            .client
+            .post(app.url("/transaction"))
+            .header("Idempotency-Key", key)
+            .json(&json!({"amount": amount, "description": "rent"}));
+        async move { request.send().await.expect("request") }
+    };
+    let first = post("key-1", 900).await;
+    assert_eq!(first.status(), 200);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first: serde_json::Value = first.json().await.expect("json");
+    let retry = post("key-1", 900).await;
+    assert_eq!(retry.status(), 200);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let retry: serde_json::Value = retry.json().await.expect("json");
+    assert_eq!(first, retry);
+    assert_eq!(app.ids().await.len(), 1);
+
+    let reused = post("key-1", 901).await;
+    assert_eq!(reused.status(), 422);
+    let body: serde_json::Value = reused.json().await.expect("json");
+    assert_eq!(
+        body["detail"][0]["type"], "idempotency_key_reused",
+        "{body}"
+    );
+
+    // Concurrent retries of one request: one transaction, every answer the same.
+    let answers = futures::future::join_all((0..8).map(|_| async {
+        let response = post("key-2", 50).await;
+        assert_eq!(response.status(), 200);
+        response.json::<serde_json::Value>().await.expect("json")["id"].clone()
+    }))
+    .await;
+    assert!(
+        answers.windows(2).all(|pair| pair[0] == pair[1]),
+        "{answers:?}"
+    );
+    assert_eq!(app.ids().await.len(), 2);
+
+    let bad = app
+        .client
+        .post(app.url("/transaction"))
+        .header("Idempotency-Key", "")
+        .json(&json!({"amount": 1, "description": "x"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(bad.status(), 422);
+}
+
+#[tokio::test]
+async fn retries_with_one_idempotency_key_create_one_transaction_on_sqlite() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db)).await;
+    idempotent_retries(&app).await;
+    app.stop().await;
+}
