@@ -584,6 +584,59 @@ mod tests {
     }
 
     #[test]
+    fn each_environment_takes_its_own_ttl_pool_and_limits_from_the_spec() {
+        let model = Model::load_str(DEFAULT_SPEC_PATH, EMBEDDED_SPEC).expect("spec");
+        let settings = |env: &str| {
+            Settings::from_model(&model, env, None, &Vars::default()).expect("settings")
+        };
+        let (dev, prod) = (settings("dev"), settings("prod"));
+        assert_eq!(dev.cache.ttl, Duration::from_secs(60));
+        assert_eq!(prod.cache.ttl, Duration::from_secs(300));
+        assert_eq!(prod.database.pool.size, 10);
+        assert_eq!(prod.database.pool.max_connections, 30);
+        assert_eq!(prod.listen, SocketAddr::from(([0, 0, 0, 0], 8080)));
+        assert_eq!(prod.shutdown_grace, Duration::from_secs(20));
+        let route = |method: Method, handler: Handler| {
+            prod.routes
+                .iter()
+                .find(|r| r.method == method && r.handler == handler)
+                .cloned()
+                .expect("route")
+        };
+        let default_limit = Some(RateLimit {
+            requests: 100,
+            window: Duration::from_secs(60),
+        });
+        assert_eq!(
+            route(Method::Get, Handler::ListTransactions).rate_limit,
+            default_limit
+        );
+        assert_eq!(route(Method::Get, Handler::Health).rate_limit, None);
+        assert_eq!(
+            route(Method::Delete, Handler::DeleteAllTransactions)
+                .rate_limit
+                .map(|l| l.requests),
+            Some(10)
+        );
+        assert_eq!(
+            route(Method::Post, Handler::CreateTransaction).body_limit_bytes,
+            4096
+        );
+        assert!(route(Method::Get, Handler::GetTransaction).cached);
+        assert!(!route(Method::Delete, Handler::DeleteTransaction).cached);
+    }
+
+    #[test]
+    fn the_seed_variables_follow_the_spec_engine_for_postgres() {
+        let mut spec = database_spec();
+        spec.engine = Engine::Postgres;
+        let vars = Vars::from_pairs([("DB_HOST", "pg"), ("DB_USER", "app")]);
+        let db = database_from_vars(&vars, &spec).expect("settings");
+        assert_eq!(db.url.expose(), "postgres://app@pg:5432/expense");
+        assert_eq!(db.engine, DatabaseEngine::Postgres);
+    }
+
+    #[test]
     fn an_unknown_environment_names_the_defined_ones() {
         let model =
             Model::load_str(DEFAULT_SPEC_PATH, EMBEDDED_SPEC).expect("the committed spec is valid");

@@ -160,3 +160,23 @@ async fn a_lost_mariadb_gives_503_json_and_fails_readiness() {
 async fn a_lost_postgres_gives_503_json_and_fails_readiness() {
     database_goes_away(Engine::Postgres, "TEST_POSTGRES_URL").await;
 }
+
+#[tokio::test]
+async fn on_a_bare_machine_the_binary_uses_the_embedded_spec_and_a_sqlite_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_expense-backend"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("run the binary");
+    let logs = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{logs}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(logs.contains("\"spec\":\"embedded\""), "{logs}");
+    assert!(dir.path().join("expense.sqlite3").exists());
+}
