@@ -7,7 +7,9 @@ use std::path::Path;
 
 use generator::Model;
 use generator::render::{Request, render_all, tfvars};
-use platform_e2e::{assert_success, run, tool, tool_command, workspace};
+use platform_e2e::{
+    assert_success, example_specs, render_spec, run, tool, tool_command, workspace, write_artifacts,
+};
 
 fn example() -> Model {
     Model::load(&workspace().join("specs/expense.toml")).expect("example spec is valid")
@@ -19,9 +21,20 @@ fn declared_variables(root: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     let body: hcl::Body = hcl::from_str(&text).expect("variables.tf is HCL");
     let mut declared = BTreeSet::new();
     let mut required = BTreeSet::new();
-    for block in body.blocks().filter(|block| block.identifier() == "variable") {
-        let name = block.labels().first().map(|label| label.as_str().to_string()).expect("variable has a name");
-        if !block.body().attributes().any(|attribute| attribute.key() == "default") {
+    for block in body
+        .blocks()
+        .filter(|block| block.identifier() == "variable")
+    {
+        let name = block
+            .labels()
+            .first()
+            .map(|label| label.as_str().to_string())
+            .expect("variable has a name");
+        if !block
+            .body()
+            .attributes()
+            .any(|attribute| attribute.key() == "default")
+        {
             required.insert(name.clone());
         }
         declared.insert(name);
@@ -31,73 +44,138 @@ fn declared_variables(root: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
 
 #[test]
 fn every_rendered_variable_is_declared_and_every_required_variable_is_rendered() {
-    let model = example();
-    for environment in model.environments.values() {
-        let rendered: BTreeSet<String> =
-            tfvars::variables(&model, environment).into_iter().flat_map(|(_, group)| group).map(|(name, _)| name.to_string()).collect();
-        let root = workspace().join("terraform/environments").join(&environment.name);
-        let (declared, required) = declared_variables(&root);
-        let undeclared: Vec<_> = rendered.difference(&declared).collect();
-        let unset: Vec<_> = required.difference(&rendered).collect();
-        assert!(undeclared.is_empty(), "{}: the tfvars set undeclared variables {undeclared:?}", environment.name);
-        assert!(unset.is_empty(), "{}: the root requires variables the tfvars do not set {unset:?}", environment.name);
+    for spec in example_specs() {
+        let (model, _) = render_spec(&spec);
+        for environment in model.environments.values() {
+            let rendered: BTreeSet<String> = tfvars::variables(&model, environment)
+                .into_iter()
+                .flat_map(|(_, group)| group)
+                .map(|(name, _)| name.to_string())
+                .collect();
+            let root = workspace()
+                .join("terraform/environments")
+                .join(&environment.name);
+            let (declared, required) = declared_variables(&root);
+            let undeclared: Vec<_> = rendered.difference(&declared).collect();
+            let unset: Vec<_> = required.difference(&rendered).collect();
+            assert!(
+                undeclared.is_empty(),
+                "{}: the tfvars set undeclared variables {undeclared:?}",
+                environment.name
+            );
+            assert!(
+                unset.is_empty(),
+                "{}: the root requires variables the tfvars do not set {unset:?}",
+                environment.name
+            );
+        }
     }
 }
 
 #[test]
 fn each_environment_reads_the_generated_tfvars() {
     for environment in example().environments.keys() {
-        let link = workspace().join("terraform/environments").join(environment).join("terraform.tfvars");
-        let target = std::fs::read_link(&link).unwrap_or_else(|e| panic!("{} is a symlink: {e}", link.display()));
-        assert_eq!(target, Path::new("../../../generated").join(environment).join("terraform.tfvars"));
+        let link = workspace()
+            .join("terraform/environments")
+            .join(environment)
+            .join("terraform.tfvars");
+        let target = std::fs::read_link(&link)
+            .unwrap_or_else(|e| panic!("{} is a symlink: {e}", link.display()));
+        assert_eq!(
+            target,
+            Path::new("../../../generated")
+                .join(environment)
+                .join("terraform.tfvars")
+        );
     }
 }
 
-/// Renders the example into a temporary directory and runs terraform/check.sh on it.
-fn check_rendered(extra: &[&str]) -> Option<std::process::Output> {
+/// Renders a spec into a temporary directory and runs terraform/check.sh on its tfvars.
+fn check_rendered(spec: &Path, extra: &[&str]) -> Option<std::process::Output> {
     let terraform = tool("terraform")?;
-    let model = example();
+    let (model, artifacts) = render_spec(spec);
     let out = tempfile::tempdir().expect("tempdir");
-    let request = Request { model: &model, spec_path: "specs/expense.toml", only_environment: None };
-    for artifact in render_all(&request).expect("renders") {
-        let path = out.path().join(&artifact.path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, artifact.contents).expect("write");
-    }
+    write_artifacts(out.path(), &artifacts);
     let mut command = tool_command(Path::new("bash"));
-    command.arg(workspace().join("terraform/check.sh")).arg("--tfvars-dir").arg(out.path().join("generated")).args(extra);
+    command
+        .arg(workspace().join("terraform/check.sh"))
+        .args(extra);
+    for environment in model.environments.keys() {
+        command.arg(format!(
+            "{environment}={}",
+            out.path()
+                .join("generated")
+                .join(environment)
+                .join("terraform.tfvars")
+                .display()
+        ));
+    }
     command.env("TERRAFORM", terraform);
     Some(run(&mut command))
 }
 
 #[test]
 fn real_terraform_accepts_every_generated_tfvars_and_checkov_finds_nothing() {
-    let checkov = if tool("checkov").is_some() { "--require-checkov" } else { "--no-checkov" };
-    let Some(output) = check_rendered(&[checkov]) else { return };
-    assert_success(&output, "terraform/check.sh");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    for environment in ["dev", "staging", "prod"] {
-        assert!(stdout.contains(&format!("PASS  {environment}: ")), "{stdout}");
+    let checkov = if tool("checkov").is_some() {
+        "--require-checkov"
+    } else {
+        "--no-checkov"
+    };
+    for spec in example_specs() {
+        let Some(output) = check_rendered(&spec, &[checkov]) else {
+            return;
+        };
+        assert_success(
+            &output,
+            &format!("terraform/check.sh for {}", spec.display()),
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let (model, _) = render_spec(&spec);
+        for environment in model.environments.keys() {
+            assert!(
+                stdout.contains(&format!("PASS  {environment}: ")),
+                "{stdout}"
+            );
+        }
     }
 }
 
 #[test]
 fn real_terraform_rejects_tfvars_that_break_a_validation() {
-    let Some(terraform) = tool("terraform") else { return };
+    let Some(terraform) = tool("terraform") else {
+        return;
+    };
     let model = example();
-    let request = Request { model: &model, spec_path: "specs/expense.toml", only_environment: Some("dev") };
+    let request = Request {
+        model: &model,
+        spec_path: "specs/expense.toml",
+        only_environment: Some("dev"),
+    };
     let rendered = render_all(&request).expect("renders");
-    let tfvars = rendered.iter().find(|a| a.path == "generated/dev/terraform.tfvars").expect("dev tfvars");
-    let broken = tfvars.contents.replace("eks_node_desired_size       = 2", "eks_node_desired_size       = 9");
+    let tfvars = rendered
+        .iter()
+        .find(|a| a.path == "generated/dev/terraform.tfvars")
+        .expect("dev tfvars");
+    let broken = tfvars.contents.replace(
+        "eks_node_desired_size       = 2",
+        "eks_node_desired_size       = 9",
+    );
     assert_ne!(broken, tfvars.contents);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("dev.tfvars");
     std::fs::write(&path, broken).expect("write");
     let mut command = tool_command(Path::new("bash"));
-    command.arg(workspace().join("terraform/check.sh")).arg("--no-checkov").arg(format!("dev={}", path.display()));
+    command
+        .arg(workspace().join("terraform/check.sh"))
+        .arg("--no-checkov")
+        .arg(format!("dev={}", path.display()));
     command.env("TERRAFORM", terraform);
     let output = run(&mut command);
     assert!(!output.status.success(), "desired > max must be rejected");
-    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(all.contains("eks_node_desired_size"), "{all}");
 }

@@ -53,6 +53,20 @@ fn check_project(model: &Model, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for action in crate::render::workflows::REQUIRED_ACTIONS {
+        if !model.spec.delivery.actions.contains_key(*action) {
+            out.push(
+                Diagnostic::error(
+                    Code::MissingKey,
+                    format!("the workflows use `{action}`, which [delivery.actions] does not list"),
+                )
+                .at_path(Path::root().child("delivery").child("actions"))
+                .help(format!(
+                    "add `\"{action}\" = {{ version = \"vN\" }}` to [delivery.actions]"
+                )),
+            );
+        }
+    }
     let window = &model.spec.service.rate_limit.window;
     if let Err(error) = duration::parse(window) {
         out.push(duration_error(error, path("service.rate_limit.window")));

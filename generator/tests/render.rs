@@ -9,11 +9,21 @@ use generator::render::{Artifact, Request, helm_values, prometheus_rules, render
 const EXAMPLE: &str = "specs/expense.toml";
 
 fn example_text() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(EXAMPLE)).expect("example spec")
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(EXAMPLE),
+    )
+    .expect("example spec")
 }
 
 fn render(model: &Model) -> Vec<Artifact> {
-    render_all(&Request { model, spec_path: EXAMPLE, only_environment: None }).expect("renders")
+    render_all(&Request {
+        model,
+        spec_path: EXAMPLE,
+        only_environment: None,
+    })
+    .expect("renders")
 }
 
 fn example() -> Model {
@@ -21,7 +31,10 @@ fn example() -> Model {
 }
 
 fn artifact<'a>(artifacts: &'a [Artifact], path: &str) -> &'a Artifact {
-    artifacts.iter().find(|a| a.path == path).unwrap_or_else(|| panic!("{path} is rendered"))
+    artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .unwrap_or_else(|| panic!("{path} is rendered"))
 }
 
 #[test]
@@ -41,13 +54,15 @@ fn rendering_twice_gives_identical_bytes() {
 /// Moves every `[environments.<name>...]` block of the example to the reverse order.
 fn with_environments_reversed(text: &str) -> String {
     let start = text.find("[environments.dev]").expect("dev block");
-    let end = text.find("# Routes of the runtime").expect("routes comment");
+    let end = text
+        .find("# Routes of the runtime")
+        .expect("routes comment");
     let (head, rest) = text.split_at(start);
     let (environments, tail) = rest.split_at(end - start);
     let mut blocks: Vec<String> = Vec::new();
     for line in environments.lines() {
-        let opens_environment = line.starts_with("[environments.") && !line.contains('.') == false
-            && line.split('.').count() == 2;
+        // A header `[environments.<name>]` (exactly two dotted parts) opens an environment's block.
+        let opens_environment = line.starts_with("[environments.") && line.split('.').count() == 2;
         if opens_environment || blocks.is_empty() {
             blocks.push(String::new());
         }
@@ -74,14 +89,24 @@ fn tfvars_parse_back_to_the_spec_values() {
     let model = example();
     let artifacts = render(&model);
     for environment in model.environments.values() {
-        let text = &artifact(&artifacts, &format!("generated/{}/terraform.tfvars", environment.name)).contents;
+        let text = &artifact(
+            &artifacts,
+            &format!("generated/{}/terraform.tfvars", environment.name),
+        )
+        .contents;
         let parsed: serde_json::Value = hcl::from_str(text).expect("tfvars is HCL");
-        let expected: serde_json::Map<String, serde_json::Value> = tfvars::variables(&model, environment)
-            .into_iter()
-            .flat_map(|(_, group)| group)
-            .map(|(name, value)| (name.to_string(), value))
-            .collect();
-        assert_eq!(parsed, serde_json::Value::Object(expected), "{}", environment.name);
+        let expected: serde_json::Map<String, serde_json::Value> =
+            tfvars::variables(&model, environment)
+                .into_iter()
+                .flat_map(|(_, group)| group)
+                .map(|(name, value)| (name.to_string(), value))
+                .collect();
+        assert_eq!(
+            parsed,
+            serde_json::Value::Object(expected),
+            "{}",
+            environment.name
+        );
     }
 }
 
@@ -90,7 +115,8 @@ fn tfvars_carry_the_seed_tables_exactly() {
     let model = example();
     let artifacts = render(&model);
     let parse = |env: &str| -> serde_json::Value {
-        hcl::from_str(&artifact(&artifacts, &format!("generated/{env}/terraform.tfvars")).contents).expect("HCL")
+        hcl::from_str(&artifact(&artifacts, &format!("generated/{env}/terraform.tfvars")).contents)
+            .expect("HCL")
     };
     let dev = parse("dev");
     let staging = parse("staging");
@@ -127,17 +153,39 @@ fn helm_values_parse_back_into_the_typed_contract() {
     let model = example();
     let artifacts = render(&model);
     for environment in model.environments.values() {
-        let text = &artifact(&artifacts, &format!("generated/{}/helm-values.yaml", environment.name)).contents;
-        let parsed: helm_values::HelmValues = serde_norway::from_str(text).expect("values parse into HelmValues");
-        assert_eq!(parsed, helm_values::values(&model, environment), "{}", environment.name);
+        let text = &artifact(
+            &artifacts,
+            &format!("generated/{}/helm-values.yaml", environment.name),
+        )
+        .contents;
+        let parsed: helm_values::HelmValues =
+            serde_norway::from_str(text).expect("values parse into HelmValues");
+        assert_eq!(
+            parsed,
+            helm_values::values(&model, environment),
+            "{}",
+            environment.name
+        );
         let settings = &environment.settings;
         assert_eq!(parsed.container_port, model.spec.service.port);
         assert_eq!(parsed.probes.liveness.path, model.spec.service.health_path);
-        assert_eq!(parsed.probes.readiness.path, model.spec.service.readiness_path);
-        assert_eq!(parsed.autoscaling.min_replicas, settings.app.autoscaling.min_replicas);
-        assert_eq!(parsed.autoscaling.max_replicas, settings.app.autoscaling.max_replicas);
+        assert_eq!(
+            parsed.probes.readiness.path,
+            model.spec.service.readiness_path
+        );
+        assert_eq!(
+            parsed.autoscaling.min_replicas,
+            settings.app.autoscaling.min_replicas
+        );
+        assert_eq!(
+            parsed.autoscaling.max_replicas,
+            settings.app.autoscaling.max_replicas
+        );
         assert_eq!(parsed.ingress.host, settings.ingress.host);
-        assert!(!text.to_lowercase().contains("password:"), "no secret values in values files");
+        assert!(
+            !text.to_lowercase().contains("password:"),
+            "no secret values in values files"
+        );
     }
 }
 
@@ -146,7 +194,11 @@ fn prometheus_rules_carry_each_environments_thresholds_and_routing() {
     let model = example();
     let artifacts = render(&model);
     for environment in model.environments.values() {
-        let text = &artifact(&artifacts, &format!("generated/{}/prometheus-rules.yaml", environment.name)).contents;
+        let text = &artifact(
+            &artifacts,
+            &format!("generated/{}/prometheus-rules.yaml", environment.name),
+        )
+        .contents;
         let parsed: serde_json::Value = serde_norway::from_str(text).expect("YAML");
         assert_eq!(parsed["kind"], "PrometheusRule");
         assert_eq!(parsed["apiVersion"], "monitoring.coreos.com/v1");
@@ -160,43 +212,93 @@ fn prometheus_rules_carry_each_environments_thresholds_and_routing() {
             let expr = rule["expr"].as_str().expect("expr");
             promql_parser::parser::parse(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
         }
-        for record in ["expense:cache_hit_ratio", "expense:api_request_duration_p95"] {
+        for record in [
+            "expense:cache_hit_ratio",
+            "expense:api_request_duration_p95",
+        ] {
             assert!(rules.iter().any(|r| r["record"] == record), "{record}");
         }
         for alert in &model.spec.alerts {
-            let rule = rules.iter().find(|r| r["alert"] == alert.name.as_str()).expect("alert rendered");
-            assert_eq!(rule["expr"], prometheus_rules::alert_expression(environment, alert));
+            let rule = rules
+                .iter()
+                .find(|r| r["alert"] == alert.name.as_str())
+                .expect("alert rendered");
+            assert_eq!(
+                rule["expr"],
+                prometheus_rules::alert_expression(environment, alert)
+            );
             assert_eq!(rule["for"], alert.for_.as_str());
             assert_eq!(rule["labels"]["environment"], environment.name.as_str());
             let severity = serde_json::to_value(alert.severity).expect("severity");
             assert_eq!(rule["labels"]["severity"], severity);
         }
-        let high_response = rules.iter().find(|r| r["alert"] == "HighResponseTime").expect("HighResponseTime");
-        let expected = if environment.name == "dev" { "0.5" } else { "0.2" };
-        assert!(high_response["expr"].as_str().expect("expr").ends_with(&format!("> {expected}")));
-        let error_rate = rules.iter().find(|r| r["alert"] == "HighErrorRate").expect("HighErrorRate");
+        let high_response = rules
+            .iter()
+            .find(|r| r["alert"] == "HighResponseTime")
+            .expect("HighResponseTime");
+        let expected = if environment.name == "dev" {
+            "0.5"
+        } else {
+            "0.2"
+        };
+        assert!(
+            high_response["expr"]
+                .as_str()
+                .expect("expr")
+                .ends_with(&format!("> {expected}"))
+        );
+        let error_rate = rules
+            .iter()
+            .find(|r| r["alert"] == "HighErrorRate")
+            .expect("HighErrorRate");
         assert_eq!(error_rate["labels"]["pagerduty"], "yes");
         for slo in &model.spec.slos {
-            let burn: Vec<_> = rules.iter().filter(|r| r["labels"]["slo"] == slo.name.as_str() && r["alert"].is_string()).collect();
+            let burn: Vec<_> = rules
+                .iter()
+                .filter(|r| r["labels"]["slo"] == slo.name.as_str() && r["alert"].is_string())
+                .collect();
             assert_eq!(burn.len(), 4, "{}: four burn-rate alerts", slo.name);
-            assert!(rules.iter().any(|r| r["record"] == "slo:error_budget_remaining:ratio" && r["labels"]["slo"] == slo.name.as_str()));
+            assert!(
+                rules
+                    .iter()
+                    .any(|r| r["record"] == "slo:error_budget_remaining:ratio"
+                        && r["labels"]["slo"] == slo.name.as_str())
+            );
         }
         let availability_page = rules
             .iter()
-            .find(|r| r["alert"] == "AvailabilityErrorBudgetBurn" && r["labels"]["long_window"] == "1h")
+            .find(|r| {
+                r["alert"] == "AvailabilityErrorBudgetBurn" && r["labels"]["long_window"] == "1h"
+            })
             .expect("fast burn alert");
-        assert!(availability_page["expr"].as_str().expect("expr").contains("> 0.0144"), "14.4 x (1 - 0.999)");
+        assert!(
+            availability_page["expr"]
+                .as_str()
+                .expect("expr")
+                .contains("> 0.0144"),
+            "14.4 x (1 - 0.999)"
+        );
     }
 }
 
-const HOSTILE: &str = "q\"t b\\s\nnl ${v.x} %{if} {{ j }} {% b %} {= w =} ü 💥\tt #h: - [a] &a *r !t '";
+const HOSTILE: &str =
+    "q\"t b\\s\nnl ${v.x} %{if} {{ j }} {% b %} {= w =} ü 💥\tt #h: - [a] &a *r !t '";
 
 fn hostile_spec() -> Model {
     let toml_string = toml::Value::String(HOSTILE.to_string()).to_string();
     let text = generator::cli::STARTER_SPEC
-        .replace("owner = \"platform-team\"", &format!("owner = {toml_string}"))
-        .replace("summary = \"High error rate\"", &format!("summary = {toml_string}\nlabels = {{ team = {toml_string} }}"))
-        .replace("description = \"Error rate is {{ $value | humanizePercentage }}\"", &format!("description = {toml_string}"))
+        .replace(
+            "owner = \"platform-team\"",
+            &format!("owner = {toml_string}"),
+        )
+        .replace(
+            "summary = \"High error rate\"",
+            &format!("summary = {toml_string}\nlabels = {{ team = {toml_string} }}"),
+        )
+        .replace(
+            "description = \"Error rate is {{ $value | humanizePercentage }}\"",
+            &format!("description = {toml_string}"),
+        )
         .replace("title = \"API\"", &format!("title = {toml_string}"));
     Model::load_str("hostile.toml", &text).expect("hostile strings are valid spec values")
 }
@@ -204,23 +306,42 @@ fn hostile_spec() -> Model {
 #[test]
 fn hostile_strings_render_into_artifacts_that_parse_and_round_trip() {
     let model = hostile_spec();
-    let artifacts = render_all(&Request { model: &model, spec_path: "hostile.toml", only_environment: None }).expect("renders");
+    let artifacts = render_all(&Request {
+        model: &model,
+        spec_path: "hostile.toml",
+        only_environment: None,
+    })
+    .expect("renders");
     for artifact in &artifacts {
         if artifact.path.ends_with(".tfvars") {
             let parsed: serde_json::Value = hcl::from_str(&artifact.contents).expect("HCL");
             assert_eq!(parsed["tags"]["Owner"], HOSTILE, "{}", artifact.path);
         } else if artifact.path.ends_with(".yaml") || artifact.path.ends_with(".yml") {
-            let parsed: serde_json::Value = serde_norway::from_str(&artifact.contents).unwrap_or_else(|e| panic!("{}: {e}", artifact.path));
+            let parsed: serde_json::Value = serde_norway::from_str(&artifact.contents)
+                .unwrap_or_else(|e| panic!("{}: {e}", artifact.path));
             if artifact.path.ends_with("prometheus-rules.yaml") {
-                let rules = parsed["spec"]["groups"].as_array().expect("groups").iter().flat_map(|g| g["rules"].as_array().expect("rules"));
-                let alert = rules.into_iter().find(|r| r["alert"] == "HighErrorRate").expect("alert");
+                let rules = parsed["spec"]["groups"]
+                    .as_array()
+                    .expect("groups")
+                    .iter()
+                    .flat_map(|g| g["rules"].as_array().expect("rules"));
+                let alert = rules
+                    .into_iter()
+                    .find(|r| r["alert"] == "HighErrorRate")
+                    .expect("alert");
                 assert_eq!(alert["annotations"]["summary"], HOSTILE);
                 assert_eq!(alert["annotations"]["description"], HOSTILE);
                 assert_eq!(alert["labels"]["team"], HOSTILE);
             }
-        } else if artifact.path.ends_with(".json") {
-            let parsed: serde_json::Value = serde_json::from_str(&artifact.contents).unwrap_or_else(|e| panic!("{}: {e}", artifact.path));
-            assert_eq!(parsed["title"].as_str().map(|t| t.starts_with(HOSTILE)), Some(true), "{}", artifact.path);
+        } else if artifact.path.contains("/dashboards/") {
+            let parsed: serde_json::Value = serde_json::from_str(&artifact.contents)
+                .unwrap_or_else(|e| panic!("{}: {e}", artifact.path));
+            assert_eq!(
+                parsed["title"].as_str().map(|t| t.starts_with(HOSTILE)),
+                Some(true),
+                "{}",
+                artifact.path
+            );
         }
     }
 }
@@ -228,8 +349,13 @@ fn hostile_strings_render_into_artifacts_that_parse_and_round_trip() {
 #[test]
 fn a_template_error_names_the_template_file_and_line() {
     let error = generator::render::RenderError::from(
-        minijinja::Environment::new().template_from_named_str("x.yaml.j2", "a\n{{ nope(") .expect_err("does not parse"),
+        minijinja::Environment::new()
+            .template_from_named_str("x.yaml.j2", "a\n{{ nope(")
+            .expect_err("does not parse"),
     );
     let text = error.to_string();
-    assert!(text.starts_with("generator/templates/x.yaml.j2:2: "), "{text}");
+    assert!(
+        text.starts_with("generator/templates/x.yaml.j2:2: "),
+        "{text}"
+    );
 }

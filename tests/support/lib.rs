@@ -41,8 +41,14 @@ fn tool_dirs() -> Vec<PathBuf> {
 
 /// Finds a validator installed by `tests/tools/install.sh` (or on PATH).
 pub fn tool(name: &str) -> Option<PathBuf> {
-    let path_dirs = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default();
-    let found = tool_dirs().into_iter().chain(path_dirs).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate));
+    let path_dirs = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let found = tool_dirs()
+        .into_iter()
+        .chain(path_dirs)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate));
     match found {
         Some(path) => Some(path),
         None => missing(&format!("the tool `{name}`"), "run tests/tools/install.sh"),
@@ -51,7 +57,8 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// A command for a validator, with the installed tools first on PATH and Terraform quiet.
@@ -64,13 +71,18 @@ pub fn tool_command(path: &Path) -> Command {
     if let Ok(joined) = std::env::join_paths(dirs) {
         command.env("PATH", joined);
     }
-    command.env("TF_CLI_CONFIG_FILE", "/dev/null").env("TF_IN_AUTOMATION", "1").env("CHECKPOINT_DISABLE", "1");
+    command
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1");
     command
 }
 
 /// Runs a command and returns its output, panicking with the command line if it cannot start.
 pub fn run(command: &mut Command) -> Output {
-    command.output().unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"))
+    command
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"))
 }
 
 /// Asserts that a validator accepted its input, showing everything it printed if not.
@@ -88,6 +100,54 @@ pub fn assert_success(output: &Output, what: &str) {
 pub fn service_url(variable: &str) -> Option<String> {
     match std::env::var(variable) {
         Ok(url) if !url.is_empty() => Some(url),
-        _ => missing(&format!("the service URL `{variable}`"), "set it to a running server"),
+        _ => missing(
+            &format!("the service URL `{variable}`"),
+            "set it to a running server",
+        ),
+    }
+}
+
+/// Every example spec in `specs/` (the seeds' platform and the second, different example).
+pub fn example_specs() -> Vec<PathBuf> {
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(workspace().join("specs"))
+        .expect("specs/ exists")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    specs.sort();
+    assert!(
+        specs.len() >= 2,
+        "expected at least two example specs in specs/"
+    );
+    specs
+}
+
+/// Loads a spec and renders every artifact of it, as `platformgen generate` would.
+pub fn render_spec(spec: &Path) -> (generator::Model, Vec<generator::render::Artifact>) {
+    let model = generator::Model::load(spec)
+        .unwrap_or_else(|error| panic!("{} is valid:\n{error}", spec.display()));
+    let name = spec
+        .strip_prefix(workspace())
+        .unwrap_or(spec)
+        .display()
+        .to_string();
+    let request = generator::render::Request {
+        model: &model,
+        spec_path: &name,
+        only_environment: None,
+    };
+    let artifacts = generator::render::render_all(&request)
+        .unwrap_or_else(|error| panic!("{} renders: {error}", spec.display()));
+    (model, artifacts)
+}
+
+/// Writes artifacts under `root` at their relative paths.
+pub fn write_artifacts(root: &Path, artifacts: &[generator::render::Artifact]) {
+    for artifact in artifacts {
+        let path = root.join(&artifact.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create the artifact's directory");
+        }
+        std::fs::write(&path, &artifact.contents).expect("write the artifact");
     }
 }

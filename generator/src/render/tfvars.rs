@@ -232,7 +232,7 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
                             let key_width = keys.iter().map(String::len).max().unwrap_or(0);
                             let map = keys
                                 .iter()
-                                .zip(map.into_iter())
+                                .zip(map)
                                 .map(|(key, (_, value))| MapLine {
                                     key: pad(key, key_width),
                                     value,
