@@ -31,12 +31,16 @@ fn render_model_into(model: &Model, dir: &Path) -> Vec<PathBuf> {
     );
     artifacts
         .into_iter()
-        .map(|artifact| {
+        .filter_map(|artifact| {
             let path = dir.join(&artifact.path);
             std::fs::create_dir_all(path.parent().expect("a parent"))
                 .expect("create .github/workflows");
             std::fs::write(&path, artifact.contents).expect("write the workflow");
-            path
+            // The actionlint configuration is written beside the workflows, not linted as one.
+            artifact
+                .path
+                .starts_with(".github/workflows/")
+                .then_some(path)
         })
         .collect()
 }
@@ -46,9 +50,19 @@ fn actionlint(files: &[PathBuf]) -> Option<std::process::Output> {
     // actionlint checks `run:` scripts only when shellcheck is on PATH; require it so a clean
     // result means the scripts were checked too.
     tool("shellcheck")?;
-    Some(run(tool_command(&actionlint)
-        .args(["-no-color", "-oneline"])
-        .args(files)))
+    // The rendered configuration names the self-hosted runner labels the deploys use.
+    let config = files
+        .first()
+        .and_then(|file| file.parent())
+        .and_then(Path::parent)
+        .map(|github| github.join("actionlint.yaml"))
+        .filter(|config| config.exists());
+    let mut command = tool_command(&actionlint);
+    command.args(["-no-color", "-oneline"]);
+    if let Some(config) = config {
+        command.arg("-config-file").arg(config);
+    }
+    Some(run(command.args(files)))
 }
 
 #[test]

@@ -752,7 +752,17 @@ pub struct Deploy {
     pub tag: Option<String>,
     /// Hold the deploy until a reviewer approves it (a GitHub environment with reviewers).
     pub approval_required: bool,
+    /// Labels of the runner the deploy job runs on; empty means a GitHub-hosted runner. A
+    /// private EKS endpoint needs a self-hosted runner inside the VPC, such as
+    /// `["self-hosted", "linux", "expense-prod"]`.
+    #[serde(default)]
+    pub runner: Vec<RunnerLabel>,
 }
+
+/// A GitHub Actions runner label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct RunnerLabel(#[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,64}$"))] pub String);
 
 /// Per-environment monitoring settings.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

@@ -710,6 +710,19 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
         );
     }
 
+    if !settings.eks.endpoint_public_access
+        && !deploy.runner.iter().any(|label| label.0 == "self-hosted")
+    {
+        out.push(environment.diagnostic(
+            Diagnostic::error(
+                Code::Inconsistent,
+                "the EKS endpoint is private, so a GitHub-hosted runner cannot reach it to deploy",
+            )
+            .help("run the deploy on a runner inside the VPC: `runner = [\"self-hosted\", \"linux\", \"<label>\"]`"),
+            &path("eks.endpoint_public_access"),
+        ));
+    }
+
     // Alert thresholds.
     for name in settings.monitoring.alert_thresholds.keys() {
         let alert = model.spec.alerts.iter().find(|alert| &alert.name == name);

@@ -28,6 +28,7 @@ fn render_text(model: &Model) -> Result<BTreeMap<String, String>, RenderError> {
     };
     Ok(workflows::render(&request)?
         .into_iter()
+        .filter(|a| a.path.starts_with(".github/workflows/"))
         .map(|a| (a.path, a.contents))
         .collect())
 }
@@ -562,6 +563,7 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
     assert_eq!(
         paths,
         [
+            ".github/actionlint.yaml",
             ".github/workflows/ci.yml",
             ".github/workflows/deploy-staging.yml"
         ]
@@ -590,4 +592,34 @@ fn a_spec_value_holding_an_expression_is_refused() {
     model.spec.delivery.namespace = "ns-${{ github.event.head_commit.message }}".to_string();
     let error = render_text(&model).expect_err("refused").to_string();
     assert!(error.contains("delivery.namespace"), "{error}");
+}
+
+#[test]
+fn a_private_cluster_deploys_from_the_self_hosted_runner_the_spec_names() {
+    let model = example();
+    let workflows = render(&model);
+    let prod = &workflows["deploy-prod.yml"]["jobs"]["deploy"];
+    assert_eq!(
+        prod["runs-on"],
+        serde_json::json!(["self-hosted", "linux", "expense-prod"])
+    );
+    assert_eq!(
+        workflows["deploy-dev.yml"]["jobs"]["deploy"]["runs-on"],
+        "ubuntu-24.04"
+    );
+    let request = Request {
+        model: &model,
+        spec_path: SPEC,
+        only_environment: None,
+    };
+    let config = workflows::render(&request)
+        .expect("renders")
+        .into_iter()
+        .find(|a| a.path == ".github/actionlint.yaml")
+        .expect("the actionlint config is rendered");
+    let parsed: Value = serde_norway::from_str(&config.contents).expect("YAML");
+    assert_eq!(
+        parsed["self-hosted-runner"]["labels"],
+        serde_json::json!(["expense-prod"])
+    );
 }

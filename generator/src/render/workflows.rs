@@ -99,7 +99,8 @@ struct Variable {
 struct Job {
     id: &'static str,
     name: String,
-    runs_on: &'static str,
+    /// One label, or the list of labels a self-hosted runner must carry.
+    runs_on: Value,
     timeout_minutes: u32,
     /// Scope and level, for example `("contents", "read")`; empty prints `permissions: {}`.
     permissions: Vec<Permission>,
@@ -412,7 +413,7 @@ fn reading_job(id: &'static str, name: &str, timeout_minutes: u32, steps: Vec<St
     Job {
         id,
         name: name.to_string(),
-        runs_on: RUNNER,
+        runs_on: Value::from(RUNNER),
         timeout_minutes,
         permissions: vec![read("contents")],
         environment: None,
@@ -781,7 +782,7 @@ fn deploy_workflow(
     let job = Job {
         id: "deploy",
         name: format!("Deploy to {name}"),
-        runs_on: RUNNER,
+        runs_on: deploy_runner(&deploy.runner),
         timeout_minutes: 60,
         permissions: vec![read("contents"), write("id-token")],
         environment: Some(JobEnvironment {
@@ -812,15 +813,61 @@ fn deploy_workflow(
 }
 
 /// Renders `ci.yml` and each rendered environment's `deploy-<env>.yml`.
+/// The `runs-on` of a deploy job: the hosted runner, or the spec's self-hosted labels.
+fn deploy_runner(labels: &[crate::spec::RunnerLabel]) -> Value {
+    if labels.is_empty() {
+        Value::from(RUNNER)
+    } else {
+        Value::from(
+            labels
+                .iter()
+                .map(|label| label.0.clone())
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// Labels actionlint knows without being told (GitHub-hosted images and the standard
+/// self-hosted labels); every other label a deploy uses goes into `.github/actionlint.yaml`.
+const KNOWN_LABELS: [&str; 6] = ["self-hosted", "linux", "macos", "windows", "x64", "arm64"];
+
+fn actionlint_config(model: &crate::model::Model, header: &str) -> Artifact {
+    let labels: std::collections::BTreeSet<String> = model
+        .environments
+        .values()
+        .flat_map(|environment| environment.settings.deploy.runner.iter())
+        .map(|label| label.0.clone())
+        .filter(|label| !KNOWN_LABELS.contains(&label.to_ascii_lowercase().as_str()))
+        .collect();
+    let mut contents = format!(
+        "{header}# The labels of the self-hosted runners the deploy workflows use.\nself-hosted-runner:\n  labels:"
+    );
+    if labels.is_empty() {
+        contents.push_str(" []\n");
+    } else {
+        contents.push('\n');
+        for label in labels {
+            contents.push_str(&format!("    - {}\n", Value::from(label)));
+        }
+    }
+    Artifact {
+        path: ".github/actionlint.yaml".to_string(),
+        contents,
+    }
+}
+
 pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     let header = request.header("#");
-    let mut artifacts = vec![Artifact {
-        path: ".github/workflows/ci.yml".to_string(),
-        contents: format!(
-            "{header}{}",
-            render_workflow(CI_TEMPLATE, &ci_workflow(request.model)?)?
-        ),
-    }];
+    let mut artifacts = vec![
+        actionlint_config(request.model, &header),
+        Artifact {
+            path: ".github/workflows/ci.yml".to_string(),
+            contents: format!(
+                "{header}{}",
+                render_workflow(CI_TEMPLATE, &ci_workflow(request.model)?)?
+            ),
+        },
+    ];
     for environment in request.environments() {
         let workflow = deploy_workflow(request.model, environment)?;
         artifacts.push(Artifact {
