@@ -176,6 +176,7 @@ impl Handler for RequestContext {
             method = %method,
             path = %path,
             endpoint = %endpoint,
+            status = status,
             status_code = status,
             duration_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
             "request_completed"

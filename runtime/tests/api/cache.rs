@@ -7,7 +7,7 @@ use redis::AsyncCommands;
 use runtime::cache::FillGate;
 use serde_json::json;
 
-use crate::helpers::{Options, Proxy, TestApp, TestDb, external, socket_of, through};
+use crate::helpers::{Options, Proxy, RedisCluster, TestApp, TestDb, external, socket_of, through};
 
 async fn redis_connection(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)
@@ -297,5 +297,40 @@ async fn a_write_whose_invalidation_missed_redis_is_never_hidden_by_the_old_cach
     for _ in 0..3 {
         assert_eq!(app.ids().await, vec![first, second]);
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_cache_and_rate_limits_work_on_a_redis_cluster() {
+    let Some(cluster) = RedisCluster::start().await else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(
+        Options::new(&db)
+            .redis_cluster(&cluster.urls)
+            .rate_limited()
+            .edit(crate::rate_limits::limit_list_to(1000)),
+    )
+    .await;
+    hits_misses_and_invalidations(&app).await;
+    let response = app
+        .client
+        .get(app.url("/transaction"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.headers()["ratelimit-limit"], "1000");
+    let health: serde_json::Value = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(health["redis"], "connected");
+    assert_eq!(app.metric("redis_errors_total").await, 0.0);
     app.stop().await;
 }

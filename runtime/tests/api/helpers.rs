@@ -133,6 +133,8 @@ pub struct Options {
     pub rate_limits: bool,
     pub fill_gate: Option<Arc<FillGate>>,
     pub edit: Option<EditSettings>,
+    /// `REDIS_URL` holds the seed nodes of a Redis Cluster.
+    pub cluster: bool,
 }
 
 impl Options {
@@ -144,7 +146,14 @@ impl Options {
             rate_limits: false,
             fill_gate: None,
             edit: None,
+            cluster: false,
         }
+    }
+
+    pub fn redis_cluster(mut self, urls: &str) -> Self {
+        self.redis_url = Some(urls.to_owned());
+        self.cluster = true;
+        self
     }
 
     pub fn redis(mut self, url: &str) -> Self {
@@ -183,6 +192,9 @@ pub fn settings(options: Options) -> Settings {
     ];
     if let Some(redis) = &options.redis_url {
         pairs.push(("REDIS_URL", redis.as_str()));
+    }
+    if options.cluster {
+        pairs.push(("REDIS_CLUSTER", "true"));
     }
     let vars = Vars::from_pairs(pairs);
     let listen: SocketAddr = "127.0.0.1:0".parse().expect("addr");
@@ -422,5 +434,100 @@ pub fn through(url: &str, address: SocketAddr) -> String {
         format!("{scheme}://{user}{address}")
     } else {
         format!("{scheme}://{user}{address}/{path}")
+    }
+}
+
+/// A throwaway three-node Redis Cluster of local `redis-server` processes, stopped on drop.
+pub struct RedisCluster {
+    pub urls: String,
+    nodes: Vec<std::process::Child>,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisCluster {
+    /// `None` (the test skips) when `redis-server` or `redis-cli` is not installed.
+    pub async fn start() -> Option<Self> {
+        let installed = |tool: &str| {
+            std::process::Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !installed("redis-server") || !installed("redis-cli") {
+            eprintln!("skipping: redis-server / redis-cli are not installed");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut ports = Vec::new();
+        for _ in 0..3 {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            ports.push(listener.local_addr().expect("addr").port());
+        }
+        let mut nodes = Vec::new();
+        for port in &ports {
+            let child = std::process::Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--cluster-enabled",
+                    "yes",
+                ])
+                .args(["--cluster-config-file", &format!("nodes-{port}.conf")])
+                .args(["--save", "", "--appendonly", "no", "--dir"])
+                .arg(dir.path())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("start redis-server");
+            nodes.push(child);
+        }
+        let cluster = Self {
+            urls: ports
+                .iter()
+                .map(|p| format!("redis://127.0.0.1:{p}"))
+                .collect::<Vec<_>>()
+                .join(","),
+            nodes,
+            _dir: dir,
+        };
+        let cli = |args: Vec<String>| {
+            std::process::Command::new("redis-cli")
+                .args(args)
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default()
+        };
+        for port in &ports {
+            while cli(vec!["-p".into(), port.to_string(), "ping".into()]).trim() != "PONG" {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let mut create = vec!["--cluster".to_owned(), "create".to_owned()];
+        create.extend(ports.iter().map(|p| format!("127.0.0.1:{p}")));
+        create.extend(["--cluster-replicas", "0", "--cluster-yes"].map(str::to_owned));
+        cli(create);
+        for port in &ports {
+            while !cli(vec![
+                "-p".into(),
+                port.to_string(),
+                "cluster".into(),
+                "info".into(),
+            ])
+            .contains("cluster_state:ok")
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Some(cluster)
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            let _ = node.kill();
+            let _ = node.wait();
+        }
     }
 }

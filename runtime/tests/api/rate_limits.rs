@@ -8,7 +8,7 @@ use runtime::config::RateLimit;
 
 use crate::helpers::{Options, TestApp, TestDb, external};
 
-fn limit_list_to(requests: u32) -> impl FnOnce(&mut runtime::Settings) + Send {
+pub fn limit_list_to(requests: u32) -> impl FnOnce(&mut runtime::Settings) + Send {
     move |settings| {
         for route in &mut settings.routes {
             if route.handler == Handler::ListTransactions && route.method == Method::Get {
