@@ -1112,3 +1112,41 @@ fn the_runtime_image_matches_what_the_chart_expects_of_it() {
         assert!(ignored.contains(&path), ".dockerignore leaves out {path}");
     }
 }
+
+/// checkov's Kubernetes policies, with three findings accepted on purpose:
+/// CKV_K8S_43 (image by digest): the tag is the commit SHA in an ECR repository with immutable
+/// tags; CKV_K8S_15 (pull policy Always): so IfNotPresent is exact and spares a registry call;
+/// CKV_K8S_35 (secrets as files): the runtime is configured by environment variables only.
+#[test]
+fn checkov_finds_no_kubernetes_misconfiguration_beyond_the_accepted_ones() {
+    let Some(rendered) = render_every_environment() else {
+        return;
+    };
+    let Some(checkov) = tool("checkov") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    for environment in &rendered {
+        let path = dir
+            .path()
+            .join(format!("{}.yaml", environment.install.environment));
+        environment.write(&path, |m| !is_crd(m));
+    }
+    let output = run(tool_command(&checkov)
+        .args([
+            "--framework",
+            "kubernetes",
+            "--compact",
+            "--quiet",
+            "--skip-download",
+        ])
+        .args(["--skip-check", "CKV_K8S_43,CKV_K8S_15,CKV_K8S_35"])
+        .arg("-d")
+        .arg(dir.path()));
+    assert_success(&output, "checkov --framework kubernetes");
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        summary.contains("Failed checks: 0") && !summary.contains("Passed checks: 0,"),
+        "checkov checked nothing:\n{summary}"
+    );
+}
