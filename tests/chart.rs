@@ -1125,7 +1125,11 @@ fn checkov_finds_no_kubernetes_misconfiguration_beyond_the_accepted_ones() {
     let Some(checkov) = tool("checkov") else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
+    // checkov skips hidden directories, and tempdir()'s names start with a dot.
+    let dir = tempfile::Builder::new()
+        .prefix("chart-checkov-")
+        .tempdir()
+        .expect("tempdir");
     for environment in &rendered {
         let path = dir
             .path()
