@@ -41,9 +41,13 @@ pub struct AppState {
     pub openapi: OnceLock<OpenApi>,
 }
 
-/// The route template that matched, for metrics labels and rate-limit keys.
+/// The route that matched: its template (for metrics labels and rate-limit keys) and whether
+/// it reads through the cache.
 #[derive(Clone, Debug)]
-pub struct MatchedRoute(pub Arc<str>);
+pub struct MatchedRoute {
+    pub template: Arc<str>,
+    pub cached: bool,
+}
 
 /// Builds the service: the spec's routes, the request context and the JSON error catcher.
 pub fn service(state: Arc<AppState>) -> Service {
@@ -152,9 +156,10 @@ impl Handler for RequestContext {
         depot.insert_typed(self.0.clone());
         ctrl.call_next(req, depot, res).await;
         let status = res.status_code.map_or(200, |s| s.as_u16());
-        let endpoint = depot
-            .get_typed::<MatchedRoute>()
-            .map_or_else(|_| "unmatched".to_owned(), |route| route.0.to_string());
+        let endpoint = depot.get_typed::<MatchedRoute>().map_or_else(
+            |_| "unmatched".to_owned(),
+            |route| route.template.to_string(),
+        );
         let elapsed = started.elapsed();
         self.0
             .metrics
@@ -199,7 +204,10 @@ impl Handler for RouteGuard {
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
-        depot.insert_typed(MatchedRoute(self.template.clone()));
+        depot.insert_typed(MatchedRoute {
+            template: self.template.clone(),
+            cached: self.route.cached,
+        });
         depot.insert_typed(BodyLimit(self.route.body_limit_bytes));
         let Some(limit) = self.route.rate_limit else {
             return;

@@ -162,12 +162,7 @@ pub async fn list_transactions(
         return Err(ApiError::Validation(errors));
     }
     let paginated = limit.is_some() || after.is_some();
-    let cached = state
-        .settings
-        .routes
-        .iter()
-        .any(|r| r.cached && r.handler == generator::spec::Handler::ListTransactions);
-    let ticket = if cached && !paginated {
+    let ticket = if route_is_cached(depot) && !paginated {
         match state.cache.lookup(Key::List).await {
             Lookup::Hit(text) => return Ok(JsonText::new(text)),
             Lookup::Miss(ticket) => ticket,
@@ -296,7 +291,7 @@ pub async fn get_transaction_by_body(
     depot: &mut Depot,
 ) -> Result<JsonText<SingleTransaction>, ApiError> {
     let id = id_from_body(req, depot).await?;
-    fetch_one(&state(depot), id).await
+    fetch_one(&state(depot), id, route_is_cached(depot)).await
 }
 
 /// One transaction by the id in the path.
@@ -306,7 +301,7 @@ pub async fn get_transaction(
     depot: &mut Depot,
 ) -> Result<JsonText<SingleTransaction>, ApiError> {
     let id = id_from_path(req)?;
-    fetch_one(&state(depot), id).await
+    fetch_one(&state(depot), id, route_is_cached(depot)).await
 }
 
 /// The seed's `DELETE /transaction/id` with `{"id": N}` in the body.
@@ -329,15 +324,18 @@ pub async fn delete_transaction(
     delete_one(&state(depot), id).await
 }
 
-async fn fetch_one(state: &AppState, id: i64) -> Result<JsonText<SingleTransaction>, ApiError> {
-    let cached = state.settings.routes.iter().any(|r| {
-        r.cached
-            && matches!(
-                r.handler,
-                generator::spec::Handler::GetTransaction
-                    | generator::spec::Handler::GetTransactionByBody
-            )
-    });
+/// Whether the matched route reads through the cache (`cache = "cache-aside"` in the spec).
+fn route_is_cached(depot: &Depot) -> bool {
+    depot
+        .get_typed::<super::MatchedRoute>()
+        .is_ok_and(|route| route.cached)
+}
+
+async fn fetch_one(
+    state: &AppState,
+    id: i64,
+    cached: bool,
+) -> Result<JsonText<SingleTransaction>, ApiError> {
     let ticket = if cached {
         match state.cache.lookup(Key::Item(id)).await {
             Lookup::Hit(text) => return Ok(JsonText::new(text)),

@@ -334,3 +334,35 @@ async fn the_cache_and_rate_limits_work_on_a_redis_cluster() {
     assert_eq!(app.metric("redis_errors_total").await, 0.0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_route_without_cache_aside_always_reads_the_database() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db).edit(|settings| {
+        for route in &mut settings.routes {
+            if route.handler == generator::spec::Handler::GetTransaction {
+                route.cached = false;
+            }
+        }
+    }))
+    .await;
+    let id = app.create(json!(3), "uncached").await;
+    for _ in 0..3 {
+        assert_eq!(get_by_id(&app, id).await, 200);
+    }
+    assert_eq!(app.metric("cache_hits_total").await, 0.0);
+    assert_eq!(app.metric("cache_misses_total").await, 0.0);
+    // The id-in-body route is still cache-aside in the spec.
+    for _ in 0..2 {
+        let response = app
+            .client
+            .get(app.url("/transaction/id"))
+            .json(&json!({"id": id}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(app.metric("cache_hits_total").await, 1.0);
+    app.stop().await;
+}
