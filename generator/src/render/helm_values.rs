@@ -290,6 +290,7 @@ pub struct SecurityContext {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NetworkPolicy {
     pub enabled: bool,
+    #[schemars(inner(range(min = 1)))]
     pub egress_ports: Vec<u16>,
 }
 
