@@ -931,6 +931,10 @@ fn a_bad_values_file_is_rejected_naming_the_field() {
             "at '/image/pullPolicy'",
         ),
         (
+            "podDisruptionBudget:\n  minAvailable: 3\n",
+            "podDisruptionBudget.minAvailable (3) must be below the replicas (3)",
+        ),
+        (
             "resources:\n  limits:\n    memory: lots\n",
             "at '/resources/limits/memory'",
         ),
