@@ -1,0 +1,177 @@
+# Root module of one environment. It only wires modules together: every value the spec owns
+# comes from a variable (see variables.tf and terraform.tfvars -> generated/<env>/), and the
+# rest are module defaults chosen for production.
+
+locals {
+  name = "${var.project_name}-${var.environment}"
+
+  # The spec's tags, with the three keys every resource must carry (the budget filters on them).
+  tags = merge(var.tags, {
+    Project     = var.project_name
+    Environment = var.environment
+    ManagedBy   = "terraform"
+  })
+}
+
+module "vpc" {
+  source = "../../modules/vpc"
+
+  name                  = local.name
+  vpc_cidr              = var.vpc_cidr
+  availability_zones    = var.availability_zones
+  public_subnet_cidrs   = var.public_subnet_cidrs
+  private_subnet_cidrs  = var.private_subnet_cidrs
+  database_subnet_cidrs = var.database_subnet_cidrs
+  single_nat_gateway    = var.single_nat_gateway
+  enable_flow_logs      = var.enable_flow_logs
+  log_retention_days    = var.log_retention_days
+  eks_cluster_name      = local.name
+  tags                  = local.tags
+}
+
+module "security_groups" {
+  source = "../../modules/security-groups"
+
+  name                  = local.name
+  vpc_id                = module.vpc.vpc_id
+  service_port          = var.service_port
+  database_engine       = var.rds_engine
+  bastion_enabled       = var.bastion_enabled
+  bastion_allowed_cidrs = var.bastion_allowed_cidrs
+  tags                  = local.tags
+}
+
+module "bastion" {
+  source = "../../modules/bastion"
+  count  = var.bastion_enabled ? 1 : 0
+
+  name              = local.name
+  instance_type     = var.bastion_instance_type
+  subnet_id         = module.vpc.public_subnet_ids[0]
+  security_group_id = module.security_groups.bastion_security_group_id
+  tags              = local.tags
+}
+
+module "rds" {
+  source = "../../modules/rds"
+
+  identifier                   = local.name
+  engine                       = var.rds_engine
+  engine_version               = var.rds_engine_version
+  instance_class               = var.rds_instance_class
+  allocated_storage            = var.rds_allocated_storage
+  max_allocated_storage        = var.rds_max_allocated_storage
+  database_name                = var.rds_database_name
+  master_username              = var.rds_username
+  subnet_ids                   = module.vpc.database_subnet_ids
+  security_group_ids           = [module.security_groups.database_security_group_id]
+  multi_az                     = var.rds_multi_az
+  backup_retention_period      = var.rds_backup_retention
+  deletion_protection          = var.rds_deletion_protection
+  performance_insights_enabled = var.rds_performance_insights
+  parameters                   = var.rds_parameters
+  log_retention_days           = var.log_retention_days
+  tags                         = local.tags
+}
+
+module "elasticache" {
+  source = "../../modules/elasticache"
+
+  replication_group_id       = local.name
+  engine_version             = var.redis_engine_version
+  node_type                  = var.redis_node_type
+  num_cache_nodes            = var.redis_num_nodes
+  automatic_failover_enabled = var.redis_automatic_failover
+  transit_encryption_enabled = var.redis_transit_encryption
+  at_rest_encryption_enabled = var.redis_at_rest_encryption
+  auth_token_enabled         = var.redis_auth_token_enabled
+  subnet_ids                 = module.vpc.database_subnet_ids
+  security_group_ids         = [module.security_groups.redis_security_group_id]
+  log_retention_days         = var.log_retention_days
+  tags                       = local.tags
+}
+
+module "ecr" {
+  source = "../../modules/ecr"
+
+  repository_name = var.ecr_repository_name
+  tags            = local.tags
+}
+
+module "oidc" {
+  source = "../../modules/oidc"
+
+  github_repository   = var.github_repository
+  role_name           = var.github_actions_role_name
+  ecr_repository_arns = [module.ecr.repository_arn]
+  eks_cluster_arns    = ["arn:${data.aws_partition.current.partition}:eks:${var.aws_region}:${data.aws_caller_identity.current.account_id}:cluster/${local.name}"]
+  tags                = local.tags
+}
+
+module "eks" {
+  source = "../../modules/eks"
+
+  cluster_name              = local.name
+  cluster_version           = var.eks_cluster_version
+  private_subnet_ids        = module.vpc.private_subnet_ids
+  cluster_security_group_id = module.security_groups.eks_cluster_security_group_id
+  node_security_group_id    = module.security_groups.eks_nodes_security_group_id
+  node_instance_types       = var.eks_node_instance_types
+  node_desired_size         = var.eks_node_desired_size
+  node_min_size             = var.eks_node_min_size
+  node_max_size             = var.eks_node_max_size
+  enable_spot_instances     = var.eks_enable_spot_instances
+  spot_percentage           = var.eks_spot_percentage
+  endpoint_private_access   = var.eks_endpoint_private_access
+  endpoint_public_access    = var.eks_endpoint_public_access
+  public_access_cidrs       = var.eks_public_access_cidrs
+  log_retention_days        = var.log_retention_days
+  tags                      = local.tags
+
+  # The delivery workflows deploy with Helm into the project's namespace, and nowhere else.
+  access_entries = {
+    github_actions = {
+      principal_arn = module.oidc.role_arn
+      policy_arn    = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
+      namespaces    = [var.project_name]
+    }
+  }
+}
+
+# The service's pods (service account <service_name> in the project's namespace) read their
+# database and Redis secrets with this role, never with the node role.
+module "service_role" {
+  source = "../../modules/service-role"
+
+  name              = substr("${local.name}-${var.service_name}", 0, 64)
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer_url   = module.eks.oidc_issuer_url
+  namespace         = var.project_name
+  service_account   = var.service_name
+  secret_arns       = compact([module.rds.master_user_secret_arn, module.elasticache.auth_token_secret_arn])
+  kms_key_arns      = [module.rds.kms_key_arn, module.elasticache.kms_key_arn]
+  tags              = local.tags
+}
+
+module "waf" {
+  source = "../../modules/waf"
+  count  = var.waf_enabled ? 1 : 0
+
+  name               = local.name
+  rate_limit         = var.waf_rate_limit
+  log_retention_days = var.log_retention_days
+  tags               = local.tags
+}
+
+module "budget" {
+  source = "../../modules/budget"
+  count  = length(var.budget_alert_emails) > 0 ? 1 : 0
+
+  name               = local.name
+  monthly_budget_usd = var.monthly_budget_usd
+  alert_emails       = var.budget_alert_emails
+  cost_filter_tags   = { Environment = var.environment }
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}

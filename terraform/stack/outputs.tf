@@ -1,0 +1,128 @@
+output "environment" {
+  description = "Environment name."
+  value       = var.environment
+}
+
+output "vpc_id" {
+  description = "VPC of the environment."
+  value       = module.vpc.vpc_id
+}
+
+output "public_subnet_ids" {
+  description = "Public subnets (ALB)."
+  value       = module.vpc.public_subnet_ids
+}
+
+output "private_subnet_ids" {
+  description = "Private subnets (EKS nodes)."
+  value       = module.vpc.private_subnet_ids
+}
+
+output "nat_gateway_ips" {
+  description = "Egress IPs of the private subnets."
+  value       = module.vpc.nat_gateway_ips
+}
+
+output "alb_security_group_id" {
+  description = "Security group for the ALB (alb.ingress.kubernetes.io/security-groups)."
+  value       = module.security_groups.alb_security_group_id
+}
+
+output "eks_cluster_name" {
+  description = "EKS cluster name (aws eks update-kubeconfig --name ...)."
+  value       = module.eks.cluster_name
+}
+
+output "eks_cluster_endpoint" {
+  description = "Kubernetes API endpoint."
+  value       = module.eks.cluster_endpoint
+}
+
+output "eks_oidc_provider_arn" {
+  description = "IRSA OIDC provider of the cluster."
+  value       = module.eks.oidc_provider_arn
+}
+
+output "eks_node_groups" {
+  description = "Managed node groups and their on-demand/spot sizes."
+  value       = module.eks.node_groups
+}
+
+output "rds_endpoint" {
+  description = "Database host."
+  value       = module.rds.endpoint
+}
+
+output "rds_port" {
+  description = "Database port."
+  value       = module.rds.port
+}
+
+output "rds_engine" {
+  description = "Database engine (mysql or postgres)."
+  value       = module.rds.engine
+}
+
+output "rds_master_user_secret_arn" {
+  description = "Secrets Manager secret with the master credentials (managed by RDS)."
+  value       = module.rds.master_user_secret_arn
+}
+
+output "redis_endpoint" {
+  description = "Redis primary endpoint."
+  value       = module.elasticache.endpoint
+}
+
+output "redis_port" {
+  description = "Redis port."
+  value       = module.elasticache.port
+}
+
+output "redis_tls_enabled" {
+  description = "Whether Redis clients must use TLS (rediss://)."
+  value       = module.elasticache.tls_enabled
+}
+
+output "redis_auth_token_secret_arn" {
+  description = "Secrets Manager secret with the Redis AUTH token, or null."
+  value       = module.elasticache.auth_token_secret_arn
+}
+
+output "bastion_public_ip" {
+  description = "Elastic IP of the bastion, or null."
+  value       = var.bastion_enabled ? module.bastion[0].public_ip : null
+}
+
+output "bastion_instance_id" {
+  description = "Bastion instance (aws ssm start-session --target ...), or null."
+  value       = var.bastion_enabled ? module.bastion[0].instance_id : null
+}
+
+output "ecr_repository_url" {
+  description = "Where CI pushes the service image."
+  value       = module.ecr.repository_url
+}
+
+output "github_actions_role_arn" {
+  description = "role-to-assume for aws-actions/configure-aws-credentials."
+  value       = module.oidc.role_arn
+}
+
+output "service_role_arn" {
+  description = "IRSA role of the service (service account annotation eks.amazonaws.com/role-arn)."
+  value       = module.service_role.role_arn
+}
+
+output "waf_web_acl_arn" {
+  description = "WAF web ACL for the Ingress annotation alb.ingress.kubernetes.io/wafv2-acl-arn, or null."
+  value       = var.waf_enabled ? module.waf[0].web_acl_arn : null
+}
+
+output "service" {
+  description = "Service settings from the spec that the deployment consumes alongside the infrastructure."
+  value = {
+    name              = var.service_name
+    port              = var.service_port
+    cache_ttl_seconds = var.cache_ttl_seconds
+  }
+}

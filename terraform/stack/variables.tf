@@ -1,0 +1,628 @@
+# The variable contract between the spec and this root module.
+#
+# platformgen renders exactly these variables into generated/<env>/terraform.tfvars (this
+# folder's terraform.tfvars is a symlink to it). Every value here is owned by the spec, so none
+# has a default: a variable the generator forgets fails `terraform plan`, and one it renders
+# that is not declared here fails terraform/check.sh. Never edit the tfvars by hand; change
+# specs/*.toml and run `platformgen generate`.
+#
+# Validation blocks that compare two variables need Terraform >= 1.9.
+
+# ---------------------------------------------------------------- identity
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod, ...): lower-case, used in every resource name."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*$", var.environment)) && length(var.environment) <= 12
+    error_message = "environment must match ^[a-z][a-z0-9-]*$ and be at most 12 characters."
+  }
+}
+
+variable "project_name" {
+  description = "Project identifier; prefixes every resource name (\"<project>-<environment>\")."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*$", var.project_name)) && length(var.project_name) <= 20
+    error_message = "project_name must match ^[a-z][a-z0-9-]*$ and be at most 20 characters."
+  }
+
+  validation {
+    condition     = length(var.project_name) + length(var.environment) <= 30
+    error_message = "project_name and environment together must stay within 30 characters (resource name limits)."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS region of the environment, e.g. \"us-east-1\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must look like \"us-east-1\"."
+  }
+}
+
+variable "tags" {
+  description = "Tags put on every resource (merged under Project, Environment and ManagedBy)."
+  type        = map(string)
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k, v in var.tags : length(k) >= 1 && length(k) <= 128 && length(v) <= 256 && !startswith(lower(k), "aws:")])
+    error_message = "tags keys must be 1-128 characters and not start with \"aws:\"; values at most 256 characters."
+  }
+}
+
+# ---------------------------------------------------------------- network
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the VPC (/16 to /24)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24, false)
+    error_message = "vpc_cidr must be a valid IPv4 CIDR block with a prefix from /16 to /24."
+  }
+}
+
+variable "availability_zones" {
+  description = "Availability zones of the environment (at least two, distinct, in aws_region)."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.availability_zones) >= 2 && length(distinct(var.availability_zones)) == length(var.availability_zones)
+    error_message = "availability_zones must list at least two distinct zones."
+  }
+
+  validation {
+    condition     = alltrue([for z in var.availability_zones : can(regex("^${var.aws_region}[a-z]$", z))])
+    error_message = "every availability zone must belong to aws_region (e.g. us-east-1a for us-east-1)."
+  }
+}
+
+variable "public_subnet_cidrs" {
+  description = "Public subnet CIDRs, one per availability zone in the same order, inside vpc_cidr."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.public_subnet_cidrs) == length(var.availability_zones)
+    error_message = "public_subnet_cidrs must hold exactly one CIDR per availability zone."
+  }
+
+  validation {
+    condition = alltrue([for c in var.public_subnet_cidrs : try(
+      tonumber(split("/", c)[1]) >= tonumber(split("/", var.vpc_cidr)[1]) &&
+      cidrhost("${cidrhost(c, 0)}/${split("/", var.vpc_cidr)[1]}", 0) == cidrhost(var.vpc_cidr, 0),
+    false)])
+    error_message = "every public subnet CIDR must be a valid CIDR block inside vpc_cidr."
+  }
+}
+
+variable "private_subnet_cidrs" {
+  description = "Private subnet CIDRs (EKS nodes), one per availability zone in the same order, inside vpc_cidr."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.private_subnet_cidrs) == length(var.availability_zones)
+    error_message = "private_subnet_cidrs must hold exactly one CIDR per availability zone."
+  }
+
+  validation {
+    condition = alltrue([for c in var.private_subnet_cidrs : try(
+      tonumber(split("/", c)[1]) >= tonumber(split("/", var.vpc_cidr)[1]) &&
+      cidrhost("${cidrhost(c, 0)}/${split("/", var.vpc_cidr)[1]}", 0) == cidrhost(var.vpc_cidr, 0),
+    false)])
+    error_message = "every private subnet CIDR must be a valid CIDR block inside vpc_cidr."
+  }
+}
+
+variable "database_subnet_cidrs" {
+  description = "Database subnet CIDRs (RDS, ElastiCache), one per availability zone in the same order, inside vpc_cidr."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.database_subnet_cidrs) == length(var.availability_zones)
+    error_message = "database_subnet_cidrs must hold exactly one CIDR per availability zone."
+  }
+
+  validation {
+    condition = alltrue([for c in var.database_subnet_cidrs : try(
+      tonumber(split("/", c)[1]) >= tonumber(split("/", var.vpc_cidr)[1]) &&
+      cidrhost("${cidrhost(c, 0)}/${split("/", var.vpc_cidr)[1]}", 0) == cidrhost(var.vpc_cidr, 0),
+    false)])
+    error_message = "every database subnet CIDR must be a valid CIDR block inside vpc_cidr."
+  }
+
+  validation {
+    condition     = length(distinct(concat(var.public_subnet_cidrs, var.private_subnet_cidrs, var.database_subnet_cidrs))) == length(var.public_subnet_cidrs) + length(var.private_subnet_cidrs) + length(var.database_subnet_cidrs)
+    error_message = "public, private and database subnet CIDRs must all be different."
+  }
+}
+
+variable "single_nat_gateway" {
+  description = "One shared NAT gateway (true, cheaper) or one per availability zone (false, zone-independent)."
+  type        = bool
+  nullable    = false
+}
+
+variable "enable_flow_logs" {
+  description = "Send VPC flow logs to a KMS-encrypted CloudWatch log group."
+  type        = bool
+  nullable    = false
+}
+
+# ---------------------------------------------------------------- EKS
+
+variable "eks_cluster_version" {
+  description = "Kubernetes minor version of the EKS control plane, e.g. \"1.28\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^1\\.[0-9]{2}$", var.eks_cluster_version))
+    error_message = "eks_cluster_version must look like \"1.28\"."
+  }
+}
+
+variable "eks_node_instance_types" {
+  description = "Instance types of the EKS managed node groups."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.eks_node_instance_types) >= 1 && alltrue([for t in var.eks_node_instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", t))])
+    error_message = "eks_node_instance_types must list at least one instance type such as \"t3.medium\"."
+  }
+}
+
+variable "eks_node_desired_size" {
+  description = "Desired number of EKS nodes (min <= desired <= max)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.eks_node_desired_size) == var.eks_node_desired_size && var.eks_node_desired_size >= var.eks_node_min_size && var.eks_node_desired_size <= var.eks_node_max_size
+    error_message = "eks_node_desired_size must be a whole number with eks_node_min_size <= desired <= eks_node_max_size."
+  }
+}
+
+variable "eks_node_min_size" {
+  description = "Minimum number of EKS nodes."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.eks_node_min_size) == var.eks_node_min_size && var.eks_node_min_size >= 0
+    error_message = "eks_node_min_size must be a whole number >= 0."
+  }
+}
+
+variable "eks_node_max_size" {
+  description = "Maximum number of EKS nodes."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.eks_node_max_size) == var.eks_node_max_size && var.eks_node_max_size >= 1 && var.eks_node_max_size >= var.eks_node_min_size
+    error_message = "eks_node_max_size must be a whole number >= 1 and >= eks_node_min_size."
+  }
+}
+
+variable "eks_enable_spot_instances" {
+  description = "Run eks_spot_percentage of the nodes on spot capacity."
+  type        = bool
+  nullable    = false
+}
+
+variable "eks_spot_percentage" {
+  description = "Share of the nodes on spot capacity, 0-100 (must be 0 when spot is disabled)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.eks_spot_percentage) == var.eks_spot_percentage && var.eks_spot_percentage >= 0 && var.eks_spot_percentage <= 100
+    error_message = "eks_spot_percentage must be a whole number from 0 to 100."
+  }
+
+  validation {
+    condition     = var.eks_enable_spot_instances || var.eks_spot_percentage == 0
+    error_message = "eks_spot_percentage must be 0 when eks_enable_spot_instances is false."
+  }
+}
+
+variable "eks_endpoint_private_access" {
+  description = "Expose the Kubernetes API inside the VPC."
+  type        = bool
+  nullable    = false
+}
+
+variable "eks_endpoint_public_access" {
+  description = "Expose the Kubernetes API on the internet (only to eks_public_access_cidrs). Off in production."
+  type        = bool
+  nullable    = false
+
+  validation {
+    condition     = var.eks_endpoint_public_access || var.eks_endpoint_private_access
+    error_message = "at least one of eks_endpoint_public_access and eks_endpoint_private_access must be true."
+  }
+}
+
+variable "eks_public_access_cidrs" {
+  description = "CIDR blocks allowed to reach the public Kubernetes API endpoint."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in var.eks_public_access_cidrs : can(cidrhost(c, 0))])
+    error_message = "eks_public_access_cidrs must be valid CIDR blocks."
+  }
+
+  validation {
+    condition     = !var.eks_endpoint_public_access || length(var.eks_public_access_cidrs) >= 1
+    error_message = "eks_public_access_cidrs must not be empty when eks_endpoint_public_access is true."
+  }
+}
+
+# ---------------------------------------------------------------- RDS
+
+variable "rds_engine" {
+  description = "Database engine: \"mysql\" or \"postgres\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["mysql", "postgres"], var.rds_engine)
+    error_message = "rds_engine must be \"mysql\" or \"postgres\"."
+  }
+}
+
+variable "rds_engine_version" {
+  description = "Engine version, e.g. \"8.0\" for mysql or \"15\" for postgres."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+){0,2}$", var.rds_engine_version))
+    error_message = "rds_engine_version must look like \"8.0\", \"8.0.35\", \"15\" or \"15.4\"."
+  }
+
+  validation {
+    condition     = var.rds_engine != "mysql" || can(regex("^[0-9]+\\.[0-9]+", var.rds_engine_version))
+    error_message = "a mysql rds_engine_version needs major and minor (e.g. \"8.0\")."
+  }
+}
+
+variable "rds_instance_class" {
+  description = "RDS instance class, e.g. \"db.t3.micro\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", var.rds_instance_class))
+    error_message = "rds_instance_class must look like \"db.t3.micro\"."
+  }
+}
+
+variable "rds_allocated_storage" {
+  description = "Initial RDS storage in GiB (gp3: 20-65536)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.rds_allocated_storage) == var.rds_allocated_storage && var.rds_allocated_storage >= 20 && var.rds_allocated_storage <= 65536
+    error_message = "rds_allocated_storage must be a whole number of GiB from 20 to 65536."
+  }
+}
+
+variable "rds_max_allocated_storage" {
+  description = "Storage autoscaling ceiling in GiB (>= rds_allocated_storage; equal turns autoscaling off)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.rds_max_allocated_storage) == var.rds_max_allocated_storage && var.rds_max_allocated_storage >= var.rds_allocated_storage && var.rds_max_allocated_storage <= 65536
+    error_message = "rds_max_allocated_storage must be a whole number from rds_allocated_storage to 65536."
+  }
+
+  validation {
+    condition     = var.rds_max_allocated_storage == var.rds_allocated_storage || var.rds_max_allocated_storage >= var.rds_allocated_storage * 1.1
+    error_message = "rds_max_allocated_storage must equal rds_allocated_storage (autoscaling off) or be at least 10 % larger (an RDS rule)."
+  }
+}
+
+variable "rds_multi_az" {
+  description = "Keep a synchronous RDS standby in another availability zone."
+  type        = bool
+  nullable    = false
+}
+
+variable "rds_backup_retention" {
+  description = "Days of automated RDS backups (0-35)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.rds_backup_retention) == var.rds_backup_retention && var.rds_backup_retention >= 0 && var.rds_backup_retention <= 35
+    error_message = "rds_backup_retention must be a whole number from 0 to 35."
+  }
+}
+
+variable "rds_deletion_protection" {
+  description = "Protect the RDS instance from deletion."
+  type        = bool
+  nullable    = false
+}
+
+variable "rds_performance_insights" {
+  description = "Enable RDS Performance Insights (RDS for MySQL does not offer it on micro/small burstable classes)."
+  type        = bool
+  nullable    = false
+
+  validation {
+    condition     = !(var.rds_performance_insights && var.rds_engine == "mysql" && contains(["db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"], var.rds_instance_class))
+    error_message = "RDS for MySQL does not support Performance Insights on db.t2/db.t3/db.t4g micro and small classes: turn rds_performance_insights off or choose a larger rds_instance_class."
+  }
+}
+
+variable "rds_database_name" {
+  description = "Name of the application database."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.rds_database_name))
+    error_message = "rds_database_name must start with a letter and hold at most 63 letters, digits or '_'."
+  }
+}
+
+variable "rds_username" {
+  description = "Master user name (its password is generated by RDS and kept in Secrets Manager)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,15}$", var.rds_username)) && !contains(["rdsadmin", "rdsrepladmin", "rdstopmgr"], lower(var.rds_username))
+    error_message = "rds_username must start with a letter, hold at most 16 letters, digits or '_', and not be a reserved RDS name."
+  }
+}
+
+variable "rds_parameters" {
+  description = "Parameters of the RDS parameter group (name => value), e.g. max_connections, slow_query_log."
+  type        = map(string)
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.rds_parameters) : can(regex("^[A-Za-z0-9_.]+$", k))])
+    error_message = "rds_parameters names may only hold letters, digits, '_' and '.'."
+  }
+}
+
+# ---------------------------------------------------------------- ElastiCache
+
+variable "redis_node_type" {
+  description = "ElastiCache node type, e.g. \"cache.t3.micro\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^cache\\.[a-z0-9]+\\.[a-z0-9]+$", var.redis_node_type))
+    error_message = "redis_node_type must look like \"cache.t3.micro\"."
+  }
+}
+
+variable "redis_num_nodes" {
+  description = "Number of Redis nodes (primary plus replicas), 1-6."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.redis_num_nodes) == var.redis_num_nodes && var.redis_num_nodes >= 1 && var.redis_num_nodes <= 6
+    error_message = "redis_num_nodes must be a whole number from 1 to 6."
+  }
+}
+
+variable "redis_automatic_failover" {
+  description = "Automatic failover and Multi-AZ for Redis (needs redis_num_nodes >= 2)."
+  type        = bool
+  nullable    = false
+
+  validation {
+    condition     = !var.redis_automatic_failover || var.redis_num_nodes >= 2
+    error_message = "redis_automatic_failover needs redis_num_nodes >= 2."
+  }
+}
+
+variable "redis_transit_encryption" {
+  description = "Require TLS for Redis connections."
+  type        = bool
+  nullable    = false
+}
+
+variable "redis_at_rest_encryption" {
+  description = "Encrypt Redis data at rest with KMS."
+  type        = bool
+  nullable    = false
+}
+
+variable "redis_auth_token_enabled" {
+  description = "Require a generated Redis AUTH token (kept in Secrets Manager); needs redis_transit_encryption."
+  type        = bool
+  nullable    = false
+
+  validation {
+    condition     = !var.redis_auth_token_enabled || var.redis_transit_encryption
+    error_message = "redis_auth_token_enabled needs redis_transit_encryption."
+  }
+}
+
+variable "redis_engine_version" {
+  description = "Redis engine version, e.g. \"7.0\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9x]+(\\.[0-9]+)?$", var.redis_engine_version))
+    error_message = "redis_engine_version must look like \"7.0\" or \"7.1\"."
+  }
+}
+
+# ---------------------------------------------------------------- bastion
+
+variable "bastion_enabled" {
+  description = "Create the bastion host."
+  type        = bool
+  nullable    = false
+}
+
+variable "bastion_instance_type" {
+  description = "Instance type of the bastion, e.g. \"t3.small\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.bastion_instance_type))
+    error_message = "bastion_instance_type must look like \"t3.small\"."
+  }
+}
+
+variable "bastion_allowed_cidrs" {
+  description = "CIDR blocks (office, VPN) allowed to SSH to the bastion. Never 0.0.0.0/0; empty means Session Manager only."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in var.bastion_allowed_cidrs : can(cidrhost(c, 0)) && !contains(["0.0.0.0/0", "::/0"], c)])
+    error_message = "bastion_allowed_cidrs must be valid CIDR blocks and must not contain 0.0.0.0/0 or ::/0."
+  }
+}
+
+# ---------------------------------------------------------------- application and operations
+
+variable "cache_ttl_seconds" {
+  description = "Cache TTL of the service in seconds (exposed as an output for the deployment)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.cache_ttl_seconds) == var.cache_ttl_seconds && var.cache_ttl_seconds >= 1 && var.cache_ttl_seconds <= 604800
+    error_message = "cache_ttl_seconds must be a whole number from 1 to 604800."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every CloudWatch log group of the environment, in days."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "monthly_budget_usd" {
+  description = "Monthly cost budget of the environment in US dollars."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = var.monthly_budget_usd > 0
+    error_message = "monthly_budget_usd must be greater than 0."
+  }
+}
+
+variable "budget_alert_emails" {
+  description = "Addresses notified at 80 %/100 % actual and 100 % forecasted spend (at most 10; empty creates no budget)."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.budget_alert_emails) <= 10 && alltrue([for e in var.budget_alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "budget_alert_emails must hold at most 10 valid e-mail addresses."
+  }
+}
+
+variable "waf_enabled" {
+  description = "Create the WAF web ACL for the ALB."
+  type        = bool
+  nullable    = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per 5 minutes one IP may send before WAF blocks it."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.waf_rate_limit) == var.waf_rate_limit && var.waf_rate_limit >= 100 && var.waf_rate_limit <= 2000000000
+    error_message = "waf_rate_limit must be a whole number from 100 to 2000000000."
+  }
+}
+
+# ---------------------------------------------------------------- service and delivery
+
+variable "service_name" {
+  description = "Name of the service (Kubernetes namespace-safe)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", var.service_name))
+    error_message = "service_name must be a DNS label: lower-case letters, digits and '-', at most 63 characters."
+  }
+}
+
+variable "service_port" {
+  description = "Container port of the service; the ALB reaches the pods on it."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.service_port) == var.service_port && var.service_port >= 1024 && var.service_port <= 65535
+    error_message = "service_port must be a whole number from 1024 to 65535."
+  }
+}
+
+variable "ecr_repository_name" {
+  description = "Name of the ECR repository of the service image."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(var.ecr_repository_name) >= 2 && length(var.ecr_repository_name) <= 256 && can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.ecr_repository_name))
+    error_message = "ecr_repository_name must be 2-256 characters: lower-case letters and digits separated by '.', '_', '-' or '/'."
+  }
+}
+
+variable "github_repository" {
+  description = "GitHub repository (\"owner/name\") whose workflows may assume the CI/CD role."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$", var.github_repository))
+    error_message = "github_repository must be \"owner/name\" (no wildcards)."
+  }
+}
+
+variable "github_actions_role_name" {
+  description = "Name of the IAM role GitHub Actions assumes through OIDC."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.github_actions_role_name))
+    error_message = "github_actions_role_name must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
