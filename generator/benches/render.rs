@@ -38,22 +38,35 @@ deploy = {{ tag = "v*-env{index}" }}
 }
 
 fn render(model: &Model) -> usize {
-    let request = Request { model, spec_path: "specs/expense.toml", only_environment: None };
-    render_all(&request).map(|artifacts| artifacts.len()).unwrap_or_default()
+    let request = Request {
+        model,
+        spec_path: "specs/expense.toml",
+        only_environment: None,
+    };
+    render_all(&request)
+        .map(|artifacts| artifacts.len())
+        .unwrap_or_default()
 }
 
 fn benchmarks(c: &mut Criterion) {
     let example = Model::load_str("specs/expense.toml", EXAMPLE).expect("example spec");
-    c.bench_function("render every artifact of the example spec", |b| b.iter(|| render(black_box(&example))));
+    c.bench_function("render every artifact of the example spec", |b| {
+        b.iter(|| render(black_box(&example)))
+    });
     c.bench_function("load and validate the example spec", |b| {
-        b.iter(|| Model::load_str("specs/expense.toml", black_box(EXAMPLE)).map(|m| m.environments.len()))
+        b.iter(|| {
+            Model::load_str("specs/expense.toml", black_box(EXAMPLE)).map(|m| m.environments.len())
+        })
     });
     let mut group = c.benchmark_group("render by environment count");
     for count in [10, 50, 100] {
         let text = spec_with_environments(count);
-        let model = Model::load_str("synthetic.toml", &text).unwrap_or_else(|error| panic!("synthetic spec: {error}"));
+        let model = Model::load_str("synthetic.toml", &text)
+            .unwrap_or_else(|error| panic!("synthetic spec: {error}"));
         group.throughput(Throughput::Elements(count as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(count), &model, |b, model| b.iter(|| render(black_box(model))));
+        group.bench_with_input(BenchmarkId::from_parameter(count), &model, |b, model| {
+            b.iter(|| render(black_box(model)))
+        });
     }
     group.finish();
 }

@@ -254,26 +254,38 @@ fn check(out: &Path) -> Output {
 #[test]
 fn generate_check_passes_when_everything_is_in_sync_and_writes_nothing() {
     let out = generated_copy();
-    let before = std::fs::read_to_string(out.path().join("generated/manifest.txt")).expect("manifest");
+    let before =
+        std::fs::read_to_string(out.path().join("generated/manifest.txt")).expect("manifest");
     let output = check(out.path());
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(text(&output.stdout).ends_with("artifacts are up to date with specs/expense.toml\n"));
     let again = platformgen(&["generate", "--out", out.path().to_str().expect("utf-8")]);
-    assert!(text(&again.stdout).contains("0 written"), "a second generate rewrites nothing");
-    assert_eq!(std::fs::read_to_string(out.path().join("generated/manifest.txt")).expect("manifest"), before);
+    assert!(
+        text(&again.stdout).contains("0 written"),
+        "a second generate rewrites nothing"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("generated/manifest.txt")).expect("manifest"),
+        before
+    );
 }
 
 #[test]
 fn generate_check_reports_a_changed_file_with_a_diff() {
     let out = generated_copy();
     let path = out.path().join("generated/dev/terraform.tfvars");
-    let edited = std::fs::read_to_string(&path).expect("tfvars").replace("cache_ttl_seconds   = 60", "cache_ttl_seconds   = 61");
+    let edited = std::fs::read_to_string(&path)
+        .expect("tfvars")
+        .replace("cache_ttl_seconds   = 60", "cache_ttl_seconds   = 61");
     std::fs::write(&path, edited).expect("edit");
     let output = check(out.path());
     assert_eq!(output.status.code(), Some(1));
     let stdout = text(&output.stdout);
     assert!(stdout.starts_with("changed: generated/dev/terraform.tfvars\n--- a/generated/dev/terraform.tfvars\n+++ b/generated/dev/terraform.tfvars\n"), "{stdout}");
-    assert!(stdout.contains("-cache_ttl_seconds   = 61\n+cache_ttl_seconds   = 60\n"), "{stdout}");
+    assert!(
+        stdout.contains("-cache_ttl_seconds   = 61\n+cache_ttl_seconds   = 60\n"),
+        "{stdout}"
+    );
     assert_eq!(
         text(&output.stderr),
         "error: 1 generated file is out of date with specs/expense.toml\n  help: run `platformgen generate --spec specs/expense.toml` and commit the result\n"
@@ -295,15 +307,26 @@ fn generate_check_reports_missing_and_stale_files_and_generate_removes_only_owne
     let output = check(out.path());
     assert_eq!(output.status.code(), Some(1));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("missing: generated/prod/helm-values.yaml (the spec renders it; it is not on disk)\n"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "missing: generated/prod/helm-values.yaml (the spec renders it; it is not on disk)\n"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("stale: generated/qa/terraform.tfvars (generated earlier; the spec no longer renders it)\n"), "{stdout}");
-    assert!(stdout.contains("changed: generated/manifest.txt"), "{stdout}");
+    assert!(
+        stdout.contains("changed: generated/manifest.txt"),
+        "{stdout}"
+    );
     assert!(text(&output.stderr).starts_with("error: 3 generated files are out of date"));
 
     let write = platformgen(&["generate", "--out", out.path().to_str().expect("utf-8")]);
     assert!(text(&write.stdout).contains("removed generated/qa/terraform.tfvars\n"));
     assert!(!out.path().join("generated/qa/terraform.tfvars").exists());
-    assert!(out.path().join("generated/qa/notes.md").exists(), "files the generator does not own are never touched");
+    assert!(
+        out.path().join("generated/qa/notes.md").exists(),
+        "files the generator does not own are never touched"
+    );
     assert_eq!(check(out.path()).status.code(), Some(0));
 }
 
@@ -311,10 +334,22 @@ fn generate_check_reports_missing_and_stale_files_and_generate_removes_only_owne
 fn generate_for_one_environment_leaves_the_others_alone() {
     let out = generated_copy();
     std::fs::remove_file(out.path().join("generated/prod/terraform.tfvars")).expect("remove");
-    let output = platformgen(&["generate", "--env", "dev", "--out", out.path().to_str().expect("utf-8")]);
+    let output = platformgen(&[
+        "generate",
+        "--env",
+        "dev",
+        "--out",
+        out.path().to_str().expect("utf-8"),
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(!out.path().join("generated/prod/terraform.tfvars").exists());
-    let unknown = platformgen(&["generate", "--env", "qa", "--out", out.path().to_str().expect("utf-8")]);
+    let unknown = platformgen(&[
+        "generate",
+        "--env",
+        "qa",
+        "--out",
+        out.path().to_str().expect("utf-8"),
+    ]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(text(&unknown.stderr).starts_with("error: there is no environment `qa`"));
 }
@@ -322,5 +357,11 @@ fn generate_for_one_environment_leaves_the_others_alone() {
 #[test]
 fn the_committed_artifacts_are_in_sync_with_the_example_spec() {
     let output = platformgen(&["generate", "--check"]);
-    assert_eq!(output.status.code(), Some(0), "{}\n{}", text(&output.stdout), text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
 }
