@@ -13,6 +13,7 @@ pub const MAX_DESCRIPTION_CHARS: usize = 255;
 
 /// One failed check of one input field, in the FastAPI / pydantic shape.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, salvo::oapi::ToSchema)]
+#[salvo(schema(name = FieldError))]
 pub struct FieldError {
     pub loc: Vec<Loc>,
     pub msg: String,
@@ -24,6 +25,7 @@ pub struct FieldError {
 /// One step of an error location: `"body"`, `"amount"`, or an index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, salvo::oapi::ToSchema)]
 #[serde(untagged)]
+#[salvo(schema(name = Loc))]
 pub enum Loc {
     Name(String),
     Index(u64),

@@ -52,6 +52,7 @@ impl From<StoreError> for ApiError {
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
+#[salvo(schema(name = ErrorBody))]
 pub struct ErrorBody {
     /// A readable summary of what went wrong.
     pub message: String,
@@ -61,6 +62,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
+#[salvo(schema(name = ErrorDetail))]
 pub enum ErrorDetail {
     Fields(Vec<FieldError>),
     Text(String),
@@ -146,6 +148,7 @@ impl EndpointOutRegister for ApiError {
         for (code, description) in [
             ("400", "Malformed JSON"),
             ("413", "Body over the route's limit"),
+            ("404", "No such transaction, or no such route"),
             ("415", "Content type is not application/json"),
             ("422", "Validation failed (FastAPI `detail` list)"),
             ("429", "Rate limited; see Retry-After"),

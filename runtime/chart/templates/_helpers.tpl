@@ -2,17 +2,18 @@
 Names and labels shared by every template of the expense-backend chart.
 */}}
 
-{{/* The chart name (the service name; the generated rules select job="<this>"). */}}
+{{/* The service name (the generated rules select job="<this>"; see servicemonitor.yaml). */}}
 {{- define "expense-backend.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* The release's full name: the release name alone when it already holds the chart name. */}}
+{{/* The release's full name: the release name alone when it already holds the service name. */}}
 {{- define "expense-backend.fullname" -}}
-{{- if contains .Chart.Name .Release.Name }}
+{{- $name := include "expense-backend.name" . }}
+{{- if contains $name .Release.Name }}
 {{- .Release.Name | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 
@@ -31,7 +32,7 @@ helm.sh/chart: {{ include "expense-backend.chart" . }}
 {{ include "expense-backend.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
 app.kubernetes.io/component: backend
-app.kubernetes.io/part-of: expense
+app.kubernetes.io/part-of: {{ .Values.partOf | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 environment: {{ .Values.environment | quote }}
 {{- end }}

@@ -12,6 +12,7 @@ use super::AppState;
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Serialize, ToSchema)]
+#[salvo(schema(name = HealthBody))]
 pub struct HealthBody {
     /// `healthy`, or `degraded` when a component is disconnected.
     pub status: &'static str,
@@ -24,6 +25,7 @@ pub struct HealthBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[salvo(schema(name = ReadyBody))]
 pub struct ReadyBody {
     /// `ready` or `not_ready`.
     pub status: &'static str,
@@ -76,7 +78,13 @@ pub async fn health(depot: &mut Depot) -> Json<HealthBody> {
 }
 
 /// Readiness: 503 while the database is unreachable.
-#[endpoint(tags("operations"), status_codes(200, 503))]
+#[endpoint(
+    tags("operations"),
+    responses(
+        (status_code = 200, description = "The database answers", body = ReadyBody),
+        (status_code = 503, description = "The database is unreachable", body = ReadyBody),
+    )
+)]
 pub async fn ready(depot: &mut Depot, res: &mut Response) -> Json<ReadyBody> {
     let connected = match state(depot) {
         Some(state) => database_connected(&state).await,

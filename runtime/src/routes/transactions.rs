@@ -17,6 +17,7 @@ use crate::store::{Creation, Transaction};
 
 /// `{"result": [...]}`, plus `next_after_id` when more rows follow the page.
 #[derive(Debug, Serialize, ToSchema)]
+#[salvo(schema(name = TransactionList))]
 pub struct TransactionList {
     pub result: Vec<ListedTransaction>,
     /// Pass as `after_id` to read the next page; absent on the last page.
@@ -25,6 +26,7 @@ pub struct TransactionList {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[salvo(schema(name = ListedTransaction))]
 pub struct ListedTransaction {
     pub id: i64,
     /// Exact decimal, at most 2 fractional digits; an integer amount is an integer.
@@ -35,6 +37,7 @@ pub struct ListedTransaction {
 
 /// One transaction, with the seed's `desc` field name.
 #[derive(Debug, Serialize, ToSchema)]
+#[salvo(schema(name = SingleTransaction))]
 pub struct SingleTransaction {
     pub id: i64,
     #[salvo(schema(value_type = f64))]
@@ -43,6 +46,7 @@ pub struct SingleTransaction {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[salvo(schema(name = Created))]
 pub struct Created {
     /// `added transaction successfully`
     pub message: String,
@@ -50,6 +54,7 @@ pub struct Created {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[salvo(schema(name = Message))]
 pub struct Message {
     pub message: String,
 }
@@ -57,6 +62,7 @@ pub struct Message {
 /// `POST /transaction` body.
 #[allow(dead_code)]
 #[derive(Debug, ToSchema)]
+#[salvo(schema(name = NewTransaction))]
 pub struct NewTransaction {
     /// Greater than 0, at most 1000000000, at most 2 fractional digits.
     amount: f64,
@@ -67,6 +73,7 @@ pub struct NewTransaction {
 /// `{"id": N}` body of the by-body variants.
 #[allow(dead_code)]
 #[derive(Debug, ToSchema)]
+#[salvo(schema(name = IdBody))]
 pub struct IdBody {
     id: i64,
 }

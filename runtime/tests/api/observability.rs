@@ -215,6 +215,8 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
         .map(|r| (r.method.as_str().to_owned(), r.path.clone()))
         .collect();
     assert_eq!(documented, expected);
+    // The whole document is pinned: a change to the API's contract shows up in review.
+    insta::assert_json_snapshot!("openapi", doc);
     let docs = app
         .client
         .get(app.url("/docs"))
