@@ -7,15 +7,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
 use generator::model::{Model, ResolvedEnvironment};
-use generator::render::{Artifact, Request, render_all};
-use platform_e2e::{assert_success, run, tool, tool_command, workspace};
+use generator::render::Artifact;
+use platform_e2e::{
+    assert_success, example_specs, render_spec, run, tool, tool_command, workspace,
+};
 use serde_json::{Value, json};
 
 const SPEC: &str = "specs/expense.toml";
 const CHART: &str = "runtime/chart";
-const RELEASE: &str = "expense-backend";
 
 /// Every environment variable the runtime reads: `runtime/src/main.rs` (clap `env = ...`) and
 /// `runtime/src/config.rs` (`vars.get` / `vars.flag`), plus `RUST_LOG` (`runtime/src/telemetry.rs`).
@@ -45,17 +47,42 @@ const RUNTIME_VARIABLES: &[&str] = &[
 /// API groups whose kinds are CRDs, checked by their own validators, not kubernetes-validate.
 const CRD_GROUPS: &[&str] = &["monitoring.coreos.com/", "external-secrets.io/"];
 
-fn model() -> Model {
-    Model::load(&workspace().join(SPEC)).unwrap_or_else(|error| panic!("{SPEC}: {error}"))
+/// The seeds' platform, which the deploy-time checks below use.
+fn expense() -> Example {
+    let (model, artifacts) = render_spec(&workspace().join(SPEC));
+    Example {
+        name: "expense".to_string(),
+        model,
+        artifacts,
+    }
 }
 
-fn artifacts(model: &Model) -> Vec<Artifact> {
-    let request = Request {
-        model,
-        spec_path: SPEC,
-        only_environment: None,
-    };
-    render_all(&request).unwrap_or_else(|error| panic!("{SPEC} does not render: {error}"))
+/// An example spec and everything it renders.
+struct Example {
+    /// The spec's file stem (`expense`, `ledger`).
+    name: String,
+    model: Model,
+    artifacts: Vec<Artifact>,
+}
+
+/// Every example spec in `specs/`: the chart is not written for one of them.
+fn examples() -> Vec<Example> {
+    example_specs()
+        .iter()
+        .map(|spec| {
+            let (model, artifacts) = render_spec(spec);
+            let name = spec
+                .file_stem()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
+            Example {
+                name,
+                model,
+                artifacts,
+            }
+        })
+        .collect()
 }
 
 fn artifact<'a>(artifacts: &'a [Artifact], path: &str) -> &'a Artifact {
@@ -67,6 +94,8 @@ fn artifact<'a>(artifacts: &'a [Artifact], path: &str) -> &'a Artifact {
 
 /// One environment as the deploy installs it.
 struct Install {
+    /// `<spec>/<environment>`, for messages and snapshot names.
+    label: String,
     environment: String,
     /// `generated/<env>/helm-values.yaml`, freshly rendered, written to a temp dir.
     values: PathBuf,
@@ -75,13 +104,14 @@ struct Install {
 }
 
 /// Writes each environment's fresh values and its `--set-file` equivalent into `dir`.
-fn installs(model: &Model, dir: &Path) -> Vec<Install> {
-    let artifacts = artifacts(model);
+fn installs(example: &Example, dir: &Path) -> Vec<Install> {
+    let artifacts = &example.artifacts;
     let mut installs = Vec::new();
-    for environment in model.environments.keys() {
-        let values = dir.join(format!("{environment}-values.yaml"));
+    for environment in example.model.environments.keys() {
+        let label = format!("{}/{environment}", example.name);
+        let values = dir.join(format!("{}-{environment}-values.yaml", example.name));
         let path = format!("generated/{environment}/helm-values.yaml");
-        std::fs::write(&values, &artifact(&artifacts, &path).contents).expect("write values");
+        std::fs::write(&values, &artifact(artifacts, &path).contents).expect("write values");
         let prefix = format!("generated/{environment}/dashboards/");
         let dashboards: BTreeMap<&str, &str> = artifacts
             .iter()
@@ -91,7 +121,7 @@ fn installs(model: &Model, dir: &Path) -> Vec<Install> {
             })
             .collect();
         let rules = &artifact(
-            &artifacts,
+            artifacts,
             &format!("generated/{environment}/prometheus-rules.yaml"),
         )
         .contents;
@@ -100,13 +130,14 @@ fn installs(model: &Model, dir: &Path) -> Vec<Install> {
             "prometheusRule": { "file": rules },
             "grafanaDashboards": { "files": dashboards },
         });
-        let set_files_path = dir.join(format!("{environment}-set-files.yaml"));
+        let set_files_path = dir.join(format!("{}-{environment}-set-files.yaml", example.name));
         std::fs::write(
             &set_files_path,
             serde_norway::to_string(&set_files).expect("YAML"),
         )
         .expect("write set-files");
         installs.push(Install {
+            label,
             environment: environment.clone(),
             values,
             set_files: set_files_path,
@@ -119,7 +150,9 @@ fn helm_check(helm: &Path, model: &Model, values: &[&Path]) -> Output {
     let mut command = tool_command(helm);
     command
         .current_dir(workspace())
-        .args(["--name", RELEASE, "--namespace"])
+        .arg("--name")
+        .arg(&model.spec.service.name)
+        .arg("--namespace")
         .arg(&model.spec.delivery.namespace)
         .arg(CHART)
         .args(values);
@@ -154,6 +187,8 @@ fn documents(output: &Output) -> Vec<(String, Value)> {
 
 /// One environment rendered by Helm: the documents as printed, and the same parsed.
 struct Rendered {
+    /// Index into the examples this was rendered from.
+    example: usize,
     install: Install,
     texts: Vec<String>,
     manifests: Vec<Value>,
@@ -174,30 +209,36 @@ impl Rendered {
     }
 }
 
-/// Renders every environment with real Helm (asserting lint + schema + render pass).
-fn render_every_environment() -> Option<Vec<Rendered>> {
+/// Every environment of every example spec rendered with real Helm, once per test run (the
+/// tests share it), asserting that lint, the values schema and the render pass.
+fn render_every_environment() -> Option<&'static (Vec<Example>, Vec<Rendered>)> {
+    static RENDERED: OnceLock<Option<(Vec<Example>, Vec<Rendered>)>> = OnceLock::new();
+    RENDERED.get_or_init(render_with_helm).as_ref()
+}
+
+fn render_with_helm() -> Option<(Vec<Example>, Vec<Rendered>)> {
     let helm = tool("helm-check")?;
-    let model = model();
+    let examples = examples();
     let dir = tempfile::tempdir().expect("tempdir");
-    let rendered = installs(&model, dir.path())
-        .into_iter()
-        .map(|install| {
-            let output = helm_check(&helm, &model, &[&install.values, &install.set_files]);
-            assert_success(
-                &output,
-                &format!("helm-check {CHART} ({})", install.environment),
+    let mut rendered = Vec::new();
+    for (index, example) in examples.iter().enumerate() {
+        for install in installs(example, dir.path()) {
+            let output = helm_check(
+                &helm,
+                &example.model,
+                &[&install.values, &install.set_files],
             );
+            assert_success(&output, &format!("helm-check {CHART} ({})", install.label));
             let (texts, manifests) = documents(&output).into_iter().unzip();
-            Rendered {
+            rendered.push(Rendered {
+                example: index,
                 install,
                 texts,
                 manifests,
-            }
-        })
-        .collect();
-    // Keep the temp dir alive until the values were read.
-    drop(dir);
-    Some(rendered)
+            });
+        }
+    }
+    Some((examples, rendered))
 }
 
 fn of_kind<'a>(manifests: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -224,15 +265,24 @@ fn environment<'a>(model: &'a Model, name: &str) -> &'a ResolvedEnvironment {
 
 #[test]
 fn the_chart_lints_and_renders_every_environments_generated_values() {
-    let Some(rendered) = render_every_environment() else {
+    let Some((examples, rendered)) = render_every_environment() else {
         return;
     };
-    let model = model();
-    assert_eq!(rendered.len(), 3, "dev, staging and prod");
+    let environments: usize = examples.iter().map(|e| e.model.environments.len()).sum();
+    assert_eq!(
+        rendered.len(),
+        environments,
+        "every environment of every example spec"
+    );
     for Rendered {
-        install, manifests, ..
-    } in &rendered
+        example,
+        install,
+        manifests,
+        ..
+    } in rendered
     {
+        let Example { model, .. } = &examples[*example];
+        let label = &install.label;
         let kinds: BTreeSet<&str> = manifests
             .iter()
             .filter_map(|m| m["kind"].as_str())
@@ -248,7 +298,7 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
             "ServiceAccount",
             "ServiceMonitor",
         ]);
-        let autoscaling = &environment(&model, &install.environment)
+        let autoscaling = &environment(model, &install.environment)
             .settings
             .app
             .autoscaling;
@@ -258,20 +308,20 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
         if autoscaling.min_replicas > 1 {
             expected.insert("PodDisruptionBudget");
         }
-        assert_eq!(kinds, expected, "{}", install.environment);
+        assert_eq!(kinds, expected, "{label}");
     }
 }
 
 #[test]
 fn every_rendered_core_manifest_passes_the_kubernetes_1_28_schemas() {
-    let Some(rendered) = render_every_environment() else {
+    let Some((_, rendered)) = render_every_environment() else {
         return;
     };
     let Some(validate) = tool("kubernetes-validate") else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    for environment in &rendered {
+    for environment in rendered {
         let install = &environment.install;
         let path = dir
             .path()
@@ -302,7 +352,7 @@ fn every_rendered_core_manifest_passes_the_kubernetes_1_28_schemas() {
 
 #[test]
 fn the_service_monitor_and_prometheus_rule_pass_the_operator_models() {
-    let Some(rendered) = render_every_environment() else {
+    let Some((_, rendered)) = render_every_environment() else {
         return;
     };
     let Some(checker) = tool("promop-check") else {
@@ -310,7 +360,7 @@ fn the_service_monitor_and_prometheus_rule_pass_the_operator_models() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let mut paths = Vec::new();
-    for environment in &rendered {
+    for environment in rendered {
         let name = &environment.install.environment;
         let path = dir.path().join(format!("{name}-operator.yaml"));
         let written = environment.write(&path, |m| {
@@ -465,22 +515,26 @@ fn validate_with_external_secrets_models(
 
 #[test]
 fn the_external_secret_matches_the_external_secrets_v1_crd() {
-    let Some(rendered) = render_every_environment() else {
+    let Some((examples, rendered)) = render_every_environment() else {
         return;
     };
-    let model = model();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut all = Vec::new();
     for Rendered {
-        install, manifests, ..
-    } in &rendered
+        example,
+        install,
+        manifests,
+        ..
+    } in rendered
     {
+        let Example { model, .. } = &examples[*example];
+        let label = &install.label;
         let env = &install.environment;
         let document = one(manifests, "ExternalSecret");
         assert_eq!(
             external_secret_errors(document),
             Vec::<String>::new(),
-            "{env}"
+            "{label}"
         );
         let spec = &document["spec"];
         assert_eq!(document["apiVersion"], "external-secrets.io/v1");
@@ -503,21 +557,21 @@ fn the_external_secret_matches_the_external_secrets_v1_crd() {
             .flatten()
         {
             let reference = &variable["valueFrom"]["secretKeyRef"];
-            assert_eq!(reference["name"], spec["target"]["name"], "{env}");
+            assert_eq!(reference["name"], spec["target"]["name"], "{label}");
             read.insert(reference["key"].as_str().expect("key"));
         }
         let prefix = format!("{}/{env}/", model.spec.project.name);
         let mut written = BTreeSet::new();
         for item in spec["data"].as_array().expect("data") {
             let key = item["secretKey"].as_str().expect("secretKey");
-            assert!(RUNTIME_VARIABLES.contains(&key), "{env}: {key}");
+            assert!(RUNTIME_VARIABLES.contains(&key), "{label}: {key}");
             written.insert(key);
             let remote = item["remoteRef"]["key"].as_str().expect("remoteRef.key");
-            assert!(remote.starts_with(&prefix), "{env}: {remote}");
+            assert!(remote.starts_with(&prefix), "{label}: {remote}");
         }
         assert_eq!(
             read, written,
-            "{env}: the pods read exactly the keys the ExternalSecret writes"
+            "{label}: the pods read exactly the keys the ExternalSecret writes"
         );
         all.push(document);
     }
@@ -546,18 +600,23 @@ fn container(deployment: &Value) -> &Value {
 
 #[test]
 fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
-    let Some(rendered) = render_every_environment() else {
+    let Some((examples, rendered)) = render_every_environment() else {
         return;
     };
-    let model = model();
-    let service = &model.spec.service;
-    let artifacts = artifacts(&model);
     for Rendered {
-        install, manifests, ..
-    } in &rendered
+        example,
+        install,
+        manifests,
+        ..
+    } in rendered
     {
+        let Example {
+            model, artifacts, ..
+        } = &examples[*example];
+        let label = &install.label;
         let env = &install.environment;
-        let app = &environment(&model, env).settings.app;
+        let service = &model.spec.service;
+        let app = &environment(model, env).settings.app;
         let deployment = one(manifests, "Deployment");
         let pod = &deployment["spec"]["template"]["spec"];
         let container = container(deployment);
@@ -565,7 +624,7 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         // Port and probes: what the runtime listens on and serves.
         assert_eq!(
             container["ports"][0]["containerPort"], service.port,
-            "{env}"
+            "{label}"
         );
         assert_eq!(container["ports"][0]["name"], "http");
         assert_eq!(
@@ -585,7 +644,8 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         let config_map = manifests
             .iter()
             .find(|m| {
-                m["kind"] == "ConfigMap" && m["metadata"]["name"] == format!("{RELEASE}-config")
+                m["kind"] == "ConfigMap"
+                    && m["metadata"]["name"] == format!("{}-config", service.name)
             })
             .expect("the runtime's ConfigMap");
         assert_eq!(
@@ -606,7 +666,7 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         {
             assert!(
                 RUNTIME_VARIABLES.contains(&name),
-                "{env}: the Deployment sets {name}, which the runtime does not read"
+                "{label}: the Deployment sets {name}, which the runtime does not read"
             );
         }
         assert_eq!(config["ENVIRONMENT"], env.as_str());
@@ -614,7 +674,7 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         for needed in ["DB_HOST", "DB_USER", "DB_PWD", "REDIS_HOST"] {
             assert!(
                 secret_env.contains(&needed),
-                "{env}: {needed} reaches the pod"
+                "{label}: {needed} reaches the pod"
             );
         }
 
@@ -636,11 +696,11 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         let hpa = one(manifests, "HorizontalPodAutoscaler");
         assert_eq!(
             hpa["spec"]["minReplicas"], app.autoscaling.min_replicas,
-            "{env}"
+            "{label}"
         );
         assert_eq!(
             hpa["spec"]["maxReplicas"], app.autoscaling.max_replicas,
-            "{env}"
+            "{label}"
         );
         assert_eq!(
             hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
@@ -651,12 +711,12 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             deployment["metadata"]["name"]
         );
         // With the HPA on, the Deployment leaves replicas to it (an upgrade would reset them).
-        assert!(deployment["spec"].get("replicas").is_none(), "{env}");
+        assert!(deployment["spec"].get("replicas").is_none(), "{label}");
         let pdbs = of_kind(manifests, "PodDisruptionBudget");
         assert_eq!(
             pdbs.len(),
             usize::from(app.autoscaling.min_replicas > 1),
-            "{env}"
+            "{label}"
         );
         for pdb in pdbs {
             assert!(
@@ -716,7 +776,7 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
 
         // Ingress: the environment's host and the seed's ALB annotations, to the Service.
         let ingress = one(manifests, "Ingress");
-        let settings = &environment(&model, env).settings;
+        let settings = &environment(model, env).settings;
         assert_eq!(ingress["spec"]["ingressClassName"], "alb");
         assert_eq!(
             ingress["spec"]["rules"][0]["host"],
@@ -755,16 +815,12 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         assert_eq!(monitor["metadata"]["labels"]["release"], "prometheus");
         let rule = one(manifests, "PrometheusRule");
         let generated: Value = serde_norway::from_str(
-            &artifact(
-                &artifacts,
-                &format!("generated/{env}/prometheus-rules.yaml"),
-            )
-            .contents,
+            &artifact(artifacts, &format!("generated/{env}/prometheus-rules.yaml")).contents,
         )
         .expect("generated rules");
         assert_eq!(
             rule["spec"], generated["spec"],
-            "{env}: the chart deploys the generated rules"
+            "{label}: the chart deploys the generated rules"
         );
         assert_eq!(rule["metadata"]["labels"]["release"], "prometheus");
         let rules_text = serde_json::to_string(&rule["spec"]).expect("JSON");
@@ -773,19 +829,19 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             .into_iter()
             .filter(|m| m["metadata"]["labels"]["grafana_dashboard"] == "1")
             .collect();
-        assert_eq!(dashboards.len(), model.spec.dashboards.len(), "{env}");
+        assert_eq!(dashboards.len(), model.spec.dashboards.len(), "{label}");
         for dashboard in &model.spec.dashboards {
             let file = format!("{}.json", dashboard.uid);
             let generated =
-                &artifact(&artifacts, &format!("generated/{env}/dashboards/{file}")).contents;
+                &artifact(artifacts, &format!("generated/{env}/dashboards/{file}")).contents;
             let deployed = dashboards
                 .iter()
                 .find_map(|m| m["data"][&file].as_str())
-                .unwrap_or_else(|| panic!("{env}: no ConfigMap holds {file}"));
+                .unwrap_or_else(|| panic!("{label}: no ConfigMap holds {file}"));
             assert_eq!(
                 deployed,
                 generated.trim_end(),
-                "{env}: {file} arrives unchanged"
+                "{label}: {file} arrives unchanged"
             );
         }
     }
@@ -821,15 +877,18 @@ fn for_snapshot(environment: &str, manifests: &[Value]) -> String {
 
 #[test]
 fn the_rendered_manifests_match_their_snapshots() {
-    let Some(rendered) = render_every_environment() else {
+    let Some((examples, rendered)) = render_every_environment() else {
         return;
     };
     for Rendered {
-        install, manifests, ..
-    } in &rendered
+        example,
+        install,
+        manifests,
+        ..
+    } in rendered
     {
         insta::assert_snapshot!(
-            format!("chart_{}", install.environment),
+            format!("chart_{}_{}", examples[*example].name, install.environment),
             for_snapshot(&install.environment, manifests)
         );
     }
@@ -840,8 +899,9 @@ fn the_charts_own_defaults_render_a_standalone_install() {
     let Some(helm) = tool("helm-check") else {
         return;
     };
-    let model = model();
-    let output = helm_check(&helm, &model, &[]);
+    let expense = expense();
+    let model = &expense.model;
+    let output = helm_check(&helm, model, &[]);
     assert_success(&output, "helm-check with the chart's values.yaml");
     let (texts, manifests): (Vec<String>, Vec<Value>) = documents(&output).into_iter().unzip();
     let kinds: BTreeSet<&str> = manifests
@@ -873,12 +933,12 @@ fn the_charts_own_defaults_render_a_standalone_install() {
 /// helm-check on prod's values with `overrides` on top; returns (succeeded, everything printed).
 fn render_prod_with(
     helm: &Path,
-    model: &Model,
+    example: &Example,
     overrides: &str,
     with_set_files: bool,
 ) -> (bool, String) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let installs = installs(model, dir.path());
+    let installs = installs(example, dir.path());
     let prod = installs
         .iter()
         .find(|i| i.environment == "prod")
@@ -890,7 +950,7 @@ fn render_prod_with(
         files.push(&prod.set_files);
     }
     files.push(&overrides_path);
-    let output = helm_check(helm, model, &files);
+    let output = helm_check(helm, &example.model, &files);
     let printed = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -904,7 +964,7 @@ fn a_bad_values_file_is_rejected_naming_the_field() {
     let Some(helm) = tool("helm-check") else {
         return;
     };
-    let model = model();
+    let expense = expense();
     let cases = [
         (
             "replicaCount: \"three\"\n",
@@ -940,7 +1000,7 @@ fn a_bad_values_file_is_rejected_naming_the_field() {
         ),
     ];
     for (overrides, message) in cases {
-        let (succeeded, printed) = render_prod_with(&helm, &model, overrides, true);
+        let (succeeded, printed) = render_prod_with(&helm, &expense, overrides, true);
         assert!(!succeeded, "accepted:\n{overrides}");
         assert!(
             printed.contains(message),
@@ -954,9 +1014,9 @@ fn without_the_external_secret_the_chart_needs_a_confirmed_existing_secret() {
     let Some(helm) = tool("helm-check") else {
         return;
     };
-    let model = model();
+    let expense = expense();
     let off = "secrets:\n  externalSecret:\n    enabled: false\n";
-    let (succeeded, printed) = render_prod_with(&helm, &model, off, true);
+    let (succeeded, printed) = render_prod_with(&helm, &expense, off, true);
     assert!(!succeeded, "rendered without any Secret:\n{printed}");
     assert!(
         printed.contains("the ExternalSecret is disabled")
@@ -965,7 +1025,7 @@ fn without_the_external_secret_the_chart_needs_a_confirmed_existing_secret() {
         "{printed}"
     );
     let existing = format!("{off}  existing: true\n");
-    let (succeeded, printed) = render_prod_with(&helm, &model, &existing, true);
+    let (succeeded, printed) = render_prod_with(&helm, &expense, &existing, true);
     assert!(succeeded, "{printed}");
     assert!(!printed.contains("kind: ExternalSecret"));
     assert!(printed.contains("secretKeyRef"));
@@ -976,15 +1036,16 @@ fn a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_to_pass() {
     let Some(helm) = tool("helm-check") else {
         return;
     };
-    let model = model();
-    let (succeeded, printed) = render_prod_with(&helm, &model, "{}\n", false);
+    let expense = expense();
+    let model = &expense.model;
+    let (succeeded, printed) = render_prod_with(&helm, &expense, "{}\n", false);
     assert!(!succeeded);
     assert!(
         printed.contains("--set-file prometheusRule.file=generated/<env>/prometheus-rules.yaml"),
         "{printed}"
     );
     let no_rules = "prometheusRule:\n  enabled: false\n";
-    let (succeeded, printed) = render_prod_with(&helm, &model, no_rules, false);
+    let (succeeded, printed) = render_prod_with(&helm, &expense, no_rules, false);
     assert!(!succeeded);
     let uid = &model.spec.dashboards[0].uid;
     assert!(
@@ -993,7 +1054,7 @@ fn a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_to_pass() {
     );
     let (succeeded, printed) = render_prod_with(
         &helm,
-        &model,
+        &expense,
         "prometheusRule:\n  file: \"kind: ConfigMap\"\n",
         true,
     );
@@ -1006,9 +1067,10 @@ fn rules_generated_for_another_namespace_are_refused() {
     let Some(helm) = tool("helm-check") else {
         return;
     };
-    let model = model();
+    let expense = expense();
+    let model = &expense.model;
     let dir = tempfile::tempdir().expect("tempdir");
-    let installs = installs(&model, dir.path());
+    let installs = installs(&expense, dir.path());
     let prod = installs
         .iter()
         .find(|i| i.environment == "prod")
@@ -1016,7 +1078,9 @@ fn rules_generated_for_another_namespace_are_refused() {
     let mut command = tool_command(&helm);
     command
         .current_dir(workspace())
-        .args(["--name", RELEASE, "--namespace", "elsewhere", CHART])
+        .arg("--name")
+        .arg(&model.spec.service.name)
+        .args(["--namespace", "elsewhere", CHART])
         .arg(&prod.values)
         .arg(&prod.set_files);
     let output = run(&mut command);
@@ -1104,7 +1168,8 @@ fn the_runtime_image_matches_what_the_chart_expects_of_it() {
     );
     assert_eq!(gid, values["securityContext"]["runAsGroup"].to_string());
     assert_ne!(uid, "0");
-    let model = model();
+    let expense = expense();
+    let model = &expense.model;
     assert_eq!(
         all("EXPOSE"),
         vec![model.spec.service.port.to_string().as_str()]
@@ -1123,7 +1188,7 @@ fn the_runtime_image_matches_what_the_chart_expects_of_it() {
 /// CKV_K8S_35 (secrets as files): the runtime is configured by environment variables only.
 #[test]
 fn checkov_finds_no_kubernetes_misconfiguration_beyond_the_accepted_ones() {
-    let Some(rendered) = render_every_environment() else {
+    let Some((_, rendered)) = render_every_environment() else {
         return;
     };
     let Some(checkov) = tool("checkov") else {
@@ -1134,7 +1199,7 @@ fn checkov_finds_no_kubernetes_misconfiguration_beyond_the_accepted_ones() {
         .prefix("chart-checkov-")
         .tempdir()
         .expect("tempdir");
-    for environment in &rendered {
+    for environment in rendered {
         let path = dir
             .path()
             .join(format!("{}.yaml", environment.install.environment));

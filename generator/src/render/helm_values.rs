@@ -15,6 +15,11 @@ use crate::spec::{Engine, LogLevel};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HelmValues {
+    /// The service's name: every resource's `app.kubernetes.io/name`, which the ServiceMonitor
+    /// makes the Prometheus `job`, the job the generated rules and dashboards select.
+    pub name_override: String,
+    /// The platform (spec `project.name`): every resource's `app.kubernetes.io/part-of`.
+    pub part_of: String,
     /// Environment name; the runtime reads its settings for it from the spec.
     pub environment: String,
     pub image: Image,
@@ -380,6 +385,8 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
         ),
     ]);
     HelmValues {
+        name_override: service.name.clone(),
+        part_of: spec.project.name.clone(),
         environment: environment.name.clone(),
         image: Image {
             registry: String::new(),
