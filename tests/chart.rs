@@ -636,6 +636,10 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             service.readiness_path.as_str()
         );
         assert_eq!(container["livenessProbe"]["httpGet"]["port"], "http");
+        assert_eq!(
+            container["startupProbe"]["httpGet"]["path"],
+            service.health_path.as_str()
+        );
         let svc = one(manifests, "Service");
         assert_eq!(svc["spec"]["ports"][0]["targetPort"], "http");
         assert_eq!(svc["spec"]["ports"][0]["port"], service.port);

@@ -107,6 +107,8 @@ pub struct Quantities {
 pub struct Probes {
     pub liveness: Probe,
     pub readiness: Probe,
+    /// Holds off the liveness probe while the runtime connects (with retries) and migrates.
+    pub startup: Probe,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -424,6 +426,14 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
                 period_seconds: 5,
                 timeout_seconds: 2,
                 failure_threshold: 2,
+            },
+            // Up to 2 minutes for the database connect retries and the migrations.
+            startup: Probe {
+                path: service.health_path.clone(),
+                initial_delay_seconds: 0,
+                period_seconds: 5,
+                timeout_seconds: 2,
+                failure_threshold: 24,
             },
         },
         termination_grace_period_seconds: service.shutdown_grace_seconds + 10,
