@@ -145,10 +145,22 @@ impl Store {
         }
     }
 
+    /// Applies pending migrations. Replicas starting together on an empty database race to
+    /// create the tables; the loser's attempt fails and is retried, by which time the winner's
+    /// work is visible and nothing is left to do.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None)
-            .await
-            .map_err(StoreError::Migrate)
+        let mut attempt: u32 = 1;
+        loop {
+            match Migrator::up(&self.db, None).await {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt < 3 => {
+                    tracing::warn!(attempt, %error, "migration failed, retrying");
+                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(StoreError::Migrate(error)),
+            }
+        }
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

@@ -180,3 +180,35 @@ async fn on_a_bare_machine_the_binary_uses_the_embedded_spec_and_a_sqlite_file()
     assert!(logs.contains("\"spec\":\"embedded\""), "{logs}");
     assert!(dir.path().join("expense.sqlite3").exists());
 }
+
+async fn replicas_start_together(engine: Engine) {
+    let Some(db) = TestDb::for_engine(engine).await else {
+        return;
+    };
+    let starts = (0..3).map(|_| TestApp::spawn(Options::new(&db)));
+    let apps = futures::future::join_all(starts).await;
+    let id = apps[0]
+        .create(serde_json::json!(1), "after a racing start")
+        .await;
+    for app in &apps {
+        assert_eq!(app.ids().await, vec![id]);
+    }
+    for app in apps {
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn replicas_starting_together_on_an_empty_postgres_all_come_up() {
+    replicas_start_together(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn replicas_starting_together_on_an_empty_mariadb_all_come_up() {
+    replicas_start_together(Engine::Mysql).await;
+}
+
+#[tokio::test]
+async fn replicas_starting_together_on_an_empty_sqlite_file_all_come_up() {
+    replicas_start_together(Engine::Sqlite).await;
+}
