@@ -299,6 +299,15 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
             model.spec.delivery.namespace.as_str()
         );
         assert_eq!(helm["env"]["CHART"], "runtime/chart");
+        // The chart takes the generated rules and every dashboard as files.
+        let rules = format!("generated/{name}/prometheus-rules.yaml");
+        assert_eq!(helm["env"]["RULES_FILE"], rules.as_str());
+        assert!(rendered.contains(&rules));
+        let dashboards = format!("generated/{name}/dashboards");
+        assert_eq!(helm["env"]["DASHBOARDS_DIR"], dashboards.as_str());
+        for dashboard in &model.spec.dashboards {
+            assert!(rendered.contains(&format!("{dashboards}/{}.json", dashboard.uid)));
+        }
         assert_eq!(helm["env"]["IMAGE_TAG"], "${{ github.sha }}");
         assert_eq!(
             helm["env"]["IMAGE_REGISTRY"],
@@ -309,6 +318,9 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
             r#"helm upgrade --install "$RELEASE" "$CHART""#,
             r#"--namespace "$NAMESPACE" --create-namespace"#,
             r#"-f "$VALUES_FILE""#,
+            r#"files=(--set-file "prometheusRule.file=$RULES_FILE")"#,
+            r#"files+=(--set-file "grafanaDashboards.files.$(basename "$dashboard" .json)=$dashboard")"#,
+            r#""${files[@]}""#,
             r#"--set-string image.registry="$IMAGE_REGISTRY""#,
             r#"--set-string image.tag="$IMAGE_TAG""#,
             "--wait --timeout 10m",

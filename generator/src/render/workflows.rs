@@ -620,10 +620,18 @@ const BUILD_AND_PUSH: &[&str] = &[
 ];
 const UPDATE_KUBECONFIG: &[&str] =
     &[r#"aws eks update-kubeconfig --name "$CLUSTER_NAME" --region "$REGION""#];
+/// The chart takes the environment's generated PrometheusRule and dashboards as files (they live
+/// outside the chart); the generator owns the dashboards directory, so it holds exactly the
+/// spec's dashboards.
 const HELM_UPGRADE: &[&str] = &[
+    r#"files=(--set-file "prometheusRule.file=$RULES_FILE")"#,
+    r#"for dashboard in "$DASHBOARDS_DIR"/*.json; do"#,
+    r#"  files+=(--set-file "grafanaDashboards.files.$(basename "$dashboard" .json)=$dashboard")"#,
+    "done",
     r#"helm upgrade --install "$RELEASE" "$CHART" \"#,
     r#"  --namespace "$NAMESPACE" --create-namespace \"#,
     r#"  -f "$VALUES_FILE" \"#,
+    r#"  "${files[@]}" \"#,
     r#"  --set-string image.registry="$IMAGE_REGISTRY" \"#,
     r#"  --set-string image.tag="$IMAGE_TAG" \"#,
     "  --wait --timeout 10m",
@@ -746,6 +754,11 @@ fn deploy_workflow(
             .env("CHART", HELM_CHART)
             .env("NAMESPACE", namespace.clone())
             .env("VALUES_FILE", format!("generated/{name}/helm-values.yaml"))
+            .env(
+                "RULES_FILE",
+                format!("generated/{name}/prometheus-rules.yaml"),
+            )
+            .env("DASHBOARDS_DIR", format!("generated/{name}/dashboards"))
             // The values name the repository; the registry is the account's, known only here.
             .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
             .env("IMAGE_TAG", "${{ github.sha }}"),
