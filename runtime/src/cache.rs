@@ -327,21 +327,22 @@ impl Cache {
 
     /// Runs after a write commits and before it is acknowledged.
     pub async fn invalidate(&self, write: Write) {
-        if !self.apply(write).await {
+        if !self.apply(write, true).await {
             self.suspect.store(true, Ordering::SeqCst);
         }
     }
 
     /// Retries a failed invalidation conservatively (everything), clearing `suspect` on success.
     async fn repair(&self) -> bool {
-        let repaired = self.apply(Write::DeletedAll).await;
+        let repaired = self.apply(Write::DeletedAll, false).await;
         if repaired {
             self.suspect.store(false, Ordering::SeqCst);
         }
         repaired
     }
 
-    async fn apply(&self, write: Write) -> bool {
+    /// `urgent`: a write's own invalidation, tried (twice) even during a Redis cool-down.
+    async fn apply(&self, write: Write, urgent: bool) -> bool {
         let (versions, deleted): (&[&'static str], Vec<Key>) = match write {
             Write::Created => (&[LIST_VERSION], vec![Key::List]),
             Write::Deleted(id) => (
@@ -368,10 +369,24 @@ impl Cache {
                     .chain(deleted.iter().map(|k| self.redis_key(&k.name())))
                     .collect();
                 let args = [versions.len().to_string(), VERSION_LIFETIME_MS.to_owned()];
-                client
-                    .invoke::<i64>(&INVALIDATE_SCRIPT, &keys, &args)
-                    .await
-                    .is_ok()
+                // One retry: an invalidation that misses leaves this replica bypassing the cache,
+                // and other replicas trusting a value this write made stale.
+                if !urgent {
+                    return client
+                        .invoke::<i64>(&INVALIDATE_SCRIPT, &keys, &args)
+                        .await
+                        .is_ok();
+                }
+                for _ in 0..2 {
+                    if client
+                        .invoke_now::<i64>(&INVALIDATE_SCRIPT, &keys, &args)
+                        .await
+                        .is_ok()
+                    {
+                        return true;
+                    }
+                }
+                false
             }
         }
     }

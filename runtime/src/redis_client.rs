@@ -2,7 +2,7 @@
 //! every call has a short timeout, and every failure is counted in `redis_errors_total`.
 
 use std::sync::{Arc, LazyLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
@@ -18,7 +18,13 @@ pub enum RedisError {
     Timeout(Duration),
     #[error("redis call failed: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("redis skipped for {0:?} after a failure")]
+    CoolingDown(Duration),
 }
+
+/// After a failure Redis is skipped for this long: an outage then costs each replica about one
+/// timeout per second instead of one per call, and requests fall back to the database at once.
+const COOL_DOWN: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct RedisClient(Arc<Inner>);
@@ -29,6 +35,8 @@ struct Inner {
     metrics: Metrics,
     /// Where it points, password redacted, for logs.
     target: String,
+    /// Until when calls are skipped after a failure.
+    skip_until: std::sync::Mutex<Option<Instant>>,
 }
 
 enum Connection {
@@ -88,6 +96,7 @@ impl RedisClient {
             timeout: settings.timeout,
             metrics,
             target,
+            skip_until: std::sync::Mutex::new(None),
         })))
     }
 
@@ -97,6 +106,27 @@ impl RedisClient {
         script: &Script,
         keys: &[String],
         args: &[String],
+    ) -> Result<T, RedisError> {
+        self.run(script, keys, args, true).await
+    }
+
+    /// Like `invoke`, but tried even during a cool-down: for cache invalidations, which other
+    /// replicas rely on, and which a recent failure elsewhere must not suppress.
+    pub async fn invoke_now<T: FromRedisValue>(
+        &self,
+        script: &Script,
+        keys: &[String],
+        args: &[String],
+    ) -> Result<T, RedisError> {
+        self.run(script, keys, args, false).await
+    }
+
+    async fn run<T: FromRedisValue>(
+        &self,
+        script: &Script,
+        keys: &[String],
+        args: &[String],
+        respect_cool_down: bool,
     ) -> Result<T, RedisError> {
         let mut invocation = script.prepare_invoke();
         for key in keys {
@@ -127,27 +157,59 @@ impl RedisClient {
                 }
             }
         };
-        self.counted(call).await
+        self.counted(call, respect_cool_down).await
     }
 
     pub async fn ping(&self) -> Result<(), RedisError> {
         static PING: LazyLock<Script> = LazyLock::new(|| Script::new("return redis.call('PING')"));
-        let _pong: String = self.invoke(&PING, &[], &[]).await?;
+        // Always really asked, so /health tells the truth and a success ends a cool-down.
+        let _pong: String = self.invoke_now(&PING, &[], &[]).await?;
         Ok(())
     }
 
     async fn counted<T>(
         &self,
         call: impl Future<Output = Result<T, RedisError>>,
+        respect_cool_down: bool,
     ) -> Result<T, RedisError> {
+        if respect_cool_down && self.cooling_down() {
+            self.0.metrics.redis_error();
+            tracing::debug!(redis = %self.0.target, "redis skipped after a recent failure");
+            return Err(RedisError::CoolingDown(COOL_DOWN));
+        }
         let result = match tokio::time::timeout(self.0.timeout, call).await {
             Ok(result) => result,
             Err(_elapsed) => Err(RedisError::Timeout(self.0.timeout)),
         };
-        if let Err(error) = &result {
-            self.0.metrics.redis_error();
-            tracing::warn!(redis = %self.0.target, %error, "redis unavailable, falling back");
+        match &result {
+            Err(error) => {
+                self.0.metrics.redis_error();
+                tracing::warn!(redis = %self.0.target, %error, "redis unavailable, falling back");
+                *self.skip_until() = Some(Instant::now() + COOL_DOWN);
+            }
+            // A call that got through ends any cool-down.
+            Ok(_) => *self.skip_until() = None,
         }
         result
+    }
+
+    fn cooling_down(&self) -> bool {
+        let mut skip_until = self.skip_until();
+        match *skip_until {
+            Some(until) if Instant::now() < until => true,
+            Some(_) => {
+                *skip_until = None;
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn skip_until(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        // The guarded value is a plain timestamp: a poisoned lock still holds a valid one.
+        self.0
+            .skip_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

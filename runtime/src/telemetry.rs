@@ -188,7 +188,7 @@ pub fn init_logging(level: LogLevel) {
     let _already_installed = tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
-        .with_current_span(false)
+        .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
         .with_env_filter(filter)

@@ -17,6 +17,7 @@ use salvo::catcher::Catcher;
 use salvo::http::header::{HeaderName, HeaderValue};
 use salvo::oapi::OpenApi;
 use salvo::prelude::*;
+use tracing::Instrument;
 
 use crate::cache::Cache;
 use crate::config::{RouteSettings, Settings};
@@ -154,7 +155,10 @@ impl Handler for RequestContext {
             "request_started"
         );
         depot.insert_typed(self.0.clone());
-        ctrl.call_next(req, depot, res).await;
+        // Every log line written while handling the request (a Redis fallback, a database
+        // error) carries the correlation id in its `span`.
+        let span = tracing::info_span!("request", correlation_id = %correlation_id);
+        ctrl.call_next(req, depot, res).instrument(span).await;
         let status = res.status_code.map_or(200, |s| s.as_u16());
         let endpoint = depot.get_typed::<MatchedRoute>().map_or_else(
             |_| "unmatched".to_owned(),
