@@ -31,6 +31,7 @@ NPM_PACKAGES=(
     typescript@5.9.3
     ts-json-schema-generator@2.4.0
     @kubernetes-models/prometheus-operator@6.0.0
+    @kubernetes-models/external-secrets@2.0.0
 )
 SCHEMA_VERSION=1 # bump when the way the Grafana schema is derived changes
 # ---------------------------------------------------------------------------------------------
