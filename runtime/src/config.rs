@@ -175,6 +175,13 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
+    #[error("{name}=`{value}` is not a TCP port: {source}")]
+    BadPort {
+        name: &'static str,
+        value: String,
+        #[source]
+        source: std::num::ParseIntError,
+    },
     #[error("DATABASE_URL must start with sqlite:, mysql:, mariadb: or postgres: (got `{0}`)")]
     UnknownDatabaseScheme(String),
     #[error("DB_HOST is set but {0} is not")]
@@ -419,13 +426,11 @@ fn database_from_vars(
         };
         let port = match vars.get("DB_PORT") {
             None => default_port,
-            Some(p) => p
-                .parse::<u16>()
-                .map_err(|_parse_error| ConfigError::BadVariable {
-                    name: "DB_PORT",
-                    value: p.to_owned(),
-                    expected: "a TCP port",
-                })?,
+            Some(p) => p.parse::<u16>().map_err(|source| ConfigError::BadPort {
+                name: "DB_PORT",
+                value: p.to_owned(),
+                source,
+            })?,
         };
         let credentials = match vars.get("DB_PWD") {
             Some(pwd) => format!("{}:{}", percent_encode(user), percent_encode(pwd)),
@@ -486,13 +491,11 @@ fn redis_from_vars(vars: &Vars, timeout: Duration) -> Result<Option<RedisSetting
     } else if let Some(host) = vars.get("REDIS_HOST") {
         let port = match vars.get("REDIS_PORT") {
             None => 6379,
-            Some(p) => p
-                .parse::<u16>()
-                .map_err(|_parse_error| ConfigError::BadVariable {
-                    name: "REDIS_PORT",
-                    value: p.to_owned(),
-                    expected: "a TCP port",
-                })?,
+            Some(p) => p.parse::<u16>().map_err(|source| ConfigError::BadPort {
+                name: "REDIS_PORT",
+                value: p.to_owned(),
+                source,
+            })?,
         };
         let scheme = if vars.flag("REDIS_TLS")? {
             "rediss"

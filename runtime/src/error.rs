@@ -30,6 +30,8 @@ pub enum ApiError {
     DatabaseUnavailable(#[source] StoreError),
     #[error("internal error")]
     Internal(#[source] StoreError),
+    #[error("internal error")]
+    Encode(#[source] serde_json::Error),
 }
 
 fn summarize(errors: &[FieldError]) -> String {
@@ -78,7 +80,7 @@ impl ApiError {
             ApiError::TransactionNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal(_) | ApiError::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -102,7 +104,9 @@ impl ApiError {
             }
             ApiError::RateLimited { .. } => ErrorDetail::Text("Too many requests".to_owned()),
             ApiError::DatabaseUnavailable(_) => ErrorDetail::Text("Service unavailable".to_owned()),
-            ApiError::Internal(_) => ErrorDetail::Text("An error occurred".to_owned()),
+            ApiError::Internal(_) | ApiError::Encode(_) => {
+                ErrorDetail::Text("An error occurred".to_owned())
+            }
         };
         ErrorBody { message, detail }
     }
@@ -129,6 +133,7 @@ impl Scribe for ApiError {
                 tracing::warn!(error = %source, "database unavailable")
             }
             ApiError::Internal(source) => tracing::error!(error = %source, "internal error"),
+            ApiError::Encode(source) => tracing::error!(error = %source, "encoding a response"),
             _ => {}
         }
         res.status_code(self.status());

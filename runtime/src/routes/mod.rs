@@ -160,8 +160,8 @@ impl Handler for RequestContext {
         let span = tracing::info_span!("request", correlation_id = %correlation_id);
         ctrl.call_next(req, depot, res).instrument(span).await;
         let status = res.status_code.map_or(200, |s| s.as_u16());
-        let endpoint = depot.get_typed::<MatchedRoute>().map_or_else(
-            |_| "unmatched".to_owned(),
+        let endpoint = depot.get_typed::<MatchedRoute>().ok().map_or_else(
+            || "unmatched".to_owned(),
             |route| route.template.to_string(),
         );
         let elapsed = started.elapsed();

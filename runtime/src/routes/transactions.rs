@@ -88,9 +88,10 @@ impl<T> JsonText<T> {
 }
 
 impl<T: Serialize> JsonText<T> {
-    fn of(value: &T) -> Self {
-        // Serializing these plain structs cannot fail; an empty object is never reached.
-        Self::new(serde_json::to_string(value).unwrap_or_else(|_unreachable| "{}".to_owned()))
+    fn of(value: &T) -> Result<Self, ApiError> {
+        Ok(Self::new(
+            serde_json::to_string(value).map_err(ApiError::Encode)?,
+        ))
     }
 }
 
@@ -190,7 +191,7 @@ pub async fn list_transactions(
     let body = JsonText::of(&TransactionList {
         result: rows.into_iter().map(ListedTransaction::from).collect(),
         next_after_id,
-    });
+    })?;
     if let Some(ticket) = ticket {
         state.cache.fill(ticket, body.0.clone()).await;
     }
@@ -237,7 +238,7 @@ pub async fn create_transaction(
             Creation::Replayed(id) => {
                 res.headers_mut()
                     .insert("idempotent-replayed", HeaderValue::from_static("true"));
-                return Ok(created(id));
+                return created(id);
             }
             Creation::KeyReused => {
                 return Err(ApiError::Validation(vec![FieldError::new(
@@ -249,10 +250,10 @@ pub async fn create_transaction(
         },
     };
     state.cache.invalidate(Write::Created).await;
-    Ok(created(id))
+    created(id)
 }
 
-fn created(id: i64) -> JsonText<Created> {
+fn created(id: i64) -> Result<JsonText<Created>, ApiError> {
     JsonText::of(&Created {
         message: "added transaction successfully".to_owned(),
         id,
@@ -286,9 +287,9 @@ pub async fn delete_all_transactions(depot: &mut Depot) -> Result<JsonText<Messa
     let state = state(depot);
     state.store.delete_all().await?;
     state.cache.invalidate(Write::DeletedAll).await;
-    Ok(JsonText::of(&Message {
+    JsonText::of(&Message {
         message: "delete function execution finished.".to_owned(),
-    }))
+    })
 }
 
 /// The seed's `GET /transaction/id` with `{"id": N}` in the body.
@@ -358,7 +359,7 @@ async fn fetch_one(
         id: transaction.id,
         amount: transaction.amount,
         desc: transaction.description,
-    });
+    })?;
     if let Some(ticket) = ticket {
         state.cache.fill(ticket, body.0.clone()).await;
     }
@@ -368,9 +369,9 @@ async fn fetch_one(
 async fn delete_one(state: &AppState, id: i64) -> Result<JsonText<Message>, ApiError> {
     state.store.delete(id).await?;
     state.cache.invalidate(Write::Deleted(id)).await;
-    Ok(JsonText::of(&Message {
+    JsonText::of(&Message {
         message: format!("transaction with id {id} seemingly deleted"),
-    }))
+    })
 }
 
 fn id_from_path(req: &Request) -> Result<i64, ApiError> {
