@@ -161,6 +161,12 @@ pub enum ConfigError {
         path: String,
         window: String,
     },
+    #[error("route {method} {path}: its handler reads the path parameters [{expected}]")]
+    WrongParameters {
+        method: &'static str,
+        path: String,
+        expected: String,
+    },
     #[error("route {method} {path}: its handler answers {expected} only")]
     WrongMethod {
         method: &'static str,
@@ -369,6 +375,23 @@ fn resolve_route(
     default_limit: RateLimit,
     default_body: u64,
 ) -> Result<RouteSettings, ConfigError> {
+    let parameters: Vec<&str> = route
+        .path
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .collect();
+    let expected: Vec<&str> = route.handler.path_parameter().into_iter().collect();
+    if parameters != expected {
+        return Err(ConfigError::WrongParameters {
+            method: route.method.as_str(),
+            path: route.path.clone(),
+            expected: expected
+                .iter()
+                .map(|p| format!("{{{p}}}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
     if route.handler.method() != route.method {
         return Err(ConfigError::WrongMethod {
             method: route.method.as_str(),
@@ -627,6 +650,30 @@ mod tests {
         );
         assert!(route(Method::Get, Handler::GetTransaction).cached);
         assert!(!route(Method::Delete, Handler::DeleteTransaction).cached);
+    }
+
+    #[test]
+    fn a_route_must_name_the_path_parameter_its_handler_reads() {
+        let route = |path: &str, handler: Handler| spec::Route {
+            method: handler.method(),
+            path: path.to_owned(),
+            handler,
+            cache: spec::CachePolicy::None,
+            rate_limit: None,
+            body_limit_bytes: None,
+        };
+        let limit = RateLimit {
+            requests: 1,
+            window: Duration::from_secs(1),
+        };
+        assert!(resolve_route(&route("/t/{id}", Handler::GetTransaction), limit, 1).is_ok());
+        let error = resolve_route(&route("/t/{tid}", Handler::GetTransaction), limit, 1)
+            .expect_err("wrong name");
+        assert!(error.to_string().contains("[{id}]"), "{error}");
+        assert!(resolve_route(&route("/t/{id}", Handler::ListTransactions), limit, 1).is_err());
+        let mut post = route("/t", Handler::ListTransactions);
+        post.method = Method::Post;
+        assert!(resolve_route(&post, limit, 1).is_err());
     }
 
     #[test]
