@@ -370,7 +370,9 @@ async fn a_route_without_cache_aside_always_reads_the_database() {
 #[tokio::test]
 async fn a_redis_that_hangs_is_abandoned_after_the_timeout_and_the_database_answers() {
     // Accepts connections and never answers: every Redis call must time out.
-    let blackhole = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let blackhole = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = blackhole.local_addr().expect("addr");
     let held = tokio::spawn(async move {
         let mut sockets = Vec::new();
@@ -379,15 +381,13 @@ async fn a_redis_that_hangs_is_abandoned_after_the_timeout_and_the_database_answ
         }
     });
     let db = TestDb::sqlite();
-    let app = TestApp::spawn(
-        Options::new(&db)
-            .redis(&format!("redis://{address}"))
-            .edit(|settings| {
-                if let Some(redis) = &mut settings.redis {
-                    redis.timeout = std::time::Duration::from_millis(100);
-                }
-            }),
-    )
+    let app = TestApp::spawn(Options::new(&db).redis(&format!("redis://{address}")).edit(
+        |settings| {
+            if let Some(redis) = &mut settings.redis {
+                redis.timeout = std::time::Duration::from_millis(100);
+            }
+        },
+    ))
     .await;
     let id = app.create(json!(4), "redis hangs").await;
     assert_eq!(app.ids().await, vec![id]);

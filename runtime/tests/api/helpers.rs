@@ -135,6 +135,8 @@ pub struct Options {
     pub edit: Option<EditSettings>,
     /// `REDIS_URL` holds the seed nodes of a Redis Cluster.
     pub cluster: bool,
+    /// Another spec than the embedded one, and its environment.
+    pub spec: Option<(std::path::PathBuf, String)>,
 }
 
 impl Options {
@@ -147,7 +149,13 @@ impl Options {
             fill_gate: None,
             edit: None,
             cluster: false,
+            spec: None,
         }
+    }
+
+    pub fn spec(mut self, path: &str, environment: &str) -> Self {
+        self.spec = Some((std::path::PathBuf::from(path), environment.to_owned()));
+        self
     }
 
     pub fn redis_cluster(mut self, urls: &str) -> Self {
@@ -183,8 +191,17 @@ impl Options {
 }
 
 pub fn settings(options: Options) -> Settings {
-    let model = generator::model::Model::load_str(config::DEFAULT_SPEC_PATH, config::EMBEDDED_SPEC)
-        .expect("spec");
+    let (model, environment) = match &options.spec {
+        Some((path, environment)) => (
+            config::load_model(Some(path)).expect("spec").0,
+            environment.clone(),
+        ),
+        None => (
+            generator::model::Model::load_str(config::DEFAULT_SPEC_PATH, config::EMBEDDED_SPEC)
+                .expect("spec"),
+            "dev".to_owned(),
+        ),
+    };
     let mut pairs = vec![
         ("DATABASE_URL", options.database_url.as_str()),
         ("REDIS_KEY_PREFIX", options.key_prefix.as_str()),
@@ -198,7 +215,8 @@ pub fn settings(options: Options) -> Settings {
     }
     let vars = Vars::from_pairs(pairs);
     let listen: SocketAddr = "127.0.0.1:0".parse().expect("addr");
-    let mut settings = Settings::from_model(&model, "dev", Some(listen), &vars).expect("settings");
+    let mut settings =
+        Settings::from_model(&model, &environment, Some(listen), &vars).expect("settings");
     if !options.rate_limits {
         for route in &mut settings.routes {
             route.rate_limit = None;

@@ -265,3 +265,90 @@ async fn a_handler_the_spec_does_not_route_is_not_served_nor_documented() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn another_spec_serves_its_own_routes_and_nothing_else() {
+    let db = TestDb::sqlite();
+    let ledger = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/ledger.toml");
+    let served = settings(Options::new(&db).spec(ledger, "prod")).routes;
+    let app = TestApp::spawn(Options::new(&db).spec(ledger, "prod")).await;
+    assert_eq!(
+        app.client
+            .get(app.url("/livez"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/health"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/docs"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        404
+    );
+    let id = app.create(json!(5), "ledger").await;
+    let by_body = app
+        .client
+        .get(app.url("/transaction/id"))
+        .json(&json!({"id": id}))
+        .send()
+        .await
+        .expect("request");
+    // `/transaction/{id}` matches, and `id` is not an integer: the body form is not served.
+    assert_eq!(by_body.status(), 422);
+    let by_path = app
+        .client
+        .get(app.url(&format!("/transaction/{id}")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(by_path.status(), 200);
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("operations")
+                .keys()
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = served
+        .iter()
+        .map(|r| (r.method.as_str().to_owned(), r.path.clone()))
+        .collect();
+    assert_eq!(documented, expected);
+    app.stop().await;
+}
