@@ -32,6 +32,9 @@ pub enum ApiError {
     Internal(#[source] StoreError),
     #[error("internal error")]
     Encode(#[source] serde_json::Error),
+    /// A handler ran without the request context (a wiring bug).
+    #[error("internal error")]
+    Unwired,
 }
 
 fn summarize(errors: &[FieldError]) -> String {
@@ -80,7 +83,9 @@ impl ApiError {
             ApiError::TransactionNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) | ApiError::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal(_) | ApiError::Encode(_) | ApiError::Unwired => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -104,7 +109,7 @@ impl ApiError {
             }
             ApiError::RateLimited { .. } => ErrorDetail::Text("Too many requests".to_owned()),
             ApiError::DatabaseUnavailable(_) => ErrorDetail::Text("Service unavailable".to_owned()),
-            ApiError::Internal(_) | ApiError::Encode(_) => {
+            ApiError::Internal(_) | ApiError::Encode(_) | ApiError::Unwired => {
                 ErrorDetail::Text("An error occurred".to_owned())
             }
         };

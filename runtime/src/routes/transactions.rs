@@ -115,12 +115,13 @@ impl<T: ToSchema> EndpointOutRegister for JsonText<T> {
     }
 }
 
-fn state(depot: &Depot) -> Arc<AppState> {
-    match depot.get_typed::<Arc<AppState>>() {
-        Ok(state) => state.clone(),
-        // The request context injects the state before any handler runs.
-        Err(_) => unreachable!("AppState is injected by the request context"),
-    }
+/// The shared state, which the request context injects before any handler runs.
+fn state(depot: &Depot) -> Result<Arc<AppState>, ApiError> {
+    depot
+        .get_typed::<Arc<AppState>>()
+        .ok()
+        .cloned()
+        .ok_or(ApiError::Unwired)
 }
 
 /// Every transaction in id order, or one page of them with `?limit=&after_id=`.
@@ -135,7 +136,7 @@ pub async fn list_transactions(
     req: &mut Request,
     depot: &mut Depot,
 ) -> Result<JsonText<TransactionList>, ApiError> {
-    let state = state(depot);
+    let state = state(depot)?;
     let max = u64::from(state.settings.max_page_size);
     let mut errors = Vec::new();
     let limit = match req.queries().get("limit") {
@@ -210,7 +211,7 @@ pub async fn create_transaction(
     depot: &mut Depot,
     res: &mut Response,
 ) -> Result<JsonText<Created>, ApiError> {
-    let state = state(depot);
+    let state = state(depot)?;
     let fields = read_fields(req, depot, true).await?;
     let amount = fields.get("amount").map_or_else(
         || Err(missing("amount")),
@@ -284,7 +285,7 @@ fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
 /// Deletes every transaction.
 #[endpoint(tags("transactions"))]
 pub async fn delete_all_transactions(depot: &mut Depot) -> Result<JsonText<Message>, ApiError> {
-    let state = state(depot);
+    let state = state(depot)?;
     state.store.delete_all().await?;
     state.cache.invalidate(Write::DeletedAll).await;
     JsonText::of(&Message {
@@ -299,7 +300,7 @@ pub async fn get_transaction_by_body(
     depot: &mut Depot,
 ) -> Result<JsonText<SingleTransaction>, ApiError> {
     let id = id_from_body(req, depot).await?;
-    fetch_one(&state(depot), id, route_is_cached(depot)).await
+    fetch_one(&*state(depot)?, id, route_is_cached(depot)).await
 }
 
 /// One transaction by the id in the path.
@@ -309,7 +310,7 @@ pub async fn get_transaction(
     depot: &mut Depot,
 ) -> Result<JsonText<SingleTransaction>, ApiError> {
     let id = id_from_path(req)?;
-    fetch_one(&state(depot), id, route_is_cached(depot)).await
+    fetch_one(&*state(depot)?, id, route_is_cached(depot)).await
 }
 
 /// The seed's `DELETE /transaction/id` with `{"id": N}` in the body.
@@ -319,7 +320,7 @@ pub async fn delete_transaction_by_body(
     depot: &mut Depot,
 ) -> Result<JsonText<Message>, ApiError> {
     let id = id_from_body(req, depot).await?;
-    delete_one(&state(depot), id).await
+    delete_one(&*state(depot)?, id).await
 }
 
 /// Deletes one transaction by the id in the path.
@@ -329,7 +330,7 @@ pub async fn delete_transaction(
     depot: &mut Depot,
 ) -> Result<JsonText<Message>, ApiError> {
     let id = id_from_path(req)?;
-    delete_one(&state(depot), id).await
+    delete_one(&*state(depot)?, id).await
 }
 
 /// Whether the matched route reads through the cache (`cache = "cache-aside"` in the spec).
