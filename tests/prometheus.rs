@@ -75,3 +75,89 @@ fn the_prometheus_operator_models_accept_every_environments_rule() {
         assert_success(&output, &format!("promop-check ({})", artifact.path));
     }
 }
+
+/// Writes an environment's rules (the PrometheusRule's `spec`) and the generated SLO unit tests
+/// into `dir`; returns the test file.
+fn write_rule_tests(
+    dir: &std::path::Path,
+    rules: &serde_json::Value,
+    tests: &serde_json::Value,
+) -> std::path::PathBuf {
+    std::fs::write(
+        dir.join("rules.yaml"),
+        serde_norway::to_string(rules).expect("rules"),
+    )
+    .expect("write");
+    let path = dir.join("rules.test.yaml");
+    std::fs::write(&path, serde_norway::to_string(tests).expect("tests")).expect("write");
+    path
+}
+
+#[test]
+fn promtool_proves_every_slo_burn_rate_alert_fires_when_it_must_and_only_then() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    for spec in example_specs() {
+        let (model, artifacts) = render_spec(&spec);
+        for environment in model.environments.values() {
+            let path = format!("generated/{}/prometheus-rules.yaml", environment.name);
+            let rule = artifacts
+                .iter()
+                .find(|a| a.path == path)
+                .expect("rules rendered");
+            let resource: serde_json::Value = serde_norway::from_str(&rule.contents).expect("YAML");
+            let tests = generator::render::prometheus_rules::slo_rule_tests(
+                &model,
+                environment,
+                "rules.yaml",
+            );
+            assert_eq!(
+                tests["tests"].as_array().map(Vec::len),
+                Some(3 * model.spec.slos.len())
+            );
+            let dir = tempfile::tempdir().expect("tempdir");
+            let file = write_rule_tests(dir.path(), &resource["spec"], &tests);
+            let output = run(tool_command(&promtool).arg("test").arg("rules").arg(&file));
+            assert_success(
+                &output,
+                &format!(
+                    "promtool test rules ({} {})",
+                    spec.display(),
+                    environment.name
+                ),
+            );
+        }
+    }
+}
+
+#[test]
+fn the_slo_unit_tests_fail_when_a_burn_rate_threshold_is_wrong() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let (model, artifacts) = render_spec(&platform_e2e::workspace().join("specs/expense.toml"));
+    let environment = model.environment("prod").expect("prod");
+    let rule = artifacts
+        .iter()
+        .find(|a| a.path == "generated/prod/prometheus-rules.yaml")
+        .expect("rules");
+    // The 1x ticket threshold of the availability SLO is 0.001; make it 3x too lax.
+    let weakened = rule.contents.replace("> 0.001 and", "> 0.003 and");
+    assert_ne!(weakened, rule.contents);
+    let resource: serde_json::Value = serde_norway::from_str(&weakened).expect("YAML");
+    let tests =
+        generator::render::prometheus_rules::slo_rule_tests(&model, environment, "rules.yaml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_rule_tests(dir.path(), &resource["spec"], &tests);
+    let output = run(tool_command(&promtool).arg("test").arg("rules").arg(&file));
+    assert!(
+        !output.status.success(),
+        "a weakened threshold must fail the generated unit tests"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("slow burn"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -348,6 +348,84 @@ fn context(model: &Model, environment: &ResolvedEnvironment) -> Context {
     }
 }
 
+/// A burn rate, as a multiple of the error budget, at which a scenario holds every window.
+struct Scenario {
+    name: &'static str,
+    burn: f64,
+}
+
+/// Scenarios of the SLO unit tests: a fast burn fires all four alerts, a slow burn only the
+/// 1x ticket, a healthy service none.
+const SCENARIOS: [Scenario; 3] = [
+    Scenario {
+        name: "fast burn: every burn-rate alert fires",
+        burn: 20.0,
+    },
+    Scenario {
+        name: "slow burn (2x): only the 3d/6h ticket fires",
+        burn: 2.0,
+    },
+    Scenario {
+        name: "healthy (0.5x): nothing fires",
+        burn: 0.5,
+    },
+];
+
+/// `promtool test rules` unit tests of every SLO's burn-rate alerts in one environment: the SLI
+/// ratios are fed as series, and each scenario states exactly which alerts fire, with their
+/// labels and annotations. `rule_file` is the path promtool reads the rules from (the `spec` of
+/// the PrometheusRule).
+pub fn slo_rule_tests(
+    model: &Model,
+    environment: &ResolvedEnvironment,
+    rule_file: &str,
+) -> serde_json::Value {
+    let map = |pairs: &[Pair]| -> serde_json::Map<String, serde_json::Value> {
+        pairs
+            .iter()
+            .map(|p| (p.key.clone(), serde_json::Value::String(p.value.clone())))
+            .collect()
+    };
+    let mut tests = Vec::new();
+    for slo in &model.spec.slos {
+        let budget = 1.0 - slo.objective / 100.0;
+        let selector = format!(
+            "{{slo=\"{}\",service=\"{}\"}}",
+            slo.name, model.spec.service.name
+        );
+        let alerts: Vec<Rule> = slo_groups(model, environment, slo)
+            .into_iter()
+            .flat_map(|g| g.rules)
+            .filter(|r| r.alert.is_some())
+            .collect();
+        for scenario in &SCENARIOS {
+            let ratio = format_number(scenario.burn * budget);
+            let input_series: Vec<serde_json::Value> = SLI_WINDOWS
+                .iter()
+                .map(|window| serde_json::json!({ "series": format!("{}{selector}", sli_record(window)), "values": format!("{ratio}x300") }))
+                .collect();
+            let firing: Vec<serde_json::Value> = alerts
+                .iter()
+                .zip(BURN_RATE_ALERTS.iter())
+                .filter(|(_, (_, _, _, factor, _))| scenario.burn > *factor)
+                .map(|(rule, _)| serde_json::json!({ "exp_labels": map(&rule.labels), "exp_annotations": map(&rule.annotations) }))
+                .collect();
+            let alertname = alerts
+                .first()
+                .and_then(|r| r.alert.clone())
+                .unwrap_or_default();
+            tests.push(serde_json::json!({
+                "name": format!("{}: {}", slo.name, scenario.name),
+                "interval": "1m",
+                "input_series": input_series,
+                // Four hours: longer than the slowest alert's `for` (3h).
+                "alert_rule_test": [{ "eval_time": "4h", "alertname": alertname, "exp_alerts": firing }],
+            }));
+        }
+    }
+    serde_json::json!({ "rule_files": [rule_file], "evaluation_interval": "1m", "tests": tests })
+}
+
 /// Renders `generated/<env>/prometheus-rules.yaml` for each environment.
 pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     request
