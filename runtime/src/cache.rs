@@ -175,6 +175,8 @@ pub struct Cache {
 enum Backend {
     Memory(Mutex<Memory>),
     Redis(RedisClient),
+    /// No cache: every read goes to the database (shared database, several replicas, no Redis).
+    Off,
 }
 
 #[derive(Debug, Default)]
@@ -215,6 +217,19 @@ impl Cache {
         Self::with_backend(Backend::Redis(client), settings, metrics)
     }
 
+    pub fn off(settings: CacheSettings, metrics: Metrics) -> Self {
+        Self::with_backend(Backend::Off, settings, metrics)
+    }
+
+    /// `redis`, `in-process` or `off`, for logs.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Memory(_) => "in-process",
+            Backend::Redis(_) => "redis",
+            Backend::Off => "off",
+        }
+    }
+
     fn with_backend(backend: Backend, settings: CacheSettings, metrics: Metrics) -> Self {
         Self {
             backend,
@@ -222,10 +237,6 @@ impl Cache {
             metrics,
             suspect: AtomicBool::new(false),
         }
-    }
-
-    pub fn is_redis(&self) -> bool {
-        matches!(self.backend, Backend::Redis(_))
     }
 
     pub fn ttl(&self) -> Duration {
@@ -242,6 +253,7 @@ impl Cache {
             return Lookup::Miss(None);
         }
         let lookup = match &self.backend {
+            Backend::Off => return Lookup::Miss(None),
             Backend::Memory(memory) => {
                 let mut memory = lock(memory);
                 let version = memory.versions.get(key.version()).copied().unwrap_or(0);
@@ -293,6 +305,7 @@ impl Cache {
             gate.pass().await;
         }
         match &self.backend {
+            Backend::Off => {}
             Backend::Memory(memory) => {
                 let mut memory = lock(memory);
                 let current = memory
@@ -352,6 +365,7 @@ impl Cache {
             Write::DeletedAll => (&[LIST_VERSION, ITEM_VERSION], vec![Key::List]),
         };
         match &self.backend {
+            Backend::Off => true,
             Backend::Memory(memory) => {
                 let mut memory = lock(memory);
                 for version in versions {

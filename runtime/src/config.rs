@@ -89,6 +89,9 @@ pub struct CacheSettings {
     pub ttl: Duration,
     /// Prefix of every Redis key this replica writes (cache, versions and rate limits).
     pub key_prefix: String,
+    /// Whether a cache in this process's memory may stand in for Redis: only when no other
+    /// replica can write the same data behind its back (SQLite, or a single replica).
+    pub in_process: bool,
     /// Test seam: when set, a cache fill waits here between the database read and the write
     /// to the cache, so a test can make a slow reader race a writer deterministically.
     pub fill_gate: Option<Arc<FillGate>>,
@@ -335,6 +338,9 @@ impl Settings {
         } else {
             String::new()
         };
+        let database = database_from_vars(vars, parts.database)?;
+        let in_process = database.engine == DatabaseEngine::Sqlite
+            || (parts.app.replicas <= 1 && parts.app.autoscaling.max_replicas <= 1);
         Ok(Settings {
             service_name: service.name.clone(),
             environment: parts.environment.to_owned(),
@@ -343,7 +349,7 @@ impl Settings {
             max_page_size: service.max_page_size,
             shutdown_grace: Duration::from_secs(u64::from(service.shutdown_grace_seconds)),
             log_level: parts.app.log_level,
-            database: database_from_vars(vars, parts.database)?,
+            database,
             cache: CacheSettings {
                 ttl: Duration::from_secs(u64::from(parts.app.cache_ttl_seconds)),
                 key_prefix: match vars.get("REDIS_KEY_PREFIX") {
@@ -357,6 +363,7 @@ impl Settings {
                     None => default_prefix,
                 },
                 fill_gate: None,
+                in_process,
             },
             redis,
             trust_forwarded_for: vars.flag("TRUST_X_FORWARDED_FOR")?,
@@ -650,6 +657,19 @@ mod tests {
         );
         assert!(route(Method::Get, Handler::GetTransaction).cached);
         assert!(!route(Method::Delete, Handler::DeleteTransaction).cached);
+    }
+
+    #[test]
+    fn an_in_process_cache_stands_in_for_redis_only_where_no_other_replica_writes() {
+        let model = Model::load_str(DEFAULT_SPEC_PATH, EMBEDDED_SPEC).expect("spec");
+        let in_process = |pairs: Vec<(&str, &str)>| {
+            Settings::from_model(&model, "dev", None, &Vars::from_pairs(pairs))
+                .expect("settings")
+                .cache
+                .in_process
+        };
+        assert!(in_process(vec![]));
+        assert!(!in_process(vec![("DATABASE_URL", "mysql://u@db/x")]));
     }
 
     #[test]

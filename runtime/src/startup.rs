@@ -68,7 +68,16 @@ impl App {
         };
         let cache = match &redis {
             Some(client) => Cache::redis(client.clone(), settings.cache.clone(), metrics.clone()),
-            None => Cache::in_process(settings.cache.clone(), metrics.clone()),
+            None if settings.cache.in_process => {
+                Cache::in_process(settings.cache.clone(), metrics.clone())
+            }
+            None => {
+                tracing::warn!(
+                    "no Redis configured and the database is shared by several replicas: \
+                     caching is off, so no replica can serve another's stale data"
+                );
+                Cache::off(settings.cache.clone(), metrics.clone())
+            }
         };
         let limiter = RateLimiter::new(redis.clone(), settings.cache.key_prefix.clone());
         let state = Arc::new(AppState {
@@ -98,7 +107,7 @@ impl App {
             address = %address,
             environment = %settings.environment,
             database = %settings.database.url,
-            cache = if state.cache.is_redis() { "redis" } else { "in-process" },
+            cache = state.cache.kind(),
             "listening"
         );
         Ok(Self {
