@@ -482,10 +482,17 @@ impl RedisCluster {
             return None;
         }
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut ports = Vec::new();
-        for _ in 0..3 {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-            ports.push(listener.local_addr().expect("addr").port());
+        // Each node also listens on its port + 10000 (the cluster bus): pick ports low enough,
+        // with both free.
+        let mut ports: Vec<u16> = Vec::new();
+        while ports.len() < 3 {
+            let random = uuid::Uuid::new_v4();
+            let port =
+                20_000 + u16::from_be_bytes([random.as_bytes()[0], random.as_bytes()[1]]) % 10_000;
+            let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+            if !ports.contains(&port) && free(port) && free(port + 10_000) {
+                ports.push(port);
+            }
         }
         let mut nodes = Vec::new();
         for port in &ports {
@@ -522,8 +529,13 @@ impl RedisCluster {
                 .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
                 .unwrap_or_default()
         };
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
         for port in &ports {
             while cli(vec!["-p".into(), port.to_string(), "ping".into()]).trim() != "PONG" {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "redis-server on {port} did not start"
+                );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
@@ -540,6 +552,10 @@ impl RedisCluster {
             ])
             .contains("cluster_state:ok")
             {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the cluster did not form"
+                );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
