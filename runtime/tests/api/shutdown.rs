@@ -75,8 +75,9 @@ async fn sigterm_under_load_loses_no_acknowledged_write() {
         }));
     }
     // Signal while requests are in flight.
-    while acknowledged.lock().expect("lock").len() < 10 {
-        tokio::task::yield_now().await;
+    while acknowledged.lock().expect("lock").len() < 10 && !writers.iter().all(|w| w.is_finished())
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
