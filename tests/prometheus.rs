@@ -94,7 +94,7 @@ fn write_rule_tests(
 }
 
 #[test]
-fn promtool_proves_every_slo_burn_rate_alert_fires_when_it_must_and_only_then() {
+fn promtool_proves_every_alert_and_slo_burn_rate_alert_fires_when_it_must_and_only_then() {
     let Some(promtool) = tool("promtool") else {
         return;
     };
@@ -107,14 +107,22 @@ fn promtool_proves_every_slo_burn_rate_alert_fires_when_it_must_and_only_then() 
                 .find(|a| a.path == path)
                 .expect("rules rendered");
             let resource: serde_json::Value = serde_norway::from_str(&rule.contents).expect("YAML");
-            let tests = generator::render::prometheus_rules::slo_rule_tests(
-                &model,
-                environment,
-                "rules.yaml",
+            let tests =
+                generator::render::prometheus_rules::rule_tests(&model, environment, "rules.yaml");
+            let tested = model
+                .spec
+                .alerts
+                .iter()
+                .filter(|a| a.test.is_some())
+                .count();
+            assert_eq!(
+                tested,
+                model.spec.alerts.len(),
+                "every alert of the example specs has a test"
             );
             assert_eq!(
                 tests["tests"].as_array().map(Vec::len),
-                Some(3 * model.spec.slos.len())
+                Some(2 * tested + 3 * model.spec.slos.len())
             );
             let dir = tempfile::tempdir().expect("tempdir");
             let file = write_rule_tests(dir.path(), &resource["spec"], &tests);
@@ -146,8 +154,7 @@ fn the_slo_unit_tests_fail_when_a_burn_rate_threshold_is_wrong() {
     let weakened = rule.contents.replace("> 0.001 and", "> 0.003 and");
     assert_ne!(weakened, rule.contents);
     let resource: serde_json::Value = serde_norway::from_str(&weakened).expect("YAML");
-    let tests =
-        generator::render::prometheus_rules::slo_rule_tests(&model, environment, "rules.yaml");
+    let tests = generator::render::prometheus_rules::rule_tests(&model, environment, "rules.yaml");
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write_rule_tests(dir.path(), &resource["spec"], &tests);
     let output = run(tool_command(&promtool).arg("test").arg("rules").arg(&file));
@@ -159,5 +166,44 @@ fn the_slo_unit_tests_fail_when_a_burn_rate_threshold_is_wrong() {
         String::from_utf8_lossy(&output.stderr).contains("slow burn"),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_alert_unit_tests_fail_when_an_environments_threshold_is_wrong() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let (model, artifacts) = render_spec(&platform_e2e::workspace().join("specs/expense.toml"));
+    let environment = model.environment("staging").expect("staging");
+    let rule = artifacts
+        .iter()
+        .find(|a| a.path == "generated/staging/prometheus-rules.yaml")
+        .expect("rules");
+    // HighErrorRate at 50 % instead of 5 %: its firing series (10 % errors) no longer fire it.
+    let weakened = rule.contents.replace(
+        "sum(rate(http_requests_total[5m])) > 0.05",
+        "sum(rate(http_requests_total[5m])) > 0.5",
+    );
+    assert_ne!(weakened, rule.contents);
+    let resource: serde_json::Value = serde_norway::from_str(&weakened).expect("YAML");
+    let tests = generator::render::prometheus_rules::rule_tests(&model, environment, "rules.yaml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_rule_tests(dir.path(), &resource["spec"], &tests);
+    let output = run(tool_command(&promtool).arg("test").arg("rules").arg(&file));
+    assert!(
+        !output.status.success(),
+        "a weakened alert must fail its unit test"
+    );
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        printed.contains(
+            r#"alertname=\"HighErrorRate\",alertstate=\"firing\",environment=\"staging\""#
+        ) && printed.contains("got: nil"),
+        "{printed}"
     );
 }

@@ -339,6 +339,27 @@ pub struct Alert {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^https://"))]
     pub runbook_url: Option<String>,
+    /// Synthetic series under which the alert must fire, and under which it must stay silent,
+    /// in every environment; rendered into `promtool test rules` unit tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<AlertTest>,
+}
+
+/// Unit-test input of an alert: series (a PromQL selector) -> values in promtool's expanding
+/// notation, one sample a minute (for example `0+10x40`: 0, 10, 20, ... 400).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertTest {
+    /// Series under which the alert fires.
+    #[schemars(length(min = 1))]
+    pub firing: BTreeMap<String, String>,
+    /// Series under which it stays silent.
+    #[schemars(length(min = 1))]
+    pub quiet: BTreeMap<String, String>,
+    /// When to look, counted from the first sample (default `30m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = DURATION_PATTERN))]
+    pub at: Option<String>,
 }
 
 /// A service level objective over request events.

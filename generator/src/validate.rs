@@ -256,6 +256,35 @@ fn check_alerts(model: &Model, out: &mut Vec<Diagnostic>) {
         if let Err(error) = parse_promql(&expr) {
             out.push(promql_error(&error, at.child("expr")));
         }
+        match &alert.test {
+            None => out.push(
+                Diagnostic::warning(Code::Inconsistent, format!("the alert `{}` has no unit test", alert.name))
+                    .at_path(at.child("name"))
+                    .help("add `test = { firing = { '<series>' = \"<values>\" }, quiet = { ... } }` so promtool proves it fires"),
+            ),
+            Some(test) => {
+                for (key, series) in [("firing", &test.firing), ("quiet", &test.quiet)] {
+                    for selector in series.keys() {
+                        let is_selector = matches!(
+                            promql_parser::parser::parse(selector),
+                            Ok(promql_parser::parser::Expr::VectorSelector(_))
+                        );
+                        if !is_selector {
+                            out.push(
+                                Diagnostic::error(Code::InvalidPromql, format!("`{selector}` is not a series selector"))
+                                    .at_path(at.child("test").child(key).child(selector))
+                                    .help("write a metric name with labels, such as `http_requests_total{status=\"500\"}`"),
+                            );
+                        }
+                    }
+                }
+                if let Some(when) = &test.at
+                    && let Err(error) = duration::parse(when)
+                {
+                    out.push(duration_error(error, at.child("test").child("at")));
+                }
+            }
+        }
     }
 }
 

@@ -371,15 +371,55 @@ const SCENARIOS: [Scenario; 3] = [
     },
 ];
 
-/// `promtool test rules` unit tests of every SLO's burn-rate alerts in one environment: the SLI
-/// ratios are fed as series, and each scenario states exactly which alerts fire, with their
-/// labels and annotations. `rule_file` is the path promtool reads the rules from (the `spec` of
-/// the PrometheusRule).
-pub fn slo_rule_tests(
+/// `promtool test rules` unit tests of one environment's rules: each spec alert fires on its
+/// `firing` series and stays silent on its `quiet` ones (with this environment's threshold), and
+/// each SLO's burn-rate alerts fire exactly as the scenarios say (the SLI ratios are fed as
+/// series; expected labels and annotations are exact). `rule_file` is the path promtool reads
+/// the rules from (the `spec` of the PrometheusRule).
+pub fn rule_tests(
     model: &Model,
     environment: &ResolvedEnvironment,
     rule_file: &str,
 ) -> serde_json::Value {
+    let mut tests = alert_tests(model, environment);
+    tests.extend(slo_tests(model, environment));
+    serde_json::json!({ "rule_files": [rule_file], "evaluation_interval": "1m", "tests": tests })
+}
+
+fn alert_tests(model: &Model, environment: &ResolvedEnvironment) -> Vec<serde_json::Value> {
+    let mut tests = Vec::new();
+    for alert in &model.spec.alerts {
+        let Some(test) = &alert.test else { continue };
+        let at = test.at.clone().unwrap_or_else(|| "30m".to_string());
+        let firing = format!(
+            "count(ALERTS{{alertname=\"{}\",alertstate=\"firing\",environment=\"{}\"}})",
+            alert.name, environment.name
+        );
+        for (scenario, series, expr, value) in [
+            ("fires", &test.firing, format!("clamp_max({firing}, 1)"), 1),
+            (
+                "stays silent",
+                &test.quiet,
+                format!("{firing} or vector(0)"),
+                0,
+            ),
+        ] {
+            let input_series: Vec<serde_json::Value> = series
+                .iter()
+                .map(|(series, values)| serde_json::json!({ "series": series, "values": values }))
+                .collect();
+            tests.push(serde_json::json!({
+                "name": format!("{} {scenario} in {}", alert.name, environment.name),
+                "interval": "1m",
+                "input_series": input_series,
+                "promql_expr_test": [{ "expr": expr, "eval_time": at, "exp_samples": [{ "labels": "{}", "value": value }] }],
+            }));
+        }
+    }
+    tests
+}
+
+fn slo_tests(model: &Model, environment: &ResolvedEnvironment) -> Vec<serde_json::Value> {
     let map = |pairs: &[Pair]| -> serde_json::Map<String, serde_json::Value> {
         pairs
             .iter()
@@ -423,7 +463,7 @@ pub fn slo_rule_tests(
             }));
         }
     }
-    serde_json::json!({ "rule_files": [rule_file], "evaluation_interval": "1m", "tests": tests })
+    tests
 }
 
 /// Renders `generated/<env>/prometheus-rules.yaml` for each environment.
