@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Artifact, RenderError, Request, render_template};
 use crate::model::{Model, ResolvedEnvironment};
-use crate::spec::{Engine, LogLevel};
+use crate::spec::Engine;
 
 /// Everything the chart reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -304,16 +304,6 @@ pub struct NetworkPolicy {
 /// ElastiCache's port, in every environment.
 const REDIS_PORT: u16 = 6379;
 
-fn log_level(level: LogLevel) -> &'static str {
-    match level {
-        LogLevel::Error => "error",
-        LogLevel::Warn => "warn",
-        LogLevel::Info => "info",
-        LogLevel::Debug => "debug",
-        LogLevel::Trace => "trace",
-    }
-}
-
 /// The chart values of one environment.
 pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
     let spec = &model.spec;
@@ -339,7 +329,6 @@ pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
         ),
         // Behind the ALB the client address is in X-Forwarded-For; rate limits key on it.
         ("TRUST_X_FORWARDED_FOR".to_string(), "true".to_string()),
-        ("RUST_LOG".to_string(), log_level(app.log_level).to_string()),
     ]);
     let prefix = format!("{}/{}", spec.project.name, environment.name);
     let reference = |env: &str, secret: &str, property: &str| SecretReference {
