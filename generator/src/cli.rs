@@ -348,15 +348,7 @@ fn explain(spec: &FsPath, env: &str, key: &str, output: &mut Output<'_>) -> u8 {
         return EXIT_OK;
     }
     let Some(environment) = loaded.model.environment(env) else {
-        let names = loaded.model.environments.keys().map(String::as_str);
-        let hint = did_you_mean(env, names.clone()).map_or_else(
-            || format!("environments: {}", names.collect::<Vec<_>>().join(", ")),
-            |s| format!("did you mean `{s}`?"),
-        );
-        output.warn(&format!(
-            "error: there is no environment `{env}` in {}\n  help: {hint}",
-            loaded.source.name
-        ));
+        output.warn(&unknown_environment(&loaded, env));
         return EXIT_INVALID;
     };
     let Some(value) = relative.lookup(&environment.value) else {
@@ -383,6 +375,19 @@ fn explain(spec: &FsPath, env: &str, key: &str, output: &mut Output<'_>) -> u8 {
         ));
     }
     EXIT_OK
+}
+
+/// The error for an environment the spec does not define, with the closest name or the list.
+fn unknown_environment(loaded: &Loaded, name: &str) -> String {
+    let names = loaded.model.environments.keys().map(String::as_str);
+    let hint = did_you_mean(name, names.clone()).map_or_else(
+        || format!("environments: {}", names.collect::<Vec<_>>().join(", ")),
+        |s| format!("did you mean `{s}`?"),
+    );
+    format!(
+        "error: there is no environment `{name}` in {}\n  help: {hint}",
+        loaded.source.name
+    )
 }
 
 fn unknown_key(path: &Path, root: &Value, output: &mut Output<'_>) -> u8 {
@@ -445,15 +450,7 @@ fn generate(
     if let Some(name) = env
         && loaded.model.environment(name).is_none()
     {
-        let names = loaded.model.environments.keys().map(String::as_str);
-        let hint = did_you_mean(name, names.clone()).map_or_else(
-            || format!("environments: {}", names.collect::<Vec<_>>().join(", ")),
-            |s| format!("did you mean `{s}`?"),
-        );
-        output.warn(&format!(
-            "error: there is no environment `{name}` in {}\n  help: {hint}",
-            loaded.source.name
-        ));
+        output.warn(&unknown_environment(&loaded, name));
         return EXIT_INVALID;
     }
     let spec_name = spec.display().to_string();
