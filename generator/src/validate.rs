@@ -67,6 +67,15 @@ fn check_project(model: &Model, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for action in model.spec.delivery.actions.keys() {
+        if !crate::render::workflows::REQUIRED_ACTIONS.contains(&action.as_str()) {
+            out.push(
+                Diagnostic::warning(Code::Inconsistent, format!("no workflow uses `{action}`"))
+                    .at_path(Path::root().child("delivery").child("actions").child(action))
+                    .help("remove it from [delivery.actions]; the table lists what the workflows run"),
+            );
+        }
+    }
     let window = &model.spec.service.rate_limit.window;
     if let Err(error) = duration::parse(window) {
         out.push(duration_error(error, path("service.rate_limit.window")));
