@@ -71,8 +71,15 @@ fn check_project(model: &Model, out: &mut Vec<Diagnostic>) {
         if !crate::render::workflows::REQUIRED_ACTIONS.contains(&action.as_str()) {
             out.push(
                 Diagnostic::warning(Code::Inconsistent, format!("no workflow uses `{action}`"))
-                    .at_path(Path::root().child("delivery").child("actions").child(action))
-                    .help("remove it from [delivery.actions]; the table lists what the workflows run"),
+                    .at_path(
+                        Path::root()
+                            .child("delivery")
+                            .child("actions")
+                            .child(action),
+                    )
+                    .help(
+                        "remove it from [delivery.actions]; the table lists what the workflows run",
+                    ),
             );
         }
     }
