@@ -7,7 +7,9 @@ use redis::AsyncCommands;
 use runtime::cache::FillGate;
 use serde_json::json;
 
-use crate::helpers::{Options, Proxy, RedisCluster, TestApp, TestDb, external, socket_of, through};
+use crate::helpers::{
+    Options, Proxy, RedisCluster, TestApp, TestDb, external, fresh_prefix, socket_of, through,
+};
 
 async fn redis_connection(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)
@@ -90,7 +92,7 @@ async fn redis_holds_the_seed_keys_with_the_environment_ttl() {
         return;
     };
     let db = TestDb::sqlite();
-    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    let prefix = fresh_prefix();
     let app = TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await;
     let id = app.create(json!(7), "seven").await;
     app.ids().await;
@@ -185,7 +187,7 @@ async fn a_slow_reader_on_one_replica_never_caches_over_a_write_on_another() {
         return;
     };
     let db = TestDb::sqlite();
-    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    let prefix = fresh_prefix();
     let gate = Arc::new(FillGate::default());
     let reader = TestApp::spawn(
         Options::new(&db)
@@ -206,7 +208,7 @@ async fn concurrent_readers_never_see_a_list_older_than_an_acknowledged_write() 
         return;
     };
     let db = TestDb::sqlite();
-    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    let prefix = fresh_prefix();
     let a = Arc::new(TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await);
     let b = Arc::new(TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -251,15 +253,7 @@ async fn every_request_succeeds_from_the_database_when_redis_goes_away() {
     let second = app.create(json!(2), "while redis is down").await;
     assert_eq!(app.ids().await, vec![first, second]);
     assert_eq!(get_by_id(&app, second).await, 200);
-    let health: serde_json::Value = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let health = app.health().await;
     assert_eq!(health["redis"], "disconnected");
     assert_eq!(health["database"], "connected");
     assert!(app.metric("redis_errors_total").await >= 1.0);
@@ -321,15 +315,7 @@ async fn the_cache_and_rate_limits_work_on_a_redis_cluster() {
         .await
         .expect("request");
     assert_eq!(response.headers()["ratelimit-limit"], "1000");
-    let health: serde_json::Value = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let health = app.health().await;
     assert_eq!(health["redis"], "connected");
     assert_eq!(app.metric("redis_errors_total").await, 0.0);
     app.stop().await;

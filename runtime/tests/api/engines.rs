@@ -134,15 +134,7 @@ async fn database_goes_away(engine: Engine, var: &str) {
             .is_some_and(|m| m.contains("database")),
         "{body}"
     );
-    assert_eq!(
-        app.client
-            .get(app.url("/ready"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
-        503
-    );
+    assert_eq!(app.get_status("/ready").await, 503);
     let health = app
         .client
         .get(app.url("/health"))

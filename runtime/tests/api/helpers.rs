@@ -16,6 +16,11 @@ use tokio::task::JoinHandle;
 
 /// An external service's URL from `var`; `None` (the test skips) when unset, unless
 /// `REQUIRE_EXTERNAL=1`, where a missing variable fails the test.
+/// A Redis key prefix no other test uses.
+pub fn fresh_prefix() -> String {
+    format!("test:{}:", uuid::Uuid::new_v4().simple())
+}
+
 pub fn external(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(value) if !value.is_empty() => Some(value),
@@ -277,6 +282,29 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
+    }
+
+    /// The status of a plain `GET path`.
+    pub async fn get_status(&self, path: &str) -> u16 {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+            .status()
+            .as_u16()
+    }
+
+    /// The body of `GET /health`.
+    pub async fn health(&self) -> serde_json::Value {
+        self.client
+            .get(self.url("/health"))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json")
     }
 
     pub async fn create(&self, amount: serde_json::Value, description: &str) -> i64 {

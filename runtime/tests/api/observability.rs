@@ -104,15 +104,7 @@ async fn a_correlation_id_is_echoed_or_generated() {
 async fn health_reports_its_components_and_ready_is_200_with_a_database() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
-    let health: serde_json::Value = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let health = app.health().await;
     assert_eq!(health["status"], "healthy");
     assert_eq!(health["database"], "connected");
     assert_eq!(health["redis"], "disabled");
@@ -272,42 +264,10 @@ async fn another_spec_serves_its_own_routes_and_nothing_else() {
     let ledger = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/ledger.toml");
     let served = settings(Options::new(&db).spec(ledger, "prod")).routes;
     let app = TestApp::spawn(Options::new(&db).spec(ledger, "prod")).await;
-    assert_eq!(
-        app.client
-            .get(app.url("/livez"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
-        200
-    );
-    assert_eq!(
-        app.client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
-        200
-    );
-    assert_eq!(
-        app.client
-            .get(app.url("/health"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
-        404
-    );
-    assert_eq!(
-        app.client
-            .get(app.url("/docs"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
-        404
-    );
+    assert_eq!(app.get_status("/livez").await, 200);
+    assert_eq!(app.get_status("/readyz").await, 200);
+    assert_eq!(app.get_status("/health").await, 404);
+    assert_eq!(app.get_status("/docs").await, 404);
     let id = app.create(json!(5), "ledger").await;
     let by_body = app
         .client

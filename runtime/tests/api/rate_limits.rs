@@ -6,7 +6,7 @@ use std::time::Duration;
 use generator::spec::{Handler, Method};
 use runtime::config::RateLimit;
 
-use crate::helpers::{Options, TestApp, TestDb, external};
+use crate::helpers::{Options, TestApp, TestDb, external, fresh_prefix};
 
 pub fn limit_list_to(requests: u32) -> impl FnOnce(&mut runtime::Settings) + Send {
     move |settings| {
@@ -64,15 +64,7 @@ async fn the_spec_limit_answers_429_with_retry_after_and_ratelimit_headers() {
         .expect("request");
     assert_eq!(response.status(), 404);
     for _ in 0..5 {
-        assert_eq!(
-            app.client
-                .get(app.url("/health"))
-                .send()
-                .await
-                .expect("request")
-                .status(),
-            200
-        );
+        assert_eq!(app.get_status("/health").await, 200);
     }
     app.stop().await;
 }
@@ -99,7 +91,7 @@ async fn two_replicas_share_one_budget_through_redis() {
         return;
     };
     let db = TestDb::sqlite();
-    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    let prefix = fresh_prefix();
     let a = TestApp::spawn(
         Options::new(&db)
             .redis(&redis_url)
