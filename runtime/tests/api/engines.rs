@@ -1,9 +1,9 @@
-//! The same API on MariaDB and PostgreSQL (fresh database per test), migrations, and a
-//! database that goes away: 503 JSON and readiness failing, liveness still 200.
+//! The same API on MariaDB and PostgreSQL (fresh database per test), and migrations. (A
+//! database that goes away under load is a scenario of the fault suite, `tests/faults`.)
 
 use sea_orm::{ConnectionTrait, Database, Statement};
 
-use crate::helpers::{Engine, Options, Proxy, TestApp, TestDb, socket_of, through};
+use crate::helpers::{Engine, Options, TestApp, TestDb};
 use crate::transactions::{exercise_every_route, idempotent_retries};
 
 async fn every_route_on(engine: Engine) {
@@ -102,59 +102,6 @@ async fn the_migrate_subcommand_creates_the_schema_and_exits() {
         .expect("run the binary");
     assert!(status.success());
     assert_schema(&db).await;
-}
-
-async fn database_goes_away(engine: Engine, var: &str) {
-    let Some(admin_url) = crate::helpers::external(var) else {
-        return;
-    };
-    let db = TestDb::on_server(engine, &admin_url).await;
-    let proxy = Proxy::start(socket_of(&db.url)).await;
-    let mut options = Options::new(&db).edit(|s| {
-        // Fail fast once the database is gone, but leave start-up on a busy machine some room.
-        s.database.acquire_timeout = std::time::Duration::from_secs(3);
-        s.database.pool.size = 1;
-    });
-    options.database_url = through(&db.url, proxy.address);
-    let app = TestApp::spawn(options).await;
-    app.create(serde_json::json!(1), "before the outage").await;
-    proxy.cut();
-    let response = app
-        .client
-        .post(app.url("/transaction"))
-        .json(&serde_json::json!({"amount": 2, "description": "during"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 503);
-    let body: serde_json::Value = response.json().await.expect("json");
-    assert!(
-        body["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("database")),
-        "{body}"
-    );
-    assert_eq!(app.get_status("/ready").await, 503);
-    let health = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(health.status(), 200);
-    let health: serde_json::Value = health.json().await.expect("json");
-    assert_eq!(health["database"], "disconnected");
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn a_lost_mariadb_gives_503_json_and_fails_readiness() {
-    database_goes_away(Engine::Mysql, "TEST_MYSQL_URL").await;
-}
-
-#[tokio::test]
-async fn a_lost_postgres_gives_503_json_and_fails_readiness() {
-    database_goes_away(Engine::Postgres, "TEST_POSTGRES_URL").await;
 }
 
 #[tokio::test]

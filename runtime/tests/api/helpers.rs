@@ -1,5 +1,9 @@
 //! Test support: real servers on 127.0.0.1:0, a fresh database per test (SQLite file, or a
-//! `test_<random>` database on MariaDB / PostgreSQL), a fresh Redis key prefix per test.
+//! `test_<random>` database on MariaDB / PostgreSQL), a fresh Redis key prefix per test, a
+//! loopback proxy that cuts or slows a service, Redis servers and clusters of the test's own,
+//! and the real binary as a process. Shared by the API tests and the fault suite
+//! (`tests/faults`), each of which uses a part of it.
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -373,7 +377,7 @@ impl TestApp {
 }
 
 /// Deletes every key under a test's prefix (best effort: the Redis may be the one cut).
-async fn forget_prefix(url: &str, prefix: &str) {
+pub async fn forget_prefix(url: &str, prefix: &str) {
     let Ok(client) = redis::Client::open(url) else {
         return;
     };
@@ -399,11 +403,13 @@ async fn forget_prefix(url: &str, prefix: &str) {
 }
 
 /// A TCP proxy in front of a real service, which a test can cut (refusing and dropping every
-/// connection, as an outage does) and restore.
+/// connection, as an outage does) and restore, or slow down (every answer held back a while).
 pub struct Proxy {
     pub address: SocketAddr,
     task: JoinHandle<()>,
     open: Arc<std::sync::atomic::AtomicBool>,
+    /// How long each chunk the service sends back is held (ms).
+    delay_ms: Arc<std::sync::atomic::AtomicU64>,
     connections: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -413,18 +419,26 @@ impl Proxy {
         let address = listener.local_addr().expect("addr");
         let connections: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let delay_ms = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let tracked = connections.clone();
         let accepting = open.clone();
+        let delay = delay_ms.clone();
         let task = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 if !accepting.load(std::sync::atomic::Ordering::SeqCst) {
                     drop(inbound);
                     continue;
                 }
+                let delay = delay.clone();
                 let pipe = tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                        let _ = outbound.shutdown().await;
+                    if let Ok(outbound) = tokio::net::TcpStream::connect(target).await {
+                        let (client_read, client_write) = inbound.into_split();
+                        let (service_read, service_write) = outbound.into_split();
+                        // Both directions in this one task, so `cut` (abort) closes both.
+                        tokio::join!(
+                            pump(client_read, service_write, None),
+                            pump(service_read, client_write, Some(delay)),
+                        );
                     }
                 });
                 tracked.lock().expect("lock").push(pipe);
@@ -434,6 +448,7 @@ impl Proxy {
             address,
             task,
             open,
+            delay_ms,
             connections,
         }
     }
@@ -449,6 +464,38 @@ impl Proxy {
     pub fn restore(&self) {
         self.open.store(true, std::sync::atomic::Ordering::SeqCst);
     }
+
+    /// Holds every chunk the service answers for `delay` before passing it on (zero: none).
+    pub fn slow_down(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.delay_ms.store(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Copies one direction of a proxied connection until EOF, holding each chunk `delay` ms.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    delay_ms: Option<Arc<std::sync::atomic::AtomicU64>>,
+) {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = vec![0_u8; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        let delay = delay_ms
+            .as_ref()
+            .map_or(0, |d| d.load(std::sync::atomic::Ordering::SeqCst));
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 impl Drop for Proxy {
@@ -489,97 +536,174 @@ pub fn through(url: &str, address: SocketAddr) -> String {
     }
 }
 
+/// Whether `redis-server` and `redis-cli` are installed (else the test says so and skips).
+fn redis_installed() -> bool {
+    let installed = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if installed("redis-server") && installed("redis-cli") {
+        true
+    } else {
+        eprintln!("skipping: redis-server / redis-cli are not installed");
+        false
+    }
+}
+
+/// A free port whose cluster bus port (+10000) is free too.
+fn free_redis_port(taken: &[u16]) -> u16 {
+    loop {
+        let random = uuid::Uuid::new_v4();
+        let port =
+            20_000 + u16::from_be_bytes([random.as_bytes()[0], random.as_bytes()[1]]) % 10_000;
+        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if !taken.contains(&port) && free(port) && free(port + 10_000) {
+            return port;
+        }
+    }
+}
+
+/// Starts a `redis-server` without persistence on 127.0.0.1:`port`, files in `dir`.
+fn spawn_redis(port: u16, dir: &std::path::Path, cluster: bool) -> std::process::Child {
+    let mut command = std::process::Command::new("redis-server");
+    command.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
+    if cluster {
+        command
+            .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "3000"])
+            .args(["--cluster-config-file", &format!("nodes-{port}.conf")]);
+    }
+    command
+        .args(["--save", "", "--appendonly", "no", "--dir"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start redis-server")
+}
+
+/// The standard output of `redis-cli args`.
+fn redis_cli(args: &[String]) -> String {
+    std::process::Command::new("redis-cli")
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+/// Waits until the server on `port` answers PING.
+async fn await_redis(port: u16, deadline: std::time::Instant) {
+    let ping = ["-p".to_owned(), port.to_string(), "ping".to_owned()];
+    while redis_cli(&ping).trim() != "PONG" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "redis-server on {port} did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A test's own `redis-server` on a free port, which it may stop and start again (the shared
+/// Redis is never stopped: other tests use it).
+pub struct RedisServer {
+    pub url: String,
+    port: u16,
+    process: Option<std::process::Child>,
+    dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    /// `None` (the test skips) when `redis-server` or `redis-cli` is not installed.
+    pub async fn start() -> Option<Self> {
+        if !redis_installed() {
+            return None;
+        }
+        let port = free_redis_port(&[]);
+        let mut server = Self {
+            url: format!("redis://127.0.0.1:{port}"),
+            port,
+            process: None,
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        server.resume().await;
+        Some(server)
+    }
+
+    /// Kills the server (as a crash does): every connection drops, every new one is refused.
+    pub fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// Starts it again on the same port, empty.
+    pub async fn resume(&mut self) {
+        self.process = Some(spawn_redis(self.port, self.dir.path(), false));
+        await_redis(
+            self.port,
+            std::time::Instant::now() + Duration::from_secs(30),
+        )
+        .await;
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// A throwaway three-node Redis Cluster of local `redis-server` processes, stopped on drop.
 pub struct RedisCluster {
     pub urls: String,
-    nodes: Vec<std::process::Child>,
+    ports: Vec<u16>,
+    nodes: Vec<Option<std::process::Child>>,
     _dir: tempfile::TempDir,
 }
 
 impl RedisCluster {
     /// `None` (the test skips) when `redis-server` or `redis-cli` is not installed.
     pub async fn start() -> Option<Self> {
-        let installed = |tool: &str| {
-            std::process::Command::new(tool)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        };
-        if !installed("redis-server") || !installed("redis-cli") {
-            eprintln!("skipping: redis-server / redis-cli are not installed");
+        if !redis_installed() {
             return None;
         }
         let dir = tempfile::tempdir().expect("temp dir");
-        // Each node also listens on its port + 10000 (the cluster bus): pick ports low enough,
-        // with both free.
+        // Each node also listens on its port + 10000 (the cluster bus).
         let mut ports: Vec<u16> = Vec::new();
         while ports.len() < 3 {
-            let random = uuid::Uuid::new_v4();
-            let port =
-                20_000 + u16::from_be_bytes([random.as_bytes()[0], random.as_bytes()[1]]) % 10_000;
-            let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
-            if !ports.contains(&port) && free(port) && free(port + 10_000) {
-                ports.push(port);
-            }
+            ports.push(free_redis_port(&ports));
         }
-        let mut nodes = Vec::new();
-        for port in &ports {
-            let child = std::process::Command::new("redis-server")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--cluster-enabled",
-                    "yes",
-                ])
-                .args(["--cluster-config-file", &format!("nodes-{port}.conf")])
-                .args(["--save", "", "--appendonly", "no", "--dir"])
-                .arg(dir.path())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .expect("start redis-server");
-            nodes.push(child);
-        }
+        let nodes = ports
+            .iter()
+            .map(|port| Some(spawn_redis(*port, dir.path(), true)))
+            .collect();
         let cluster = Self {
             urls: ports
                 .iter()
                 .map(|p| format!("redis://127.0.0.1:{p}"))
                 .collect::<Vec<_>>()
                 .join(","),
+            ports: ports.clone(),
             nodes,
             _dir: dir,
         };
-        let cli = |args: Vec<String>| {
-            std::process::Command::new("redis-cli")
-                .args(args)
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                .unwrap_or_default()
-        };
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         for port in &ports {
-            while cli(vec!["-p".into(), port.to_string(), "ping".into()]).trim() != "PONG" {
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "redis-server on {port} did not start"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            await_redis(*port, deadline).await;
         }
         let mut create = vec!["--cluster".to_owned(), "create".to_owned()];
         create.extend(ports.iter().map(|p| format!("127.0.0.1:{p}")));
         create.extend(["--cluster-replicas", "0", "--cluster-yes"].map(str::to_owned));
-        cli(create);
+        redis_cli(&create);
         for port in &ports {
-            while !cli(vec![
-                "-p".into(),
+            let info = [
+                "-p".to_owned(),
                 port.to_string(),
                 "cluster".into(),
                 "info".into(),
-            ])
-            .contains("cluster_state:ok")
-            {
+            ];
+            while !redis_cli(&info).contains("cluster_state:ok") {
                 assert!(
                     std::time::Instant::now() < deadline,
                     "the cluster did not form"
@@ -589,13 +713,189 @@ impl RedisCluster {
         }
         Some(cluster)
     }
+
+    /// The index of the master that holds `key`'s hash slot.
+    pub fn master_of(&self, key: &str) -> usize {
+        let port = self.ports[0].to_string();
+        let slot: u16 = redis_cli(&[
+            "-p".into(),
+            port,
+            "cluster".into(),
+            "keyslot".into(),
+            key.to_owned(),
+        ])
+        .trim()
+        .parse()
+        .expect("a slot number");
+        self.ports
+            .iter()
+            .position(|port| {
+                let nodes = redis_cli(&[
+                    "-p".into(),
+                    port.to_string(),
+                    "cluster".into(),
+                    "nodes".into(),
+                ]);
+                // The `myself` line ends with this node's slot ranges, such as `0-5460`.
+                nodes
+                    .lines()
+                    .find(|line| line.contains("myself"))
+                    .is_some_and(|line| {
+                        line.split_whitespace().skip(8).any(|range| {
+                            let (low, high) = range.split_once('-').unwrap_or((range, range));
+                            match (low.parse::<u16>(), high.parse::<u16>()) {
+                                (Ok(low), Ok(high)) => (low..=high).contains(&slot),
+                                _ => false,
+                            }
+                        })
+                    })
+            })
+            .expect("a master holds every slot")
+    }
+
+    /// `cluster_state` (`ok` or `fail`) as a running master sees it.
+    pub fn state(&self) -> String {
+        let Some(index) = self.nodes.iter().position(Option::is_some) else {
+            return "no master running".to_owned();
+        };
+        let info = redis_cli(&[
+            "-p".into(),
+            self.ports[index].to_string(),
+            "cluster".into(),
+            "info".into(),
+        ]);
+        info.lines()
+            .find_map(|line| line.strip_prefix("cluster_state:"))
+            .unwrap_or("unknown")
+            .trim()
+            .to_owned()
+    }
+
+    /// Kills master `index`: the slots it held have no server until the test ends.
+    pub fn stop_master(&mut self, index: usize) {
+        if let Some(mut node) = self.nodes[index].take() {
+            let _ = node.kill();
+            let _ = node.wait();
+        }
+    }
 }
 
 impl Drop for RedisCluster {
     fn drop(&mut self) {
-        for node in &mut self.nodes {
-            let _ = node.kill();
-            let _ = node.wait();
+        for index in 0..self.nodes.len() {
+            self.stop_master(index);
         }
+    }
+}
+
+/// The real `expense-backend` binary on 127.0.0.1:0, serving the repository's spec (dev), its
+/// JSON logs collected; killed on drop if still running.
+pub struct ServerProcess {
+    pub address: SocketAddr,
+    child: std::process::Child,
+    logs: Arc<std::sync::Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerProcess {
+    /// Starts the binary on `database_url` with extra variables `vars` (no Redis unless they
+    /// name one), and waits until it logs the address it listens on.
+    pub async fn start(database_url: &str, vars: &[(&str, &str)]) -> Self {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_expense-backend"));
+        command
+            .env("DATABASE_URL", database_url)
+            .env(
+                "PLATFORM_SPEC",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/expense.toml"),
+            )
+            .env("LISTEN_ADDR", "127.0.0.1:0")
+            .env("ENVIRONMENT", "dev")
+            .env("RUST_LOG", "info")
+            .env("DB_CONNECT_ATTEMPTS", "2")
+            .env_remove("REDIS_URL")
+            .env_remove("REDIS_HOST")
+            .envs(vars.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        let mut child = command.spawn().expect("start the binary");
+        let stdout = child.stdout.take().expect("stdout");
+        let logs: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let (address_tx, address_rx) = std::sync::mpsc::channel();
+        let collected = logs.clone();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
+                    && event["message"] == "listening"
+                {
+                    let _ =
+                        address_tx.send(event["address"].as_str().unwrap_or_default().to_owned());
+                }
+                collected.lock().expect("lock").push(line);
+            }
+        });
+        let address =
+            tokio::task::spawn_blocking(move || address_rx.recv_timeout(Duration::from_secs(60)))
+                .await
+                .expect("join")
+                .expect("the server logs its address")
+                .parse()
+                .expect("a socket address");
+        Self {
+            address,
+            child,
+            logs,
+            reader: Some(reader),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Sends SIGTERM (a graceful stop).
+    pub fn terminate(&self) {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+    }
+
+    /// Sends SIGKILL (a crash: nothing is drained or closed) and reaps the process.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits up to `limit` for the process to exit; its status (`None`: still running, then
+    /// killed) and every line it logged.
+    pub async fn exit_within(
+        mut self,
+        limit: Duration,
+    ) -> (Option<std::process::ExitStatus>, Vec<String>) {
+        let deadline = std::time::Instant::now() + limit;
+        let status = loop {
+            match self.child.try_wait().expect("wait") {
+                Some(status) => break Some(status),
+                None if std::time::Instant::now() >= deadline => break None,
+                None => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        self.kill();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        let logs = self.logs.lock().expect("lock").clone();
+        (status, logs)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
