@@ -36,6 +36,31 @@ pub struct Settings {
     /// Use the last `X-Forwarded-For` hop (the one the load balancer saw) as the client for
     /// rate limiting, instead of the TCP peer.
     pub trust_forwarded_for: bool,
+    /// How long a client may take to send a request, so slow or stalled clients cannot hold
+    /// connections open.
+    pub client_timeouts: ClientTimeouts,
+}
+
+/// Limits on slow clients (a Slowloris client sends its request a byte at a time and never
+/// finishes): past them the connection is closed, or the request answered with a 4xx.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientTimeouts {
+    /// The request line and headers must arrive within this after the connection opens (or
+    /// after the previous response on a kept-alive connection); else the connection is closed.
+    pub header_read: Duration,
+    /// Longest pause between two pieces of a request body; past it the request fails as a 400.
+    pub body_read: Duration,
+}
+
+impl Default for ClientTimeouts {
+    /// Far above what a real client needs (a whole request head is one packet), far below
+    /// what lets a few thousand idle sockets pin the process.
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(10),
+            body_read: Duration::from_secs(10),
+        }
+    }
 }
 
 /// One served route.
@@ -367,6 +392,7 @@ impl Settings {
             },
             redis,
             trust_forwarded_for: vars.flag("TRUST_X_FORWARDED_FOR")?,
+            client_timeouts: ClientTimeouts::default(),
         })
     }
 }

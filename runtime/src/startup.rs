@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use salvo::conn::{Acceptor, TcpListener};
+use salvo::fuse::FuseConfig;
 use salvo::prelude::*;
 use salvo::server::ServerHandle;
 
@@ -102,7 +103,14 @@ impl App {
             .first()
             .and_then(|holding| holding.local_addr.clone().into_std())
             .ok_or(StartupError::NoAddress)?;
-        let server = Server::new(acceptor);
+        let timeouts = settings.client_timeouts;
+        // Salvo's default fuse already bounds the header read (30 s); ours is tighter, and also
+        // bounds a body that stalls half-way.
+        let server = Server::new(acceptor).fuse_config(
+            FuseConfig::default()
+                .with_http1_header_timeout(timeouts.header_read)
+                .with_request_body_timeout(timeouts.body_read),
+        );
         tracing::info!(
             address = %address,
             environment = %settings.environment,

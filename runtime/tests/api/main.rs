@@ -3,6 +3,7 @@ mod cache;
 mod engines;
 mod errors;
 mod helpers;
+mod hostile;
 mod observability;
 mod rate_limits;
 mod shutdown;
