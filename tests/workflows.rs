@@ -180,3 +180,94 @@ fn actionlint_rejects_a_rendered_workflow_with_script_injection_or_an_unquoted_v
     );
     assert!(stdout.contains("SC2086"), "{stdout}");
 }
+
+/// Every example spec's rendered workflows (and actionlint configuration) under `dir`.
+fn render_every_example_into(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for spec in platform_e2e::example_specs() {
+        let model = Model::load(&spec).expect("the example spec loads");
+        let name = spec
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.extend(render_model_into(&model, &dir.join(name)));
+    }
+    files
+}
+
+/// zizmor (`cargo install`ed by `tests/tools/install.sh`) with online audits off (it reads the
+/// files only) and the repository's policy, `tests/tools/zizmor.yml`.
+fn zizmor(files: &[PathBuf]) -> Option<std::process::Output> {
+    let zizmor = tool("zizmor")?;
+    Some(run(tool_command(&zizmor)
+        .args([
+            "--offline",
+            "--no-progress",
+            "--format",
+            "plain",
+            "--config",
+        ])
+        .arg(workspace().join("tests/tools/zizmor.yml"))
+        .args(files)))
+}
+
+/// zizmor's security audits (template injection, excessive permissions, credential
+/// persistence, unpinned or impostor actions, dangerous triggers, cache poisoning, ...) find
+/// nothing in the workflows of either example spec.
+#[test]
+fn rendered_workflows_of_every_example_have_no_zizmor_findings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = render_every_example_into(dir.path());
+    assert!(files.len() >= 4, "{files:?}");
+    let Some(output) = zizmor(&files) else {
+        return;
+    };
+    assert_success(&output, "zizmor");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("No findings"), "zizmor findings:\n{stdout}");
+}
+
+/// The clean result means something: zizmor rejects a rendered workflow once an attacker-
+/// controlled value is interpolated into a script, or a job is granted write-all.
+#[test]
+fn zizmor_rejects_a_rendered_workflow_with_template_injection_or_broad_permissions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = render_into(dir.path());
+    let ci = files
+        .iter()
+        .find(|file| file.ends_with("ci.yml"))
+        .expect("ci.yml");
+    let text = std::fs::read_to_string(ci).expect("read ci.yml");
+    let fmt = "cargo fmt --all -- --check";
+    assert!(text.contains(fmt));
+    let injected = text.replacen(
+        fmt,
+        &format!("echo \"${{{{ github.event.pull_request.title }}}}\"\n          {fmt}"),
+        1,
+    );
+    // The first job's own grant (the workflow-level `permissions: {}` is overridden per job).
+    let broad = text.replacen(
+        "    permissions:\n      contents: read\n",
+        "    permissions: write-all\n",
+        1,
+    );
+    assert_ne!(broad, text);
+    for (name, planted, finding) in [
+        ("injected.yml", injected, "template-injection"),
+        ("broad.yml", broad, "excessive-permissions"),
+    ] {
+        let workflows = dir.path().join(name.trim_end_matches(".yml"));
+        std::fs::create_dir_all(&workflows).expect("mkdir");
+        let file = workflows.join(name);
+        std::fs::write(&file, planted).expect("write");
+        let Some(output) = zizmor(&[file]) else {
+            return;
+        };
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !output.status.success(),
+            "zizmor accepted {name}:\n{stdout}"
+        );
+        assert!(stdout.contains(finding), "{name}: no {finding}:\n{stdout}");
+    }
+}

