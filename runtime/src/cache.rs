@@ -9,10 +9,16 @@
 //! commit therefore holds an old stamp, and its value is never served. Redis failures fall back
 //! to the database; if an invalidation cannot reach Redis, this replica stops trusting the cache
 //! until a later invalidation gets through.
+//!
+//! With Redis, each replica also keeps the values it read in memory, stamped the same way, and
+//! on a lookup asks Redis only for the current versions: one `MGET` of the two version keys,
+//! shared by every lookup that began before it was sent (`VersionReads`). A value is served from
+//! memory only if its stamp equals a version read after the lookup began, so this is exactly as
+//! fresh as reading the value from Redis, at a fraction of the cost under load.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::Script;
@@ -78,6 +84,10 @@ end
 return 1
 ";
 
+/// `KEYS` the two version keys -> their values (nil where missing).
+const VERSIONS: &str = "return redis.call('MGET', KEYS[1], KEYS[2])";
+
+static VERSIONS_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(VERSIONS));
 static LOOKUP_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LOOKUP));
 static FILL_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(FILL));
 static INVALIDATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(INVALIDATE));
@@ -174,32 +184,141 @@ pub struct Cache {
 #[derive(Debug)]
 enum Backend {
     Memory(Mutex<Memory>),
-    Redis(RedisClient),
+    Redis {
+        client: RedisClient,
+        /// What this replica read from Redis, stamped with the Redis version it belongs to.
+        near: Mutex<Local>,
+        versions: Arc<VersionReads>,
+    },
     /// No cache: every read goes to the database (shared database, several replicas, no Redis).
     Off,
 }
 
+/// The in-process cache: values and the version counters of their key families.
 #[derive(Debug, Default)]
 struct Memory {
-    values: HashMap<String, (u64, String, Instant)>,
+    values: Local,
     versions: HashMap<&'static str, u64>,
 }
 
 impl Memory {
-    /// Drops expired and outdated entries; if that is not enough, everything.
-    fn sweep(&mut self, now: Instant) {
-        let list_version = self.versions.get(LIST_VERSION).copied().unwrap_or(0);
-        let item_version = self.versions.get(ITEM_VERSION).copied().unwrap_or(0);
-        self.values.retain(|name, (stamp, _, expires)| {
-            let current = if name.starts_with("transactions:") {
-                list_version
-            } else {
-                item_version
+    fn version(&self, key: Key) -> String {
+        self.versions
+            .get(key.version())
+            .copied()
+            .unwrap_or(0)
+            .to_string()
+    }
+}
+
+/// Values by key name, each with the version stamp it was read under and when it expires.
+#[derive(Debug, Default)]
+struct Local(HashMap<String, (String, String, Instant)>);
+
+impl Local {
+    /// The value of `name` if it was stamped `version` and has not expired; drops it otherwise.
+    fn get(&mut self, name: &str, version: &str, now: Instant) -> Option<String> {
+        match self.0.get(name) {
+            Some((stamp, value, expires)) if stamp == version && *expires > now => {
+                Some(value.clone())
+            }
+            Some(_) => {
+                self.0.remove(name);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Stores a value; when full, first drops what has expired, and everything if that is not
+    /// enough (entries are cheap to read again).
+    fn insert(&mut self, name: String, version: String, value: String, expires: Instant) {
+        if self.0.len() >= MEMORY_ENTRIES {
+            let now = Instant::now();
+            self.0.retain(|_, (_, _, expires)| *expires > now);
+            if self.0.len() >= MEMORY_ENTRIES {
+                self.0.clear();
+            }
+        }
+        self.0.insert(name, (version, value, expires));
+    }
+
+    fn remove(&mut self, name: &str) {
+        self.0.remove(name);
+    }
+}
+
+/// The two version keys as Redis holds them (`None`: missing, the lookup script sets it).
+#[derive(Clone, Debug, Default)]
+struct Versions {
+    list: Option<String>,
+    item: Option<String>,
+}
+
+impl Versions {
+    fn of(&self, key: Key) -> Option<&str> {
+        match key {
+            Key::List => self.list.as_deref(),
+            Key::Item(_) => self.item.as_deref(),
+        }
+    }
+}
+
+/// Batched reads of the version keys: a caller joins the next `MGET` to be sent, never one
+/// already on its way, so every answer it gets was read after it asked. While one read is in
+/// flight, the callers that arrive wait for the next, which then serves them all.
+#[derive(Debug)]
+struct VersionReads {
+    client: RedisClient,
+    /// The list and item version keys, prefixed.
+    keys: [String; 2],
+    state: Mutex<VersionReadState>,
+}
+
+#[derive(Debug, Default)]
+struct VersionReadState {
+    reading: bool,
+    waiting: Vec<tokio::sync::oneshot::Sender<Option<Versions>>>,
+}
+
+impl VersionReads {
+    /// The current versions, or `None` if Redis did not answer.
+    async fn current(self: &Arc<Self>) -> Option<Versions> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let start_reader = {
+            let mut state = lock(&self.state);
+            state.waiting.push(sender);
+            !std::mem::replace(&mut state.reading, true)
+        };
+        if start_reader {
+            // Its own task: a caller that goes away must not strand the others.
+            tokio::spawn(self.clone().read_while_waited_for());
+        }
+        receiver.await.ok().flatten()
+    }
+
+    async fn read_while_waited_for(self: Arc<Self>) {
+        loop {
+            let waiting = {
+                let mut state = lock(&self.state);
+                if state.waiting.is_empty() {
+                    state.reading = false;
+                    return;
+                }
+                std::mem::take(&mut state.waiting)
             };
-            *expires > now && *stamp == current
-        });
-        if self.values.len() >= MEMORY_ENTRIES {
-            self.values.clear();
+            let versions = self
+                .client
+                .invoke::<Vec<Option<String>>>(&VERSIONS_SCRIPT, &self.keys, &[])
+                .await
+                .ok()
+                .and_then(|reply| match <[Option<String>; 2]>::try_from(reply) {
+                    Ok([list, item]) => Some(Versions { list, item }),
+                    Err(_) => None,
+                });
+            for waiter in waiting {
+                let _gone = waiter.send(versions.clone());
+            }
         }
     }
 }
@@ -214,7 +333,21 @@ impl Cache {
     }
 
     pub fn redis(client: RedisClient, settings: CacheSettings, metrics: Metrics) -> Self {
-        Self::with_backend(Backend::Redis(client), settings, metrics)
+        let prefix = &settings.key_prefix;
+        let versions = Arc::new(VersionReads {
+            client: client.clone(),
+            keys: [
+                format!("{prefix}{LIST_VERSION}"),
+                format!("{prefix}{ITEM_VERSION}"),
+            ],
+            state: Mutex::default(),
+        });
+        let backend = Backend::Redis {
+            client,
+            near: Mutex::default(),
+            versions,
+        };
+        Self::with_backend(backend, settings, metrics)
     }
 
     pub fn off(settings: CacheSettings, metrics: Metrics) -> Self {
@@ -225,7 +358,7 @@ impl Cache {
     pub fn kind(&self) -> &'static str {
         match self.backend {
             Backend::Memory(_) => "in-process",
-            Backend::Redis(_) => "redis",
+            Backend::Redis { .. } => "redis",
             Backend::Off => "off",
         }
     }
@@ -256,47 +389,66 @@ impl Cache {
             Backend::Off => return Lookup::Miss(None),
             Backend::Memory(memory) => {
                 let mut memory = lock(memory);
-                let version = memory.versions.get(key.version()).copied().unwrap_or(0);
-                let name = key.name();
-                match memory.values.get(&name) {
-                    Some((stamp, value, expires))
-                        if *stamp == version && *expires > Instant::now() =>
-                    {
-                        Lookup::Hit(value.clone())
-                    }
-                    Some(_) => {
-                        memory.values.remove(&name);
-                        Lookup::Miss(Some(Ticket {
-                            key,
-                            version: version.to_string(),
-                        }))
-                    }
-                    None => Lookup::Miss(Some(Ticket {
-                        key,
-                        version: version.to_string(),
-                    })),
+                let version = memory.version(key);
+                match memory.values.get(&key.name(), &version, Instant::now()) {
+                    Some(value) => Lookup::Hit(value),
+                    None => Lookup::Miss(Some(Ticket { key, version })),
                 }
             }
-            Backend::Redis(client) => {
-                let keys = [self.redis_key(&key.name()), self.redis_key(key.version())];
-                match client
-                    .invoke::<Vec<String>>(&LOOKUP_SCRIPT, &keys, &[VERSION_LIFETIME_MS.to_owned()])
-                    .await
-                {
-                    Ok(mut reply) if reply.len() == 2 => Lookup::Hit(reply.remove(1)),
-                    Ok(mut reply) if reply.len() == 1 => Lookup::Miss(Some(Ticket {
-                        key,
-                        version: reply.remove(0),
-                    })),
-                    Ok(_) | Err(_) => Lookup::Miss(None),
-                }
-            }
+            Backend::Redis {
+                client,
+                near,
+                versions,
+            } => self.lookup_redis(key, client, near, versions).await,
         };
         match &lookup {
             Lookup::Hit(_) => self.metrics.cache_hit(),
             Lookup::Miss(_) => self.metrics.cache_miss(),
         }
         lookup
+    }
+
+    /// From this replica's memory if its copy carries the version Redis holds now, else from
+    /// Redis (keeping a copy), else a miss with the version to fill under.
+    async fn lookup_redis(
+        &self,
+        key: Key,
+        client: &RedisClient,
+        near: &Mutex<Local>,
+        versions: &Arc<VersionReads>,
+    ) -> Lookup {
+        let name = key.name();
+        let Some(current) = versions.current().await else {
+            return Lookup::Miss(None);
+        };
+        if let Some(version) = current.of(key)
+            && let Some(value) = lock(near).get(&name, version, Instant::now())
+        {
+            return Lookup::Hit(value);
+        }
+        let keys = [self.redis_key(&name), self.redis_key(key.version())];
+        match client
+            .invoke::<Vec<String>>(&LOOKUP_SCRIPT, &keys, &[VERSION_LIFETIME_MS.to_owned()])
+            .await
+        {
+            Ok(reply) => match <[String; 2]>::try_from(reply) {
+                Ok([version, value]) => {
+                    self.keep_near(near, name, version, value.clone());
+                    Lookup::Hit(value)
+                }
+                Err(mut reply) if reply.len() == 1 => Lookup::Miss(Some(Ticket {
+                    key,
+                    version: reply.remove(0),
+                })),
+                Err(_) => Lookup::Miss(None),
+            },
+            Err(_) => Lookup::Miss(None),
+        }
+    }
+
+    fn keep_near(&self, near: &Mutex<Local>, name: String, version: String, value: String) {
+        let expires = Instant::now() + self.settings.ttl;
+        lock(near).insert(name, version, value, expires);
     }
 
     /// Stores what the database returned, unless a write happened since the ticket was taken.
@@ -308,32 +460,26 @@ impl Cache {
             Backend::Off => {}
             Backend::Memory(memory) => {
                 let mut memory = lock(memory);
-                let current = memory
-                    .versions
-                    .get(ticket.key.version())
-                    .copied()
-                    .unwrap_or(0);
-                if current.to_string() == ticket.version {
-                    let now = Instant::now();
-                    if memory.values.len() >= MEMORY_ENTRIES {
-                        memory.sweep(now);
-                    }
+                if memory.version(ticket.key) == ticket.version {
+                    let expires = Instant::now() + self.settings.ttl;
                     memory
                         .values
-                        .insert(ticket.key.name(), (current, value, now + self.settings.ttl));
+                        .insert(ticket.key.name(), ticket.version, value, expires);
                 }
             }
-            Backend::Redis(client) => {
-                let keys = [
-                    self.redis_key(&ticket.key.name()),
-                    self.redis_key(ticket.key.version()),
-                ];
+            Backend::Redis { client, near, .. } => {
+                let name = ticket.key.name();
+                let keys = [self.redis_key(&name), self.redis_key(ticket.key.version())];
                 let args = [
                     ticket.version,
                     value,
                     self.settings.ttl.as_secs().max(1).to_string(),
                 ];
-                let _filled: Result<i64, _> = client.invoke(&FILL_SCRIPT, &keys, &args).await;
+                // Kept in memory only if Redis took it, i.e. the version was still current.
+                if let Ok(1) = client.invoke::<i64>(&FILL_SCRIPT, &keys, &args).await {
+                    let [version, value, _ttl] = args;
+                    self.keep_near(near, name, version, value);
+                }
             }
         }
     }
@@ -376,7 +522,14 @@ impl Cache {
                 }
                 true
             }
-            Backend::Redis(client) => {
+            Backend::Redis { client, near, .. } => {
+                // Not needed for correctness (the version moves on), but frees the memory now.
+                {
+                    let mut near = lock(near);
+                    for key in &deleted {
+                        near.remove(&key.name());
+                    }
+                }
                 let keys: Vec<String> = versions
                     .iter()
                     .map(|v| self.redis_key(v))
@@ -406,10 +559,10 @@ impl Cache {
     }
 }
 
-fn lock(memory: &Mutex<Memory>) -> std::sync::MutexGuard<'_, Memory> {
-    // A panic while holding the lock cannot leave the map half-written in a way that matters:
-    // the worst case is a stale-stamped entry, which lookups reject.
-    memory
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding a lock cannot leave a map half-written in a way that matters: the
+    // worst case is a stale-stamped entry, which lookups reject, or a waiter left to time out.
+    mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

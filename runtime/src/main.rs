@@ -66,7 +66,7 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init_logging(settings.log_level);
+    let _log_writer = telemetry::init_logging(settings.log_level);
     match &source {
         SpecSource::File(path) => {
             tracing::info!(spec = %path.display(), environment = %cli.env, "spec loaded")

@@ -10,6 +10,7 @@ use redis::cluster_async::ClusterConnection;
 use redis::{FromRedisValue, Script};
 
 use crate::config::RedisSettings;
+use crate::probe::Probe;
 use crate::telemetry::Metrics;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +38,7 @@ struct Inner {
     target: String,
     /// Until when calls are skipped after a failure.
     skip_until: std::sync::Mutex<Option<Instant>>,
+    probe: Probe,
 }
 
 enum Connection {
@@ -97,6 +99,7 @@ impl RedisClient {
             metrics,
             target,
             skip_until: std::sync::Mutex::new(None),
+            probe: Probe::default(),
         })))
     }
 
@@ -165,6 +168,14 @@ impl RedisClient {
         // Always really asked, so /health tells the truth and a success ends a cool-down.
         let _pong: String = self.invoke_now(&PING, &[], &[]).await?;
         Ok(())
+    }
+
+    /// Whether Redis answered a ping, at most `PROBE_MAX_AGE` ago.
+    pub async fn reachable(&self) -> bool {
+        self.0
+            .probe
+            .check(|| async { self.ping().await.is_ok() })
+            .await
     }
 
     async fn counted<T>(

@@ -1,6 +1,7 @@
 //! The transactions in the database (sea-orm over MySQL/MariaDB, PostgreSQL or SQLite):
 //! connecting with backoff, migrating, and every query the API needs, each one timed.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -15,6 +16,7 @@ use crate::config::{DatabaseEngine, DatabaseSettings};
 use crate::domain::{Amount, Description};
 use crate::entity::{idempotency_key, transaction};
 use crate::migration::Migrator;
+use crate::probe::{PROBE_TIMEOUT, Probe};
 use crate::telemetry::Metrics;
 
 /// What a POST with an idempotency key did.
@@ -93,6 +95,7 @@ pub struct Store {
     db: DatabaseConnection,
     engine: DatabaseEngine,
     metrics: Metrics,
+    probe: Arc<Probe>,
 }
 
 impl Store {
@@ -120,6 +123,7 @@ impl Store {
                         db,
                         engine: settings.engine,
                         metrics,
+                        probe: Arc::default(),
                     });
                 }
                 Err(source) if attempt >= settings.connect_attempts => {
@@ -165,6 +169,18 @@ impl Store {
 
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.timed("ping", self.db.ping()).await
+    }
+
+    /// Whether the database answered a ping, at most `PROBE_MAX_AGE` ago.
+    pub async fn reachable(&self) -> bool {
+        self.probe
+            .check(|| async {
+                matches!(
+                    tokio::time::timeout(PROBE_TIMEOUT, self.ping()).await,
+                    Ok(Ok(()))
+                )
+            })
+            .await
     }
 
     /// Up to `limit` transactions with an id above `after`, in id order.
@@ -361,7 +377,12 @@ impl Store {
         let started = Instant::now();
         let result = query.await;
         self.metrics.db_query(operation, started.elapsed());
-        result.map_err(|source| StoreError::Query { operation, source })
+        let result = result.map_err(|source| StoreError::Query { operation, source });
+        if result.as_ref().is_err_and(StoreError::is_unavailable) {
+            // /health and /ready tell at once, without waiting for their next probe.
+            self.probe.record(false);
+        }
+        result
     }
 }
 

@@ -172,7 +172,12 @@ impl Metrics {
 }
 
 /// Installs the JSON log subscriber once per process; `RUST_LOG` overrides the spec's level.
-pub fn init_logging(level: LogLevel) {
+///
+/// Lines are formatted on the request's thread and written by a thread of their own, in batches
+/// (one `write` for all the lines waiting), so a request never waits for stdout unless 128k
+/// lines are queued; then it does, rather than a line being dropped. Keep the guard until exit:
+/// dropping it writes what is queued.
+pub fn init_logging(level: LogLevel) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let level = match level {
         LogLevel::Error => "error",
         LogLevel::Warn => "warn",
@@ -184,13 +189,23 @@ pub fn init_logging(level: LogLevel) {
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_no_rust_log| {
             tracing_subscriber::EnvFilter::new(format!("{level},sqlx=warn,sea_orm=warn"))
         });
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout(),
+        ));
     // A second server in the same process (tests) keeps the first subscriber.
-    let _already_installed = tracing_subscriber::fmt()
+    tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
         .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
         .with_env_filter(filter)
-        .try_init();
+        .with_writer(writer)
+        .try_init()
+        .ok()
+        .map(|()| guard)
 }

@@ -1,15 +1,12 @@
 //! Liveness (`200` while the process lives, with component states) and readiness (`503` while
-//! the database is unreachable). Neither ever shows a connection string or secret.
-
-use std::time::Duration;
+//! the database is unreachable). Neither ever shows a connection string or secret. Both answer
+//! from a probe at most 500 ms old (`crate::probe`), so polling them under load costs nothing.
 
 use salvo::oapi::ToSchema;
 use salvo::prelude::*;
 use serde::Serialize;
 
 use super::AppState;
-
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = HealthBody))]
@@ -36,13 +33,6 @@ fn state(depot: &Depot) -> Option<std::sync::Arc<AppState>> {
     depot.get_typed::<std::sync::Arc<AppState>>().ok().cloned()
 }
 
-async fn database_connected(state: &AppState) -> bool {
-    matches!(
-        tokio::time::timeout(PROBE_TIMEOUT, state.store.ping()).await,
-        Ok(Ok(()))
-    )
-}
-
 /// Liveness and component states.
 #[endpoint(tags("operations"))]
 pub async fn health(depot: &mut Depot) -> Json<HealthBody> {
@@ -54,14 +44,14 @@ pub async fn health(depot: &mut Depot) -> Json<HealthBody> {
             redis: "disabled",
         });
     };
-    let database = if database_connected(&state).await {
+    let database = if state.store.reachable().await {
         "connected"
     } else {
         "disconnected"
     };
     let redis = match &state.redis {
         None => "disabled",
-        Some(redis) if redis.ping().await.is_ok() => "connected",
+        Some(redis) if redis.reachable().await => "connected",
         Some(_) => "disconnected",
     };
     let status = if database == "connected" && redis != "disconnected" {
@@ -87,7 +77,7 @@ pub async fn health(depot: &mut Depot) -> Json<HealthBody> {
 )]
 pub async fn ready(depot: &mut Depot, res: &mut Response) -> Json<ReadyBody> {
     let connected = match state(depot) {
-        Some(state) => database_connected(&state).await,
+        Some(state) => state.store.reachable().await,
         None => false,
     };
     if connected {

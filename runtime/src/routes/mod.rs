@@ -56,11 +56,13 @@ pub fn service(state: Arc<AppState>) -> Service {
     for route in ordered(&state.settings.routes) {
         router = router.push(route_router(route));
     }
-    let openapi = OpenApi::new(
-        format!("{} API", state.settings.service_name),
-        env!("CARGO_PKG_VERSION"),
-    )
-    .merge_router(&router);
+    let openapi = crate::domain::document_limits(
+        OpenApi::new(
+            format!("{} API", state.settings.service_name),
+            env!("CARGO_PKG_VERSION"),
+        )
+        .merge_router(&router),
+    );
     let _already_set = state.openapi.set(openapi);
     // A service hoop (not a router hoop) so that unmatched requests (404, 405) are logged,
     // counted and get a correlation id too.
@@ -146,12 +148,21 @@ impl Handler for RequestContext {
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
-        tracing::info!(
+        let client_ip = peer_ip(req).map(|ip| ip.to_string()).unwrap_or_default();
+        let user_agent = req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        // One line per request at `info` (`request_completed`, below); the seed's second line,
+        // when the request starts, costs as much again under load, so it is for `debug`.
+        tracing::debug!(
             correlation_id = %correlation_id,
             method = %method,
             path = %path,
-            client_ip = %peer_ip(req).map(|ip| ip.to_string()).unwrap_or_default(),
-            user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or(""),
+            client_ip = %client_ip,
+            user_agent = %user_agent,
             "request_started"
         );
         depot.insert_typed(self.0.clone());
@@ -184,6 +195,8 @@ impl Handler for RequestContext {
             correlation_id = %correlation_id,
             method = %method,
             path = %path,
+            client_ip = %client_ip,
+            user_agent = %user_agent,
             endpoint = %endpoint,
             status = status,
             status_code = status,

@@ -811,7 +811,8 @@ impl ServerProcess {
             )
             .env("LISTEN_ADDR", "127.0.0.1:0")
             .env("ENVIRONMENT", "dev")
-            .env("RUST_LOG", "info")
+            // `request_started` is a debug line: the tests count it against `request_completed`.
+            .env("RUST_LOG", "info,runtime::routes=debug")
             .env("DB_CONNECT_ATTEMPTS", "2")
             .env_remove("REDIS_URL")
             .env_remove("REDIS_HOST")

@@ -1,0 +1,2 @@
+-- GET the URL's path (health, list).
+dofile("tests/load/report.lua")

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Load benchmark of the runtime against this machine's HTTP limit (issue 8).
+#
+# Starts the release runtime on MariaDB + Redis and a static responder (runtime/examples/
+# static_responder.rs) that answers with the bytes the runtime sent for the same request, then,
+# for ROUNDS alternating rounds, runs every scenario with wrk against both: a WARMUP, then
+# DURATION seconds measured. Writes every run to tests/load/runs.tsv, the medians to
+# tests/load/results.md and into the README between the load-results markers.
+#
+# Traffic goes to 127.0.0.1 only; each wrk run stops after its duration. Needs wrk (Debian's
+# package; installed here when missing and run as root), the mysql client, MariaDB and Redis.
+#
+#   tests/load/run.sh                          # 3 rounds x 5 scenarios x 2 servers, 15 s each
+#   ROUNDS=1 DURATION=5 SCENARIOS="list" tests/load/run.sh   # a quick look (README untouched)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-3}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+SCENARIOS=${SCENARIOS:-health list byid mixed post}
+MYSQL_HOST=${MYSQL_HOST:-127.0.0.1}
+MYSQL_PORT=${MYSQL_PORT:-3306}
+DATABASE=${DATABASE:-expense_load}
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+RUNTIME_PORT=${RUNTIME_PORT:-18080}
+LIMIT_PORT=${LIMIT_PORT:-18081}
+SEED_ROWS=100
+WORK=$(mktemp -d)
+RUNS=tests/load/runs.tsv
+RESULTS=tests/load/results.md
+# A full run (the defaults) updates the README; a partial one only the results files.
+full_run=$([[ $ROUNDS -ge 3 && $DURATION -ge 15 && "$SCENARIOS" == "health list byid mixed post" ]] \
+  && echo yes || echo no)
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if ! command -v wrk >/dev/null; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  else
+    echo "run.sh: wrk is missing: apt-get install wrk" >&2
+    exit 2
+  fi
+fi
+sql() { mysql -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u root "$@"; }
+
+echo "== build (release)"
+cargo build -q --release -p runtime --bin expense-backend --example static_responder
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -E 's/.*"target_directory":"([^"]*)".*/\1/')
+runtime_bin=$target_dir/release/expense-backend
+responder_bin=$target_dir/release/examples/static_responder
+
+# The benchmark spec: the example spec with rate limiting off on every route, since 64
+# connections from one address would be throttled after 100 requests a minute.
+awk '
+  /^\[\[routes\]\]/ { in_route = 1 }
+  /^\[/ && !/^\[\[routes\]\]/ { in_route = 0 }
+  in_route && /^rate_limit *=/ { next }
+  { print }
+  in_route && /^handler *=/ { print "rate_limit = false" }
+' specs/expense.toml >"$WORK/spec.toml"
+
+sql -e "DROP DATABASE IF EXISTS $DATABASE; CREATE DATABASE $DATABASE"
+prefix="load-$$-$(date +%s):"
+
+echo "== start the runtime (prod settings, MariaDB, Redis)"
+PLATFORM_SPEC=$WORK/spec.toml ENVIRONMENT=prod LISTEN_ADDR=127.0.0.1:$RUNTIME_PORT \
+  DATABASE_URL="mysql://root@$MYSQL_HOST:$MYSQL_PORT/$DATABASE" \
+  REDIS_URL=$REDIS_URL REDIS_KEY_PREFIX=$prefix \
+  "$runtime_bin" >"$WORK/runtime.log" 2>&1 &
+runtime_pid=$!
+pids+=("$runtime_pid")
+base=http://127.0.0.1:$RUNTIME_PORT
+for _ in $(seq 100); do
+  curl -fsS "$base/ready" >/dev/null 2>&1 && break
+  kill -0 "$runtime_pid" 2>/dev/null || { cat "$WORK/runtime.log" >&2; exit 1; }
+  sleep 0.1
+done
+curl -fsS "$base/ready" >/dev/null
+
+json=(-H 'Content-Type: application/json')
+# Empties the table through the API (so the cache is invalidated), restarts the ids at 1 and
+# seeds SEED_ROWS transactions: every round reads the same 100 rows.
+reseed() {
+  curl -fsS -X DELETE "$base/transaction" >/dev/null
+  sql "$DATABASE" -e "ALTER TABLE transactions AUTO_INCREMENT = 1"
+  for i in $(seq "$SEED_ROWS"); do
+    curl -fsS "${json[@]}" -d "{\"amount\": $i.25, \"description\": \"seeded transaction $i\"}" \
+      "$base/transaction" >/dev/null
+  done
+}
+reseed
+first_id=$(curl -fsS "$base/transaction" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+last_id=$((first_id + SEED_ROWS - 1))
+
+echo "== capture the runtime's responses for the static responder"
+capture() { # name, curl arguments...
+  local name=$1
+  shift
+  curl -fsS --include "$@" >"$WORK/$name.http"
+}
+capture health "$base/health"
+capture list "$base/transaction"
+capture byid -X GET "${json[@]}" -d "{\"id\": $first_id}" "$base/transaction/id"
+capture post "${json[@]}" -d '{"amount": 12.5, "description": "load test"}' "$base/transaction"
+id=$(grep -o '"id":[0-9]*' "$WORK/post.http" | cut -d: -f2)
+capture delete -X DELETE "${json[@]}" -d "{\"id\": $id}" "$base/transaction/id"
+"$responder_bin" "127.0.0.1:$LIMIT_PORT" \
+  "GET /health=$WORK/health.http" "GET /transaction=$WORK/list.http" \
+  "GET /transaction/id=$WORK/byid.http" "POST /transaction=$WORK/post.http" \
+  "DELETE /transaction/id=$WORK/delete.http" >/dev/null &
+responder_pid=$!
+pids+=("$responder_pid")
+sleep 0.3
+kill -0 "$responder_pid"
+
+scenario_args() { # scenario -> script, path, script arguments
+  case $1 in
+    health) echo "tests/load/get.lua /health" ;;
+    list) echo "tests/load/get.lua /transaction" ;;
+    byid) echo "tests/load/byid.lua /transaction/id -- $first_id $last_id" ;;
+    mixed) echo "tests/load/mixed.lua /transaction" ;;
+    post) echo "tests/load/post.lua /transaction" ;;
+  esac
+}
+
+field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
+
+measure() { # round, scenario, server
+  local round=$1 scenario=$2 server=$3 port pid
+  if [[ $server == runtime ]]; then port=$RUNTIME_PORT pid=$runtime_pid; else port=$LIMIT_PORT pid=$responder_pid; fi
+  read -r script path rest <<<"$(scenario_args "$scenario")"
+  local url=http://127.0.0.1:$port$path
+  # shellcheck disable=SC2086 # rest holds wrk's script arguments
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$script" "$url" $rest >/dev/null
+  echo 5 >"/proc/$pid/clear_refs" # resets the peak RSS (VmHWM) to the current RSS
+  local out
+  # shellcheck disable=SC2086
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s -s "$script" "$url" $rest \
+    | grep '^{"requests"')
+  local rss_kb
+  rss_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$scenario" "$server" \
+    "$(field rps "$out")" "$(field p50_ms "$out")" "$(field p95_ms "$out")" \
+    "$(field p99_ms "$out")" "$(field socket_errors "$out")" "$(field http_errors "$out")" \
+    "$rss_kb" | tee -a "$RUNS"
+}
+
+printf 'round\tscenario\tserver\trps\tp50_ms\tp95_ms\tp99_ms\tsocket_errors\thttp_errors\tpeak_rss_kb\n' >"$RUNS"
+for round in $(seq "$ROUNDS"); do
+  echo "== round $round of $ROUNDS"
+  [[ $round -gt 1 ]] && reseed
+  for scenario in $SCENARIOS; do
+    if ((round % 2)); then order="limit runtime"; else order="runtime limit"; fi
+    for server in $order; do measure "$round" "$scenario" "$server"; done
+  done
+done
+
+# Medians per scenario and server, then one row per scenario with the ratios and the targets.
+summarize() {
+  awk -F'\t' -v duration="$DURATION" -v rounds="$ROUNDS" '
+    function median(key, col,    n, i, j, v, t) {
+      n = count[key]
+      for (i = 1; i <= n; i++) v[i] = value[key, i, col]
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+      return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    NR > 1 {
+      key = $2 SUBSEP $3
+      if (!(key in count)) { if (!seen[$2]++) order[++scenarios] = $2 }
+      n = ++count[key]
+      for (c = 4; c <= 10; c++) value[key, n, c] = $c
+      errors[key] += $8 + $9
+    }
+    END {
+      print "| scenario | runtime req/s | limit req/s | ratio | runtime p50 / p95 / p99 ms | limit p99 ms | p99 ratio | errors | peak RSS MB | target | met |"
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+      for (s = 1; s <= scenarios; s++) {
+        name = order[s]; r = name SUBSEP "runtime"; l = name SUBSEP "limit"
+        rps = median(r, 4); lrps = median(l, 4); ratio = lrps ? rps / lrps : 0
+        p99 = median(r, 7); lp99 = median(l, 7); p99ratio = lp99 ? p99 / lp99 : 0
+        rss = median(r, 10) / 1024
+        if (name == "health") { target = "ratio >= 0.8"; met = ratio >= 0.8 }
+        else if (name == "list") { target = "ratio >= 0.5, p99 <= 2x, RSS <= 64 MB"; met = ratio >= 0.5 && p99ratio <= 2 && rss <= 64 }
+        else if (name == "byid") { target = "ratio >= 0.5, p99 <= 2x"; met = ratio >= 0.5 && p99ratio <= 2 }
+        else if (name == "mixed") { target = "ratio >= 0.3"; met = ratio >= 0.3 }
+        else if (name == "post") { target = ">= 6,500 req/s"; met = rps >= 6500 }
+        else { target = "-"; met = 1 }
+        met = met && errors[r] == 0
+        printf "| %s | %.0f | %.0f | %.2f | %.2f / %.2f / %.2f | %.2f | %.2f | %d | %.1f | %s | %s |\n", \
+          name, rps, lrps, ratio, median(r, 5), median(r, 6), p99, lp99, p99ratio, errors[r], rss, target, met ? "yes" : "**no**"
+      }
+      printf "\nMedians of %d alternating rounds of %d s per scenario and server, after a warm-up.\n", rounds, duration
+    }' "$RUNS"
+}
+
+{
+  echo "<!-- written by tests/load/run.sh; do not edit -->"
+  echo "Load benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, runtime on MariaDB + Redis (prod settings, rate limits off)."
+  echo
+  summarize
+} >"$RESULTS"
+cat "$RESULTS"
+
+if [[ $full_run == yes ]]; then
+  awk -v results="$RESULTS" '
+    /<!-- load-results:begin -->/ { print; while ((getline line < results) > 0) print line; skip = 1; next }
+    /<!-- load-results:end -->/ { skip = 0 }
+    !skip { print }
+  ' README.md >"$WORK/README.md"
+  cp "$WORK/README.md" README.md
+  echo "README.md updated"
+fi
