@@ -11,6 +11,40 @@ pub const MAX_AMOUNT_UNITS: i64 = 1_000_000_000;
 /// Longest accepted description, in characters (the column is VARCHAR(255)).
 pub const MAX_DESCRIPTION_CHARS: usize = 255;
 
+/// States the limits these parsers enforce in the OpenAPI document, so that clients and
+/// generated tests (schemathesis) know which values are valid: `amount` in (0, 1e9] with at most
+/// two fractional digits, `description` 1 to 255 characters, a page `limit` of at least 1.
+/// Done on the built document because schema attributes take literals, not these constants.
+pub fn document_limits(openapi: salvo::oapi::OpenApi) -> salvo::oapi::OpenApi {
+    let Ok(mut document) = serde_json::to_value(&openapi) else {
+        return openapi;
+    };
+    let body = "/components/schemas/NewTransaction/properties";
+    if let Some(amount) = document.pointer_mut(&format!("{body}/amount")) {
+        amount["exclusiveMinimum"] = 0.into();
+        amount["maximum"] = MAX_AMOUNT_UNITS.into();
+        amount["multipleOf"] = 0.01.into();
+    }
+    if let Some(description) = document.pointer_mut(&format!("{body}/description")) {
+        description["minLength"] = 1.into();
+        description["maxLength"] = MAX_DESCRIPTION_CHARS.into();
+    }
+    if let Some(paths) = document.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        let parameters = paths
+            .values_mut()
+            .filter_map(|item| item.as_object_mut())
+            .flat_map(|item| item.values_mut())
+            .filter_map(|operation| operation.get_mut("parameters")?.as_array_mut())
+            .flatten();
+        for parameter in parameters {
+            if parameter["name"] == "limit" && parameter["in"] == "query" {
+                parameter["schema"]["minimum"] = 1.into();
+            }
+        }
+    }
+    serde_json::from_value(document).unwrap_or(openapi)
+}
+
 /// One failed check of one input field, in the FastAPI / pydantic shape.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, salvo::oapi::ToSchema)]
 #[salvo(schema(name = FieldError))]
