@@ -13,7 +13,8 @@ pub const MAX_DESCRIPTION_CHARS: usize = 255;
 
 /// States the limits these parsers enforce in the OpenAPI document, so that clients and
 /// generated tests (schemathesis) know which values are valid: `amount` in (0, 1e9] with at most
-/// two fractional digits, `description` 1 to 255 characters, a page `limit` of at least 1.
+/// two fractional digits, `description` 1 to 255 characters, a page `limit` of at least 1, an
+/// `Idempotency-Key` of 1 to 255 visible ASCII characters.
 /// Done on the built document because schema attributes take literals, not these constants.
 pub fn document_limits(openapi: salvo::oapi::OpenApi) -> salvo::oapi::OpenApi {
     let Ok(mut document) = serde_json::to_value(&openapi) else {
@@ -39,6 +40,11 @@ pub fn document_limits(openapi: salvo::oapi::OpenApi) -> salvo::oapi::OpenApi {
         for parameter in parameters {
             if parameter["name"] == "limit" && parameter["in"] == "query" {
                 parameter["schema"]["minimum"] = 1.into();
+            }
+            if parameter["name"] == "Idempotency-Key" && parameter["in"] == "header" {
+                parameter["schema"]["minLength"] = 1.into();
+                parameter["schema"]["maxLength"] = 255.into();
+                parameter["schema"]["pattern"] = "^[!-~]+$".into();
             }
         }
     }
