@@ -179,6 +179,7 @@ pub struct Cache {
     metrics: Metrics,
     /// An invalidation that could not reach Redis; until one succeeds, bypass the cache.
     suspect: AtomicBool,
+    list_reads: Arc<Batched<Option<String>>>,
 }
 
 #[derive(Debug)]
@@ -188,7 +189,9 @@ enum Backend {
         client: RedisClient,
         /// What this replica read from Redis, stamped with the Redis version it belongs to.
         near: Mutex<Local>,
-        versions: Arc<VersionReads>,
+        versions: Arc<Batched<Option<Versions>>>,
+        /// The prefixed list and item version keys.
+        version_keys: Arc<[String; 2]>,
     },
     /// No cache: every read goes to the database (shared database, several replicas, no Redis).
     Off,
@@ -264,26 +267,44 @@ impl Versions {
     }
 }
 
-/// Batched reads of the version keys: a caller joins the next `MGET` to be sent, never one
-/// already on its way, so every answer it gets was read after it asked. While one read is in
-/// flight, the callers that arrive wait for the next, which then serves them all.
-#[derive(Debug)]
-struct VersionReads {
-    client: RedisClient,
-    /// The list and item version keys, prefixed.
-    keys: [String; 2],
-    state: Mutex<VersionReadState>,
+/// A read shared by the callers that asked before it started: a caller joins the next read to
+/// start, never one already on its way, so every answer it gets was read after it asked. While
+/// one read is in flight, the callers that arrive wait for the next, which then serves them all.
+/// Under load this turns one read per request into one read per round trip.
+pub struct Batched<T> {
+    state: Mutex<BatchState<T>>,
 }
 
-#[derive(Debug, Default)]
-struct VersionReadState {
+struct BatchState<T> {
     reading: bool,
-    waiting: Vec<tokio::sync::oneshot::Sender<Option<Versions>>>,
+    waiting: Vec<tokio::sync::oneshot::Sender<T>>,
 }
 
-impl VersionReads {
-    /// The current versions, or `None` if Redis did not answer.
-    async fn current(self: &Arc<Self>) -> Option<Versions> {
+impl<T> Default for Batched<T> {
+    fn default() -> Self {
+        Self {
+            state: Mutex::new(BatchState {
+                reading: false,
+                waiting: Vec::new(),
+            }),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Batched<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Batched")
+    }
+}
+
+impl<T: Clone + Send + 'static> Batched<T> {
+    /// The answer of a `read` started after this call began (`None` if that read panicked).
+    /// Callers pass equivalent reads: the one of the caller that starts the reader is used.
+    pub async fn get<R, F>(self: &Arc<Self>, read: R) -> Option<T>
+    where
+        R: Fn() -> F + Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let start_reader = {
             let mut state = lock(&self.state);
@@ -292,34 +313,42 @@ impl VersionReads {
         };
         if start_reader {
             // Its own task: a caller that goes away must not strand the others.
-            tokio::spawn(self.clone().read_while_waited_for());
+            tokio::spawn(self.clone().read_while_waited_for(read));
         }
-        receiver.await.ok().flatten()
+        receiver.await.ok()
     }
 
-    async fn read_while_waited_for(self: Arc<Self>) {
+    async fn read_while_waited_for<R, F>(self: Arc<Self>, read: R)
+    where
+        R: Fn() -> F,
+        F: Future<Output = T>,
+    {
+        // However the reader ends (a panicking read included), the next caller starts a new one;
+        // callers still waiting then see a closed channel.
+        let _reset = ResetOnDrop(&self.state);
         loop {
             let waiting = {
                 let mut state = lock(&self.state);
                 if state.waiting.is_empty() {
-                    state.reading = false;
                     return;
                 }
                 std::mem::take(&mut state.waiting)
             };
-            let versions = self
-                .client
-                .invoke::<Vec<Option<String>>>(&VERSIONS_SCRIPT, &self.keys, &[])
-                .await
-                .ok()
-                .and_then(|reply| match <[Option<String>; 2]>::try_from(reply) {
-                    Ok([list, item]) => Some(Versions { list, item }),
-                    Err(_) => None,
-                });
+            let answer = read().await;
             for waiter in waiting {
-                let _gone = waiter.send(versions.clone());
+                let _gone = waiter.send(answer.clone());
             }
         }
+    }
+}
+
+struct ResetOnDrop<'a, T>(&'a Mutex<BatchState<T>>);
+
+impl<T> Drop for ResetOnDrop<'_, T> {
+    fn drop(&mut self) {
+        let mut state = lock(self.0);
+        state.reading = false;
+        state.waiting.clear();
     }
 }
 
@@ -334,18 +363,15 @@ impl Cache {
 
     pub fn redis(client: RedisClient, settings: CacheSettings, metrics: Metrics) -> Self {
         let prefix = &settings.key_prefix;
-        let versions = Arc::new(VersionReads {
-            client: client.clone(),
-            keys: [
-                format!("{prefix}{LIST_VERSION}"),
-                format!("{prefix}{ITEM_VERSION}"),
-            ],
-            state: Mutex::default(),
-        });
+        let version_keys = Arc::new([
+            format!("{prefix}{LIST_VERSION}"),
+            format!("{prefix}{ITEM_VERSION}"),
+        ]);
         let backend = Backend::Redis {
             client,
             near: Mutex::default(),
-            versions,
+            versions: Arc::default(),
+            version_keys,
         };
         Self::with_backend(backend, settings, metrics)
     }
@@ -369,6 +395,7 @@ impl Cache {
             settings,
             metrics,
             suspect: AtomicBool::new(false),
+            list_reads: Arc::default(),
         }
     }
 
@@ -380,13 +407,38 @@ impl Cache {
         format!("{}{name}", self.settings.key_prefix)
     }
 
+    /// Looks `key` up, counting a hit or a miss.
     pub async fn lookup(&self, key: Key) -> Lookup {
-        if self.suspect.load(Ordering::SeqCst) && !self.repair().await {
-            self.metrics.cache_miss();
+        if matches!(self.backend, Backend::Off) {
             return Lookup::Miss(None);
         }
-        let lookup = match &self.backend {
-            Backend::Off => return Lookup::Miss(None),
+        let lookup = self.find(key).await;
+        match &lookup {
+            Lookup::Hit(_) => self.metrics.cache_hit(),
+            Lookup::Miss(_) => self.metrics.cache_miss(),
+        }
+        lookup
+    }
+
+    /// After a missed `lookup` of the whole list: the list from one read shared by every
+    /// request that missed before it started (`Batched`), so a write that invalidates the list
+    /// under load costs one database read, not one per waiting request. `read` looks the list up
+    /// again (`find`), else reads the database and fills. `None`: that read failed.
+    pub async fn shared_list_read<R, F>(&self, read: R) -> Option<String>
+    where
+        R: Fn() -> F + Send + 'static,
+        F: Future<Output = Option<String>> + Send + 'static,
+    {
+        self.list_reads.get(read).await.flatten()
+    }
+
+    /// `lookup` without counting: for a read on behalf of requests already counted.
+    pub async fn find(&self, key: Key) -> Lookup {
+        if self.suspect.load(Ordering::SeqCst) && !self.repair().await {
+            return Lookup::Miss(None);
+        }
+        match &self.backend {
+            Backend::Off => Lookup::Miss(None),
             Backend::Memory(memory) => {
                 let mut memory = lock(memory);
                 let version = memory.version(key);
@@ -399,13 +451,18 @@ impl Cache {
                 client,
                 near,
                 versions,
-            } => self.lookup_redis(key, client, near, versions).await,
-        };
-        match &lookup {
-            Lookup::Hit(_) => self.metrics.cache_hit(),
-            Lookup::Miss(_) => self.metrics.cache_miss(),
+                version_keys,
+            } => {
+                let read = {
+                    let (client, keys) = (client.clone(), version_keys.clone());
+                    move || read_versions(client.clone(), keys.clone())
+                };
+                match versions.get(read).await.flatten() {
+                    Some(current) => self.lookup_redis(key, client, near, &current).await,
+                    None => Lookup::Miss(None),
+                }
+            }
         }
-        lookup
     }
 
     /// From this replica's memory if its copy carries the version Redis holds now, else from
@@ -415,12 +472,9 @@ impl Cache {
         key: Key,
         client: &RedisClient,
         near: &Mutex<Local>,
-        versions: &Arc<VersionReads>,
+        current: &Versions,
     ) -> Lookup {
         let name = key.name();
-        let Some(current) = versions.current().await else {
-            return Lookup::Miss(None);
-        };
         if let Some(version) = current.of(key)
             && let Some(value) = lock(near).get(&name, version, Instant::now())
         {
@@ -557,6 +611,16 @@ impl Cache {
             }
         }
     }
+}
+
+/// The current versions (one `MGET`), or `None` if Redis did not answer.
+async fn read_versions(client: RedisClient, keys: Arc<[String; 2]>) -> Option<Versions> {
+    let reply = client
+        .invoke::<Vec<Option<String>>>(&VERSIONS_SCRIPT, keys.as_slice(), &[])
+        .await
+        .ok()?;
+    let [list, item] = <[Option<String>; 2]>::try_from(reply).ok()?;
+    Some(Versions { list, item })
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -174,12 +174,47 @@ pub async fn list_transactions(
     let ticket = if route_is_cached(depot) && !paginated {
         match state.cache.lookup(Key::List).await {
             Lookup::Hit(text) => return Ok(JsonText::new(text)),
-            Lookup::Miss(ticket) => ticket,
+            Lookup::Miss(Some(_)) => {
+                let read = {
+                    let state = state.clone();
+                    move || read_list_through_cache(state.clone())
+                };
+                if let Some(text) = state.cache.shared_list_read(read).await {
+                    return Ok(JsonText::new(text));
+                }
+                // The shared read failed: read alone, to answer with the reason.
+                None
+            }
+            Lookup::Miss(None) => None,
         }
     } else {
         None
     };
-    let page = limit.unwrap_or(max);
+    let body = list_page(&state, after, limit.unwrap_or(max)).await?;
+    if let Some(ticket) = ticket {
+        state.cache.fill(ticket, body.clone()).await;
+    }
+    Ok(JsonText::new(body))
+}
+
+/// The whole list (the first `max_page_size` rows) from the cache, else from the database,
+/// filling the cache.
+async fn read_list_through_cache(state: Arc<AppState>) -> Option<String> {
+    let ticket = match state.cache.find(Key::List).await {
+        Lookup::Hit(text) => return Some(text),
+        Lookup::Miss(ticket) => ticket,
+    };
+    let body = list_page(&state, None, u64::from(state.settings.max_page_size))
+        .await
+        .ok()?;
+    if let Some(ticket) = ticket {
+        state.cache.fill(ticket, body.clone()).await;
+    }
+    Some(body)
+}
+
+/// One page of up to `page` transactions after `after`, as the response's JSON text.
+async fn list_page(state: &AppState, after: Option<i64>, page: u64) -> Result<String, ApiError> {
     // One row more than the page tells whether another page follows.
     let mut rows = state.store.list(after, page + 1).await?;
     let more = rows.len() as u64 > page;
@@ -189,14 +224,11 @@ pub async fn list_transactions(
     } else {
         None
     };
-    let body = JsonText::of(&TransactionList {
+    let list = TransactionList {
         result: rows.into_iter().map(ListedTransaction::from).collect(),
         next_after_id,
-    })?;
-    if let Some(ticket) = ticket {
-        state.cache.fill(ticket, body.0.clone()).await;
-    }
-    Ok(body)
+    };
+    Ok(JsonText::of(&list)?.0)
 }
 
 /// Adds a transaction. With an `Idempotency-Key` header, a retry of the same request returns

@@ -382,3 +382,40 @@ async fn a_redis_that_hangs_is_abandoned_after_the_timeout_and_the_database_answ
     app.stop().await;
     held.abort();
 }
+
+/// While one read of the list is stalled, concurrent misses wait for the next shared read
+/// instead of each reading the database; that next read finds the value the first one filled.
+#[tokio::test]
+async fn concurrent_misses_of_the_list_share_one_database_read() {
+    let db = TestDb::sqlite();
+    let gate = Arc::new(FillGate::default());
+    let app = Arc::new(TestApp::spawn(Options::new(&db).gate(gate.clone())).await);
+    let first_id = app.create(json!(4), "first").await;
+    app.ids().await;
+    let id = app.create(json!(5), "shared").await;
+    let list_reads = || async {
+        app.metric("db_query_duration_seconds_count{operation=\"select_all\"}")
+            .await
+    };
+    let before = list_reads().await;
+    gate.arm();
+    let first = {
+        let app = app.clone();
+        tokio::spawn(async move { app.ids().await })
+    };
+    gate.reached().await;
+    let waiting: Vec<_> = (0..20)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { app.ids().await })
+        })
+        .collect();
+    // Give the 20 requests time to miss and queue behind the stalled read.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    gate.release();
+    assert_eq!(first.await.expect("first"), vec![first_id, id]);
+    for request in waiting {
+        assert_eq!(request.await.expect("waiting"), vec![first_id, id]);
+    }
+    assert_eq!(list_reads().await - before, 1.0);
+}
