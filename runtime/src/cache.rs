@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
 use redis::Script;
 use tokio::sync::Notify;
 
@@ -91,6 +93,8 @@ static VERSIONS_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(VERSIONS
 static LOOKUP_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LOOKUP));
 static FILL_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(FILL));
 static INVALIDATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(INVALIDATE));
+
+type SharedRead = Shared<BoxFuture<'static, Option<String>>>;
 
 /// What a cached read is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,7 +183,8 @@ pub struct Cache {
     metrics: Metrics,
     /// An invalidation that could not reach Redis; until one succeeds, bypass the cache.
     suspect: AtomicBool,
-    list_reads: Arc<Batched<Option<String>>>,
+    /// The latest shared read of the whole list, by the version of its ticket.
+    list_reads: Mutex<Option<(String, SharedRead)>>,
 }
 
 #[derive(Debug)]
@@ -395,7 +400,7 @@ impl Cache {
             settings,
             metrics,
             suspect: AtomicBool::new(false),
-            list_reads: Arc::default(),
+            list_reads: Mutex::default(),
         }
     }
 
@@ -420,20 +425,43 @@ impl Cache {
         lookup
     }
 
-    /// After a missed `lookup` of the whole list: the list from one read shared by every
-    /// request that missed before it started (`Batched`), so a write that invalidates the list
-    /// under load costs one database read, not one per waiting request. `read` looks the list up
-    /// again (`find`), else reads the database and fills. `None`: that read failed.
-    pub async fn shared_list_read<R, F>(&self, read: R) -> Option<String>
+    /// After a missed `lookup` of the whole list: the list from the one read for `ticket`'s
+    /// version, shared by every request whose lookup saw that same version, so a write that
+    /// invalidates the list under load costs one database read, not one per waiting request.
+    /// `read` reads the database and fills under the ticket; `None`: that read failed.
+    ///
+    /// No stale read: a request joins only a read whose ticket carries the version the request
+    /// itself read after it began. A write bumps the version after its commit and before its
+    /// acknowledgement, so any write acknowledged before the request began was committed
+    /// before that read took its ticket, and so before it read the database.
+    pub async fn shared_list_read<R, F>(&self, ticket: Ticket, read: R) -> Option<String>
     where
-        R: Fn() -> F + Send + 'static,
+        R: FnOnce(Ticket) -> F,
         F: Future<Output = Option<String>> + Send + 'static,
     {
-        self.list_reads.get(read).await.flatten()
+        let shared = {
+            let mut reads = lock(&self.list_reads);
+            match &*reads {
+                // A read that failed is not shared further: the next miss reads again.
+                Some((version, shared))
+                    if *version == ticket.version && shared.peek() != Some(&None) =>
+                {
+                    shared.clone()
+                }
+                _ => {
+                    let version = ticket.version.clone();
+                    // Its own task: the read completes (and fills) even if its requests go away.
+                    let task = tokio::spawn(read(ticket));
+                    let shared = async move { task.await.ok().flatten() }.boxed().shared();
+                    *reads = Some((version, shared.clone()));
+                    shared
+                }
+            }
+        };
+        shared.await
     }
 
-    /// `lookup` without counting: for a read on behalf of requests already counted.
-    pub async fn find(&self, key: Key) -> Lookup {
+    async fn find(&self, key: Key) -> Lookup {
         if self.suspect.load(Ordering::SeqCst) && !self.repair().await {
             return Lookup::Miss(None);
         }

@@ -10,7 +10,7 @@ use salvo::prelude::*;
 use serde::Serialize;
 
 use super::{AppState, BodyLimit, JsonFields};
-use crate::cache::{Key, Lookup, Write};
+use crate::cache::{Key, Lookup, Ticket, Write};
 use crate::domain::{Amount, Description, FieldError, parse_id_json, parse_id_text};
 use crate::error::ApiError;
 use crate::store::{Creation, Transaction};
@@ -174,12 +174,12 @@ pub async fn list_transactions(
     let ticket = if route_is_cached(depot) && !paginated {
         match state.cache.lookup(Key::List).await {
             Lookup::Hit(text) => return Ok(JsonText::new(text)),
-            Lookup::Miss(Some(_)) => {
+            Lookup::Miss(Some(ticket)) => {
                 let read = {
                     let state = state.clone();
-                    move || read_list_through_cache(state.clone())
+                    move |ticket| read_list_into_cache(state, ticket)
                 };
-                if let Some(text) = state.cache.shared_list_read(read).await {
+                if let Some(text) = state.cache.shared_list_read(ticket, read).await {
                     return Ok(JsonText::new(text));
                 }
                 // The shared read failed: read alone, to answer with the reason.
@@ -197,19 +197,13 @@ pub async fn list_transactions(
     Ok(JsonText::new(body))
 }
 
-/// The whole list (the first `max_page_size` rows) from the cache, else from the database,
-/// filling the cache.
-async fn read_list_through_cache(state: Arc<AppState>) -> Option<String> {
-    let ticket = match state.cache.find(Key::List).await {
-        Lookup::Hit(text) => return Some(text),
-        Lookup::Miss(ticket) => ticket,
-    };
+/// The whole list (the first `max_page_size` rows) from the database, filling the cache under
+/// `ticket`.
+async fn read_list_into_cache(state: Arc<AppState>, ticket: Ticket) -> Option<String> {
     let body = list_page(&state, None, u64::from(state.settings.max_page_size))
         .await
         .ok()?;
-    if let Some(ticket) = ticket {
-        state.cache.fill(ticket, body.clone()).await;
-    }
+    state.cache.fill(ticket, body.clone()).await;
     Some(body)
 }
 
