@@ -16,11 +16,13 @@
 //! memory only if its stamp equals a version read after the lookup began, so this is exactly as
 //! fresh as reading the value from Redis, at a fraction of the cost under load.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 use redis::Script;
@@ -94,7 +96,7 @@ static LOOKUP_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LOOKUP));
 static FILL_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(FILL));
 static INVALIDATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(INVALIDATE));
 
-type SharedRead = Shared<BoxFuture<'static, Option<String>>>;
+type SharedRead = Shared<BoxFuture<'static, Option<Bytes>>>;
 
 /// What a cached read is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,10 +108,10 @@ pub enum Key {
 }
 
 impl Key {
-    fn name(self) -> String {
+    fn name(self) -> Cow<'static, str> {
         match self {
-            Key::List => "transactions:all".to_owned(),
-            Key::Item(id) => format!("transaction:{id}"),
+            Key::List => Cow::Borrowed("transactions:all"),
+            Key::Item(id) => Cow::Owned(format!("transaction:{id}")),
         }
     }
 
@@ -132,7 +134,8 @@ pub enum Write {
 /// The result of a lookup.
 #[derive(Debug)]
 pub enum Lookup {
-    Hit(String),
+    /// The cached JSON text (shared, not copied).
+    Hit(Bytes),
     /// Read the database, then `fill` with this ticket (None: the cache is unusable right now).
     Miss(Option<Ticket>),
 }
@@ -194,7 +197,7 @@ enum Backend {
         client: RedisClient,
         /// What this replica read from Redis, stamped with the Redis version it belongs to.
         near: Mutex<Local>,
-        versions: Arc<Batched<Option<Versions>>>,
+        versions: Arc<Batched<Option<Arc<Versions>>>>,
         /// The prefixed list and item version keys.
         version_keys: Arc<[String; 2]>,
     },
@@ -221,11 +224,11 @@ impl Memory {
 
 /// Values by key name, each with the version stamp it was read under and when it expires.
 #[derive(Debug, Default)]
-struct Local(HashMap<String, (String, String, Instant)>);
+struct Local(HashMap<Cow<'static, str>, (String, Bytes, Instant)>);
 
 impl Local {
     /// The value of `name` if it was stamped `version` and has not expired; drops it otherwise.
-    fn get(&mut self, name: &str, version: &str, now: Instant) -> Option<String> {
+    fn get(&mut self, name: &str, version: &str, now: Instant) -> Option<Bytes> {
         match self.0.get(name) {
             Some((stamp, value, expires)) if stamp == version && *expires > now => {
                 Some(value.clone())
@@ -240,7 +243,7 @@ impl Local {
 
     /// Stores a value; when full, first drops what has expired, and everything if that is not
     /// enough (entries are cheap to read again).
-    fn insert(&mut self, name: String, version: String, value: String, expires: Instant) {
+    fn insert(&mut self, name: Cow<'static, str>, version: String, value: Bytes, expires: Instant) {
         if self.0.len() >= MEMORY_ENTRIES {
             let now = Instant::now();
             self.0.retain(|_, (_, _, expires)| *expires > now);
@@ -434,10 +437,10 @@ impl Cache {
     /// itself read after it began. A write bumps the version after its commit and before its
     /// acknowledgement, so any write acknowledged before the request began was committed
     /// before that read took its ticket, and so before it read the database.
-    pub async fn shared_list_read<R, F>(&self, ticket: Ticket, read: R) -> Option<String>
+    pub async fn shared_list_read<R, F>(&self, ticket: Ticket, read: R) -> Option<Bytes>
     where
         R: FnOnce(Ticket) -> F,
-        F: Future<Output = Option<String>> + Send + 'static,
+        F: Future<Output = Option<Bytes>> + Send + 'static,
     {
         let shared = {
             let mut reads = lock(&self.list_reads);
@@ -515,6 +518,7 @@ impl Cache {
         {
             Ok(reply) => match <[String; 2]>::try_from(reply) {
                 Ok([version, value]) => {
+                    let value = Bytes::from(value);
                     self.keep_near(near, name, version, value.clone());
                     Lookup::Hit(value)
                 }
@@ -528,13 +532,19 @@ impl Cache {
         }
     }
 
-    fn keep_near(&self, near: &Mutex<Local>, name: String, version: String, value: String) {
+    fn keep_near(
+        &self,
+        near: &Mutex<Local>,
+        name: Cow<'static, str>,
+        version: String,
+        value: Bytes,
+    ) {
         let expires = Instant::now() + self.settings.ttl;
         lock(near).insert(name, version, value, expires);
     }
 
     /// Stores what the database returned, unless a write happened since the ticket was taken.
-    pub async fn fill(&self, ticket: Ticket, value: String) {
+    pub async fn fill(&self, ticket: Ticket, value: Bytes) {
         if let Some(gate) = &self.settings.fill_gate {
             gate.pass().await;
         }
@@ -550,16 +560,20 @@ impl Cache {
                 }
             }
             Backend::Redis { client, near, .. } => {
+                // Values are JSON text, so always UTF-8; anything else is not worth caching.
+                let Ok(text) = std::str::from_utf8(&value) else {
+                    return;
+                };
                 let name = ticket.key.name();
                 let keys = [self.redis_key(&name), self.redis_key(ticket.key.version())];
                 let args = [
                     ticket.version,
-                    value,
+                    text.to_owned(),
                     self.settings.ttl.as_secs().max(1).to_string(),
                 ];
                 // Kept in memory only if Redis took it, i.e. the version was still current.
                 if let Ok(1) = client.invoke::<i64>(&FILL_SCRIPT, &keys, &args).await {
-                    let [version, value, _ttl] = args;
+                    let [version, ..] = args;
                     self.keep_near(near, name, version, value);
                 }
             }
@@ -642,13 +656,13 @@ impl Cache {
 }
 
 /// The current versions (one `MGET`), or `None` if Redis did not answer.
-async fn read_versions(client: RedisClient, keys: Arc<[String; 2]>) -> Option<Versions> {
+async fn read_versions(client: RedisClient, keys: Arc<[String; 2]>) -> Option<Arc<Versions>> {
     let reply = client
         .invoke::<Vec<Option<String>>>(&VERSIONS_SCRIPT, keys.as_slice(), &[])
         .await
         .ok()?;
     let [list, item] = <[Option<String>; 2]>::try_from(reply).ok()?;
-    Some(Versions { list, item })
+    Some(Arc::new(Versions { list, item }))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -25,6 +25,12 @@ impl Probe {
         if let Some(reachable) = self.fresh() {
             return reachable;
         }
+        // Boxed: nearly every call returns above, and should not carry (nor copy, when its
+        // caller's future moves) the state of a database or Redis round trip.
+        Box::pin(self.probe(probe)).await
+    }
+
+    async fn probe<F: Future<Output = bool>>(&self, probe: impl FnOnce() -> F) -> bool {
         let _probing = self.probing.lock().await;
         if let Some(reachable) = self.fresh() {
             return reachable;

@@ -1,14 +1,14 @@
-//! Metrics (OpenTelemetry, exported in Prometheus text by opentelemetry-prometheus) and JSON
-//! logs. All exporter code lives here, so changing the exporter touches this file only.
+//! Metrics (OpenTelemetry, exported in Prometheus text by opentelemetry-prometheus). All
+//! exporter code lives here, so changing the exporter touches this file only.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use generator::spec::LogLevel;
-use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Gauge, Histogram, MeterProvider as _};
+use opentelemetry::{KeyValue, StringValue, Value};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use prometheus::{Encoder, TextEncoder};
+use salvo::http::Method;
 
 /// Buckets for request and query durations, in seconds.
 const DURATION_BUCKETS: [f64; 14] = [
@@ -109,20 +109,29 @@ impl Metrics {
         Ok(Self(Arc::new(instruments)))
     }
 
-    pub fn http_request(&self, method: &str, endpoint: &str, status: u16, duration: Duration) {
+    /// One served request. The labels are built without allocating: the method and the status
+    /// as static text, the route template shared (`unmatched` for a request no route matched).
+    pub fn http_request(
+        &self,
+        method: &Method,
+        endpoint: Option<&Arc<str>>,
+        status: u16,
+        duration: Duration,
+    ) {
+        let method = KeyValue::new("method", method_label(method));
+        let endpoint = KeyValue::new(
+            "endpoint",
+            endpoint.map_or(Value::from("unmatched"), |e| Value::from(e.clone())),
+        );
+        self.0
+            .http_duration
+            .record(duration.as_secs_f64(), &[method.clone(), endpoint.clone()]);
         self.0.http_requests.add(
             1,
             &[
-                KeyValue::new("method", method.to_owned()),
-                KeyValue::new("endpoint", endpoint.to_owned()),
-                KeyValue::new("status", status.to_string()),
-            ],
-        );
-        self.0.http_duration.record(
-            duration.as_secs_f64(),
-            &[
-                KeyValue::new("method", method.to_owned()),
-                KeyValue::new("endpoint", endpoint.to_owned()),
+                method,
+                endpoint,
+                KeyValue::new("status", status_label(status)),
             ],
         );
     }
@@ -171,41 +180,35 @@ impl Metrics {
     }
 }
 
-/// Installs the JSON log subscriber once per process; `RUST_LOG` overrides the spec's level.
-///
-/// Lines are formatted on the request's thread and written by a thread of their own, in batches
-/// (one `write` for all the lines waiting), so a request never waits for stdout unless 128k
-/// lines are queued; then it does, rather than a line being dropped. Keep the guard until exit:
-/// dropping it writes what is queued.
-pub fn init_logging(level: LogLevel) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let level = match level {
-        LogLevel::Error => "error",
-        LogLevel::Warn => "warn",
-        LogLevel::Info => "info",
-        LogLevel::Debug => "debug",
-        LogLevel::Trace => "trace",
-    };
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_no_rust_log| {
-            tracing_subscriber::EnvFilter::new(format!("{level},sqlx=warn,sea_orm=warn"))
-        });
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("log-writer")
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stdout(),
-        ));
-    // A second server in the same process (tests) keeps the first subscriber.
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .try_init()
-        .ok()
-        .map(|()| guard)
+fn method_label(method: &Method) -> StringValue {
+    match *method {
+        Method::GET => "GET".into(),
+        Method::POST => "POST".into(),
+        Method::DELETE => "DELETE".into(),
+        Method::HEAD => "HEAD".into(),
+        Method::PUT => "PUT".into(),
+        Method::PATCH => "PATCH".into(),
+        Method::OPTIONS => "OPTIONS".into(),
+        _ => method.as_str().to_owned().into(),
+    }
+}
+
+/// The status codes the service answers with, as static labels; any other is spelled out.
+fn status_label(status: u16) -> StringValue {
+    match status {
+        200 => "200".into(),
+        201 => "201".into(),
+        204 => "204".into(),
+        400 => "400".into(),
+        404 => "404".into(),
+        405 => "405".into(),
+        408 => "408".into(),
+        413 => "413".into(),
+        415 => "415".into(),
+        422 => "422".into(),
+        429 => "429".into(),
+        500 => "500".into(),
+        503 => "503".into(),
+        other => other.to_string().into(),
+    }
 }

@@ -17,11 +17,11 @@ use salvo::catcher::Catcher;
 use salvo::http::header::{HeaderName, HeaderValue};
 use salvo::oapi::OpenApi;
 use salvo::prelude::*;
-use tracing::Instrument;
 
 use crate::cache::Cache;
 use crate::config::{RouteSettings, Settings};
 use crate::error::{ApiError, status_body};
+use crate::logging;
 use crate::rate_limit::RateLimiter;
 use crate::redis_client::RedisClient;
 use crate::store::Store;
@@ -140,49 +140,42 @@ impl Handler for RequestContext {
         ctrl: &mut FlowCtrl,
     ) {
         let started = Instant::now();
-        let correlation_id = req
-            .headers()
-            .get(CORRELATION_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-            .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-        let method = req.method().as_str().to_owned();
-        let path = req.uri().path().to_owned();
-        let client_ip = peer_ip(req).map(|ip| ip.to_string()).unwrap_or_default();
-        let user_agent = req
-            .headers()
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let correlation_id = correlation_id(req);
+        let correlation = correlation_id.to_str().unwrap_or_default();
         // One line per request at `info` (`request_completed`, below); the seed's second line,
         // when the request starts, costs as much again under load, so it is for `debug`.
         tracing::debug!(
-            correlation_id = %correlation_id,
-            method = %method,
-            path = %path,
-            client_ip = %client_ip,
-            user_agent = %user_agent,
+            correlation_id = correlation,
+            method = req.method().as_str(),
+            path = req.uri().path(),
+            client_ip = %ClientIp(req),
+            user_agent = user_agent(req),
             "request_started"
         );
         depot.insert_typed(self.0.clone());
-        // Every log line written while handling the request (a Redis fallback, a database
-        // error) carries the correlation id in its `span`.
-        let span = tracing::info_span!("request", correlation_id = %correlation_id);
-        ctrl.call_next(req, depot, res).instrument(span).await;
+        // Every line logged while handling the request (a Redis fallback, a database error)
+        // carries its correlation id.
+        logging::with_correlation_id(correlation_id.clone(), ctrl.call_next(req, depot, res)).await;
         let status = res.status_code.map_or(200, |s| s.as_u16());
-        let endpoint = depot.get_typed::<MatchedRoute>().ok().map_or_else(
-            || "unmatched".to_owned(),
-            |route| route.template.to_string(),
-        );
+        let endpoint = depot.get_typed::<MatchedRoute>().ok().map(|r| &r.template);
         let elapsed = started.elapsed();
         self.0
             .metrics
-            .http_request(&method, &endpoint, status, elapsed);
+            .http_request(req.method(), endpoint, status, elapsed);
+        tracing::info!(
+            correlation_id = correlation,
+            method = req.method().as_str(),
+            path = req.uri().path(),
+            client_ip = %ClientIp(req),
+            user_agent = user_agent(req),
+            endpoint = endpoint.map_or("unmatched", |e| &**e),
+            status = status,
+            status_code = status,
+            duration_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
+            "request_completed"
+        );
         let headers = res.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&correlation_id) {
-            headers.insert(HeaderName::from_static(CORRELATION_HEADER), value);
-        }
+        headers.insert(HeaderName::from_static(CORRELATION_HEADER), correlation_id);
         // Account data must not be cached by intermediaries or sniffed into another type.
         headers
             .entry(HeaderName::from_static("cache-control"))
@@ -191,18 +184,41 @@ impl Handler for RequestContext {
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
         );
-        tracing::info!(
-            correlation_id = %correlation_id,
-            method = %method,
-            path = %path,
-            client_ip = %client_ip,
-            user_agent = %user_agent,
-            endpoint = %endpoint,
-            status = status,
-            status_code = status,
-            duration_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
-            "request_completed"
-        );
+    }
+}
+
+/// The caller's correlation id if it is usable (1 to 128 visible ASCII characters), else a
+/// new UUID.
+fn correlation_id(req: &Request) -> HeaderValue {
+    let given = req.headers().get(CORRELATION_HEADER).filter(|v| {
+        let v = v.as_bytes();
+        !v.is_empty() && v.len() <= 128 && v.iter().all(u8::is_ascii_graphic)
+    });
+    if let Some(given) = given {
+        return given.clone();
+    }
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+    HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("-"))
+}
+
+fn user_agent(req: &Request) -> &str {
+    req.headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The TCP peer's address for logs (empty when it is not an IP connection), written without
+/// allocating.
+struct ClientIp<'a>(&'a Request);
+
+impl std::fmt::Display for ClientIp<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match peer_ip(self.0) {
+            Some(ip) => ip.fmt(f),
+            None => Ok(()),
+        }
     }
 }
 

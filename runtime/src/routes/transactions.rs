@@ -3,6 +3,8 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use salvo::http::HeaderValue;
 use salvo::http::header::CONTENT_TYPE;
 use salvo::oapi::{self, Components, EndpointOutRegister, Operation, ToSchema};
@@ -79,18 +81,18 @@ pub struct IdBody {
 }
 
 /// A JSON body already serialized (from the cache or just now), documented as `T`.
-pub struct JsonText<T>(String, PhantomData<T>);
+pub struct JsonText<T>(Bytes, PhantomData<T>);
 
 impl<T> JsonText<T> {
-    fn new(text: String) -> Self {
-        Self(text, PhantomData)
+    fn new(text: impl Into<Bytes>) -> Self {
+        Self(text.into(), PhantomData)
     }
 }
 
 impl<T: Serialize> JsonText<T> {
     fn of(value: &T) -> Result<Self, ApiError> {
         Ok(Self::new(
-            serde_json::to_string(value).map_err(ApiError::Encode)?,
+            serde_json::to_vec(value).map_err(ApiError::Encode)?,
         ))
     }
 }
@@ -199,7 +201,7 @@ pub async fn list_transactions(
 
 /// The whole list (the first `max_page_size` rows) from the database, filling the cache under
 /// `ticket`.
-async fn read_list_into_cache(state: Arc<AppState>, ticket: Ticket) -> Option<String> {
+async fn read_list_into_cache(state: Arc<AppState>, ticket: Ticket) -> Option<Bytes> {
     let body = list_page(&state, None, u64::from(state.settings.max_page_size))
         .await
         .ok()?;
@@ -208,7 +210,7 @@ async fn read_list_into_cache(state: Arc<AppState>, ticket: Ticket) -> Option<St
 }
 
 /// One page of up to `page` transactions after `after`, as the response's JSON text.
-async fn list_page(state: &AppState, after: Option<i64>, page: u64) -> Result<String, ApiError> {
+async fn list_page(state: &AppState, after: Option<i64>, page: u64) -> Result<Bytes, ApiError> {
     // One row more than the page tells whether another page follows.
     let mut rows = state.store.list(after, page + 1).await?;
     let more = rows.len() as u64 > page;
