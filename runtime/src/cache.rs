@@ -444,14 +444,9 @@ impl Cache {
     {
         let shared = {
             let mut reads = lock(&self.list_reads);
-            match &*reads {
-                // A read that failed is not shared further: the next miss reads again.
-                Some((version, shared))
-                    if *version == ticket.version && shared.peek() != Some(&None) =>
-                {
-                    shared.clone()
-                }
-                _ => {
+            match joinable(&reads, &ticket.version) {
+                Some(shared) => shared,
+                None => {
                     let version = ticket.version.clone();
                     // Its own task: the read completes (and fills) even if its requests go away.
                     let task = tokio::spawn(read(ticket));
@@ -462,6 +457,11 @@ impl Cache {
             }
         };
         shared.await
+    }
+
+    /// The shared read of the whole list under `version`, if there is one that has not failed.
+    fn list_read(&self, version: &str) -> Option<SharedRead> {
+        joinable(&lock(&self.list_reads), version)
     }
 
     async fn find(&self, key: Key) -> Lookup {
@@ -510,6 +510,21 @@ impl Cache {
             && let Some(value) = lock(near).get(&name, version, Instant::now())
         {
             return Lookup::Hit(value);
+        }
+        // While writes keep moving the list's version, each version's first reader starts a
+        // shared read; the readers after it take that read's answer (or join it) at once,
+        // instead of first asking Redis for a value that read has not stored yet.
+        if key == Key::List
+            && let Some(version) = current.of(key)
+            && let Some(read) = self.list_read(version)
+        {
+            return match read.peek() {
+                Some(Some(value)) => Lookup::Hit(value.clone()),
+                _ => Lookup::Miss(Some(Ticket {
+                    key,
+                    version: version.to_owned(),
+                })),
+            };
         }
         let keys = [self.redis_key(&name), self.redis_key(key.version())];
         match client
@@ -663,6 +678,15 @@ async fn read_versions(client: RedisClient, keys: Arc<[String; 2]>) -> Option<Ar
         .ok()?;
     let [list, item] = <[Option<String>; 2]>::try_from(reply).ok()?;
     Some(Arc::new(Versions { list, item }))
+}
+
+/// `reads`' shared read if it was started for `version` and has not failed (a failed read is not
+/// shared further: the next miss reads again).
+fn joinable(reads: &Option<(String, SharedRead)>, version: &str) -> Option<SharedRead> {
+    reads
+        .as_ref()
+        .filter(|(of, shared)| of == version && shared.peek() != Some(&None))
+        .map(|(_, shared)| shared.clone())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
