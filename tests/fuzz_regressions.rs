@@ -5,56 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
-use generator::model::{LoadError, check};
-use generator::render::{Request, render_all};
-use generator::source::Source;
 use platform_e2e::workspace;
 
-/// `load_spec`: any bytes give a model or located diagnostics that render; never a panic.
-fn load_spec(data: &[u8]) {
-    let (source, problem) = Source::from_bytes("fuzz.toml".into(), data.to_vec());
-    if let Err(LoadError::Invalid {
-        source,
-        diagnostics,
-    }) = check(source, problem)
-    {
-        assert!(!diagnostics.is_empty(), "invalid without a diagnostic");
-        for diagnostic in &diagnostics {
-            let _ = diagnostic.render(&source, false);
-            let _ = diagnostic.to_json(&source);
-        }
-    }
-}
+// The properties themselves, shared with the fuzz targets.
+#[path = "../fuzz/properties.rs"]
+mod properties;
 
-/// `render_artifacts`: a spec that validates renders, and every artifact parses as the format
-/// its consumer reads. Returns whether the input validated.
-fn render_artifacts(data: &[u8]) -> bool {
-    let (source, problem) = Source::from_bytes("fuzz.toml".into(), data.to_vec());
-    let Ok(loaded) = check(source, problem) else {
-        return false;
-    };
-    let request = Request {
-        model: &loaded.model,
-        spec_path: "fuzz.toml",
-        only_environment: None,
-    };
-    let artifacts = render_all(&request)
-        .unwrap_or_else(|error| panic!("a valid spec failed to render: {error}"));
-    for artifact in artifacts {
-        let path = artifact.path.as_str();
-        let text = artifact.contents.as_str();
-        if path.ends_with(".tfvars") {
-            hcl::from_str::<hcl::Body>(text).unwrap_or_else(|e| panic!("{path} is not HCL: {e}"));
-        } else if path.ends_with(".yaml") || path.ends_with(".yml") {
-            serde_norway::from_str::<serde_norway::Value>(text)
-                .unwrap_or_else(|e| panic!("{path} is not YAML: {e}"));
-        } else if path.ends_with(".json") {
-            serde_json::from_str::<serde_json::Value>(text)
-                .unwrap_or_else(|e| panic!("{path} is not JSON: {e}"));
-        }
-    }
-    true
-}
+use properties::{load_spec, render_artifacts};
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

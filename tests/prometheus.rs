@@ -139,25 +139,39 @@ fn promtool_proves_every_alert_and_slo_burn_rate_alert_fires_when_it_must_and_on
     }
 }
 
+/// Runs the generated rule unit tests of `environment` (example spec) against its rules with
+/// `from` replaced by `to`: what promtool printed.
+fn rule_tests_on_weakened_rules(
+    promtool: &std::path::Path,
+    environment: &str,
+    from: &str,
+    to: &str,
+) -> std::process::Output {
+    let (model, artifacts) = render_spec(&platform_e2e::workspace().join("specs/expense.toml"));
+    let rule = artifacts
+        .iter()
+        .find(|a| a.path == format!("generated/{environment}/prometheus-rules.yaml"))
+        .expect("rules");
+    let weakened = rule.contents.replace(from, to);
+    assert_ne!(
+        weakened, rule.contents,
+        "{from} is in the {environment} rules"
+    );
+    let resource: serde_json::Value = serde_norway::from_str(&weakened).expect("YAML");
+    let environment = model.environment(environment).expect("environment");
+    let tests = generator::render::prometheus_rules::rule_tests(&model, environment, "rules.yaml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_rule_tests(dir.path(), &resource["spec"], &tests);
+    run(tool_command(promtool).arg("test").arg("rules").arg(&file))
+}
+
 #[test]
 fn the_slo_unit_tests_fail_when_a_burn_rate_threshold_is_wrong() {
     let Some(promtool) = tool("promtool") else {
         return;
     };
-    let (model, artifacts) = render_spec(&platform_e2e::workspace().join("specs/expense.toml"));
-    let environment = model.environment("prod").expect("prod");
-    let rule = artifacts
-        .iter()
-        .find(|a| a.path == "generated/prod/prometheus-rules.yaml")
-        .expect("rules");
     // The 1x ticket threshold of the availability SLO is 0.001; make it 3x too lax.
-    let weakened = rule.contents.replace("> 0.001 and", "> 0.003 and");
-    assert_ne!(weakened, rule.contents);
-    let resource: serde_json::Value = serde_norway::from_str(&weakened).expect("YAML");
-    let tests = generator::render::prometheus_rules::rule_tests(&model, environment, "rules.yaml");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = write_rule_tests(dir.path(), &resource["spec"], &tests);
-    let output = run(tool_command(&promtool).arg("test").arg("rules").arg(&file));
+    let output = rule_tests_on_weakened_rules(&promtool, "prod", "> 0.001 and", "> 0.003 and");
     assert!(
         !output.status.success(),
         "a weakened threshold must fail the generated unit tests"
@@ -174,23 +188,13 @@ fn the_alert_unit_tests_fail_when_an_environments_threshold_is_wrong() {
     let Some(promtool) = tool("promtool") else {
         return;
     };
-    let (model, artifacts) = render_spec(&platform_e2e::workspace().join("specs/expense.toml"));
-    let environment = model.environment("staging").expect("staging");
-    let rule = artifacts
-        .iter()
-        .find(|a| a.path == "generated/staging/prometheus-rules.yaml")
-        .expect("rules");
     // HighErrorRate at 50 % instead of 5 %: its firing series (10 % errors) no longer fire it.
-    let weakened = rule.contents.replace(
+    let output = rule_tests_on_weakened_rules(
+        &promtool,
+        "staging",
         "sum(rate(http_requests_total[5m])) > 0.05",
         "sum(rate(http_requests_total[5m])) > 0.5",
     );
-    assert_ne!(weakened, rule.contents);
-    let resource: serde_json::Value = serde_norway::from_str(&weakened).expect("YAML");
-    let tests = generator::render::prometheus_rules::rule_tests(&model, environment, "rules.yaml");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = write_rule_tests(dir.path(), &resource["spec"], &tests);
-    let output = run(tool_command(&promtool).arg("test").arg("rules").arg(&file));
     assert!(
         !output.status.success(),
         "a weakened alert must fail its unit test"
