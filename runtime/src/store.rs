@@ -224,16 +224,12 @@ impl Store {
         amount: Amount,
         description: Description,
     ) -> Result<i64, StoreError> {
-        let now = Utc::now();
-        let row = transaction::ActiveModel {
-            id: ActiveValue::NotSet,
-            amount_cents: ActiveValue::Set(amount.cents()),
-            description: ActiveValue::Set(description.into_inner()),
-            created_at: ActiveValue::Set(now),
-            updated_at: ActiveValue::Set(now),
-        };
         let inserted = self
-            .timed("insert", transaction::Entity::insert(row).exec(&self.db))
+            .timed(
+                "insert",
+                transaction::Entity::insert(new_row(amount, description, Utc::now()))
+                    .exec(&self.db),
+            )
             .await?;
         Ok(inserted.last_insert_id)
     }
@@ -254,13 +250,7 @@ impl Store {
             self.forget_old_keys().await;
         }
         let now = Utc::now();
-        let row = transaction::ActiveModel {
-            id: ActiveValue::NotSet,
-            amount_cents: ActiveValue::Set(amount.cents()),
-            description: ActiveValue::Set(description.into_inner()),
-            created_at: ActiveValue::Set(now),
-            updated_at: ActiveValue::Set(now),
-        };
+        let row = new_row(amount, description, now);
         let attempt = self
             .timed("insert", async {
                 let txn = self.db.begin().await?;
@@ -403,5 +393,20 @@ impl From<transaction::Model> for Transaction {
             amount: Amount::from_cents(row.amount_cents),
             description: row.description,
         }
+    }
+}
+
+/// A new transaction row, created and updated `now`; the database assigns its id.
+fn new_row(
+    amount: Amount,
+    description: Description,
+    now: chrono::DateTime<Utc>,
+) -> transaction::ActiveModel {
+    transaction::ActiveModel {
+        id: ActiveValue::NotSet,
+        amount_cents: ActiveValue::Set(amount.cents()),
+        description: ActiveValue::Set(description.into_inner()),
+        created_at: ActiveValue::Set(now),
+        updated_at: ActiveValue::Set(now),
     }
 }
