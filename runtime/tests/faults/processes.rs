@@ -134,3 +134,40 @@ async fn sigkill_under_load_then_a_restart_keeps_every_acknowledged_write() {
     after.assert_nothing_lost();
     drop(restarted);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_logged_while_a_request_is_handled_carries_its_correlation_id() {
+    let Some(db) = TestDb::for_engine(Engine::Mysql).await else {
+        return;
+    };
+    let proxy = Proxy::start(socket_of(&db.url)).await;
+    let server = ServerProcess::start(&through(&db.url, proxy.address), &[TRUST_FORWARDED]).await;
+    let client = reqwest::Client::new();
+    proxy.cut();
+    // The handler logs `database unavailable` before it answers 503.
+    let response = client
+        .get(server.url("/transaction"))
+        .header("x-correlation-id", "cut-database-7")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 503);
+    server.terminate();
+    let (_status, logs) = server.exit_within(Duration::from_secs(30)).await;
+    let events: Vec<serde_json::Value> = logs
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let logged = events
+        .iter()
+        .find(|e| e["message"] == "database unavailable")
+        .unwrap_or_else(|| panic!("no `database unavailable` line in {logs:?}"));
+    assert_eq!(logged["correlation_id"], "cut-database-7", "{logged}");
+    assert_eq!(logged["level"], "WARN", "{logged}");
+    // Lines outside any request carry none.
+    let listening = events
+        .iter()
+        .find(|e| e["message"] == "listening")
+        .expect("a listening line");
+    assert!(listening.get("correlation_id").is_none(), "{listening}");
+}
