@@ -260,7 +260,7 @@ impl Local {
 }
 
 /// The two version keys as Redis holds them (`None`: missing, the lookup script sets it).
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Versions {
     list: Option<String>,
     item: Option<String>,

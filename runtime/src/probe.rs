@@ -27,10 +27,11 @@ impl Probe {
         }
         // Boxed: nearly every call returns above, and should not carry (nor copy, when its
         // caller's future moves) the state of a database or Redis round trip.
-        Box::pin(self.probe(probe)).await
+        Box::pin(self.probe_once(probe)).await
     }
 
-    async fn probe<F: Future<Output = bool>>(&self, probe: impl FnOnce() -> F) -> bool {
+    /// Probes unless a caller that held the lock before this one already has.
+    async fn probe_once<F: Future<Output = bool>>(&self, probe: impl FnOnce() -> F) -> bool {
         let _probing = self.probing.lock().await;
         if let Some(reachable) = self.fresh() {
             return reachable;

@@ -4,7 +4,6 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bytes::Bytes;
-
 use salvo::http::HeaderValue;
 use salvo::http::header::CONTENT_TYPE;
 use salvo::oapi::{self, Components, EndpointOutRegister, Operation, ToSchema};
