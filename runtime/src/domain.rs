@@ -38,6 +38,7 @@ pub fn document_limits(openapi: salvo::oapi::OpenApi) -> salvo::oapi::OpenApi {
             .filter_map(|operation| operation.get_mut("parameters")?.as_array_mut())
             .flatten();
         for parameter in parameters {
+            document_integer_range(&mut parameter["schema"]);
             if parameter["name"] == "limit" && parameter["in"] == "query" {
                 parameter["schema"]["minimum"] = 1.into();
             }
@@ -49,6 +50,23 @@ pub fn document_limits(openapi: salvo::oapi::OpenApi) -> salvo::oapi::OpenApi {
         }
     }
     serde_json::from_value(document).unwrap_or(openapi)
+}
+
+/// States the range of an integer parameter's format (`int64`, `uint32`) as `minimum` and
+/// `maximum`: JSON Schema does not bound integers by their format, so without them a client (or
+/// a fuzzer) may send a documented-valid number the parameter's type cannot hold. A `minimum`
+/// already documented (a tighter one) stays.
+fn document_integer_range(schema: &mut serde_json::Value) {
+    let (minimum, maximum): (serde_json::Value, serde_json::Value) = match schema["format"].as_str()
+    {
+        Some("int64") => (i64::MIN.into(), i64::MAX.into()),
+        Some("uint32") => (0.into(), u32::MAX.into()),
+        _ => return,
+    };
+    if schema.get("minimum").is_none() {
+        schema["minimum"] = minimum;
+    }
+    schema["maximum"] = maximum;
 }
 
 /// One failed check of one input field, in the FastAPI / pydantic shape.

@@ -142,6 +142,66 @@ async fn a_created_transaction_acknowledges_with_the_seed_message_and_its_id() {
     app.stop().await;
 }
 
+/// Every integer parameter documents its range, and the server accepts both ends of it (a
+/// schemathesis run once sent a `limit` the document allowed and the server refused).
+#[tokio::test]
+async fn the_documented_ends_of_every_integer_parameter_are_accepted() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db)).await;
+    let id = app.create(json!(1), "one").await;
+    let document: serde_json::Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operation") {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for parameter in parameters {
+                let schema = &parameter["schema"];
+                if schema["type"] != "integer" {
+                    continue;
+                }
+                let name = parameter["name"].as_str().expect("name");
+                for end in ["minimum", "maximum"] {
+                    let value = &schema[end];
+                    assert!(value.is_i64() || value.is_u64(), "{path} {name}: no {end}");
+                    let url = match parameter["in"].as_str() {
+                        Some("query") => format!("{path}?{name}={value}"),
+                        Some("path") => path.replace(&format!("{{{name}}}"), &value.to_string()),
+                        other => panic!("{path} {name} in {other:?}"),
+                    };
+                    let method: reqwest::Method = method.to_uppercase().parse().expect("method");
+                    let status = app
+                        .client
+                        .request(method, app.url(&url))
+                        .send()
+                        .await
+                        .expect("request")
+                        .status();
+                    // Found, or not found: never refused as invalid.
+                    assert!(
+                        status == 200 || status == 404,
+                        "{url}: {status} for a documented {end}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    // limit, after_id, and the path id of GET and DELETE, each at both ends.
+    assert_eq!(checked, 8);
+    assert_eq!(app.list().await["result"][0]["id"], id);
+}
+
 #[tokio::test]
 async fn pages_follow_the_cursor_and_every_page_is_capped_by_max_page_size() {
     let db = TestDb::sqlite();
