@@ -7,6 +7,7 @@
 //! tagging lines through a span cost a span per request: together about a sixth of the
 //! server's CPU under load (README, Performance).
 
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::future::Future;
 
@@ -18,6 +19,8 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
+
+mod writer;
 
 tokio::task_local! {
     static CORRELATION_ID: HeaderValue;
@@ -31,11 +34,11 @@ pub async fn with_correlation_id<F: Future>(correlation_id: HeaderValue, request
 
 /// Installs the JSON log subscriber once per process; `RUST_LOG` overrides the spec's level.
 ///
-/// Lines are formatted on the request's thread and written by a thread of their own, in batches
-/// (one `write` for all the lines waiting), so a request never waits for stdout unless 128k
-/// lines are queued; then it does, rather than a line being dropped. Keep the guard until exit:
-/// dropping it writes what is queued.
-pub fn init(level: LogLevel) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+/// Lines are formatted on the request's thread and written to stdout by a thread of their own,
+/// in batches (`writer`): a request never waits for stdout unless 16 MiB of lines are waiting;
+/// then it does, rather than a line being dropped. Keep the guard until exit: dropping it writes
+/// what is waiting.
+pub fn init(level: LogLevel) -> Option<writer::Guard> {
     let level = match level {
         LogLevel::Error => "error",
         LogLevel::Warn => "warn",
@@ -47,13 +50,7 @@ pub fn init(level: LogLevel) -> Option<tracing_appender::non_blocking::WorkerGua
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_no_rust_log| {
             tracing_subscriber::EnvFilter::new(format!("{level},sqlx=warn,sea_orm=warn"))
         });
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("log-writer")
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stdout(),
-        ));
+    let (writer, guard) = writer::spawn(std::io::stdout(), writer::MAX_PENDING);
     // A second server in the same process (tests) keeps the first subscriber.
     tracing_subscriber::fmt()
         .event_format(JsonLines)
@@ -79,45 +76,87 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        writer.write_str("{\"timestamp\":\"")?;
-        write_timestamp(&mut writer, chrono::Utc::now())?;
-        writer.write_str("\",\"level\":\"")?;
-        writer.write_str(event.metadata().level().as_str())?;
-        writer.write_char('"')?;
-        let mut fields = JsonFields {
-            writer: &mut writer,
-            result: Ok(()),
-        };
-        event.record(&mut fields);
-        fields.result?;
-        // Outside a request (startup, background tasks) there is none.
-        let in_request = CORRELATION_ID.try_with(|id| match id.to_str() {
-            Ok(id) => writer
-                .write_str(",\"correlation_id\":")
-                .and_then(|()| write_string(&mut writer, id)),
-            Err(_) => Ok(()),
-        });
-        if let Ok(written) = in_request {
-            written?;
+        thread_local! {
+            static LINE: RefCell<String> = const { RefCell::new(String::new()) };
         }
-        writer.write_str("}\n")
+        // The line is put together in a plain `String` (each piece a direct push, not a call
+        // through `dyn Write`), then handed over whole. An event logged while formatting one
+        // (a `Debug` impl that logs) gets a buffer of its own.
+        LINE.with(|line| match line.try_borrow_mut() {
+            Ok(mut line) => {
+                line.clear();
+                write_line(&mut line, event)?;
+                writer.write_str(&line)
+            }
+            Err(_) => {
+                let mut line = String::new();
+                write_line(&mut line, event)?;
+                writer.write_str(&line)
+            }
+        })
     }
 }
 
-/// RFC 3339 in UTC with microseconds, e.g. `2026-11-22T09:41:07.123456Z`.
+fn write_line(line: &mut String, event: &Event<'_>) -> fmt::Result {
+    line.push_str("{\"timestamp\":\"");
+    write_timestamp(line, chrono::Utc::now())?;
+    line.push_str("\",\"level\":\"");
+    line.push_str(event.metadata().level().as_str());
+    line.push('"');
+    let mut fields = JsonFields {
+        writer: &mut *line,
+        result: Ok(()),
+    };
+    event.record(&mut fields);
+    fields.result?;
+    // Outside a request (startup, background tasks) there is none.
+    let in_request = CORRELATION_ID.try_with(|id| match id.to_str() {
+        Ok(id) => {
+            line.push_str(",\"correlation_id\":");
+            write_string(line, id)
+        }
+        Err(_) => Ok(()),
+    });
+    if let Ok(written) = in_request {
+        written?;
+    }
+    line.push_str("}\n");
+    Ok(())
+}
+
+/// RFC 3339 in UTC with microseconds, e.g. `2026-11-22T09:41:07.123456Z`. The text up to the
+/// second is formatted once a second per thread; each line adds only its microseconds.
 fn write_timestamp(w: &mut impl fmt::Write, now: chrono::DateTime<chrono::Utc>) -> fmt::Result {
-    write!(
-        w,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        now.year(),
-        now.month(),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        // A leap second shows as nanoseconds past 1e9; keep the field six digits.
-        (now.nanosecond() % 1_000_000_000) / 1_000
-    )
+    thread_local! {
+        static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+    }
+    // A leap second shows as nanoseconds past 1e9; keep the field six digits.
+    let micros = (now.nanosecond() % 1_000_000_000) / 1_000;
+    SECOND.with_borrow_mut(|(second, text)| {
+        if *second != now.timestamp() {
+            *second = now.timestamp();
+            text.clear();
+            write!(
+                text,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.",
+                now.year(),
+                now.month(),
+                now.day(),
+                now.hour(),
+                now.minute(),
+                now.second(),
+            )?;
+        }
+        w.write_str(text)?;
+        let mut digits = *b"000000Z";
+        let mut rest = micros;
+        for digit in digits[..6].iter_mut().rev() {
+            // `rest % 10` is a single decimal digit.
+            *digit = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        w.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)
+    })
 }
 
 /// Writes each field as `,"name":value`: numbers and booleans as JSON numbers and booleans,
@@ -152,11 +191,16 @@ impl<W: fmt::Write> Visit for JsonFields<'_, W> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.field(field, |w| write!(w, "{value}"));
+        self.field(field, |w| {
+            if value < 0 {
+                w.write_char('-')?;
+            }
+            write_u64(w, value.unsigned_abs())
+        });
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.field(field, |w| write!(w, "{value}"));
+        self.field(field, |w| write_u64(w, value));
     }
 
     fn record_i128(&mut self, field: &Field, value: i128) {
@@ -184,6 +228,22 @@ impl<W: fmt::Write> Visit for JsonFields<'_, W> {
     }
 }
 
+/// Decimal digits without going through `fmt` (statuses, counts: on every request line).
+fn write_u64(w: &mut impl fmt::Write, mut value: u64) -> fmt::Result {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // `value % 10` is a single decimal digit.
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    w.write_str(std::str::from_utf8(&digits[start..]).map_err(|_| fmt::Error)?)
+}
+
 fn write_string(w: &mut impl fmt::Write, text: &str) -> fmt::Result {
     w.write_char('"')?;
     Escaped(w).write_str(text)?;
@@ -195,6 +255,13 @@ struct Escaped<'a, W>(&'a mut W);
 
 impl<W: fmt::Write> fmt::Write for Escaped<'_, W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
+        // Nearly every value (ids, paths, addresses) has nothing to escape: one write.
+        if !text
+            .bytes()
+            .any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+        {
+            return self.0.write_str(text);
+        }
         let mut plain = 0;
         for (at, byte) in text.bytes().enumerate() {
             let escape = match byte {
@@ -272,6 +339,9 @@ mod tests {
             status_code = 201u16,
             duration_ms = 1.25,
             negative = -3,
+            zero = 0u64,
+            largest = u64::MAX,
+            smallest = i64::MIN,
             ok = true,
             not_a_number = f64::NAN,
             text = awkward,
@@ -293,6 +363,9 @@ mod tests {
         assert_eq!(first["status_code"], 201);
         assert_eq!(first["duration_ms"], 1.25);
         assert_eq!(first["negative"], -3);
+        assert_eq!(first["zero"], 0);
+        assert_eq!(first["largest"], u64::MAX);
+        assert_eq!(first["smallest"], i64::MIN);
         assert_eq!(first["ok"], true);
         assert!(first["not_a_number"].is_null());
         assert_eq!(first["text"], awkward);
@@ -321,5 +394,26 @@ mod tests {
         let mut text = String::new();
         write_timestamp(&mut text, at).expect("formats");
         assert_eq!(text, "0987-01-02T03:04:05.000006Z");
+    }
+
+    #[test]
+    fn the_per_second_text_is_made_again_when_the_second_changes() {
+        let mut text = String::new();
+        for at in [
+            "2026-11-22T09:41:07.5Z",
+            "2026-11-22T09:41:07.999999Z",
+            "2026-11-22T09:41:08Z",
+            "2026-11-22T09:41:07.000001Z",
+            "2027-01-01T00:00:00.25Z",
+        ] {
+            let at = chrono::DateTime::parse_from_rfc3339(at).expect("valid");
+            write_timestamp(&mut text, at.with_timezone(&chrono::Utc)).expect("formats");
+            text.push(' ');
+        }
+        assert_eq!(
+            text,
+            "2026-11-22T09:41:07.500000Z 2026-11-22T09:41:07.999999Z 2026-11-22T09:41:08.000000Z \
+             2026-11-22T09:41:07.000001Z 2027-01-01T00:00:00.250000Z "
+        );
     }
 }

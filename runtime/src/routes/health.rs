@@ -2,11 +2,14 @@
 //! the database is unreachable). Neither ever shows a connection string or secret. Both answer
 //! from a probe at most 500 ms old (`crate::probe`), so polling them under load costs nothing.
 
+use std::cell::RefCell;
+
+use bytes::Bytes;
 use salvo::oapi::ToSchema;
 use salvo::prelude::*;
 use serde::Serialize;
 
-use super::AppState;
+use super::{AppState, JsonText};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = HealthBody))]
@@ -35,14 +38,9 @@ fn state(depot: &Depot) -> Option<std::sync::Arc<AppState>> {
 
 /// Liveness and component states.
 #[endpoint(tags("operations"))]
-pub async fn health(depot: &mut Depot) -> Json<HealthBody> {
+pub async fn health(depot: &mut Depot) -> JsonText<HealthBody> {
     let Some(state) = state(depot) else {
-        return Json(HealthBody {
-            status: "healthy",
-            timestamp: now(),
-            database: "disconnected",
-            redis: "disabled",
-        });
+        return health_body("healthy", "disconnected", "disabled");
     };
     let database = if state.store.reachable().await {
         "connected"
@@ -59,11 +57,40 @@ pub async fn health(depot: &mut Depot) -> Json<HealthBody> {
     } else {
         "degraded"
     };
-    Json(HealthBody {
-        status,
-        timestamp: now(),
-        database,
-        redis,
+    health_body(status, database, redis)
+}
+
+/// The body for these states, made once a second per thread: the timestamp has whole seconds,
+/// and monitors, load balancers and kubelets poll this endpoint hard.
+fn health_body(
+    status: &'static str,
+    database: &'static str,
+    redis: &'static str,
+) -> JsonText<HealthBody> {
+    thread_local! {
+        static LAST: RefCell<Option<(i64, [&'static str; 3], Bytes)>> = const { RefCell::new(None) };
+    }
+    let now = chrono::Utc::now();
+    let (second, states) = (now.timestamp(), [status, database, redis]);
+    LAST.with_borrow_mut(|last| {
+        if let Some((at, of, body)) = last.as_ref()
+            && (*at, *of) == (second, states)
+        {
+            return JsonText::new(body.clone());
+        }
+        let body = HealthBody {
+            status,
+            timestamp: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            database,
+            redis,
+        };
+        // Static text and a timestamp: serde_json has nothing here that can fail.
+        let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_else(|error| {
+            tracing::error!(%error, "encoding the health body");
+            Vec::new()
+        }));
+        *last = Some((second, states, body.clone()));
+        JsonText::new(body)
     })
 }
 
@@ -92,8 +119,4 @@ pub async fn ready(depot: &mut Depot, res: &mut Response) -> Json<ReadyBody> {
             database: "disconnected",
         })
     }
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -7,16 +7,20 @@ mod health;
 mod metrics;
 mod transactions;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use bytes::Bytes;
 use generator::spec::{Handler as SpecHandler, Method};
 use salvo::catcher::Catcher;
-use salvo::http::header::{HeaderName, HeaderValue};
-use salvo::oapi::OpenApi;
+use salvo::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use salvo::oapi::{Components, EndpointOutRegister, OpenApi, Operation, ToResponse, ToSchema};
 use salvo::prelude::*;
+use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::config::{RouteSettings, Settings};
@@ -144,14 +148,16 @@ impl Handler for RequestContext {
         let correlation = correlation_id.to_str().unwrap_or_default();
         // One line per request at `info` (`request_completed`, below); the seed's second line,
         // when the request starts, costs as much again under load, so it is for `debug`.
-        tracing::debug!(
-            correlation_id = correlation,
-            method = req.method().as_str(),
-            path = req.uri().path(),
-            client_ip = %ClientIp(req),
-            user_agent = user_agent(req),
-            "request_started"
-        );
+        with_client_ip(req, |client_ip| {
+            tracing::debug!(
+                correlation_id = correlation,
+                method = req.method().as_str(),
+                path = req.uri().path(),
+                client_ip,
+                user_agent = user_agent(req),
+                "request_started"
+            );
+        });
         depot.insert_typed(self.0.clone());
         // Every line logged while handling the request (a Redis fallback, a database error)
         // carries its correlation id.
@@ -162,18 +168,20 @@ impl Handler for RequestContext {
         self.0
             .metrics
             .http_request(req.method(), endpoint, status, elapsed);
-        tracing::info!(
-            correlation_id = correlation,
-            method = req.method().as_str(),
-            path = req.uri().path(),
-            client_ip = %ClientIp(req),
-            user_agent = user_agent(req),
-            endpoint = endpoint.map_or("unmatched", |e| &**e),
-            status = status,
-            status_code = status,
-            duration_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
-            "request_completed"
-        );
+        with_client_ip(req, |client_ip| {
+            tracing::info!(
+                correlation_id = correlation,
+                method = req.method().as_str(),
+                path = req.uri().path(),
+                client_ip,
+                user_agent = user_agent(req),
+                endpoint = endpoint.map_or("unmatched", |e| &**e),
+                status = status,
+                status_code = status,
+                duration_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
+                "request_completed"
+            );
+        });
         let headers = res.headers_mut();
         headers.insert(HeaderName::from_static(CORRELATION_HEADER), correlation_id);
         // Account data must not be cached by intermediaries or sniffed into another type.
@@ -209,17 +217,25 @@ fn user_agent(req: &Request) -> &str {
         .unwrap_or("")
 }
 
-/// The TCP peer's address for logs (empty when it is not an IP connection), written without
-/// allocating.
-struct ClientIp<'a>(&'a Request);
-
-impl std::fmt::Display for ClientIp<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match peer_ip(self.0) {
-            Some(ip) => ip.fmt(f),
-            None => Ok(()),
-        }
+/// The TCP peer's address as text for logs (empty when it is not an IP connection). A thread
+/// keeps the last one it wrote: behind a load balancer (or a benchmark) requests come from a
+/// handful of peers, so it is formatted once, not once per request.
+fn with_client_ip<R>(req: &Request, log: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static LAST: RefCell<Option<(IpAddr, String)>> = const { RefCell::new(None) };
     }
+    let Some(ip) = peer_ip(req) else {
+        return log("");
+    };
+    LAST.with(|last| match last.try_borrow_mut() {
+        Ok(mut last) => {
+            if last.as_ref().is_none_or(|(of, _)| *of != ip) {
+                *last = Some((ip, ip.to_string()));
+            }
+            log(last.as_ref().map_or("", |(_, text)| text.as_str()))
+        }
+        Err(_) => log(&ip.to_string()),
+    })
 }
 
 /// Rate limit and route identity, applied before the route's handler.
@@ -315,6 +331,42 @@ impl Handler for JsonCatcher {
         let status = res.status_code.unwrap_or(StatusCode::NOT_FOUND);
         res.render(Json(status_body(status)));
         ctrl.skip_rest();
+    }
+}
+
+/// A JSON body already serialized (from the cache or just now), documented as `T`.
+pub struct JsonText<T>(pub Bytes, PhantomData<T>);
+
+impl<T> JsonText<T> {
+    pub fn new(text: impl Into<Bytes>) -> Self {
+        Self(text.into(), PhantomData)
+    }
+}
+
+impl<T: Serialize> JsonText<T> {
+    pub fn of(value: &T) -> Result<Self, ApiError> {
+        Ok(Self::new(
+            serde_json::to_vec(value).map_err(ApiError::Encode)?,
+        ))
+    }
+}
+
+impl<T: Send> Scribe for JsonText<T> {
+    fn render(self, res: &mut Response) {
+        res.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        let _ignored = res.write_body(self.0);
+    }
+}
+
+/// Documented exactly as salvo documents `Json<T>`.
+impl<T: ToSchema> EndpointOutRegister for JsonText<T> {
+    fn register(components: &mut Components, operation: &mut Operation) {
+        operation
+            .responses
+            .insert("200", Json::<T>::to_response(components));
     }
 }
 

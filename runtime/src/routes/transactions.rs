@@ -1,16 +1,15 @@
 //! The transaction endpoints, with the seed's exact JSON shapes: parse -> store -> cache.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use salvo::http::HeaderValue;
 use salvo::http::header::CONTENT_TYPE;
-use salvo::oapi::{self, Components, EndpointOutRegister, Operation, ToSchema};
+use salvo::oapi::ToSchema;
 use salvo::prelude::*;
 use serde::Serialize;
 
-use super::{AppState, BodyLimit, JsonFields};
+use super::{AppState, BodyLimit, JsonFields, JsonText};
 use crate::cache::{Key, Lookup, Ticket, Write};
 use crate::domain::{Amount, Description, FieldError, parse_id_json, parse_id_text};
 use crate::error::ApiError;
@@ -77,43 +76,6 @@ pub struct NewTransaction {
 #[salvo(schema(name = IdBody))]
 pub struct IdBody {
     id: i64,
-}
-
-/// A JSON body already serialized (from the cache or just now), documented as `T`.
-pub struct JsonText<T>(Bytes, PhantomData<T>);
-
-impl<T> JsonText<T> {
-    fn new(text: impl Into<Bytes>) -> Self {
-        Self(text.into(), PhantomData)
-    }
-}
-
-impl<T: Serialize> JsonText<T> {
-    fn of(value: &T) -> Result<Self, ApiError> {
-        Ok(Self::new(
-            serde_json::to_vec(value).map_err(ApiError::Encode)?,
-        ))
-    }
-}
-
-impl<T: Send> Scribe for JsonText<T> {
-    fn render(self, res: &mut Response) {
-        res.headers_mut().insert(
-            CONTENT_TYPE,
-            salvo::http::HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        let _ignored = res.write_body(self.0);
-    }
-}
-
-impl<T: ToSchema> EndpointOutRegister for JsonText<T> {
-    fn register(components: &mut Components, operation: &mut Operation) {
-        let response = oapi::Response::new("Ok").add_content(
-            "application/json",
-            oapi::Content::new(T::to_schema(components)),
-        );
-        operation.responses.insert("200", response);
-    }
 }
 
 /// The shared state, which the request context injects before any handler runs.
