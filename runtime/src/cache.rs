@@ -88,15 +88,19 @@ end
 return 1
 ";
 
-/// `KEYS` the two version keys -> their values (nil where missing).
-const VERSIONS: &str = "return redis.call('MGET', KEYS[1], KEYS[2])";
-
-static VERSIONS_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(VERSIONS));
 static LOOKUP_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LOOKUP));
 static FILL_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(FILL));
 static INVALIDATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(INVALIDATE));
 
-type SharedRead = Shared<BoxFuture<'static, Option<Bytes>>>;
+type SharedRead = Shared<BoxFuture<'static, Option<ListRead>>>;
+
+/// The outcome of a shared read of the whole list.
+#[derive(Clone, Debug)]
+struct ListRead {
+    value: Bytes,
+    /// Read from the database (a miss), rather than found in Redis (a hit).
+    from_database: bool,
+}
 
 /// What a cached read is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,6 +149,18 @@ pub enum Lookup {
 pub struct Ticket {
     key: Key,
     version: String,
+    /// Redis has not been asked for the value yet (the shared list read asks it first).
+    ask_redis: bool,
+}
+
+impl Ticket {
+    fn new(key: Key, version: String) -> Self {
+        Self {
+            key,
+            version,
+            ask_redis: false,
+        }
+    }
 }
 
 /// Test seam: stops one cache fill between the database read and the cache write.
@@ -421,25 +437,58 @@ impl Cache {
             return Lookup::Miss(None);
         }
         let lookup = self.find(key).await;
-        match &lookup {
-            Lookup::Hit(_) => self.metrics.cache_hit(),
-            Lookup::Miss(_) => self.metrics.cache_miss(),
-        }
+        self.count(matches!(lookup, Lookup::Hit(_)));
         lookup
     }
 
-    /// After a missed `lookup` of the whole list: the list from the one read for `ticket`'s
-    /// version, shared by every request whose lookup saw that same version, so a write that
-    /// invalidates the list under load costs one database read, not one per waiting request.
-    /// `read` reads the database and fills under the ticket; `None`: that read failed.
+    fn count(&self, hit: bool) {
+        if hit {
+            self.metrics.cache_hit();
+        } else {
+            self.metrics.cache_miss();
+        }
+    }
+
+    /// The whole list from this replica's copy, from Redis, or from one database read, shared
+    /// by every request whose lookup saw the same version: a write that invalidates the list
+    /// under load costs one Redis lookup and at most one database read, not one per waiting
+    /// request. `read` reads the database and fills under its ticket. `None`: the cache cannot
+    /// be used right now, or the shared read failed; the caller reads the database itself.
     ///
     /// No stale read: a request joins only a read whose ticket carries the version the request
     /// itself read after it began. A write bumps the version after its commit and before its
     /// acknowledgement, so any write acknowledged before the request began was committed
-    /// before that read took its ticket, and so before it read the database.
-    pub async fn shared_list_read<R, F>(&self, ticket: Ticket, read: R) -> Option<Bytes>
+    /// before that read took its ticket, and so before it read the database (or before the
+    /// value it found in Redis, stamped with the then-current version, was read).
+    pub async fn list<R, F>(&self, read: R) -> Option<Bytes>
     where
-        R: FnOnce(Ticket) -> F,
+        R: FnOnce(Ticket) -> F + Send + 'static,
+        F: Future<Output = Option<Bytes>> + Send + 'static,
+    {
+        if matches!(self.backend, Backend::Off) {
+            return None;
+        }
+        let ticket = match self.find(Key::List).await {
+            Lookup::Hit(value) => {
+                self.count(true);
+                return Some(value);
+            }
+            Lookup::Miss(None) => {
+                self.count(false);
+                return None;
+            }
+            Lookup::Miss(Some(ticket)) => ticket,
+        };
+        let read = self.shared_list_read(ticket, read).await;
+        self.count(read.as_ref().is_some_and(|read| !read.from_database));
+        read.map(|read| read.value)
+    }
+
+    /// The read for `ticket`'s version: joined if one is on its way (or done), else started,
+    /// asking Redis first if the ticket says so.
+    async fn shared_list_read<R, F>(&self, ticket: Ticket, read: R) -> Option<ListRead>
+    where
+        R: FnOnce(Ticket) -> F + Send + 'static,
         F: Future<Output = Option<Bytes>> + Send + 'static,
     {
         let shared = {
@@ -448,8 +497,33 @@ impl Cache {
                 Some(shared) => shared,
                 None => {
                     let version = ticket.version.clone();
+                    let redis = match &self.backend {
+                        Backend::Redis { client, .. } if ticket.ask_redis => {
+                            Some((client.clone(), self.redis_keys(ticket.key)))
+                        }
+                        _ => None,
+                    };
                     // Its own task: the read completes (and fills) even if its requests go away.
-                    let task = tokio::spawn(read(ticket));
+                    let task = tokio::spawn(async move {
+                        let mut ticket = ticket;
+                        if let Some((client, keys)) = redis {
+                            match lookup_in_redis(&client, &keys).await {
+                                Some(Stored::Current { value, .. }) => {
+                                    return Some(ListRead {
+                                        value,
+                                        from_database: false,
+                                    });
+                                }
+                                // Read under the newest version seen, so the fill can land.
+                                Some(Stored::Missing { version }) => ticket.version = version,
+                                None => {}
+                            }
+                        }
+                        read(ticket).await.map(|value| ListRead {
+                            value,
+                            from_database: true,
+                        })
+                    });
                     let shared = async move { task.await.ok().flatten() }.boxed().shared();
                     *reads = Some((version, shared.clone()));
                     shared
@@ -475,7 +549,7 @@ impl Cache {
                 let version = memory.version(key);
                 match memory.values.get(&key.name(), &version, Instant::now()) {
                     Some(value) => Lookup::Hit(value),
-                    None => Lookup::Miss(Some(Ticket { key, version })),
+                    None => Lookup::Miss(Some(Ticket::new(key, version))),
                 }
             }
             Backend::Redis {
@@ -512,39 +586,36 @@ impl Cache {
             return Lookup::Hit(value);
         }
         // While writes keep moving the list's version, each version's first reader starts a
-        // shared read; the readers after it take that read's answer (or join it) at once,
-        // instead of first asking Redis for a value that read has not stored yet.
+        // shared read (which asks Redis, then the database); the readers after it take that
+        // read's answer (or join it) at once, instead of each asking Redis first.
         if key == Key::List
             && let Some(version) = current.of(key)
-            && let Some(read) = self.list_read(version)
         {
-            return match read.peek() {
-                Some(Some(value)) => Lookup::Hit(value.clone()),
+            return match self
+                .list_read(version)
+                .and_then(|read| read.peek().cloned())
+            {
+                Some(Some(read)) => Lookup::Hit(read.value),
                 _ => Lookup::Miss(Some(Ticket {
                     key,
                     version: version.to_owned(),
+                    ask_redis: true,
                 })),
             };
         }
-        let keys = [self.redis_key(&name), self.redis_key(key.version())];
-        match client
-            .invoke::<Vec<String>>(&LOOKUP_SCRIPT, &keys, &[VERSION_LIFETIME_MS.to_owned()])
-            .await
-        {
-            Ok(reply) => match <[String; 2]>::try_from(reply) {
-                Ok([version, value]) => {
-                    let value = Bytes::from(value);
-                    self.keep_near(near, name, version, value.clone());
-                    Lookup::Hit(value)
-                }
-                Err(mut reply) if reply.len() == 1 => Lookup::Miss(Some(Ticket {
-                    key,
-                    version: reply.remove(0),
-                })),
-                Err(_) => Lookup::Miss(None),
-            },
-            Err(_) => Lookup::Miss(None),
+        match lookup_in_redis(client, &self.redis_keys(key)).await {
+            Some(Stored::Current { version, value }) => {
+                self.keep_near(near, name, version, value.clone());
+                Lookup::Hit(value)
+            }
+            Some(Stored::Missing { version }) => Lookup::Miss(Some(Ticket::new(key, version))),
+            None => Lookup::Miss(None),
         }
+    }
+
+    /// The Redis keys of `key`'s value and of its version.
+    fn redis_keys(&self, key: Key) -> [String; 2] {
+        [self.redis_key(&key.name()), self.redis_key(key.version())]
     }
 
     fn keep_near(
@@ -580,7 +651,7 @@ impl Cache {
                     return;
                 };
                 let name = ticket.key.name();
-                let keys = [self.redis_key(&name), self.redis_key(ticket.key.version())];
+                let keys = self.redis_keys(ticket.key);
                 let args = [
                     ticket.version,
                     text.to_owned(),
@@ -673,11 +744,37 @@ impl Cache {
 /// The current versions (one `MGET`), or `None` if Redis did not answer.
 async fn read_versions(client: RedisClient, keys: Arc<[String; 2]>) -> Option<Arc<Versions>> {
     let reply = client
-        .invoke::<Vec<Option<String>>>(&VERSIONS_SCRIPT, keys.as_slice(), &[])
+        .mget::<Vec<Option<String>>>(keys.as_slice())
         .await
         .ok()?;
     let [list, item] = <[Option<String>; 2]>::try_from(reply).ok()?;
     Some(Arc::new(Versions { list, item }))
+}
+
+/// What Redis holds under a value key and its version key (`keys`).
+enum Stored {
+    /// The value, stamped with the current version.
+    Current { version: String, value: Bytes },
+    /// No value for the current version (the lookup sets a missing version).
+    Missing { version: String },
+}
+
+/// `None` if Redis did not answer (or answered nonsense).
+async fn lookup_in_redis(client: &RedisClient, keys: &[String; 2]) -> Option<Stored> {
+    let reply = client
+        .invoke::<Vec<String>>(&LOOKUP_SCRIPT, keys, &[VERSION_LIFETIME_MS.to_owned()])
+        .await
+        .ok()?;
+    match <[String; 2]>::try_from(reply) {
+        Ok([version, value]) => Some(Stored::Current {
+            version,
+            value: Bytes::from(value),
+        }),
+        Err(mut reply) if reply.len() == 1 => Some(Stored::Missing {
+            version: reply.remove(0),
+        }),
+        Err(_) => None,
+    }
 }
 
 /// `reads`' shared read if it was started for `version` and has not failed (a failed read is not
@@ -685,7 +782,7 @@ async fn read_versions(client: RedisClient, keys: Arc<[String; 2]>) -> Option<Ar
 fn joinable(reads: &Option<(String, SharedRead)>, version: &str) -> Option<SharedRead> {
     reads
         .as_ref()
-        .filter(|(of, shared)| of == version && shared.peek() != Some(&None))
+        .filter(|(of, shared)| of == version && !matches!(shared.peek(), Some(None)))
         .map(|(_, shared)| shared.clone())
 }
 

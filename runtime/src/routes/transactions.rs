@@ -134,30 +134,20 @@ pub async fn list_transactions(
         return Err(ApiError::Validation(errors));
     }
     let paginated = limit.is_some() || after.is_some();
-    let ticket = if route_is_cached(depot) && !paginated {
-        match state.cache.lookup(Key::List).await {
-            Lookup::Hit(text) => return Ok(JsonText::new(text)),
-            Lookup::Miss(Some(ticket)) => {
-                let read = {
-                    let state = state.clone();
-                    move |ticket| read_list_into_cache(state, ticket)
-                };
-                if let Some(text) = state.cache.shared_list_read(ticket, read).await {
-                    return Ok(JsonText::new(text));
-                }
-                // The shared read failed: read alone, to answer with the reason.
-                None
-            }
-            Lookup::Miss(None) => None,
+    if route_is_cached(depot) && !paginated {
+        let read = {
+            let state = state.clone();
+            move |ticket| read_list_into_cache(state, ticket)
+        };
+        if let Some(text) = state.cache.list(read).await {
+            return Ok(JsonText::new(text));
         }
-    } else {
-        None
-    };
-    let body = list_page(&state, after, limit.unwrap_or(max)).await?;
-    if let Some(ticket) = ticket {
-        state.cache.fill(ticket, body.clone()).await;
+        // The cache is unusable right now, or the shared read failed: read alone, to answer
+        // with the reason.
     }
-    Ok(JsonText::new(body))
+    Ok(JsonText::new(
+        list_page(&state, after, limit.unwrap_or(max)).await?,
+    ))
 }
 
 /// The whole list (the first `max_page_size` rows) from the database, filling the cache under

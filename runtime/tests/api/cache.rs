@@ -202,6 +202,37 @@ async fn a_slow_reader_on_one_replica_never_caches_over_a_write_on_another() {
     writer.stop().await;
 }
 
+/// A replica whose copy of the list is missing finds the one another replica stored in Redis:
+/// its shared read asks Redis before the database, and the request counts as a hit.
+#[tokio::test]
+async fn a_replica_reads_the_list_another_replica_stored_in_redis_without_the_database() {
+    let Some(redis_url) = external("TEST_REDIS_URL") else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let prefix = fresh_prefix();
+    let a = TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await;
+    let b = TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await;
+    let id = a.create(json!(7), "stored by a").await;
+    assert_eq!(a.ids().await, vec![id]);
+    let list_reads = || async {
+        b.count("db_query_duration_seconds_count{operation=\"select_all\"}")
+            .await
+    };
+    let (reads, hits, misses) = (
+        list_reads().await,
+        b.metric("cache_hits_total").await,
+        b.metric("cache_misses_total").await,
+    );
+    assert_eq!(b.ids().await, vec![id]);
+    assert_eq!(b.ids().await, vec![id]);
+    assert_eq!(list_reads().await, reads);
+    assert_eq!(b.metric("cache_hits_total").await, hits + 2.0);
+    assert_eq!(b.metric("cache_misses_total").await, misses);
+    a.stop().await;
+    b.stop().await;
+}
+
 #[tokio::test]
 async fn concurrent_readers_never_see_a_list_older_than_an_acknowledged_write() {
     let Some(redis_url) = external("TEST_REDIS_URL") else {

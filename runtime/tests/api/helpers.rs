@@ -21,6 +21,15 @@ use tokio::task::JoinHandle;
 /// An external service's URL from `var`; `None` (the test skips) when unset, unless
 /// `REQUIRE_EXTERNAL=1`, where a missing variable fails the test.
 /// A Redis key prefix no other test uses.
+fn metric_in(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(' '))
+        })
+        .and_then(|value| value.trim().parse().ok())
+}
+
 pub fn fresh_prefix() -> String {
     format!("test:{}:", uuid::Uuid::new_v4().simple())
 }
@@ -358,13 +367,12 @@ impl TestApp {
     /// The value of an unlabelled metric.
     pub async fn metric(&self, name: &str) -> f64 {
         let text = self.metrics().await;
-        text.lines()
-            .find_map(|line| {
-                line.strip_prefix(name)
-                    .and_then(|rest| rest.strip_prefix(' '))
-            })
-            .and_then(|value| value.trim().parse().ok())
-            .unwrap_or_else(|| panic!("metric {name} not found in:\n{text}"))
+        metric_in(&text, name).unwrap_or_else(|| panic!("metric {name} not found in:\n{text}"))
+    }
+
+    /// A count that is not exported until it first moves (a labelled series): 0 until then.
+    pub async fn count(&self, name: &str) -> f64 {
+        metric_in(&self.metrics().await, name).unwrap_or(0.0)
     }
 
     pub async fn stop(self) {
