@@ -103,7 +103,7 @@ struct ListRead {
 }
 
 /// What a cached read is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Key {
     /// The whole list (`transactions:all`).
     List,
@@ -238,19 +238,19 @@ impl Memory {
     }
 }
 
-/// Values by key name, each with the version stamp it was read under and when it expires.
+/// Values by key, each with the version stamp it was read under and when it expires.
 #[derive(Debug, Default)]
-struct Local(HashMap<Cow<'static, str>, (String, Bytes, Instant)>);
+struct Local(HashMap<Key, (String, Bytes, Instant)>);
 
 impl Local {
-    /// The value of `name` if it was stamped `version` and has not expired; drops it otherwise.
-    fn get(&mut self, name: &str, version: &str, now: Instant) -> Option<Bytes> {
-        match self.0.get(name) {
+    /// The value of `key` if it was stamped `version` and has not expired; drops it otherwise.
+    fn get(&mut self, key: Key, version: &str, now: Instant) -> Option<Bytes> {
+        match self.0.get(&key) {
             Some((stamp, value, expires)) if stamp == version && *expires > now => {
                 Some(value.clone())
             }
             Some(_) => {
-                self.0.remove(name);
+                self.0.remove(&key);
                 None
             }
             None => None,
@@ -259,7 +259,7 @@ impl Local {
 
     /// Stores a value; when full, first drops what has expired, and everything if that is not
     /// enough (entries are cheap to read again).
-    fn insert(&mut self, name: Cow<'static, str>, version: String, value: Bytes, expires: Instant) {
+    fn insert(&mut self, key: Key, version: String, value: Bytes, expires: Instant) {
         if self.0.len() >= MEMORY_ENTRIES {
             let now = Instant::now();
             self.0.retain(|_, (_, _, expires)| *expires > now);
@@ -267,11 +267,11 @@ impl Local {
                 self.0.clear();
             }
         }
-        self.0.insert(name, (version, value, expires));
+        self.0.insert(key, (version, value, expires));
     }
 
-    fn remove(&mut self, name: &str) {
-        self.0.remove(name);
+    fn remove(&mut self, key: Key) {
+        self.0.remove(&key);
     }
 }
 
@@ -547,7 +547,7 @@ impl Cache {
             Backend::Memory(memory) => {
                 let mut memory = lock(memory);
                 let version = memory.version(key);
-                match memory.values.get(&key.name(), &version, Instant::now()) {
+                match memory.values.get(key, &version, Instant::now()) {
                     Some(value) => Lookup::Hit(value),
                     None => Lookup::Miss(Some(Ticket::new(key, version))),
                 }
@@ -579,9 +579,8 @@ impl Cache {
         near: &Mutex<Local>,
         current: &Versions,
     ) -> Lookup {
-        let name = key.name();
         if let Some(version) = current.of(key)
-            && let Some(value) = lock(near).get(&name, version, Instant::now())
+            && let Some(value) = lock(near).get(key, version, Instant::now())
         {
             return Lookup::Hit(value);
         }
@@ -605,7 +604,7 @@ impl Cache {
         }
         match lookup_in_redis(client, &self.redis_keys(key)).await {
             Some(Stored::Current { version, value }) => {
-                self.keep_near(near, name, version, value.clone());
+                self.keep_near(near, key, version, value.clone());
                 Lookup::Hit(value)
             }
             Some(Stored::Missing { version }) => Lookup::Miss(Some(Ticket::new(key, version))),
@@ -618,15 +617,9 @@ impl Cache {
         [self.redis_key(&key.name()), self.redis_key(key.version())]
     }
 
-    fn keep_near(
-        &self,
-        near: &Mutex<Local>,
-        name: Cow<'static, str>,
-        version: String,
-        value: Bytes,
-    ) {
+    fn keep_near(&self, near: &Mutex<Local>, key: Key, version: String, value: Bytes) {
         let expires = Instant::now() + self.settings.ttl;
-        lock(near).insert(name, version, value, expires);
+        lock(near).insert(key, version, value, expires);
     }
 
     /// Stores what the database returned, unless a write happened since the ticket was taken.
@@ -642,7 +635,7 @@ impl Cache {
                     let expires = Instant::now() + self.settings.ttl;
                     memory
                         .values
-                        .insert(ticket.key.name(), ticket.version, value, expires);
+                        .insert(ticket.key, ticket.version, value, expires);
                 }
             }
             Backend::Redis { client, near, .. } => {
@@ -650,7 +643,6 @@ impl Cache {
                 let Ok(text) = std::str::from_utf8(&value) else {
                     return;
                 };
-                let name = ticket.key.name();
                 let keys = self.redis_keys(ticket.key);
                 let args = [
                     ticket.version,
@@ -660,7 +652,7 @@ impl Cache {
                 // Kept in memory only if Redis took it, i.e. the version was still current.
                 if let Ok(1) = client.invoke::<i64>(&FILL_SCRIPT, &keys, &args).await {
                     let [version, ..] = args;
-                    self.keep_near(near, name, version, value);
+                    self.keep_near(near, ticket.key, version, value);
                 }
             }
         }
@@ -700,7 +692,7 @@ impl Cache {
                     *memory.versions.entry(version).or_insert(0) += 1;
                 }
                 for key in deleted {
-                    memory.values.remove(&key.name());
+                    memory.values.remove(key);
                 }
                 true
             }
@@ -709,7 +701,7 @@ impl Cache {
                 {
                     let mut near = lock(near);
                     for key in &deleted {
-                        near.remove(&key.name());
+                        near.remove(*key);
                     }
                 }
                 let keys: Vec<String> = versions

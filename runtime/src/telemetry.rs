@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::metrics::{Counter, Gauge, Histogram, MeterProvider as _};
-use opentelemetry::{KeyValue, StringValue, Value};
+use opentelemetry::{KeyValue, StringValue};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use prometheus::{Encoder, TextEncoder};
 use salvo::http::Method;
@@ -109,31 +109,35 @@ impl Metrics {
         Ok(Self(Arc::new(instruments)))
     }
 
-    /// One served request. The labels are built without allocating: the method and the status
-    /// as static text, the route template shared (`unmatched` for a request no route matched).
+    /// One served request: `route`'s labels (built once per route, so the common case clones
+    /// nothing), or `unmatched` and the request's method.
     pub fn http_request(
         &self,
+        route: Option<&RouteLabels>,
         method: &Method,
-        endpoint: Option<&Arc<str>>,
         status: u16,
         duration: Duration,
     ) {
-        let method = KeyValue::new("method", method_label(method));
-        let endpoint = KeyValue::new(
-            "endpoint",
-            endpoint.map_or(Value::from("unmatched"), |e| Value::from(e.clone())),
-        );
+        let other;
+        let route = match route {
+            Some(route) if route.method == method.as_str() => route,
+            // No route matched, or one answered for a method it does not name (HEAD for GET).
+            _ => {
+                let endpoint = route.map_or("unmatched", |route| &*route.endpoint);
+                other = RouteLabels::new(method.as_str(), endpoint);
+                &other
+            }
+        };
         self.0
             .http_duration
-            .record(duration.as_secs_f64(), &[method.clone(), endpoint.clone()]);
-        self.0.http_requests.add(
-            1,
-            &[
-                method,
-                endpoint,
-                KeyValue::new("status", status_label(status)),
-            ],
-        );
+            .record(duration.as_secs_f64(), &route.duration);
+        if status == 200 {
+            self.0.http_requests.add(1, &route.ok);
+        } else {
+            let [method, endpoint, _] = route.ok.clone();
+            let status = KeyValue::new("status", status_label(status));
+            self.0.http_requests.add(1, &[method, endpoint, status]);
+        }
     }
 
     pub fn cache_hit(&self) {
@@ -180,16 +184,44 @@ impl Metrics {
     }
 }
 
-fn method_label(method: &Method) -> StringValue {
-    match *method {
-        Method::GET => "GET".into(),
-        Method::POST => "POST".into(),
-        Method::DELETE => "DELETE".into(),
-        Method::HEAD => "HEAD".into(),
-        Method::PUT => "PUT".into(),
-        Method::PATCH => "PATCH".into(),
-        Method::OPTIONS => "OPTIONS".into(),
-        _ => method.as_str().to_owned().into(),
+/// The labels of a route's request metrics: `[method, endpoint]` for the duration, and with
+/// `status="200"` for the count.
+#[derive(Clone, Debug)]
+pub struct RouteLabels {
+    method: String,
+    endpoint: Arc<str>,
+    duration: [KeyValue; 2],
+    ok: [KeyValue; 3],
+}
+
+impl RouteLabels {
+    pub fn new(method: &str, endpoint: &str) -> Self {
+        let endpoint = Arc::<str>::from(endpoint);
+        let method_label = KeyValue::new("method", method_label(method));
+        let endpoint_label = KeyValue::new("endpoint", StringValue::from(endpoint.clone()));
+        Self {
+            method: method.to_owned(),
+            endpoint,
+            ok: [
+                method_label.clone(),
+                endpoint_label.clone(),
+                KeyValue::new("status", "200"),
+            ],
+            duration: [method_label, endpoint_label],
+        }
+    }
+}
+
+fn method_label(method: &str) -> StringValue {
+    match method {
+        "GET" => "GET".into(),
+        "POST" => "POST".into(),
+        "DELETE" => "DELETE".into(),
+        "HEAD" => "HEAD".into(),
+        "PUT" => "PUT".into(),
+        "PATCH" => "PATCH".into(),
+        "OPTIONS" => "OPTIONS".into(),
+        other => other.to_owned().into(),
     }
 }
 

@@ -23,13 +23,13 @@ use salvo::prelude::*;
 use serde::Serialize;
 
 use crate::cache::Cache;
-use crate::config::{RouteSettings, Settings};
+use crate::config::{RateLimit, RouteSettings, Settings};
 use crate::error::{ApiError, status_body};
 use crate::logging;
 use crate::rate_limit::RateLimiter;
 use crate::redis_client::RedisClient;
 use crate::store::Store;
-use crate::telemetry::Metrics;
+use crate::telemetry::{Metrics, RouteLabels};
 
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
@@ -46,12 +46,15 @@ pub struct AppState {
     pub openapi: OnceLock<OpenApi>,
 }
 
-/// The route that matched: its template (for metrics labels and rate-limit keys) and whether
-/// it reads through the cache.
-#[derive(Clone, Debug)]
+/// The route that matched, shared by its requests: its template (for logs and rate-limit
+/// keys), its metric labels, whether it reads through the cache, and its body limit.
+#[derive(Debug)]
 pub struct MatchedRoute {
-    pub template: Arc<str>,
+    pub template: String,
+    pub labels: RouteLabels,
     pub cached: bool,
+    /// The largest body the route accepts.
+    pub body_limit: u64,
 }
 
 /// Builds the service: the spec's routes, the request context and the JSON error catcher.
@@ -91,7 +94,12 @@ fn ordered(routes: &[RouteSettings]) -> Vec<&RouteSettings> {
 fn route_router(route: &RouteSettings) -> Router {
     let guard = RouteGuard {
         route: route.clone(),
-        template: Arc::from(route.path.as_str()),
+        matched: Arc::new(MatchedRoute {
+            template: route.path.clone(),
+            labels: RouteLabels::new(route.method.as_str(), &route.path),
+            cached: route.cached,
+            body_limit: route.body_limit_bytes,
+        }),
     };
     let router = Router::with_path(route.path.trim_start_matches('/')).hoop(guard);
     match endpoint(route.method, route.handler) {
@@ -163,11 +171,14 @@ impl Handler for RequestContext {
         // carries its correlation id.
         logging::with_correlation_id(correlation_id.clone(), ctrl.call_next(req, depot, res)).await;
         let status = res.status_code.map_or(200, |s| s.as_u16());
-        let endpoint = depot.get_typed::<MatchedRoute>().ok().map(|r| &r.template);
+        let matched = depot.get_typed::<Arc<MatchedRoute>>().ok();
         let elapsed = started.elapsed();
-        self.0
-            .metrics
-            .http_request(req.method(), endpoint, status, elapsed);
+        self.0.metrics.http_request(
+            matched.map(|route| &route.labels),
+            req.method(),
+            status,
+            elapsed,
+        );
         with_client_ip(req, |client_ip| {
             tracing::info!(
                 correlation_id = correlation,
@@ -175,7 +186,7 @@ impl Handler for RequestContext {
                 path = req.uri().path(),
                 client_ip,
                 user_agent = user_agent(req),
-                endpoint = endpoint.map_or("unmatched", |e| &**e),
+                endpoint = matched.map_or("unmatched", |route| route.template.as_str()),
                 status = status,
                 status_code = status,
                 duration_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
@@ -241,7 +252,7 @@ fn with_client_ip<R>(req: &Request, log: impl FnOnce(&str) -> R) -> R {
 /// Rate limit and route identity, applied before the route's handler.
 struct RouteGuard {
     route: RouteSettings,
-    template: Arc<str>,
+    matched: Arc<MatchedRoute>,
 }
 
 #[async_trait]
@@ -253,15 +264,25 @@ impl Handler for RouteGuard {
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
-        depot.insert_typed(MatchedRoute {
-            template: self.template.clone(),
-            cached: self.route.cached,
-        });
-        depot.insert_typed(BodyLimit(self.route.body_limit_bytes));
-        let Some(limit) = self.route.rate_limit else {
-            return;
-        };
-        let Ok(state) = depot.get_typed::<Arc<AppState>>().cloned() else {
+        depot.insert_typed(self.matched.clone());
+        if let Some(limit) = self.route.rate_limit {
+            // Boxed: every request's future would otherwise carry (and be allocated with) the
+            // state of a Redis round trip, on routes without a limit too.
+            Box::pin(self.limit_rate(limit, req, depot, res, ctrl)).await;
+        }
+    }
+}
+
+impl RouteGuard {
+    async fn limit_rate(
+        &self,
+        limit: RateLimit,
+        req: &Request,
+        depot: &Depot,
+        res: &mut Response,
+        ctrl: &mut FlowCtrl,
+    ) {
+        let Ok(state) = depot.get_typed::<Arc<AppState>>() else {
             return;
         };
         let client = client_id(req, state.settings.trust_forwarded_for);
@@ -290,10 +311,6 @@ impl Handler for RouteGuard {
         }
     }
 }
-
-/// The largest body the matched route accepts.
-#[derive(Clone, Copy, Debug)]
-pub struct BodyLimit(pub u64);
 
 fn peer_ip(req: &Request) -> Option<IpAddr> {
     req.remote_addr().ip()

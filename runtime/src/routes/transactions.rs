@@ -9,7 +9,7 @@ use salvo::oapi::ToSchema;
 use salvo::prelude::*;
 use serde::Serialize;
 
-use super::{AppState, BodyLimit, JsonFields, JsonText};
+use super::{AppState, JsonFields, JsonText, MatchedRoute};
 use crate::cache::{Key, Lookup, Ticket, Write};
 use crate::domain::{Amount, Description, FieldError, parse_id_json, parse_id_text};
 use crate::error::ApiError;
@@ -315,7 +315,7 @@ pub async fn delete_transaction(
 /// Whether the matched route reads through the cache (`cache = "cache-aside"` in the spec).
 fn route_is_cached(depot: &Depot) -> bool {
     depot
-        .get_typed::<super::MatchedRoute>()
+        .get_typed::<Arc<MatchedRoute>>()
         .is_ok_and(|route| route.cached)
 }
 
@@ -387,16 +387,19 @@ async fn read_fields(
     require_json_type: bool,
 ) -> Result<JsonFields, ApiError> {
     if let Some(content_type) = req.headers().get(CONTENT_TYPE) {
-        let declared = content_type.to_str().unwrap_or("").to_ascii_lowercase();
-        let essence = declared.split(';').next().unwrap_or("").trim().to_owned();
-        let is_json = essence == "application/json" || essence.ends_with("+json");
+        let declared = content_type.to_str().unwrap_or("");
+        let essence = declared.split(';').next().unwrap_or("").trim();
+        let is_json = essence.eq_ignore_ascii_case("application/json")
+            || essence
+                .get(essence.len().saturating_sub(5)..)
+                .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"));
         if !is_json && (require_json_type || !essence.is_empty()) {
-            return Err(ApiError::UnsupportedMediaType(essence));
+            return Err(ApiError::UnsupportedMediaType(essence.to_ascii_lowercase()));
         }
     }
     let limit = depot
-        .get_typed::<BodyLimit>()
-        .map_or(1_048_576, |limit| limit.0);
+        .get_typed::<Arc<MatchedRoute>>()
+        .map_or(1_048_576, |route| route.body_limit);
     if let Some(length) = req
         .headers()
         .get("content-length")
@@ -423,17 +426,19 @@ async fn read_fields(
             "Field required",
         )]));
     }
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
-    if !value.is_object() {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            &["body"],
-            "model_attributes_type",
-            "Input should be a valid dictionary or object to extract fields from",
-        )]));
-    }
-    serde_json::from_slice::<JsonFields>(&bytes)
-        .map_err(|error| ApiError::MalformedJson(error.to_string()))
+    // An object parses straight into its fields; anything else is parsed again to tell
+    // malformed JSON (400) from valid JSON that is not an object (422).
+    serde_json::from_slice::<JsonFields>(&bytes).map_err(
+        |not_fields| match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Err(malformed) => ApiError::MalformedJson(malformed.to_string()),
+            Ok(value) if !value.is_object() => ApiError::Validation(vec![FieldError::new(
+                &["body"],
+                "model_attributes_type",
+                "Input should be a valid dictionary or object to extract fields from",
+            )]),
+            Ok(_) => ApiError::MalformedJson(not_fields.to_string()),
+        },
+    )
 }
 
 impl From<Transaction> for ListedTransaction {
