@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Load benchmark of the runtime against this machine's HTTP limit (issue 8).
 #
-# Starts the release runtime on MariaDB + Redis and a static responder (runtime/examples/
-# static_responder.rs) that answers with the bytes the runtime sent for the same request, then,
-# for ROUNDS alternating rounds, runs every scenario with wrk against both: a WARMUP, then
-# DURATION seconds measured. Writes every run to tests/load/runs.tsv, the medians to
+# Starts the release runtime on MariaDB + Redis, a static responder (runtime/examples/
+# static_responder.rs: the machine's HTTP limit) that answers with the bytes the runtime sent for
+# the same request, and the salvo floor (runtime/examples/salvo_floor.rs: the runtime's HTTP
+# stack replaying the same bytes, without the application), then, for ROUNDS rounds in rotating
+# order, runs every scenario with wrk against all three: a WARMUP, then DURATION seconds measured. Writes every run to tests/load/runs.tsv, the medians to
 # tests/load/results.md and into the README between the load-results markers.
 #
 # Traffic goes to 127.0.0.1 only; each wrk run stops after its duration. Needs wrk (Debian's
@@ -27,6 +28,7 @@ DATABASE=${DATABASE:-expense_load}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 RUNTIME_PORT=${RUNTIME_PORT:-18080}
 LIMIT_PORT=${LIMIT_PORT:-18081}
+FLOOR_PORT=${FLOOR_PORT:-18082}
 SEED_ROWS=100
 WORK=$(mktemp -d)
 RUNS=tests/load/runs.tsv
@@ -54,10 +56,12 @@ fi
 sql() { mysql -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u root "$@"; }
 
 echo "== build (release)"
-cargo build -q --release -p runtime --bin expense-backend --example static_responder
+cargo build -q --release -p runtime --bin expense-backend --example static_responder \
+  --example salvo_floor
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -E 's/.*"target_directory":"([^"]*)".*/\1/')
 runtime_bin=$target_dir/release/expense-backend
 responder_bin=$target_dir/release/examples/static_responder
+floor_bin=$target_dir/release/examples/salvo_floor
 
 # The benchmark spec: the example spec with rate limiting off on every route, since 64
 # connections from one address would be throttled after 100 requests a minute.
@@ -114,14 +118,18 @@ capture byid -X GET "${json[@]}" -d "{\"id\": $first_id}" "$base/transaction/id"
 capture post "${json[@]}" -d '{"amount": 12.5, "description": "load test"}' "$base/transaction"
 id=$(grep -o '"id":[0-9]*' "$WORK/post.http" | cut -d: -f2)
 capture delete -X DELETE "${json[@]}" -d "{\"id\": $id}" "$base/transaction/id"
-"$responder_bin" "127.0.0.1:$LIMIT_PORT" \
-  "GET /health=$WORK/health.http" "GET /transaction=$WORK/list.http" \
-  "GET /transaction/id=$WORK/byid.http" "POST /transaction=$WORK/post.http" \
-  "DELETE /transaction/id=$WORK/delete.http" >/dev/null &
+replayed=("GET /health=$WORK/health.http" "GET /transaction=$WORK/list.http"
+  "GET /transaction/id=$WORK/byid.http" "POST /transaction=$WORK/post.http"
+  "DELETE /transaction/id=$WORK/delete.http")
+"$responder_bin" "127.0.0.1:$LIMIT_PORT" "${replayed[@]}" >/dev/null &
 responder_pid=$!
 pids+=("$responder_pid")
+"$floor_bin" "127.0.0.1:$FLOOR_PORT" "${replayed[@]}" >/dev/null &
+floor_pid=$!
+pids+=("$floor_pid")
 sleep 0.3
 kill -0 "$responder_pid"
+kill -0 "$floor_pid"
 
 scenario_args() { # scenario -> script, path, script arguments
   case $1 in
@@ -137,7 +145,11 @@ field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
 
 measure() { # round, scenario, server
   local round=$1 scenario=$2 server=$3 port pid
-  if [[ $server == runtime ]]; then port=$RUNTIME_PORT pid=$runtime_pid; else port=$LIMIT_PORT pid=$responder_pid; fi
+  case $server in
+    runtime) port=$RUNTIME_PORT pid=$runtime_pid ;;
+    limit) port=$LIMIT_PORT pid=$responder_pid ;;
+    floor) port=$FLOOR_PORT pid=$floor_pid ;;
+  esac
   read -r script path rest <<<"$(scenario_args "$scenario")"
   local url=http://127.0.0.1:$port$path
   # shellcheck disable=SC2086 # rest holds wrk's script arguments
@@ -160,7 +172,11 @@ for round in $(seq "$ROUNDS"); do
   echo "== round $round of $ROUNDS"
   [[ $round -gt 1 ]] && reseed
   for scenario in $SCENARIOS; do
-    if ((round % 2)); then order="limit runtime"; else order="runtime limit"; fi
+    case $((round % 3)) in
+      1) order="limit runtime floor" ;;
+      2) order="runtime floor limit" ;;
+      0) order="floor limit runtime" ;;
+    esac
     for server in $order; do measure "$round" "$scenario" "$server"; done
   done
 done
@@ -182,11 +198,12 @@ summarize() {
       errors[key] += $8 + $9
     }
     END {
-      print "| scenario | runtime req/s | limit req/s | ratio | runtime p50 / p95 / p99 ms | limit p99 ms | p99 ratio | errors | peak RSS MB | target | met |"
-      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+      print "| scenario | runtime req/s | limit req/s | ratio | salvo floor req/s (ratio) | runtime p50 / p95 / p99 ms | limit p99 ms | p99 ratio | errors | peak RSS MB | target | met |"
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
       for (s = 1; s <= scenarios; s++) {
-        name = order[s]; r = name SUBSEP "runtime"; l = name SUBSEP "limit"
+        name = order[s]; r = name SUBSEP "runtime"; l = name SUBSEP "limit"; f = name SUBSEP "floor"
         rps = median(r, 4); lrps = median(l, 4); ratio = lrps ? rps / lrps : 0
+        frps = (f in count) ? median(f, 4) : 0; fratio = lrps ? frps / lrps : 0
         p99 = median(r, 7); lp99 = median(l, 7); p99ratio = lp99 ? p99 / lp99 : 0
         rss = median(r, 10) / 1024
         if (name == "health") { target = "ratio >= 0.8"; met = ratio >= 0.8 }
@@ -196,10 +213,10 @@ summarize() {
         else if (name == "post") { target = ">= 6,500 req/s"; met = rps >= 6500 }
         else { target = "-"; met = 1 }
         met = met && errors[r] == 0
-        printf "| %s | %.0f | %.0f | %.2f | %.2f / %.2f / %.2f | %.2f | %.2f | %d | %.1f | %s | %s |\n", \
-          name, rps, lrps, ratio, median(r, 5), median(r, 6), p99, lp99, p99ratio, errors[r], rss, target, met ? "yes" : "**no**"
+        printf "| %s | %.0f | %.0f | %.2f | %.0f (%.2f) | %.2f / %.2f / %.2f | %.2f | %.2f | %d | %.1f | %s | %s |\n", \
+          name, rps, lrps, ratio, frps, fratio, median(r, 5), median(r, 6), p99, lp99, p99ratio, errors[r], rss, target, met ? "yes" : "**no**"
       }
-      printf "\nMedians of %d alternating rounds of %d s per scenario and server, after a warm-up.\n", rounds, duration
+      printf "\nMedians of %d rounds (server order rotating) of %d s per scenario and server, after a warm-up. The salvo floor is the runtime'"'"'s HTTP stack replaying the same bytes without the application.\n", rounds, duration
     }' "$RUNS"
 }
 
