@@ -71,10 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let fuse = FuseConfig::default()
                 .with_http1_header_timeout(Duration::from_secs(10))
                 .with_request_body_timeout(Duration::from_secs(10));
-            Server::new(acceptor)
-                .fuse_config(fuse)
-                .serve(router)
-                .await;
+            Server::new(acceptor).fuse_config(fuse).serve(router).await;
             Ok(())
         })
 }
@@ -84,7 +81,12 @@ fn parse(response: &[u8]) -> Option<Replay> {
     let head_end = response.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&response[..head_end]).ok()?;
     let mut lines = head.split("\r\n");
-    let status = lines.next()?.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
+    let status = lines
+        .next()?
+        .strip_prefix("HTTP/1.1 ")?
+        .get(..3)?
+        .parse()
+        .ok()?;
     let mut headers = Vec::new();
     for line in lines {
         let (name, value) = line.split_once(':')?;
