@@ -239,25 +239,56 @@ impl AmountProblem {
     }
 }
 
-impl fmt::Display for Amount {
-    /// `100` for whole amounts, `12.5` / `12.34` otherwise: the shortest exact decimal.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let whole = self.0 / 100;
-        let cents = self.0 % 100;
-        if cents == 0 {
-            write!(f, "{whole}")
-        } else if cents % 10 == 0 {
-            write!(f, "{whole}.{}", cents / 10)
-        } else {
-            write!(f, "{whole}.{cents:02}")
+impl Amount {
+    /// The shortest exact decimal, written into `buf` digit by digit (no `fmt`, no float): `100`
+    /// for whole amounts, `12.5` / `12.34` otherwise, `-0.05` below zero. Every list row
+    /// writes one.
+    fn text(self, buf: &mut [u8; 24]) -> &str {
+        let cents = self.0.unsigned_abs();
+        let (mut whole, fraction) = (cents / 100, cents % 100);
+        let mut start = buf.len();
+        let mut put = |digit: u64| {
+            start -= 1;
+            // A single decimal digit.
+            buf[start] = b'0' + (digit % 10) as u8;
+        };
+        if fraction != 0 {
+            if fraction % 10 != 0 {
+                put(fraction);
+            }
+            put(fraction / 10);
+            start -= 1;
+            buf[start] = b'.';
         }
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (whole % 10) as u8;
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
+        }
+        if self.0 < 0 {
+            start -= 1;
+            buf[start] = b'-';
+        }
+        // Only ASCII digits, '.' and '-' were written.
+        std::str::from_utf8(&buf[start..]).unwrap_or("0")
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text(&mut [0; 24]))
     }
 }
 
 impl Serialize for Amount {
     /// A JSON number written from the exact decimal text, never through a float.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let raw = RawValue::from_string(self.to_string()).map_err(serde::ser::Error::custom)?;
+        let mut buf = [0; 24];
+        let raw: &RawValue =
+            serde_json::from_str(self.text(&mut buf)).map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
     }
 }
@@ -393,6 +424,29 @@ mod tests {
         assert_eq!(Amount(1_250).to_string(), "12.5");
         assert_eq!(Amount(1_234).to_string(), "12.34");
         assert_eq!(Amount(5).to_string(), "0.05");
+        assert_eq!(Amount(50).to_string(), "0.5");
+        assert_eq!(Amount(0).to_string(), "0");
+        assert_eq!(Amount(100_000_000_000).to_string(), "1000000000");
+        assert_eq!(Amount(-1_234).to_string(), "-12.34");
+        assert_eq!(Amount(-5).to_string(), "-0.05");
+        assert_eq!(Amount(i64::MIN).to_string(), "-92233720368547758.08");
+        assert_eq!(Amount(i64::MAX).to_string(), "92233720368547758.07");
+        // The same text as the decimal arithmetic spelled out, for a sweep of values.
+        for cents in (-100_000..=100_000)
+            .step_by(7)
+            .chain([1, 9, 10, 99, 101, 110])
+        {
+            let (whole, fraction) = (cents / 100, (cents % 100_i64).abs());
+            let sign = if cents < 0 && whole == 0 { "-" } else { "" };
+            let expected = match fraction {
+                0 => format!("{whole}"),
+                f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
+                f => format!("{sign}{whole}.{f:02}"),
+            };
+            assert_eq!(Amount(cents).to_string(), expected, "{cents}");
+            let json = serde_json::to_string(&Amount(cents)).expect("json");
+            assert_eq!(json, expected);
+        }
         assert_eq!(
             serde_json::to_string(&Amount(1_234)).expect("json"),
             "12.34"
