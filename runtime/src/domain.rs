@@ -243,7 +243,7 @@ impl Amount {
     /// The shortest exact decimal, written into `buf` digit by digit (no `fmt`, no float): `100`
     /// for whole amounts, `12.5` / `12.34` otherwise, `-0.05` below zero. Every list row
     /// writes one.
-    fn text(self, buf: &mut [u8; 24]) -> &str {
+    pub fn text(self, buf: &mut [u8; 24]) -> &str {
         let cents = self.0.unsigned_abs();
         let (mut whole, fraction) = (cents / 100, cents % 100);
         let mut start = buf.len();

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod entity;
 pub mod error;
+pub mod json;
 pub mod logging;
 pub mod migration;
 pub mod probe;

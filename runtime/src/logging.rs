@@ -20,6 +20,8 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::json::{Escaped, write_i64, write_string, write_u64};
+
 mod writer;
 
 tokio::task_local! {
@@ -191,12 +193,7 @@ impl<W: fmt::Write> Visit for JsonFields<'_, W> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.field(field, |w| {
-            if value < 0 {
-                w.write_char('-')?;
-            }
-            write_u64(w, value.unsigned_abs())
-        });
+        self.field(field, |w| write_i64(w, value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
@@ -225,80 +222,6 @@ impl<W: fmt::Write> Visit for JsonFields<'_, W> {
             write!(Escaped(w), "{value:?}")?;
             w.write_char('"')
         });
-    }
-}
-
-/// Decimal digits without going through `fmt` (statuses, counts: on every request line).
-fn write_u64(w: &mut impl fmt::Write, mut value: u64) -> fmt::Result {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        // `value % 10` is a single decimal digit.
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    w.write_str(std::str::from_utf8(&digits[start..]).map_err(|_| fmt::Error)?)
-}
-
-fn write_string(w: &mut impl fmt::Write, text: &str) -> fmt::Result {
-    w.write_char('"')?;
-    Escaped(w).write_str(text)?;
-    w.write_char('"')
-}
-
-/// Whether `text` has a byte JSON escapes (a control character, `"` or `\`), eight bytes at a
-/// time: every request line passes a dozen strings through here.
-fn needs_escape(text: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = ONES << 7;
-    // The high bit of each byte of `x` that is zero (exact as a yes/no answer).
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let (words, rest) = text.as_chunks::<8>();
-    words.iter().any(|word| {
-        let x = u64::from_ne_bytes(*word);
-        // Bytes below 0x20, then `"`, then `\`.
-        (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
-            | zero(x ^ (ONES * u64::from(b'"')))
-            | zero(x ^ (ONES * u64::from(b'\\')))
-            != 0
-    }) || rest
-        .iter()
-        .any(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
-}
-
-/// Escapes what it is given as the inside of a JSON string.
-struct Escaped<'a, W>(&'a mut W);
-
-impl<W: fmt::Write> fmt::Write for Escaped<'_, W> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        // Nearly every value (ids, paths, addresses) has nothing to escape: one write.
-        if !needs_escape(text.as_bytes()) {
-            return self.0.write_str(text);
-        }
-        let mut plain = 0;
-        for (at, byte) in text.bytes().enumerate() {
-            let escape = match byte {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0..=0x1f => "",
-                _ => continue,
-            };
-            self.0.write_str(&text[plain..at])?;
-            if escape.is_empty() {
-                write!(self.0, "\\u{byte:04x}")?;
-            } else {
-                self.0.write_str(escape)?;
-            }
-            plain = at + 1;
-        }
-        self.0.write_str(&text[plain..])
     }
 }
 
@@ -401,33 +324,6 @@ mod tests {
         assert_eq!(lines[1]["correlation_id"], "abc-123");
         assert_eq!(lines[1]["error"], "boom");
         assert!(lines[2].get("correlation_id").is_none(), "{}", lines[2]);
-    }
-
-    #[test]
-    fn every_byte_that_needs_escaping_is_found_wherever_it_is() {
-        for special in ['"', '\\', '\n', '\u{0}', '\u{1f}'] {
-            for at in 0..20 {
-                let mut text: String = "é-plain-text-0123456789".chars().take(20).collect();
-                let at = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
-                text.insert(at, special);
-                assert!(
-                    needs_escape(text.as_bytes()),
-                    "{special:?} at {at}: {text:?}"
-                );
-                let mut escaped = String::new();
-                write_string(&mut escaped, &text).expect("writes");
-                let back: String = serde_json::from_str(&escaped).expect("valid JSON");
-                assert_eq!(back, text);
-            }
-        }
-        for plain in [
-            "",
-            "a",
-            "0123456789abcdef/x",
-            "é 🦀 \u{7f} ~ !#$%&'()*+,-./:;<=>?@[]^_`{|}",
-        ] {
-            assert!(!needs_escape(plain.as_bytes()), "{plain:?}");
-        }
     }
 
     #[test]
