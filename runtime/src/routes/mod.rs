@@ -20,6 +20,7 @@ use salvo::catcher::Catcher;
 use salvo::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use salvo::oapi::{Components, EndpointOutRegister, OpenApi, Operation, ToResponse, ToSchema};
 use salvo::prelude::*;
+use salvo::routing::filters::MethodFilter;
 use serde::Serialize;
 
 use crate::cache::Cache;
@@ -59,10 +60,11 @@ pub struct MatchedRoute {
 
 /// Builds the service: the spec's routes, the request context and the JSON error catcher.
 pub fn service(state: Arc<AppState>) -> Service {
-    let mut router = Router::new();
+    let mut tree = PathTree::default();
     for route in ordered(&state.settings.routes) {
-        router = router.push(route_router(route));
+        tree.insert(route);
     }
+    let router = tree.router(Router::new());
     let openapi = crate::domain::document_limits(
         OpenApi::new(
             format!("{} API", state.settings.service_name),
@@ -91,6 +93,48 @@ fn ordered(routes: &[RouteSettings]) -> Vec<&RouteSettings> {
     routes
 }
 
+/// The routes by path segment: a request's path is matched against each segment once, however
+/// many routes share it. (One router per route, each matching its whole path, made routing a
+/// tenth of the instructions of a `GET /transaction/id`, which passed seven routers first.)
+#[derive(Default)]
+struct PathTree<'a> {
+    /// The routes whose path ends here, one per method.
+    routes: Vec<&'a RouteSettings>,
+    /// In insertion order: static segments before parameters when routes come `ordered`.
+    children: Vec<(&'a str, PathTree<'a>)>,
+}
+
+impl<'a> PathTree<'a> {
+    fn insert(&mut self, route: &'a RouteSettings) {
+        let path = route.path.trim_start_matches('/');
+        let mut node = self;
+        for segment in path.split('/').filter(|segment| !segment.is_empty()) {
+            let at = match node.children.iter().position(|(of, _)| *of == segment) {
+                Some(at) => at,
+                None => {
+                    node.children.push((segment, PathTree::default()));
+                    node.children.len() - 1
+                }
+            };
+            node = &mut node.children[at].1;
+        }
+        node.routes.push(route);
+    }
+
+    /// `router` with this node's own routes (a method check each), then its longer paths,
+    /// beneath it.
+    fn router(&self, mut router: Router) -> Router {
+        for route in &self.routes {
+            router = router.push(route_router(route));
+        }
+        for (segment, child) in &self.children {
+            router = router.push(child.router(Router::with_path(*segment)));
+        }
+        router
+    }
+}
+
+/// One route under its path's router: its guard, then its method's endpoint.
 fn route_router(route: &RouteSettings) -> Router {
     let guard = RouteGuard {
         route: route.clone(),
@@ -101,42 +145,50 @@ fn route_router(route: &RouteSettings) -> Router {
             body_limit: route.body_limit_bytes,
         }),
     };
-    let router = Router::with_path(route.path.trim_start_matches('/')).hoop(guard);
-    match endpoint(route.method, route.handler) {
-        Some(endpoint) => router.push(endpoint),
-        None => router,
+    let router = Router::with_filter(MethodFilter::new(http_method(route.method))).hoop(guard);
+    endpoint(router, route.method, route.handler)
+}
+
+fn http_method(method: Method) -> salvo::http::Method {
+    match method {
+        Method::Get => salvo::http::Method::GET,
+        Method::Post => salvo::http::Method::POST,
+        Method::Put => salvo::http::Method::PUT,
+        Method::Patch => salvo::http::Method::PATCH,
+        Method::Delete => salvo::http::Method::DELETE,
     }
 }
 
-/// The endpoint serving a spec handler, under its method filter. The settings only hold
-/// routes whose method is the handler's own, so `None` does not happen in practice.
-fn endpoint(method: Method, handler: SpecHandler) -> Option<Router> {
-    let router = Router::new();
-    Some(match (method, handler) {
-        (Method::Get, SpecHandler::Health) => router.get(health::health),
-        (Method::Get, SpecHandler::Ready) => router.get(health::ready),
-        (Method::Get, SpecHandler::Metrics) => router.get(metrics::metrics),
-        (Method::Get, SpecHandler::Openapi) => router.get(docs::openapi),
-        (Method::Get, SpecHandler::Docs) => router.get(docs::docs),
-        (Method::Get, SpecHandler::ListTransactions) => router.get(transactions::list_transactions),
-        (Method::Get, SpecHandler::GetTransactionByBody) => {
-            router.get(transactions::get_transaction_by_body)
+/// `router` with the endpoint serving a spec handler as its goal. The settings only hold routes
+/// whose method is the handler's own, so a router without a goal does not happen in practice.
+fn endpoint(router: Router, method: Method, handler: SpecHandler) -> Router {
+    match (method, handler) {
+        (Method::Get, SpecHandler::Health) => router.goal(health::health),
+        (Method::Get, SpecHandler::Ready) => router.goal(health::ready),
+        (Method::Get, SpecHandler::Metrics) => router.goal(metrics::metrics),
+        (Method::Get, SpecHandler::Openapi) => router.goal(docs::openapi),
+        (Method::Get, SpecHandler::Docs) => router.goal(docs::docs),
+        (Method::Get, SpecHandler::ListTransactions) => {
+            router.goal(transactions::list_transactions)
         }
-        (Method::Get, SpecHandler::GetTransaction) => router.get(transactions::get_transaction),
+        (Method::Get, SpecHandler::GetTransactionByBody) => {
+            router.goal(transactions::get_transaction_by_body)
+        }
+        (Method::Get, SpecHandler::GetTransaction) => router.goal(transactions::get_transaction),
         (Method::Post, SpecHandler::CreateTransaction) => {
-            router.post(transactions::create_transaction)
+            router.goal(transactions::create_transaction)
         }
         (Method::Delete, SpecHandler::DeleteAllTransactions) => {
-            router.delete(transactions::delete_all_transactions)
+            router.goal(transactions::delete_all_transactions)
         }
         (Method::Delete, SpecHandler::DeleteTransactionByBody) => {
-            router.delete(transactions::delete_transaction_by_body)
+            router.goal(transactions::delete_transaction_by_body)
         }
         (Method::Delete, SpecHandler::DeleteTransaction) => {
-            router.delete(transactions::delete_transaction)
+            router.goal(transactions::delete_transaction)
         }
-        _ => return None,
-    })
+        _ => router,
+    }
 }
 
 /// Correlation id, request logs and request metrics around every request, matched or not.
@@ -389,3 +441,62 @@ impl<T: ToSchema> EndpointOutRegister for JsonText<T> {
 
 /// Maps of JSON fields by name, kept as their literal text.
 pub type JsonFields = BTreeMap<String, Box<serde_json::value::RawValue>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(method: Method, path: &str, handler: SpecHandler) -> RouteSettings {
+        RouteSettings {
+            method,
+            path: path.to_owned(),
+            handler,
+            cached: false,
+            rate_limit: None,
+            body_limit_bytes: 1024,
+        }
+    }
+
+    fn shape(tree: &PathTree<'_>) -> String {
+        let routes: Vec<&str> = tree.routes.iter().map(|r| r.method.as_str()).collect();
+        let children: Vec<String> = tree
+            .children
+            .iter()
+            .map(|(segment, child)| format!("{segment}{}", shape(child)))
+            .collect();
+        format!("[{}]({})", routes.join(" "), children.join(" "))
+    }
+
+    #[test]
+    fn routes_sharing_a_path_share_its_segments_with_static_ones_before_parameters() {
+        // Listed as a spec might: the parameter route first, methods of one path apart.
+        let routes = [
+            route(
+                Method::Get,
+                "/transaction/{id}",
+                SpecHandler::GetTransaction,
+            ),
+            route(Method::Get, "/transaction", SpecHandler::ListTransactions),
+            route(Method::Get, "/health", SpecHandler::Health),
+            route(
+                Method::Get,
+                "/transaction/id",
+                SpecHandler::GetTransactionByBody,
+            ),
+            route(Method::Post, "/transaction", SpecHandler::CreateTransaction),
+            route(
+                Method::Delete,
+                "/transaction/{id}",
+                SpecHandler::DeleteTransaction,
+            ),
+        ];
+        let mut tree = PathTree::default();
+        for route in ordered(&routes) {
+            tree.insert(route);
+        }
+        assert_eq!(
+            shape(&tree),
+            "[](transaction[GET POST](id[GET]() {id}[GET DELETE]()) health[GET]())"
+        );
+    }
+}
