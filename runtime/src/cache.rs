@@ -295,6 +295,11 @@ impl Versions {
 /// start, never one already on its way, so every answer it gets was read after it asked. While
 /// one read is in flight, the callers that arrive wait for the next, which then serves them all.
 /// Under load this turns one read per request into one read per round trip.
+///
+/// Before each read the reader yields once to the scheduler, which then polls the sockets and
+/// runs the requests that were ready: they join this read instead of waiting for the next one.
+/// Under the load benchmark that doubled the requests per `MGET` (16 to 28) and cut `list` and
+/// `byid` p99 by about 15 %, at the same throughput (README, Performance).
 pub struct Batched<T> {
     state: Mutex<BatchState<T>>,
 }
@@ -351,6 +356,8 @@ impl<T: Clone + Send + 'static> Batched<T> {
         // callers still waiting then see a closed channel.
         let _reset = ResetOnDrop(&self.state);
         loop {
+            // Still fresh: whoever joins now asked before the read below is sent.
+            tokio::task::yield_now().await;
             let waiting = {
                 let mut state = lock(&self.state);
                 if state.waiting.is_empty() {
@@ -784,4 +791,85 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    /// A `Batched` counting its reads; each read answers with its own number.
+    fn counted() -> (Arc<Batched<usize>>, Arc<AtomicUsize>) {
+        (Arc::default(), Arc::default())
+    }
+
+    fn read(reads: &Arc<AtomicUsize>) -> impl Fn() -> std::future::Ready<usize> + Send + 'static {
+        let reads = reads.clone();
+        move || std::future::ready(reads.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_request_whose_bytes_arrive_as_the_reader_starts_joins_its_read() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let (batched, reads) = counted();
+        let (mut client, mut server) = tokio::net::UnixStream::pair().expect("socket pair");
+        // `late` is a request waiting for its bytes; `first` starts the reader just after the
+        // bytes are sent, so they are there when the scheduler next polls the sockets.
+        let late = tokio::spawn({
+            let (batched, read) = (batched.clone(), read(&reads));
+            async move {
+                let mut request = [0; 1];
+                server.read_exact(&mut request).await.expect("request");
+                batched.get(read).await
+            }
+        });
+        tokio::task::yield_now().await;
+        let first = tokio::spawn({
+            let (batched, read) = (batched.clone(), read(&reads));
+            async move {
+                client.write_all(b"!").await.expect("sent");
+                batched.get(read).await
+            }
+        });
+        assert_eq!(first.await.expect("first"), Some(1));
+        assert_eq!(late.await.expect("late"), Some(1));
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_caller_never_gets_a_read_sent_before_it_asked() {
+        let (batched, reads) = counted();
+        let gate = Arc::new(Notify::new());
+        // The first read waits on the gate: it has been sent, and is still on its way.
+        let slow_read = {
+            let (reads, gate) = (reads.clone(), gate.clone());
+            move || {
+                let (reads, gate) = (reads.clone(), gate.clone());
+                async move {
+                    let n = reads.fetch_add(1, Ordering::SeqCst) + 1;
+                    if n == 1 {
+                        gate.notified().await;
+                    }
+                    n
+                }
+            }
+        };
+        let first = tokio::spawn({
+            let batched = batched.clone();
+            async move { batched.get(slow_read).await }
+        });
+        while reads.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let second = tokio::spawn({
+            let (batched, read) = (batched.clone(), read(&reads));
+            async move { batched.get(read).await }
+        });
+        tokio::task::yield_now().await;
+        gate.notify_one();
+        assert_eq!(first.await.expect("first"), Some(1));
+        assert_eq!(second.await.expect("second"), Some(2));
+    }
 }
