@@ -799,11 +799,12 @@ mod tests {
 
     use super::*;
 
-    /// A `Batched` counting its reads; each read answers with its own number.
+    /// A `Batched`, and the count of the reads made through it.
     fn counted() -> (Arc<Batched<usize>>, Arc<AtomicUsize>) {
         (Arc::default(), Arc::default())
     }
 
+    /// A read that counts itself and answers with its own number (1 for the first read).
     fn read(reads: &Arc<AtomicUsize>) -> impl Fn() -> std::future::Ready<usize> + Send + 'static {
         let reads = reads.clone();
         move || std::future::ready(reads.fetch_add(1, Ordering::SeqCst) + 1)
