@@ -12,9 +12,10 @@ use runtime::telemetry::Metrics;
 
 /// mimalloc instead of the system allocator: the request path allocates and frees many small,
 /// short-lived buffers from two threads, where glibc's malloc showed as about 12 % of the
-/// server's CPU in the load benchmark's profile (README, Performance).
+/// server's CPU in the load benchmark's profile (README, Performance). `Mimalloc` asks it for
+/// plain blocks where it can (`runtime::allocator`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: runtime::allocator::Mimalloc = runtime::allocator::Mimalloc;
 
 #[derive(Parser, Debug)]
 #[command(
