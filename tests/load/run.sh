@@ -5,14 +5,15 @@
 # static_responder.rs: the machine's HTTP limit) that answers with the bytes the runtime sent for
 # the same request, and the salvo floor (runtime/examples/salvo_floor.rs: the runtime's HTTP
 # stack replaying the same bytes, without the application), then, for ROUNDS rounds in rotating
-# order, runs every scenario with wrk against all three: a WARMUP, then DURATION seconds measured. Writes every run to tests/load/runs.tsv, the medians to
-# tests/load/results.md and into the README between the load-results markers.
+# order, runs every scenario with wrk against all three: a WARMUP, then DURATION seconds measured.
+# A full run writes every run to tests/load/runs.tsv, the medians to tests/load/results.md and
+# into the README between the load-results markers.
 #
 # Traffic goes to 127.0.0.1 only; each wrk run stops after its duration. Needs wrk (Debian's
 # package; installed here when missing and run as root), the mysql client, MariaDB and Redis.
 #
 #   tests/load/run.sh                          # 3 rounds x 5 scenarios x 2 servers, 15 s each
-#   ROUNDS=1 DURATION=5 SCENARIOS="list" tests/load/run.sh   # a quick look (README untouched)
+#   ROUNDS=1 DURATION=5 SCENARIOS="list" tests/load/run.sh   # a quick look (printed only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -31,11 +32,18 @@ LIMIT_PORT=${LIMIT_PORT:-18081}
 FLOOR_PORT=${FLOOR_PORT:-18082}
 SEED_ROWS=100
 WORK=$(mktemp -d)
-RUNS=tests/load/runs.tsv
-RESULTS=tests/load/results.md
-# A full run (the defaults) updates the README; a partial one only the results files.
+# A full run (the defaults) writes the committed results files and the README; a partial one
+# prints its table and keeps its files in the scratch directory, so the committed files always
+# agree with the README's table.
 full_run=$([[ $ROUNDS -ge 3 && $DURATION -ge 15 && "$SCENARIOS" == "health list byid mixed post" ]] \
   && echo yes || echo no)
+if [[ $full_run == yes ]]; then
+  RUNS=tests/load/runs.tsv
+  RESULTS=tests/load/results.md
+else
+  RUNS=$WORK/runs.tsv
+  RESULTS=$WORK/results.md
+fi
 
 pids=()
 cleanup() {
