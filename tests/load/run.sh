@@ -33,17 +33,13 @@ FLOOR_PORT=${FLOOR_PORT:-18082}
 SEED_ROWS=100
 WORK=$(mktemp -d)
 # A full run (the defaults) writes the committed results files and the README; a partial one
-# prints its table and keeps its files in the scratch directory, so the committed files always
-# agree with the README's table.
+# writes its files to the scratch directory (removed at exit) and only prints its table, so the
+# committed files always agree with the README's table.
 full_run=$([[ $ROUNDS -ge 3 && $DURATION -ge 15 && "$SCENARIOS" == "health list byid mixed post" ]] \
   && echo yes || echo no)
-if [[ $full_run == yes ]]; then
-  RUNS=tests/load/runs.tsv
-  RESULTS=tests/load/results.md
-else
-  RUNS=$WORK/runs.tsv
-  RESULTS=$WORK/results.md
-fi
+out=$([[ $full_run == yes ]] && echo tests/load || echo "$WORK")
+RUNS=$out/runs.tsv
+RESULTS=$out/results.md
 
 pids=()
 cleanup() {
