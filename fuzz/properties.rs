@@ -1,5 +1,5 @@
 //! The fuzz targets' properties, written once: the targets in `fuzz_targets/` run them on
-//! libFuzzer's inputs, and `tests/fuzz_regressions.rs` replays them on stable over the kept
+//! libFuzzer's inputs, and `tests/e2e/fuzz_regressions.rs` replays them on stable over the kept
 //! inputs. Both include this file by path.
 
 use generator::model::{LoadError, check};

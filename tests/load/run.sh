@@ -7,7 +7,7 @@
 # stack replaying the same bytes, without the application), then, for ROUNDS rounds in rotating
 # order, runs every scenario with wrk against all three: a WARMUP, then DURATION seconds measured.
 # A full run writes every run to tests/load/runs.tsv, the medians to tests/load/results.md and
-# into the README between the load-results markers.
+# into BENCHMARKS.md between the load-results markers.
 #
 # Traffic goes to 127.0.0.1 only; each wrk run stops after its duration. Needs wrk (Debian's
 # package; installed here when missing and run as root), the mysql client, MariaDB and Redis.
@@ -32,9 +32,9 @@ LIMIT_PORT=${LIMIT_PORT:-18081}
 FLOOR_PORT=${FLOOR_PORT:-18082}
 SEED_ROWS=100
 WORK=$(mktemp -d)
-# A full run (the defaults) writes the committed results files and the README; a partial one
+# A full run (the defaults) writes the committed results files and BENCHMARKS.md; a partial one
 # writes its files to the scratch directory (removed at exit) and only prints its table, so the
-# committed files always agree with the README's table.
+# committed files always agree with BENCHMARKS.md's table.
 full_run=$([[ $ROUNDS -ge 3 && $DURATION -ge 15 && "$SCENARIOS" == "health list byid mixed post" ]] \
   && echo yes || echo no)
 out=$([[ $full_run == yes ]] && echo tests/load || echo "$WORK")
@@ -237,7 +237,7 @@ if [[ $full_run == yes ]]; then
     /<!-- load-results:begin -->/ { print; while ((getline line < results) > 0) print line; skip = 1; next }
     /<!-- load-results:end -->/ { skip = 0 }
     !skip { print }
-  ' README.md >"$WORK/README.md"
-  cp "$WORK/README.md" README.md
-  echo "README.md updated"
+  ' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
+  cp "$WORK/BENCHMARKS.md" BENCHMARKS.md
+  echo "BENCHMARKS.md updated"
 fi

@@ -1,4 +1,4 @@
-"""schemathesis hooks for tests/schemathesis.rs (SCHEMATHESIS_HOOKS=schemathesis_hooks).
+"""schemathesis hooks for tests/e2e/schemathesis.rs (SCHEMATHESIS_HOOKS=schemathesis_hooks).
 
 A valid Idempotency-Key is made unique per request: the API answers a reused key with the first
 request's result, or a 422 when the body differs (as the IETF Idempotency-Key draft asks), and

@@ -7,9 +7,31 @@ use redis::AsyncCommands;
 use runtime::cache::FillGate;
 use serde_json::json;
 
+use crate::helpers::REDIS_SERVER;
 use crate::helpers::{
-    Options, Proxy, RedisCluster, TestApp, TestDb, external, fresh_prefix, socket_of, through,
+    Options, Proxy, RedisCluster, TestApp, TestDb, fresh_prefix, socket_of, through,
 };
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async the_in_process_cache_hits_after_a_miss_and_every_write_invalidates),
+        test!(async the_redis_cache_hits_after_a_miss_and_every_write_invalidates, Need::REDIS),
+        test!(async redis_holds_the_seed_keys_with_the_environment_ttl, Need::REDIS),
+        test!(async a_slow_reader_never_caches_over_an_acknowledged_write_in_process),
+        test!(async a_slow_reader_on_one_replica_never_caches_over_a_write_on_another, Need::REDIS),
+        test!(async a_replica_reads_the_list_another_replica_stored_in_redis_without_the_database, Need::REDIS),
+        test!(async concurrent_readers_never_see_a_list_older_than_an_acknowledged_write, Need::REDIS),
+        test!(async every_request_succeeds_from_the_database_when_redis_goes_away, Need::REDIS),
+        test!(async a_redis_that_is_down_at_start_up_is_not_fatal),
+        test!(async a_write_whose_invalidation_missed_redis_is_never_hidden_by_the_old_cache, Need::REDIS),
+        test!(async the_cache_and_rate_limits_work_on_a_redis_cluster, REDIS_SERVER),
+        test!(async a_route_without_cache_aside_always_reads_the_database),
+        test!(async a_redis_that_hangs_is_abandoned_after_the_timeout_and_the_database_answers),
+        test!(async concurrent_misses_of_the_list_share_one_database_read),
+    ]
+}
 
 async fn redis_connection(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)
@@ -66,7 +88,6 @@ async fn hits_misses_and_invalidations(app: &TestApp) {
     assert_eq!(app.ids().await, Vec::<i64>::new());
 }
 
-#[tokio::test]
 async fn the_in_process_cache_hits_after_a_miss_and_every_write_invalidates() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -74,11 +95,8 @@ async fn the_in_process_cache_hits_after_a_miss_and_every_write_invalidates() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn the_redis_cache_hits_after_a_miss_and_every_write_invalidates() {
-    let Some(redis_url) = external("TEST_REDIS_URL") else {
-        return;
-    };
+    let redis_url = testkit::service_url(Need::REDIS);
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db).redis(&redis_url)).await;
     hits_misses_and_invalidations(&app).await;
@@ -86,11 +104,8 @@ async fn the_redis_cache_hits_after_a_miss_and_every_write_invalidates() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn redis_holds_the_seed_keys_with_the_environment_ttl() {
-    let Some(redis_url) = external("TEST_REDIS_URL") else {
-        return;
-    };
+    let redis_url = testkit::service_url(Need::REDIS);
     let db = TestDb::sqlite();
     let prefix = fresh_prefix();
     let app = TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await;
@@ -172,7 +187,6 @@ async fn slow_reader_races_a_writer(reader: &TestApp, writer: &TestApp, gate: &F
     assert_eq!(get_by_id(writer, before).await, 404);
 }
 
-#[tokio::test]
 async fn a_slow_reader_never_caches_over_an_acknowledged_write_in_process() {
     let db = TestDb::sqlite();
     let gate = Arc::new(FillGate::default());
@@ -181,11 +195,8 @@ async fn a_slow_reader_never_caches_over_an_acknowledged_write_in_process() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_slow_reader_on_one_replica_never_caches_over_a_write_on_another() {
-    let Some(redis_url) = external("TEST_REDIS_URL") else {
-        return;
-    };
+    let redis_url = testkit::service_url(Need::REDIS);
     let db = TestDb::sqlite();
     let prefix = fresh_prefix();
     let gate = Arc::new(FillGate::default());
@@ -204,11 +215,8 @@ async fn a_slow_reader_on_one_replica_never_caches_over_a_write_on_another() {
 
 /// A replica whose copy of the list is missing finds the one another replica stored in Redis:
 /// its shared read asks Redis before the database, and the request counts as a hit.
-#[tokio::test]
 async fn a_replica_reads_the_list_another_replica_stored_in_redis_without_the_database() {
-    let Some(redis_url) = external("TEST_REDIS_URL") else {
-        return;
-    };
+    let redis_url = testkit::service_url(Need::REDIS);
     let db = TestDb::sqlite();
     let prefix = fresh_prefix();
     let a = TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await;
@@ -233,11 +241,8 @@ async fn a_replica_reads_the_list_another_replica_stored_in_redis_without_the_da
     b.stop().await;
 }
 
-#[tokio::test]
 async fn concurrent_readers_never_see_a_list_older_than_an_acknowledged_write() {
-    let Some(redis_url) = external("TEST_REDIS_URL") else {
-        return;
-    };
+    let redis_url = testkit::service_url(Need::REDIS);
     let db = TestDb::sqlite();
     let prefix = fresh_prefix();
     let a = Arc::new(TestApp::spawn(Options::new(&db).redis(&redis_url).prefix(&prefix)).await);
@@ -266,11 +271,8 @@ async fn concurrent_readers_never_see_a_list_older_than_an_acknowledged_write() 
     }
 }
 
-#[tokio::test]
 async fn every_request_succeeds_from_the_database_when_redis_goes_away() {
-    let Some(redis_url) = external("TEST_REDIS_URL") else {
-        return;
-    };
+    let redis_url = testkit::service_url(Need::REDIS);
     let db = TestDb::sqlite();
     let proxy = Proxy::start(socket_of(&redis_url)).await;
     let app = TestApp::spawn(Options::new(&db).redis(&through(&redis_url, proxy.address))).await;
@@ -291,7 +293,6 @@ async fn every_request_succeeds_from_the_database_when_redis_goes_away() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_redis_that_is_down_at_start_up_is_not_fatal() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db).redis("redis://127.0.0.1:1")).await;
@@ -301,11 +302,8 @@ async fn a_redis_that_is_down_at_start_up_is_not_fatal() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_write_whose_invalidation_missed_redis_is_never_hidden_by_the_old_cache() {
-    let Some(redis_url) = external("TEST_REDIS_URL") else {
-        return;
-    };
+    let redis_url = testkit::service_url(Need::REDIS);
     let db = TestDb::sqlite();
     let proxy = Proxy::start(socket_of(&redis_url)).await;
     let app = TestApp::spawn(Options::new(&db).redis(&through(&redis_url, proxy.address))).await;
@@ -325,11 +323,8 @@ async fn a_write_whose_invalidation_missed_redis_is_never_hidden_by_the_old_cach
     app.stop().await;
 }
 
-#[tokio::test]
 async fn the_cache_and_rate_limits_work_on_a_redis_cluster() {
-    let Some(cluster) = RedisCluster::start().await else {
-        return;
-    };
+    let cluster = RedisCluster::start().await;
     let db = TestDb::sqlite();
     let app = TestApp::spawn(
         Options::new(&db)
@@ -352,7 +347,6 @@ async fn the_cache_and_rate_limits_work_on_a_redis_cluster() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_route_without_cache_aside_always_reads_the_database() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db).edit(|settings| {
@@ -384,7 +378,6 @@ async fn a_route_without_cache_aside_always_reads_the_database() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_redis_that_hangs_is_abandoned_after_the_timeout_and_the_database_answers() {
     // Accepts connections and never answers: every Redis call must time out.
     let blackhole = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -416,7 +409,6 @@ async fn a_redis_that_hangs_is_abandoned_after_the_timeout_and_the_database_answ
 
 /// While one read of the list is stalled, concurrent misses wait for the next shared read
 /// instead of each reading the database; that next read finds the value the first one filled.
-#[tokio::test]
 async fn concurrent_misses_of_the_list_share_one_database_read() {
     let db = TestDb::sqlite();
     let gate = Arc::new(FillGate::default());

@@ -5,11 +5,24 @@ use sea_orm::{ConnectionTrait, Database, Statement};
 
 use crate::helpers::{Engine, Options, TestApp, TestDb};
 use crate::transactions::{exercise_every_route, idempotent_retries};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async every_route_works_on_mariadb, Need::MARIADB),
+        test!(async every_route_works_on_postgres, Need::POSTGRES),
+        test!(async the_sqlite_schema_has_timestamps_and_the_created_at_index),
+        test!(async the_migrate_subcommand_creates_the_schema_and_exits),
+        test!(async on_a_bare_machine_the_binary_uses_the_embedded_spec_and_a_sqlite_file),
+        test!(async replicas_starting_together_on_an_empty_postgres_all_come_up, Need::POSTGRES),
+        test!(async replicas_starting_together_on_an_empty_mariadb_all_come_up, Need::MARIADB),
+        test!(async replicas_starting_together_on_an_empty_sqlite_file_all_come_up),
+    ]
+}
 
 async fn every_route_on(engine: Engine) {
-    let Some(db) = TestDb::for_engine(engine).await else {
-        return;
-    };
+    let db = TestDb::for_engine(engine).await;
     let app = TestApp::spawn(Options::new(&db)).await;
     exercise_every_route(&app).await;
     idempotent_retries(&app).await;
@@ -68,17 +81,14 @@ async fn assert_schema(db: &TestDb) {
     conn.close().await.expect("close");
 }
 
-#[tokio::test]
 async fn every_route_works_on_mariadb() {
     every_route_on(Engine::Mysql).await;
 }
 
-#[tokio::test]
 async fn every_route_works_on_postgres() {
     every_route_on(Engine::Postgres).await;
 }
 
-#[tokio::test]
 async fn the_sqlite_schema_has_timestamps_and_the_created_at_index() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -86,7 +96,6 @@ async fn the_sqlite_schema_has_timestamps_and_the_created_at_index() {
     assert_schema(&db).await;
 }
 
-#[tokio::test]
 async fn the_migrate_subcommand_creates_the_schema_and_exits() {
     let db = TestDb::sqlite();
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_expense-backend"))
@@ -104,7 +113,6 @@ async fn the_migrate_subcommand_creates_the_schema_and_exits() {
     assert_schema(&db).await;
 }
 
-#[tokio::test]
 async fn on_a_bare_machine_the_binary_uses_the_embedded_spec_and_a_sqlite_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_expense-backend"))
@@ -125,9 +133,7 @@ async fn on_a_bare_machine_the_binary_uses_the_embedded_spec_and_a_sqlite_file()
 }
 
 async fn replicas_start_together(engine: Engine) {
-    let Some(db) = TestDb::for_engine(engine).await else {
-        return;
-    };
+    let db = TestDb::for_engine(engine).await;
     let starts = (0..3).map(|_| TestApp::spawn(Options::new(&db)));
     let apps = futures::future::join_all(starts).await;
     let id = apps[0]
@@ -141,17 +147,14 @@ async fn replicas_start_together(engine: Engine) {
     }
 }
 
-#[tokio::test]
 async fn replicas_starting_together_on_an_empty_postgres_all_come_up() {
     replicas_start_together(Engine::Postgres).await;
 }
 
-#[tokio::test]
 async fn replicas_starting_together_on_an_empty_mariadb_all_come_up() {
     replicas_start_together(Engine::Mysql).await;
 }
 
-#[tokio::test]
 async fn replicas_starting_together_on_an_empty_sqlite_file_all_come_up() {
     replicas_start_together(Engine::Sqlite).await;
 }

@@ -3,6 +3,20 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{Options, TestApp, TestDb};
+use testkit::{Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async invalid_fields_get_422_in_the_fastapi_shape_with_a_readable_message),
+        test!(async malformed_json_is_400_and_an_empty_body_is_422),
+        test!(async a_body_over_the_route_limit_is_413),
+        test!(async a_non_json_content_type_is_415),
+        test!(async unknown_routes_are_404_and_wrong_methods_are_405_with_allow),
+        test!(async bad_ids_and_query_parameters_are_422_with_their_location),
+        test!(async no_hostile_body_gets_a_server_error),
+    ]
+}
 
 async fn post_raw(
     app: &TestApp,
@@ -41,7 +55,6 @@ fn types(body: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
 async fn invalid_fields_get_422_in_the_fastapi_shape_with_a_readable_message() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -117,7 +130,6 @@ async fn invalid_fields_get_422_in_the_fastapi_shape_with_a_readable_message() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn malformed_json_is_400_and_an_empty_body_is_422() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -138,7 +150,6 @@ async fn malformed_json_is_400_and_an_empty_body_is_422() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_body_over_the_route_limit_is_413() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -164,7 +175,6 @@ async fn a_body_over_the_route_limit_is_413() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_non_json_content_type_is_415() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -180,7 +190,6 @@ async fn a_non_json_content_type_is_415() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn unknown_routes_are_404_and_wrong_methods_are_405_with_allow() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -215,7 +224,6 @@ async fn unknown_routes_are_404_and_wrong_methods_are_405_with_allow() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn bad_ids_and_query_parameters_are_422_with_their_location() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -264,7 +272,6 @@ async fn bad_ids_and_query_parameters_are_422_with_their_location() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn no_hostile_body_gets_a_server_error() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;

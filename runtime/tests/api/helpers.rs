@@ -14,12 +14,11 @@ use runtime::cache::FillGate;
 use runtime::config::{self, Settings, Vars};
 use runtime::startup::Shutdown;
 use sea_orm::{ConnectionTrait, Database};
+use testkit::Need;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-/// An external service's URL from `var`; `None` (the test skips) when unset, unless
-/// `REQUIRE_EXTERNAL=1`, where a missing variable fails the test.
 /// A Redis key prefix no other test uses.
 fn metric_in(text: &str, name: &str) -> Option<f64> {
     text.lines()
@@ -34,19 +33,6 @@ pub fn fresh_prefix() -> String {
     format!("test:{}:", uuid::Uuid::new_v4().simple())
 }
 
-pub fn external(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(value) if !value.is_empty() => Some(value),
-        _ => {
-            if std::env::var("REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
-                panic!("{var} is not set, and REQUIRE_EXTERNAL=1 makes that a failure");
-            }
-            eprintln!("skipping: {var} is not set");
-            None
-        }
-    }
-}
-
 fn random_suffix() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
 }
@@ -56,6 +42,17 @@ pub enum Engine {
     Sqlite,
     Mysql,
     Postgres,
+}
+
+impl Engine {
+    /// The server a test on this engine needs (SQLite is embedded).
+    pub const fn need(self) -> Option<Need> {
+        match self {
+            Engine::Sqlite => None,
+            Engine::Mysql => Some(Need::MARIADB),
+            Engine::Postgres => Some(Need::POSTGRES),
+        }
+    }
 }
 
 /// A database that exists for one test only.
@@ -100,13 +97,13 @@ impl TestDb {
         }
     }
 
-    /// The database named by the first of the engines' variables that applies, or `None`.
-    pub async fn for_engine(engine: Engine) -> Option<Self> {
+    /// A fresh database of `engine`; a server engine's test declares `engine.need()`.
+    pub async fn for_engine(engine: Engine) -> Self {
         match engine {
-            Engine::Sqlite => Some(Self::sqlite()),
-            Engine::Mysql => Some(Self::on_server(engine, &external("TEST_MYSQL_URL")?).await),
+            Engine::Sqlite => Self::sqlite(),
+            Engine::Mysql => Self::on_server(engine, &testkit::service_url(Need::MARIADB)).await,
             Engine::Postgres => {
-                Some(Self::on_server(engine, &external("TEST_POSTGRES_URL")?).await)
+                Self::on_server(engine, &testkit::service_url(Need::POSTGRES)).await
             }
         }
     }
@@ -544,22 +541,6 @@ pub fn through(url: &str, address: SocketAddr) -> String {
     }
 }
 
-/// Whether `redis-server` and `redis-cli` are installed (else the test says so and skips).
-fn redis_installed() -> bool {
-    let installed = |tool: &str| {
-        std::process::Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if installed("redis-server") && installed("redis-cli") {
-        true
-    } else {
-        eprintln!("skipping: redis-server / redis-cli are not installed");
-        false
-    }
-}
-
 /// A free port whose cluster bus port (+10000) is free too.
 fn free_redis_port(taken: &[u16]) -> u16 {
     loop {
@@ -611,6 +592,10 @@ async fn await_redis(port: u16, deadline: std::time::Instant) {
     }
 }
 
+/// What a test that starts Redis servers of its own needs (Debian's redis-server package brings
+/// redis-cli too).
+pub const REDIS_SERVER: Need = Need::Tool("redis-server");
+
 /// A test's own `redis-server` on a free port, which it may stop and start again (the shared
 /// Redis is never stopped: other tests use it).
 pub struct RedisServer {
@@ -621,11 +606,8 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// `None` (the test skips) when `redis-server` or `redis-cli` is not installed.
-    pub async fn start() -> Option<Self> {
-        if !redis_installed() {
-            return None;
-        }
+    /// Needs `REDIS_SERVER` declared by the test.
+    pub async fn start() -> Self {
         let port = free_redis_port(&[]);
         let mut server = Self {
             url: format!("redis://127.0.0.1:{port}"),
@@ -634,7 +616,7 @@ impl RedisServer {
             dir: tempfile::tempdir().expect("temp dir"),
         };
         server.resume().await;
-        Some(server)
+        server
     }
 
     /// Kills the server (as a crash does): every connection drops, every new one is refused.
@@ -671,11 +653,8 @@ pub struct RedisCluster {
 }
 
 impl RedisCluster {
-    /// `None` (the test skips) when `redis-server` or `redis-cli` is not installed.
-    pub async fn start() -> Option<Self> {
-        if !redis_installed() {
-            return None;
-        }
+    /// Needs `REDIS_SERVER` declared by the test.
+    pub async fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         // Each node also listens on its port + 10000 (the cluster bus).
         let mut ports: Vec<u16> = Vec::new();
@@ -719,7 +698,7 @@ impl RedisCluster {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        Some(cluster)
+        cluster
     }
 
     /// The index of the master that holds `key`'s hash slot.

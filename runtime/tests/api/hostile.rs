@@ -12,6 +12,19 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::{Options, TestApp, TestDb};
+use testkit::{Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async every_hostile_request_gets_a_4xx_or_a_close_and_the_next_request_is_served),
+        test!(the_corpus_check_reports_server_errors_and_wrong_answers),
+        test!(async a_duplicated_field_counts_once_with_its_last_value),
+        test!(async pipelined_requests_are_answered_in_order),
+        test!(async slow_clients_do_not_pin_the_server_and_are_cut_off),
+        test!(async hundreds_of_idle_connections_do_not_block_new_clients),
+    ]
+}
 
 /// The header-read timeout of the servers under test: short, so the slow-client cases end fast.
 const HEADER_TIMEOUT: Duration = Duration::from_millis(800);
@@ -804,7 +817,6 @@ fn check(case: &Case, exchange: &Exchange) -> Result<(), String> {
     Ok(())
 }
 
-#[tokio::test]
 async fn every_hostile_request_gets_a_4xx_or_a_close_and_the_next_request_is_served() {
     let db = TestDb::sqlite();
     let app = spawn(&db).await;
@@ -836,7 +848,6 @@ async fn every_hostile_request_gets_a_4xx_or_a_close_and_the_next_request_is_ser
 
 /// The checks above are not vacuous: a 5xx, a 2xx where a 4xx is due, and a missing answer are
 /// all reported.
-#[test]
 fn the_corpus_check_reports_server_errors_and_wrong_answers() {
     let rejected = Case::new("r", Vec::new(), Expect::Rejected);
     let closed = Case::new("c", Vec::new(), Expect::RejectedOrClosed);
@@ -870,7 +881,6 @@ fn the_corpus_check_reports_server_errors_and_wrong_answers() {
 }
 
 /// A duplicated key is read as the last one, as the seed's Python service (json.loads) does.
-#[tokio::test]
 async fn a_duplicated_field_counts_once_with_its_last_value() {
     let db = TestDb::sqlite();
     let app = spawn(&db).await;
@@ -887,7 +897,6 @@ async fn a_duplicated_field_counts_once_with_its_last_value() {
 }
 
 /// Many valid requests pipelined on one connection are all answered, in order.
-#[tokio::test]
 async fn pipelined_requests_are_answered_in_order() {
     let db = TestDb::sqlite();
     let app = spawn(&db).await;
@@ -919,7 +928,6 @@ async fn pipelined_requests_are_answered_in_order() {
 /// pin the server (others are served meanwhile) nor keep their connections: the header-read
 /// timeout closes them. A client that connects and sends nothing is closed the same way, and
 /// a body that stalls half-way is refused.
-#[tokio::test]
 async fn slow_clients_do_not_pin_the_server_and_are_cut_off() {
     let db = TestDb::sqlite();
     let app = spawn(&db).await;
@@ -1013,7 +1021,6 @@ async fn slow_clients_do_not_pin_the_server_and_are_cut_off() {
 }
 
 /// Hundreds of idle connections do not stop the server from accepting and serving others.
-#[tokio::test]
 async fn hundreds_of_idle_connections_do_not_block_new_clients() {
     let db = TestDb::sqlite();
     let app = spawn(&db).await;

@@ -8,3 +8,21 @@ mod observability;
 mod rate_limits;
 mod shutdown;
 mod transactions;
+
+fn main() -> std::process::ExitCode {
+    testkit::main(
+        [
+            cache::tests(),
+            engines::tests(),
+            errors::tests(),
+            hostile::tests(),
+            observability::tests(),
+            rate_limits::tests(),
+            shutdown::tests(),
+            transactions::tests(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    )
+}

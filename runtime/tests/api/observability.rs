@@ -8,8 +8,21 @@ use runtime::config::Vars;
 use serde_json::json;
 
 use crate::helpers::{Options, TestApp, TestDb, settings};
+use testkit::{Test, test};
 
-#[tokio::test]
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async metrics_carry_exactly_the_seed_names_labelled_by_route_template),
+        test!(async a_correlation_id_is_echoed_or_generated),
+        test!(async health_reports_its_components_and_ready_is_200_with_a_database),
+        test!(async a_database_password_never_appears_in_errors_or_settings),
+        test!(async the_openapi_document_lists_exactly_the_routes_served),
+        test!(async a_handler_the_spec_does_not_route_is_not_served_nor_documented),
+        test!(async another_spec_serves_its_own_routes_and_nothing_else),
+    ]
+}
+
 async fn metrics_carry_exactly_the_seed_names_labelled_by_route_template() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -74,7 +87,6 @@ async fn metrics_carry_exactly_the_seed_names_labelled_by_route_template() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_correlation_id_is_echoed_or_generated() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -100,7 +112,6 @@ async fn a_correlation_id_is_echoed_or_generated() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn health_reports_its_components_and_ready_is_200_with_a_database() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -134,7 +145,6 @@ async fn health_reports_its_components_and_ready_is_200_with_a_database() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_database_password_never_appears_in_errors_or_settings() {
     let vars = Vars::from_pairs([
         ("DB_HOST", "127.0.0.1"),
@@ -173,7 +183,6 @@ async fn a_database_password_never_appears_in_errors_or_settings() {
     assert!(error.contains("***"), "{error}");
 }
 
-#[tokio::test]
 async fn the_openapi_document_lists_exactly_the_routes_served() {
     let db = TestDb::sqlite();
     let served = settings(Options::new(&db)).routes;
@@ -227,7 +236,6 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_handler_the_spec_does_not_route_is_not_served_nor_documented() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db).edit(|s| {
@@ -258,7 +266,6 @@ async fn a_handler_the_spec_does_not_route_is_not_served_nor_documented() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn another_spec_serves_its_own_routes_and_nothing_else() {
     let db = TestDb::sqlite();
     let ledger = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/ledger.toml");

@@ -6,7 +6,18 @@ use std::time::Duration;
 use generator::spec::{Handler, Method};
 use runtime::config::RateLimit;
 
-use crate::helpers::{Options, TestApp, TestDb, external, fresh_prefix};
+use crate::helpers::{Options, TestApp, TestDb, fresh_prefix};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async the_spec_limit_answers_429_with_retry_after_and_ratelimit_headers),
+        test!(async the_spec_default_of_100_per_minute_applies_to_unlisted_routes),
+        test!(async two_replicas_share_one_budget_through_redis, Need::REDIS),
+        test!(async limits_hold_per_replica_when_redis_is_unreachable),
+    ]
+}
 
 pub fn limit_list_to(requests: u32) -> impl FnOnce(&mut runtime::Settings) + Send {
     move |settings| {
@@ -29,7 +40,6 @@ async fn get_list(app: &TestApp) -> reqwest::Response {
         .expect("request")
 }
 
-#[tokio::test]
 async fn the_spec_limit_answers_429_with_retry_after_and_ratelimit_headers() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db).rate_limited().edit(limit_list_to(3))).await;
@@ -69,7 +79,6 @@ async fn the_spec_limit_answers_429_with_retry_after_and_ratelimit_headers() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn the_spec_default_of_100_per_minute_applies_to_unlisted_routes() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db).rate_limited()).await;
@@ -85,11 +94,8 @@ async fn the_spec_default_of_100_per_minute_applies_to_unlisted_routes() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn two_replicas_share_one_budget_through_redis() {
-    let Some(redis_url) = external("TEST_REDIS_URL") else {
-        return;
-    };
+    let redis_url = testkit::service_url(Need::REDIS);
     let db = TestDb::sqlite();
     let prefix = fresh_prefix();
     let a = TestApp::spawn(
@@ -117,7 +123,6 @@ async fn two_replicas_share_one_budget_through_redis() {
     b.stop().await;
 }
 
-#[tokio::test]
 async fn limits_hold_per_replica_when_redis_is_unreachable() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(

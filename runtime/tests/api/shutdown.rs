@@ -6,8 +6,16 @@ use std::process::Command;
 use serde_json::json;
 
 use crate::helpers::{Options, TestApp, TestDb};
+use testkit::{Test, test};
 
-#[tokio::test]
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async a_stopped_server_finishes_its_requests_and_refuses_new_connections),
+        test!(async a_failed_start_logs_no_password),
+    ]
+}
+
 async fn a_stopped_server_finishes_its_requests_and_refuses_new_connections() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -22,7 +30,6 @@ async fn a_stopped_server_finishes_its_requests_and_refuses_new_connections() {
     assert!(after.is_err(), "the listener should be closed");
 }
 
-#[tokio::test]
 async fn a_failed_start_logs_no_password() {
     let output = Command::new(env!("CARGO_BIN_EXE_expense-backend"))
         .env(

@@ -3,6 +3,18 @@
 use serde_json::json;
 
 use crate::helpers::{Options, TestApp, TestDb};
+use testkit::{Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async every_route_answers_in_the_seed_shapes_on_sqlite),
+        test!(async a_created_transaction_acknowledges_with_the_seed_message_and_its_id),
+        test!(async the_documented_ends_of_every_integer_parameter_are_accepted),
+        test!(async pages_follow_the_cursor_and_every_page_is_capped_by_max_page_size),
+        test!(async retries_with_one_idempotency_key_create_one_transaction_on_sqlite),
+    ]
+}
 
 /// Drives every transaction route on `app`; shared by the SQLite, MariaDB and PostgreSQL tests.
 pub async fn exercise_every_route(app: &TestApp) {
@@ -114,7 +126,6 @@ pub async fn exercise_every_route(app: &TestApp) {
     assert_eq!(app.list().await, json!({"result": []}));
 }
 
-#[tokio::test]
 async fn every_route_answers_in_the_seed_shapes_on_sqlite() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -122,7 +133,6 @@ async fn every_route_answers_in_the_seed_shapes_on_sqlite() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_created_transaction_acknowledges_with_the_seed_message_and_its_id() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -144,7 +154,6 @@ async fn a_created_transaction_acknowledges_with_the_seed_message_and_its_id() {
 
 /// Every integer parameter documents its range, and the server accepts both ends of it (a
 /// schemathesis run once sent a `limit` the document allowed and the server refused).
-#[tokio::test]
 async fn the_documented_ends_of_every_integer_parameter_are_accepted() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;
@@ -202,7 +211,6 @@ async fn the_documented_ends_of_every_integer_parameter_are_accepted() {
     assert_eq!(app.list().await["result"][0]["id"], id);
 }
 
-#[tokio::test]
 async fn pages_follow_the_cursor_and_every_page_is_capped_by_max_page_size() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db).edit(|s| s.max_page_size = 3)).await;
@@ -299,7 +307,6 @@ pub async fn idempotent_retries(app: &TestApp) {
     assert_eq!(bad.status(), 422);
 }
 
-#[tokio::test]
 async fn retries_with_one_idempotency_key_create_one_transaction_on_sqlite() {
     let db = TestDb::sqlite();
     let app = TestApp::spawn(Options::new(&db)).await;

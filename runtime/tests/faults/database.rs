@@ -6,16 +6,22 @@
 use std::time::{Duration, Instant};
 
 use crate::eventually;
-use crate::helpers::{Engine, Options, Proxy, TestApp, TestDb, external, socket_of, through};
+use crate::helpers::{Engine, Options, Proxy, TestApp, TestDb, socket_of, through};
 use crate::load::{Load, Plan};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async(multi_thread) a_mariadb_cut_under_load_fails_fast_with_503_and_recovers_by_itself, Need::MARIADB),
+        test!(async(multi_thread) a_postgres_cut_under_load_fails_fast_with_503_and_recovers_by_itself, Need::POSTGRES),
+    ]
+}
 
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
-async fn database_cut_under_load(engine: Engine, var: &str, name: &'static str) {
-    let Some(admin_url) = external(var) else {
-        return;
-    };
-    let db = TestDb::on_server(engine, &admin_url).await;
+async fn database_cut_under_load(engine: Engine, name: &'static str) {
+    let db = TestDb::for_engine(engine).await;
     let proxy = Proxy::start(socket_of(&db.url)).await;
     let mut options = Options::new(&db).edit(|settings| {
         settings.database.acquire_timeout = ACQUIRE_TIMEOUT;
@@ -85,12 +91,10 @@ async fn database_cut_under_load(engine: Engine, var: &str, name: &'static str) 
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mariadb_cut_under_load_fails_fast_with_503_and_recovers_by_itself() {
-    database_cut_under_load(Engine::Mysql, "TEST_MYSQL_URL", "mariadb-cut").await;
+    database_cut_under_load(Engine::Mysql, "mariadb-cut").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_cut_under_load_fails_fast_with_503_and_recovers_by_itself() {
-    database_cut_under_load(Engine::Postgres, "TEST_POSTGRES_URL", "postgres-cut").await;
+    database_cut_under_load(Engine::Postgres, "postgres-cut").await;
 }

@@ -1,8 +1,8 @@
 //! The fault suite: each scenario runs a steady mixed load (`load`) against the runtime while
 //! something fails (Redis, the database, the process, a cluster master), then checks that every
 //! acknowledged write is in the database exactly once and prints a report line. Every load is
-//! bounded in requests and time and targets only 127.0.0.1. Run with `--nocapture` to see the
-//! reports: `cargo test -p runtime --test faults -- --nocapture`.
+//! bounded in requests and time and targets only 127.0.0.1. Each scenario prints its report:
+//! `cargo test -p runtime --test faults`.
 
 #[path = "../api/helpers.rs"]
 mod helpers;
@@ -13,6 +13,21 @@ mod processes;
 mod redis_cluster;
 mod redis_outages;
 mod replicas;
+
+fn main() -> std::process::ExitCode {
+    testkit::main(
+        [
+            database::tests(),
+            processes::tests(),
+            redis_cluster::tests(),
+            redis_outages::tests(),
+            replicas::tests(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    )
+}
 
 /// Every route's rate limit raised out of the load's way (the limiter still runs, and still
 /// calls Redis, on every request).

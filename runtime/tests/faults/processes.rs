@@ -6,6 +6,16 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::{Engine, Proxy, ServerProcess, TestDb, socket_of, through};
 use crate::load::{Load, Plan};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async(multi_thread) sigterm_under_load_drains_in_flight_requests_and_exits_0_within_the_grace_period, Need::MARIADB),
+        test!(async(multi_thread) sigkill_under_load_then_a_restart_keeps_every_acknowledged_write, Need::MARIADB),
+        test!(async(multi_thread) a_line_logged_while_a_request_is_handled_carries_its_correlation_id, Need::MARIADB),
+    ]
+}
 
 /// The spec's `service.shutdown_grace_seconds`.
 fn shutdown_grace() -> Duration {
@@ -20,11 +30,8 @@ fn shutdown_grace() -> Duration {
 /// Each load round comes from a new client, so the spec's rate limits stay out of the way.
 const TRUST_FORWARDED: (&str, &str) = ("TRUST_X_FORWARDED_FOR", "true");
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_drains_in_flight_requests_and_exits_0_within_the_grace_period() {
-    let Some(db) = TestDb::for_engine(Engine::Mysql).await else {
-        return;
-    };
+    let db = TestDb::for_engine(Engine::Mysql).await;
     // Through a proxy that can slow the database down, so requests are surely in flight when
     // the signal arrives.
     let proxy = Proxy::start(socket_of(&db.url)).await;
@@ -82,11 +89,8 @@ async fn sigterm_under_load_drains_in_flight_requests_and_exits_0_within_the_gra
     assert!(completed["correlation_id"].is_string(), "{completed}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_under_load_then_a_restart_keeps_every_acknowledged_write() {
-    let Some(db) = TestDb::for_engine(Engine::Mysql).await else {
-        return;
-    };
+    let db = TestDb::for_engine(Engine::Mysql).await;
     let mut server = ServerProcess::start(&db.url, &[TRUST_FORWARDED]).await;
     let load = Load::start(
         Plan::new("sigkill").rotating_clients().requests(900),
@@ -135,11 +139,8 @@ async fn sigkill_under_load_then_a_restart_keeps_every_acknowledged_write() {
     drop(restarted);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_line_logged_while_a_request_is_handled_carries_its_correlation_id() {
-    let Some(db) = TestDb::for_engine(Engine::Mysql).await else {
-        return;
-    };
+    let db = TestDb::for_engine(Engine::Mysql).await;
     let proxy = Proxy::start(socket_of(&db.url)).await;
     let server = ServerProcess::start(&through(&db.url, proxy.address), &[TRUST_FORWARDED]).await;
     let client = reqwest::Client::new();

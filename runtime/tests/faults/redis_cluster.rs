@@ -4,20 +4,24 @@
 
 use std::time::Duration;
 
+use crate::helpers::REDIS_SERVER;
 use crate::helpers::{Engine, Options, RedisCluster, TestApp, TestDb, fresh_prefix};
 use crate::load::{Load, Plan};
 use crate::{eventually, unthrottled};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async(multi_thread) a_redis_cluster_serves_and_a_stopped_master_falls_back_to_the_database, Need::MARIADB, REDIS_SERVER),
+    ]
+}
 
 const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_cluster_serves_and_a_stopped_master_falls_back_to_the_database() {
-    let Some(db) = TestDb::for_engine(Engine::Mysql).await else {
-        return;
-    };
-    let Some(mut cluster) = RedisCluster::start().await else {
-        return;
-    };
+    let db = TestDb::for_engine(Engine::Mysql).await;
+    let mut cluster = RedisCluster::start().await;
     // A hash tag: every key of this test is in one slot, on one master.
     let prefix = format!("{{{}}}", fresh_prefix());
     let app = TestApp::spawn(

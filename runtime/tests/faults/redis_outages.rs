@@ -3,18 +3,23 @@
 
 use std::time::Duration;
 
+use crate::helpers::REDIS_SERVER;
 use crate::helpers::{Engine, Options, Proxy, RedisServer, TestApp, TestDb, socket_of, through};
 use crate::load::{Load, Plan};
 use crate::{eventually, unthrottled};
+use testkit::{Need, Test, test};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async(multi_thread) redis_stopped_and_started_under_load_gives_no_5xx_and_no_stale_read, Need::MARIADB, REDIS_SERVER),
+        test!(async(multi_thread) a_slow_redis_costs_each_request_at_most_the_redis_timeout, Need::MARIADB, REDIS_SERVER),
+    ]
+}
+
 async fn redis_stopped_and_started_under_load_gives_no_5xx_and_no_stale_read() {
-    let Some(db) = TestDb::for_engine(Engine::Mysql).await else {
-        return;
-    };
-    let Some(mut redis) = RedisServer::start().await else {
-        return;
-    };
+    let db = TestDb::for_engine(Engine::Mysql).await;
+    let mut redis = RedisServer::start().await;
     let app = TestApp::spawn(
         Options::new(&db)
             .redis(&redis.url)
@@ -65,14 +70,9 @@ async fn redis_stopped_and_started_under_load_gives_no_5xx_and_no_stale_read() {
 
 const REDIS_DELAY: Duration = Duration::from_secs(5);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_redis_costs_each_request_at_most_the_redis_timeout() {
-    let Some(db) = TestDb::for_engine(Engine::Mysql).await else {
-        return;
-    };
-    let Some(redis) = RedisServer::start().await else {
-        return;
-    };
+    let db = TestDb::for_engine(Engine::Mysql).await;
+    let redis = RedisServer::start().await;
     // The runtime's own Redis timeout, as the spec sets it for dev.
     let model = generator::model::Model::load_str(
         runtime::config::DEFAULT_SPEC_PATH,

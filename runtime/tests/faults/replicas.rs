@@ -4,17 +4,20 @@
 
 use std::time::Duration;
 
-use crate::helpers::{Engine, ServerProcess, TestDb, external, forget_prefix, fresh_prefix};
+use crate::helpers::{Engine, ServerProcess, TestDb, forget_prefix, fresh_prefix};
 use crate::load::{Load, Plan};
+use testkit::{Need, Test, test};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async(multi_thread) three_replicas_share_writes_without_stale_reads_and_one_rate_limit, Need::REDIS, Need::MARIADB),
+    ]
+}
+
 async fn three_replicas_share_writes_without_stale_reads_and_one_rate_limit() {
-    let Some(redis_url) = external("TEST_REDIS_URL") else {
-        return;
-    };
-    let Some(db) = TestDb::for_engine(Engine::Mysql).await else {
-        return;
-    };
+    let redis_url = testkit::service_url(Need::REDIS);
+    let db = TestDb::for_engine(Engine::Mysql).await;
     let prefix = fresh_prefix();
     let vars = [
         ("REDIS_URL", redis_url.as_str()),

@@ -5,11 +5,29 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use generator::Model;
-use generator::render::{Request, render_all, tfvars};
-use platform_e2e::{
+use crate::support::{
     assert_success, example_specs, render_spec, run, tool, tool_command, workspace, write_artifacts,
 };
+use generator::Model;
+use generator::render::{Request, render_all, tfvars};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(every_rendered_variable_is_declared_and_every_required_variable_is_rendered),
+        test!(each_environment_reads_the_generated_tfvars),
+        test!(
+            real_terraform_accepts_every_generated_tfvars_and_checkov_finds_nothing,
+            Need::Tool("terraform"),
+            Need::Tool("checkov")
+        ),
+        test!(
+            real_terraform_rejects_tfvars_that_break_a_validation,
+            Need::Tool("terraform")
+        ),
+    ]
+}
 
 fn example() -> Model {
     Model::load(&workspace().join("specs/expense.toml")).expect("example spec is valid")
@@ -42,7 +60,6 @@ fn declared_variables(root: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     (declared, required)
 }
 
-#[test]
 fn every_rendered_variable_is_declared_and_every_required_variable_is_rendered() {
     for spec in example_specs() {
         let (model, _) = render_spec(&spec);
@@ -72,7 +89,6 @@ fn every_rendered_variable_is_declared_and_every_required_variable_is_rendered()
     }
 }
 
-#[test]
 fn each_environment_reads_the_generated_tfvars() {
     for environment in example().environments.keys() {
         let link = workspace()
@@ -91,8 +107,8 @@ fn each_environment_reads_the_generated_tfvars() {
 }
 
 /// Renders a spec into a temporary directory and runs terraform/check.sh on its tfvars.
-fn check_rendered(spec: &Path, extra: &[&str]) -> Option<std::process::Output> {
-    let terraform = tool("terraform")?;
+fn check_rendered(spec: &Path, extra: &[&str]) -> std::process::Output {
+    let terraform = tool("terraform");
     let (model, artifacts) = render_spec(spec);
     let out = tempfile::tempdir().expect("tempdir");
     write_artifacts(out.path(), &artifacts);
@@ -110,21 +126,15 @@ fn check_rendered(spec: &Path, extra: &[&str]) -> Option<std::process::Output> {
                 .display()
         ));
     }
-    command.env("TERRAFORM", terraform);
-    Some(run(&mut command))
+    command
+        .env("TERRAFORM", terraform)
+        .env("CHECKOV", tool("checkov"));
+    run(&mut command)
 }
 
-#[test]
 fn real_terraform_accepts_every_generated_tfvars_and_checkov_finds_nothing() {
-    let checkov = if tool("checkov").is_some() {
-        "--require-checkov"
-    } else {
-        "--no-checkov"
-    };
     for spec in example_specs() {
-        let Some(output) = check_rendered(&spec, &[checkov]) else {
-            return;
-        };
+        let output = check_rendered(&spec, &["--require-checkov"]);
         assert_success(
             &output,
             &format!("terraform/check.sh for {}", spec.display()),
@@ -140,11 +150,8 @@ fn real_terraform_accepts_every_generated_tfvars_and_checkov_finds_nothing() {
     }
 }
 
-#[test]
 fn real_terraform_rejects_tfvars_that_break_a_validation() {
-    let Some(terraform) = tool("terraform") else {
-        return;
-    };
+    let terraform = tool("terraform");
     let model = example();
     let request = Request {
         model: &model,

@@ -5,13 +5,23 @@
 
 use std::path::{Path, PathBuf};
 
-use platform_e2e::workspace;
+use crate::support::workspace;
 
 // The properties themselves, shared with the fuzz targets.
-#[path = "../fuzz/properties.rs"]
+#[path = "../../fuzz/properties.rs"]
 mod properties;
 
 use properties::{load_spec, render_artifacts};
+use testkit::{Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(every_kept_load_spec_input_and_seed_loads_without_a_panic),
+        test!(every_kept_render_artifacts_input_and_valid_seed_renders_parseable_artifacts),
+        test!(a_failing_input_is_reported_with_its_file),
+    ]
+}
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -53,7 +63,6 @@ fn seeds() -> Vec<PathBuf> {
     files
 }
 
-#[test]
 fn every_kept_load_spec_input_and_seed_loads_without_a_panic() {
     let kept = files_in(&workspace().join("fuzz/regressions/load_spec"));
     replay(&kept, load_spec);
@@ -72,7 +81,6 @@ fn every_kept_load_spec_input_and_seed_loads_without_a_panic() {
     }
 }
 
-#[test]
 fn every_kept_render_artifacts_input_and_valid_seed_renders_parseable_artifacts() {
     let kept = files_in(&workspace().join("fuzz/regressions/render_artifacts"));
     replay(&kept, |data| {
@@ -93,7 +101,6 @@ fn every_kept_render_artifacts_input_and_valid_seed_renders_parseable_artifacts(
 }
 
 /// The replay is not vacuous: a property that panics on an input is reported with its file.
-#[test]
 fn a_failing_input_is_reported_with_its_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("crash-1");

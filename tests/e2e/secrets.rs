@@ -7,7 +7,18 @@
 
 use std::path::{Path, PathBuf};
 
-use platform_e2e::{example_specs, render_spec, workspace};
+use crate::support::{example_specs, render_spec, workspace};
+use testkit::{Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(no_rendered_artifact_of_either_example_spec_holds_a_secret),
+        test!(no_committed_generated_file_or_workflow_holds_a_secret),
+        test!(the_scanner_finds_planted_secrets_and_ignores_references),
+        test!(a_password_planted_in_a_rendered_artifact_is_found),
+    ]
+}
 
 /// One suspicious value.
 #[derive(Debug, PartialEq, Eq)]
@@ -242,7 +253,6 @@ fn report(found: &[(String, Finding)]) -> String {
         .join("\n")
 }
 
-#[test]
 fn no_rendered_artifact_of_either_example_spec_holds_a_secret() {
     let mut found = Vec::new();
     let mut scanned = 0;
@@ -265,7 +275,6 @@ fn no_rendered_artifact_of_either_example_spec_holds_a_secret() {
     );
 }
 
-#[test]
 fn no_committed_generated_file_or_workflow_holds_a_secret() {
     let root = workspace();
     let mut files = files_under(&root.join("generated"));
@@ -292,7 +301,6 @@ fn no_committed_generated_file_or_workflow_holds_a_secret() {
 
 /// The scanner finds each kind of planted secret, in each artifact syntax, and stays quiet on
 /// the references and look-alikes the real artifacts hold.
-#[test]
 fn the_scanner_finds_planted_secrets_and_ignores_references() {
     let planted = [
         (
@@ -377,7 +385,6 @@ fn the_scanner_finds_planted_secrets_and_ignores_references() {
 }
 
 /// A secret planted in a real rendered artifact is found: the scan reads what `generate` writes.
-#[test]
 fn a_password_planted_in_a_rendered_artifact_is_found() {
     let spec = workspace().join("specs/expense.toml");
     let (_, artifacts) = render_spec(&spec);

@@ -4,10 +4,29 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::{assert_success, run, tool, tool_command, workspace};
 use generator::model::Model;
 use generator::render::{Request, dashboards};
-use platform_e2e::{assert_success, run, tool, tool_command, workspace};
 use serde_json::Value;
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(
+            every_rendered_dashboard_passes_grafana_dash_check,
+            Need::Tool("grafana-dash-check")
+        ),
+        test!(
+            grafana_dash_check_rejects_a_dashboard_with_a_wrong_typed_field,
+            Need::Tool("grafana-dash-check")
+        ),
+        test!(
+            every_dashboard_query_passes_promtool,
+            Need::Tool("promtool")
+        ),
+    ]
+}
 
 const SPEC: &str = "specs/expense.toml";
 
@@ -45,11 +64,8 @@ fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap_or_else(|error| panic!("no temp dir: {error}"))
 }
 
-#[test]
 fn every_rendered_dashboard_passes_grafana_dash_check() {
-    let Some(check) = tool("grafana-dash-check") else {
-        return;
-    };
+    let check = tool("grafana-dash-check");
     let dir = temp_dir();
     let files = render_dashboards(dir.path());
     let output = run(tool_command(&check).args(&files));
@@ -59,11 +75,8 @@ fn every_rendered_dashboard_passes_grafana_dash_check() {
     );
 }
 
-#[test]
 fn grafana_dash_check_rejects_a_dashboard_with_a_wrong_typed_field() {
-    let Some(check) = tool("grafana-dash-check") else {
-        return;
-    };
+    let check = tool("grafana-dash-check");
     let dir = temp_dir();
     let files = render_dashboards(dir.path());
     let text = std::fs::read_to_string(&files[0])
@@ -96,11 +109,8 @@ fn grafana_dash_check_rejects_a_dashboard_with_a_wrong_typed_field() {
     }
 }
 
-#[test]
 fn every_dashboard_query_passes_promtool() {
-    let Some(promtool) = tool("promtool") else {
-        return;
-    };
+    let promtool = tool("promtool");
     let dir = temp_dir();
     let mut rules = Vec::new();
     for file in render_dashboards(dir.path()) {

@@ -7,14 +7,27 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Output;
 
-use platform_e2e::{assert_success, run, tool, tool_command};
+use crate::support::{assert_success, run, tool, tool_command};
 use runtime::App;
 use runtime::config::{Settings, Vars};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async(multi_thread) schemathesis_finds_no_failure_in_the_runtime_against_its_openapi_document, Need::Tool("schemathesis")),
+        test!(async(multi_thread) schemathesis_fails_when_the_document_misstates_a_response, Need::Tool("schemathesis")),
+        test!(
+            the_schemathesis_version_is_the_pinned_one,
+            Need::Tool("schemathesis")
+        ),
+    ]
+}
 
 /// Starts the runtime of the example spec's dev environment on a fresh SQLite file, with rate
 /// limits off (schemathesis sends far more than a client's budget), and returns its address.
 async fn start(dir: &Path) -> SocketAddr {
-    let model = generator::Model::load(&platform_e2e::workspace().join("specs/expense.toml"))
+    let model = generator::Model::load(&crate::support::workspace().join("specs/expense.toml"))
         .expect("the example spec loads");
     let url = format!(
         "sqlite://{}?mode=rwc",
@@ -41,7 +54,7 @@ async fn schemathesis(schemathesis: &Path, args: Vec<String>) -> Output {
         .args(["--kill-after=10", "600"])
         .arg(schemathesis)
         .arg("--config-file")
-        .arg(platform_e2e::workspace().join("tests/tools/schemathesis.toml"))
+        .arg(crate::support::workspace().join("tests/tools/schemathesis.toml"))
         .arg("run")
         .args(args)
         .args(["--max-examples", "30", "--seed", "20261122"])
@@ -50,7 +63,10 @@ async fn schemathesis(schemathesis: &Path, args: Vec<String>) -> Output {
         .env("NO_COLOR", "1")
         // A fresh Idempotency-Key per request (see the module's docstring).
         .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
-        .env("PYTHONPATH", platform_e2e::workspace().join("tests/tools"))
+        .env(
+            "PYTHONPATH",
+            crate::support::workspace().join("tests/tools"),
+        )
         // No telemetry upload, no reports written into the work tree.
         .env("SCHEMATHESIS_TELEMETRY", "false")
         .current_dir(std::env::temp_dir());
@@ -59,11 +75,8 @@ async fn schemathesis(schemathesis: &Path, args: Vec<String>) -> Output {
         .expect("schemathesis ran")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_failure_in_the_runtime_against_its_openapi_document() {
-    let Some(st) = tool("schemathesis") else {
-        return;
-    };
+    let st = tool("schemathesis");
     let dir = tempfile::tempdir().expect("tempdir");
     let address = start(dir.path()).await;
     let started = std::time::Instant::now();
@@ -101,11 +114,8 @@ async fn schemathesis_finds_no_failure_in_the_runtime_against_its_openapi_docume
 
 /// The clean run above means something: the same run against a document that misstates one
 /// response (an id documented as a string) fails on the runtime's real answers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_fails_when_the_document_misstates_a_response() {
-    let Some(st) = tool("schemathesis") else {
-        return;
-    };
+    let st = tool("schemathesis");
     let dir = tempfile::tempdir().expect("tempdir");
     let address = start(dir.path()).await;
     let document: serde_json::Value = reqwest::get(format!("http://{address}/openapi.json"))
@@ -150,15 +160,13 @@ async fn schemathesis_fails_when_the_document_misstates_a_response() {
     );
 }
 
-#[test]
 fn the_schemathesis_version_is_the_pinned_one() {
-    let Some(st) = tool("schemathesis") else {
-        return;
-    };
+    let st = tool("schemathesis");
     let output = run(tool_command(&st).arg("--version"));
     assert_success(&output, "schemathesis --version");
-    let install = std::fs::read_to_string(platform_e2e::workspace().join("tests/tools/install.sh"))
-        .expect("install.sh");
+    let install =
+        std::fs::read_to_string(crate::support::workspace().join("tests/tools/install.sh"))
+            .expect("install.sh");
     let version = String::from_utf8_lossy(&output.stdout);
     let version = version.split_whitespace().last().unwrap_or_default();
     assert!(

@@ -9,12 +9,74 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
 
-use generator::model::{Model, ResolvedEnvironment};
-use generator::render::Artifact;
-use platform_e2e::{
+use crate::support::{
     assert_success, example_specs, render_spec, run, tool, tool_command, workspace,
 };
+use generator::model::{Model, ResolvedEnvironment};
+use generator::render::Artifact;
 use serde_json::{Value, json};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(
+            the_chart_lints_and_renders_every_environments_generated_values,
+            Need::Tool("helm-check")
+        ),
+        test!(
+            every_rendered_core_manifest_passes_the_kubernetes_1_28_schemas,
+            Need::Tool("helm-check"),
+            Need::Tool("kubernetes-validate")
+        ),
+        test!(
+            the_service_monitor_and_prometheus_rule_pass_the_operator_models,
+            Need::Tool("helm-check"),
+            Need::Tool("promop-check")
+        ),
+        test!(
+            the_external_secret_matches_the_external_secrets_v1_crd,
+            Need::Tool("helm-check"),
+            Need::Tool("external-secrets-check")
+        ),
+        test!(
+            the_rendered_manifests_agree_with_the_spec_and_the_runtime,
+            Need::Tool("helm-check")
+        ),
+        test!(
+            the_rendered_manifests_match_their_snapshots,
+            Need::Tool("helm-check")
+        ),
+        test!(
+            the_charts_own_defaults_render_a_standalone_install,
+            Need::Tool("helm-check"),
+            Need::Tool("kubernetes-validate")
+        ),
+        test!(
+            a_bad_values_file_is_rejected_naming_the_field,
+            Need::Tool("helm-check")
+        ),
+        test!(
+            without_the_external_secret_the_chart_needs_a_confirmed_existing_secret,
+            Need::Tool("helm-check")
+        ),
+        test!(
+            a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_to_pass,
+            Need::Tool("helm-check")
+        ),
+        test!(
+            rules_generated_for_another_namespace_are_refused,
+            Need::Tool("helm-check")
+        ),
+        test!(the_external_secret_field_check_rejects_unknown_and_missing_fields),
+        test!(the_runtime_image_matches_what_the_chart_expects_of_it),
+        test!(
+            checkov_finds_no_kubernetes_misconfiguration_beyond_the_accepted_ones,
+            Need::Tool("helm-check"),
+            Need::Tool("checkov")
+        ),
+    ]
+}
 
 const SPEC: &str = "specs/expense.toml";
 const CHART: &str = "runtime/chart";
@@ -211,13 +273,13 @@ impl Rendered {
 
 /// Every environment of every example spec rendered with real Helm, once per test run (the
 /// tests share it), asserting that lint, the values schema and the render pass.
-fn render_every_environment() -> Option<&'static (Vec<Example>, Vec<Rendered>)> {
-    static RENDERED: OnceLock<Option<(Vec<Example>, Vec<Rendered>)>> = OnceLock::new();
-    RENDERED.get_or_init(render_with_helm).as_ref()
+fn render_every_environment() -> &'static (Vec<Example>, Vec<Rendered>) {
+    static RENDERED: OnceLock<(Vec<Example>, Vec<Rendered>)> = OnceLock::new();
+    RENDERED.get_or_init(render_with_helm)
 }
 
-fn render_with_helm() -> Option<(Vec<Example>, Vec<Rendered>)> {
-    let helm = tool("helm-check")?;
+fn render_with_helm() -> (Vec<Example>, Vec<Rendered>) {
+    let helm = tool("helm-check");
     let examples = examples();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut rendered = Vec::new();
@@ -238,7 +300,7 @@ fn render_with_helm() -> Option<(Vec<Example>, Vec<Rendered>)> {
             });
         }
     }
-    Some((examples, rendered))
+    (examples, rendered)
 }
 
 fn of_kind<'a>(manifests: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -263,11 +325,8 @@ fn environment<'a>(model: &'a Model, name: &str) -> &'a ResolvedEnvironment {
     &model.environments[name]
 }
 
-#[test]
 fn the_chart_lints_and_renders_every_environments_generated_values() {
-    let Some((examples, rendered)) = render_every_environment() else {
-        return;
-    };
+    let (examples, rendered) = render_every_environment();
     let environments: usize = examples.iter().map(|e| e.model.environments.len()).sum();
     assert_eq!(
         rendered.len(),
@@ -312,14 +371,9 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
     }
 }
 
-#[test]
 fn every_rendered_core_manifest_passes_the_kubernetes_1_28_schemas() {
-    let Some((_, rendered)) = render_every_environment() else {
-        return;
-    };
-    let Some(validate) = tool("kubernetes-validate") else {
-        return;
-    };
+    let (_, rendered) = render_every_environment();
+    let validate = tool("kubernetes-validate");
     let dir = tempfile::tempdir().expect("tempdir");
     for environment in rendered {
         let install = &environment.install;
@@ -350,14 +404,9 @@ fn every_rendered_core_manifest_passes_the_kubernetes_1_28_schemas() {
     }
 }
 
-#[test]
 fn the_service_monitor_and_prometheus_rule_pass_the_operator_models() {
-    let Some((_, rendered)) = render_every_environment() else {
-        return;
-    };
-    let Some(checker) = tool("promop-check") else {
-        return;
-    };
+    let (_, rendered) = render_every_environment();
+    let checker = tool("promop-check");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut paths = Vec::new();
     for environment in rendered {
@@ -462,62 +511,8 @@ fn external_secret_errors(document: &Value) -> Vec<String> {
     errors
 }
 
-/// Where `@kubernetes-models/external-secrets` is installed: `$EXTERNAL_SECRETS_MODELS` (a
-/// `node_modules` folder) or the tools' npm folder. tests/tools/install.sh does not install it
-/// yet, so its absence is a note, not a failure: the typed check above still runs.
-fn external_secrets_models() -> Option<PathBuf> {
-    let tools = std::env::var_os("TOOLS_DIR")
-        .map_or_else(|| workspace().join(".tools"), PathBuf::from)
-        .join("npm/node_modules");
-    std::env::var_os("EXTERNAL_SECRETS_MODELS")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([tools])
-        .map(|dir| dir.join("@kubernetes-models/external-secrets"))
-        .find(|dir| dir.join("package.json").is_file())
-}
-
-/// Validates ExternalSecrets with the ajv validators of `@kubernetes-models/external-secrets`
-/// (compiled from the operator's CRDs); `Err` holds what they reported.
-fn validate_with_external_secrets_models(
-    models: &Path,
-    secrets: &[&Value],
-    dir: &Path,
-) -> Option<Result<(), String>> {
-    let node = tool("node")?;
-    let module = models.join("external-secrets.io/v1/ExternalSecret.js");
-    let input = dir.join("external-secrets.json");
-    std::fs::write(&input, serde_json::to_string(secrets).expect("JSON")).expect("write");
-    let script = dir.join("check-external-secrets.mjs");
-    std::fs::write(
-        &script,
-        format!(
-            "import {{ ExternalSecret }} from {module};\n\
-             import fs from 'node:fs';\n\
-             let failed = false;\n\
-             for (const doc of JSON.parse(fs.readFileSync({input}, 'utf8'))) {{\n\
-               try {{ new ExternalSecret(doc).validate(); }}\n\
-               catch (error) {{ failed = true; console.error(doc.metadata.name + ': ' + (error.message || error)); }}\n\
-             }}\n\
-             process.exit(failed ? 1 : 0);\n",
-            module = json!(format!("file://{}", module.display())),
-            input = json!(input.display().to_string()),
-        ),
-    )
-    .expect("write script");
-    let output = run(tool_command(&node).arg(&script));
-    Some(if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    })
-}
-
-#[test]
 fn the_external_secret_matches_the_external_secrets_v1_crd() {
-    let Some((examples, rendered)) = render_every_environment() else {
-        return;
-    };
+    let (examples, rendered) = render_every_environment();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut all = Vec::new();
     for Rendered {
@@ -575,19 +570,14 @@ fn the_external_secret_matches_the_external_secrets_v1_crd() {
         );
         all.push(document);
     }
-    match external_secrets_models() {
-        None => eprintln!(
-            "NOTE: @kubernetes-models/external-secrets is not installed (tests/tools/install.sh does \
-             not install it); set EXTERNAL_SECRETS_MODELS=<node_modules> to validate with it too"
-        ),
-        Some(models) => {
-            if let Some(Err(errors)) =
-                validate_with_external_secrets_models(&models, &all, dir.path())
-            {
-                panic!("@kubernetes-models/external-secrets rejects the ExternalSecret:\n{errors}");
-            }
-        }
-    }
+    // The operator's own CRD models (ajv validators compiled from the v1 CRDs) check it too.
+    let input = dir.path().join("external-secrets.json");
+    std::fs::write(&input, serde_json::to_string(&all).expect("JSON")).expect("write");
+    let output = run(tool_command(&tool("external-secrets-check")).arg(&input));
+    assert_success(
+        &output,
+        "external-secrets-check (the operator's CRD models)",
+    );
 }
 
 fn container(deployment: &Value) -> &Value {
@@ -598,11 +588,8 @@ fn container(deployment: &Value) -> &Value {
     &containers[0]
 }
 
-#[test]
 fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
-    let Some((examples, rendered)) = render_every_environment() else {
-        return;
-    };
+    let (examples, rendered) = render_every_environment();
     for Rendered {
         example,
         install,
@@ -879,11 +866,8 @@ fn for_snapshot(environment: &str, manifests: &[Value]) -> String {
     documents.join("---\n")
 }
 
-#[test]
 fn the_rendered_manifests_match_their_snapshots() {
-    let Some((examples, rendered)) = render_every_environment() else {
-        return;
-    };
+    let (examples, rendered) = render_every_environment();
     for Rendered {
         example,
         install,
@@ -898,11 +882,8 @@ fn the_rendered_manifests_match_their_snapshots() {
     }
 }
 
-#[test]
 fn the_charts_own_defaults_render_a_standalone_install() {
-    let Some(helm) = tool("helm-check") else {
-        return;
-    };
+    let helm = tool("helm-check");
     let expense = expense();
     let model = &expense.model;
     let output = helm_check(&helm, model, &[]);
@@ -922,9 +903,7 @@ fn the_charts_own_defaults_render_a_standalone_install() {
         container(deployment).get("env").is_none(),
         "no Secret is needed"
     );
-    let Some(validate) = tool("kubernetes-validate") else {
-        return;
-    };
+    let validate = tool("kubernetes-validate");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("defaults.yaml");
     std::fs::write(&path, texts.join("---\n")).expect("write");
@@ -963,11 +942,8 @@ fn render_prod_with(
     (output.status.success(), printed)
 }
 
-#[test]
 fn a_bad_values_file_is_rejected_naming_the_field() {
-    let Some(helm) = tool("helm-check") else {
-        return;
-    };
+    let helm = tool("helm-check");
     let expense = expense();
     let cases = [
         (
@@ -1013,11 +989,8 @@ fn a_bad_values_file_is_rejected_naming_the_field() {
     }
 }
 
-#[test]
 fn without_the_external_secret_the_chart_needs_a_confirmed_existing_secret() {
-    let Some(helm) = tool("helm-check") else {
-        return;
-    };
+    let helm = tool("helm-check");
     let expense = expense();
     let off = "secrets:\n  externalSecret:\n    enabled: false\n";
     let (succeeded, printed) = render_prod_with(&helm, &expense, off, true);
@@ -1035,11 +1008,8 @@ fn without_the_external_secret_the_chart_needs_a_confirmed_existing_secret() {
     assert!(printed.contains("secretKeyRef"));
 }
 
-#[test]
 fn a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_to_pass() {
-    let Some(helm) = tool("helm-check") else {
-        return;
-    };
+    let helm = tool("helm-check");
     let expense = expense();
     let model = &expense.model;
     let (succeeded, printed) = render_prod_with(&helm, &expense, "{}\n", false);
@@ -1066,11 +1036,8 @@ fn a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_to_pass() {
     assert!(printed.contains("not the PrometheusRule"), "{printed}");
 }
 
-#[test]
 fn rules_generated_for_another_namespace_are_refused() {
-    let Some(helm) = tool("helm-check") else {
-        return;
-    };
+    let helm = tool("helm-check");
     let expense = expense();
     let model = &expense.model;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1093,7 +1060,6 @@ fn rules_generated_for_another_namespace_are_refused() {
     assert!(stderr.contains("generated for namespace"), "{stderr}");
 }
 
-#[test]
 fn the_external_secret_field_check_rejects_unknown_and_missing_fields() {
     let good = json!({
         "apiVersion": "external-secrets.io/v1",
@@ -1123,7 +1089,6 @@ fn the_external_secret_field_check_rejects_unknown_and_missing_fields() {
 /// The image the chart runs: built from the repository root in stages, as the numeric user the
 /// chart's securityContext names, exposing the spec's port, with no HEALTHCHECK (the probes are
 /// Kubernetes'), and without sending build output or tools to the Docker daemon.
-#[test]
 fn the_runtime_image_matches_what_the_chart_expects_of_it() {
     let root = workspace();
     let dockerfile =
@@ -1190,14 +1155,9 @@ fn the_runtime_image_matches_what_the_chart_expects_of_it() {
 /// CKV_K8S_43 (image by digest): the tag is the commit SHA in an ECR repository with immutable
 /// tags; CKV_K8S_15 (pull policy Always): so IfNotPresent is exact and spares a registry call;
 /// CKV_K8S_35 (secrets as files): the runtime is configured by environment variables only.
-#[test]
 fn checkov_finds_no_kubernetes_misconfiguration_beyond_the_accepted_ones() {
-    let Some((_, rendered)) = render_every_environment() else {
-        return;
-    };
-    let Some(checkov) = tool("checkov") else {
-        return;
-    };
+    let (_, rendered) = render_every_environment();
+    let checkov = tool("checkov");
     // checkov skips hidden directories, and tempdir()'s names start with a dot.
     let dir = tempfile::Builder::new()
         .prefix("chart-checkov-")

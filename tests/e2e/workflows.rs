@@ -4,10 +4,45 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::{assert_success, run, tool, tool_command, workspace};
 use generator::model::Model;
 use generator::render::{Request, workflows};
 use generator::spec::ActionVersion;
-use platform_e2e::{assert_success, run, tool, tool_command, workspace};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(
+            rendered_workflows_pass_actionlint_with_shellcheck,
+            Need::Tool("actionlint"),
+            Need::Tool("shellcheck")
+        ),
+        test!(
+            rendered_workflows_match_the_github_workflow_schema,
+            Need::Tool("check-jsonschema")
+        ),
+        test!(
+            workflows_pinning_an_action_to_a_commit_pass_actionlint_and_the_schema,
+            Need::Tool("check-jsonschema"),
+            Need::Tool("actionlint"),
+            Need::Tool("shellcheck")
+        ),
+        test!(
+            actionlint_rejects_a_rendered_workflow_with_script_injection_or_an_unquoted_variable,
+            Need::Tool("actionlint"),
+            Need::Tool("shellcheck")
+        ),
+        test!(
+            rendered_workflows_of_every_example_have_no_zizmor_findings,
+            Need::Tool("zizmor")
+        ),
+        test!(
+            zizmor_rejects_a_rendered_workflow_with_template_injection_or_broad_permissions,
+            Need::Tool("zizmor")
+        ),
+    ]
+}
 
 /// Renders the example spec's workflows under `dir`, returning the files written.
 fn render_into(dir: &Path) -> Vec<PathBuf> {
@@ -45,11 +80,11 @@ fn render_model_into(model: &Model, dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn actionlint(files: &[PathBuf]) -> Option<std::process::Output> {
-    let actionlint = tool("actionlint")?;
+fn actionlint(files: &[PathBuf]) -> std::process::Output {
+    let actionlint = tool("actionlint");
     // actionlint checks `run:` scripts only when shellcheck is on PATH; require it so a clean
     // result means the scripts were checked too.
-    tool("shellcheck")?;
+    tool("shellcheck");
     // The rendered configuration names the self-hosted runner labels the deploys use.
     let config = files
         .first()
@@ -62,16 +97,13 @@ fn actionlint(files: &[PathBuf]) -> Option<std::process::Output> {
     if let Some(config) = config {
         command.arg("-config-file").arg(config);
     }
-    Some(run(command.args(files)))
+    run(command.args(files))
 }
 
-#[test]
 fn rendered_workflows_pass_actionlint_with_shellcheck() {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = render_into(dir.path());
-    let Some(output) = actionlint(&files) else {
-        return;
-    };
+    let output = actionlint(&files);
     assert_success(&output, "actionlint");
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
@@ -80,13 +112,10 @@ fn rendered_workflows_pass_actionlint_with_shellcheck() {
     );
 }
 
-#[test]
 fn rendered_workflows_match_the_github_workflow_schema() {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = render_into(dir.path());
-    let Some(check) = tool("check-jsonschema") else {
-        return;
-    };
+    let check = tool("check-jsonschema");
     let output = run(tool_command(&check)
         .args(["--builtin-schema", "vendor.github-workflows"])
         .args(&files));
@@ -96,7 +125,6 @@ fn rendered_workflows_match_the_github_workflow_schema() {
     );
 }
 
-#[test]
 fn workflows_pinning_an_action_to_a_commit_pass_actionlint_and_the_schema() {
     let mut model = example();
     // actions/checkout's v5.0.0 tag.
@@ -114,13 +142,9 @@ fn workflows_pinning_an_action_to_a_commit_pass_actionlint_and_the_schema() {
         ci.contains("@08c6903cd8c0fde910a37f88322edcfb5dd907a8\" # v5.0.0"),
         "{ci}"
     );
-    let Some(output) = actionlint(&files) else {
-        return;
-    };
+    let output = actionlint(&files);
     assert_success(&output, "actionlint (pinned)");
-    let Some(check) = tool("check-jsonschema") else {
-        return;
-    };
+    let check = tool("check-jsonschema");
     let output = run(tool_command(&check)
         .args(["--builtin-schema", "vendor.github-workflows"])
         .args(&files));
@@ -129,7 +153,6 @@ fn workflows_pinning_an_action_to_a_commit_pass_actionlint_and_the_schema() {
 
 /// The clean result above means something: the same linters reject a rendered workflow once an
 /// untrusted value is interpolated into its script, or a variable is left unquoted.
-#[test]
 fn actionlint_rejects_a_rendered_workflow_with_script_injection_or_an_unquoted_variable() {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = render_into(dir.path());
@@ -157,9 +180,7 @@ fn actionlint_rejects_a_rendered_workflow_with_script_injection_or_an_unquoted_v
     let unquoted_file = dir.path().join("unquoted.yml");
     std::fs::write(&unquoted_file, unquoted).expect("write");
 
-    let Some(output) = actionlint(&[injected_file]) else {
-        return;
-    };
+    let output = actionlint(&[injected_file]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         !output.status.success(),
@@ -170,9 +191,7 @@ fn actionlint_rejects_a_rendered_workflow_with_script_injection_or_an_unquoted_v
         "{stdout}"
     );
 
-    let Some(output) = actionlint(&[unquoted_file]) else {
-        return;
-    };
+    let output = actionlint(&[unquoted_file]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         !output.status.success(),
@@ -184,7 +203,7 @@ fn actionlint_rejects_a_rendered_workflow_with_script_injection_or_an_unquoted_v
 /// Every example spec's rendered workflows (and actionlint configuration) under `dir`.
 fn render_every_example_into(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for spec in platform_e2e::example_specs() {
+    for spec in crate::support::example_specs() {
         let model = Model::load(&spec).expect("the example spec loads");
         let name = spec
             .file_stem()
@@ -197,9 +216,9 @@ fn render_every_example_into(dir: &Path) -> Vec<PathBuf> {
 
 /// zizmor (`cargo install`ed by `tests/tools/install.sh`) with online audits off (it reads the
 /// files only) and the repository's policy, `tests/tools/zizmor.yml`.
-fn zizmor(files: &[PathBuf]) -> Option<std::process::Output> {
-    let zizmor = tool("zizmor")?;
-    Some(run(tool_command(&zizmor)
+fn zizmor(files: &[PathBuf]) -> std::process::Output {
+    let zizmor = tool("zizmor");
+    run(tool_command(&zizmor)
         .args([
             "--offline",
             "--no-progress",
@@ -208,20 +227,17 @@ fn zizmor(files: &[PathBuf]) -> Option<std::process::Output> {
             "--config",
         ])
         .arg(workspace().join("tests/tools/zizmor.yml"))
-        .args(files)))
+        .args(files))
 }
 
 /// zizmor's security audits (template injection, excessive permissions, credential
 /// persistence, unpinned or impostor actions, dangerous triggers, cache poisoning, ...) find
 /// nothing in the workflows of either example spec.
-#[test]
 fn rendered_workflows_of_every_example_have_no_zizmor_findings() {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = render_every_example_into(dir.path());
     assert!(files.len() >= 4, "{files:?}");
-    let Some(output) = zizmor(&files) else {
-        return;
-    };
+    let output = zizmor(&files);
     assert_success(&output, "zizmor");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("No findings"), "zizmor findings:\n{stdout}");
@@ -229,7 +245,6 @@ fn rendered_workflows_of_every_example_have_no_zizmor_findings() {
 
 /// The clean result means something: zizmor rejects a rendered workflow once an attacker-
 /// controlled value is interpolated into a script, or a job is granted write-all.
-#[test]
 fn zizmor_rejects_a_rendered_workflow_with_template_injection_or_broad_permissions() {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = render_into(dir.path());
@@ -260,9 +275,7 @@ fn zizmor_rejects_a_rendered_workflow_with_template_injection_or_broad_permissio
         std::fs::create_dir_all(&workflows).expect("mkdir");
         let file = workflows.join(name);
         std::fs::write(&file, planted).expect("write");
-        let Some(output) = zizmor(&[file]) else {
-            return;
-        };
+        let output = zizmor(&[file]);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             !output.status.success(),

@@ -5,13 +5,25 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::support::{example_specs, render_spec};
 use generator::Model;
 use generator::render::Artifact;
 use generator::spec::Handler;
-use platform_e2e::{example_specs, render_spec};
 use promql_parser::parser::{Expr, LabelModifier, VectorSelector};
 use runtime::App;
 use runtime::config::{Settings, Vars};
+use testkit::{Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(async(multi_thread) the_runtime_exports_every_metric_and_label_the_rules_and_dashboards_read),
+        test!(async(multi_thread) the_openapi_document_lists_exactly_the_routes_the_spec_enables),
+        test!(async(multi_thread) the_runtime_answers_on_the_probe_paths_and_port_the_chart_uses),
+        test!(the_exposition_parser_reads_names_and_labels),
+        test!(a_missing_metric_or_label_is_reported),
+    ]
+}
 
 /// Metric -> label names, as a PromQL expression reads them.
 type Usage = BTreeMap<String, BTreeSet<String>>;
@@ -258,7 +270,6 @@ async fn exercise(client: &reqwest::Client, base: &str, model: &Model) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn the_runtime_exports_every_metric_and_label_the_rules_and_dashboards_read() {
     let client = reqwest::Client::new();
     for spec in example_specs() {
@@ -290,7 +301,6 @@ async fn the_runtime_exports_every_metric_and_label_the_rules_and_dashboards_rea
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn the_openapi_document_lists_exactly_the_routes_the_spec_enables() {
     let client = reqwest::Client::new();
     for spec in example_specs() {
@@ -337,7 +347,6 @@ async fn the_openapi_document_lists_exactly_the_routes_the_spec_enables() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn the_runtime_answers_on_the_probe_paths_and_port_the_chart_uses() {
     let client = reqwest::Client::new();
     for spec in example_specs() {
@@ -377,7 +386,6 @@ async fn the_runtime_answers_on_the_probe_paths_and_port_the_chart_uses() {
     }
 }
 
-#[test]
 fn the_exposition_parser_reads_names_and_labels() {
     let text = "# HELP x y\nhttp_requests_total{method=\"GET\",endpoint=\"/a,b\",status=\"200\"} 3\nup 1\n";
     let usage = exported(text);
@@ -388,7 +396,6 @@ fn the_exposition_parser_reads_names_and_labels() {
     assert!(usage["up"].is_empty());
 }
 
-#[test]
 fn a_missing_metric_or_label_is_reported() {
     let exported = exported("http_requests_total{method=\"GET\",status=\"200\"} 1\n");
     let expressions = vec![

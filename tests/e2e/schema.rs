@@ -2,13 +2,19 @@
 //! validator (check-jsonschema, the tool VALIDATORS.md names) accepts it as a schema, accepts the
 //! example spec, and rejects a broken one.
 
-use platform_e2e::{assert_success, run, tool, tool_command, workspace};
+use crate::support::{assert_success, run, tool, tool_command, workspace};
+use testkit::{Need, Test, test};
 
-#[test]
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![test!(
+        check_jsonschema_accepts_the_schema_and_the_example_spec_and_rejects_a_broken_spec,
+        Need::Tool("check-jsonschema")
+    )]
+}
+
 fn check_jsonschema_accepts_the_schema_and_the_example_spec_and_rejects_a_broken_spec() {
-    let Some(checker) = tool("check-jsonschema") else {
-        return;
-    };
+    let checker = tool("check-jsonschema");
     let schema = workspace().join("specs/schema.json");
 
     let metaschema = run(tool_command(&checker)

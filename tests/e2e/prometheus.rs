@@ -1,8 +1,39 @@
 //! Every environment's PrometheusRule is accepted by the tools that consume it: promtool (the
 //! rules themselves, PromQL included) and the prometheus-operator CRD models.
 
+use crate::support::{assert_success, example_specs, render_spec, run, tool, tool_command};
 use generator::render::Artifact;
-use platform_e2e::{assert_success, example_specs, render_spec, run, tool, tool_command};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(
+            promtool_accepts_every_environments_rules,
+            Need::Tool("promtool")
+        ),
+        test!(
+            promtool_rejects_a_rule_that_does_not_parse,
+            Need::Tool("promtool")
+        ),
+        test!(
+            the_prometheus_operator_models_accept_every_environments_rule,
+            Need::Tool("promop-check")
+        ),
+        test!(
+            promtool_proves_every_alert_and_slo_burn_rate_alert_fires_when_it_must_and_only_then,
+            Need::Tool("promtool")
+        ),
+        test!(
+            the_slo_unit_tests_fail_when_a_burn_rate_threshold_is_wrong,
+            Need::Tool("promtool")
+        ),
+        test!(
+            the_alert_unit_tests_fail_when_an_environments_threshold_is_wrong,
+            Need::Tool("promtool")
+        ),
+    ]
+}
 
 /// The PrometheusRule of every environment of every example spec.
 fn rule_files() -> Vec<Artifact> {
@@ -13,11 +44,8 @@ fn rule_files() -> Vec<Artifact> {
         .collect()
 }
 
-#[test]
 fn promtool_accepts_every_environments_rules() {
-    let Some(promtool) = tool("promtool") else {
-        return;
-    };
+    let promtool = tool("promtool");
     let dir = tempfile::tempdir().expect("tempdir");
     let rules = rule_files();
     assert_eq!(
@@ -44,11 +72,8 @@ fn promtool_accepts_every_environments_rules() {
     }
 }
 
-#[test]
 fn promtool_rejects_a_rule_that_does_not_parse() {
-    let Some(promtool) = tool("promtool") else {
-        return;
-    };
+    let promtool = tool("promtool");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bad.yaml");
     std::fs::write(
@@ -60,11 +85,8 @@ fn promtool_rejects_a_rule_that_does_not_parse() {
     assert!(!output.status.success());
 }
 
-#[test]
 fn the_prometheus_operator_models_accept_every_environments_rule() {
-    let Some(checker) = tool("promop-check") else {
-        return;
-    };
+    let checker = tool("promop-check");
     let dir = tempfile::tempdir().expect("tempdir");
     for (index, artifact) in rule_files().into_iter().enumerate() {
         let path = dir
@@ -93,11 +115,8 @@ fn write_rule_tests(
     path
 }
 
-#[test]
 fn promtool_proves_every_alert_and_slo_burn_rate_alert_fires_when_it_must_and_only_then() {
-    let Some(promtool) = tool("promtool") else {
-        return;
-    };
+    let promtool = tool("promtool");
     for spec in example_specs() {
         let (model, artifacts) = render_spec(&spec);
         for environment in model.environments.values() {
@@ -147,7 +166,7 @@ fn rule_tests_on_weakened_rules(
     from: &str,
     to: &str,
 ) -> std::process::Output {
-    let (model, artifacts) = render_spec(&platform_e2e::workspace().join("specs/expense.toml"));
+    let (model, artifacts) = render_spec(&crate::support::workspace().join("specs/expense.toml"));
     let rule = artifacts
         .iter()
         .find(|a| a.path == format!("generated/{environment}/prometheus-rules.yaml"))
@@ -165,11 +184,8 @@ fn rule_tests_on_weakened_rules(
     run(tool_command(promtool).arg("test").arg("rules").arg(&file))
 }
 
-#[test]
 fn the_slo_unit_tests_fail_when_a_burn_rate_threshold_is_wrong() {
-    let Some(promtool) = tool("promtool") else {
-        return;
-    };
+    let promtool = tool("promtool");
     // The 1x ticket threshold of the availability SLO is 0.001; make it 3x too lax.
     let output = rule_tests_on_weakened_rules(&promtool, "prod", "> 0.001 and", "> 0.003 and");
     assert!(
@@ -183,11 +199,8 @@ fn the_slo_unit_tests_fail_when_a_burn_rate_threshold_is_wrong() {
     );
 }
 
-#[test]
 fn the_alert_unit_tests_fail_when_an_environments_threshold_is_wrong() {
-    let Some(promtool) = tool("promtool") else {
-        return;
-    };
+    let promtool = tool("promtool");
     // HighErrorRate at 50 % instead of 5 %: its firing series (10 % errors) no longer fire it.
     let output = rule_tests_on_weakened_rules(
         &promtool,

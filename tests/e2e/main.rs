@@ -1,0 +1,35 @@
+//! The end-to-end tests: every artifact of every example spec checked by the real tool that
+//! consumes it, and the runtime agreeing with all of them. Tests that need a validator declare
+//! it; without it they are reported as not run (see `testkit`).
+
+mod agreement;
+mod chart;
+mod dashboards;
+mod fuzz_regressions;
+mod prometheus;
+mod schema;
+mod schemathesis;
+mod secrets;
+mod support;
+mod terraform;
+mod workflows;
+
+fn main() -> std::process::ExitCode {
+    testkit::main(
+        [
+            agreement::tests(),
+            chart::tests(),
+            dashboards::tests(),
+            fuzz_regressions::tests(),
+            prometheus::tests(),
+            schema::tests(),
+            schemathesis::tests(),
+            secrets::tests(),
+            terraform::tests(),
+            workflows::tests(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    )
+}

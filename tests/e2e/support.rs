@@ -1,0 +1,70 @@
+//! Helpers shared by the end-to-end tests: the example specs, rendering them, running the
+//! validators. Finding a tool, and what happens when it is missing, is the harness's (`testkit`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub(crate) use testkit::{tool, tool_command, workspace};
+
+/// Runs a command and returns its output, panicking with the command line if it cannot start.
+pub(crate) fn run(command: &mut Command) -> Output {
+    command
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"))
+}
+
+/// Asserts that a validator accepted its input, showing everything it printed if not.
+pub(crate) fn assert_success(output: &Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Every example spec in `specs/` (the seeds' platform and the second, different example).
+pub(crate) fn example_specs() -> Vec<PathBuf> {
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(workspace().join("specs"))
+        .expect("specs/ exists")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    specs.sort();
+    assert!(
+        specs.len() >= 2,
+        "expected at least two example specs in specs/"
+    );
+    specs
+}
+
+/// Loads a spec and renders every artifact of it, as `platformgen generate` would.
+pub(crate) fn render_spec(spec: &Path) -> (generator::Model, Vec<generator::render::Artifact>) {
+    let model = generator::Model::load(spec)
+        .unwrap_or_else(|error| panic!("{} is valid:\n{error}", spec.display()));
+    let name = spec
+        .strip_prefix(workspace())
+        .unwrap_or(spec)
+        .display()
+        .to_string();
+    let request = generator::render::Request {
+        model: &model,
+        spec_path: &name,
+        only_environment: None,
+    };
+    let artifacts = generator::render::render_all(&request)
+        .unwrap_or_else(|error| panic!("{} renders: {error}", spec.display()));
+    (model, artifacts)
+}
+
+/// Writes artifacts under `root` at their relative paths.
+pub(crate) fn write_artifacts(root: &Path, artifacts: &[generator::render::Artifact]) {
+    for artifact in artifacts {
+        let path = root.join(&artifact.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create the artifact's directory");
+        }
+        std::fs::write(&path, &artifact.contents).expect("write the artifact");
+    }
+}
