@@ -186,9 +186,15 @@ impl Model {
     }
 }
 
-/// Reads and checks a spec file, keeping the source for diagnostics and `explain`.
+/// Reads and checks a spec file (`-`: standard input), keeping the source for diagnostics and
+/// `explain`.
 pub fn load_file(path: &FsPath) -> Result<Loaded, LoadError> {
-    let (source, problem) = Source::read(path).map_err(LoadError::Read)?;
+    let (source, problem) = if path == FsPath::new("-") {
+        Source::read_stdin()
+    } else {
+        Source::read(path)
+    }
+    .map_err(LoadError::Read)?;
     check(source, problem)
 }
 

@@ -17,6 +17,9 @@ use crate::diagnostic::{Code, Diagnostic};
 /// Largest spec accepted; real specs are a few kilobytes.
 pub const MAX_SPEC_BYTES: usize = 1024 * 1024;
 
+/// How diagnostics name a spec read from standard input.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// One step of a path into the spec: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Segment {
@@ -234,6 +237,22 @@ impl Source {
         }
         let bytes = std::fs::read(path).map_err(io_error)?;
         Ok(Source::from_bytes(name, bytes))
+    }
+
+    /// Reads a spec from standard input (the path `-`), named `<stdin>` in diagnostics; reads at
+    /// most one byte past the size limit.
+    pub fn read_stdin() -> Result<(Source, Option<Diagnostic>), ReadError> {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_SPEC_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|source| ReadError::Io {
+                path: STDIN_NAME.to_string(),
+                source,
+            })?;
+        Ok(Source::from_bytes(STDIN_NAME.to_string(), bytes))
     }
 
     /// Builds a source from raw bytes, reporting non-UTF-8 input and oversized input.

@@ -199,6 +199,256 @@ fn init_writes_a_starter_spec_that_validates_and_never_overwrites() {
 }
 
 #[test]
+fn init_names_the_project_and_region_and_points_editors_at_its_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shop.toml");
+    let path = path.to_str().expect("utf-8 path");
+    let output = platformgen(&["init", path, "--name", "shop", "--region", "eu-west-1"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let spec = std::fs::read_to_string(path).expect("written");
+    assert!(spec.starts_with("#:schema ./schema.json\n"), "{spec}");
+    assert!(spec.contains("name = \"shop\""));
+    assert!(spec.contains("aws_region = \"eu-west-1\""));
+    assert!(
+        !spec.contains("myapp") && !spec.contains("us-east-1"),
+        "{spec}"
+    );
+    let schema = std::fs::read_to_string(dir.path().join("schema.json")).expect("schema beside");
+    assert_eq!(schema, generator::schema::spec_schema_text());
+    let validate = platformgen(&["validate", path]);
+    assert_eq!(
+        validate.status.code(),
+        Some(0),
+        "{}",
+        text(&validate.stderr)
+    );
+
+    let bad = platformgen(&["init", "x.toml", "--name", "Shop_1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).starts_with("error: `Shop_1` cannot name a project\n"));
+    let bad = platformgen(&["init", "x.toml", "--region", "moon"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).starts_with("error: `moon` is not an AWS region\n"));
+    assert!(
+        !workspace().join("x.toml").exists(),
+        "nothing written on a refusal"
+    );
+}
+
+#[test]
+fn validate_takes_spec_as_generate_does_several_files_and_standard_input() {
+    let option = platformgen(&["validate", "--spec", "specs/ledger.toml"]);
+    assert_eq!(option.status.code(), Some(0), "{}", text(&option.stderr));
+    assert_eq!(
+        text(&option.stdout),
+        "specs/ledger.toml: valid (2 environments: prod, staging)\n"
+    );
+
+    let several = platformgen(&[
+        "validate",
+        "specs/expense.toml",
+        "generator/tests/specs/invalid/several_mistakes_at_once.toml",
+        "--spec",
+        "specs/ledger.toml",
+    ]);
+    assert_eq!(several.status.code(), Some(1), "the worst of the results");
+    assert!(text(&several.stdout).contains("specs/expense.toml: valid"));
+    assert!(text(&several.stdout).contains("specs/ledger.toml: valid"));
+    assert!(text(&several.stderr).contains("several_mistakes_at_once.toml: 4 errors"));
+
+    let json = platformgen(&[
+        "validate",
+        "specs/expense.toml",
+        "no/such/spec.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        json.status.code(),
+        Some(2),
+        "an unreadable file is an I/O error"
+    );
+    let reports: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(reports[0]["valid"], true);
+    assert_eq!(reports[1]["valid"], false);
+    assert_eq!(reports[1]["file"], "no/such/spec.toml");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_platformgen"))
+        .args(["validate", "-"])
+        .current_dir(workspace())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("platformgen runs");
+    {
+        use std::io::Write as _;
+        let text = std::fs::read_to_string(workspace().join("specs/expense.toml")).expect("spec");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(text.replace("multi_az = true", "multi_az = 1").as_bytes())
+            .expect("write");
+    }
+    let stdin = child.wait_with_output().expect("wait");
+    assert_eq!(stdin.status.code(), Some(1));
+    assert!(
+        text(&stdin.stderr).contains(" --> <stdin>:"),
+        "diagnostics name standard input:\n{}",
+        text(&stdin.stderr)
+    );
+    let generate = platformgen(&["generate", "--spec", "-"]);
+    assert_eq!(generate.status.code(), Some(2));
+}
+
+#[test]
+fn explain_of_an_unknown_environment_fails_whatever_the_key() {
+    for key in ["project.name", "database.multi_az"] {
+        let output = platformgen(&["explain", "no-such-env", key]);
+        assert_eq!(output.status.code(), Some(1), "{key}");
+        assert_eq!(
+            text(&output.stderr),
+            "error: there is no environment `no-such-env` in specs/expense.toml\n  help: \
+             environments: dev, prod, staging\n"
+        );
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn explain_without_a_key_shows_every_value_the_thresholds_in_effect_and_the_waivers() {
+    let output = platformgen(&["explain", "dev"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let shown = text(&output.stdout);
+    assert!(
+        shown.contains(
+            "dev.database.multi_az = false\n    set in the environment: specs/expense.toml:"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("dev.waf.enabled = true\n    from [defaults]: specs/expense.toml:"));
+    // A threshold the environment overrides, and one it inherits from the alert.
+    assert!(
+        shown.contains(
+            "    HighResponseTime = 0.5   set in the environment: specs/expense.toml:147:22\n"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("    HighErrorRate = 0.05   the alert's default: specs/expense.toml:"));
+    assert!(
+        shown.ends_with("waivers of the production rules in dev:\n    (none)\n"),
+        "{shown}"
+    );
+
+    let waived = platformgen(&[
+        "explain",
+        "prod",
+        "--spec",
+        "generator/tests/specs/valid/waived_production_rule.toml",
+    ]);
+    assert_eq!(waived.status.code(), Some(0), "{}", text(&waived.stderr));
+    let shown = text(&waived.stdout);
+    let thresholds = shown
+        .find("\nalert thresholds in effect")
+        .expect("thresholds after the values");
+    insta::assert_snapshot!("explain_prod_thresholds_and_waivers", &shown[thresholds..]);
+}
+
+#[test]
+fn the_same_spec_under_two_path_spellings_renders_the_same_bytes() {
+    let out = generated_copy();
+    let first = generated_files(out.path());
+    // From inside the root, with a dotted relative path.
+    let output = Command::new(env!("CARGO_BIN_EXE_platformgen"))
+        .args(["generate", "--spec", "./specs/../specs/expense.toml"])
+        .current_dir(out.path())
+        .output()
+        .expect("platformgen runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("0 written"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(generated_files(out.path()), first);
+    let header = &first["generated/dev/terraform.tfvars"];
+    assert!(
+        header.starts_with("# Generated by platformgen from specs/expense.toml; do not edit.\n")
+    );
+}
+
+/// Every file under `generated/` and `.github/` of a root, by relative path.
+fn generated_files(root: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![root.join("generated"), root.join(".github")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(root).expect("under root");
+                files.insert(
+                    relative.display().to_string(),
+                    std::fs::read_to_string(&path).expect("text"),
+                );
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn removing_an_environment_keeps_a_file_a_person_edited_until_forced() {
+    let out = generated_copy();
+    let spec = out.path().join("specs/expense.toml");
+    let edited = out.path().join("generated/staging/helm-values.yaml");
+    let mut text_of = std::fs::read_to_string(&edited).expect("values");
+    text_of.push_str("# a note someone added\n");
+    std::fs::write(&edited, text_of).expect("edit");
+    // staging leaves the spec (its table is the last environment before prod's comment block).
+    let source = std::fs::read_to_string(&spec).expect("spec");
+    let start = source.find("[environments.staging]").expect("staging");
+    let end = source[start..]
+        .find("\n# ---")
+        .map_or(source.len(), |e| start + e);
+    let without: String = source[..start].to_string() + &source[end..];
+    std::fs::write(&spec, without).expect("spec without staging");
+
+    let output = generate_in(out.path(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(
+            "warning: kept generated/staging/helm-values.yaml: the spec no longer renders it, \
+             but it was edited since platformgen wrote it"
+        ),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(edited.exists());
+    assert!(
+        !out.path().join("generated/staging/dashboards").exists(),
+        "no empty directory"
+    );
+    assert!(
+        !out.path()
+            .join("generated/staging/terraform.tfvars")
+            .exists()
+    );
+    let drift = check(out.path());
+    assert_eq!(drift.status.code(), Some(1));
+    assert!(text(&drift.stdout).contains(
+        "stale: generated/staging/helm-values.yaml (the spec no longer renders it, and it was \
+         edited"
+    ));
+
+    let forced = generate_in(out.path(), &["--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert!(text(&forced.stdout).contains("removed generated/staging/helm-values.yaml"));
+    assert!(!out.path().join("generated/staging").exists());
+    assert_eq!(check(out.path()).status.code(), Some(0));
+}
+
+#[test]
 fn the_committed_schema_is_in_sync_with_the_types() {
     let committed = std::fs::read_to_string(workspace().join("specs/schema.json"))
         .expect("specs/schema.json exists");
@@ -239,16 +489,37 @@ fn help_documents_commands_exit_codes_and_examples() {
     insta::assert_snapshot!(text(&output.stdout));
 }
 
-/// Generates the example spec's artifacts into a fresh directory and returns it.
+/// A fresh output root holding a copy of the example spec at `specs/expense.toml`, with every
+/// artifact generated into it.
 fn generated_copy() -> tempfile::TempDir {
     let out = tempfile::tempdir().expect("tempdir");
-    let output = platformgen(&["generate", "--out", out.path().to_str().expect("utf-8")]);
+    std::fs::create_dir_all(out.path().join("specs")).expect("mkdir");
+    std::fs::copy(
+        workspace().join("specs/expense.toml"),
+        out.path().join("specs/expense.toml"),
+    )
+    .expect("copy the spec");
+    let output = generate_in(out.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     out
 }
 
+/// `platformgen generate --spec <out>/specs/expense.toml --out <out> <extra>`.
+fn generate_in(out: &Path, extra: &[&str]) -> Output {
+    let spec = out.join("specs/expense.toml");
+    let mut args = vec![
+        "generate",
+        "--spec",
+        spec.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    args.extend(extra);
+    platformgen(&args)
+}
+
 fn check(out: &Path) -> Output {
-    platformgen(&["generate", "--check", "--out", out.to_str().expect("utf-8")])
+    generate_in(out, &["--check"])
 }
 
 #[test]
@@ -259,7 +530,7 @@ fn generate_check_passes_when_everything_is_in_sync_and_writes_nothing() {
     let output = check(out.path());
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(text(&output.stdout).ends_with("artifacts are up to date with specs/expense.toml\n"));
-    let again = platformgen(&["generate", "--out", out.path().to_str().expect("utf-8")]);
+    let again = generate_in(out.path(), &[]);
     assert!(
         text(&again.stdout).contains("0 written"),
         "a second generate rewrites nothing"
@@ -286,9 +557,15 @@ fn generate_check_reports_a_changed_file_with_a_diff() {
         stdout.contains("-cache_ttl_seconds   = 61\n+cache_ttl_seconds   = 60\n"),
         "{stdout}"
     );
+    let root = out.path().display();
     assert_eq!(
         text(&output.stderr),
-        "error: 1 generated file is out of date with specs/expense.toml\n  help: run `platformgen generate --spec specs/expense.toml` and commit the result\n"
+        format!(
+            "error: 1 generated file is out of date with specs/expense.toml\n  help: run \
+             `platformgen generate --spec {root}/specs/expense.toml --out {root}` and commit the \
+             result\n"
+        ),
+        "the fix repeats every option given, so it writes where the check looked"
     );
 }
 
@@ -301,7 +578,11 @@ fn generate_check_reports_missing_and_stale_files_and_generate_removes_only_owne
     listed.push_str("generated/qa/terraform.tfvars\n");
     std::fs::write(&manifest, listed).expect("manifest");
     std::fs::create_dir_all(out.path().join("generated/qa")).expect("mkdir");
-    std::fs::write(out.path().join("generated/qa/terraform.tfvars"), "old").expect("stale file");
+    std::fs::write(
+        out.path().join("generated/qa/terraform.tfvars"),
+        "# Generated by platformgen from specs/expense.toml; do not edit.\nold",
+    )
+    .expect("stale file");
     std::fs::write(out.path().join("generated/qa/notes.md"), "mine").expect("unowned file");
 
     let output = check(out.path());
@@ -320,7 +601,7 @@ fn generate_check_reports_missing_and_stale_files_and_generate_removes_only_owne
     );
     assert!(text(&output.stderr).starts_with("error: 3 generated files are out of date"));
 
-    let write = platformgen(&["generate", "--out", out.path().to_str().expect("utf-8")]);
+    let write = generate_in(out.path(), &[]);
     assert!(text(&write.stdout).contains("removed generated/qa/terraform.tfvars\n"));
     assert!(!out.path().join("generated/qa/terraform.tfvars").exists());
     assert!(
@@ -334,23 +615,15 @@ fn generate_check_reports_missing_and_stale_files_and_generate_removes_only_owne
 fn generate_for_one_environment_leaves_the_others_alone() {
     let out = generated_copy();
     std::fs::remove_file(out.path().join("generated/prod/terraform.tfvars")).expect("remove");
-    let output = platformgen(&[
-        "generate",
-        "--env",
-        "dev",
-        "--out",
-        out.path().to_str().expect("utf-8"),
-    ]);
+    let output = generate_in(out.path(), &["--env", "dev"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(!out.path().join("generated/prod/terraform.tfvars").exists());
-    let unknown = platformgen(&[
-        "generate",
-        "--env",
-        "qa",
-        "--out",
-        out.path().to_str().expect("utf-8"),
-    ]);
-    assert_eq!(unknown.status.code(), Some(1));
+    let unknown = generate_in(out.path(), &["--env", "qa"]);
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "an unknown --env is a usage error"
+    );
     assert!(text(&unknown.stderr).starts_with("error: there is no environment `qa`"));
 }
 

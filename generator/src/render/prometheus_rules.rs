@@ -262,12 +262,15 @@ fn slo_groups(model: &Model, environment: &ResolvedEnvironment, slo: &Slo) -> Ve
 fn context(model: &Model, environment: &ResolvedEnvironment) -> Context {
     let service = &model.spec.service.name;
     let job = format!("job=\"{service}\"");
+    // Recording rules are named `<level>:<metric>` after the project, which may hold `-`; a
+    // metric name may not.
+    let level = model.spec.project.name.replace('-', "_");
     let mut groups = vec![Group {
         name: format!("{}_recording", service.replace('-', "_")),
         interval: "30s",
         rules: vec![
             Rule {
-                record: Some("expense:cache_hit_ratio".into()),
+                record: Some(format!("{level}:cache_hit_ratio")),
                 alert: None,
                 expr: format!(
                     "sum(rate(cache_hits_total{{{job}}}[5m])) / (sum(rate(cache_hits_total{{{job}}}[5m])) + sum(rate(cache_misses_total{{{job}}}[5m])))"
@@ -277,7 +280,7 @@ fn context(model: &Model, environment: &ResolvedEnvironment) -> Context {
                 annotations: Vec::new(),
             },
             Rule {
-                record: Some("expense:api_request_duration_p95".into()),
+                record: Some(format!("{level}:api_request_duration_p95")),
                 alert: None,
                 expr: format!(
                     "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{{{job}}}[5m])) by (le, endpoint))"

@@ -358,7 +358,8 @@ const INSTALL_LLVM_COV: &[&str] = &[
 const COVERAGE: &[&str] = &[
     r#"cargo llvm-cov --workspace --exclude platform-e2e --summary-only --fail-under-lines "$MIN_COVERAGE_PERCENT""#,
 ];
-const GENERATE_CHECK: &[&str] = &["cargo run -p generator --bin platformgen -- generate --check"];
+const GENERATE_CHECK: &[&str] =
+    &[r#"cargo run -p generator --bin platformgen -- generate --check --spec "$PLATFORM_SPEC""#];
 const TERRAFORM_FMT: &[&str] = &["terraform fmt -check -recursive terraform/"];
 const TERRAFORM_CHECK: &[&str] = &["bash terraform/check.sh --require-checkov"];
 const DOCKER_BUILD: &[&str] = &[r#"docker build --file "$DOCKERFILE" --tag "$IMAGE" ."#];
@@ -441,7 +442,7 @@ fn checked_branches(model: &Model) -> Result<Vec<String>, RenderError> {
     Ok(branches.into_iter().collect())
 }
 
-fn ci_workflow(model: &Model) -> Result<Workflow, RenderError> {
+fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> {
     let actions = Actions {
         model,
         template: CI_TEMPLATE,
@@ -523,7 +524,10 @@ fn ci_workflow(model: &Model) -> Result<Workflow, RenderError> {
             vec![
                 checkout(&actions)?,
                 rust(),
-                Step::run("platformgen generate --check", GENERATE_CHECK),
+                Step::run("platformgen generate --check", GENERATE_CHECK).env(
+                    "PLATFORM_SPEC",
+                    spec_text(CI_TEMPLATE, "the spec's path", spec_path)?,
+                ),
             ],
         ),
         reading_job(
@@ -877,7 +881,7 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
             path: ".github/workflows/ci.yml".to_string(),
             contents: format!(
                 "{header}{}",
-                render_workflow(CI_TEMPLATE, &ci_workflow(request.model)?)?
+                render_workflow(CI_TEMPLATE, &ci_workflow(request.model, request.spec_path)?)?
             ),
         },
     ];
