@@ -7,6 +7,18 @@ use serde::Serialize;
 
 use crate::source::{Document, Path, Source};
 
+/// Another place a diagnostic points at, with what to say there (the first of two duplicates,
+/// the range a CIDR overlaps).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Related {
+    pub path: Path,
+    pub label: String,
+    /// Point at the value rather than the key.
+    pub on_value: bool,
+    /// Filled from `path` by [`locate_all`].
+    pub span: Option<Range<usize>>,
+}
+
 /// Stable diagnostic codes; tools and docs may rely on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -86,6 +98,11 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// Point at the value rather than the key when locating by path.
     pub on_value: bool,
+    /// A byte range inside the string value at `path` (a PromQL expression's mistake): located
+    /// inside the literal when the literal is written without escapes.
+    pub within: Option<Range<usize>>,
+    /// Other places to show, each labelled.
+    pub related: Vec<Related>,
 }
 
 impl Diagnostic {
@@ -100,6 +117,8 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             on_value: false,
+            within: None,
+            related: Vec::new(),
         }
     }
 
@@ -118,6 +137,24 @@ impl Diagnostic {
     /// Locate this diagnostic on the value at its path, not on the key.
     pub fn on_value(mut self) -> Self {
         self.on_value = true;
+        self
+    }
+
+    /// Locate this diagnostic on `range` of the string value at its path.
+    pub fn within_value(mut self, range: Range<usize>) -> Self {
+        self.on_value = true;
+        self.within = Some(range);
+        self
+    }
+
+    /// Also point at the key (or, with `on_value`, the value) at `path`, labelled.
+    pub fn related(mut self, path: Path, label: impl Into<String>, on_value: bool) -> Self {
+        self.related.push(Related {
+            path,
+            label: label.into(),
+            on_value,
+            span: None,
+        });
         self
     }
 
@@ -165,12 +202,37 @@ impl Diagnostic {
                 if let Some(label) = &self.label {
                     annotation = annotation.label(label.as_str());
                 }
-                group = group.element(
-                    Snippet::source(&source.text[lines])
-                        .line_start(first_line)
-                        .path(source.name.as_str())
-                        .annotation(annotation),
-                );
+                let mut snippet = Snippet::source(&source.text[lines.clone()])
+                    .line_start(first_line)
+                    .path(source.name.as_str())
+                    .annotation(annotation);
+                let mut elsewhere = Vec::new();
+                for related in &self.related {
+                    let Some(other) = related.span.clone() else {
+                        continue;
+                    };
+                    if other.start >= lines.start && other.end <= lines.end {
+                        snippet = snippet.annotation(
+                            AnnotationKind::Context
+                                .span(other.start - lines.start..other.end - lines.start)
+                                .label(related.label.as_str()),
+                        );
+                    } else {
+                        elsewhere.push((other, related.label.as_str()));
+                    }
+                }
+                group = group.element(snippet);
+                for (other, label) in elsewhere {
+                    let (lines, first_line) = source.lines_around(&other);
+                    let relative = (other.start - lines.start)
+                        ..(other.end.min(lines.end).max(other.start) - lines.start);
+                    group = group.element(
+                        Snippet::source(&source.text[lines])
+                            .line_start(first_line)
+                            .path(source.name.as_str())
+                            .annotation(AnnotationKind::Context.span(relative).label(label)),
+                    );
+                }
             }
             _ => group = group.element(Origin::path(source.name.as_str())),
         }
@@ -214,23 +276,77 @@ impl Diagnostic {
             "label": self.label,
             "help": self.help,
             "notes": self.notes,
+            "related": self.related.iter().map(|related| {
+                let (line, column) = related.span.as_ref().map_or((None, None), |span| {
+                    let (line, column) = source.line_col(span.start);
+                    (Some(line), Some(column))
+                });
+                serde_json::json!({
+                    "line": line,
+                    "column": column,
+                    "path": related.path.to_string(),
+                    "label": related.label,
+                })
+            }).collect::<Vec<_>>(),
         })
     }
 }
 
-/// Gives every diagnostic that has only a key path the span of that key.
-pub fn locate_all(diagnostics: &mut [Diagnostic], document: &Document) {
+/// Gives every diagnostic that has only a key path the span of that key (or value, or the part
+/// of a string value it names), and its related places theirs.
+pub fn locate_all(diagnostics: &mut [Diagnostic], document: &Document, source: &Source) {
     for diagnostic in diagnostics.iter_mut() {
         if diagnostic.span.is_none()
             && let Some(path) = &diagnostic.path
         {
-            diagnostic.span = Some(if diagnostic.on_value {
+            let span = if diagnostic.on_value {
                 document.locate_value(path)
             } else {
                 document.locate(path)
-            });
+            };
+            let inner = diagnostic
+                .within
+                .clone()
+                .and_then(|within| inside_literal(source, document, path, &span, within));
+            diagnostic.span = Some(inner.unwrap_or(span));
+        }
+        for related in &mut diagnostic.related {
+            if related.span.is_none() {
+                related.span = Some(if related.on_value {
+                    document.locate_value(&related.path)
+                } else {
+                    document.locate(&related.path)
+                });
+            }
         }
     }
+}
+
+/// `within` (a range of the string value at `path`) as a range of the source, when the value's
+/// literal holds its text unescaped (`'...'`, `"..."` without escapes, `'''...'''`).
+fn inside_literal(
+    source: &Source,
+    document: &Document,
+    path: &Path,
+    literal: &Range<usize>,
+    within: Range<usize>,
+) -> Option<Range<usize>> {
+    let text = path.lookup(&document.value)?.as_str()?;
+    let raw = source.text.get(literal.clone())?;
+    let quote = ["'''", "\"\"\"", "'", "\""]
+        .into_iter()
+        .find(|quote| raw.starts_with(quote))?;
+    let mut start = literal.start + quote.len();
+    // A multi-line literal drops the newline right after its opening quotes.
+    if quote.len() == 3 && source.text[start..].starts_with('\n') {
+        start += 1;
+    }
+    let body = source.text.get(start..start + text.len())?;
+    (body == text && within.end <= text.len()).then(|| {
+        // An empty range (the end of the expression) still shows one character.
+        let end = (start + within.end).max(start + within.start + 1);
+        start + within.start..end.min(literal.end)
+    })
 }
 
 /// Sorts diagnostics by position, errors before warnings at one place, and drops repeats.

@@ -7,6 +7,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod model;
 pub mod output;
+pub mod promql;
 pub mod render;
 pub mod schema;
 pub mod source;

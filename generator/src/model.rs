@@ -240,7 +240,7 @@ pub fn check(source: Source, problem: Option<Diagnostic>) -> Result<Loaded, Load
         merged.insert(name.clone(), (value, origins));
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
-        locate_all(&mut diagnostics, &document);
+        locate_all(&mut diagnostics, &document, &source);
         return Err(invalid(source, diagnostics));
     }
 
@@ -249,7 +249,7 @@ pub fn check(source: Source, problem: Option<Diagnostic>) -> Result<Loaded, Load
         Ok(spec) => spec,
         Err(diagnostic) => {
             let mut diagnostics = vec![*diagnostic];
-            locate_all(&mut diagnostics, &document);
+            locate_all(&mut diagnostics, &document, &source);
             return Err(invalid(source, diagnostics));
         }
     };
@@ -276,7 +276,7 @@ pub fn check(source: Source, problem: Option<Diagnostic>) -> Result<Loaded, Load
         environments: resolved,
     };
     diagnostics.extend(validate::check(&model));
-    locate_all(&mut diagnostics, &document);
+    locate_all(&mut diagnostics, &document, &source);
     sort_and_dedup(&mut diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(LoadError::Invalid {

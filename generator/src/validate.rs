@@ -7,7 +7,8 @@ use ipnet::Ipv4Net;
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::duration;
-use crate::model::{Model, ResolvedEnvironment};
+use crate::model::{Layer, Model, ResolvedEnvironment};
+use crate::promql::{self, PromqlError};
 use crate::source::Path;
 use crate::spec::{CachePolicy, Handler, NatMode, ProductionRule, RouteRateLimit, Tier};
 
@@ -18,8 +19,10 @@ pub const LOG_RETENTION_DAYS: [u16; 22] = [
 ];
 
 /// Stand-ins substituted for placeholders before PromQL is parsed.
-const SAMPLE_THRESHOLD: &str = "1";
-const SAMPLE_WINDOW: &str = "5m";
+// What `$threshold` and `$window` stand for while an expression is parsed: as long as the
+// placeholders, so a position in the parsed text is the same position in the spec's text.
+const SAMPLE_THRESHOLD: &str = "1.00000000";
+const SAMPLE_WINDOW: &str = "300000s";
 
 /// Every semantic problem of a typed, resolved spec.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -101,19 +104,28 @@ fn check_routes(model: &Model, out: &mut Vec<Diagnostic>) {
         let at = Path::root().child("routes").index(index);
         let shape = normalized_route(&route.path);
         if let Some(first) = seen.insert((route.method, shape), index) {
-            out.push(
-                Diagnostic::error(
-                    Code::DuplicateName,
-                    format!(
-                        "the route `{} {}` is declared twice",
-                        route.method.as_str(),
-                        route.path
-                    ),
+            let method = route.method.as_str();
+            let earlier = &model.spec.routes[first].path;
+            let message = if *earlier == route.path {
+                format!("the route `{method} {}` is declared twice", route.path)
+            } else {
+                format!(
+                    "`{method} {earlier}` and `{method} {}` are the same route (parameter names \
+                     do not tell paths apart)",
+                    route.path
                 )
-                .at_path(at.child("path"))
-                .label("second declaration")
-                .note(format!("first declared as routes[{first}]"))
-                .help("remove one of the two routes"),
+            };
+            out.push(
+                Diagnostic::error(Code::DuplicateName, message)
+                    .at_path(at.child("path"))
+                    .on_value()
+                    .label(format!("routes[{index}]: {method} {}", route.path))
+                    .related(
+                        Path::root().child("routes").index(first).child("path"),
+                        format!("routes[{first}]: {method} {earlier}, declared first"),
+                        true,
+                    )
+                    .help("remove one of the two routes"),
             );
         }
         if route.method != route.handler.method() {
@@ -232,11 +244,6 @@ fn handler_name(handler: Handler) -> String {
         .unwrap_or_default()
 }
 
-/// Parses PromQL, reporting the parser's message.
-pub fn parse_promql(expr: &str) -> Result<(), String> {
-    promql_parser::parser::parse(expr).map(|_| ())
-}
-
 fn check_alerts(model: &Model, out: &mut Vec<Diagnostic>) {
     let mut names = BTreeMap::new();
     for (index, alert) in model.spec.alerts.iter().enumerate() {
@@ -248,7 +255,12 @@ fn check_alerts(model: &Model, out: &mut Vec<Diagnostic>) {
                     format!("the alert `{}` is declared twice", alert.name),
                 )
                 .at_path(at.child("name"))
-                .note(format!("first declared as alerts[{first}]")),
+                .label(format!("alerts[{index}]"))
+                .related(
+                    Path::root().child("alerts").index(first).child("name"),
+                    format!("alerts[{first}], declared first"),
+                    false,
+                ),
             );
         }
         if let Err(error) = duration::parse(&alert.for_) {
@@ -269,8 +281,8 @@ fn check_alerts(model: &Model, out: &mut Vec<Diagnostic>) {
             _ => {}
         }
         let expr = alert.expr.replace("$threshold", SAMPLE_THRESHOLD);
-        if let Err(error) = parse_promql(&expr) {
-            out.push(promql_error(&error, at.child("expr")));
+        if let Err(error) = promql::check(&expr) {
+            out.push(promql_error(error, at.child("expr")));
         }
         match &alert.test {
             None => out.push(
@@ -304,14 +316,15 @@ fn check_alerts(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn promql_error(error: &str, at: Path) -> Diagnostic {
-    let first = error.lines().next().unwrap_or(error).trim();
+/// A PromQL mistake, pointed at inside the expression where the literal allows.
+fn promql_error(error: PromqlError, at: Path) -> Diagnostic {
     Diagnostic::error(
         Code::InvalidPromql,
-        format!("the PromQL expression does not parse: {first}"),
+        format!("the PromQL expression does not parse: {}", error.message),
     )
     .at_path(at)
-    .label("invalid PromQL")
+    .within_value(error.at)
+    .label(error.label)
     .help("check the expression with `promtool` or the Prometheus expression browser")
 }
 
@@ -326,7 +339,12 @@ fn check_slos(model: &Model, out: &mut Vec<Diagnostic>) {
                     format!("the SLO `{}` is declared twice", slo.name),
                 )
                 .at_path(at.child("name"))
-                .note(format!("first declared as slos[{first}]")),
+                .label(format!("slos[{index}]"))
+                .related(
+                    Path::root().child("slos").index(first).child("name"),
+                    format!("slos[{first}], declared first"),
+                    false,
+                ),
             );
         }
         match duration::parse(&slo.window) {
@@ -354,8 +372,8 @@ fn check_slos(model: &Model, out: &mut Vec<Diagnostic>) {
                         .help("write the rate window as `$window`, for example `rate(http_requests_total[$window])`"),
                 );
             }
-            if let Err(error) = parse_promql(&expr.replace("$window", SAMPLE_WINDOW)) {
-                out.push(promql_error(&error, at.child(key)));
+            if let Err(error) = promql::check(&expr.replace("$window", SAMPLE_WINDOW)) {
+                out.push(promql_error(error, at.child(key)));
             }
         }
     }
@@ -530,7 +548,15 @@ fn check_environment(model: &Model, environment: &ResolvedEnvironment, out: &mut
                                     Code::CidrOverlap,
                                     format!("the subnet `{subnet}` overlaps `{other}`"),
                                 )
-                                .note(format!("`{other}` is network.{}", display_tail(other_path))),
+                                .label(format!("`{subnet}`"))
+                                .related(
+                                    environment.source_of(other_path),
+                                    format!(
+                                        "overlaps `{other}` (network.{})",
+                                        display_tail(other_path)
+                                    ),
+                                    true,
+                                ),
                                 &relative,
                             ),
                         );
@@ -899,7 +925,53 @@ const PRODUCTION_RULES: [ProductionRule; 7] = [
     ProductionRule::ApprovalRequired,
 ];
 
+/// What a waiver's reason starts with until someone writes the real one.
+const REASON_PLACEHOLDER: &str = "TODO";
+
+/// How to waive `rule` in `environment`, as TOML to paste: a `[[...waivers]]` table, or an
+/// entry for the `waivers` list the environment already writes.
+fn waiver_hint(environment: &ResolvedEnvironment, rule: ProductionRule) -> String {
+    let name = &environment.name;
+    let reason = format!("{REASON_PLACEHOLDER}: why {name} may break this rule, and until when");
+    let what = "the reason is at least 10 characters saying why the rule does not apply here; \
+                reviews show it, and validation refuses it while it starts with `TODO`";
+    if environment.layer_of(&path("waivers")) == Layer::Environment
+        && !environment.settings.waivers.is_empty()
+    {
+        format!(
+            "fix the value, or waive the rule visibly by adding this entry to the `waivers` list \
+             of [environments.{name}] ({what}):\n{{ rule = \"{}\", reason = \"{reason}\" }}",
+            rule.as_str()
+        )
+    } else {
+        format!(
+            "fix the value, or waive the rule visibly by adding this to the spec ({what}):\n\
+             [[environments.{name}.waivers]]\nrule = \"{}\"\nreason = \"{reason}\"",
+            rule.as_str()
+        )
+    }
+}
+
 fn check_production_rules(environment: &ResolvedEnvironment, out: &mut Vec<Diagnostic>) {
+    for (index, waiver) in environment.settings.waivers.iter().enumerate() {
+        if waiver.reason.trim_start().starts_with(REASON_PLACEHOLDER) {
+            out.push(
+                environment.diagnostic(
+                    Diagnostic::error(
+                        Code::Inconsistent,
+                        format!(
+                            "the waiver of `{}` still has the placeholder reason",
+                            waiver.rule.as_str()
+                        ),
+                    )
+                    .on_value()
+                    .label("write why the rule does not apply")
+                    .help("replace it with the real reason, which reviews will read"),
+                    &path("waivers").index(index).child("reason"),
+                ),
+            );
+        }
+    }
     let production = environment.settings.tier == Tier::Production;
     let waived: BTreeMap<ProductionRule, usize> = environment
         .settings
@@ -912,36 +984,53 @@ fn check_production_rules(environment: &ResolvedEnvironment, out: &mut Vec<Diagn
         let broken = violation(environment, rule);
         let waiver = waived.get(&rule);
         match (production, broken, waiver) {
-            (true, Some((message, at)), None) => out.push(environment.diagnostic(
-                Diagnostic::error(Code::ProductionRule, format!("{message} (rule `{}`)", rule.as_str()))
-                    .note(format!("environment `{}` has tier = \"production\"", environment.name))
-                    .help(format!(
-                        "fix the value, or waive the rule visibly: [[environments.{}.waivers]] rule = \"{}\", reason = \"...\"",
-                        environment.name,
-                        rule.as_str()
-                    )),
-                &at,
-            )),
-            (true, None, Some(index)) => out.push(environment.diagnostic(
-                Diagnostic::warning(Code::UnusedWaiver, format!("the waiver of `{}` is not needed: the rule holds", rule.as_str()))
+            (true, Some((message, at)), None) => out.push(
+                environment.diagnostic(
+                    Diagnostic::error(
+                        Code::ProductionRule,
+                        format!("{message} (rule `{}`)", rule.as_str()),
+                    )
+                    .note(format!(
+                        "environment `{}` has tier = \"production\"",
+                        environment.name
+                    ))
+                    .help(waiver_hint(environment, rule)),
+                    &at,
+                ),
+            ),
+            (true, None, Some(index)) => out.push(
+                environment.diagnostic(
+                    Diagnostic::warning(
+                        Code::UnusedWaiver,
+                        format!(
+                            "the waiver of `{}` is not needed: the rule holds",
+                            rule.as_str()
+                        ),
+                    )
                     .help("remove the waiver"),
-                &path("waivers").index(*index),
-            )),
-            (false, _, Some(index)) => out.push(environment.diagnostic(
-                Diagnostic::warning(
-                    Code::UnusedWaiver,
-                    format!("waivers only matter in production-tier environments; `{}` is not one", environment.name),
-                )
-                .help("remove the waiver"),
-                &path("waivers").index(*index),
-            )),
+                    &path("waivers").index(*index),
+                ),
+            ),
+            (false, _, Some(index)) => out.push(
+                environment.diagnostic(
+                    Diagnostic::warning(
+                        Code::UnusedWaiver,
+                        format!(
+                            "waivers only matter in production-tier environments; `{}` is not one",
+                            environment.name
+                        ),
+                    )
+                    .help("remove the waiver"),
+                    &path("waivers").index(*index),
+                ),
+            ),
             _ => {}
         }
     }
 }
 
 fn check_across_environments(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut vpcs: Vec<(&str, Ipv4Net)> = Vec::new();
+    let mut vpcs: Vec<(&ResolvedEnvironment, Ipv4Net)> = Vec::new();
     let mut triggers: BTreeMap<String, &str> = BTreeMap::new();
     for environment in model.environments.values() {
         if let Ok(vpc) = parse_cidr(&environment.settings.network.vpc_cidr) {
@@ -949,13 +1038,20 @@ fn check_across_environments(model: &Model, out: &mut Vec<Diagnostic>) {
                 out.push(environment.diagnostic(
                     Diagnostic::error(
                         Code::CidrOverlap,
-                        format!("the VPC `{vpc}` of `{}` overlaps the VPC `{other_vpc}` of `{other}`", environment.name),
+                        format!("the VPC `{vpc}` of `{}` overlaps the VPC `{other_vpc}` of `{}`", environment.name, other.name),
+                    )
+                    .on_value()
+                    .label(format!("`{vpc}` ({})", environment.name))
+                    .related(
+                        other.source_of(&path("network.vpc_cidr")),
+                        format!("overlaps `{other_vpc}` ({})", other.name),
+                        true,
                     )
                     .help("give each environment its own range, for example 10.0.0.0/16, 10.1.0.0/16, 10.2.0.0/16"),
                     &path("network.vpc_cidr"),
                 ));
             }
-            vpcs.push((&environment.name, vpc));
+            vpcs.push((environment, vpc));
         }
         let deploy = &environment.settings.deploy;
         let trigger = match (&deploy.branch, &deploy.tag) {

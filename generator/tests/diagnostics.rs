@@ -195,3 +195,46 @@ fn an_oversized_spec_is_refused_before_parsing() {
     };
     assert_eq!(diagnostics[0].code, Code::TooLarge);
 }
+
+/// The TOML in a production rule's help, pasted as it is at the end of the spec, waives the
+/// rule; its placeholder reason is refused until the real one is written.
+#[test]
+fn a_waiver_hint_pasted_as_it_is_waives_the_rule_and_asks_for_the_reason() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/specs/invalid/production_rule_multi_az.toml");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let Err(LoadError::Invalid { diagnostics, .. }) = generator::Model::load_str("spec", &text)
+    else {
+        panic!("the fixture breaks a production rule");
+    };
+    let help = diagnostics
+        .iter()
+        .find(|d| d.code == Code::ProductionRule)
+        .and_then(|d| d.help.clone())
+        .expect("a production-rule error with help");
+    let (_, toml) = help
+        .split_once(":\n")
+        .expect("the TOML after the explanation");
+    assert!(
+        toml.starts_with("[[environments.prod.waivers]]\n"),
+        "{toml}"
+    );
+
+    let pasted = format!("{text}\n{toml}\n");
+    let Err(LoadError::Invalid { diagnostics, .. }) = generator::Model::load_str("spec", &pasted)
+    else {
+        panic!("the placeholder reason is refused");
+    };
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["the waiver of `database-multi-az` still has the placeholder reason"]
+    );
+
+    let reasoned = pasted.replace(
+        "TODO: why prod may break this rule, and until when",
+        "pilot customers only until GA in March",
+    );
+    generator::Model::load_str("spec", &reasoned)
+        .unwrap_or_else(|error| panic!("the waiver with a reason validates:\n{error}"));
+}
