@@ -138,7 +138,9 @@ pub struct Route {
     /// Whether reads go through the cache (`cache-aside`) or always to the database.
     #[serde(default)]
     pub cache: CachePolicy,
-    /// Overrides `service.rate_limit` for this route; `false` turns rate limiting off.
+    /// Overrides `service.rate_limit` for this route; `false` turns rate limiting off. Without
+    /// it, the API's routes take `service.rate_limit` and the operational ones (health,
+    /// readiness, metrics, the OpenAPI document, the docs page) are not limited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RouteRateLimit>,
     /// Overrides `service.body_limit_bytes` for this route.
@@ -256,6 +258,15 @@ impl Handler {
     }
 
     /// Whether the handler reads data that the cache can serve.
+    /// The service's own operational routes (probes, metrics, the API's document and docs page),
+    /// which a client's API budget does not limit unless the route sets one.
+    pub fn is_operational(self) -> bool {
+        matches!(
+            self,
+            Handler::Health | Handler::Ready | Handler::Metrics | Handler::Openapi | Handler::Docs
+        )
+    }
+
     pub fn is_cacheable(self) -> bool {
         matches!(
             self,

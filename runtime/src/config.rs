@@ -353,7 +353,9 @@ impl Settings {
             .collect::<Result<Vec<_>, _>>()?;
         let listen = match listen {
             Some(addr) => addr,
-            None => SocketAddr::from(([0, 0, 0, 0], service.port)),
+            // Loopback unless told otherwise: a developer's run is not on the network. The chart
+            // and the image set LISTEN_ADDR to every interface.
+            None => SocketAddr::from(([127, 0, 0, 1], service.port)),
         };
         let redis_timeout = Duration::from_millis(u64::from(parts.app.redis_timeout_ms));
         let redis = redis_from_vars(vars, redis_timeout)?;
@@ -433,6 +435,7 @@ fn resolve_route(
         });
     }
     let rate_limit = match &route.rate_limit {
+        None if route.handler.is_operational() => None,
         None => Some(default_limit),
         Some(RouteRateLimit::Disabled(_)) => None,
         Some(RouteRateLimit::Limit(limit)) => Some(RateLimit {
@@ -653,7 +656,7 @@ mod tests {
         assert_eq!(prod.cache.ttl, Duration::from_secs(300));
         assert_eq!(prod.database.pool.size, 10);
         assert_eq!(prod.database.pool.max_connections, 30);
-        assert_eq!(prod.listen, SocketAddr::from(([0, 0, 0, 0], 8080)));
+        assert_eq!(prod.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
         assert_eq!(prod.shutdown_grace, Duration::from_secs(20));
         let route = |method: Method, handler: Handler| {
             prod.routes
@@ -671,6 +674,10 @@ mod tests {
             default_limit
         );
         assert_eq!(route(Method::Get, Handler::Health).rate_limit, None);
+        // The document and the docs page are not limited like the API, though the spec writes
+        // no `rate_limit` for them.
+        assert_eq!(route(Method::Get, Handler::Openapi).rate_limit, None);
+        assert_eq!(route(Method::Get, Handler::Docs).rate_limit, None);
         assert_eq!(
             route(Method::Delete, Handler::DeleteAllTransactions)
                 .rate_limit

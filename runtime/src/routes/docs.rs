@@ -1,5 +1,6 @@
-//! The OpenAPI 3 document of exactly the routes served, and a docs page rendering it.
+//! The OpenAPI 3 document of exactly the routes served, and the interactive docs page over it.
 
+use salvo::oapi::swagger_ui::SwaggerUi;
 use salvo::prelude::*;
 
 use super::AppState;
@@ -19,64 +20,88 @@ pub async fn openapi(depot: &mut Depot, res: &mut Response) {
     }
 }
 
-/// A self-contained page listing every route of the OpenAPI document (no external assets).
-#[endpoint(tags("operations"), responses((status_code = 200, description = "HTML page")))]
+// Every request and response schema shown and every operation callable ("Try it out"). Its
+// scripts and styles are the Swagger UI build compiled into the binary and served under the
+// page's own path (`assets`), so it works offline and without a CDN. (The doc comment below is
+// the operation's summary in the OpenAPI document.)
+/// The interactive API reference: Swagger UI over the OpenAPI document, served by the service.
+#[endpoint(tags("operations"), responses((status_code = 200, description = "HTML page (Swagger UI)")))]
 pub async fn docs(depot: &mut Depot, res: &mut Response) {
     let Some(state) = state(depot) else {
         res.status_code(StatusCode::SERVICE_UNAVAILABLE);
         return;
     };
-    let Some(doc) = state.openapi.get() else {
-        res.status_code(StatusCode::SERVICE_UNAVAILABLE);
-        return;
+    let path_of = |handler| {
+        state
+            .settings
+            .routes
+            .iter()
+            .find(|r| r.handler == handler)
+            .map(|r| r.path.clone())
     };
-    let openapi_path = state
-        .settings
-        .routes
-        .iter()
-        .find(|r| r.handler == generator::spec::Handler::Openapi)
-        .map(|r| r.path.clone());
-    let value = serde_json::to_value(doc).unwrap_or_default();
-    let mut rows = String::new();
-    if let Some(paths) = value.get("paths").and_then(|p| p.as_object()) {
-        for (path, item) in paths {
-            let Some(operations) = item.as_object() else {
-                continue;
-            };
-            for (method, operation) in operations {
-                let summary = operation
-                    .get("summary")
-                    .and_then(|s| s.as_str())
-                    .unwrap_or("");
-                let responses = operation
-                    .get("responses")
-                    .and_then(|r| r.as_object())
-                    .map(|r| r.keys().cloned().collect::<Vec<_>>().join(" "))
-                    .unwrap_or_default();
-                rows.push_str(&format!(
-                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
-                    escape(&method.to_uppercase()),
-                    escape(path),
-                    escape(summary),
-                    escape(&responses)
-                ));
-            }
-        }
-    }
-    let title = escape(&format!("{} API", state.settings.service_name));
-    let link = openapi_path
-        .map(|p| {
-            format!(
-                "<p>Machine-readable: <a href=\"{0}\">{0}</a> (OpenAPI 3)</p>",
-                escape(&p)
-            )
-        })
-        .unwrap_or_default();
-    res.render(Text::Html(format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.3em .8em;text-align:left;border-bottom:1px solid #ddd}}</style>\
-</head><body><h1>{title}</h1>{link}<table><tr><th>Method</th><th>Path</th><th>Summary</th><th>Responses</th></tr>\n{rows}</table></body></html>\n"
+    let page_path = path_of(generator::spec::Handler::Docs).unwrap_or_default();
+    let document_path = path_of(generator::spec::Handler::Openapi);
+    res.render(Text::Html(page(
+        &format!("{} API", state.settings.service_name),
+        &page_path,
+        document_path.as_deref(),
     )));
+}
+
+/// Where the page's scripts and styles are served: beneath the page's own path.
+pub fn assets_path(page: &str) -> String {
+    format!("{}/assets", page.trim_end_matches('/'))
+}
+
+/// Serves the Swagger UI files (`swagger-ui.css`, `swagger-ui-bundle.js`, ...) built into salvo,
+/// by the rest of the path (`{**}`) under [`assets_path`].
+pub fn assets(document: &str) -> SwaggerUi {
+    SwaggerUi::new(document.to_owned())
+}
+
+fn page(title: &str, page_path: &str, document: Option<&str>) -> String {
+    let title = escape(title);
+    let assets = escape(&assets_path(page_path));
+    let Some(document) = document else {
+        return format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+<body><h1>{title}</h1><p>This service publishes no OpenAPI document: the spec routes no \
+<code>openapi</code> handler.</p></body></html>\n"
+        );
+    };
+    // The document's URL goes into a script: as a JSON string, with `<` escaped so no value can
+    // close the script element.
+    let url = serde_json::to_string(document)
+        .unwrap_or_default()
+        .replace('<', "\\u003c");
+    format!(
+        "<!doctype html>
+<html lang=\"en\">
+<head>
+<meta charset=\"utf-8\">
+<title>{title}</title>
+<link rel=\"stylesheet\" href=\"{assets}/swagger-ui.css\">
+</head>
+<body>
+<div id=\"swagger-ui\"></div>
+<script src=\"{assets}/swagger-ui-bundle.js\"></script>
+<script>
+window.onload = function () {{
+  window.ui = SwaggerUIBundle({{
+    url: {url},
+    dom_id: \"#swagger-ui\",
+    deepLinking: true,
+    tryItOutEnabled: true,
+    displayRequestDuration: true,
+    presets: [SwaggerUIBundle.presets.apis],
+    layout: \"BaseLayout\"
+  }});
+}};
+</script>
+</body>
+</html>
+"
+    )
 }
 
 fn escape(text: &str) -> String {

@@ -64,7 +64,10 @@ pub fn service(state: Arc<AppState>) -> Service {
     for route in &state.settings.routes {
         tree.insert(route);
     }
-    let router = tree.router(Router::new());
+    let mut router = tree.router(Router::new());
+    if let Some(assets) = docs_assets(&state.settings) {
+        router = router.push(assets);
+    }
     let openapi = crate::domain::document_limits(
         OpenApi::new(
             format!("{} API", state.settings.service_name),
@@ -78,6 +81,45 @@ pub fn service(state: Arc<AppState>) -> Service {
     Service::new(router)
         .hoop(RequestContext(state.clone()))
         .catcher(Catcher::default().hoop(JsonCatcher))
+}
+
+/// The docs page's scripts and styles, under its own path, when the spec routes the page: not
+/// rate-limited, counted under one template, and absent from the OpenAPI document.
+fn docs_assets(settings: &Settings) -> Option<Router> {
+    let page = settings
+        .routes
+        .iter()
+        .find(|r| r.handler == SpecHandler::Docs)?;
+    let openapi = settings
+        .routes
+        .iter()
+        .find(|r| r.handler == SpecHandler::Openapi)
+        .map_or("", |r| r.path.as_str());
+    let template = format!("{}/{{file}}", docs::assets_path(&page.path));
+    let guard = RouteGuard {
+        route: RouteSettings {
+            path: template.clone(),
+            rate_limit: None,
+            cached: false,
+            ..page.clone()
+        },
+        matched: Arc::new(MatchedRoute {
+            labels: RouteLabels::new(page.method.as_str(), &template),
+            template,
+            cached: false,
+            body_limit: page.body_limit_bytes,
+        }),
+    };
+    let path = format!(
+        "{}/{{**}}",
+        docs::assets_path(&page.path).trim_start_matches('/')
+    );
+    Some(
+        Router::with_path(path)
+            .filter(MethodFilter::new(salvo::http::Method::GET))
+            .hoop(guard)
+            .goal(docs::assets(openapi)),
+    )
 }
 
 /// The routes by path segment: a request's path is matched against each segment once, however

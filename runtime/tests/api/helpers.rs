@@ -305,6 +305,18 @@ impl TestApp {
             .as_u16()
     }
 
+    /// The body of a plain `GET path`, as text.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("body")
+    }
+
     /// The body of `GET /health`.
     pub async fn health(&self) -> serde_json::Value {
         self.client

@@ -1,5 +1,6 @@
 //! One integration-test binary: real servers on 127.0.0.1:0, real HTTP, real databases.
 mod cache;
+mod documentation;
 mod engines;
 mod errors;
 mod helpers;
@@ -13,6 +14,7 @@ fn main() -> std::process::ExitCode {
     testkit::main(
         [
             cache::tests(),
+            documentation::tests(),
             engines::tests(),
             errors::tests(),
             hostile::tests(),

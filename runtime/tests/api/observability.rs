@@ -218,21 +218,34 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
     assert_eq!(documented, expected);
     // The whole document is pinned: a change to the API's contract shows up in review.
     insta::assert_json_snapshot!("openapi", doc);
-    let docs = app
-        .client
-        .get(app.url("/docs"))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(docs.status(), 200);
-    let html = docs.text().await.expect("html");
-    for route in &served {
+    // The docs page is Swagger UI over that document, with its files served by the runtime
+    // itself (no CDN): each one the page loads answers, with its type.
+    let html = app.get_text("/docs").await;
+    assert!(html.contains("SwaggerUIBundle({"), "{html}");
+    assert!(html.contains("url: \"/openapi.json\""), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing from elsewhere"
+    );
+    for (file, kind) in [
+        ("swagger-ui-bundle.js", "application/javascript"),
+        ("swagger-ui.css", "text/css"),
+    ] {
+        assert!(html.contains(&format!("/docs/assets/{file}")), "{file}");
+        let response = app
+            .client
+            .get(app.url(&format!("/docs/assets/{file}")))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "{file}");
+        assert_eq!(response.headers()["content-type"], kind, "{file}");
         assert!(
-            html.contains(&format!("<code>{}</code>", route.path)),
-            "{} missing from docs",
-            route.path
+            response.bytes().await.expect("body").len() > 100_000,
+            "{file}"
         );
     }
+    assert_eq!(app.get_status("/docs/assets/nothing.js").await, 404);
     app.stop().await;
 }
 

@@ -14,6 +14,7 @@ pub(crate) fn tests() -> Vec<Test> {
     vec![
         test!(async the_spec_limit_answers_429_with_retry_after_and_ratelimit_headers),
         test!(async the_spec_default_of_100_per_minute_applies_to_unlisted_routes),
+        test!(async the_docs_page_and_the_document_are_not_limited_like_the_api),
         test!(async two_replicas_share_one_budget_through_redis, Need::REDIS),
         test!(async limits_hold_per_replica_when_redis_is_unreachable),
     ]
@@ -91,6 +92,31 @@ async fn the_spec_default_of_100_per_minute_applies_to_unlisted_routes() {
         .await
         .expect("request");
     assert_eq!(response.headers()["ratelimit-limit"], "10");
+    app.stop().await;
+}
+
+/// A reader of the docs loads the page, its files and the document many times; none of that
+/// spends the API's budget, nor is limited by it.
+async fn the_docs_page_and_the_document_are_not_limited_like_the_api() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn(Options::new(&db).rate_limited().edit(limit_list_to(2))).await;
+    for _ in 0..120 {
+        for path in ["/docs", "/openapi.json", "/docs/assets/swagger-ui.css"] {
+            let response = app.client.get(app.url(path)).send().await.expect("request");
+            assert_eq!(response.status(), 200, "{path}");
+            assert!(
+                response.headers().get("ratelimit-limit").is_none(),
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(
+        get_list(&app).await.status(),
+        200,
+        "the API's budget is untouched"
+    );
+    assert_eq!(get_list(&app).await.status(), 200);
+    assert_eq!(get_list(&app).await.status(), 429, "and still a limit");
     app.stop().await;
 }
 
