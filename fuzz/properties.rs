@@ -2,7 +2,7 @@
 //! libFuzzer's inputs, and `tests/e2e/fuzz_regressions.rs` replays them on stable over the kept
 //! inputs. Both include this file by path.
 
-use generator::model::{LoadError, check};
+use generator::load::{LoadError, check};
 use generator::render::{Request, render_all};
 use generator::source::Source;
 

@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::model::{Layer, LoadError, Loaded, ResolvedEnvironment, load_file};
+use crate::load::{LoadError, Loaded, load_file};
+use crate::model::{Environment, Layer};
 use crate::output::{self, Scope};
 use crate::render::{Request, render_all};
 use crate::schema::spec_schema_text;
@@ -495,22 +496,25 @@ fn explain(spec: &FsPath, env: &str, key: Option<&str>, output: &mut Output<'_>)
         ));
         return EXIT_OK;
     }
-    let Some(value) = relative.lookup(&environment.value) else {
-        return unknown_key(&relative, &environment.value, output);
+    let Some(value) = relative.lookup(&environment.resolved.value) else {
+        return unknown_key(&relative, &environment.resolved.value, output);
     };
     output.say(&format!("{env}.{relative} = {}", toml_inline(value)));
-    for (leaf, origin) in environment.leaves_under(&relative) {
+    for (leaf, origin) in environment.resolved.leaves_under(&relative) {
         let shown = if leaf == &relative {
             String::new()
         } else {
             format!(
                 "{env}.{leaf} = {} ",
-                toml_inline(leaf.lookup(&environment.value).unwrap_or(&Value::Null))
+                toml_inline(
+                    leaf.lookup(&environment.resolved.value)
+                        .unwrap_or(&Value::Null)
+                )
             )
         };
         output.say(&format!(
             "    {shown}{}: {} ({origin})",
-            layer_name(environment.layer_of(leaf)),
+            layer_name(environment.resolved.layer_of(leaf)),
             position(&loaded, origin)
         ));
     }
@@ -533,39 +537,37 @@ fn layer_name(layer: Layer) -> &'static str {
 /// Every resolved value of an environment with where it was written, then the threshold of
 /// every alert in effect there (its own default or the environment's override), then the
 /// environment's waivers.
-fn explain_environment(
-    loaded: &Loaded,
-    environment: &ResolvedEnvironment,
-    output: &mut Output<'_>,
-) {
+fn explain_environment(loaded: &Loaded, environment: &Environment, output: &mut Output<'_>) {
     let env = &environment.name;
-    for (leaf, origin) in environment.leaves_under(&Path::root()) {
-        let value = leaf.lookup(&environment.value).unwrap_or(&Value::Null);
+    for (leaf, origin) in environment.resolved.leaves_under(&Path::root()) {
+        let value = leaf
+            .lookup(&environment.resolved.value)
+            .unwrap_or(&Value::Null);
         output.say(&format!(
             "{env}.{leaf} = {}\n    {}: {}",
             toml_inline(value),
-            layer_name(environment.layer_of(leaf)),
+            layer_name(environment.resolved.layer_of(leaf)),
             position(loaded, origin)
         ));
     }
     output.say(&format!("\nalert thresholds in effect in {env}:"));
-    let overrides = &environment.settings.monitoring.alert_thresholds;
     let mut any = false;
-    for (index, alert) in loaded.model.spec.alerts.iter().enumerate() {
-        let (value, origin, from) = match (overrides.get(&alert.name), alert.threshold) {
-            (Some(value), _) => {
-                let leaf = Path::root()
-                    .child("monitoring")
-                    .child("alert_thresholds")
-                    .child(&alert.name);
-                let origin = environment.source_of(&leaf);
-                (*value, origin, layer_name(environment.layer_of(&leaf)))
-            }
-            (None, Some(value)) => {
-                let origin = Path::root().child("alerts").index(index).child("threshold");
-                (value, origin, "the alert's default")
-            }
-            (None, None) => continue,
+    for (index, alert) in loaded.model.alerts.iter().enumerate() {
+        let Some(value) = environment.thresholds.get(&alert.name) else {
+            continue;
+        };
+        let leaf = Path::root()
+            .child("monitoring")
+            .child("alert_thresholds")
+            .child(&alert.name);
+        let (origin, from) = if environment.resolved.leaves_under(&leaf).next().is_some() {
+            (
+                environment.resolved.source_of(&leaf),
+                layer_name(environment.resolved.layer_of(&leaf)),
+            )
+        } else {
+            let origin = Path::root().child("alerts").index(index).child("threshold");
+            (origin, "the alert's default")
         };
         any = true;
         output.say(&format!(
@@ -578,11 +580,13 @@ fn explain_environment(
         output.say("    (no alert has a threshold)");
     }
     output.say(&format!("\nwaivers of the production rules in {env}:"));
-    if environment.settings.waivers.is_empty() {
+    if environment.waivers.is_empty() {
         output.say("    (none)");
     }
-    for (index, waiver) in environment.settings.waivers.iter().enumerate() {
-        let origin = environment.source_of(&Path::root().child("waivers").index(index));
+    for (index, waiver) in environment.waivers.iter().enumerate() {
+        let origin = environment
+            .resolved
+            .source_of(&Path::root().child("waivers").index(index));
         output.say(&format!(
             "    {}: {}   {}",
             serde_json::to_value(waiver.rule)
@@ -688,6 +692,14 @@ fn generate(spec: &FsPath, destination: &Destination<'_>, output: &mut Output<'_
     }
     // Headers name the spec as the output root sees it: the same bytes however it was typed.
     let spec_name = output::relative_to_root(out, spec);
+    // The generated CI checks this path; GitHub would evaluate an expression in it.
+    if spec_name.contains("${{") {
+        output.warn(&format!(
+            "error: the spec's path `{spec_name}` holds `${{{{`, which the generated workflows \
+             would evaluate as an expression\n  help: rename the file"
+        ));
+        return EXIT_USAGE;
+    }
     let request = Request {
         model: &loaded.model,
         spec_path: &spec_name,

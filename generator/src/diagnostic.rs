@@ -5,7 +5,7 @@ use std::ops::Range;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use serde::Serialize;
 
-use crate::source::{Document, Path, Source};
+use crate::source::{Path, Source};
 
 /// Another place a diagnostic points at, with what to say there (the first of two duplicates,
 /// the range a CIDR overlaps).
@@ -15,7 +15,7 @@ pub struct Related {
     pub label: String,
     /// Point at the value rather than the key.
     pub on_value: bool,
-    /// Filled from `path` by [`locate_all`].
+    /// Filled from `path` by `document::locate_all`.
     pub span: Option<Range<usize>>,
 }
 
@@ -91,7 +91,8 @@ pub struct Diagnostic {
     pub message: String,
     /// Key path of the offending key or value.
     pub path: Option<Path>,
-    /// Byte range in the source; filled from `path` by [`locate_all`] when not set directly.
+    /// Byte range in the source; filled from `path` by `document::locate_all` when not set
+    /// directly.
     pub span: Option<Range<usize>>,
     pub label: Option<String>,
     pub help: Option<String>,
@@ -290,63 +291,6 @@ impl Diagnostic {
             }).collect::<Vec<_>>(),
         })
     }
-}
-
-/// Gives every diagnostic that has only a key path the span of that key (or value, or the part
-/// of a string value it names), and its related places theirs.
-pub fn locate_all(diagnostics: &mut [Diagnostic], document: &Document, source: &Source) {
-    for diagnostic in diagnostics.iter_mut() {
-        if diagnostic.span.is_none()
-            && let Some(path) = &diagnostic.path
-        {
-            let span = if diagnostic.on_value {
-                document.locate_value(path)
-            } else {
-                document.locate(path)
-            };
-            let inner = diagnostic
-                .within
-                .clone()
-                .and_then(|within| inside_literal(source, document, path, &span, within));
-            diagnostic.span = Some(inner.unwrap_or(span));
-        }
-        for related in &mut diagnostic.related {
-            if related.span.is_none() {
-                related.span = Some(if related.on_value {
-                    document.locate_value(&related.path)
-                } else {
-                    document.locate(&related.path)
-                });
-            }
-        }
-    }
-}
-
-/// `within` (a range of the string value at `path`) as a range of the source, when the value's
-/// literal holds its text unescaped (`'...'`, `"..."` without escapes, `'''...'''`).
-fn inside_literal(
-    source: &Source,
-    document: &Document,
-    path: &Path,
-    literal: &Range<usize>,
-    within: Range<usize>,
-) -> Option<Range<usize>> {
-    let text = path.lookup(&document.value)?.as_str()?;
-    let raw = source.text.get(literal.clone())?;
-    let quote = ["'''", "\"\"\"", "'", "\""]
-        .into_iter()
-        .find(|quote| raw.starts_with(quote))?;
-    let mut start = literal.start + quote.len();
-    // A multi-line literal drops the newline right after its opening quotes.
-    if quote.len() == 3 && source.text[start..].starts_with('\n') {
-        start += 1;
-    }
-    let body = source.text.get(start..start + text.len())?;
-    (body == text && within.end <= text.len()).then(|| {
-        // An empty range (the end of the expression) still shows one character.
-        let end = (start + within.end).max(start + within.start + 1);
-        start + within.start..end.min(literal.end)
-    })
 }
 
 /// Sorts diagnostics by position, errors before warnings at one place, and drops repeats.

@@ -28,6 +28,38 @@ const UNITS: [(&str, u64); 7] = [
     ("ms", 1),
 ];
 
+/// A positive Prometheus duration, as written in the spec and as a length of time.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PromDuration {
+    text: String,
+    value: Duration,
+}
+
+impl PromDuration {
+    /// Parses a positive duration, keeping the text (artifacts print it as written).
+    pub fn parse(text: &str) -> Result<Self, DurationError> {
+        parse(text).map(|value| PromDuration {
+            text: text.to_string(),
+            value,
+        })
+    }
+
+    /// As the spec writes it (`5m`).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn value(&self) -> Duration {
+        self.value
+    }
+}
+
+impl std::fmt::Display for PromDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// Parses a positive Prometheus duration.
 pub fn parse(text: &str) -> Result<Duration, DurationError> {
     if text.is_empty() {

@@ -12,6 +12,33 @@ pub struct PromqlError {
     pub label: String,
 }
 
+/// A PromQL expression that parses once its placeholders (`$threshold`, `$window`) are filled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promql {
+    text: String,
+}
+
+impl Promql {
+    /// Checks `text` with each placeholder replaced by a stand-in as long as itself, so a
+    /// position in the parsed text is the same in the spec's.
+    pub fn parse(text: &str, placeholders: &[(&str, &str)]) -> Result<Self, PromqlError> {
+        let mut filled = text.to_string();
+        for (placeholder, stand_in) in placeholders {
+            debug_assert_eq!(placeholder.len(), stand_in.len(), "{placeholder}");
+            filled = filled.replace(placeholder, stand_in);
+        }
+        check(&filled)?;
+        Ok(Promql {
+            text: text.to_string(),
+        })
+    }
+
+    /// As the spec writes it, placeholders included.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
 /// Parses an expression; on failure, says where.
 pub fn check(expr: &str) -> Result<(), PromqlError> {
     let Err(message) = promql_parser::parser::parse(expr) else {

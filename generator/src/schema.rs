@@ -11,31 +11,14 @@ use std::sync::OnceLock;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use schemars::generate::SchemaSettings;
-use schemars::{Schema, SchemaGenerator, json_schema};
+
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::{Path, Segment};
-use crate::spec::{CIDR_PATTERN, DURATION_PATTERN, Environment, NAME_PATTERN, Spec};
-
-/// Pattern of environment names.
-pub const ENVIRONMENT_NAME_PATTERN: &str = r"^[a-z][a-z0-9-]{0,15}$";
-
-/// `schema_with` target for `[defaults]`: a partial environment.
-pub fn environment_layer(generator: &mut SchemaGenerator) -> Schema {
-    generator.subschema_for::<Environment>()
-}
-
-/// `schema_with` target for `[environments]`: partial environments by name.
-pub fn environment_layers(generator: &mut SchemaGenerator) -> Schema {
-    let layer = generator.subschema_for::<Environment>();
-    json_schema!({
-        "type": "object",
-        "minProperties": 1,
-        "propertyNames": { "pattern": ENVIRONMENT_NAME_PATTERN },
-        "additionalProperties": layer,
-    })
-}
+use crate::spec::{
+    CIDR_PATTERN, DURATION_PATTERN, ENVIRONMENT_NAME_PATTERN, Environment, NAME_PATTERN, Spec,
+};
 
 fn settings() -> SchemaSettings {
     SchemaSettings::draft2020_12().for_deserialize()

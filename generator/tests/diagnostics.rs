@@ -5,7 +5,7 @@ use std::path::Path;
 
 use generator::LoadError;
 use generator::diagnostic::{Code, Diagnostic};
-use generator::model::{Loaded, check};
+use generator::load::{Loaded, check};
 use generator::source::Source;
 
 /// Loads a fixture under a stable, relative name so snapshots do not depend on the checkout.

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use generator::Model;
-use generator::render::{Artifact, Request, helm_values, prometheus_rules, render_all, tfvars};
+use generator::render::{Artifact, Request, helm_values, render_all, tfvars};
 
 const EXAMPLE: &str = "specs/expense.toml";
 
@@ -164,13 +164,10 @@ fn helm_values_parse_back_into_the_typed_contract() {
             "{}",
             environment.name
         );
-        let settings = &environment.settings;
-        assert_eq!(parsed.container_port, model.spec.service.port);
-        assert_eq!(parsed.probes.liveness.path, model.spec.service.health_path);
-        assert_eq!(
-            parsed.probes.readiness.path,
-            model.spec.service.readiness_path
-        );
+        let settings = environment;
+        assert_eq!(parsed.container_port, model.service.port);
+        assert_eq!(parsed.probes.liveness.path, model.service.health_path);
+        assert_eq!(parsed.probes.readiness.path, model.service.readiness_path);
         assert_eq!(
             parsed.autoscaling.min_replicas,
             settings.app.autoscaling.min_replicas
@@ -267,27 +264,24 @@ fn prometheus_rules_carry_thresholds_and_routing(model: &Model) {
         }
         // Recording rules are named after the project (`ledger:...` for ledger.toml).
         for metric in ["cache_hit_ratio", "api_request_duration_p95"] {
-            let record = format!("{}:{metric}", model.spec.project.name);
+            let record = format!("{}:{metric}", model.project.name);
             assert!(
                 rules.iter().any(|r| r["record"] == record.as_str()),
                 "{record}"
             );
         }
-        for alert in &model.spec.alerts {
+        for alert in &model.alerts {
             let rule = rules
                 .iter()
                 .find(|r| r["alert"] == alert.name.as_str())
                 .expect("alert rendered");
-            assert_eq!(
-                rule["expr"],
-                prometheus_rules::alert_expression(environment, alert)
-            );
+            assert_eq!(rule["expr"], environment.alert_expression(alert));
             assert_eq!(rule["for"], alert.for_.as_str());
             assert_eq!(rule["labels"]["environment"], environment.name.as_str());
             let severity = serde_json::to_value(alert.severity).expect("severity");
             assert_eq!(rule["labels"]["severity"], severity);
         }
-        for slo in &model.spec.slos {
+        for slo in &model.slos {
             let burn: Vec<_> = rules
                 .iter()
                 .filter(|r| r["labels"]["slo"] == slo.name.as_str() && r["alert"].is_string())

@@ -144,7 +144,6 @@ fn every_dashboard_of_the_spec_is_rendered_once_per_environment() {
         .keys()
         .flat_map(|env| {
             model
-                .spec
                 .dashboards
                 .iter()
                 .map(move |d| format!("generated/{env}/dashboards/{}.json", d.uid))
@@ -181,7 +180,6 @@ fn dashboards_hold_the_specs_uid_title_and_panels_in_order() {
             .unwrap_or_else(|| panic!("unexpected path {}", artifact.path));
         let uid = uid.strip_suffix(".json").unwrap_or(uid);
         let spec = model
-            .spec
             .dashboards
             .iter()
             .find(|d| d.uid == uid)
@@ -383,12 +381,12 @@ fn every_query_is_promql_over_contract_metrics_only() {
                 });
                 if runtime_metric {
                     assert!(
-                        expr.contains(&format!("job=\"{}\"", model.spec.service.name)),
+                        expr.contains(&format!("job=\"{}\"", model.service.name)),
                         "{expr}"
                     );
                 } else if !expr.starts_with("slo:") {
                     assert!(
-                        expr.contains(&format!("namespace=\"{}\"", model.spec.delivery.namespace)),
+                        expr.contains(&format!("namespace=\"{}\"", model.delivery.namespace)),
                         "{expr}"
                     );
                 }
@@ -421,8 +419,8 @@ fn the_slo_panel_has_one_query_per_slo_named_after_it() {
         .find(|p| str_at(p, "/title") == "SLO error budget remaining");
     let panel = panel.unwrap_or_else(|| panic!("no SLO panel"));
     let targets = array_at(panel, "/targets");
-    assert_eq!(targets.len(), model.spec.slos.len());
-    for (target, slo) in targets.iter().zip(&model.spec.slos) {
+    assert_eq!(targets.len(), model.slos.len());
+    for (target, slo) in targets.iter().zip(&model.slos) {
         assert_eq!(str_at(target, "/legendFormat"), slo.name);
         assert!(str_at(target, "/expr").starts_with(&format!(
             "slo:error_budget_remaining:ratio{{slo=\"{}\"",
@@ -452,8 +450,8 @@ fn output_is_deterministic_pretty_json_ending_with_a_newline() {
 fn a_hostile_title_and_spec_path_round_trip_exactly() {
     let mut model = example_model();
     let hostile = "\"quoted\" \\back\\slash\\ \n new line\t{{ title }} ${datasource} {% if %} é 漢字 🚀 \u{1} </script>";
-    model.spec.dashboards[0].title = hostile.to_string();
-    let uid = model.spec.dashboards[0].uid.clone();
+    model.dashboards[0].title = hostile.to_string();
+    let uid = model.dashboards[0].uid.clone();
     let request = Request {
         model: &model,
         spec_path: hostile,
@@ -462,7 +460,7 @@ fn a_hostile_title_and_spec_path_round_trip_exactly() {
     let artifacts = dashboards::render(&request).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(
         artifacts.len(),
-        model.environments.len() * model.spec.dashboards.len()
+        model.environments.len() * model.dashboards.len()
     );
     for artifact in &artifacts {
         let json = parse(artifact);

@@ -3,9 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use generator::model::Model;
+use generator::model::{Action, ActionRef, DeployTrigger, Model};
 use generator::render::{RenderError, Request, render_all, workflows};
-use generator::spec::ActionVersion;
 use serde_json::Value;
 
 const SPEC: &str = "specs/expense.toml";
@@ -106,16 +105,13 @@ fn each_environment_deploys_on_a_push_to_its_branch_or_of_a_matching_tag() {
             Some(vec![&"push".to_string()]),
             "{name}"
         );
-        let deploy = &environment.settings.deploy;
-        let expected = |value: &Option<String>| {
-            value
-                .iter()
-                .map(|v| Value::from(v.as_str()))
-                .collect::<Vec<_>>()
+        let (branches, tags) = match &environment.deploy.trigger {
+            DeployTrigger::Branch(branch) => (vec![Value::from(branch.as_str())], Vec::new()),
+            DeployTrigger::Tag(tag) => (Vec::new(), vec![Value::from(tag.as_str())]),
         };
         let listed = |key: &str| on["push"][key].as_array().cloned().unwrap_or_default();
-        assert_eq!(listed("branches"), expected(&deploy.branch), "{name}");
-        assert_eq!(listed("tags"), expected(&deploy.tag), "{name}");
+        assert_eq!(listed("branches"), branches, "{name}");
+        assert_eq!(listed("tags"), tags, "{name}");
     }
     // The example spec's delivery, as the seed describes it.
     assert_eq!(
@@ -153,27 +149,21 @@ fn every_deploy_runs_in_its_github_environment_and_only_prod_waits_for_approval(
         assert_eq!(job["environment"]["name"], name.as_str());
         assert_eq!(
             job["environment"]["url"],
-            format!("https://{}", environment.settings.ingress.host)
+            format!("https://{}", environment.ingress.host)
         );
         let waits = texts[&format!(".github/workflows/{file}")].contains("# Waits for approval");
-        assert_eq!(
-            waits, environment.settings.deploy.approval_required,
-            "{name}"
-        );
+        assert_eq!(waits, environment.deploy.approval_required, "{name}");
         let private = texts[&format!(".github/workflows/{file}")]
             .contains("# The EKS API of this environment is private");
-        assert_eq!(
-            private, !environment.settings.eks.endpoint_public_access,
-            "{name}"
-        );
+        assert_eq!(private, !environment.eks.endpoint_public_access, "{name}");
     }
-    assert!(model.environments["prod"].settings.deploy.approval_required);
+    assert!(model.environments["prod"].deploy.approval_required);
 }
 
 #[test]
 fn aws_access_is_oidc_role_assumption_of_the_spec_role_in_the_spec_region() {
     let model = example();
-    let delivery = &model.spec.delivery;
+    let delivery = &model.delivery;
     for (name, workflow) in render(&model) {
         for (job_name, job) in jobs(&workflow) {
             let Some(step) = step_using(job, "aws-actions/configure-aws-credentials") else {
@@ -186,7 +176,7 @@ fn aws_access_is_oidc_role_assumption_of_the_spec_role_in_the_spec_region() {
             assert_eq!(step["with"]["role-to-assume"], role, "{name} {job_name}");
             assert_eq!(
                 step["with"]["aws-region"],
-                model.spec.project.aws_region.as_str()
+                model.project.aws_region.as_str()
             );
             let inputs: Vec<&String> = step["with"].as_object().expect("with").keys().collect();
             assert!(
@@ -232,7 +222,7 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
         let push = step_named(job, "Build and push the image");
         assert_eq!(
             push["env"]["REPOSITORY"],
-            model.spec.service.image_repository.as_str()
+            model.service.image_repository.as_str()
         );
         assert_eq!(push["env"]["IMAGE_TAG"], "${{ github.sha }}");
         assert!(script(push).contains(r#"docker push "$image""#));
@@ -241,20 +231,20 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
             scan["with"]["image-ref"],
             format!(
                 "${{{{ steps.ecr.outputs.registry }}}}/{}:${{{{ github.sha }}}}",
-                model.spec.service.image_repository
+                model.service.image_repository
             )
         );
         assert_eq!(scan["with"]["exit-code"], "1");
         let kubeconfig = step_named(job, "Update kubeconfig");
         assert_eq!(
             kubeconfig["env"]["CLUSTER_NAME"],
-            format!("{}-{name}", model.spec.project.name)
+            format!("{}-{name}", model.project.name)
         );
         assert!(script(kubeconfig).contains("aws eks update-kubeconfig"));
         let health = step_named(job, "Smoke test: health");
         assert_eq!(
             health["env"]["HEALTH_PATH"],
-            model.spec.service.health_path.as_str()
+            model.service.health_path.as_str()
         );
         assert!(script(health).contains("--retry"));
         assert_eq!(
@@ -293,11 +283,8 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
             rendered.contains(&values),
             "the deploy uses {values}, which the generator must render"
         );
-        assert_eq!(helm["env"]["RELEASE"], model.spec.service.name.as_str());
-        assert_eq!(
-            helm["env"]["NAMESPACE"],
-            model.spec.delivery.namespace.as_str()
-        );
+        assert_eq!(helm["env"]["RELEASE"], model.service.name.as_str());
+        assert_eq!(helm["env"]["NAMESPACE"], model.delivery.namespace.as_str());
         assert_eq!(helm["env"]["CHART"], "runtime/chart");
         // The chart takes the generated rules and every dashboard as files.
         let rules = format!("generated/{name}/prometheus-rules.yaml");
@@ -305,7 +292,7 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
         assert!(rendered.contains(&rules));
         let dashboards = format!("generated/{name}/dashboards");
         assert_eq!(helm["env"]["DASHBOARDS_DIR"], dashboards.as_str());
-        for dashboard in &model.spec.dashboards {
+        for dashboard in &model.dashboards {
             assert!(rendered.contains(&format!("{dashboards}/{}.json", dashboard.uid)));
         }
         assert_eq!(helm["env"]["IMAGE_TAG"], "${{ github.sha }}");
@@ -333,42 +320,35 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
 #[test]
 fn every_uses_is_an_action_of_the_spec_table_at_its_version() {
     let model = example();
-    let table = &model.spec.delivery.actions;
+    let table = &model.delivery.actions;
     let mut used = std::collections::BTreeSet::new();
     for (name, workflow) in render(&model) {
         for step in all_steps(&workflow) {
             let Some(uses) = step["uses"].as_str() else {
                 continue;
             };
-            let (action, version) = uses
+            let (name_of, _) = uses
                 .split_once('@')
                 .unwrap_or_else(|| panic!("{name}: {uses}"));
-            let listed = table
-                .get(action)
-                .unwrap_or_else(|| panic!("{name}: {action} is not in [delivery.actions]"));
-            assert_eq!(version, listed.version, "{name}: {uses}");
-            used.insert(action.to_string());
+            let action = Action::named(name_of)
+                .unwrap_or_else(|| panic!("{name}: {name_of} is not an Action"));
+            assert_eq!(uses, table[&action].reference, "{name}: {uses}");
+            used.insert(action);
         }
     }
-    let required: std::collections::BTreeSet<String> = workflows::REQUIRED_ACTIONS
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
     assert_eq!(
-        used, required,
-        "REQUIRED_ACTIONS lists exactly the actions the workflows use"
+        used,
+        Action::ALL.into_iter().collect(),
+        "Action::ALL lists exactly the actions the workflows use"
     );
 }
 
 #[test]
 fn a_pinned_action_renders_its_sha_with_the_tag_in_a_comment() {
     let mut model = example();
-    model.spec.delivery.actions.insert(
-        "actions/checkout".into(),
-        ActionVersion {
-            version: "v5.0.0".into(),
-            sha: Some(CHECKOUT_V5_0_0.into()),
-        },
+    model.delivery.actions.insert(
+        Action::Checkout,
+        ActionRef::new(Action::Checkout, "v5.0.0", Some(CHECKOUT_V5_0_0)),
     );
     let texts = render_text(&model).expect("renders");
     for (path, text) in &texts {
@@ -394,25 +374,6 @@ fn a_pinned_action_renders_its_sha_with_the_tag_in_a_comment() {
             }
         }
     }
-}
-
-#[test]
-fn an_action_missing_from_the_spec_table_is_a_render_error_naming_it() {
-    let mut model = example();
-    model
-        .spec
-        .delivery
-        .actions
-        .remove("aws-actions/amazon-ecr-login");
-    let error = render_text(&model)
-        .expect_err("the deploy needs amazon-ecr-login")
-        .to_string();
-    assert!(error.contains("`aws-actions/amazon-ecr-login`"), "{error}");
-    assert!(error.contains("[delivery.actions]"), "{error}");
-    assert!(
-        error.starts_with("generator/templates/workflows/deploy.yml.j2"),
-        "{error}"
-    );
 }
 
 #[test]
@@ -511,7 +472,7 @@ fn ci_runs_every_check_of_the_pipeline() {
     );
     assert_eq!(
         coverage["env"]["MIN_COVERAGE_PERCENT"],
-        model.spec.delivery.min_coverage_percent
+        model.delivery.min_coverage_percent
     );
     assert!(script(coverage).contains(r#"--fail-under-lines "$MIN_COVERAGE_PERCENT""#));
 
@@ -589,8 +550,8 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
 fn hostile_spec_strings_stay_inside_their_yaml_values() {
     let hostile = "x\"y\\z\n  injected: true # '{{ a }}' {% b %} ${ c } \u{1F600}\t: -";
     let mut model = example();
-    model.spec.delivery.namespace = hostile.to_string();
-    model.spec.service.name = hostile.to_string();
+    model.delivery.namespace = hostile.to_string();
+    model.service.name = hostile.to_string();
     let workflows = render(&model);
     for env in ["dev", "staging", "prod"] {
         let job = &workflows[&format!("deploy-{env}.yml")]["jobs"]["deploy"];
@@ -602,11 +563,30 @@ fn hostile_spec_strings_stay_inside_their_yaml_values() {
 }
 
 #[test]
-fn a_spec_value_holding_an_expression_is_refused() {
-    let mut model = example();
-    model.spec.delivery.namespace = "ns-${{ github.event.head_commit.message }}".to_string();
-    let error = render_text(&model).expect_err("refused").to_string();
-    assert!(error.contains("delivery.namespace"), "{error}");
+fn a_spec_value_holding_an_expression_is_refused_by_validation_where_it_is_written() {
+    let text = std::fs::read_to_string(workspace().join(SPEC)).expect("spec");
+    let text = text.replacen(
+        "summary = \"",
+        "summary = \"${{ github.event.issue.title }} ",
+        1,
+    );
+    let Err(generator::LoadError::Invalid { diagnostics, .. }) = Model::load_str(SPEC, &text)
+    else {
+        panic!("an expression in a spec value is refused");
+    };
+    let [diagnostic] = diagnostics.as_slice() else {
+        panic!("one diagnostic: {diagnostics:?}");
+    };
+    assert_eq!(
+        diagnostic.path.as_ref().map(ToString::to_string).as_deref(),
+        Some("alerts[0].summary")
+    );
+    assert!(
+        diagnostic.message.contains("GitHub Actions expression"),
+        "{}",
+        diagnostic.message
+    );
+    assert!(diagnostic.span.is_some(), "located in the file");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use generator::model::Model;
-use generator::spec::{self, Engine, Handler, LogLevel, Method, RouteRateLimit};
+use generator::spec::{self, Engine, Handler, LogLevel, Method};
 
 use crate::cache::FillGate;
 
@@ -183,26 +183,6 @@ impl fmt::Display for SecretUrl {
 pub enum ConfigError {
     #[error("environment `{name}` is not defined in the spec (defined: {defined})")]
     UnknownEnvironment { name: String, defined: String },
-    #[error("route {method} {path}: `{window}` is not a duration like `60s`")]
-    BadWindow {
-        method: &'static str,
-        path: String,
-        window: String,
-    },
-    #[error("route {method} {path}: its handler reads the path parameters [{expected}]")]
-    WrongParameters {
-        method: &'static str,
-        path: String,
-        expected: String,
-    },
-    #[error("route {method} {path}: its handler answers {expected} only")]
-    WrongMethod {
-        method: &'static str,
-        path: String,
-        expected: &'static str,
-    },
-    #[error("service.rate_limit: `{window}` is not a duration like `60s`")]
-    BadServiceWindow { window: String },
     #[error("{name}=`{value}` is not {expected}")]
     BadVariable {
         name: &'static str,
@@ -266,15 +246,6 @@ impl Vars {
     }
 }
 
-/// The parts of the spec the runtime reads, borrowed from the loaded model.
-pub struct SpecParts<'a> {
-    pub service: &'a spec::Service,
-    pub routes: &'a [spec::Route],
-    pub environment: &'a str,
-    pub app: &'a spec::App,
-    pub database: &'a spec::Database,
-}
-
 /// The spec compiled into the binary, used when no spec file is found at the default path,
 /// so `cargo run -p runtime` works on a bare machine.
 pub const EMBEDDED_SPEC: &str = include_str!("../../specs/expense.toml");
@@ -321,43 +292,30 @@ impl Settings {
                     .join(", "),
             });
         };
-        let parts = SpecParts {
-            service: &model.spec.service,
-            routes: &model.spec.routes,
-            environment,
-            app: &resolved.settings.app,
-            database: &resolved.settings.database,
-        };
-        Self::resolve(&parts, listen, vars)
-    }
-
-    /// Resolves settings from the spec and the environment variables.
-    pub fn resolve(
-        parts: &SpecParts<'_>,
-        listen: Option<SocketAddr>,
-        vars: &Vars,
-    ) -> Result<Self, ConfigError> {
-        let service = parts.service;
-        let default_limit = RateLimit {
-            requests: service.rate_limit.requests,
-            window: parse_window(&service.rate_limit.window).ok_or_else(|| {
-                ConfigError::BadServiceWindow {
-                    window: service.rate_limit.window.clone(),
-                }
-            })?,
-        };
-        let routes = parts
+        let service = &model.service;
+        let app = &resolved.app;
+        let routes = model
             .routes
             .iter()
-            .map(|route| resolve_route(route, default_limit, service.body_limit_bytes))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|route| RouteSettings {
+                method: route.method,
+                path: route.path.as_str().to_owned(),
+                handler: route.handler,
+                cached: route.cached,
+                rate_limit: route.rate_limit.as_ref().map(|limit| RateLimit {
+                    requests: limit.requests,
+                    window: limit.window.value(),
+                }),
+                body_limit_bytes: route.body_limit_bytes,
+            })
+            .collect();
         let listen = match listen {
             Some(addr) => addr,
             // Loopback unless told otherwise: a developer's run is not on the network. The chart
             // and the image set LISTEN_ADDR to every interface.
             None => SocketAddr::from(([127, 0, 0, 1], service.port)),
         };
-        let redis_timeout = Duration::from_millis(u64::from(parts.app.redis_timeout_ms));
+        let redis_timeout = Duration::from_millis(u64::from(app.redis_timeout_ms));
         let redis = redis_from_vars(vars, redis_timeout)?;
         let default_prefix = if redis.as_ref().is_some_and(|r| r.cluster) {
             // One hash slot for every key, so multi-key scripts work on a cluster.
@@ -365,20 +323,20 @@ impl Settings {
         } else {
             String::new()
         };
-        let database = database_from_vars(vars, parts.database)?;
+        let database = database_from_vars(vars, &resolved.database)?;
         let in_process = database.engine == DatabaseEngine::Sqlite
-            || (parts.app.replicas <= 1 && parts.app.autoscaling.max_replicas <= 1);
+            || (app.replicas <= 1 && app.autoscaling.max_replicas <= 1);
         Ok(Settings {
             service_name: service.name.clone(),
-            environment: parts.environment.to_owned(),
+            environment: environment.to_owned(),
             listen,
             routes,
             max_page_size: service.max_page_size,
             shutdown_grace: Duration::from_secs(u64::from(service.shutdown_grace_seconds)),
-            log_level: parts.app.log_level,
+            log_level: app.log_level,
             database,
             cache: CacheSettings {
-                ttl: Duration::from_secs(u64::from(parts.app.cache_ttl_seconds)),
+                ttl: Duration::from_secs(u64::from(app.cache_ttl_seconds)),
                 key_prefix: match vars.get("REDIS_KEY_PREFIX") {
                     // On a cluster every key of a script must share a slot: force a hash tag.
                     Some(prefix)
@@ -397,64 +355,6 @@ impl Settings {
             client_timeouts: ClientTimeouts::default(),
         })
     }
-}
-
-fn parse_window(window: &str) -> Option<Duration> {
-    generator::duration::parse(window)
-        .ok()
-        .filter(|d| !d.is_zero())
-}
-
-fn resolve_route(
-    route: &spec::Route,
-    default_limit: RateLimit,
-    default_body: u64,
-) -> Result<RouteSettings, ConfigError> {
-    let parameters: Vec<&str> = route
-        .path
-        .split('/')
-        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
-        .collect();
-    let expected: Vec<&str> = route.handler.path_parameter().into_iter().collect();
-    if parameters != expected {
-        return Err(ConfigError::WrongParameters {
-            method: route.method.as_str(),
-            path: route.path.clone(),
-            expected: expected
-                .iter()
-                .map(|p| format!("{{{p}}}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    }
-    if route.handler.method() != route.method {
-        return Err(ConfigError::WrongMethod {
-            method: route.method.as_str(),
-            path: route.path.clone(),
-            expected: route.handler.method().as_str(),
-        });
-    }
-    let rate_limit = match &route.rate_limit {
-        None if route.handler.is_operational() => None,
-        None => Some(default_limit),
-        Some(RouteRateLimit::Disabled(_)) => None,
-        Some(RouteRateLimit::Limit(limit)) => Some(RateLimit {
-            requests: limit.requests,
-            window: parse_window(&limit.window).ok_or_else(|| ConfigError::BadWindow {
-                method: route.method.as_str(),
-                path: route.path.clone(),
-                window: limit.window.clone(),
-            })?,
-        }),
-    };
-    Ok(RouteSettings {
-        method: route.method,
-        path: route.path.clone(),
-        handler: route.handler,
-        cached: route.cache == spec::CachePolicy::CacheAside && route.handler.is_cacheable(),
-        rate_limit,
-        body_limit_bytes: route.body_limit_bytes.unwrap_or(default_body),
-    })
 }
 
 fn pool_settings(pool: &spec::Pool) -> PoolSettings {
@@ -703,30 +603,6 @@ mod tests {
         };
         assert!(in_process(vec![]));
         assert!(!in_process(vec![("DATABASE_URL", "mysql://u@db/x")]));
-    }
-
-    #[test]
-    fn a_route_must_name_the_path_parameter_its_handler_reads() {
-        let route = |path: &str, handler: Handler| spec::Route {
-            method: handler.method(),
-            path: path.to_owned(),
-            handler,
-            cache: spec::CachePolicy::None,
-            rate_limit: None,
-            body_limit_bytes: None,
-        };
-        let limit = RateLimit {
-            requests: 1,
-            window: Duration::from_secs(1),
-        };
-        assert!(resolve_route(&route("/t/{id}", Handler::GetTransaction), limit, 1).is_ok());
-        let error = resolve_route(&route("/t/{tid}", Handler::GetTransaction), limit, 1)
-            .expect_err("wrong name");
-        assert!(error.to_string().contains("[{id}]"), "{error}");
-        assert!(resolve_route(&route("/t/{id}", Handler::ListTransactions), limit, 1).is_err());
-        let mut post = route("/t", Handler::ListTransactions);
-        post.method = Method::Post;
-        assert!(resolve_route(&post, limit, 1).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use crate::support::{
     assert_success, example_specs, render_spec, run, tool, tool_command, workspace,
 };
-use generator::model::{Model, ResolvedEnvironment};
+use generator::model::{Environment, Model};
 use generator::render::Artifact;
 use serde_json::{Value, json};
 use testkit::{Need, Test, test};
@@ -213,9 +213,9 @@ fn helm_check(helm: &Path, model: &Model, values: &[&Path]) -> Output {
     command
         .current_dir(workspace())
         .arg("--name")
-        .arg(&model.spec.service.name)
+        .arg(&model.service.name)
         .arg("--namespace")
-        .arg(&model.spec.delivery.namespace)
+        .arg(&model.delivery.namespace)
         .arg(CHART)
         .args(values);
     run(&mut command)
@@ -321,7 +321,7 @@ fn is_crd(manifest: &Value) -> bool {
         .any(|group| api_version.starts_with(group))
 }
 
-fn environment<'a>(model: &'a Model, name: &str) -> &'a ResolvedEnvironment {
+fn environment<'a>(model: &'a Model, name: &str) -> &'a Environment {
     &model.environments[name]
 }
 
@@ -357,10 +357,7 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
             "ServiceAccount",
             "ServiceMonitor",
         ]);
-        let autoscaling = &environment(model, &install.environment)
-            .settings
-            .app
-            .autoscaling;
+        let autoscaling = &environment(model, &install.environment).app.autoscaling;
         if autoscaling.max_replicas > autoscaling.min_replicas {
             expected.insert("HorizontalPodAutoscaler");
         }
@@ -555,7 +552,7 @@ fn the_external_secret_matches_the_external_secrets_v1_crd() {
             assert_eq!(reference["name"], spec["target"]["name"], "{label}");
             read.insert(reference["key"].as_str().expect("key"));
         }
-        let prefix = format!("{}/{env}/", model.spec.project.name);
+        let prefix = format!("{}/{env}/", model.project.name);
         let mut written = BTreeSet::new();
         for item in spec["data"].as_array().expect("data") {
             let key = item["secretKey"].as_str().expect("secretKey");
@@ -602,8 +599,8 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         } = &examples[*example];
         let label = &install.label;
         let env = &install.environment;
-        let service = &model.spec.service;
-        let app = &environment(model, env).settings.app;
+        let service = &model.service;
+        let app = &environment(model, env).app;
         let deployment = one(manifests, "Deployment");
         let pod = &deployment["spec"]["template"]["spec"];
         let container = container(deployment);
@@ -767,7 +764,7 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
 
         // Ingress: the environment's host and the seed's ALB annotations, to the Service.
         let ingress = one(manifests, "Ingress");
-        let settings = &environment(model, env).settings;
+        let settings = environment(model, env);
         assert_eq!(ingress["spec"]["ingressClassName"], "alb");
         assert_eq!(
             ingress["spec"]["rules"][0]["host"],
@@ -820,8 +817,8 @@ fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             .into_iter()
             .filter(|m| m["metadata"]["labels"]["grafana_dashboard"] == "1")
             .collect();
-        assert_eq!(dashboards.len(), model.spec.dashboards.len(), "{label}");
-        for dashboard in &model.spec.dashboards {
+        assert_eq!(dashboards.len(), model.dashboards.len(), "{label}");
+        for dashboard in &model.dashboards {
             let file = format!("{}.json", dashboard.uid);
             let generated =
                 &artifact(artifacts, &format!("generated/{env}/dashboards/{file}")).contents;
@@ -1021,7 +1018,7 @@ fn a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_to_pass() {
     let no_rules = "prometheusRule:\n  enabled: false\n";
     let (succeeded, printed) = render_prod_with(&helm, &expense, no_rules, false);
     assert!(!succeeded);
-    let uid = &model.spec.dashboards[0].uid;
+    let uid = &model.dashboards[0].uid;
     assert!(
         printed.contains(&format!("--set-file grafanaDashboards.files.{uid}=")),
         "{printed}"
@@ -1050,7 +1047,7 @@ fn rules_generated_for_another_namespace_are_refused() {
     command
         .current_dir(workspace())
         .arg("--name")
-        .arg(&model.spec.service.name)
+        .arg(&model.service.name)
         .args(["--namespace", "elsewhere", CHART])
         .arg(&prod.values)
         .arg(&prod.set_files);
@@ -1139,10 +1136,7 @@ fn the_runtime_image_matches_what_the_chart_expects_of_it() {
     assert_ne!(uid, "0");
     let expense = expense();
     let model = &expense.model;
-    assert_eq!(
-        all("EXPOSE"),
-        vec![model.spec.service.port.to_string().as_str()]
-    );
+    assert_eq!(all("EXPOSE"), vec![model.service.port.to_string().as_str()]);
 
     let ignore = std::fs::read_to_string(root.join(".dockerignore")).expect(".dockerignore");
     let ignored: Vec<&str> = ignore.lines().map(str::trim).collect();

@@ -128,20 +128,15 @@ fn promtool_proves_every_alert_and_slo_burn_rate_alert_fires_when_it_must_and_on
             let resource: serde_json::Value = serde_norway::from_str(&rule.contents).expect("YAML");
             let tests =
                 generator::render::prometheus_rules::rule_tests(&model, environment, "rules.yaml");
-            let tested = model
-                .spec
-                .alerts
-                .iter()
-                .filter(|a| a.test.is_some())
-                .count();
+            let tested = model.alerts.iter().filter(|a| a.test.is_some()).count();
             assert_eq!(
                 tested,
-                model.spec.alerts.len(),
+                model.alerts.len(),
                 "every alert of the example specs has a test"
             );
             assert_eq!(
                 tests["tests"].as_array().map(Vec::len),
-                Some(2 * tested + 3 * model.spec.slos.len())
+                Some(2 * tested + 3 * model.slos.len())
             );
             let dir = tempfile::tempdir().expect("tempdir");
             let file = write_rule_tests(dir.path(), &resource["spec"], &tests);

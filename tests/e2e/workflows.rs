@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::{assert_success, run, tool, tool_command, workspace};
-use generator::model::Model;
+use generator::model::{Action, ActionRef, Model};
 use generator::render::{Request, workflows};
-use generator::spec::ActionVersion;
 use testkit::{Need, Test, test};
 
 /// This module's tests, and what each needs besides the workspace.
@@ -128,12 +127,13 @@ fn rendered_workflows_match_the_github_workflow_schema() {
 fn workflows_pinning_an_action_to_a_commit_pass_actionlint_and_the_schema() {
     let mut model = example();
     // actions/checkout's v5.0.0 tag.
-    model.spec.delivery.actions.insert(
-        "actions/checkout".into(),
-        ActionVersion {
-            version: "v5.0.0".into(),
-            sha: Some("08c6903cd8c0fde910a37f88322edcfb5dd907a8".into()),
-        },
+    model.delivery.actions.insert(
+        Action::Checkout,
+        ActionRef::new(
+            Action::Checkout,
+            "v5.0.0",
+            Some("08c6903cd8c0fde910a37f88322edcfb5dd907a8"),
+        ),
     );
     let dir = tempfile::tempdir().expect("temp dir");
     let files = render_model_into(&model, dir.path());

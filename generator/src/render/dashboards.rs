@@ -9,7 +9,7 @@ use promql_parser::util::escape_string;
 use serde::Serialize;
 
 use super::{Artifact, RenderError, Request, render_template};
-use crate::model::{Model, ResolvedEnvironment};
+use crate::model::{Environment, Model};
 use crate::spec::{Dashboard, Handler, Panel};
 
 /// The dashboard JSON model version written: one that every Grafana from 10.4 on reads, and that
@@ -129,12 +129,12 @@ struct Selectors {
 
 impl Selectors {
     fn new(model: &Model) -> Self {
-        let service = escape_string(&model.spec.service.name);
-        let namespace = escape_string(&model.spec.delivery.namespace);
+        let service = escape_string(&model.service.name);
+        let namespace = escape_string(&model.delivery.namespace);
         // Pods of a Deployment are named `<deployment>-<replicaset hash>-<pod hash>`.
         let pod = escape_string(&format!(
             "{}-[a-z0-9]+-[a-z0-9]+",
-            regex_escape(&model.spec.service.name)
+            regex_escape(&model.service.name)
         ));
         Selectors {
             job: format!("job=\"{service}\""),
@@ -371,7 +371,7 @@ fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
             ],
         ),
         Panel::SloErrorBudget => {
-            let service = escape_string(&model.spec.service.name);
+            let service = escape_string(&model.service.name);
             CatalogueEntry {
                 kind: Visualization::Stat,
                 title: "SLO error budget remaining",
@@ -381,7 +381,6 @@ fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
                 max: None,
                 thresholds: &[(None, "red"), (Some(0.0), "orange"), (Some(0.25), "green")],
                 queries: model
-                    .spec
                     .slos
                     .iter()
                     .map(|slo| {
@@ -400,7 +399,6 @@ fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
 /// `method="POST",endpoint="<path>"` of the spec's create route (a regex when there are several).
 fn create_selector(model: &Model) -> String {
     let paths: Vec<&str> = model
-        .spec
         .routes
         .iter()
         .filter(|route| route.handler == Handler::CreateTransaction)
@@ -441,11 +439,7 @@ fn ref_id(index: usize) -> String {
     }
 }
 
-fn context(
-    request: &Request<'_>,
-    environment: &ResolvedEnvironment,
-    dashboard: &Dashboard,
-) -> Context {
+fn context(request: &Request<'_>, environment: &Environment, dashboard: &Dashboard) -> Context {
     let model = request.model;
     let panels = dashboard
         .panels
@@ -497,10 +491,10 @@ fn context(
         ),
         tags: vec![
             "platformgen".to_string(),
-            model.spec.service.name.clone(),
+            model.service.name.clone(),
             environment.name.clone(),
         ],
-        link_tags: vec!["platformgen".to_string(), model.spec.service.name.clone()],
+        link_tags: vec!["platformgen".to_string(), model.service.name.clone()],
         schema_version: SCHEMA_VERSION,
         datasource_variable: DATASOURCE_VARIABLE,
         datasource: DataSource {
@@ -515,7 +509,7 @@ fn context(
 pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     let mut artifacts = Vec::new();
     for environment in request.environments() {
-        for dashboard in &request.model.spec.dashboards {
+        for dashboard in &request.model.dashboards {
             let contents = render_template(
                 "dashboard.json.j2",
                 &context(request, environment, dashboard),

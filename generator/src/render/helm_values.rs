@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Artifact, RenderError, Request, render_template};
-use crate::model::{Model, ResolvedEnvironment};
+use crate::model::{Environment, Model};
 use crate::spec::Engine;
 
 /// Everything the chart reads.
@@ -305,9 +305,9 @@ pub struct NetworkPolicy {
 const REDIS_PORT: u16 = 6379;
 
 /// The chart values of one environment.
-pub fn values(model: &Model, environment: &ResolvedEnvironment) -> HelmValues {
-    let spec = &model.spec;
-    let settings = &environment.settings;
+pub fn values(model: &Model, environment: &Environment) -> HelmValues {
+    let spec = model;
+    let settings = environment;
     let service = &spec.service;
     let app = &settings.app;
     let database_port: u16 = match settings.database.engine {

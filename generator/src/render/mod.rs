@@ -60,7 +60,7 @@ pub struct Request<'a> {
 
 impl Request<'_> {
     /// The environments to render, in name order.
-    pub fn environments(&self) -> impl Iterator<Item = &crate::model::ResolvedEnvironment> {
+    pub fn environments(&self) -> impl Iterator<Item = &crate::model::Environment> {
         self.model
             .environments
             .values()

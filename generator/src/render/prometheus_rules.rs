@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::{Artifact, RenderError, Request, render_template};
 use crate::duration;
-use crate::model::{Model, ResolvedEnvironment};
-use crate::spec::{Receiver, Severity, Slo};
+use crate::model::{Environment, Model};
+use crate::model::{Receiver, Severity, Slo, format_number};
 
 /// Rate windows of the SLI recording rules: every window a burn-rate alert reads.
 pub const SLI_WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
@@ -66,35 +66,6 @@ fn pairs(map: BTreeMap<String, String>) -> Vec<Pair> {
 
 /// A number as PromQL and YAML readers expect it: no float noise (`0.0144`, not
 /// `0.014400000000000001`), integers without a fraction.
-pub fn format_number(value: f64) -> String {
-    let rounded = format!("{value:.12}");
-    let trimmed = rounded.trim_end_matches('0').trim_end_matches('.');
-    if trimmed.is_empty() || trimmed == "-" {
-        "0".to_string()
-    } else {
-        trimmed.to_string()
-    }
-}
-
-/// The threshold of an alert in an environment: its override, else the alert's own.
-pub fn threshold(environment: &ResolvedEnvironment, alert: &crate::spec::Alert) -> Option<f64> {
-    environment
-        .settings
-        .monitoring
-        .alert_thresholds
-        .get(&alert.name)
-        .copied()
-        .or(alert.threshold)
-}
-
-/// The alert's expression with the environment's threshold in place of `$threshold`.
-pub fn alert_expression(environment: &ResolvedEnvironment, alert: &crate::spec::Alert) -> String {
-    match threshold(environment, alert) {
-        Some(value) => alert.expr.replace("$threshold", &format_number(value)),
-        None => alert.expr.clone(),
-    }
-}
-
 fn severity_name(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "critical",
@@ -113,16 +84,8 @@ fn receiver_name(receiver: Receiver) -> &'static str {
 
 /// Routing labels: one `<receiver>: "yes"` label per receiver, as the seed's Alertmanager routes
 /// match them.
-fn routing_labels(
-    model: &Model,
-    severity: Severity,
-    notify: Option<&Vec<Receiver>>,
-) -> BTreeMap<String, String> {
-    let receivers = notify.unwrap_or(match severity {
-        Severity::Critical => &model.spec.alerting.critical,
-        Severity::Warning => &model.spec.alerting.warning,
-        Severity::Info => &model.spec.alerting.info,
-    });
+/// `<receiver>: "yes"` for each receiver, which Alertmanager routes match on.
+fn routing_labels(receivers: &[Receiver]) -> BTreeMap<String, String> {
     receivers
         .iter()
         .map(|r| (receiver_name(*r).to_string(), "yes".to_string()))
@@ -147,8 +110,8 @@ fn camel(name: &str) -> String {
         .collect()
 }
 
-fn slo_groups(model: &Model, environment: &ResolvedEnvironment, slo: &Slo) -> Vec<Group> {
-    let service = &model.spec.service.name;
+fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group> {
+    let service = &model.service.name;
     let objective = slo.objective / 100.0;
     let budget = 1.0 - objective;
     let selector = format!("{{slo=\"{}\",service=\"{service}\"}}", slo.name);
@@ -165,8 +128,8 @@ fn slo_groups(model: &Model, environment: &ResolvedEnvironment, slo: &Slo) -> Ve
             alert: None,
             expr: format!(
                 "({}) / ({})",
-                slo.bad_events.replace("$window", window),
-                slo.total_events.replace("$window", window)
+                slo.bad_events.text().replace("$window", window),
+                slo.total_events.text().replace("$window", window)
             ),
             for_: None,
             labels: labels(),
@@ -174,7 +137,7 @@ fn slo_groups(model: &Model, environment: &ResolvedEnvironment, slo: &Slo) -> Ve
         })
         .collect();
     // The whole window's ratio, averaged from the 5m ratio (cheap; the rate over 30 days is not).
-    let period = duration::format(duration::parse(&slo.window).unwrap_or_default());
+    let period = duration::format(slo.window.value());
     recording.push(Rule {
         record: Some(sli_record(&period)),
         alert: None,
@@ -210,7 +173,7 @@ fn slo_groups(model: &Model, environment: &ResolvedEnvironment, slo: &Slo) -> Ve
         .iter()
         .map(|(severity, long, short, factor, for_)| {
             let limit = format_number(factor * budget);
-            let mut labels = routing_labels(model, *severity, None);
+            let mut labels = routing_labels(model.receivers(*severity));
             labels.insert("severity".into(), severity_name(*severity).into());
             labels.insert("slo".into(), slo.name.clone());
             labels.insert("service".into(), service.clone());
@@ -259,12 +222,12 @@ fn slo_groups(model: &Model, environment: &ResolvedEnvironment, slo: &Slo) -> Ve
     ]
 }
 
-fn context(model: &Model, environment: &ResolvedEnvironment) -> Context {
-    let service = &model.spec.service.name;
+fn context(model: &Model, environment: &Environment) -> Context {
+    let service = &model.service.name;
     let job = format!("job=\"{service}\"");
     // Recording rules are named `<level>:<metric>` after the project, which may hold `-`; a
     // metric name may not.
-    let level = model.spec.project.name.replace('-', "_");
+    let level = model.project.name.replace('-', "_");
     let mut groups = vec![Group {
         name: format!("{}_recording", service.replace('-', "_")),
         interval: "30s",
@@ -293,13 +256,12 @@ fn context(model: &Model, environment: &ResolvedEnvironment) -> Context {
     }];
     for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
         let rules: Vec<Rule> = model
-            .spec
             .alerts
             .iter()
             .filter(|alert| alert.severity == severity)
             .map(|alert| {
                 let mut labels = alert.labels.clone();
-                labels.extend(routing_labels(model, severity, alert.notify.as_ref()));
+                labels.extend(routing_labels(&alert.receivers));
                 labels.insert("severity".into(), severity_name(severity).into());
                 labels.insert("environment".into(), environment.name.clone());
                 let mut annotations = BTreeMap::from([
@@ -312,8 +274,8 @@ fn context(model: &Model, environment: &ResolvedEnvironment) -> Context {
                 Rule {
                     record: None,
                     alert: Some(alert.name.clone()),
-                    expr: alert_expression(environment, alert),
-                    for_: Some(alert.for_.clone()),
+                    expr: environment.alert_expression(alert),
+                    for_: Some(alert.for_.to_string()),
                     labels: pairs(labels),
                     annotations: pairs(annotations),
                 }
@@ -327,17 +289,17 @@ fn context(model: &Model, environment: &ResolvedEnvironment) -> Context {
             });
         }
     }
-    for slo in &model.spec.slos {
+    for slo in &model.slos {
         groups.extend(slo_groups(model, environment, slo));
     }
     Context {
         name: format!("{service}-rules"),
-        namespace: model.spec.delivery.namespace.clone(),
+        namespace: model.delivery.namespace.clone(),
         labels: pairs(BTreeMap::from([
             ("app.kubernetes.io/name".to_string(), service.clone()),
             (
                 "app.kubernetes.io/part-of".to_string(),
-                model.spec.project.name.clone(),
+                model.project.name.clone(),
             ),
             (
                 "app.kubernetes.io/managed-by".to_string(),
@@ -379,21 +341,17 @@ const SCENARIOS: [Scenario; 3] = [
 /// each SLO's burn-rate alerts fire exactly as the scenarios say (the SLI ratios are fed as
 /// series; expected labels and annotations are exact). `rule_file` is the path promtool reads
 /// the rules from (the `spec` of the PrometheusRule).
-pub fn rule_tests(
-    model: &Model,
-    environment: &ResolvedEnvironment,
-    rule_file: &str,
-) -> serde_json::Value {
+pub fn rule_tests(model: &Model, environment: &Environment, rule_file: &str) -> serde_json::Value {
     let mut tests = alert_tests(model, environment);
     tests.extend(slo_tests(model, environment));
     serde_json::json!({ "rule_files": [rule_file], "evaluation_interval": "1m", "tests": tests })
 }
 
-fn alert_tests(model: &Model, environment: &ResolvedEnvironment) -> Vec<serde_json::Value> {
+fn alert_tests(model: &Model, environment: &Environment) -> Vec<serde_json::Value> {
     let mut tests = Vec::new();
-    for alert in &model.spec.alerts {
+    for alert in &model.alerts {
         let Some(test) = &alert.test else { continue };
-        let at = test.at.clone().unwrap_or_else(|| "30m".to_string());
+        let at = test.at.as_str();
         let firing = format!(
             "count(ALERTS{{alertname=\"{}\",alertstate=\"firing\",environment=\"{}\"}})",
             alert.name, environment.name
@@ -422,7 +380,7 @@ fn alert_tests(model: &Model, environment: &ResolvedEnvironment) -> Vec<serde_js
     tests
 }
 
-fn slo_tests(model: &Model, environment: &ResolvedEnvironment) -> Vec<serde_json::Value> {
+fn slo_tests(model: &Model, environment: &Environment) -> Vec<serde_json::Value> {
     let map = |pairs: &[Pair]| -> serde_json::Map<String, serde_json::Value> {
         pairs
             .iter()
@@ -430,11 +388,11 @@ fn slo_tests(model: &Model, environment: &ResolvedEnvironment) -> Vec<serde_json
             .collect()
     };
     let mut tests = Vec::new();
-    for slo in &model.spec.slos {
+    for slo in &model.slos {
         let budget = 1.0 - slo.objective / 100.0;
         let selector = format!(
             "{{slo=\"{}\",service=\"{}\"}}",
-            slo.name, model.spec.service.name
+            slo.name, model.service.name
         );
         let alerts: Vec<Rule> = slo_groups(model, environment, slo)
             .into_iter()

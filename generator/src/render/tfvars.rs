@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Artifact, RenderError, Request, hcl_key, render_template};
-use crate::model::{Model, ResolvedEnvironment};
+use crate::model::{Environment, Model};
 use crate::spec::{Engine, NatMode};
 
 #[derive(Serialize)]
@@ -41,10 +41,12 @@ struct MapLine {
 /// The variables of one environment, in seed order, grouped as the seed groups them.
 pub fn variables(
     model: &Model,
-    environment: &ResolvedEnvironment,
+    environment: &Environment,
 ) -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
-    let spec = &model.spec;
-    let s = &environment.settings;
+    let spec = model;
+    let s = environment;
+    let cidrs =
+        |nets: &[ipnet::Ipv4Net]| -> Vec<String> { nets.iter().map(ToString::to_string).collect() };
     let mut tags: BTreeMap<String, String> = spec.project.tags.clone();
     tags.insert("Owner".into(), spec.project.owner.clone());
     tags.insert("CostCenter".into(), spec.project.cost_center.clone());
@@ -67,11 +69,20 @@ pub fn variables(
         (
             "VPC",
             vec![
-                ("vpc_cidr", json!(s.network.vpc_cidr)),
+                ("vpc_cidr", json!(s.network.vpc.to_string())),
                 ("availability_zones", json!(s.network.availability_zones)),
-                ("public_subnet_cidrs", json!(s.network.public_subnets)),
-                ("private_subnet_cidrs", json!(s.network.private_subnets)),
-                ("database_subnet_cidrs", json!(s.network.database_subnets)),
+                (
+                    "public_subnet_cidrs",
+                    json!(cidrs(&s.network.public_subnets)),
+                ),
+                (
+                    "private_subnet_cidrs",
+                    json!(cidrs(&s.network.private_subnets)),
+                ),
+                (
+                    "database_subnet_cidrs",
+                    json!(cidrs(&s.network.database_subnets)),
+                ),
                 (
                     "single_nat_gateway",
                     json!(s.network.nat == NatMode::Single),
@@ -97,7 +108,10 @@ pub fn variables(
                     "eks_endpoint_public_access",
                     json!(s.eks.endpoint_public_access),
                 ),
-                ("eks_public_access_cidrs", json!(s.eks.public_access_cidrs)),
+                (
+                    "eks_public_access_cidrs",
+                    json!(cidrs(&s.eks.public_access_cidrs)),
+                ),
             ],
         ),
         (
@@ -164,7 +178,10 @@ pub fn variables(
             vec![
                 ("bastion_enabled", json!(s.bastion.enabled)),
                 ("bastion_instance_type", json!(s.bastion.instance_type)),
-                ("bastion_allowed_cidrs", json!(s.bastion.allowed_cidrs)),
+                (
+                    "bastion_allowed_cidrs",
+                    json!(cidrs(&s.bastion.allowed_cidrs)),
+                ),
             ],
         ),
         (

@@ -16,28 +16,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Artifact, RenderError, Request, render_workflow};
-use crate::model::{Model, ResolvedEnvironment};
-use crate::spec::{Handler, Method};
+use crate::model::{Action, ActionRef, DeployTrigger, Handler, Method};
+use crate::model::{Environment, Model};
 
 const CI_TEMPLATE: &str = "workflows/ci.yml.j2";
 const DEPLOY_TEMPLATE: &str = "workflows/deploy.yml.j2";
-
-/// Every action the workflows use; each must be listed in the spec's `[delivery.actions]`.
-pub const REQUIRED_ACTIONS: &[&str] = &[
-    CHECKOUT,
-    CONFIGURE_AWS_CREDENTIALS,
-    AMAZON_ECR_LOGIN,
-    SETUP_HELM,
-    SETUP_TERRAFORM,
-    TRIVY,
-];
-
-const CHECKOUT: &str = "actions/checkout";
-const CONFIGURE_AWS_CREDENTIALS: &str = "aws-actions/configure-aws-credentials";
-const AMAZON_ECR_LOGIN: &str = "aws-actions/amazon-ecr-login";
-const SETUP_HELM: &str = "azure/setup-helm";
-const SETUP_TERRAFORM: &str = "hashicorp/setup-terraform";
-const TRIVY: &str = "aquasecurity/trivy-action";
 
 /// The runner image: a fixed Ubuntu release rather than `ubuntu-latest`, so a runner upgrade is a
 /// reviewed change of this file.
@@ -172,9 +155,12 @@ impl Step {
         }
     }
 
-    fn uses(name: &str, uses: &Uses) -> Step {
+    fn uses(name: &str, action: &ActionRef) -> Step {
         Step {
-            uses: Some(uses.clone()),
+            uses: Some(Uses {
+                reference: action.reference.clone(),
+                pinned_version: action.pinned_version.clone(),
+            }),
             ..Step::run(name, &[])
         }
     }
@@ -236,95 +222,10 @@ fn variable(name: &'static str, value: impl Into<Value>) -> Variable {
 // Spec values and actions.
 // ---------------------------------------------------------------------------------------------
 
-/// The actions of the spec's table, resolved to `uses:` references for one template.
-struct Actions<'a> {
-    model: &'a Model,
-    template: &'static str,
-}
-
-impl Actions<'_> {
-    fn get(&self, name: &str) -> Result<Uses, RenderError> {
-        let Some(version) = self.model.spec.delivery.actions.get(name) else {
-            return Err(error(
-                self.template,
-                format!(
-                    "the workflows use the action `{name}`, which [delivery.actions] does not list; \
-                     add `\"{name}\" = {{ version = \"vN\" }}` to the spec"
-                ),
-            ));
-        };
-        action_reference(
-            self.template,
-            name,
-            &version.version,
-            version.sha.as_deref(),
-        )
-    }
-}
-
-/// `owner/name@version`, or `owner/name@sha` with the version kept for a `# version` comment.
-fn action_reference(
-    template: &'static str,
-    name: &str,
-    version: &str,
-    sha: Option<&str>,
-) -> Result<Uses, RenderError> {
-    let plain_tag = !version.is_empty()
-        && version
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'));
-    if !plain_tag {
-        return Err(error(
-            template,
-            format!("the version of the action `{name}` is not a plain tag: {version:?}"),
-        ));
-    }
-    let name = spec_text(template, &format!("the action name `{name}`"), name)?;
-    Ok(match sha {
-        Some(sha) => {
-            if sha.len() != 40 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(error(
-                    template,
-                    format!("the pin of the action `{name}` is not a full commit SHA: {sha:?}"),
-                ));
-            }
-            Uses {
-                reference: format!("{name}@{sha}"),
-                pinned_version: Some(version.to_string()),
-            }
-        }
-        None => Uses {
-            reference: format!("{name}@{version}"),
-            pinned_version: None,
-        },
-    })
-}
-
-/// A spec value placed in a workflow: GitHub evaluates `${{` wherever it appears, so a value
-/// holding one would run an expression the spec's author may not control.
-fn spec_text(template: &'static str, what: &str, value: &str) -> Result<String, RenderError> {
-    if value.contains("${{") {
-        return Err(error(
-            template,
-            format!(
-                "{what} contains `${{{{`, which GitHub Actions would evaluate as an expression: {value:?}"
-            ),
-        ));
-    }
-    Ok(value.to_string())
-}
-
-fn error(template: &'static str, message: String) -> RenderError {
-    RenderError {
-        template: template.to_string(),
-        line: None,
-        message,
-    }
-}
-
-fn checkout(actions: &Actions<'_>) -> Result<Step, RenderError> {
+fn checkout(model: &Model) -> Step {
     // The token is not needed after the checkout; do not leave it in .git/config.
-    Ok(Step::uses("Check out", &actions.get(CHECKOUT)?).with("persist-credentials", false))
+    Step::uses("Check out", model.delivery.action(Action::Checkout))
+        .with("persist-credentials", false)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,12 +329,8 @@ fn reading_job(id: &'static str, name: &str, timeout_minutes: u32, steps: Vec<St
 fn checked_branches(model: &Model) -> Result<Vec<String>, RenderError> {
     let mut branches = BTreeSet::new();
     for environment in model.environments.values() {
-        if let Some(branch) = &environment.settings.deploy.branch {
-            branches.insert(spec_text(
-                CI_TEMPLATE,
-                &format!("environments.{}.deploy.branch", environment.name),
-                branch,
-            )?);
+        if let DeployTrigger::Branch(branch) = &environment.deploy.trigger {
+            branches.insert(branch.clone());
         }
     }
     if branches.is_empty() {
@@ -443,42 +340,23 @@ fn checked_branches(model: &Model) -> Result<Vec<String>, RenderError> {
 }
 
 fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> {
-    let actions = Actions {
-        model,
-        template: CI_TEMPLATE,
-    };
-    let spec = &model.spec;
+    let spec = model;
     let rust = || Step::run("Install Rust", INSTALL_RUST);
     let validators = || Step::run("Install the validators (tests/tools)", INSTALL_VALIDATORS);
-    let image = format!(
-        "{}:ci-${{{{ github.sha }}}}",
-        spec_text(
-            CI_TEMPLATE,
-            "service.image_repository",
-            &spec.service.image_repository
-        )?
-    );
+    let image = format!("{}:ci-${{{{ github.sha }}}}", spec.service.image_repository);
 
     let jobs = vec![
         reading_job(
             "fmt",
             "Format",
             10,
-            vec![
-                checkout(&actions)?,
-                rust(),
-                Step::run("cargo fmt --check", FMT),
-            ],
+            vec![checkout(model), rust(), Step::run("cargo fmt --check", FMT)],
         ),
         reading_job(
             "clippy",
             "Clippy",
             30,
-            vec![
-                checkout(&actions)?,
-                rust(),
-                Step::run("cargo clippy", CLIPPY),
-            ],
+            vec![checkout(model), rust(), Step::run("cargo clippy", CLIPPY)],
         ),
         Job {
             services: test_services(),
@@ -488,7 +366,7 @@ fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> 
                 "Tests (MariaDB, PostgreSQL, Redis)",
                 45,
                 vec![
-                    checkout(&actions)?,
+                    checkout(model),
                     rust(),
                     validators(),
                     Step::run("cargo test", TEST),
@@ -505,7 +383,7 @@ fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> 
                 "Coverage",
                 45,
                 vec![
-                    checkout(&actions)?,
+                    checkout(model),
                     rust(),
                     Step::run("Install cargo-llvm-cov", INSTALL_LLVM_COV)
                         .env("CARGO_LLVM_COV_VERSION", CARGO_LLVM_COV_VERSION),
@@ -522,12 +400,10 @@ fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> 
             "Generated artifacts match the spec",
             20,
             vec![
-                checkout(&actions)?,
+                checkout(model),
                 rust(),
-                Step::run("platformgen generate --check", GENERATE_CHECK).env(
-                    "PLATFORM_SPEC",
-                    spec_text(CI_TEMPLATE, "the spec's path", spec_path)?,
-                ),
+                Step::run("platformgen generate --check", GENERATE_CHECK)
+                    .env("PLATFORM_SPEC", spec_path),
             ],
         ),
         reading_job(
@@ -535,10 +411,13 @@ fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> 
             "Terraform",
             20,
             vec![
-                checkout(&actions)?,
-                Step::uses("Set up Terraform", &actions.get(SETUP_TERRAFORM)?)
-                    .with("terraform_version", TERRAFORM_VERSION)
-                    .with("terraform_wrapper", false),
+                checkout(model),
+                Step::uses(
+                    "Set up Terraform",
+                    model.delivery.action(Action::SetupTerraform),
+                )
+                .with("terraform_version", TERRAFORM_VERSION)
+                .with("terraform_wrapper", false),
                 Step::run("terraform fmt", TERRAFORM_FMT),
                 validators(),
                 Step::run(
@@ -555,7 +434,7 @@ fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> 
                 "Artifacts pass their real validators",
                 45,
                 vec![
-                    checkout(&actions)?,
+                    checkout(model),
                     rust(),
                     validators(),
                     Step::run("End-to-end tests", E2E),
@@ -567,11 +446,11 @@ fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> 
             "Container image (build and scan, no push)",
             45,
             vec![
-                checkout(&actions)?,
+                checkout(model),
                 Step::run("docker build", DOCKER_BUILD)
                     .env("DOCKERFILE", DOCKERFILE)
                     .env("IMAGE", image.clone()),
-                trivy_scan(&actions, image)?,
+                trivy_scan(model, image),
             ],
         ),
     ];
@@ -598,13 +477,13 @@ fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> 
 }
 
 /// Trivy fails the job on fixable HIGH or CRITICAL vulnerabilities of the image.
-fn trivy_scan(actions: &Actions<'_>, image: String) -> Result<Step, RenderError> {
-    Ok(Step::uses("Trivy scan", &actions.get(TRIVY)?)
+fn trivy_scan(model: &Model, image: String) -> Step {
+    Step::uses("Trivy scan", model.delivery.action(Action::Trivy))
         .with("image-ref", image)
         .with("format", "table")
         .with("exit-code", "1")
         .with("ignore-unfixed", true)
-        .with("severity", "CRITICAL,HIGH"))
+        .with("severity", "CRITICAL,HIGH")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,70 +546,36 @@ const NOTIFY: &[&str] = &[
 /// The path a smoke test GETs to prove the API answers: the route that lists transactions.
 fn api_smoke_path(model: &Model) -> Option<&str> {
     model
-        .spec
         .routes
         .iter()
         .find(|route| route.method == Method::Get && route.handler == Handler::ListTransactions)
         .map(|route| route.path.as_str())
 }
 
-fn deploy_workflow(
-    model: &Model,
-    environment: &ResolvedEnvironment,
-) -> Result<Workflow, RenderError> {
-    let template = DEPLOY_TEMPLATE;
-    let actions = Actions { model, template };
-    let spec = &model.spec;
-    let name = spec_text(template, "an environment name", &environment.name)?;
-    let deploy = &environment.settings.deploy;
-    let field = |key: &str| format!("environments.{name}.{key}");
-    let push_branches = deploy
-        .branch
-        .iter()
-        .map(|branch| spec_text(template, &field("deploy.branch"), branch))
-        .collect::<Result<Vec<_>, _>>()?;
-    let push_tags = deploy
-        .tag
-        .iter()
-        .map(|tag| spec_text(template, &field("deploy.tag"), tag))
-        .collect::<Result<Vec<_>, _>>()?;
-    if push_branches.is_empty() && push_tags.is_empty() {
-        return Err(error(
-            template,
-            format!(
-                "environment `{name}` sets neither deploy.branch nor deploy.tag, so nothing would trigger its deploy"
-            ),
-        ));
-    }
-    let host = spec_text(
-        template,
-        &field("ingress.host"),
-        &environment.settings.ingress.host,
-    )?;
-    let region = spec_text(template, "project.aws_region", &spec.project.aws_region)?;
-    let role = spec_text(
-        template,
-        "delivery.aws_role_name",
-        &spec.delivery.aws_role_name,
-    )?;
-    let repository = spec_text(
-        template,
-        "service.image_repository",
-        &spec.service.image_repository,
-    )?;
-    let service = spec_text(template, "service.name", &spec.service.name)?;
-    let namespace = spec_text(template, "delivery.namespace", &spec.delivery.namespace)?;
-    let project = spec_text(template, "project.name", &spec.project.name)?;
-    let health_path = spec_text(template, "service.health_path", &spec.service.health_path)?;
+fn deploy_workflow(model: &Model, environment: &Environment) -> Result<Workflow, RenderError> {
+    let spec = model;
+    let name = environment.name.clone();
+    let (push_branches, push_tags) = match &environment.deploy.trigger {
+        DeployTrigger::Branch(branch) => (vec![branch.clone()], Vec::new()),
+        DeployTrigger::Tag(tag) => (Vec::new(), vec![tag.clone()]),
+    };
+    let host = &environment.ingress.host;
+    let region = spec.project.aws_region.clone();
+    let role = &spec.delivery.aws_role_name;
+    let repository = spec.service.image_repository.clone();
+    let service = spec.service.name.clone();
+    let namespace = spec.delivery.namespace.clone();
+    let project = &spec.project.name;
+    let health_path = spec.service.health_path.clone();
     let base_url = format!("https://{host}");
     let image = format!("${{{{ steps.ecr.outputs.registry }}}}/{repository}:${{{{ github.sha }}}}");
 
     let mut steps = vec![
-        checkout(&actions)?,
+        checkout(model),
         // OIDC only: the role trusts this repository's workflows; no access key exists anywhere.
         Step::uses(
             "Configure AWS credentials (OIDC)",
-            &actions.get(CONFIGURE_AWS_CREDENTIALS)?,
+            model.delivery.action(Action::ConfigureAwsCredentials),
         )
         .with(
             "role-to-assume",
@@ -741,14 +586,19 @@ fn deploy_workflow(
             format!("deploy-{name}-${{{{ github.run_id }}}}"),
         )
         .with("aws-region", region.clone()),
-        Step::uses("Log in to Amazon ECR", &actions.get(AMAZON_ECR_LOGIN)?).id("ecr"),
+        Step::uses(
+            "Log in to Amazon ECR",
+            model.delivery.action(Action::AmazonEcrLogin),
+        )
+        .id("ecr"),
         Step::run("Build and push the image", BUILD_AND_PUSH)
             .env("REGISTRY", "${{ steps.ecr.outputs.registry }}")
             .env("REPOSITORY", repository.clone())
             .env("IMAGE_TAG", "${{ github.sha }}")
             .env("DOCKERFILE", DOCKERFILE),
-        trivy_scan(&actions, image)?,
-        Step::uses("Set up Helm", &actions.get(SETUP_HELM)?).with("version", HELM_VERSION),
+        trivy_scan(model, image),
+        Step::uses("Set up Helm", model.delivery.action(Action::SetupHelm))
+            .with("version", HELM_VERSION),
         Step::run("Update kubeconfig", UPDATE_KUBECONFIG)
             .env("CLUSTER_NAME", format!("{project}-{name}"))
             .env("REGION", region),
@@ -771,7 +621,6 @@ fn deploy_workflow(
             .env("HEALTH_PATH", health_path),
     ];
     if let Some(path) = api_smoke_path(model) {
-        let path = spec_text(template, "the path of the list_transactions route", path)?;
         steps.push(
             Step::run("Smoke test: API", SMOKE_API)
                 .env("BASE_URL", base_url.clone())
@@ -799,14 +648,14 @@ fn deploy_workflow(
     let job = Job {
         id: "deploy",
         name: format!("Deploy to {name}"),
-        runs_on: deploy_runner(&deploy.runner),
+        runs_on: deploy_runner(&environment.deploy.runner),
         timeout_minutes: 60,
         permissions: vec![read("contents"), write("id-token")],
         environment: Some(JobEnvironment {
             name: name.clone(),
             url: base_url,
-            approval_required: deploy.approval_required,
-            private_cluster: !environment.settings.eks.endpoint_public_access,
+            approval_required: environment.deploy.approval_required,
+            private_cluster: !environment.eks.endpoint_public_access,
         }),
         services: Vec::new(),
         env: Vec::new(),
@@ -852,7 +701,7 @@ fn actionlint_config(model: &crate::model::Model, header: &str) -> Artifact {
     let labels: std::collections::BTreeSet<String> = model
         .environments
         .values()
-        .flat_map(|environment| environment.settings.deploy.runner.iter())
+        .flat_map(|environment| environment.deploy.runner.iter())
         .map(|label| label.0.clone())
         .filter(|label| !KNOWN_LABELS.contains(&label.to_ascii_lowercase().as_str()))
         .collect();
@@ -893,36 +742,4 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
         });
     }
     Ok(artifacts)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_pinned_action_keeps_its_tag_for_the_comment() {
-        let sha = "08c6903cd8c0fde910a37f88322edcfb5dd907a8";
-        let uses = action_reference(CI_TEMPLATE, "actions/checkout", "v5.0.0", Some(sha))
-            .expect("valid pin");
-        assert_eq!(uses.reference, format!("actions/checkout@{sha}"));
-        assert_eq!(uses.pinned_version.as_deref(), Some("v5.0.0"));
-    }
-
-    #[test]
-    fn a_version_that_could_break_out_of_its_comment_is_refused() {
-        let sha = Some("08c6903cd8c0fde910a37f88322edcfb5dd907a8");
-        assert!(action_reference(CI_TEMPLATE, "a/b", "v1\nrun: x", sha).is_err());
-        assert!(action_reference(CI_TEMPLATE, "a/b", "v1", Some("not-a-sha")).is_err());
-    }
-
-    #[test]
-    fn spec_text_with_an_expression_is_refused() {
-        let error = spec_text(
-            DEPLOY_TEMPLATE,
-            "ingress.host",
-            "${{ github.event.issue.title }}",
-        )
-        .expect_err("refused");
-        assert!(error.message.contains("ingress.host"), "{error}");
-    }
 }

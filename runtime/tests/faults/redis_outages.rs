@@ -79,9 +79,7 @@ async fn a_slow_redis_costs_each_request_at_most_the_redis_timeout() {
         runtime::config::EMBEDDED_SPEC,
     )
     .expect("spec");
-    let timeout = Duration::from_millis(u64::from(
-        model.environments["dev"].settings.app.redis_timeout_ms,
-    ));
+    let timeout = Duration::from_millis(u64::from(model.environments["dev"].app.redis_timeout_ms));
     let proxy = Proxy::start(socket_of(&redis.url)).await;
     let app = TestApp::spawn(
         Options::new(&db)

@@ -1,0 +1,64 @@
+//! The GitHub Actions the generated workflows use, each pinned as the spec's
+//! `[delivery.actions]` says.
+
+/// An action the workflows use. Validation requires each in `[delivery.actions]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Checkout,
+    ConfigureAwsCredentials,
+    AmazonEcrLogin,
+    SetupHelm,
+    SetupTerraform,
+    Trivy,
+}
+
+impl Action {
+    pub const ALL: [Action; 6] = [
+        Action::Checkout,
+        Action::ConfigureAwsCredentials,
+        Action::AmazonEcrLogin,
+        Action::SetupHelm,
+        Action::SetupTerraform,
+        Action::Trivy,
+    ];
+
+    /// `owner/name`, as `[delivery.actions]` keys it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Checkout => "actions/checkout",
+            Action::ConfigureAwsCredentials => "aws-actions/configure-aws-credentials",
+            Action::AmazonEcrLogin => "aws-actions/amazon-ecr-login",
+            Action::SetupHelm => "azure/setup-helm",
+            Action::SetupTerraform => "hashicorp/setup-terraform",
+            Action::Trivy => "aquasecurity/trivy-action",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|action| action.name() == name)
+    }
+}
+
+/// How a workflow refers to an action: `owner/name@sha` (the version kept for a comment) when
+/// the spec pins a commit, `owner/name@version` otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRef {
+    pub reference: String,
+    /// The tag a SHA pin stands for.
+    pub pinned_version: Option<String>,
+}
+
+impl ActionRef {
+    pub fn new(action: Action, version: &str, sha: Option<&str>) -> Self {
+        match sha {
+            Some(sha) => ActionRef {
+                reference: format!("{}@{sha}", action.name()),
+                pinned_version: Some(version.to_string()),
+            },
+            None => ActionRef {
+                reference: format!("{}@{version}", action.name()),
+                pinned_version: None,
+            },
+        }
+    }
+}

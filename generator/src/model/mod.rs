@@ -1,0 +1,257 @@
+//! The validated platform: the one thing renderers and the runtime read.
+//!
+//! Only `validate` builds it, from a spec that passed every check, so every value here is
+//! already what it claims to be: durations are durations, CIDRs are networks without host bits,
+//! routes are templates that fit their handlers, PromQL parses, every action the workflows use
+//! is pinned, each route's rate and body limit is resolved. Groups of settings that the schema
+//! checks in full (an RDS instance, a cache, a budget) are carried as the spec writes them.
+
+mod action;
+mod route;
+
+use std::collections::BTreeMap;
+
+use ipnet::Ipv4Net;
+
+pub use action::{Action, ActionRef};
+pub use route::{RouteTemplate, TemplateSegment};
+
+pub use crate::duration::PromDuration;
+pub use crate::promql::Promql;
+pub use crate::resolve::{Layer, Resolved};
+pub use crate::spec::{
+    Alerting, App, Budget, Cache, CachePolicy, Dashboard, Database, Engine, Handler, Ingress,
+    LogLevel, Method, NatMode, Panel, Project, Receiver, RunnerLabel, Severity, Tier, Waf, Waiver,
+};
+
+/// The validated platform.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub project: Project,
+    pub service: Service,
+    /// The routes the runtime serves, in the spec's order.
+    pub routes: Vec<Route>,
+    pub alerts: Vec<Alert>,
+    pub slos: Vec<Slo>,
+    pub dashboards: Vec<Dashboard>,
+    pub alerting: Alerting,
+    pub delivery: Delivery,
+    /// The environments, by name.
+    pub environments: BTreeMap<String, Environment>,
+}
+
+impl Model {
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.get(name)
+    }
+
+    /// Where alerts of a severity go unless an alert says otherwise.
+    pub fn receivers(&self, severity: Severity) -> &[Receiver] {
+        match severity {
+            Severity::Critical => &self.alerting.critical,
+            Severity::Warning => &self.alerting.warning,
+            Severity::Info => &self.alerting.info,
+        }
+    }
+
+    /// The route served by `handler`, if the spec routes it.
+    pub fn route_of(&self, handler: Handler) -> Option<&Route> {
+        self.routes.iter().find(|route| route.handler == handler)
+    }
+}
+
+/// The service the runtime implements.
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    pub port: u16,
+    pub image_repository: String,
+    pub health_path: String,
+    pub readiness_path: String,
+    pub metrics_path: String,
+    /// The budget of every API route that sets none of its own.
+    pub rate_limit: RateLimit,
+    pub body_limit_bytes: u64,
+    pub max_page_size: u32,
+    pub shutdown_grace_seconds: u32,
+}
+
+/// A request budget per client: `requests` per `window`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    pub requests: u32,
+    pub window: PromDuration,
+}
+
+/// One route, with its limits resolved.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: Method,
+    pub path: RouteTemplate,
+    pub handler: Handler,
+    /// Reads go through the cache (the spec asks for it, and the handler reads transactions).
+    pub cached: bool,
+    /// The route's budget: its own, or the service's for an API route; none for an operational
+    /// route (probes, metrics, the document, the docs page) or where the spec says `false`.
+    pub rate_limit: Option<RateLimit>,
+    pub body_limit_bytes: u64,
+}
+
+/// A Prometheus alerting rule.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub name: String,
+    /// The expression, `$threshold` standing for the environment's threshold.
+    pub expr: Promql,
+    pub for_: PromDuration,
+    pub severity: Severity,
+    pub summary: String,
+    pub description: String,
+    /// Where it goes: the alert's own receivers, or its severity's.
+    pub receivers: Vec<Receiver>,
+    pub labels: BTreeMap<String, String>,
+    pub runbook_url: Option<String>,
+    pub test: Option<AlertTest>,
+}
+
+/// Series under which an alert must fire, and under which it must stay silent.
+#[derive(Debug, Clone)]
+pub struct AlertTest {
+    pub firing: BTreeMap<String, String>,
+    pub quiet: BTreeMap<String, String>,
+    /// When to look, from the first sample.
+    pub at: PromDuration,
+}
+
+/// A service level objective.
+#[derive(Debug, Clone)]
+pub struct Slo {
+    pub name: String,
+    /// Percent of good events.
+    pub objective: f64,
+    pub window: PromDuration,
+    pub description: String,
+    /// Rates of bad and of all events, `$window` standing for the rate window.
+    pub bad_events: Promql,
+    pub total_events: Promql,
+}
+
+/// How the platform is delivered.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub aws_role_name: String,
+    pub namespace: String,
+    pub min_coverage_percent: u8,
+    /// Every action the workflows use, with its pinned reference.
+    pub actions: BTreeMap<Action, ActionRef>,
+}
+
+impl Delivery {
+    /// The pinned reference of an action the workflows use (validation made sure each is there).
+    pub fn action(&self, action: Action) -> &ActionRef {
+        self.actions
+            .get(&action)
+            .unwrap_or_else(|| unreachable!("validation requires every action: {action:?}"))
+    }
+}
+
+/// One environment, resolved and validated.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    pub tier: Tier,
+    pub network: Network,
+    pub eks: Eks,
+    pub database: Database,
+    pub cache: Cache,
+    pub bastion: Bastion,
+    pub app: App,
+    pub budget: Budget,
+    pub ingress: Ingress,
+    pub waf: Waf,
+    pub deploy: Deploy,
+    /// The threshold in effect of every alert that has one: the environment's override, or the
+    /// alert's default.
+    pub thresholds: BTreeMap<String, f64>,
+    pub waivers: Vec<Waiver>,
+    /// The merged settings and where each was written (for `explain`).
+    pub resolved: Resolved,
+}
+
+impl Environment {
+    /// An alert's expression with this environment's threshold in place of `$threshold`.
+    pub fn alert_expression(&self, alert: &Alert) -> String {
+        match self.thresholds.get(&alert.name) {
+            Some(value) => alert
+                .expr
+                .text()
+                .replace("$threshold", &format_number(*value)),
+            None => alert.expr.text().to_string(),
+        }
+    }
+}
+
+/// A number as PromQL and YAML print it: no float noise, no trailing zeros.
+pub fn format_number(value: f64) -> String {
+    let rounded = format!("{value:.12}");
+    let trimmed = rounded.trim_end_matches('0').trim_end_matches('.');
+    if trimmed.is_empty() || trimmed == "-" {
+        "0".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// The environment's VPC.
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub vpc: Ipv4Net,
+    pub availability_zones: Vec<String>,
+    /// One of each kind per zone, in the zones' order.
+    pub public_subnets: Vec<Ipv4Net>,
+    pub private_subnets: Vec<Ipv4Net>,
+    pub database_subnets: Vec<Ipv4Net>,
+    pub nat: NatMode,
+    pub flow_logs: bool,
+}
+
+/// The EKS cluster and its node group.
+#[derive(Debug, Clone)]
+pub struct Eks {
+    pub version: String,
+    pub instance_types: Vec<String>,
+    pub desired_size: u32,
+    pub min_size: u32,
+    pub max_size: u32,
+    pub spot: bool,
+    pub spot_percentage: u8,
+    pub endpoint_private_access: bool,
+    pub endpoint_public_access: bool,
+    pub public_access_cidrs: Vec<Ipv4Net>,
+}
+
+/// The SSH bastion.
+#[derive(Debug, Clone)]
+pub struct Bastion {
+    pub enabled: bool,
+    pub instance_type: String,
+    pub allowed_cidrs: Vec<Ipv4Net>,
+}
+
+/// What deploys the environment, and where the deploy job runs.
+#[derive(Debug, Clone)]
+pub struct Deploy {
+    pub trigger: DeployTrigger,
+    pub approval_required: bool,
+    /// The self-hosted runner's labels; empty for a GitHub-hosted runner.
+    pub runner: Vec<RunnerLabel>,
+}
+
+/// What starts a deploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeployTrigger {
+    /// Every push to this branch.
+    Branch(String),
+    /// Every pushed tag matching this glob.
+    Tag(String),
+}

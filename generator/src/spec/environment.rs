@@ -1,0 +1,379 @@
+//! One environment's settings: its AWS resources, how the runtime runs there, how it is
+//! deployed, and the exceptions to the production rules.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::CIDR_PATTERN;
+
+/// Everything one environment needs. In the file, `[defaults]` and each
+/// `[environments.<name>]` are partial; the two merged must be complete.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// `production` turns on the production rules (which only an explicit waiver lifts).
+    pub tier: Tier,
+    pub network: Network,
+    pub eks: Eks,
+    pub database: Database,
+    pub cache: Cache,
+    pub bastion: Bastion,
+    pub app: App,
+    pub budget: Budget,
+    pub ingress: Ingress,
+    pub waf: Waf,
+    pub deploy: Deploy,
+    #[serde(default)]
+    pub monitoring: Monitoring,
+    /// Explicit exceptions to production rules, each with a reason.
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// How critical an environment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Development,
+    Staging,
+    Production,
+}
+
+/// The environment's VPC.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// VPC CIDR block; must not overlap another environment's.
+    #[schemars(regex(pattern = CIDR_PATTERN))]
+    pub vpc_cidr: String,
+    /// Availability zones of the region, one subnet of each kind per zone.
+    #[schemars(length(min = 1, max = 6))]
+    pub availability_zones: Vec<String>,
+    /// Public subnets (ALB, NAT gateways, bastion), one per zone.
+    pub public_subnets: Vec<String>,
+    /// Private subnets (EKS nodes), one per zone.
+    pub private_subnets: Vec<String>,
+    /// Database subnets (RDS, ElastiCache), one per zone.
+    pub database_subnets: Vec<String>,
+    /// `single` NAT gateway (cheaper) or one `per-az` (survives a zone outage).
+    pub nat: NatMode,
+    /// Send VPC flow logs to CloudWatch.
+    pub flow_logs: bool,
+}
+
+/// NAT gateway layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NatMode {
+    Single,
+    PerAz,
+}
+
+/// The EKS cluster and its managed node group.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Eks {
+    /// Kubernetes version, for example `1.28`.
+    #[schemars(regex(pattern = r"^1\.[0-9]{2}$"))]
+    pub version: String,
+    #[schemars(length(min = 1))]
+    pub instance_types: Vec<String>,
+    #[schemars(range(min = 0, max = 1000))]
+    pub desired_size: u32,
+    #[schemars(range(min = 0, max = 1000))]
+    pub min_size: u32,
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_size: u32,
+    /// Run part of the nodes on spot capacity.
+    pub spot: bool,
+    /// Share of spot nodes, in percent.
+    #[schemars(range(min = 0, max = 100))]
+    pub spot_percentage: u8,
+    pub endpoint_private_access: bool,
+    pub endpoint_public_access: bool,
+    /// CIDRs allowed to reach a public endpoint.
+    pub public_access_cidrs: Vec<String>,
+}
+
+/// The RDS instance.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    pub engine: Engine,
+    /// Engine version, for example `8.0` (MySQL) or `15` (PostgreSQL).
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+){0,2}$"))]
+    pub version: String,
+    /// Instance class, for example `db.t3.micro`.
+    #[schemars(regex(pattern = r"^db\.[a-z0-9]+\.[a-z0-9]+$"))]
+    pub instance_class: String,
+    /// Initial storage in GiB.
+    #[schemars(range(min = 20, max = 65536))]
+    pub allocated_storage_gb: u32,
+    /// Storage autoscaling ceiling in GiB.
+    #[schemars(range(min = 20, max = 65536))]
+    pub max_allocated_storage_gb: u32,
+    pub multi_az: bool,
+    #[schemars(range(min = 0, max = 35))]
+    pub backup_retention_days: u8,
+    pub deletion_protection: bool,
+    pub performance_insights: bool,
+    /// Initial database name.
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,62}$"))]
+    pub name: String,
+    /// Application user name (the password lives in a secret, never here).
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,15}$"))]
+    pub username: String,
+    /// Connection pool of each runtime replica.
+    pub pool: Pool,
+    /// Parameter group settings, for example `max_connections = 100`.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, ParameterValue>,
+}
+
+/// Database engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    Mysql,
+    Postgres,
+}
+
+/// A parameter group value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ParameterValue {
+    Integer(i64),
+    Boolean(bool),
+    Text(String),
+}
+
+impl std::fmt::Display for ParameterValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParameterValue::Integer(n) => write!(f, "{n}"),
+            ParameterValue::Boolean(b) => write!(f, "{}", u8::from(*b)),
+            ParameterValue::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A database connection pool.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pool {
+    /// Connections kept open.
+    #[schemars(range(min = 1, max = 1000))]
+    pub size: u32,
+    /// Extra connections opened under load.
+    #[schemars(range(min = 0, max = 1000))]
+    pub max_overflow: u32,
+    /// Seconds after which a connection is replaced.
+    #[schemars(range(min = 1, max = 86400))]
+    pub recycle_seconds: u32,
+    /// Check a connection before use.
+    pub pre_ping: bool,
+}
+
+/// The ElastiCache Redis replication group.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cache {
+    /// Node type, for example `cache.t3.micro`.
+    #[schemars(regex(pattern = r"^cache\.[a-z0-9]+\.[a-z0-9]+$"))]
+    pub node_type: String,
+    #[schemars(range(min = 1, max = 6))]
+    pub nodes: u8,
+    pub automatic_failover: bool,
+    pub transit_encryption: bool,
+    pub at_rest_encryption: bool,
+    /// Require an AUTH token (kept in a secret, never here).
+    pub auth_token: bool,
+    /// Redis engine version.
+    #[schemars(regex(pattern = r"^[0-9]+\.[0-9]+$"))]
+    pub version: String,
+}
+
+/// The SSH bastion host.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bastion {
+    pub enabled: bool,
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"))]
+    pub instance_type: String,
+    /// CIDRs allowed to reach port 22 (office, VPN).
+    pub allowed_cidrs: Vec<String>,
+}
+
+/// How the runtime runs in this environment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    /// Time to live of cached reads.
+    #[schemars(range(min = 1, max = 86400))]
+    pub cache_ttl_seconds: u32,
+    pub log_level: LogLevel,
+    /// CloudWatch log retention (a value CloudWatch accepts).
+    pub log_retention_days: u16,
+    /// Replicas before the autoscaler acts.
+    #[schemars(range(min = 1, max = 100))]
+    pub replicas: u32,
+    pub autoscaling: Autoscaling,
+    pub resources: Resources,
+    /// Milliseconds after which a Redis call is abandoned and the database answers instead.
+    #[schemars(range(min = 1, max = 10000))]
+    pub redis_timeout_ms: u32,
+}
+
+/// Log levels of the runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+/// Horizontal pod autoscaling.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Autoscaling {
+    #[schemars(range(min = 1, max = 100))]
+    pub min_replicas: u32,
+    #[schemars(range(min = 1, max = 100))]
+    pub max_replicas: u32,
+    /// Average CPU utilisation the autoscaler aims for, in percent.
+    #[schemars(range(min = 1, max = 100))]
+    pub cpu_target_percent: u8,
+}
+
+/// Container resources, in Kubernetes quantities.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    #[schemars(regex(pattern = r"^[0-9]+(m|\.[0-9]+)?$"))]
+    pub cpu_request: String,
+    #[schemars(regex(pattern = r"^[0-9]+(Ki|Mi|Gi)$"))]
+    pub memory_request: String,
+    #[schemars(regex(pattern = r"^[0-9]+(m|\.[0-9]+)?$"))]
+    pub cpu_limit: String,
+    #[schemars(regex(pattern = r"^[0-9]+(Ki|Mi|Gi)$"))]
+    pub memory_limit: String,
+}
+
+/// The monthly AWS budget.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    #[schemars(range(min = 1, max = 10000000))]
+    pub monthly_usd: u32,
+    /// Who is told at 80 %, 100 % and at a 100 % forecast.
+    #[schemars(length(min = 1))]
+    pub alert_emails: Vec<String>,
+}
+
+/// Public HTTPS entry through the AWS load balancer controller.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ingress {
+    /// Host name, for example `api.dev.example.com`.
+    #[schemars(regex(pattern = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"))]
+    pub host: String,
+    /// ACM certificate ARN.
+    #[schemars(regex(pattern = r"^arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$"))]
+    pub certificate_arn: String,
+}
+
+/// The AWS WAF web ACL in front of the load balancer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Waf {
+    pub enabled: bool,
+    /// Requests one IP may send in 5 minutes before it is blocked.
+    #[schemars(range(min = 100, max = 2000000000))]
+    pub rate_limit_per_5min: u32,
+}
+
+/// What deploys this environment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deploy {
+    /// Deploy on every push to this branch (set this or `tag`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._/-]+$"))]
+    pub branch: Option<String>,
+    /// Deploy on every pushed tag matching this glob, for example `v*-prod` (set this or `branch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._*/-]+$"))]
+    pub tag: Option<String>,
+    /// Hold the deploy until a reviewer approves it (a GitHub environment with reviewers).
+    pub approval_required: bool,
+    /// Labels of the runner the deploy job runs on; empty means a GitHub-hosted runner. A
+    /// private EKS endpoint needs a self-hosted runner inside the VPC, such as
+    /// `["self-hosted", "linux", "expense-prod"]`.
+    #[serde(default)]
+    pub runner: Vec<RunnerLabel>,
+}
+
+/// A GitHub Actions runner label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct RunnerLabel(#[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,64}$"))] pub String);
+
+/// Per-environment monitoring settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    /// Overrides of alert thresholds, by alert name.
+    #[serde(default)]
+    pub alert_thresholds: BTreeMap<String, f64>,
+}
+
+/// An explicit, visible exception to a production rule.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub rule: ProductionRule,
+    /// Why the rule does not apply; shown in reviews.
+    #[schemars(length(min = 10))]
+    pub reason: String,
+}
+
+/// Rules that hold in every `production` environment unless waived.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProductionRule {
+    /// The database runs in several zones.
+    DatabaseMultiAz,
+    /// The cache fails over automatically.
+    CacheFailover,
+    /// Backups are kept at least 7 days.
+    BackupRetention,
+    /// The EKS API endpoint is private.
+    PrivateEksEndpoint,
+    /// The database cannot be deleted by accident.
+    DeletionProtection,
+    /// NAT gateways survive a zone outage.
+    NatPerAz,
+    /// Deploys wait for a reviewer's approval.
+    ApprovalRequired,
+}
+
+impl ProductionRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductionRule::DatabaseMultiAz => "database-multi-az",
+            ProductionRule::CacheFailover => "cache-failover",
+            ProductionRule::BackupRetention => "backup-retention",
+            ProductionRule::PrivateEksEndpoint => "private-eks-endpoint",
+            ProductionRule::DeletionProtection => "deletion-protection",
+            ProductionRule::NatPerAz => "nat-per-az",
+            ProductionRule::ApprovalRequired => "approval-required",
+        }
+    }
+}

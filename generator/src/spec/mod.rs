@@ -1,0 +1,106 @@
+//! The platform spec as the user writes it: serde + schemars types, strict (`deny_unknown_fields`).
+//!
+//! Doc comments here become descriptions in `specs/schema.json`, which editors show on hover.
+//! Range, length and pattern rules live on the fields so that the JSON Schema check reports them
+//! all at once with positions; rules that relate several values live in `validate`.
+
+mod delivery;
+mod environment;
+mod observability;
+mod service;
+
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+
+pub use delivery::*;
+pub use environment::*;
+pub use observability::*;
+pub use service::*;
+
+/// A Prometheus duration such as `30s`, `5m`, `1h30m` or `30d`.
+pub const DURATION_PATTERN: &str = r"^([0-9]+(ms|y|w|d|h|m|s))+$";
+/// An IPv4 CIDR block such as `10.0.0.0/16` (host bits are checked semantically).
+pub const CIDR_PATTERN: &str = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$";
+/// Lower-case identifiers used for names that become resource names.
+pub const NAME_PATTERN: &str = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$";
+
+/// A whole platform: one project, one service, its environments, routes, alerts, SLOs,
+/// dashboards and delivery.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Platform spec", extend("$id" = "https://platformgen.dev/schema/spec.json"))]
+pub struct Spec {
+    /// Points editors at this schema (for example `"./schema.json"`); ignored by platformgen.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub project: Project,
+    pub service: Service,
+    /// Settings shared by every environment; each `[environments.<name>]` overrides any part.
+    #[serde(default)]
+    #[schemars(schema_with = "environment_layer")]
+    pub defaults: serde_json::Map<String, serde_json::Value>,
+    /// The environments, by name (for example `dev`, `staging`, `prod`).
+    #[schemars(schema_with = "environment_layers")]
+    pub environments: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// The HTTP routes the runtime serves. A handler not listed here is not served.
+    #[schemars(length(min = 1))]
+    pub routes: Vec<Route>,
+    /// Prometheus alerting rules, rendered into each environment's PrometheusRule.
+    #[serde(default)]
+    pub alerts: Vec<Alert>,
+    /// Service level objectives, rendered as multi-window, multi-burn-rate alerts.
+    #[serde(default)]
+    pub slos: Vec<Slo>,
+    /// Grafana dashboards, each a list of panels from the built-in catalogue.
+    #[serde(default)]
+    pub dashboards: Vec<Dashboard>,
+    /// Where alerts go, by severity.
+    pub alerting: Alerting,
+    /// How the platform is built and delivered (GitHub Actions).
+    pub delivery: Delivery,
+}
+
+/// The project that owns the platform.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    /// Short name, used as a prefix of every cloud resource (for example `expense`).
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub name: String,
+    /// AWS region of every environment (for example `us-east-1`).
+    #[schemars(regex(pattern = r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$"))]
+    pub aws_region: String,
+    /// Team that owns the resources; becomes the `Owner` tag.
+    #[schemars(length(min = 1, max = 128))]
+    pub owner: String,
+    /// Cost centre for billing; becomes the `CostCenter` tag.
+    #[schemars(length(min = 1, max = 128))]
+    pub cost_center: String,
+    /// The GitHub repository (`owner/name`) whose workflows may assume the deploy role.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"))]
+    pub github_repository: String,
+    /// Extra tags put on every resource.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Pattern of environment names.
+pub const ENVIRONMENT_NAME_PATTERN: &str = r"^[a-z][a-z0-9-]{0,15}$";
+
+/// `schema_with` target for `[defaults]`: a partial environment.
+pub fn environment_layer(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<Environment>()
+}
+
+/// `schema_with` target for `[environments]`: partial environments by name.
+pub fn environment_layers(generator: &mut SchemaGenerator) -> Schema {
+    let layer = generator.subschema_for::<Environment>();
+    json_schema!({
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": { "pattern": ENVIRONMENT_NAME_PATTERN },
+        "additionalProperties": layer,
+    })
+}

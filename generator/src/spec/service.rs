@@ -1,0 +1,216 @@
+//! The service the runtime implements: its settings and its HTTP routes.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{DURATION_PATTERN, NAME_PATTERN};
+
+/// The service that the runtime implements.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Service name; names the Deployment, Service, image and metrics job.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub name: String,
+    /// TCP port the runtime listens on inside the container.
+    #[schemars(range(min = 1024, max = 65535))]
+    pub port: u16,
+    /// ECR repository name of the image.
+    #[schemars(regex(pattern = r"^[a-z0-9]+([._/-][a-z0-9]+)*$"))]
+    pub image_repository: String,
+    /// Liveness path: 200 while the process lives.
+    #[schemars(regex(pattern = r"^/[A-Za-z0-9/_-]*$"))]
+    pub health_path: String,
+    /// Readiness path: 503 while the database is unreachable.
+    #[schemars(regex(pattern = r"^/[A-Za-z0-9/_-]*$"))]
+    pub readiness_path: String,
+    /// Path of the Prometheus metrics endpoint.
+    #[schemars(regex(pattern = r"^/[A-Za-z0-9/_-]*$"))]
+    pub metrics_path: String,
+    /// Default rate limit of every route that does not set its own.
+    pub rate_limit: RateLimit,
+    /// Default largest request body, in bytes, of every route that does not set its own.
+    #[schemars(range(min = 1, max = 10485760))]
+    pub body_limit_bytes: u64,
+    /// Largest number of rows one `GET` of a list returns (`?limit=` is capped to it).
+    #[schemars(range(min = 1, max = 100000))]
+    pub max_page_size: u32,
+    /// Seconds a shutting-down replica waits for in-flight requests.
+    #[schemars(range(min = 1, max = 300))]
+    pub shutdown_grace_seconds: u32,
+}
+
+/// A request budget per client.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    #[schemars(range(min = 1, max = 1000000))]
+    pub requests: u32,
+    /// Window length, a duration such as `60s`.
+    #[schemars(regex(pattern = DURATION_PATTERN))]
+    pub window: String,
+}
+
+/// One HTTP route of the runtime.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub method: Method,
+    /// Route template, with `{id}` for a path parameter (for example `/transaction/{id}`).
+    #[schemars(regex(
+        pattern = r"^/([A-Za-z0-9_.-]+|\{[a-z_]+\})?(/([A-Za-z0-9_.-]+|\{[a-z_]+\}))*$"
+    ))]
+    pub path: String,
+    /// Which of the runtime's handlers serves it.
+    pub handler: Handler,
+    /// Whether reads go through the cache (`cache-aside`) or always to the database.
+    #[serde(default)]
+    pub cache: CachePolicy,
+    /// Overrides `service.rate_limit` for this route; `false` turns rate limiting off. Without
+    /// it, the API's routes take `service.rate_limit` and the operational ones (health,
+    /// readiness, metrics, the OpenAPI document, the docs page) are not limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RouteRateLimit>,
+    /// Overrides `service.body_limit_bytes` for this route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 10485760))]
+    pub body_limit_bytes: Option<u64>,
+}
+
+/// A per-route rate limit, or `false` for none.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum RouteRateLimit {
+    Disabled(Disabled),
+    Limit(RateLimit),
+}
+
+/// The literal `false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "bool", into = "bool")]
+#[schemars(extend("const" = false))]
+pub struct Disabled;
+
+impl TryFrom<bool> for Disabled {
+    type Error = &'static str;
+    fn try_from(value: bool) -> Result<Self, Self::Error> {
+        if value {
+            Err("only `false` is allowed here")
+        } else {
+            Ok(Disabled)
+        }
+    }
+}
+
+impl From<Disabled> for bool {
+    fn from(_: Disabled) -> bool {
+        false
+    }
+}
+
+/// HTTP methods the runtime serves.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// The runtime's handlers. Each serves one method; some need a `{id}` path parameter.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Handler {
+    /// Liveness: `{"status","timestamp","database","redis"}`.
+    Health,
+    /// Readiness: 503 while the database is unreachable.
+    Ready,
+    /// Prometheus text exposition.
+    Metrics,
+    /// The OpenAPI 3 document.
+    Openapi,
+    /// A page that renders the OpenAPI document.
+    Docs,
+    /// `GET /transaction`: every transaction, or a page of them.
+    ListTransactions,
+    /// `POST /transaction`: add one.
+    CreateTransaction,
+    /// `DELETE /transaction`: delete all.
+    DeleteAllTransactions,
+    /// `GET /transaction/id` with `{"id":N}` in the body.
+    GetTransactionByBody,
+    /// `DELETE /transaction/id` with `{"id":N}` in the body.
+    DeleteTransactionByBody,
+    /// `GET /transaction/{id}`.
+    GetTransaction,
+    /// `DELETE /transaction/{id}`.
+    DeleteTransaction,
+}
+
+impl Handler {
+    /// The one method this handler answers.
+    pub fn method(self) -> Method {
+        match self {
+            Handler::CreateTransaction => Method::Post,
+            Handler::DeleteAllTransactions
+            | Handler::DeleteTransactionByBody
+            | Handler::DeleteTransaction => Method::Delete,
+            _ => Method::Get,
+        }
+    }
+
+    /// The path parameter this handler reads, if any.
+    pub fn path_parameter(self) -> Option<&'static str> {
+        match self {
+            Handler::GetTransaction | Handler::DeleteTransaction => Some("id"),
+            _ => None,
+        }
+    }
+
+    /// Whether the handler reads data that the cache can serve.
+    /// The service's own operational routes (probes, metrics, the API's document and docs page),
+    /// which a client's API budget does not limit unless the route sets one.
+    pub fn is_operational(self) -> bool {
+        matches!(
+            self,
+            Handler::Health | Handler::Ready | Handler::Metrics | Handler::Openapi | Handler::Docs
+        )
+    }
+
+    pub fn is_cacheable(self) -> bool {
+        matches!(
+            self,
+            Handler::ListTransactions | Handler::GetTransactionByBody | Handler::GetTransaction
+        )
+    }
+}
+
+/// How a route uses the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CachePolicy {
+    /// Always read from the database.
+    #[default]
+    None,
+    /// Read from the cache, fill it on a miss; writes invalidate it.
+    CacheAside,
+}

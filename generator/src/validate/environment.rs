@@ -1,0 +1,485 @@
+//! Each environment's settings: sizes in order, features that need each other, values AWS
+//! accepts, a deploy trigger and a runner that can reach the cluster, thresholds of real
+//! alerts; and, across environments, VPCs and deploy triggers that do not collide.
+
+use std::collections::BTreeMap;
+
+use ipnet::Ipv4Net;
+
+use super::network::{cidr_diagnostic, cidrs, network, overlaps, parse_cidr};
+use super::{path, production};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::model::{Bastion, Deploy, DeployTrigger, Eks, Environment};
+use crate::resolve::Resolved;
+use crate::spec::{self, Engine, Spec};
+
+/// Log retention values CloudWatch accepts.
+pub const LOG_RETENTION_DAYS: [u16; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+pub(super) fn environment(
+    spec: &Spec,
+    resolved: &Resolved,
+    settings: &spec::Environment,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Environment> {
+    let errors_before = out.iter().filter(|d| d.is_error()).count();
+    let network = network(resolved, &settings.network, &spec.project.aws_region, out);
+    let eks = eks(resolved, &settings.eks, out);
+    database(resolved, &settings.database, out);
+    cache(resolved, &settings.cache, out);
+    let bastion = bastion(resolved, &settings.bastion, out);
+    app(resolved, &settings.app, out);
+    for (index, email) in settings.budget.alert_emails.iter().enumerate() {
+        if let Err(reason) = check_email(email) {
+            out.push(resolved.diagnostic(
+                Diagnostic::error(
+                    Code::InvalidEmail,
+                    format!("`{email}` is not a valid e-mail address: {reason}"),
+                ),
+                &path("budget.alert_emails").index(index),
+            ));
+        }
+    }
+    let deploy = deploy(resolved, settings, out);
+    let thresholds = thresholds(spec, resolved, settings, out);
+    production::rules(resolved, settings, out);
+
+    let errors = out.iter().filter(|d| d.is_error()).count();
+    match (network, eks, bastion, deploy) {
+        (Some(network), Some(eks), Some(bastion), Some(deploy)) if errors == errors_before => {
+            Some(Environment {
+                name: resolved.name.clone(),
+                tier: settings.tier,
+                network,
+                eks,
+                database: settings.database.clone(),
+                cache: settings.cache.clone(),
+                bastion,
+                app: settings.app.clone(),
+                budget: settings.budget.clone(),
+                ingress: settings.ingress.clone(),
+                waf: settings.waf.clone(),
+                deploy,
+                thresholds,
+                waivers: settings.waivers.clone(),
+                resolved: resolved.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn eks(resolved: &Resolved, eks: &spec::Eks, out: &mut Vec<Diagnostic>) -> Option<Eks> {
+    if !(eks.min_size <= eks.desired_size && eks.desired_size <= eks.max_size) {
+        out.push(resolved.diagnostic(
+            Diagnostic::error(
+                Code::SizeOrder,
+                format!(
+                    "EKS node sizes must satisfy min <= desired <= max, found min {} desired {} max {}",
+                    eks.min_size, eks.desired_size, eks.max_size
+                ),
+            ),
+            &path("eks.desired_size"),
+        ));
+    }
+    if !eks.spot && eks.spot_percentage != 0 {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::warning(
+                    Code::Inconsistent,
+                    format!(
+                        "`spot_percentage` is {} but `spot` is off",
+                        eks.spot_percentage
+                    ),
+                )
+                .help("set `spot_percentage = 0`, or `spot = true`"),
+                &path("eks.spot_percentage"),
+            ),
+        );
+    }
+    if !eks.endpoint_private_access && !eks.endpoint_public_access {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "the EKS API endpoint is neither private nor public, so nothing can reach it",
+                )
+                .help("set `endpoint_private_access = true`"),
+                &path("eks.endpoint_private_access"),
+            ),
+        );
+    }
+    if eks.endpoint_public_access && eks.public_access_cidrs.is_empty() {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "the EKS endpoint is public but `public_access_cidrs` is empty",
+                )
+                .help("list the CIDRs allowed to reach the endpoint"),
+                &path("eks.public_access_cidrs"),
+            ),
+        );
+    }
+    let public_access_cidrs = cidrs(
+        resolved,
+        &eks.public_access_cidrs,
+        &path("eks.public_access_cidrs"),
+        out,
+    )?;
+    Some(Eks {
+        version: eks.version.clone(),
+        instance_types: eks.instance_types.clone(),
+        desired_size: eks.desired_size,
+        min_size: eks.min_size,
+        max_size: eks.max_size,
+        spot: eks.spot,
+        spot_percentage: eks.spot_percentage,
+        endpoint_private_access: eks.endpoint_private_access,
+        endpoint_public_access: eks.endpoint_public_access,
+        public_access_cidrs,
+    })
+}
+
+fn database(resolved: &Resolved, database: &spec::Database, out: &mut Vec<Diagnostic>) {
+    if database.max_allocated_storage_gb < database.allocated_storage_gb {
+        out.push(resolved.diagnostic(
+            Diagnostic::error(
+                Code::SizeOrder,
+                format!(
+                    "`max_allocated_storage_gb` ({}) is below `allocated_storage_gb` ({})",
+                    database.max_allocated_storage_gb, database.allocated_storage_gb
+                ),
+            ),
+            &path("database.max_allocated_storage_gb"),
+        ));
+    }
+    if database.performance_insights
+        && database.engine == Engine::Mysql
+        && small_burstable_class(&database.instance_class)
+    {
+        out.push(resolved.diagnostic(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!("RDS for MySQL does not offer Performance Insights on `{}`", database.instance_class),
+            )
+            .help("set `performance_insights = false`, or choose a medium or larger instance class"),
+            &path("database.performance_insights"),
+        ));
+    }
+}
+
+/// db.t2, db.t3 and db.t4g micro and small classes.
+fn small_burstable_class(class: &str) -> bool {
+    let mut parts = class.split('.');
+    let (_, family, size) = (
+        parts.next(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    matches!(family, "t2" | "t3" | "t4g") && matches!(size, "micro" | "small")
+}
+
+fn cache(resolved: &Resolved, cache: &spec::Cache, out: &mut Vec<Diagnostic>) {
+    if cache.automatic_failover && cache.nodes < 2 {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "automatic failover needs at least 2 cache nodes",
+                )
+                .help("set `nodes = 2` or more, or `automatic_failover = false`"),
+                &path("cache.automatic_failover"),
+            ),
+        );
+    }
+    if cache.auth_token && !cache.transit_encryption {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "an AUTH token needs encryption in transit",
+                )
+                .help("set `transit_encryption = true`"),
+                &path("cache.auth_token"),
+            ),
+        );
+    }
+}
+
+fn bastion(
+    resolved: &Resolved,
+    bastion: &spec::Bastion,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Bastion> {
+    if bastion.enabled && bastion.allowed_cidrs.is_empty() {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "the bastion is enabled but no CIDR may reach it",
+                )
+                .help("list the office or VPN CIDRs in `allowed_cidrs`"),
+                &path("bastion.allowed_cidrs"),
+            ),
+        );
+    }
+    let at = path("bastion.allowed_cidrs");
+    let mut allowed_cidrs = Vec::new();
+    let mut open = false;
+    for (index, text) in bastion.allowed_cidrs.iter().enumerate() {
+        let relative = at.index(index);
+        match parse_cidr(text) {
+            Err(message) => {
+                open = true;
+                out.push(cidr_diagnostic(resolved, message, &relative));
+            }
+            Ok(net) if net.prefix_len() == 0 => {
+                open = true;
+                out.push(
+                    resolved.diagnostic(
+                        Diagnostic::error(
+                            Code::Inconsistent,
+                            "SSH to the bastion would be open to the whole internet",
+                        )
+                        .help("allow only office or VPN ranges"),
+                        &relative,
+                    ),
+                );
+            }
+            Ok(net) => allowed_cidrs.push(net),
+        }
+    }
+    (!open).then(|| Bastion {
+        enabled: bastion.enabled,
+        instance_type: bastion.instance_type.clone(),
+        allowed_cidrs,
+    })
+}
+
+fn app(resolved: &Resolved, app: &spec::App, out: &mut Vec<Diagnostic>) {
+    let scaling = &app.autoscaling;
+    if !(scaling.min_replicas <= app.replicas && app.replicas <= scaling.max_replicas) {
+        out.push(resolved.diagnostic(
+            Diagnostic::error(
+                Code::SizeOrder,
+                format!(
+                    "replicas must satisfy autoscaling.min_replicas <= replicas <= autoscaling.max_replicas, found {} <= {} <= {}",
+                    scaling.min_replicas, app.replicas, scaling.max_replicas
+                ),
+            ),
+            &path("app.replicas"),
+        ));
+    }
+    if !LOG_RETENTION_DAYS.contains(&app.log_retention_days) {
+        let nearest = LOG_RETENTION_DAYS
+            .iter()
+            .min_by_key(|d| d.abs_diff(app.log_retention_days))
+            .copied()
+            .unwrap_or(7);
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::error(
+                    Code::OutOfRange,
+                    format!(
+                        "CloudWatch does not accept a retention of {} days",
+                        app.log_retention_days
+                    ),
+                )
+                .help(format!(
+                    "the nearest accepted value is {nearest}; accepted: {LOG_RETENTION_DAYS:?}"
+                )),
+                &path("app.log_retention_days"),
+            ),
+        );
+    }
+}
+
+/// The trigger (a branch or a tag, exactly one) and the runner, which must reach the cluster.
+fn deploy(
+    resolved: &Resolved,
+    settings: &spec::Environment,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Deploy> {
+    let deploy = &settings.deploy;
+    let trigger = match (&deploy.branch, &deploy.tag) {
+        (Some(branch), None) => Some(DeployTrigger::Branch(branch.clone())),
+        (None, Some(tag)) => Some(DeployTrigger::Tag(tag.clone())),
+        _ => {
+            out.push(
+                resolved.diagnostic(
+                    Diagnostic::error(
+                        Code::Inconsistent,
+                        "a deploy is triggered by a branch or by a tag: set exactly one of them",
+                    )
+                    .help("for example `branch = \"main\"` or `tag = \"v*-prod\"`"),
+                    &path("deploy"),
+                ),
+            );
+            None
+        }
+    };
+    if !settings.eks.endpoint_public_access
+        && !deploy.runner.iter().any(|label| label.0 == "self-hosted")
+    {
+        out.push(resolved.diagnostic(
+            Diagnostic::error(
+                Code::Inconsistent,
+                "the EKS endpoint is private, so a GitHub-hosted runner cannot reach it to deploy",
+            )
+            .help("run the deploy on a runner inside the VPC: `runner = [\"self-hosted\", \"linux\", \"<label>\"]`"),
+            &path("eks.endpoint_public_access"),
+        ));
+    }
+    Some(Deploy {
+        trigger: trigger?,
+        approval_required: deploy.approval_required,
+        runner: deploy.runner.clone(),
+    })
+}
+
+/// The threshold in effect of every alert that has one; an override must name an alert that
+/// uses `$threshold`.
+fn thresholds(
+    spec: &Spec,
+    resolved: &Resolved,
+    settings: &spec::Environment,
+    out: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, f64> {
+    let overrides = &settings.monitoring.alert_thresholds;
+    for name in overrides.keys() {
+        let alert = spec.alerts.iter().find(|alert| &alert.name == name);
+        let relative = path("monitoring.alert_thresholds").child(name);
+        match alert {
+            None => {
+                let names = spec.alerts.iter().map(|a| a.name.as_str());
+                let diagnostic = Diagnostic::error(
+                    Code::UnknownKey,
+                    format!("there is no alert named `{name}`"),
+                );
+                let diagnostic = match did_you_mean(name, names) {
+                    Some(suggestion) => diagnostic.help(format!("did you mean `{suggestion}`?")),
+                    None => diagnostic,
+                };
+                out.push(resolved.diagnostic(diagnostic, &relative));
+            }
+            Some(alert) if !alert.expr.contains("$threshold") => out.push(resolved.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    format!("the alert `{name}` has no `$threshold` to override"),
+                ),
+                &relative,
+            )),
+            Some(_) => {}
+        }
+    }
+    spec.alerts
+        .iter()
+        .filter_map(|alert| {
+            let value = overrides.get(&alert.name).copied().or(alert.threshold)?;
+            Some((alert.name.clone(), value))
+        })
+        .collect()
+}
+
+/// A pragmatic e-mail check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn check_email(email: &str) -> Result<(), &'static str> {
+    let (local, domain) = email.rsplit_once('@').ok_or("it has no `@`")?;
+    if local.is_empty() || local.contains('@') {
+        return Err("the part before `@` must be a single non-empty name");
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it contains spaces or control characters");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2
+        || labels
+            .iter()
+            .any(|label| label.is_empty() || label.starts_with('-') || label.ends_with('-'))
+    {
+        return Err("the domain must be a dotted name such as `example.com`");
+    }
+    if !labels
+        .iter()
+        .all(|label| label.chars().all(|c| c.is_alphanumeric() || c == '-'))
+    {
+        return Err("the domain may only hold letters, digits, dashes and dots");
+    }
+    Ok(())
+}
+
+/// Environments whose VPCs overlap, or whom one trigger would deploy together.
+pub(super) fn across_environments(
+    environments: &BTreeMap<String, (Resolved, spec::Environment)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut vpcs: Vec<(&Resolved, Ipv4Net)> = Vec::new();
+    let mut triggers: BTreeMap<String, &str> = BTreeMap::new();
+    for (resolved, settings) in environments.values() {
+        if let Ok(vpc) = parse_cidr(&settings.network.vpc_cidr) {
+            if let Some((other, other_vpc)) = vpcs.iter().find(|(_, other)| overlaps(other, &vpc)) {
+                out.push(resolved.diagnostic(
+                    Diagnostic::error(
+                        Code::CidrOverlap,
+                        format!("the VPC `{vpc}` of `{}` overlaps the VPC `{other_vpc}` of `{}`", resolved.name, other.name),
+                    )
+                    .on_value()
+                    .label(format!("`{vpc}` ({})", resolved.name))
+                    .related(
+                        other.source_of(&path("network.vpc_cidr")),
+                        format!("overlaps `{other_vpc}` ({})", other.name),
+                        true,
+                    )
+                    .help("give each environment its own range, for example 10.0.0.0/16, 10.1.0.0/16, 10.2.0.0/16"),
+                    &path("network.vpc_cidr"),
+                ));
+            }
+            vpcs.push((resolved, vpc));
+        }
+        let deploy = &settings.deploy;
+        let trigger = match (&deploy.branch, &deploy.tag) {
+            (Some(branch), None) => format!("a push to the branch `{branch}`"),
+            (None, Some(tag)) => format!("a tag matching `{tag}`"),
+            _ => continue,
+        };
+        if let Some(other) = triggers.insert(trigger.clone(), &resolved.name) {
+            out.push(
+                resolved.diagnostic(
+                    Diagnostic::error(
+                        Code::Inconsistent,
+                        format!(
+                            "{trigger} would deploy both `{other}` and `{}`",
+                            resolved.name
+                        ),
+                    )
+                    .help("give each environment its own branch or tag pattern"),
+                    &path("deploy"),
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_checked_pragmatically() {
+        assert!(check_email("devops@example.com").is_ok());
+        assert!(check_email("first.last+tag@sub.example.co.uk").is_ok());
+        for bad in [
+            "devops",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@exa_mple.com",
+            "a@.com",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Validation: the one conversion from the spec as written (typed by serde, its environments
+//! resolved) to the [`Model`]. Every rule the JSON Schema cannot state is checked here, each
+//! problem located on the key that holds it, all of them reported at once; a value is parsed
+//! into its domain type in the same step that checks it, so the Model exists only when nothing
+//! is wrong.
+//!
+//! By concern: `routes` (the service and its HTTP routes), `observability` (alerts, SLOs,
+//! dashboards), `network` (CIDR arithmetic), `environment` (each environment's settings),
+//! `production` (the production rules and their waivers), and here what spans the whole spec.
+
+mod environment;
+mod network;
+mod observability;
+mod production;
+mod routes;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::duration::{DurationError, PromDuration};
+use crate::model::{Action, ActionRef, Delivery, Model};
+use crate::resolve::Resolved;
+use crate::source::Path;
+use crate::spec::{self, Spec};
+
+/// A spec that passed every check, and the warnings it still deserves.
+#[derive(Debug)]
+pub struct Valid {
+    pub model: Model,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Checks a typed spec and its resolved environments and builds the Model from them; on any
+/// error, every diagnostic found (warnings included).
+pub fn validate(
+    spec: &Spec,
+    environments: &BTreeMap<String, (Resolved, spec::Environment)>,
+) -> Result<Valid, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    no_workflow_expressions(spec, &mut out);
+    project(spec, &mut out);
+    let delivery = delivery(&spec.delivery, &mut out);
+    let service = routes::service(&spec.service, &mut out);
+    let routes = service
+        .as_ref()
+        .and_then(|service| routes::routes(spec, service, &mut out));
+    let alerts = observability::alerts(spec, &mut out);
+    let slos = observability::slos(&spec.slos, &mut out);
+    observability::dashboards(spec, &mut out);
+    let mut built = BTreeMap::new();
+    for (name, (resolved, settings)) in environments {
+        if let Some(environment) = environment::environment(spec, resolved, settings, &mut out) {
+            built.insert(name.clone(), environment);
+        }
+    }
+    environment::across_environments(environments, &mut out);
+
+    let complete = built.len() == environments.len();
+    match (service, routes, alerts, slos, delivery) {
+        (Some(service), Some(routes), Some(alerts), Some(slos), Some(delivery))
+            if complete && !out.iter().any(Diagnostic::is_error) =>
+        {
+            Ok(Valid {
+                model: Model {
+                    project: spec.project.clone(),
+                    service,
+                    routes,
+                    alerts,
+                    slos,
+                    dashboards: spec.dashboards.clone(),
+                    alerting: spec.alerting.clone(),
+                    delivery,
+                    environments: built,
+                },
+                warnings: out,
+            })
+        }
+        _ => Err(out),
+    }
+}
+
+fn path(text: &str) -> Path {
+    Path::parse_dotted(text).unwrap_or_default()
+}
+
+fn duration_error(error: &DurationError, at: Path) -> Diagnostic {
+    Diagnostic::error(Code::InvalidDuration, error.to_string())
+        .at_path(at)
+        .help("write a duration such as `30s`, `5m`, `1h30m` or `30d`")
+}
+
+/// A duration at `at`, or its diagnostic.
+fn duration(text: &str, at: Path, out: &mut Vec<Diagnostic>) -> Option<PromDuration> {
+    PromDuration::parse(text)
+        .map_err(|error| out.push(duration_error(&error, at)))
+        .ok()
+}
+
+/// No value of the spec holds `${{`: GitHub evaluates it wherever it appears in a workflow, so
+/// a spec value that reached one would run an expression the spec's author may not control.
+fn no_workflow_expressions(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    fn walk(value: &Value, at: &Path, out: &mut Vec<Diagnostic>) {
+        match value {
+            Value::String(text) if text.contains("${{") => out.push(
+                Diagnostic::error(
+                    Code::BadFormat,
+                    "`${{` starts a GitHub Actions expression, which the generated workflows \
+                     would evaluate",
+                )
+                .at_path(at.clone())
+                .on_value()
+                .help("remove `${{`; a spec value is data, never an expression"),
+            ),
+            Value::Object(map) => {
+                for (key, child) in map {
+                    if key.contains("${{") {
+                        out.push(
+                            Diagnostic::error(
+                                Code::BadFormat,
+                                "`${{` starts a GitHub Actions expression, which the generated \
+                                 workflows would evaluate",
+                            )
+                            .at_path(at.child(key))
+                            .help("remove `${{` from the key"),
+                        );
+                    }
+                    walk(child, &at.child(key), out);
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    walk(item, &at.index(index), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Ok(value) = serde_json::to_value(spec) {
+        walk(&value, &Path::root(), out);
+    }
+}
+
+fn project(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    for key in spec.project.tags.keys() {
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            out.push(
+                Diagnostic::error(
+                    Code::BadFormat,
+                    format!("the tag `{key}` uses the `aws:` prefix, which AWS reserves"),
+                )
+                .at_path(Path::root().child("project").child("tags").child(key))
+                .help("choose a tag name without the `aws:` prefix"),
+            );
+        }
+    }
+}
+
+/// Every action the workflows use, pinned as `[delivery.actions]` says.
+fn delivery(delivery: &spec::Delivery, out: &mut Vec<Diagnostic>) -> Option<Delivery> {
+    let at = Path::root().child("delivery").child("actions");
+    let mut actions = BTreeMap::new();
+    for action in Action::ALL {
+        match delivery.actions.get(action.name()) {
+            Some(version) => {
+                let reference = ActionRef::new(action, &version.version, version.sha.as_deref());
+                actions.insert(action, reference);
+            }
+            None => out.push(
+                Diagnostic::error(
+                    Code::MissingKey,
+                    format!(
+                        "the workflows use `{}`, which [delivery.actions] does not list",
+                        action.name()
+                    ),
+                )
+                .at_path(at.clone())
+                .help(format!(
+                    "add `\"{}\" = {{ version = \"vN\" }}` to [delivery.actions]",
+                    action.name()
+                )),
+            ),
+        }
+    }
+    for name in delivery.actions.keys() {
+        if Action::named(name).is_none() {
+            out.push(
+                Diagnostic::warning(Code::Inconsistent, format!("no workflow uses `{name}`"))
+                    .at_path(at.child(name))
+                    .help(
+                        "remove it from [delivery.actions]; the table lists what the workflows run",
+                    ),
+            );
+        }
+    }
+    (actions.len() == Action::ALL.len()).then(|| Delivery {
+        aws_role_name: delivery.aws_role_name.clone(),
+        namespace: delivery.namespace.clone(),
+        min_coverage_percent: delivery.min_coverage_percent,
+        actions,
+    })
+}

@@ -1,0 +1,179 @@
+//! The service and its routes: each route fits its handler (method, path parameter), none is
+//! declared twice, the probe paths are routed, and every limit is resolved.
+
+use std::collections::BTreeMap;
+
+use super::{duration, path};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{RateLimit, Route, RouteTemplate, Service};
+use crate::source::Path;
+use crate::spec::{self, CachePolicy, Handler, RouteRateLimit, Spec};
+
+pub(super) fn service(service: &spec::Service, out: &mut Vec<Diagnostic>) -> Option<Service> {
+    let window = duration(
+        &service.rate_limit.window,
+        path("service.rate_limit.window"),
+        out,
+    )?;
+    Some(Service {
+        name: service.name.clone(),
+        port: service.port,
+        image_repository: service.image_repository.clone(),
+        health_path: service.health_path.clone(),
+        readiness_path: service.readiness_path.clone(),
+        metrics_path: service.metrics_path.clone(),
+        rate_limit: RateLimit {
+            requests: service.rate_limit.requests,
+            window,
+        },
+        body_limit_bytes: service.body_limit_bytes,
+        max_page_size: service.max_page_size,
+        shutdown_grace_seconds: service.shutdown_grace_seconds,
+    })
+}
+
+pub(super) fn routes(
+    spec: &Spec,
+    service: &Service,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Vec<Route>> {
+    let errors_before = out.iter().filter(|d| d.is_error()).count();
+    let mut seen: BTreeMap<(spec::Method, String), usize> = BTreeMap::new();
+    let mut routes = Vec::new();
+    for (index, route) in spec.routes.iter().enumerate() {
+        let at = Path::root().child("routes").index(index);
+        let template = RouteTemplate::new(&route.path);
+        if let Some(first) = seen.insert((route.method, template.shape()), index) {
+            let method = route.method.as_str();
+            let earlier = &spec.routes[first].path;
+            let message = if *earlier == route.path {
+                format!("the route `{method} {}` is declared twice", route.path)
+            } else {
+                format!(
+                    "`{method} {earlier}` and `{method} {}` are the same route (parameter names \
+                     do not tell paths apart)",
+                    route.path
+                )
+            };
+            out.push(
+                Diagnostic::error(Code::DuplicateName, message)
+                    .at_path(at.child("path"))
+                    .on_value()
+                    .label(format!("routes[{index}]: {method} {}", route.path))
+                    .related(
+                        Path::root().child("routes").index(first).child("path"),
+                        format!("routes[{first}]: {method} {earlier}, declared first"),
+                        true,
+                    )
+                    .help("remove one of the two routes"),
+            );
+        }
+        if route.method != route.handler.method() {
+            out.push(
+                Diagnostic::error(
+                    Code::RouteMismatch,
+                    format!(
+                        "the handler `{}` answers {}, but the route says {}",
+                        handler_name(route.handler),
+                        route.handler.method().as_str(),
+                        route.method.as_str()
+                    ),
+                )
+                .at_path(at.child("method"))
+                .help(format!(
+                    "write `method = \"{}\"`",
+                    route.handler.method().as_str()
+                )),
+            );
+        }
+        let parameters: Vec<&str> = template.parameters().collect();
+        let wanted: Vec<&str> = route.handler.path_parameter().into_iter().collect();
+        if parameters != wanted {
+            let help = match route.handler.path_parameter() {
+                Some(name) => format!(
+                    "the path must contain the parameter `{{{name}}}`, for example `/transaction/{{{name}}}`"
+                ),
+                None => {
+                    "this handler reads no path parameter; remove the `{...}` segment".to_string()
+                }
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::RouteMismatch,
+                    format!(
+                        "the path `{}` does not fit the handler `{}`",
+                        route.path,
+                        handler_name(route.handler)
+                    ),
+                )
+                .at_path(at.child("path"))
+                .help(help),
+            );
+        }
+        if route.cache == CachePolicy::CacheAside && !route.handler.is_cacheable() {
+            out.push(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    format!(
+                        "the handler `{}` does not read transactions, so it cannot be cached",
+                        handler_name(route.handler)
+                    ),
+                )
+                .at_path(at.child("cache"))
+                .help("remove `cache`, or set it to \"none\""),
+            );
+        }
+        let rate_limit = match &route.rate_limit {
+            None if route.handler.is_operational() => None,
+            None => Some(service.rate_limit.clone()),
+            Some(RouteRateLimit::Disabled(_)) => None,
+            Some(RouteRateLimit::Limit(limit)) => {
+                let at = at.child("rate_limit").child("window");
+                duration(&limit.window, at, out).map(|window| RateLimit {
+                    requests: limit.requests,
+                    window,
+                })
+            }
+        };
+        routes.push(Route {
+            method: route.method,
+            path: template,
+            handler: route.handler,
+            cached: route.cache == CachePolicy::CacheAside,
+            rate_limit,
+            body_limit_bytes: route.body_limit_bytes.unwrap_or(service.body_limit_bytes),
+        });
+    }
+    for (key, wanted, handler) in [
+        ("health_path", &service.health_path, Handler::Health),
+        ("readiness_path", &service.readiness_path, Handler::Ready),
+        ("metrics_path", &service.metrics_path, Handler::Metrics),
+    ] {
+        let routed = spec
+            .routes
+            .iter()
+            .any(|route| route.handler == handler && &route.path == wanted);
+        if !routed {
+            out.push(
+                Diagnostic::error(
+                    Code::RouteMismatch,
+                    format!("`service.{key}` is `{wanted}`, but no route serves it with the `{}` handler", handler_name(handler)),
+                )
+                .at_path(Path::root().child("service").child(key))
+                .help(format!(
+                    "add a route: [[routes]] method = \"GET\", path = \"{wanted}\", handler = \"{}\"",
+                    handler_name(handler)
+                )),
+            );
+        }
+    }
+    let errors = out.iter().filter(|d| d.is_error()).count();
+    (errors == errors_before).then_some(routes)
+}
+
+pub(super) fn handler_name(handler: Handler) -> String {
+    serde_json::to_value(handler)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
