@@ -8,7 +8,8 @@
 use promql_parser::util::escape_string;
 use serde::Serialize;
 
-use super::{Artifact, RenderError, Request, render_template};
+use super::artifact::{Artifact, RenderError, Request};
+use super::template::render_template;
 use crate::model::{Environment, Model};
 use crate::spec::{Dashboard, Handler, Panel};
 

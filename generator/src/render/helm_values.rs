@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Artifact, RenderError, Request, render_template};
+use super::artifact::{Artifact, RenderError, Request};
+use super::template::render_template;
 use crate::model::{Environment, Model};
 use crate::spec::Engine;
 

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Artifact, RenderError, Request, render_template};
+use super::artifact::{Artifact, RenderError, Request};
+use super::template::render_template;
 use crate::duration;
 use crate::model::{Environment, Model};
 use crate::model::{Receiver, Severity, Slo, format_number};

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Artifact, RenderError, Request, hcl_key, render_template};
+use super::artifact::{Artifact, RenderError, Request};
+use super::template::{hcl_key, render_template};
 use crate::model::{Environment, Model};
 use crate::spec::{Engine, NatMode};
 

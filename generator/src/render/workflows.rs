@@ -15,7 +15,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Artifact, RenderError, Request, render_workflow};
+use super::artifact::{Artifact, RenderError, Request};
+use super::template::render_workflow;
 use crate::model::{Action, ActionRef, DeployTrigger, Handler, Method};
 use crate::model::{Environment, Model};
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::NAME_PATTERN;
+use super::patterns::NAME_PATTERN;
 
 /// How the platform is delivered: the actions the workflows use and the deploy role.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

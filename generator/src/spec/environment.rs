@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::CIDR_PATTERN;
+use super::patterns::CIDR_PATTERN;
 
 /// Everything one environment needs. In the file, `[defaults]` and each
 /// `[environments.<name>]` are partial; the two merged must be complete.

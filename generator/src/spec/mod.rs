@@ -7,6 +7,7 @@
 mod delivery;
 mod environment;
 mod observability;
+mod patterns;
 mod service;
 
 use std::collections::BTreeMap;
@@ -17,14 +18,8 @@ use serde::{Deserialize, Serialize};
 pub use delivery::*;
 pub use environment::*;
 pub use observability::*;
+pub use patterns::*;
 pub use service::*;
-
-/// A Prometheus duration such as `30s`, `5m`, `1h30m` or `30d`.
-pub const DURATION_PATTERN: &str = r"^([0-9]+(ms|y|w|d|h|m|s))+$";
-/// An IPv4 CIDR block such as `10.0.0.0/16` (host bits are checked semantically).
-pub const CIDR_PATTERN: &str = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$";
-/// Lower-case identifiers used for names that become resource names.
-pub const NAME_PATTERN: &str = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$";
 
 /// A whole platform: one project, one service, its environments, routes, alerts, SLOs,
 /// dashboards and delivery.
@@ -85,9 +80,6 @@ pub struct Project {
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
-
-/// Pattern of environment names.
-pub const ENVIRONMENT_NAME_PATTERN: &str = r"^[a-z][a-z0-9-]{0,15}$";
 
 /// `schema_with` target for `[defaults]`: a partial environment.
 pub fn environment_layer(generator: &mut SchemaGenerator) -> Schema {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::DURATION_PATTERN;
+use super::patterns::DURATION_PATTERN;
 
 /// Alert severities, from most to least urgent.
 #[derive(

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{DURATION_PATTERN, NAME_PATTERN};
+use super::patterns::{DURATION_PATTERN, NAME_PATTERN};
 
 /// The service that the runtime implements.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use ipnet::Ipv4Net;
 
-use super::network::{cidr_diagnostic, cidrs, network, overlaps, parse_cidr};
-use super::{path, production};
+use super::network::network;
+use super::production;
+use super::values::{cidr_diagnostic, cidrs, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{Bastion, Deploy, DeployTrigger, Eks, Environment};
 use crate::resolve::Resolved;

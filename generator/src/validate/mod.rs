@@ -13,13 +13,13 @@ mod network;
 mod observability;
 mod production;
 mod routes;
+mod values;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::duration::{DurationError, PromDuration};
 use crate::model::{Action, ActionRef, Delivery, Model};
 use crate::resolve::Resolved;
 use crate::source::Path;
@@ -79,23 +79,6 @@ pub fn validate(
         }
         _ => Err(out),
     }
-}
-
-fn path(text: &str) -> Path {
-    Path::parse_dotted(text).unwrap_or_default()
-}
-
-fn duration_error(error: &DurationError, at: Path) -> Diagnostic {
-    Diagnostic::error(Code::InvalidDuration, error.to_string())
-        .at_path(at)
-        .help("write a duration such as `30s`, `5m`, `1h30m` or `30d`")
-}
-
-/// A duration at `at`, or its diagnostic.
-fn duration(text: &str, at: Path, out: &mut Vec<Diagnostic>) -> Option<PromDuration> {
-    PromDuration::parse(text)
-        .map_err(|error| out.push(duration_error(&error, at)))
-        .ok()
 }
 
 /// No value of the spec holds `${{`: GitHub evaluates it wherever it appears in a workflow, so

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::duration;
+use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Alert, AlertTest, Promql, Slo};
 use crate::promql::PromqlError;

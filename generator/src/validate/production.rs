@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::path;
+use super::values::path;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::resolve::{Layer, Resolved};
 use crate::source::Path;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{duration, path};
+use super::values::{duration, path};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{RateLimit, Route, RouteTemplate, Service};
 use crate::source::Path;

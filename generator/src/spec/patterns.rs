@@ -1,0 +1,11 @@
+//! The text patterns the schema holds spec values to.
+
+/// A Prometheus duration such as `30s`, `5m`, `1h30m` or `30d`.
+pub const DURATION_PATTERN: &str = r"^([0-9]+(ms|y|w|d|h|m|s))+$";
+/// An IPv4 CIDR block such as `10.0.0.0/16` (host bits are checked semantically).
+pub const CIDR_PATTERN: &str = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$";
+/// Lower-case identifiers used for names that become resource names.
+pub const NAME_PATTERN: &str = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$";
+
+/// Pattern of environment names.
+pub const ENVIRONMENT_NAME_PATTERN: &str = r"^[a-z][a-z0-9-]{0,15}$";
