@@ -1,0 +1,187 @@
+//! The `platformgen` command line: parse arguments, run one command, return the exit code.
+
+mod explain;
+mod generate;
+mod init;
+mod report;
+mod validate;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::schema::spec_schema_text;
+pub use report::{DEFAULT_SPEC, EXIT_INVALID, EXIT_OK, EXIT_USAGE, Format, Output, STARTER_SPEC};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the spec is invalid, or a check failed
+  2  usage or I/O error (bad arguments, unreadable file)
+
+Examples:
+  platformgen validate                          # check specs/expense.toml
+  platformgen validate specs/*.toml --format json
+  cat spec.toml | platformgen validate -        # a spec on standard input
+  platformgen generate                          # render every artifact of specs/expense.toml
+  platformgen generate --check                  # CI: fail with a diff if artifacts drifted
+  platformgen explain prod database.multi_az    # resolved value and where it was written
+  platformgen explain prod                      # every value of prod, thresholds, waivers
+  platformgen schema > specs/schema.json        # the JSON Schema editors use
+  platformgen init platform.toml --name shop --region eu-west-1";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "platformgen",
+    version,
+    about = "Validate a platform spec and render every deploy artifact from it"
+)]
+#[command(after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check specs and print every problem, with file:line:col, the key and a fix.
+    Validate {
+        /// Spec files (`-` reads standard input); `specs/expense.toml` when none is given.
+        #[arg(value_name = "SPEC")]
+        specs: Vec<PathBuf>,
+        /// A spec file, as `generate` and `explain` take it (may be repeated).
+        #[arg(long = "spec", value_name = "SPEC")]
+        spec_options: Vec<PathBuf>,
+        /// `human` for people, `json` for tools (one object, or an array for several specs).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Render every artifact (tfvars, Helm values, PrometheusRules, dashboards, workflows).
+    Generate {
+        /// The spec file.
+        #[arg(long, default_value = DEFAULT_SPEC)]
+        spec: PathBuf,
+        /// Render only this environment's artifacts (and the global ones).
+        #[arg(long)]
+        env: Option<String>,
+        /// Write nothing; exit 1 with a diff when a file on disk differs from the render.
+        #[arg(long)]
+        check: bool,
+        /// The directory that holds generated/ and .github/ (the repository root).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Also remove files the spec no longer renders that a person edited (kept otherwise).
+        #[arg(long, conflicts_with = "check")]
+        force: bool,
+    },
+    /// Print the JSON Schema of spec files (what specs/schema.json holds).
+    Schema {
+        /// Write it to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Show a resolved value of an environment and where it was written.
+    Explain {
+        /// Environment name, for example `prod`.
+        env: String,
+        /// Dotted key path, for example `database.multi_az` or `app` (a whole table). Without
+        /// it: every resolved value of the environment, the alert thresholds in effect and the
+        /// waivers.
+        key: Option<String>,
+        /// The spec file.
+        #[arg(long, default_value = DEFAULT_SPEC)]
+        spec: PathBuf,
+    },
+    /// Write a commented starter spec that validates, and the schema.json its `#:schema` line
+    /// names (beside it) for editors.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "platform.toml")]
+        path: PathBuf,
+        /// The project's name: the prefix of every resource, service and repository name.
+        #[arg(long, default_value = "myapp")]
+        name: String,
+        /// The AWS region of every environment.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Runs the command line of this process.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            });
+        }
+    };
+    let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    ExitCode::from(run(
+        cli.command,
+        &mut Output {
+            out: &mut out,
+            err: &mut err,
+            styled,
+        },
+    ))
+}
+
+/// Runs one command and returns its exit code.
+pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
+    match command {
+        Command::Validate {
+            mut specs,
+            spec_options,
+            format,
+        } => {
+            specs.extend(spec_options);
+            if specs.is_empty() {
+                specs.push(PathBuf::from(DEFAULT_SPEC));
+            }
+            validate::validate(&specs, format, output)
+        }
+        Command::Generate {
+            spec,
+            env,
+            check,
+            out,
+            force,
+        } => generate::generate(
+            &spec,
+            &generate::Destination {
+                env: env.as_deref(),
+                out: &out,
+                check,
+                force,
+            },
+            output,
+        ),
+        Command::Schema { output: None } => {
+            let _ = write!(output.out, "{}", spec_schema_text());
+            EXIT_OK
+        }
+        Command::Schema { output: Some(path) } => {
+            report::write_file(&path, &spec_schema_text(), output)
+        }
+        Command::Explain { env, key, spec } => {
+            explain::explain(&spec, &env, key.as_deref(), output)
+        }
+        Command::Init {
+            path,
+            name,
+            region,
+            force,
+        } => init::init(&path, &name, &region, force, output),
+    }
+}

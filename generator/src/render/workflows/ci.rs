@@ -1,0 +1,267 @@
+//! `ci.yml`: the pull-request checks of this repository.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::context::*;
+use crate::model::{Action, DeployTrigger, Model};
+use crate::render::artifact::RenderError;
+
+// ---------------------------------------------------------------------------------------------
+// ci.yml
+// ---------------------------------------------------------------------------------------------
+
+const INSTALL_RUST: &[&str] = &[
+    r#"rustup toolchain install "$RUST_TOOLCHAIN" --profile minimal"#,
+    r#"rustup default "$RUST_TOOLCHAIN""#,
+];
+const INSTALL_VALIDATORS: &[&str] = &["bash tests/tools/install.sh"];
+const FMT: &[&str] = &["rustup component add rustfmt", "cargo fmt --all -- --check"];
+const CLIPPY: &[&str] = &[
+    "rustup component add clippy",
+    "cargo clippy --workspace --all-targets -- -D warnings",
+];
+const TEST: &[&str] = &[
+    "# shellcheck source=/dev/null",
+    "source tests/tools/bin/tools-env.sh",
+    "cargo test --workspace --exclude platform-e2e",
+];
+const E2E: &[&str] = &[
+    "# shellcheck source=/dev/null",
+    "source tests/tools/bin/tools-env.sh",
+    "cargo test -p platform-e2e",
+];
+const INSTALL_LLVM_COV: &[&str] = &[
+    "rustup component add llvm-tools-preview",
+    r#"cargo install cargo-llvm-cov --version "$CARGO_LLVM_COV_VERSION" --locked"#,
+];
+const COVERAGE: &[&str] = &[
+    r#"cargo llvm-cov --workspace --exclude platform-e2e --summary-only --fail-under-lines "$MIN_COVERAGE_PERCENT""#,
+];
+const GENERATE_CHECK: &[&str] =
+    &[r#"cargo run -p generator --bin platformgen -- generate --check --spec "$PLATFORM_SPEC""#];
+const TERRAFORM_FMT: &[&str] = &["terraform fmt -check -recursive terraform/"];
+const TERRAFORM_CHECK: &[&str] = &["bash terraform/check.sh --require-checkov"];
+const DOCKER_BUILD: &[&str] = &[r#"docker build --file "$DOCKERFILE" --tag "$IMAGE" ."#];
+
+/// The MariaDB, PostgreSQL and Redis the integration tests need, where `TEST_SERVICE_URLS` points.
+fn test_services() -> Vec<ServiceContainer> {
+    vec![
+        ServiceContainer {
+            id: "mariadb",
+            image: "mariadb:11.4",
+            env: vec![
+                variable("MARIADB_ALLOW_EMPTY_ROOT_PASSWORD", "1"),
+                variable("MARIADB_DATABASE", "test"),
+            ],
+            ports: vec!["3306:3306"],
+            options: "--health-cmd \"healthcheck.sh --connect --innodb_initialized\" --health-interval 5s --health-timeout 5s --health-retries 20",
+        },
+        ServiceContainer {
+            id: "postgres",
+            image: "postgres:16",
+            env: vec![
+                variable("POSTGRES_HOST_AUTH_METHOD", "trust"),
+                variable("POSTGRES_DB", "test"),
+            ],
+            ports: vec!["5432:5432"],
+            options: "--health-cmd \"pg_isready -U postgres\" --health-interval 5s --health-timeout 5s --health-retries 20",
+        },
+        ServiceContainer {
+            id: "redis",
+            image: "redis:7",
+            env: Vec::new(),
+            ports: vec!["6379:6379"],
+            options: "--health-cmd \"redis-cli ping\" --health-interval 5s --health-timeout 5s --health-retries 20",
+        },
+    ]
+}
+
+fn test_service_env(require_external: bool) -> Vec<Variable> {
+    let mut env: Vec<Variable> = TEST_SERVICE_URLS
+        .iter()
+        .map(|(name, url)| variable(name, *url))
+        .collect();
+    if require_external {
+        // A test that cannot reach a tool or a service fails instead of skipping.
+        env.push(variable("REQUIRE_EXTERNAL", "1"));
+    }
+    env
+}
+
+/// A job that only reads the repository.
+fn reading_job(id: &'static str, name: &str, timeout_minutes: u32, steps: Vec<Step>) -> Job {
+    Job {
+        id,
+        name: name.to_string(),
+        runs_on: Value::from(RUNNER),
+        timeout_minutes,
+        permissions: vec![read("contents")],
+        environment: None,
+        services: Vec::new(),
+        env: Vec::new(),
+        steps,
+    }
+}
+
+/// The branches whose pull requests and pushes CI checks: every branch a deploy follows.
+fn checked_branches(model: &Model) -> Result<Vec<String>, RenderError> {
+    let mut branches = BTreeSet::new();
+    for environment in model.environments.values() {
+        if let DeployTrigger::Branch(branch) = &environment.deploy.trigger {
+            branches.insert(branch.clone());
+        }
+    }
+    if branches.is_empty() {
+        branches.insert("main".to_string());
+    }
+    Ok(branches.into_iter().collect())
+}
+
+pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> {
+    let spec = model;
+    let rust = || Step::run("Install Rust", INSTALL_RUST);
+    let validators = || Step::run("Install the validators (tests/tools)", INSTALL_VALIDATORS);
+    let image = format!("{}:ci-${{{{ github.sha }}}}", spec.service.image_repository);
+
+    let jobs = vec![
+        reading_job(
+            "fmt",
+            "Format",
+            10,
+            vec![checkout(model), rust(), Step::run("cargo fmt --check", FMT)],
+        ),
+        reading_job(
+            "clippy",
+            "Clippy",
+            30,
+            vec![checkout(model), rust(), Step::run("cargo clippy", CLIPPY)],
+        ),
+        Job {
+            services: test_services(),
+            env: test_service_env(true),
+            ..reading_job(
+                "test",
+                "Tests (MariaDB, PostgreSQL, Redis)",
+                45,
+                vec![
+                    checkout(model),
+                    rust(),
+                    validators(),
+                    Step::run("cargo test", TEST),
+                ],
+            )
+        },
+        Job {
+            services: test_services(),
+            // Coverage measures the crates' own tests; the `test` job is the one that requires
+            // every external tool, so a missing one may skip here.
+            env: test_service_env(false),
+            ..reading_job(
+                "coverage",
+                "Coverage",
+                45,
+                vec![
+                    checkout(model),
+                    rust(),
+                    Step::run("Install cargo-llvm-cov", INSTALL_LLVM_COV)
+                        .env("CARGO_LLVM_COV_VERSION", CARGO_LLVM_COV_VERSION),
+                    Step::run(
+                        "Line coverage at least delivery.min_coverage_percent",
+                        COVERAGE,
+                    )
+                    .env("MIN_COVERAGE_PERCENT", spec.delivery.min_coverage_percent),
+                ],
+            )
+        },
+        reading_job(
+            "generated",
+            "Generated artifacts match the spec",
+            20,
+            vec![
+                checkout(model),
+                rust(),
+                Step::run("platformgen generate --check", GENERATE_CHECK)
+                    .env("PLATFORM_SPEC", spec_path),
+            ],
+        ),
+        reading_job(
+            "terraform",
+            "Terraform",
+            20,
+            vec![
+                checkout(model),
+                Step::uses(
+                    "Set up Terraform",
+                    model.delivery.action(Action::SetupTerraform),
+                )
+                .with("terraform_version", TERRAFORM_VERSION)
+                .with("terraform_wrapper", false),
+                Step::run("terraform fmt", TERRAFORM_FMT),
+                validators(),
+                Step::run(
+                    "terraform/check.sh (plan against the generated tfvars, checkov)",
+                    TERRAFORM_CHECK,
+                ),
+            ],
+        ),
+        Job {
+            services: test_services(),
+            env: test_service_env(true),
+            ..reading_job(
+                "validators",
+                "Artifacts pass their real validators",
+                45,
+                vec![
+                    checkout(model),
+                    rust(),
+                    validators(),
+                    Step::run("End-to-end tests", E2E),
+                ],
+            )
+        },
+        reading_job(
+            "image",
+            "Container image (build and scan, no push)",
+            45,
+            vec![
+                checkout(model),
+                Step::run("docker build", DOCKER_BUILD)
+                    .env("DOCKERFILE", DOCKERFILE)
+                    .env("IMAGE", image.clone()),
+                trivy_scan(model, image),
+            ],
+        ),
+    ];
+
+    let branches = checked_branches(model)?;
+    Ok(Workflow {
+        name: "CI".to_string(),
+        triggers: Triggers {
+            pull_request_branches: branches.clone(),
+            push_branches: branches,
+            push_tags: Vec::new(),
+        },
+        concurrency: Concurrency {
+            group: "${{ github.workflow }}-${{ github.ref }}".to_string(),
+            cancel_in_progress: true,
+        },
+        env: vec![
+            variable("CARGO_TERM_COLOR", "always"),
+            variable("CARGO_INCREMENTAL", "0"),
+            variable("RUST_TOOLCHAIN", RUST_TOOLCHAIN),
+        ],
+        jobs,
+    })
+}
+
+/// Trivy fails the job on fixable HIGH or CRITICAL vulnerabilities of the image.
+pub(super) fn trivy_scan(model: &Model, image: String) -> Step {
+    Step::uses("Trivy scan", model.delivery.action(Action::Trivy))
+        .with("image-ref", image)
+        .with("format", "table")
+        .with("exit-code", "1")
+        .with("ignore-unfixed", true)
+        .with("severity", "CRITICAL,HIGH")
+}

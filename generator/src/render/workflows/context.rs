@@ -1,0 +1,213 @@
+//! The context the workflow templates lay out: workflows, jobs, steps, each `Serialize`, plus
+//! the steps and settings both the CI and the deploy workflows use.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{Action, ActionRef, Model};
+
+/// The runner image: a fixed Ubuntu release rather than `ubuntu-latest`, so a runner upgrade is a
+/// reviewed change of this file.
+pub(super) const RUNNER: &str = "ubuntu-24.04";
+/// The Rust toolchain CI builds with (the workspace's `rust-version` is the minimum, not this).
+pub(super) const RUST_TOOLCHAIN: &str = "1.95.0";
+pub(super) const CARGO_LLVM_COV_VERSION: &str = "0.9.1";
+/// Terraform as proven by `tests/tools` (`terraform/` requires >= 1.9).
+pub(super) const TERRAFORM_VERSION: &str = "1.15.5";
+/// Helm as proven by `tests/tools` (the helm-check SDK is Helm v4.2.3).
+pub(super) const HELM_VERSION: &str = "v4.2.3";
+pub(super) const HELM_CHART: &str = "runtime/chart";
+pub(super) const DOCKERFILE: &str = "runtime/Dockerfile";
+
+/// The databases the integration tests talk to, as `.ci/run` sets them.
+pub(super) const TEST_SERVICE_URLS: &[(&str, &str)] = &[
+    ("TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
+    (
+        "TEST_POSTGRES_URL",
+        "postgres://postgres@127.0.0.1:5432/test",
+    ),
+    ("TEST_REDIS_URL", "redis://127.0.0.1:6379"),
+];
+
+// ---------------------------------------------------------------------------------------------
+// The context the templates lay out.
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+pub(super) struct Workflow {
+    pub(super) name: String,
+    pub(super) triggers: Triggers,
+    pub(super) concurrency: Concurrency,
+    pub(super) env: Vec<Variable>,
+    pub(super) jobs: Vec<Job>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Triggers {
+    pub(super) pull_request_branches: Vec<String>,
+    pub(super) push_branches: Vec<String>,
+    pub(super) push_tags: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Concurrency {
+    pub(super) group: String,
+    pub(super) cancel_in_progress: bool,
+}
+
+/// A `name: value` entry of an `env:` or `with:` map; names are ours, values are escaped.
+#[derive(Debug, Serialize)]
+pub(super) struct Variable {
+    pub(super) name: &'static str,
+    pub(super) value: Value,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Job {
+    pub(super) id: &'static str,
+    pub(super) name: String,
+    /// One label, or the list of labels a self-hosted runner must carry.
+    pub(super) runs_on: Value,
+    pub(super) timeout_minutes: u32,
+    /// Scope and level, for example `("contents", "read")`; empty prints `permissions: {}`.
+    pub(super) permissions: Vec<Permission>,
+    pub(super) environment: Option<JobEnvironment>,
+    pub(super) services: Vec<ServiceContainer>,
+    pub(super) env: Vec<Variable>,
+    pub(super) steps: Vec<Step>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Permission {
+    pub(super) scope: &'static str,
+    pub(super) level: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct JobEnvironment {
+    pub(super) name: String,
+    pub(super) url: String,
+    /// Reviewers configured on the GitHub environment must approve the job (a comment says so).
+    pub(super) approval_required: bool,
+    /// The cluster's API has no public endpoint, so a hosted runner cannot reach it (a comment
+    /// says so).
+    pub(super) private_cluster: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct ServiceContainer {
+    pub(super) id: &'static str,
+    pub(super) image: &'static str,
+    pub(super) env: Vec<Variable>,
+    pub(super) ports: Vec<&'static str>,
+    pub(super) options: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Step {
+    pub(super) name: String,
+    pub(super) id: Option<&'static str>,
+    pub(super) condition: Option<&'static str>,
+    pub(super) uses: Option<Uses>,
+    pub(super) with: Vec<Variable>,
+    pub(super) env: Vec<Variable>,
+    /// The script, one line each; only text written in this file can be a line.
+    pub(super) run: Vec<&'static str>,
+    pub(super) continue_on_error: bool,
+}
+
+/// A `uses:` reference, and the version tag a SHA pin stands for.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Uses {
+    pub(super) reference: String,
+    /// Printed unescaped as a trailing `# <version>` comment, so it is checked to be a plain tag
+    /// (see `action_reference`).
+    pub(super) pinned_version: Option<String>,
+}
+
+impl Step {
+    pub(super) fn run(name: &str, script: &'static [&'static str]) -> Step {
+        Step {
+            name: name.to_string(),
+            id: None,
+            condition: None,
+            uses: None,
+            with: Vec::new(),
+            env: Vec::new(),
+            run: script.to_vec(),
+            continue_on_error: false,
+        }
+    }
+
+    pub(super) fn uses(name: &str, action: &ActionRef) -> Step {
+        Step {
+            uses: Some(Uses {
+                reference: action.reference.clone(),
+                pinned_version: action.pinned_version.clone(),
+            }),
+            ..Step::run(name, &[])
+        }
+    }
+
+    pub(super) fn id(mut self, id: &'static str) -> Step {
+        self.id = Some(id);
+        self
+    }
+
+    pub(super) fn when(mut self, condition: &'static str) -> Step {
+        self.condition = Some(condition);
+        self
+    }
+
+    pub(super) fn with(mut self, name: &'static str, value: impl Into<Value>) -> Step {
+        self.with.push(Variable {
+            name,
+            value: value.into(),
+        });
+        self
+    }
+
+    pub(super) fn env(mut self, name: &'static str, value: impl Into<Value>) -> Step {
+        self.env.push(Variable {
+            name,
+            value: value.into(),
+        });
+        self
+    }
+
+    pub(super) fn allowed_to_fail(mut self) -> Step {
+        self.continue_on_error = true;
+        self
+    }
+}
+
+pub(super) fn read(scope: &'static str) -> Permission {
+    Permission {
+        scope,
+        level: "read",
+    }
+}
+
+pub(super) fn write(scope: &'static str) -> Permission {
+    Permission {
+        scope,
+        level: "write",
+    }
+}
+
+pub(super) fn variable(name: &'static str, value: impl Into<Value>) -> Variable {
+    Variable {
+        name,
+        value: value.into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spec values and actions.
+// ---------------------------------------------------------------------------------------------
+
+pub(super) fn checkout(model: &Model) -> Step {
+    // The token is not needed after the checkout; do not leave it in .git/config.
+    Step::uses("Check out", model.delivery.action(Action::Checkout))
+        .with("persist-credentials", false)
+}

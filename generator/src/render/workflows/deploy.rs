@@ -1,0 +1,247 @@
+//! `deploy-<env>.yml`: one environment's deploy, and the runner labels actionlint must know.
+
+use super::ci::trivy_scan;
+use serde_json::Value;
+
+use super::context::*;
+use crate::model::{Action, DeployTrigger, Environment, Handler, Method, Model};
+use crate::render::artifact::{Artifact, RenderError};
+
+// ---------------------------------------------------------------------------------------------
+// deploy-<env>.yml
+// ---------------------------------------------------------------------------------------------
+
+/// ECR tags are immutable (terraform/modules/ecr): the image of a commit is built once and every
+/// later deploy of that commit (dev, then staging, then prod) ships the very same image.
+const BUILD_AND_PUSH: &[&str] = &[
+    r#"image="$REGISTRY/$REPOSITORY:$IMAGE_TAG""#,
+    r#"if docker manifest inspect "$image" > /dev/null 2>&1; then"#,
+    r#"  echo "$image is already in ECR; deploying that image""#,
+    "else",
+    r#"  docker build --file "$DOCKERFILE" --tag "$image" ."#,
+    r#"  docker push "$image""#,
+    "fi",
+];
+const UPDATE_KUBECONFIG: &[&str] =
+    &[r#"aws eks update-kubeconfig --name "$CLUSTER_NAME" --region "$REGION""#];
+/// The chart takes the environment's generated PrometheusRule and dashboards as files (they live
+/// outside the chart); the generator owns the dashboards directory, so it holds exactly the
+/// spec's dashboards.
+const HELM_UPGRADE: &[&str] = &[
+    r#"files=(--set-file "prometheusRule.file=$RULES_FILE")"#,
+    r#"for dashboard in "$DASHBOARDS_DIR"/*.json; do"#,
+    r#"  files+=(--set-file "grafanaDashboards.files.$(basename "$dashboard" .json)=$dashboard")"#,
+    "done",
+    r#"helm upgrade --install "$RELEASE" "$CHART" \"#,
+    r#"  --namespace "$NAMESPACE" --create-namespace \"#,
+    r#"  -f "$VALUES_FILE" \"#,
+    r#"  "${files[@]}" \"#,
+    r#"  --set-string image.registry="$IMAGE_REGISTRY" \"#,
+    r#"  --set-string image.tag="$IMAGE_TAG" \"#,
+    "  --wait --timeout 10m",
+];
+const SMOKE_HEALTH: &[&str] = &[
+    r#"curl --fail --silent --show-error --max-time 10 --retry 30 --retry-delay 10 --retry-all-errors "$BASE_URL$HEALTH_PATH""#,
+];
+const SMOKE_API: &[&str] =
+    &[r#"curl --fail --silent --show-error --max-time 10 --output /dev/null "$BASE_URL$API_PATH""#];
+/// After a failed rollout or smoke test, go back to the previous release if there is one.
+const ROLLBACK: &[&str] = &[
+    r#"revisions="$(helm history "$RELEASE" --namespace "$NAMESPACE" --max 2 --output json | jq length)" || revisions=0"#,
+    r#"if [ "$revisions" -gt 1 ]; then"#,
+    r#"  helm rollback "$RELEASE" --namespace "$NAMESPACE" --wait --timeout 10m"#,
+    "else",
+    r#"  echo "no earlier release of $RELEASE to roll back to""#,
+    "fi",
+];
+const NOTIFY: &[&str] = &[
+    r#"if [ -z "$SLACK_WEBHOOK_URL" ]; then"#,
+    r#"  echo "SLACK_WEBHOOK_URL is not set; no notification sent""#,
+    "  exit 0",
+    "fi",
+    r#"text="Deploy of $REPOSITORY@$COMMIT to $ENVIRONMENT: $STATUS ($RUN_URL)""#,
+    r#"jq --null-input --arg text "$text" '{text: $text}' \"#,
+    r#"  | curl --fail --silent --show-error --header 'Content-Type: application/json' --data @- "$SLACK_WEBHOOK_URL""#,
+];
+
+/// The path a smoke test GETs to prove the API answers: the route that lists transactions.
+fn api_smoke_path(model: &Model) -> Option<&str> {
+    model
+        .routes
+        .iter()
+        .find(|route| route.method == Method::Get && route.handler == Handler::ListTransactions)
+        .map(|route| route.path.as_str())
+}
+
+pub(super) fn deploy_workflow(
+    model: &Model,
+    environment: &Environment,
+) -> Result<Workflow, RenderError> {
+    let spec = model;
+    let name = environment.name.clone();
+    let (push_branches, push_tags) = match &environment.deploy.trigger {
+        DeployTrigger::Branch(branch) => (vec![branch.clone()], Vec::new()),
+        DeployTrigger::Tag(tag) => (Vec::new(), vec![tag.clone()]),
+    };
+    let host = &environment.ingress.host;
+    let region = spec.project.aws_region.clone();
+    let role = &spec.delivery.aws_role_name;
+    let repository = spec.service.image_repository.clone();
+    let service = spec.service.name.clone();
+    let namespace = spec.delivery.namespace.clone();
+    let project = &spec.project.name;
+    let health_path = spec.service.health_path.clone();
+    let base_url = format!("https://{host}");
+    let image = format!("${{{{ steps.ecr.outputs.registry }}}}/{repository}:${{{{ github.sha }}}}");
+
+    let mut steps = vec![
+        checkout(model),
+        // OIDC only: the role trusts this repository's workflows; no access key exists anywhere.
+        Step::uses(
+            "Configure AWS credentials (OIDC)",
+            model.delivery.action(Action::ConfigureAwsCredentials),
+        )
+        .with(
+            "role-to-assume",
+            format!("arn:aws:iam::${{{{ secrets.AWS_ACCOUNT_ID }}}}:role/{role}"),
+        )
+        .with(
+            "role-session-name",
+            format!("deploy-{name}-${{{{ github.run_id }}}}"),
+        )
+        .with("aws-region", region.clone()),
+        Step::uses(
+            "Log in to Amazon ECR",
+            model.delivery.action(Action::AmazonEcrLogin),
+        )
+        .id("ecr"),
+        Step::run("Build and push the image", BUILD_AND_PUSH)
+            .env("REGISTRY", "${{ steps.ecr.outputs.registry }}")
+            .env("REPOSITORY", repository.clone())
+            .env("IMAGE_TAG", "${{ github.sha }}")
+            .env("DOCKERFILE", DOCKERFILE),
+        trivy_scan(model, image),
+        Step::uses("Set up Helm", model.delivery.action(Action::SetupHelm))
+            .with("version", HELM_VERSION),
+        Step::run("Update kubeconfig", UPDATE_KUBECONFIG)
+            .env("CLUSTER_NAME", format!("{project}-{name}"))
+            .env("REGION", region),
+        Step::run("helm upgrade --install", HELM_UPGRADE)
+            .id("helm")
+            .env("RELEASE", service.clone())
+            .env("CHART", HELM_CHART)
+            .env("NAMESPACE", namespace.clone())
+            .env("VALUES_FILE", format!("generated/{name}/helm-values.yaml"))
+            .env(
+                "RULES_FILE",
+                format!("generated/{name}/prometheus-rules.yaml"),
+            )
+            .env("DASHBOARDS_DIR", format!("generated/{name}/dashboards"))
+            // The values name the repository; the registry is the account's, known only here.
+            .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
+            .env("IMAGE_TAG", "${{ github.sha }}"),
+        Step::run("Smoke test: health", SMOKE_HEALTH)
+            .env("BASE_URL", base_url.clone())
+            .env("HEALTH_PATH", health_path),
+    ];
+    if let Some(path) = api_smoke_path(model) {
+        steps.push(
+            Step::run("Smoke test: API", SMOKE_API)
+                .env("BASE_URL", base_url.clone())
+                .env("API_PATH", path),
+        );
+    }
+    steps.push(
+        Step::run("Roll back a failed release", ROLLBACK)
+            .when("failure() && steps.helm.outcome != 'skipped'")
+            .env("RELEASE", service)
+            .env("NAMESPACE", namespace),
+    );
+    steps.push(
+        Step::run("Notify Slack", NOTIFY)
+            .when("always()")
+            .allowed_to_fail()
+            .env("SLACK_WEBHOOK_URL", "${{ secrets.SLACK_WEBHOOK_URL }}")
+            .env("STATUS", "${{ job.status }}")
+            .env("ENVIRONMENT", name.clone())
+            .env("REPOSITORY", "${{ github.repository }}")
+            .env("COMMIT", "${{ github.sha }}")
+            .env("RUN_URL", "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"),
+    );
+
+    let job = Job {
+        id: "deploy",
+        name: format!("Deploy to {name}"),
+        runs_on: deploy_runner(&environment.deploy.runner),
+        timeout_minutes: 60,
+        permissions: vec![read("contents"), write("id-token")],
+        environment: Some(JobEnvironment {
+            name: name.clone(),
+            url: base_url,
+            approval_required: environment.deploy.approval_required,
+            private_cluster: !environment.eks.endpoint_public_access,
+        }),
+        services: Vec::new(),
+        env: Vec::new(),
+        steps,
+    };
+    Ok(Workflow {
+        name: format!("Deploy {name}"),
+        triggers: Triggers {
+            pull_request_branches: Vec::new(),
+            push_branches,
+            push_tags,
+        },
+        // One deploy of an environment at a time, and never cancelled half-way through.
+        concurrency: Concurrency {
+            group: format!("deploy-{name}"),
+            cancel_in_progress: false,
+        },
+        env: Vec::new(),
+        jobs: vec![job],
+    })
+}
+
+/// Renders `ci.yml` and each rendered environment's `deploy-<env>.yml`.
+/// The `runs-on` of a deploy job: the hosted runner, or the spec's self-hosted labels.
+fn deploy_runner(labels: &[crate::spec::RunnerLabel]) -> Value {
+    if labels.is_empty() {
+        Value::from(RUNNER)
+    } else {
+        Value::from(
+            labels
+                .iter()
+                .map(|label| label.0.clone())
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// Labels actionlint knows without being told (GitHub-hosted images and the standard
+/// self-hosted labels); every other label a deploy uses goes into `.github/actionlint.yaml`.
+const KNOWN_LABELS: [&str; 6] = ["self-hosted", "linux", "macos", "windows", "x64", "arm64"];
+
+pub(super) fn actionlint_config(model: &crate::model::Model, header: &str) -> Artifact {
+    let labels: std::collections::BTreeSet<String> = model
+        .environments
+        .values()
+        .flat_map(|environment| environment.deploy.runner.iter())
+        .map(|label| label.0.clone())
+        .filter(|label| !KNOWN_LABELS.contains(&label.to_ascii_lowercase().as_str()))
+        .collect();
+    let mut contents = format!(
+        "{header}# The labels of the self-hosted runners the deploy workflows use.\nself-hosted-runner:\n  labels:"
+    );
+    if labels.is_empty() {
+        contents.push_str(" []\n");
+    } else {
+        contents.push('\n');
+        for label in labels {
+            contents.push_str(&format!("    - {}\n", Value::from(label)));
+        }
+    }
+    Artifact {
+        path: ".github/actionlint.yaml".to_string(),
+        contents,
+    }
+}

@@ -1,0 +1,46 @@
+//! `.github/workflows/*.yml`: this repository's own CI (`ci.yml`) and one deploy workflow per
+//! environment (`deploy-<env>.yml`), rendered from the spec's `[delivery]` and environments.
+//!
+//! Every decision (which jobs, which steps, their environment variables, the pinned `uses:`
+//! references, the triggers) is made here; the templates only lay the context out as YAML.
+//! Two rules keep the workflows safe whatever the spec says:
+//! - a `run:` script holds only text written in this file (`&'static str` lines); spec values and
+//!   `${{ }}` expressions reach a script through `env:` and are read as `"$VAR"`, so nothing a
+//!   spec or an event says can be interpolated into shell code;
+//! - every spec value is printed through the template's YAML (JSON) escaping, and a spec value
+//!   holding `${{` is refused, because GitHub would evaluate it as an expression.
+
+mod ci;
+mod context;
+mod deploy;
+
+use super::artifact::{Artifact, RenderError, Request};
+use super::template::render_workflow;
+
+const CI_TEMPLATE: &str = "workflows/ci.yml.j2";
+const DEPLOY_TEMPLATE: &str = "workflows/deploy.yml.j2";
+
+pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
+    let header = request.header("#");
+    let mut artifacts = vec![
+        deploy::actionlint_config(request.model, &header),
+        Artifact {
+            path: ".github/workflows/ci.yml".to_string(),
+            contents: format!(
+                "{header}{}",
+                render_workflow(
+                    CI_TEMPLATE,
+                    &ci::ci_workflow(request.model, request.spec_path)?
+                )?
+            ),
+        },
+    ];
+    for environment in request.environments() {
+        let workflow = deploy::deploy_workflow(request.model, environment)?;
+        artifacts.push(Artifact {
+            path: format!(".github/workflows/deploy-{}.yml", environment.name),
+            contents: format!("{header}{}", render_workflow(DEPLOY_TEMPLATE, &workflow)?),
+        });
+    }
+    Ok(artifacts)
+}
