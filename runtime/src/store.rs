@@ -76,15 +76,22 @@ impl StoreError {
         match source {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
             DbErr::Exec(RuntimeErr::SqlxError(error))
-            | DbErr::Query(RuntimeErr::SqlxError(error)) => matches!(
-                error.as_ref(),
+            | DbErr::Query(RuntimeErr::SqlxError(error)) => match error.as_ref() {
                 sea_orm::sqlx::Error::Io(_)
-                    | sea_orm::sqlx::Error::Tls(_)
-                    | sea_orm::sqlx::Error::Protocol(_)
-                    | sea_orm::sqlx::Error::PoolTimedOut
-                    | sea_orm::sqlx::Error::PoolClosed
-                    | sea_orm::sqlx::Error::WorkerCrashed
-            ),
+                | sea_orm::sqlx::Error::Tls(_)
+                | sea_orm::sqlx::Error::Protocol(_)
+                | sea_orm::sqlx::Error::PoolTimedOut
+                | sea_orm::sqlx::Error::PoolClosed
+                | sea_orm::sqlx::Error::WorkerCrashed => true,
+                // The server ending the session: a connection exception (SQLSTATE class 08, which
+                // holds MariaDB's "server shutdown in progress") or PostgreSQL's operator
+                // intervention (57P01 "terminating connection due to administrator command" on a
+                // restart, 57P02 crash, 57P03 cannot connect now, 57P04 database dropped).
+                sea_orm::sqlx::Error::Database(error) => error
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            },
             _ => false,
         }
     }

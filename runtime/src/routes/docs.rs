@@ -3,7 +3,7 @@
 use salvo::oapi::swagger_ui::SwaggerUi;
 use salvo::prelude::*;
 
-use super::AppState;
+use super::state::AppState;
 
 fn state(depot: &Depot) -> Option<std::sync::Arc<AppState>> {
     depot.get_typed::<std::sync::Arc<AppState>>().ok().cloned()

@@ -9,7 +9,8 @@ use salvo::oapi::ToSchema;
 use salvo::prelude::*;
 use serde::Serialize;
 
-use super::{AppState, JsonText};
+use super::body::JsonText;
+use super::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = HealthBody))]

@@ -4,7 +4,7 @@ use salvo::http::HeaderValue;
 use salvo::http::header::CONTENT_TYPE;
 use salvo::prelude::*;
 
-use super::AppState;
+use super::state::AppState;
 
 /// Prometheus metrics (text exposition format).
 #[endpoint(tags("operations"), responses((status_code = 200, description = "Prometheus text exposition")))]

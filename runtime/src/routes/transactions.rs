@@ -10,7 +10,8 @@ use salvo::oapi::ToSchema;
 use salvo::prelude::*;
 use serde::Serialize;
 
-use super::{AppState, JsonFields, JsonText, MatchedRoute};
+use super::body::{JsonFields, JsonText};
+use super::state::{AppState, MatchedRoute};
 use crate::cache::{Key, Lookup, Ticket, Write};
 use crate::domain::{Amount, Description, FieldError, parse_id_json, parse_id_text};
 use crate::error::ApiError;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use redis::AsyncCommands;
-use runtime::cache::FillGate;
+use runtime::cache::gate::FillGate;
 use serde_json::json;
 
 use crate::helpers::REDIS_SERVER;

@@ -16,6 +16,8 @@
 //! memory only if its stamp equals a version read after the lookup began, so this is exactly as
 //! fresh as reading the value from Redis, at a fraction of the cost under load.
 
+pub mod gate;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +28,6 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 use redis::Script;
-use tokio::sync::Notify;
 
 use crate::config::CacheSettings;
 use crate::redis_client::RedisClient;
@@ -159,38 +160,6 @@ impl Ticket {
             key,
             version,
             ask_redis: false,
-        }
-    }
-}
-
-/// Test seam: stops one cache fill between the database read and the cache write.
-#[derive(Debug, Default)]
-pub struct FillGate {
-    armed: AtomicBool,
-    reached: Notify,
-    released: Notify,
-}
-
-impl FillGate {
-    /// The next fill will stop at the gate.
-    pub fn arm(&self) {
-        self.armed.store(true, Ordering::SeqCst);
-    }
-
-    /// Waits until a fill has stopped at the gate.
-    pub async fn reached(&self) {
-        self.reached.notified().await;
-    }
-
-    /// Lets the stopped fill go on.
-    pub fn release(&self) {
-        self.released.notify_one();
-    }
-
-    async fn pass(&self) {
-        if self.armed.swap(false, Ordering::SeqCst) {
-            self.reached.notify_one();
-            self.released.notified().await;
         }
     }
 }
@@ -796,6 +765,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicUsize;
+
+    use tokio::sync::Notify;
 
     use super::*;
 

@@ -1,0 +1,266 @@
+//! Connection settings from environment variables: the database (`DATABASE_URL`, or the seed's
+//! `DB_*`), Redis (`REDIS_URL`, or `REDIS_HOST`, ...), and flags.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use generator::spec::{self, Engine};
+
+use super::error::ConfigError;
+use super::settings::{DatabaseEngine, DatabaseSettings, PoolSettings, RedisSettings, SecretUrl};
+
+/// The SQLite file used when no database is configured.
+pub const DEFAULT_SQLITE_PATH: &str = "expense.sqlite3";
+
+/// A snapshot of environment variables, so settings can be resolved from a test's own map.
+#[derive(Clone, Debug, Default)]
+pub struct Vars(BTreeMap<String, String>);
+
+impl Vars {
+    pub fn from_process() -> Self {
+        Self(std::env::vars().collect())
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
+    }
+
+    /// A variable's value; an empty value counts as unset.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub(super) fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
+        match self.get(name) {
+            None => Ok(false),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError::BadVariable {
+                    name,
+                    value: v.to_owned(),
+                    expected: "a boolean (true/false)",
+                }),
+            },
+        }
+    }
+}
+
+fn pool_settings(pool: &spec::Pool) -> PoolSettings {
+    PoolSettings {
+        size: pool.size,
+        max_connections: pool.size.saturating_add(pool.max_overflow).max(1),
+        recycle: Duration::from_secs(u64::from(pool.recycle_seconds)),
+        pre_ping: pool.pre_ping,
+    }
+}
+
+pub(super) fn database_from_vars(
+    vars: &Vars,
+    database: &spec::Database,
+) -> Result<DatabaseSettings, ConfigError> {
+    let (url, engine) = if let Some(url) = vars.get("DATABASE_URL") {
+        let engine = engine_of_url(url)
+            .ok_or_else(|| ConfigError::UnknownDatabaseScheme(SecretUrl::new(url).redacted()))?;
+        (SecretUrl::new(url), engine)
+    } else if let Some(host) = vars.get("DB_HOST") {
+        let user = vars
+            .get("DB_USER")
+            .ok_or(ConfigError::MissingDatabaseVariable("DB_USER"))?;
+        let name = vars.get("DB_DATABASE").unwrap_or(&database.name);
+        let (scheme, engine, default_port) = match database.engine {
+            Engine::Mysql => ("mysql", DatabaseEngine::Mysql, 3306),
+            Engine::Postgres => ("postgres", DatabaseEngine::Postgres, 5432),
+        };
+        let port = match vars.get("DB_PORT") {
+            None => default_port,
+            Some(p) => p.parse::<u16>().map_err(|source| ConfigError::BadPort {
+                name: "DB_PORT",
+                value: p.to_owned(),
+                source,
+            })?,
+        };
+        let credentials = match vars.get("DB_PWD") {
+            Some(pwd) => format!("{}:{}", percent_encode(user), percent_encode(pwd)),
+            None => percent_encode(user),
+        };
+        (
+            SecretUrl::new(format!(
+                "{scheme}://{credentials}@{host}:{port}/{}",
+                percent_encode(name)
+            )),
+            engine,
+        )
+    } else {
+        let path = vars.get("SQLITE_PATH").unwrap_or(DEFAULT_SQLITE_PATH);
+        (
+            SecretUrl::new(format!("sqlite://{path}?mode=rwc")),
+            DatabaseEngine::Sqlite,
+        )
+    };
+    let connect_attempts =
+        match vars.get("DB_CONNECT_ATTEMPTS") {
+            None => 5,
+            Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ConfigError::BadVariable {
+                    name: "DB_CONNECT_ATTEMPTS",
+                    value: v.to_owned(),
+                    expected: "a positive integer",
+                }
+            })?,
+        };
+    Ok(DatabaseSettings {
+        url,
+        engine,
+        pool: pool_settings(&database.pool),
+        connect_attempts,
+        acquire_timeout: Duration::from_secs(5),
+    })
+}
+
+fn engine_of_url(url: &str) -> Option<DatabaseEngine> {
+    let scheme = url.split_once(':')?.0;
+    match scheme {
+        "sqlite" => Some(DatabaseEngine::Sqlite),
+        "mysql" | "mariadb" => Some(DatabaseEngine::Mysql),
+        "postgres" | "postgresql" => Some(DatabaseEngine::Postgres),
+        _ => None,
+    }
+}
+
+pub(super) fn redis_from_vars(
+    vars: &Vars,
+    timeout: Duration,
+) -> Result<Option<RedisSettings>, ConfigError> {
+    let cluster = vars.flag("REDIS_CLUSTER")?;
+    let urls = if let Some(urls) = vars.get("REDIS_URL") {
+        urls.split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(SecretUrl::new)
+            .collect()
+    } else if let Some(host) = vars.get("REDIS_HOST") {
+        let port = match vars.get("REDIS_PORT") {
+            None => 6379,
+            Some(p) => p.parse::<u16>().map_err(|source| ConfigError::BadPort {
+                name: "REDIS_PORT",
+                value: p.to_owned(),
+                source,
+            })?,
+        };
+        let scheme = if vars.flag("REDIS_TLS")? {
+            "rediss"
+        } else {
+            "redis"
+        };
+        let auth = vars
+            .get("REDIS_AUTH_TOKEN")
+            .map(|token| format!(":{}@", percent_encode(token)))
+            .unwrap_or_default();
+        vec![SecretUrl::new(format!("{scheme}://{auth}{host}:{port}"))]
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(RedisSettings {
+        urls,
+        cluster,
+        timeout,
+    }))
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (passwords hold `@`, `:`...).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_variables_build_an_encoded_mysql_url() {
+        let vars = Vars::from_pairs([
+            ("DB_HOST", "db.internal"),
+            ("DB_USER", "expense"),
+            ("DB_PWD", "ExpenseApp@1"),
+            ("DB_DATABASE", "expense"),
+        ]);
+        let db = database_from_vars(&vars, &database_spec()).expect("settings");
+        assert_eq!(
+            db.url.expose(),
+            "mysql://expense:ExpenseApp%401@db.internal:3306/expense"
+        );
+        assert_eq!(db.engine, DatabaseEngine::Mysql);
+        assert_eq!(db.pool.max_connections, 30);
+    }
+
+    #[test]
+    fn no_database_variables_mean_an_embedded_sqlite_file() {
+        let db = database_from_vars(&Vars::default(), &database_spec()).expect("settings");
+        assert_eq!(db.engine, DatabaseEngine::Sqlite);
+        assert!(db.url.expose().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn the_seed_variables_follow_the_spec_engine_for_postgres() {
+        let mut spec = database_spec();
+        spec.engine = Engine::Postgres;
+        let vars = Vars::from_pairs([("DB_HOST", "pg"), ("DB_USER", "app")]);
+        let db = database_from_vars(&vars, &spec).expect("settings");
+        assert_eq!(db.url.expose(), "postgres://app@pg:5432/expense");
+        assert_eq!(db.engine, DatabaseEngine::Postgres);
+    }
+
+    #[test]
+    fn redis_host_tls_and_token_become_a_rediss_url() {
+        let vars = Vars::from_pairs([
+            ("REDIS_HOST", "cache"),
+            ("REDIS_TLS", "true"),
+            ("REDIS_AUTH_TOKEN", "s3cr:t"),
+        ]);
+        let redis = redis_from_vars(&vars, Duration::from_millis(50))
+            .expect("ok")
+            .expect("configured");
+        assert_eq!(redis.urls[0].expose(), "rediss://:s3cr%3At@cache:6379");
+        assert_eq!(redis.urls[0].redacted(), "rediss://:***@cache:6379");
+    }
+
+    fn database_spec() -> spec::Database {
+        spec::Database {
+            engine: Engine::Mysql,
+            version: "8.0".into(),
+            instance_class: "db.t3.micro".into(),
+            allocated_storage_gb: 20,
+            max_allocated_storage_gb: 100,
+            multi_az: false,
+            backup_retention_days: 7,
+            deletion_protection: false,
+            performance_insights: false,
+            name: "expense".into(),
+            username: "expense".into(),
+            pool: spec::Pool {
+                size: 10,
+                max_overflow: 20,
+                recycle_seconds: 3600,
+                pre_ping: true,
+            },
+            parameters: BTreeMap::new(),
+        }
+    }
+}
