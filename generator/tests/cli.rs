@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod specs;
+
 fn platformgen(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_platformgen"))
         .args(args)
@@ -14,6 +16,13 @@ fn platformgen(args: &[&str]) -> Output {
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fixture spec (`specs/mod.rs`) written to a temporary directory, and the file's path.
+fn fixture_file(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = specs::named(name).write_in(dir.path());
+    (dir, path)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -32,10 +41,8 @@ fn the_example_spec_validates_with_exit_code_0() {
 
 #[test]
 fn an_invalid_spec_exits_1_with_every_diagnostic() {
-    let output = platformgen(&[
-        "validate",
-        "generator/tests/specs/invalid/several_mistakes_at_once.toml",
-    ]);
+    let (_dir, spec) = fixture_file("several_mistakes_at_once");
+    let output = platformgen(&["validate", spec.to_str().expect("utf-8 path")]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert_eq!(stderr.matches("error[").count(), 4, "{stderr}");
@@ -47,9 +54,10 @@ fn an_invalid_spec_exits_1_with_every_diagnostic() {
 
 #[test]
 fn json_output_lists_every_diagnostic_with_its_position() {
+    let (_dir, spec) = fixture_file("several_mistakes_at_once");
     let output = platformgen(&[
         "validate",
-        "generator/tests/specs/invalid/several_mistakes_at_once.toml",
+        spec.to_str().expect("utf-8 path"),
         "--format",
         "json",
     ]);
@@ -244,10 +252,11 @@ fn validate_takes_spec_as_generate_does_several_files_and_standard_input() {
         "specs/ledger.toml: valid (2 environments: prod, staging)\n"
     );
 
+    let (_dir, broken) = fixture_file("several_mistakes_at_once");
     let several = platformgen(&[
         "validate",
         "specs/expense.toml",
-        "generator/tests/specs/invalid/several_mistakes_at_once.toml",
+        broken.to_str().expect("utf-8 path"),
         "--spec",
         "specs/ledger.toml",
     ]);
@@ -339,12 +348,13 @@ fn explain_without_a_key_shows_every_value_the_thresholds_in_effect_and_the_waiv
         "{shown}"
     );
 
-    let waived = platformgen(&[
-        "explain",
-        "prod",
-        "--spec",
-        "generator/tests/specs/valid/waived_production_rule.toml",
-    ]);
+    // From the fixture's directory, so the positions shown name it as `<name>.toml`.
+    let (dir, _) = fixture_file("waived_production_rule");
+    let waived = Command::new(env!("CARGO_BIN_EXE_platformgen"))
+        .args(["explain", "prod", "--spec", "waived_production_rule.toml"])
+        .current_dir(dir.path())
+        .output()
+        .expect("platformgen runs");
     assert_eq!(waived.status.code(), Some(0), "{}", text(&waived.stderr));
     let shown = text(&waived.stdout);
     let thresholds = shown

@@ -1,6 +1,14 @@
-//! Every kind of mistake in a spec gets a located, explained diagnostic: one fixture per kind
-//! in `specs/invalid/`, its full rendered diagnostics pinned by a snapshot.
+//! Every kind of mistake in a spec gets a located, explained diagnostic: one fixture spec per
+//! kind (`specs/mod.rs`: the starter spec with an edit or two), its full rendered diagnostics
+//! pinned by a snapshot named after it.
+//!
+//! The fixtures are not committed as files (sixty copies of the starter, each to edit when it
+//! changes), yet every `file:line:col` in a snapshot is a real place: the tests write each fixture
+//! to `target/tmp/specs/<kind>/<name>.toml` (cargo's `CARGO_TARGET_TMPDIR`) and load that file
+//! under that name, so after a test run a position opens in an editor on the very bytes
+//! diagnosed. Naming the starter file instead would point at lines the edits changed or moved.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use generator::LoadError;
@@ -8,20 +16,24 @@ use generator::diagnostic::{Code, Diagnostic};
 use generator::load::{Loaded, check};
 use generator::source::Source;
 
-/// Loads a fixture under a stable, relative name so snapshots do not depend on the checkout.
-fn load_fixture(path: &Path) -> (Source, Result<Loaded, LoadError>) {
-    let name = format!(
-        "tests/specs/{}",
-        path.strip_prefix(env!("CARGO_MANIFEST_DIR")).map_or_else(
-            |_| path.display().to_string(),
-            |p| p
-                .strip_prefix("tests/specs")
-                .unwrap_or(p)
-                .display()
-                .to_string(),
-        )
-    );
-    let bytes = std::fs::read(path).expect("fixture is readable");
+mod specs;
+
+use specs::Fixture;
+
+/// Writes a fixture to `target/tmp/specs/<kind>/` and loads it from there, named by that path.
+fn load_fixture(kind: &str, fixture: &Fixture) -> (Source, Result<Loaded, LoadError>) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("specs")
+        .join(kind);
+    let path = fixture.write_in(&dir);
+    let bytes = std::fs::read(&path).expect("fixture is readable");
+    load(
+        format!("target/tmp/specs/{kind}/{}.toml", fixture.name),
+        bytes,
+    )
+}
+
+fn load(name: String, bytes: Vec<u8>) -> (Source, Result<Loaded, LoadError>) {
     let (source, problem) = Source::from_bytes(name, bytes);
     let result = check(source.clone(), problem);
     (source, result)
@@ -35,28 +47,57 @@ fn render(source: &Source, diagnostics: &[Diagnostic]) -> String {
         .join("\n")
 }
 
+/// Runs `check` on every fixture of a kind, each under a snapshot suffix of its name, then fails
+/// naming those that failed: like `insta::glob!`, one run shows every snapshot a change moved.
+fn check_each(
+    kind: &str,
+    fixtures: &[Fixture],
+    check: impl Fn(&Fixture, Source, Result<Loaded, LoadError>),
+) {
+    let failed: Vec<&str> = fixtures
+        .iter()
+        .filter(|fixture| {
+            let mut settings = insta::Settings::clone_current();
+            settings.set_snapshot_suffix(format!("{}.toml", fixture.name));
+            settings.set_description(fixture.says);
+            catch_unwind(AssertUnwindSafe(|| {
+                let (source, result) = load_fixture(kind, fixture);
+                settings.bind(|| check(fixture, source, result));
+            }))
+            .is_err()
+        })
+        .map(|fixture| fixture.name)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} {kind} fixture specs failed: {}",
+        failed.len(),
+        fixtures.len(),
+        failed.join(", ")
+    );
+}
+
 #[test]
 fn every_broken_spec_is_rejected_with_a_located_diagnostic() {
-    insta::glob!("specs/invalid/*.toml", |path| {
-        let (_, result) = load_fixture(path);
+    check_each("invalid", specs::INVALID, |fixture, _, result| {
         let Err(LoadError::Invalid {
             source,
             diagnostics,
         }) = result
         else {
-            panic!("{} should be rejected", path.display());
+            panic!("{} should be rejected", fixture.name);
         };
         assert!(
             diagnostics.iter().any(Diagnostic::is_error),
             "{} has no error",
-            path.display()
+            fixture.name
         );
         for diagnostic in &diagnostics {
             if diagnostic.code != Code::TooLarge {
                 assert!(
                     diagnostic.span.is_some(),
                     "{}: `{}` has no position",
-                    path.display(),
+                    fixture.name,
                     diagnostic.message
                 );
             }
@@ -67,27 +108,59 @@ fn every_broken_spec_is_rejected_with_a_located_diagnostic() {
 
 #[test]
 fn specs_with_warnings_are_valid_and_say_why() {
-    insta::glob!("specs/warnings/*.toml", |path| {
-        let (source, result) = load_fixture(path);
+    check_each("warnings", specs::WARNINGS, |fixture, source, result| {
         let loaded =
-            result.unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
-        assert!(
-            !loaded.warnings.is_empty(),
-            "{} should warn",
-            path.display()
-        );
+            result.unwrap_or_else(|error| panic!("{} should be valid:\n{error}", fixture.name));
+        assert!(!loaded.warnings.is_empty(), "{} should warn", fixture.name);
         insta::assert_snapshot!(render(&source, &loaded.warnings));
     });
 }
 
 #[test]
 fn valid_fixture_specs_load_without_warnings() {
-    insta::glob!("specs/valid/*.toml", |path| {
-        let (_, result) = load_fixture(path);
+    check_each("valid", specs::VALID, |fixture, _, result| {
         let loaded =
-            result.unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
-        assert_eq!(loaded.warnings, Vec::new(), "{}", path.display());
+            result.unwrap_or_else(|error| panic!("{} should be valid:\n{error}", fixture.name));
+        assert_eq!(loaded.warnings, Vec::new(), "{}", fixture.name);
     });
+}
+
+/// A fixture removed or renamed takes its snapshot with it (insta itself fails a fixture
+/// without one).
+#[test]
+fn every_fixture_snapshot_belongs_to_a_fixture() {
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let files: Vec<String> = std::fs::read_dir(&snapshots)
+        .expect("tests/snapshots exists")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    for (test, fixtures) in [
+        (
+            "every_broken_spec_is_rejected_with_a_located_diagnostic",
+            specs::INVALID,
+        ),
+        ("specs_with_warnings_are_valid_and_say_why", specs::WARNINGS),
+    ] {
+        let prefix = format!("diagnostics__{test}@");
+        let orphans: Vec<&String> = files
+            .iter()
+            .filter(|file| {
+                file.strip_prefix(&prefix)
+                    .and_then(|rest| rest.strip_suffix(".toml.snap"))
+                    .is_some_and(|name| fixtures.iter().all(|f| f.name != name))
+            })
+            .collect();
+        assert!(
+            orphans.is_empty(),
+            "snapshots of no fixture, to delete: {orphans:?}"
+        );
+    }
 }
 
 #[test]
@@ -97,7 +170,8 @@ fn the_example_specs_and_the_starter_spec_are_valid() {
     for entry in std::fs::read_dir(&specs).expect("specs/ exists") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let (_, result) = load_fixture(&path);
+            let bytes = std::fs::read(&path).expect("spec is readable");
+            let (_, result) = load(path.display().to_string(), bytes);
             let loaded = result
                 .unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
             assert_eq!(loaded.warnings, Vec::new(), "{}", path.display());
@@ -111,9 +185,7 @@ fn the_example_specs_and_the_starter_spec_are_valid() {
 
 #[test]
 fn a_wrong_value_is_pointed_at_where_it_is_written() {
-    let (_, result) = load_fixture(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/invalid/out_of_range_port.toml"),
-    );
+    let (_, result) = load_fixture("invalid", specs::named("out_of_range_port"));
     let Err(LoadError::Invalid {
         source,
         diagnostics,
@@ -200,9 +272,7 @@ fn an_oversized_spec_is_refused_before_parsing() {
 /// rule; its placeholder reason is refused until the real one is written.
 #[test]
 fn a_waiver_hint_pasted_as_it_is_waives_the_rule_and_asks_for_the_reason() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/specs/invalid/production_rule_multi_az.toml");
-    let text = std::fs::read_to_string(&path).expect("fixture");
+    let text = String::from_utf8(specs::named("production_rule_multi_az").bytes()).expect("UTF-8");
     let Err(LoadError::Invalid { diagnostics, .. }) = generator::Model::load_str("spec", &text)
     else {
         panic!("the fixture breaks a production rule");

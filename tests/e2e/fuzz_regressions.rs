@@ -11,6 +11,11 @@ use crate::support::workspace;
 #[path = "../../fuzz/properties.rs"]
 mod properties;
 
+// The generator's fixture specs, the starter spec edited; `named` is for the tests there.
+#[allow(dead_code)]
+#[path = "../../generator/tests/specs/mod.rs"]
+mod fixture_specs;
+
 use properties::{load_spec, render_artifacts};
 use testkit::{Test, test};
 
@@ -52,21 +57,30 @@ fn replay(files: &[PathBuf], property: impl Fn(&[u8]) + std::panic::RefUnwindSaf
     }
 }
 
-/// The seeds: the example specs and every fixture spec (valid, invalid, warnings).
-fn seeds() -> Vec<PathBuf> {
-    let root = workspace();
-    let mut files = files_in(&root.join("specs"));
+fn example_specs() -> Vec<PathBuf> {
+    let mut files = files_in(&workspace().join("specs"));
     files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
-    for kind in ["valid", "invalid", "warnings"] {
-        files.extend(files_in(&root.join("generator/tests/specs").join(kind)));
-    }
+    files
+}
+
+/// The seeds: the example specs and every fixture spec (valid, invalid, warnings), the fixtures
+/// written into `dir`.
+fn seeds(dir: &Path) -> Vec<PathBuf> {
+    let mut files = example_specs();
+    let fixtures = [
+        fixture_specs::VALID,
+        fixture_specs::INVALID,
+        fixture_specs::WARNINGS,
+    ];
+    files.extend(fixtures.into_iter().flatten().map(|f| f.write_in(dir)));
     files
 }
 
 fn every_kept_load_spec_input_and_seed_loads_without_a_panic() {
     let kept = files_in(&workspace().join("fuzz/regressions/load_spec"));
     replay(&kept, load_spec);
-    let seeds = seeds();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seeds = seeds(dir.path());
     assert!(seeds.len() > 10, "only {} seeds", seeds.len());
     replay(&seeds, load_spec);
     // Hostile bytes the loader must survive: invalid UTF-8, NUL, a huge line, deep nesting.
@@ -86,11 +100,7 @@ fn every_kept_render_artifacts_input_and_valid_seed_renders_parseable_artifacts(
     replay(&kept, |data| {
         render_artifacts(data);
     });
-    let examples: Vec<PathBuf> = seeds()
-        .into_iter()
-        .filter(|p| p.starts_with(workspace().join("specs")))
-        .collect();
-    for example in &examples {
+    for example in &example_specs() {
         let data = std::fs::read(example).expect("read");
         assert!(
             render_artifacts(&data),

@@ -1,0 +1,563 @@
+//! The fixture specs, each the starter spec (`generator::cli::STARTER_SPEC`, what `platformgen
+//! init` writes) with a few edits and a first comment line saying what it shows: a change to the
+//! starter reaches every fixture at once.
+//!
+//! An edit names text that must occur exactly once in the spec it edits, so a change to the
+//! starter that an edit no longer fits fails the fixture by name instead of testing something
+//! else. Shared by the generator's tests (`diagnostics.rs`, `cli.rs`).
+
+use std::path::{Path, PathBuf};
+
+use Edit::{InsertAfter, RemoveLine, Replace, Whole};
+
+/// A spec for the tests: the starter, edited.
+pub struct Fixture {
+    /// The file stem, and the snapshot name.
+    pub name: &'static str,
+    /// What the fixture shows, written as the spec's first line (a comment).
+    pub says: &'static str,
+    edits: &'static [Edit],
+}
+
+/// One change to the starter spec, applied in order.
+enum Edit {
+    /// Replaces text that occurs once.
+    Replace(&'static str, &'static str),
+    /// Inserts lines after the line holding text that occurs once.
+    InsertAfter(&'static str, &'static str),
+    /// Removes the line holding text that occurs once.
+    RemoveLine(&'static str),
+    /// The whole spec, instead of the starter: for bytes no edit of it can express.
+    Whole(&'static [u8]),
+}
+
+const fn fixture(name: &'static str, says: &'static str, edits: &'static [Edit]) -> Fixture {
+    Fixture { name, says, edits }
+}
+
+/// The dev environment's deploy trigger, the end of its table.
+const DEV_DEPLOY: &str = r#"deploy = { branch = "main", approval_required = false }"#;
+/// The prod environment's deploy trigger, the end of its table.
+const PROD_DEPLOY: &str = r#"runner = ["self-hosted", "linux", "myapp-prod"] }"#;
+/// The last line of the routes.
+const LAST_ROUTE: &str = r#"handler = "create_transaction""#;
+
+/// Specs that fail validation, each pinned by a snapshot of its diagnostics.
+pub const INVALID: &[Fixture] = &[
+    fixture(
+        "bad_duration_format",
+        "a duration written in words",
+        &[Replace(r#"for = "5m""#, r#"for = "5 minutes""#)],
+    ),
+    fixture(
+        "bastion_open_to_internet",
+        "SSH open to 0.0.0.0/0",
+        &[
+            Replace("enabled = false", "enabled = true"),
+            Replace("allowed_cidrs = []", r#"allowed_cidrs = ["0.0.0.0/0"]"#),
+        ],
+    ),
+    fixture(
+        "cache_failover_single_node",
+        "automatic failover with one cache node",
+        &[Replace("cache = { nodes = 2", "cache = { nodes = 1")],
+    ),
+    fixture(
+        "cache_on_write_route",
+        "cache-aside on a handler that writes",
+        &[InsertAfter(LAST_ROUTE, r#"cache = "cache-aside""#)],
+    ),
+    fixture(
+        "cidr_with_host_bits",
+        "a CIDR with host bits set, with the network suggested",
+        &[Replace(r#""10.10.1.0/24""#, r#""10.10.1.5/24""#)],
+    ),
+    fixture(
+        "datetime_value",
+        "a TOML date where a string goes",
+        &[Replace(r#"owner = "platform-team""#, "owner = 2024-11-17")],
+    ),
+    fixture(
+        "deploy_branch_and_tag",
+        "a deploy triggered by both a branch and a tag",
+        &[Replace(
+            r#"branch = "main", approval_required = false"#,
+            r#"branch = "main", tag = "v*-dev", approval_required = false"#,
+        )],
+    ),
+    fixture(
+        "duplicate_route",
+        "the same method and path twice",
+        &[InsertAfter(
+            r#"cache = "cache-aside""#,
+            r#"
+[[routes]]
+method = "GET"
+path = "/transaction"
+handler = "list_transactions""#,
+        )],
+    ),
+    fixture(
+        "duration_units_out_of_order",
+        "a duration whose units are out of order",
+        &[Replace(r#"window = "60s""#, r#"window = "30s1m""#)],
+    ),
+    fixture(
+        "empty_file",
+        "an empty file: every required top-level key is missing",
+        &[Whole(b"")],
+    ),
+    fixture(
+        "health_path_not_routed",
+        "service.health_path that no route serves",
+        &[Replace(
+            r#"health_path = "/health""#,
+            r#"health_path = "/healthz""#,
+        )],
+    ),
+    fixture(
+        "integer_too_large",
+        "an integer beyond 64 bits",
+        &[Replace("port = 8080", "port = 99999999999999999999")],
+    ),
+    fixture(
+        "invalid_cidr_octet",
+        "a CIDR with an octet above 255",
+        &[Replace(
+            r#"vpc_cidr = "10.10.0.0/16""#,
+            r#"vpc_cidr = "10.300.0.0/16""#,
+        )],
+    ),
+    fixture(
+        "invalid_email",
+        "a budget e-mail without a domain",
+        &[Replace(
+            r#""platform-team@example.com""#,
+            r#""platform-team@example""#,
+        )],
+    ),
+    fixture(
+        "invalid_environment_name",
+        "an environment name with upper-case letters",
+        &[Replace("[environments.dev]", "[environments.Dev]")],
+    ),
+    fixture(
+        "invalid_promql",
+        "an alert expression that is not PromQL",
+        &[Replace("[5m])) > $threshold", "[5m]) > $threshold")],
+    ),
+    fixture(
+        "log_retention_not_accepted",
+        "a log retention CloudWatch does not accept",
+        &[Replace("log_retention_days = 7", "log_retention_days = 10")],
+    ),
+    fixture(
+        "missing_global_key",
+        "a required key missing from a global table",
+        &[RemoveLine(r#"owner = "platform-team""#)],
+    ),
+    fixture(
+        "missing_key_after_merge",
+        "a key set neither in [defaults] nor in the environment",
+        &[Replace(r#"vpc_cidr = "10.10.0.0/16", "#, "")],
+    ),
+    fixture(
+        "missing_table_after_merge",
+        "a whole table set neither in [defaults] nor in the environment",
+        &[RemoveLine(r#"ingress = { host = "api.dev.example.com""#)],
+    ),
+    fixture(
+        "missing_workflow_action",
+        "an action the workflows use is missing from [delivery.actions]",
+        &[RemoveLine(r#""azure/setup-helm""#)],
+    ),
+    fixture(
+        "negative_size",
+        "a negative node count",
+        &[Replace("desired_size = 2", "desired_size = -1")],
+    ),
+    fixture(
+        "node_sizes_out_of_order",
+        "EKS min > desired",
+        &[Replace("min_size = 1", "min_size = 3")],
+    ),
+    fixture(
+        "non_finite_number",
+        "a threshold that is not a finite number",
+        &[Replace("threshold = 0.05", "threshold = nan")],
+    ),
+    fixture(
+        "not_utf8",
+        "a spec that is not UTF-8",
+        &[Whole(b"[project]\nname = \"caf\xe9\"\n")],
+    ),
+    fixture(
+        "out_of_range_percentage",
+        "a percentage above 100",
+        &[Replace("spot_percentage = 0", "spot_percentage = 150")],
+    ),
+    fixture(
+        "out_of_range_port",
+        "a privileged port",
+        &[Replace("port = 8080", "port = 80")],
+    ),
+    fixture(
+        "private_endpoint_hosted_runner",
+        "a private EKS endpoint deployed from a GitHub-hosted runner",
+        &[Replace(
+            r#", runner = ["self-hosted", "linux", "myapp-prod"]"#,
+            "",
+        )],
+    ),
+    fixture(
+        "production_rule_multi_az",
+        "a production database in one zone, no waiver",
+        &[Replace("multi_az = true", "multi_az = false")],
+    ),
+    fixture(
+        "production_rule_public_endpoint",
+        "a public EKS endpoint in production, no waiver",
+        &[Replace(
+            "eks = { endpoint_public_access = false, public_access_cidrs = [] }",
+            "eks = { endpoint_public_access = true }",
+        )],
+    ),
+    fixture(
+        "replicas_outside_autoscaling",
+        "replicas above the autoscaling maximum",
+        // With its line end: `min_replicas = 2,` holds `replicas = 2` too.
+        &[Replace("replicas = 2\n", "replicas = 9\n")],
+    ),
+    fixture(
+        "route_method_mismatch",
+        "a handler served on the wrong method",
+        &[Replace(r#"method = "POST""#, r#"method = "PUT""#)],
+    ),
+    fixture(
+        "route_missing_path_parameter",
+        "a handler that needs {id} on a path without it",
+        &[InsertAfter(
+            r#"cache = "cache-aside""#,
+            r#"
+[[routes]]
+method = "GET"
+path = "/transaction/one"
+handler = "get_transaction""#,
+        )],
+    ),
+    fixture(
+        "same_trigger_twice",
+        "two environments deployed by the same trigger",
+        &[Replace(
+            r#"deploy = { tag = "v*","#,
+            r#"deploy = { branch = "main","#,
+        )],
+    ),
+    fixture(
+        "several_mistakes_at_once",
+        "structural mistakes in several places are all reported in one run",
+        &[
+            Replace("port = 8080", r#"port = "8080""#),
+            Replace(r#"engine = "postgres""#, r#"engine = "oracle""#),
+            Replace("multi_az = false", "multi_azz = false"),
+        ],
+    ),
+    fixture(
+        "several_semantic_mistakes",
+        "semantic mistakes in several environments are all reported in one run",
+        &[
+            Replace("min_size = 1", "min_size = 3"),
+            Replace("log_retention_days = 7", "log_retention_days = 10"),
+            Replace(r#""10.10.1.0/24""#, r#""10.10.1.5/24""#),
+        ],
+    ),
+    fixture(
+        "subnet_count_mismatch",
+        "more subnets than availability zones",
+        &[Replace(
+            r#"public_subnets = ["10.10.1.0/24", "10.10.2.0/24"]"#,
+            r#"public_subnets = ["10.10.1.0/24", "10.10.2.0/24", "10.10.3.0/24"]"#,
+        )],
+    ),
+    fixture(
+        "subnet_outside_vpc",
+        "a subnet outside its VPC",
+        &[Replace(r#""10.10.12.0/24""#, r#""10.20.12.0/24""#)],
+    ),
+    fixture(
+        "subnets_overlap",
+        "two subnets of one VPC overlap",
+        &[Replace(r#""10.10.22.0/24""#, r#""10.10.11.0/25""#)],
+    ),
+    fixture(
+        "syntax_duplicate_key",
+        "TOML syntax: the same key twice",
+        &[InsertAfter("port = 8080", "port = 8081")],
+    ),
+    fixture(
+        "syntax_several_errors",
+        "TOML syntax: several errors are all reported",
+        &[
+            Replace("port = 8080", "port = = 8080"),
+            Replace("max_page_size = 1000", "max_page_size = 1000 1000"),
+        ],
+    ),
+    fixture(
+        "syntax_unclosed_string",
+        "TOML syntax: a string that is never closed",
+        &[Replace(r#"name = "myapp""#, r#"name = "myapp"#)],
+    ),
+    fixture(
+        "threshold_override_of_unknown_alert",
+        "a per-environment threshold for an alert that does not exist",
+        &[InsertAfter(
+            DEV_DEPLOY,
+            "monitoring = { alert_thresholds = { HighErrorRat = 0.1 } }",
+        )],
+    ),
+    fixture(
+        "threshold_placeholder_without_value",
+        "$threshold used but no threshold set",
+        &[RemoveLine("threshold = 0.05")],
+    ),
+    fixture(
+        "unknown_engine",
+        "an unknown database engine, with a suggestion",
+        &[Replace(r#"engine = "postgres""#, r#"engine = "postgress""#)],
+    ),
+    fixture(
+        "unknown_handler",
+        "an unknown route handler, with a suggestion",
+        &[Replace(
+            r#"handler = "list_transactions""#,
+            r#"handler = "list_transaction""#,
+        )],
+    ),
+    fixture(
+        "unknown_key_in_defaults",
+        "an unknown key in [defaults], with a suggestion",
+        &[Replace("multi_az = false", "multi_azz = false")],
+    ),
+    fixture(
+        "unknown_key_in_environment",
+        "an unknown key in an environment",
+        &[InsertAfter(DEV_DEPLOY, r#"tier_name = "dev""#)],
+    ),
+    fixture(
+        "unknown_key_without_suggestion",
+        "an unknown key with nothing close to it",
+        &[InsertAfter("port = 8080", r#"colour = "blue""#)],
+    ),
+    fixture(
+        "unknown_panel",
+        "an unknown dashboard panel, with a suggestion",
+        &[Replace(
+            r#""latency_percentiles""#,
+            r#""latency_percentile""#,
+        )],
+    ),
+    fixture(
+        "unknown_severity",
+        "an unknown alert severity, with a suggestion",
+        &[Replace(
+            r#"severity = "critical""#,
+            r#"severity = "critcal""#,
+        )],
+    ),
+    fixture(
+        "unknown_top_level_table",
+        "an unknown table name, with a suggestion",
+        &[Replace("[alerting]", "[alertng]")],
+    ),
+    fixture(
+        "unknown_waiver_rule",
+        "a waiver of a rule that does not exist, with a suggestion",
+        &[InsertAfter(
+            PROD_DEPLOY,
+            r#"waivers = [{ rule = "database-multiaz", reason = "a single zone is enough for the pilot" }]"#,
+        )],
+    ),
+    fixture(
+        "vpc_overlap",
+        "two environments whose VPCs overlap",
+        &[Replace(
+            r#"vpc_cidr = "10.11.0.0/16""#,
+            r#"vpc_cidr = "10.10.0.0/15""#,
+        )],
+    ),
+    fixture(
+        "wrong_type_string_for_boolean",
+        "a string where a boolean goes",
+        &[Replace("flow_logs = true", r#"flow_logs = "yes""#)],
+    ),
+    fixture(
+        "wrong_type_string_for_integer",
+        "a string where an integer goes",
+        &[Replace("port = 8080", r#"port = "8080""#)],
+    ),
+    fixture(
+        "wrong_type_string_for_list",
+        "a string where a list goes",
+        &[Replace(
+            r#"instance_types = ["t3.medium"]"#,
+            r#"instance_types = "t3.medium""#,
+        )],
+    ),
+    fixture(
+        "wrong_type_table_for_value",
+        "a table where a value goes",
+        &[Replace(
+            r#"owner = "platform-team""#,
+            r#"owner = { name = "platform-team" }"#,
+        )],
+    ),
+    fixture(
+        "zero_ttl",
+        "a cache TTL of zero",
+        &[Replace("cache_ttl_seconds = 60", "cache_ttl_seconds = 0")],
+    ),
+    fixture(
+        "zone_outside_region",
+        "an availability zone of another region",
+        &[Replace(
+            r#"vpc_cidr = "10.10.0.0/16", availability_zones = ["us-east-1a", "us-east-1b"]"#,
+            r#"vpc_cidr = "10.10.0.0/16", availability_zones = ["us-east-1a", "eu-west-1b"]"#,
+        )],
+    ),
+];
+
+/// Specs that validate with warnings, each pinned by a snapshot of its warnings.
+pub const WARNINGS: &[Fixture] = &[
+    fixture(
+        "spot_percentage_without_spot",
+        "a spot percentage while spot is off",
+        &[Replace("spot_percentage = 0", "spot_percentage = 30")],
+    ),
+    fixture(
+        "unused_action",
+        "an action listed in [delivery.actions] that no workflow uses",
+        &[InsertAfter(
+            r#""actions/checkout""#,
+            r#""actions/cache" = { version = "v4" }"#,
+        )],
+    ),
+    fixture(
+        "unused_waiver",
+        "a waiver of a rule that holds anyway",
+        &[InsertAfter(
+            PROD_DEPLOY,
+            r#"waivers = [{ rule = "cache-failover", reason = "kept from the pilot, no longer needed" }]"#,
+        )],
+    ),
+    fixture(
+        "waiver_outside_production",
+        "a waiver in a non-production environment",
+        &[InsertAfter(
+            DEV_DEPLOY,
+            r#"waivers = [{ rule = "nat-per-az", reason = "dev does not need zone redundancy" }]"#,
+        )],
+    ),
+];
+
+/// Specs that validate without a warning.
+pub const VALID: &[Fixture] = &[
+    fixture(
+        "postgres_with_overrides",
+        "PostgreSQL, per-environment threshold override and a route rate limit",
+        &[
+            InsertAfter(
+                DEV_DEPLOY,
+                "monitoring = { alert_thresholds = { HighErrorRate = 0.2 } }",
+            ),
+            InsertAfter(
+                LAST_ROUTE,
+                "rate_limit = { requests = 5, window = \"1m\" }\nbody_limit_bytes = 2048",
+            ),
+        ],
+    ),
+    fixture(
+        "waived_production_rule",
+        "a production rule lifted by an explicit waiver",
+        &[
+            Replace("multi_az = true", "multi_az = false"),
+            InsertAfter(
+                PROD_DEPLOY,
+                r#"waivers = [{ rule = "database-multi-az", reason = "pilot customers only; single-AZ accepted until GA" }]"#,
+            ),
+        ],
+    ),
+];
+
+/// The fixture of that name, from any table.
+pub fn named(name: &str) -> &'static Fixture {
+    [INVALID, WARNINGS, VALID]
+        .into_iter()
+        .flatten()
+        .find(|fixture| fixture.name == name)
+        .unwrap_or_else(|| panic!("no fixture spec is named `{name}`"))
+}
+
+impl Fixture {
+    /// The spec's bytes: `# <says>`, then the starter with every edit applied.
+    ///
+    /// # Panics
+    /// If an edit's text does not occur exactly once in the spec it edits.
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut spec = generator::cli::STARTER_SPEC.as_bytes().to_vec();
+        for edit in self.edits {
+            spec = match *edit {
+                Replace(old, new) => {
+                    let at = self.find_once(&spec, old);
+                    [&spec[..at], new.as_bytes(), &spec[at + old.len()..]].concat()
+                }
+                InsertAfter(anchor, lines) => {
+                    let end = line_end(&spec, self.find_once(&spec, anchor));
+                    [&spec[..end], lines.as_bytes(), b"\n", &spec[end..]].concat()
+                }
+                RemoveLine(text) => {
+                    let at = self.find_once(&spec, text);
+                    let start = spec[..at]
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(0, |i| i + 1);
+                    [&spec[..start], &spec[line_end(&spec, at)..]].concat()
+                }
+                Whole(bytes) => bytes.to_vec(),
+            };
+        }
+        [format!("# {}\n", self.says).as_bytes(), &spec].concat()
+    }
+
+    /// Writes the spec to `<dir>/<name>.toml`, creating `dir`, and returns the file's path.
+    pub fn write_in(&self, dir: &Path) -> PathBuf {
+        std::fs::create_dir_all(dir).expect("create the fixture directory");
+        let path = dir.join(format!("{}.toml", self.name));
+        std::fs::write(&path, self.bytes()).expect("write the fixture spec");
+        path
+    }
+
+    fn find_once(&self, spec: &[u8], text: &str) -> usize {
+        let found: Vec<usize> = spec
+            .windows(text.len())
+            .enumerate()
+            .filter(|(_, window)| *window == text.as_bytes())
+            .map(|(at, _)| at)
+            .collect();
+        match found[..] {
+            [at] => at,
+            _ => panic!(
+                "fixture `{}`: `{text}` occurs {} times in the spec it edits, not once",
+                self.name,
+                found.len()
+            ),
+        }
+    }
+}
+
+/// The offset just past the end of the line holding offset `at`.
+fn line_end(spec: &[u8], at: usize) -> usize {
+    spec[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(spec.len(), |i| at + i + 1)
+}
