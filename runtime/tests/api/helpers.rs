@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use runtime::App;
-use runtime::cache::FillGate;
+use runtime::cache::gate::FillGate;
 use runtime::config::{self, Settings, Vars};
 use runtime::startup::Shutdown;
 use sea_orm::{ConnectionTrait, Database};
