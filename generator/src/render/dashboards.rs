@@ -2,14 +2,13 @@
 //! provisioning reads) per `[[dashboards]]` entry and environment, its panels taken from the
 //! built-in catalogue below, whose PromQL reads exactly the metrics the runtime exports.
 //!
-//! Keys are written in alphabetical order, as Grafana itself exports dashboards, so every file
-//! is exactly `serde_json`'s pretty form of its own value.
+//! The dashboard is a typed value (`GrafanaDashboard`) serialized by serde, keys in alphabetical
+//! order as Grafana itself exports them; no template lays it out.
 
 use promql_parser::util::escape_string;
 use serde::Serialize;
 
 use super::artifact::{Artifact, RenderError, Request};
-use super::template::render_template;
 use crate::model::{Environment, Model};
 use crate::spec::{Dashboard, Handler, Panel};
 
@@ -25,19 +24,41 @@ const PANEL_WIDTH: u32 = 12;
 const PANEL_HEIGHT: u32 = 8;
 const GRID_COLUMNS: u32 = 24;
 
+/// The Grafana dashboard JSON model, as far as these dashboards use it. Fields are declared in
+/// alphabetical order, the order Grafana exports them in, so the file is serde's pretty form.
 #[derive(Debug, Serialize)]
-struct Context {
-    uid: String,
-    title: String,
+#[serde(rename_all = "camelCase")]
+struct GrafanaDashboard {
     description: String,
-    tags: Vec<String>,
-    /// Tags every dashboard of the spec carries: the link menu lists the dashboards with them.
-    link_tags: Vec<String>,
+    editable: bool,
+    graph_tooltip: u8,
+    links: Vec<Link>,
+    panels: Vec<GrafanaPanel>,
+    refresh: &'static str,
     schema_version: u32,
-    /// The data source variable's name; `datasource.uid` refers to it.
-    datasource_variable: &'static str,
-    datasource: DataSource,
-    panels: Vec<PanelContext>,
+    tags: Vec<String>,
+    templating: Templating,
+    time: TimeRange,
+    timezone: &'static str,
+    title: String,
+    uid: String,
+    version: u32,
+}
+
+/// The menu of the other dashboards (those carrying `tags`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Link {
+    as_dropdown: bool,
+    icon: &'static str,
+    include_vars: bool,
+    keep_time: bool,
+    tags: Vec<String>,
+    target_blank: bool,
+    title: &'static str,
+    tooltip: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -47,7 +68,7 @@ struct DataSource {
     uid: String,
 }
 
-/// The Grafana panel plugin of a panel; the template lays out each one's options.
+/// The Grafana panel plugin of a panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 enum Visualization {
@@ -60,27 +81,46 @@ enum Visualization {
 }
 
 #[derive(Debug, Serialize)]
-struct PanelContext {
+#[serde(rename_all = "camelCase")]
+struct GrafanaPanel {
+    datasource: DataSource,
+    description: &'static str,
+    field_config: FieldConfig,
+    grid_pos: GridPos,
     id: u32,
+    options: PanelOptions,
+    targets: Vec<Target>,
+    title: &'static str,
     #[serde(rename = "type")]
     kind: Visualization,
-    title: &'static str,
-    description: &'static str,
-    grid: GridPos,
-    color_mode: &'static str,
-    unit: &'static str,
-    min: Option<u32>,
-    max: Option<u32>,
-    thresholds: Vec<Threshold>,
-    targets: Vec<Target>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-struct GridPos {
-    x: u32,
-    y: u32,
-    w: u32,
-    h: u32,
+#[derive(Debug, Serialize)]
+struct FieldConfig {
+    defaults: FieldDefaults,
+    overrides: [(); 0],
+}
+
+#[derive(Debug, Serialize)]
+struct FieldDefaults {
+    color: ColorMode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min: Option<u32>,
+    thresholds: Thresholds,
+    unit: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct ColorMode {
+    mode: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct Thresholds {
+    mode: &'static str,
+    steps: Vec<Threshold>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,12 +130,139 @@ struct Threshold {
     value: Option<f64>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+struct GridPos {
+    h: u32,
+    w: u32,
+    x: u32,
+    y: u32,
+}
+
+/// Each visualization's own options.
+#[derive(Debug, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+enum PanelOptions {
+    Timeseries {
+        legend: Legend,
+        tooltip: Tooltip,
+    },
+    Stat {
+        color_mode: &'static str,
+        graph_mode: &'static str,
+        justify_mode: &'static str,
+        orientation: &'static str,
+        reduce_options: ReduceOptions,
+        text_mode: &'static str,
+    },
+    Gauge {
+        orientation: &'static str,
+        reduce_options: ReduceOptions,
+        show_threshold_labels: bool,
+        show_threshold_markers: bool,
+    },
+}
+
+impl PanelOptions {
+    fn of(kind: Visualization) -> Self {
+        match kind {
+            Visualization::Timeseries => PanelOptions::Timeseries {
+                legend: Legend {
+                    calcs: [],
+                    display_mode: "list",
+                    placement: "bottom",
+                    show_legend: true,
+                },
+                tooltip: Tooltip {
+                    mode: "multi",
+                    sort: "desc",
+                },
+            },
+            Visualization::Stat => PanelOptions::Stat {
+                color_mode: "value",
+                graph_mode: "area",
+                justify_mode: "auto",
+                orientation: "auto",
+                reduce_options: ReduceOptions::LAST,
+                text_mode: "auto",
+            },
+            Visualization::Gauge => PanelOptions::Gauge {
+                orientation: "auto",
+                reduce_options: ReduceOptions::LAST,
+                show_threshold_labels: false,
+                show_threshold_markers: true,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Legend {
+    calcs: [&'static str; 0],
+    display_mode: &'static str,
+    placement: &'static str,
+    show_legend: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Tooltip {
+    mode: &'static str,
+    sort: &'static str,
+}
+
+/// The panel shows the last value of each series.
+#[derive(Debug, Serialize)]
+struct ReduceOptions {
+    calcs: [&'static str; 1],
+    fields: &'static str,
+    values: bool,
+}
+
+impl ReduceOptions {
+    const LAST: ReduceOptions = ReduceOptions {
+        calcs: ["lastNotNull"],
+        fields: "",
+        values: false,
+    };
+}
+
 /// One PromQL query of a panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Target {
-    ref_id: String,
+    datasource: DataSource,
+    editor_mode: &'static str,
     expr: String,
     legend_format: String,
+    range: bool,
+    ref_id: String,
+}
+
+/// The data source variable the dashboard offers.
+#[derive(Debug, Serialize)]
+struct Templating {
+    list: Vec<Variable>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Variable {
+    hide: u8,
+    include_all: bool,
+    label: &'static str,
+    multi: bool,
+    name: &'static str,
+    query: &'static str,
+    refresh: u8,
+    regex: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct TimeRange {
+    from: &'static str,
+    to: &'static str,
 }
 
 /// How a catalogue panel looks and what it queries.
@@ -423,10 +590,10 @@ fn grid_position(index: usize) -> GridPos {
     let per_row = GRID_COLUMNS / PANEL_WIDTH;
     let index = u32::try_from(index).unwrap_or(u32::MAX / PANEL_HEIGHT);
     GridPos {
+        h: PANEL_HEIGHT,
+        w: PANEL_WIDTH,
         x: (index % per_row) * PANEL_WIDTH,
         y: (index / per_row) * PANEL_HEIGHT,
-        w: PANEL_WIDTH,
-        h: PANEL_HEIGHT,
     }
 }
 
@@ -440,69 +607,118 @@ fn ref_id(index: usize) -> String {
     }
 }
 
-fn context(request: &Request<'_>, environment: &Environment, dashboard: &Dashboard) -> Context {
+fn dashboard(
+    request: &Request<'_>,
+    environment: &Environment,
+    dashboard: &Dashboard,
+) -> GrafanaDashboard {
     let model = request.model;
+    let datasource = DataSource {
+        kind: "prometheus",
+        uid: format!("${{{DATASOURCE_VARIABLE}}}"),
+    };
     let panels = dashboard
         .panels
         .iter()
         .enumerate()
         .map(|(index, panel)| {
             let spec = catalogue_entry(model, *panel);
-            let thresholds = spec
-                .thresholds
-                .iter()
-                .map(|&(value, color)| Threshold { color, value })
-                .collect();
-            PanelContext {
-                id: u32::try_from(index + 1).unwrap_or(u32::MAX),
-                kind: spec.kind,
-                title: spec.title,
+            GrafanaPanel {
+                datasource: datasource.clone(),
                 description: spec.description,
-                grid: grid_position(index),
-                // Series are told apart by colour; single values are coloured by their thresholds.
-                color_mode: if spec.kind == Visualization::Timeseries {
-                    "palette-classic"
-                } else {
-                    "thresholds"
+                field_config: FieldConfig {
+                    defaults: FieldDefaults {
+                        // Series are told apart by colour; single values by their thresholds.
+                        color: ColorMode {
+                            mode: if spec.kind == Visualization::Timeseries {
+                                "palette-classic"
+                            } else {
+                                "thresholds"
+                            },
+                        },
+                        max: spec.max,
+                        min: spec.min,
+                        thresholds: Thresholds {
+                            mode: "absolute",
+                            steps: spec
+                                .thresholds
+                                .iter()
+                                .map(|&(value, color)| Threshold { color, value })
+                                .collect(),
+                        },
+                        unit: spec.unit,
+                    },
+                    overrides: [],
                 },
-                unit: spec.unit,
-                min: spec.min,
-                max: spec.max,
-                thresholds,
+                grid_pos: grid_position(index),
+                id: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                options: PanelOptions::of(spec.kind),
                 targets: spec
                     .queries
                     .into_iter()
                     .enumerate()
                     .map(|(index, (expr, legend_format))| Target {
-                        ref_id: ref_id(index),
+                        datasource: datasource.clone(),
+                        editor_mode: "code",
                         expr,
                         legend_format,
+                        range: true,
+                        ref_id: ref_id(index),
                     })
                     .collect(),
+                title: spec.title,
+                kind: spec.kind,
             }
         })
         .collect();
-    Context {
-        uid: dashboard.uid.clone(),
-        title: format!("{} ({})", dashboard.title, environment.name),
+    GrafanaDashboard {
         description: format!(
             "Environment: {}. Generated by platformgen from {spec}; do not edit. Regenerate with: platformgen generate --spec {spec}",
             environment.name,
             spec = request.spec_path
         ),
+        editable: false,
+        graph_tooltip: 1,
+        links: vec![Link {
+            as_dropdown: true,
+            icon: "external link",
+            include_vars: true,
+            keep_time: true,
+            tags: vec!["platformgen".to_string(), model.service.name.clone()],
+            target_blank: false,
+            title: "Dashboards",
+            tooltip: "The other dashboards generated from the spec",
+            kind: "dashboards",
+        }],
+        panels,
+        refresh: "30s",
+        schema_version: SCHEMA_VERSION,
         tags: vec![
             "platformgen".to_string(),
             model.service.name.clone(),
             environment.name.clone(),
         ],
-        link_tags: vec!["platformgen".to_string(), model.service.name.clone()],
-        schema_version: SCHEMA_VERSION,
-        datasource_variable: DATASOURCE_VARIABLE,
-        datasource: DataSource {
-            kind: "prometheus",
-            uid: format!("${{{DATASOURCE_VARIABLE}}}"),
+        templating: Templating {
+            list: vec![Variable {
+                hide: 0,
+                include_all: false,
+                label: "Data source",
+                multi: false,
+                name: DATASOURCE_VARIABLE,
+                query: "prometheus",
+                refresh: 1,
+                regex: "",
+                kind: "datasource",
+            }],
         },
-        panels,
+        time: TimeRange {
+            from: "now-6h",
+            to: "now",
+        },
+        timezone: "browser",
+        title: format!("{} ({})", dashboard.title, environment.name),
+        uid: dashboard.uid.clone(),
+        version: 1,
     }
 }
 
@@ -511,10 +727,14 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     let mut artifacts = Vec::new();
     for environment in request.environments() {
         for dashboard in &request.model.dashboards {
-            let contents = render_template(
-                "dashboard.json.j2",
-                &context(request, environment, dashboard),
-            )?;
+            let mut contents =
+                serde_json::to_string_pretty(&self::dashboard(request, environment, dashboard))
+                    .map_err(|error| RenderError {
+                        template: "dashboards.rs".to_string(),
+                        line: None,
+                        message: error.to_string(),
+                    })?;
+            contents.push('\n');
             artifacts.push(Artifact {
                 path: format!(
                     "generated/{}/dashboards/{}.json",

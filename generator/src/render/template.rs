@@ -23,10 +23,6 @@ const TEMPLATES: &[(&str, &str)] = &[
         "prometheus-rules.yaml.j2",
         include_str!("../../templates/prometheus-rules.yaml.j2"),
     ),
-    (
-        "dashboard.json.j2",
-        include_str!("../../templates/dashboard.json.j2"),
-    ),
 ];
 
 /// Workflow templates print with `{= =}` instead of `{{ }}`, so GitHub's `${{ }}` passes
