@@ -1,9 +1,8 @@
 //! The `platformgen` binary, driven as users and CI drive it: exit codes, output, bad input.
 
+use crate::support::workspace;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-mod specs;
 
 fn platformgen(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_platformgen"))
@@ -14,14 +13,10 @@ fn platformgen(args: &[&str]) -> Output {
         .expect("platformgen runs")
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 /// A fixture spec (`specs/mod.rs`) written to a temporary directory, and the file's path.
 fn fixture_file(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = specs::named(name).write_in(dir.path());
+    let path = crate::specs::named(name).write_in(dir.path());
     (dir, path)
 }
 

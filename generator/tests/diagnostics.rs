@@ -16,9 +16,7 @@ use generator::diagnostic::{Code, Diagnostic};
 use generator::load::{Loaded, check};
 use generator::source::Source;
 
-mod specs;
-
-use specs::Fixture;
+use crate::specs::{self, Fixture};
 
 /// Writes a fixture to `target/tmp/specs/<kind>/` and loads it from there, named by that path.
 fn load_fixture(kind: &str, fixture: &Fixture) -> (Source, Result<Loaded, LoadError>) {

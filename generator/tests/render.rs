@@ -1,21 +1,9 @@
 //! Every artifact of the example spec: pinned by snapshots, deterministic, and parsing back to
 //! the spec's values.
 
-use std::path::Path;
-
+use crate::support::{EXAMPLE, example, example_text, load};
 use generator::Model;
 use generator::render::{Artifact, Request, helm_values, render_all, tfvars};
-
-const EXAMPLE: &str = "specs/expense.toml";
-
-fn example_text() -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(EXAMPLE),
-    )
-    .expect("example spec")
-}
 
 fn render(model: &Model) -> Vec<Artifact> {
     render_all(&Request {
@@ -24,16 +12,6 @@ fn render(model: &Model) -> Vec<Artifact> {
         only_environment: None,
     })
     .expect("renders")
-}
-
-fn example() -> Model {
-    Model::load_str(EXAMPLE, &example_text()).expect("example spec is valid")
-}
-
-/// An example spec of the repository, by its path from the root.
-fn load(spec: &str) -> Model {
-    Model::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(spec))
-        .unwrap_or_else(|error| panic!("{spec} is valid: {error}"))
 }
 
 fn artifact<'a>(artifacts: &'a [Artifact], path: &str) -> &'a Artifact {

@@ -1,28 +1,19 @@
 //! The rendered GitHub workflows, parsed back as YAML and checked against the spec's values.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
+use crate::support::{EXAMPLE, example, workspace};
 use generator::model::{Action, ActionRef, DeployTrigger, Model};
 use generator::render::{RenderError, Request, render_all, workflows};
 use serde_json::Value;
 
-const SPEC: &str = "specs/expense.toml";
 /// The commit of actions/checkout's v5.0.0 tag.
 const CHECKOUT_V5_0_0: &str = "08c6903cd8c0fde910a37f88322edcfb5dd907a8";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn example() -> Model {
-    Model::load(&workspace().join(SPEC)).expect("the example spec loads")
-}
 
 fn render_text(model: &Model) -> Result<BTreeMap<String, String>, RenderError> {
     let request = Request {
         model,
-        spec_path: SPEC,
+        spec_path: EXAMPLE,
         only_environment: None,
     };
     Ok(workflows::render(&request)?
@@ -266,7 +257,7 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
     let workflows = render(&model);
     let request = Request {
         model: &model,
-        spec_path: SPEC,
+        spec_path: EXAMPLE,
         only_environment: None,
     };
     let rendered: Vec<String> = render_all(&request)
@@ -457,7 +448,7 @@ fn ci_runs_every_check_of_the_pipeline() {
         r#"cargo run -p generator --bin platformgen -- generate --check --spec "$PLATFORM_SPEC""#
     ));
     let check = step_named(&ci["jobs"]["generated"], "platformgen generate --check");
-    assert_eq!(check["env"]["PLATFORM_SPEC"], SPEC);
+    assert_eq!(check["env"]["PLATFORM_SPEC"], EXAMPLE);
     assert!(runs("terraform").contains("terraform fmt -check -recursive terraform/"));
     assert!(runs("terraform").contains("bash terraform/check.sh"));
     assert!(runs("validators").contains("bash tests/tools/install.sh"));
@@ -528,7 +519,7 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
     let model = example();
     let request = Request {
         model: &model,
-        spec_path: SPEC,
+        spec_path: EXAMPLE,
         only_environment: Some("staging"),
     };
     let paths: Vec<String> = workflows::render(&request)
@@ -564,13 +555,13 @@ fn hostile_spec_strings_stay_inside_their_yaml_values() {
 
 #[test]
 fn a_spec_value_holding_an_expression_is_refused_by_validation_where_it_is_written() {
-    let text = std::fs::read_to_string(workspace().join(SPEC)).expect("spec");
+    let text = std::fs::read_to_string(workspace().join(EXAMPLE)).expect("spec");
     let text = text.replacen(
         "summary = \"",
         "summary = \"${{ github.event.issue.title }} ",
         1,
     );
-    let Err(generator::LoadError::Invalid { diagnostics, .. }) = Model::load_str(SPEC, &text)
+    let Err(generator::LoadError::Invalid { diagnostics, .. }) = Model::load_str(EXAMPLE, &text)
     else {
         panic!("an expression in a spec value is refused");
     };
@@ -604,7 +595,7 @@ fn a_private_cluster_deploys_from_the_self_hosted_runner_the_spec_names() {
     );
     let request = Request {
         model: &model,
-        spec_path: SPEC,
+        spec_path: EXAMPLE,
         only_environment: None,
     };
     let config = workflows::render(&request)

@@ -1,0 +1,11 @@
+//! The generator's tests, one binary: the command line (`cli`), every kind of mistake in a spec
+//! (`diagnostics`, on the fixture specs of `specs`), and the rendered artifacts read back
+//! (`render`, `render_dashboards`, `render_workflows`).
+
+mod cli;
+mod diagnostics;
+mod render;
+mod render_dashboards;
+mod render_workflows;
+mod specs;
+mod support;

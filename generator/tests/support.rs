@@ -1,0 +1,28 @@
+//! What the generator's tests share: the repository, and its example spec loaded.
+
+use std::path::{Path, PathBuf};
+
+use generator::Model;
+
+/// The example spec, by its path from the repository root.
+pub(crate) const EXAMPLE: &str = "specs/expense.toml";
+
+/// The repository root.
+pub(crate) fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A spec of the repository, by its path from the root, loaded (it must be valid).
+pub(crate) fn load(spec: &str) -> Model {
+    Model::load(&workspace().join(spec)).unwrap_or_else(|error| panic!("{spec} is valid: {error}"))
+}
+
+/// The example spec, loaded.
+pub(crate) fn example() -> Model {
+    load(EXAMPLE)
+}
+
+/// The example spec's text.
+pub(crate) fn example_text() -> String {
+    std::fs::read_to_string(workspace().join(EXAMPLE)).expect("the example spec is readable")
+}
