@@ -145,7 +145,10 @@ fn every_fixture_snapshot_belongs_to_a_fixture() {
         ),
         ("specs_with_warnings_are_valid_and_say_why", specs::WARNINGS),
     ] {
-        let prefix = format!("diagnostics__{test}@");
+        // insta names a snapshot after the test's module path.
+        let prefix = format!("{}__{test}@", module_path!().replace("::", "__"));
+        let named = files.iter().filter(|file| file.starts_with(&prefix)).count();
+        assert_eq!(named, fixtures.len(), "one snapshot per fixture of {test}");
         let orphans: Vec<&String> = files
             .iter()
             .filter(|file| {
