@@ -2,10 +2,10 @@
 //! `timestamp`, `level`, `message`, the event's fields, and the `correlation_id` of the request
 //! the line was written for (bound for the request's duration, like structlog's contextvars).
 //!
-//! The formatter writes each line straight into the subscriber's buffer; the general-purpose
+//! The formatter writes each line straight into the subscriber's buffer: the general-purpose
 //! JSON formatter of `tracing-subscriber` went through serde and a UTF-8 check per write, and
-//! tagging lines through a span cost a span per request: together about a sixth of the
-//! server's CPU under load (README, Performance).
+//! tagging lines through a span cost a span per request, which the load benchmark's profiles
+//! showed as a large share of the server's CPU (BENCHMARKS.md).
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};

@@ -11,8 +11,8 @@ use runtime::store::Store;
 use runtime::telemetry::Metrics;
 
 /// mimalloc instead of the system allocator: the request path allocates and frees many small,
-/// short-lived buffers from two threads, where glibc's malloc showed as about 12 % of the
-/// server's CPU in the load benchmark's profile (README, Performance). `Mimalloc` asks it for
+/// short-lived buffers from two threads, where glibc's malloc showed in the load benchmark's
+/// profile (BENCHMARKS.md). `Mimalloc` asks it for
 /// plain blocks where it can (`runtime::allocator`).
 #[global_allocator]
 static ALLOCATOR: runtime::allocator::Mimalloc = runtime::allocator::Mimalloc;

@@ -267,8 +267,7 @@ impl Versions {
 ///
 /// Before each read the reader yields once to the scheduler, which then polls the sockets and
 /// runs the requests that were ready: they join this read instead of waiting for the next one.
-/// Under the load benchmark that took the requests per `MGET` from 16 to 28 and cut the p99 of
-/// `list` and `byid` by a quarter, at the same throughput (README, Performance).
+/// Under load that puts more requests on each `MGET` and shortens the tail (BENCHMARKS.md).
 pub struct Batched<T> {
     state: Mutex<BatchState<T>>,
 }

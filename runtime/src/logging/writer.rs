@@ -3,9 +3,8 @@
 //! `FLUSH_BYTES` are waiting, in one `write`.
 //!
 //! A channel with one message per line (as `tracing-appender` has) woke the writer thread for
-//! nearly every line under load, and it wrote about one line per `write` call: under the load
-//! benchmark that was one extra syscall and context switch for every two requests, more kernel
-//! time than the request itself (README, Performance). Here a request thread wakes the writer
+//! nearly every line under load, and it wrote about one line per `write` call: more kernel time
+//! than the request itself (BENCHMARKS.md). Here a request thread wakes the writer
 //! only when it was idle or when a batch is full, so a busy server makes about
 //! `1 s / FLUSH_INTERVAL` writes a second whatever its request rate.
 //!

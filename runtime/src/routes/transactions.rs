@@ -181,7 +181,7 @@ async fn list_page(state: &AppState, after: Option<i64>, page: u64) -> Result<By
 
 /// A page's JSON text, the bytes `serde_json` writes for its `TransactionList` (a test holds
 /// them equal), written directly: serde's byte-by-byte string escaping and each amount's
-/// `RawValue` were a quarter of the instructions of a 100-row page read from the database.
+/// `RawValue` showed in the profile of a page read from the database (BENCHMARKS.md).
 fn list_text(rows: &[Transaction], next_after_id: Option<i64>) -> Result<String, fmt::Error> {
     let mut out = String::with_capacity(32 + 64 * rows.len());
     out.push_str("{\"result\":[");
