@@ -147,7 +147,10 @@ fn every_fixture_snapshot_belongs_to_a_fixture() {
     ] {
         // insta names a snapshot after the test's module path.
         let prefix = format!("{}__{test}@", module_path!().replace("::", "__"));
-        let named = files.iter().filter(|file| file.starts_with(&prefix)).count();
+        let named = files
+            .iter()
+            .filter(|file| file.starts_with(&prefix))
+            .count();
         assert_eq!(named, fixtures.len(), "one snapshot per fixture of {test}");
         let orphans: Vec<&String> = files
             .iter()
@@ -308,4 +311,36 @@ fn a_waiver_hint_pasted_as_it_is_waives_the_rule_and_asks_for_the_reason() {
     );
     generator::Model::load_str("spec", &reasoned)
         .unwrap_or_else(|error| panic!("the waiver with a reason validates:\n{error}"));
+}
+
+/// A Model exists only for a spec every stage accepts: a spec that one stage refuses (its TOML,
+/// the schema, an environment merged from its layers, the semantic checks) gets no Model, and
+/// every diagnostic of that stage reaches the user located in the file.
+#[test]
+fn no_model_is_built_from_a_spec_any_stage_refuses() {
+    for (stage, fixture) in [
+        ("document", "syntax_unclosed_string"),
+        ("schema", "unknown_key_in_defaults"),
+        ("resolution", "missing_key_after_merge"),
+        ("validation", "cidr_with_host_bits"),
+        ("validation", "invalid_promql"),
+        ("validation", "route_missing_path_parameter"),
+    ] {
+        let bytes = specs::named(fixture).bytes();
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        let Err(LoadError::Invalid { diagnostics, .. }) =
+            generator::Model::load_str(fixture, &text)
+        else {
+            panic!("{stage}: `{fixture}` built a Model");
+        };
+        assert!(!diagnostics.is_empty(), "{stage}: {fixture}");
+        for diagnostic in &diagnostics {
+            assert!(
+                diagnostic.span.is_some(),
+                "{stage}: `{}` of {fixture} has no position",
+                diagnostic.message
+            );
+        }
+    }
+    assert!(generator::Model::load_str("starter", generator::cli::STARTER_SPEC).is_ok());
 }

@@ -12,8 +12,10 @@
 # Traffic goes to 127.0.0.1 only; each wrk run stops after its duration. Needs wrk (Debian's
 # package; installed here when missing and run as root), the mysql client, MariaDB and Redis.
 #
-#   tests/load/run.sh                          # 3 rounds x 5 scenarios x 2 servers, 15 s each
+#   tests/load/run.sh                          # 3 rounds x 5 scenarios x 3 servers, 15 s each
 #   ROUNDS=1 DURATION=5 SCENARIOS="list" tests/load/run.sh   # a quick look (printed only)
+#   BASELINE=/tmp/old-expense-backend tests/load/run.sh      # A/B: another build of the runtime,
+#       measured in the same rounds on its own database and Redis key prefix (printed only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,13 +32,17 @@ REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 RUNTIME_PORT=${RUNTIME_PORT:-18080}
 LIMIT_PORT=${LIMIT_PORT:-18081}
 FLOOR_PORT=${FLOOR_PORT:-18082}
+BASELINE=${BASELINE:-}
+# RUNTIME: a runtime binary to measure instead of this tree's release build.
+RUNTIME=${RUNTIME:-}
+BASELINE_PORT=${BASELINE_PORT:-18083}
 SEED_ROWS=100
 WORK=$(mktemp -d)
 # A full run (the defaults) writes the committed results files and BENCHMARKS.md; a partial one
 # writes its files to the scratch directory (removed at exit) and only prints its table, so the
 # committed files always agree with BENCHMARKS.md's table.
-full_run=$([[ $ROUNDS -ge 3 && $DURATION -ge 15 && "$SCENARIOS" == "health list byid mixed post" ]] \
-  && echo yes || echo no)
+full_run=$([[ $ROUNDS -ge 3 && $DURATION -ge 15 && "$SCENARIOS" == "health list byid mixed post" \
+  && -z $BASELINE ]] && echo yes || echo no)
 out=$([[ $full_run == yes ]] && echo tests/load || echo "$WORK")
 RUNS=$out/runs.tsv
 RESULTS=$out/results.md
@@ -63,7 +69,7 @@ echo "== build (release)"
 cargo build -q --release -p runtime --bin expense-backend --example static_responder \
   --example salvo_floor
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -E 's/.*"target_directory":"([^"]*)".*/\1/')
-runtime_bin=$target_dir/release/expense-backend
+runtime_bin=${RUNTIME:-$target_dir/release/expense-backend}
 responder_bin=$target_dir/release/examples/static_responder
 floor_bin=$target_dir/release/examples/salvo_floor
 
@@ -77,34 +83,52 @@ awk '
   in_route && /^handler *=/ { print "rate_limit = false" }
 ' specs/expense.toml >"$WORK/spec.toml"
 
-sql -e "DROP DATABASE IF EXISTS $DATABASE; CREATE DATABASE $DATABASE"
-prefix="load-$$-$(date +%s):"
+# start_runtime name binary port database: a runtime on its own database and key prefix; sets
+# started_pid.
+start_runtime() {
+  local name=$1 bin=$2 port=$3 database=$4
+  sql -e "DROP DATABASE IF EXISTS $database; CREATE DATABASE $database"
+  PLATFORM_SPEC=$WORK/spec.toml ENVIRONMENT=prod LISTEN_ADDR=127.0.0.1:$port \
+    DATABASE_URL="mysql://root@$MYSQL_HOST:$MYSQL_PORT/$database" \
+    REDIS_URL=$REDIS_URL REDIS_KEY_PREFIX="load-$name-$$-$(date +%s):" \
+    "$bin" >"$WORK/$name.log" 2>&1 &
+  started_pid=$!
+  pids+=("$started_pid")
+  for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break
+    kill -0 "$started_pid" 2>/dev/null || { cat "$WORK/$name.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  curl -fsS "http://127.0.0.1:$port/ready" >/dev/null
+}
 
 echo "== start the runtime (prod settings, MariaDB, Redis)"
-PLATFORM_SPEC=$WORK/spec.toml ENVIRONMENT=prod LISTEN_ADDR=127.0.0.1:$RUNTIME_PORT \
-  DATABASE_URL="mysql://root@$MYSQL_HOST:$MYSQL_PORT/$DATABASE" \
-  REDIS_URL=$REDIS_URL REDIS_KEY_PREFIX=$prefix \
-  "$runtime_bin" >"$WORK/runtime.log" 2>&1 &
-runtime_pid=$!
-pids+=("$runtime_pid")
+start_runtime runtime "$runtime_bin" "$RUNTIME_PORT" "$DATABASE"
+runtime_pid=$started_pid
 base=http://127.0.0.1:$RUNTIME_PORT
-for _ in $(seq 100); do
-  curl -fsS "$base/ready" >/dev/null 2>&1 && break
-  kill -0 "$runtime_pid" 2>/dev/null || { cat "$WORK/runtime.log" >&2; exit 1; }
-  sleep 0.1
-done
-curl -fsS "$base/ready" >/dev/null
+servers=(limit runtime floor)
+if [[ -n $BASELINE ]]; then
+  echo "== start the baseline ($BASELINE)"
+  start_runtime baseline "$BASELINE" "$BASELINE_PORT" "${DATABASE}_baseline"
+  baseline_pid=$started_pid
+  servers+=(baseline)
+fi
 
 json=(-H 'Content-Type: application/json')
 # Empties the table through the API (so the cache is invalidated), restarts the ids at 1 and
-# seeds SEED_ROWS transactions: every round reads the same 100 rows.
-reseed() {
-  curl -fsS -X DELETE "$base/transaction" >/dev/null
-  sql "$DATABASE" -e "ALTER TABLE transactions AUTO_INCREMENT = 1"
+# seeds SEED_ROWS transactions: every round reads the same 100 rows (on the baseline's database
+# too, when there is one).
+reseed_one() { # base url, database
+  curl -fsS -X DELETE "$1/transaction" >/dev/null
+  sql "$2" -e "ALTER TABLE transactions AUTO_INCREMENT = 1"
   for i in $(seq "$SEED_ROWS"); do
     curl -fsS "${json[@]}" -d "{\"amount\": $i.25, \"description\": \"seeded transaction $i\"}" \
-      "$base/transaction" >/dev/null
+      "$1/transaction" >/dev/null
   done
+}
+reseed() {
+  reseed_one "$base" "$DATABASE"
+  if [[ -n $BASELINE ]]; then reseed_one "http://127.0.0.1:$BASELINE_PORT" "${DATABASE}_baseline"; fi
 }
 reseed
 first_id=$(curl -fsS "$base/transaction" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
@@ -153,6 +177,7 @@ measure() { # round, scenario, server
     runtime) port=$RUNTIME_PORT pid=$runtime_pid ;;
     limit) port=$LIMIT_PORT pid=$responder_pid ;;
     floor) port=$FLOOR_PORT pid=$floor_pid ;;
+    baseline) port=$BASELINE_PORT pid=$baseline_pid ;;
   esac
   read -r script path rest <<<"$(scenario_args "$scenario")"
   local url=http://127.0.0.1:$port$path
@@ -176,12 +201,10 @@ for round in $(seq "$ROUNDS"); do
   echo "== round $round of $ROUNDS"
   [[ $round -gt 1 ]] && reseed
   for scenario in $SCENARIOS; do
-    case $((round % 3)) in
-      1) order="limit runtime floor" ;;
-      2) order="runtime floor limit" ;;
-      0) order="floor limit runtime" ;;
-    esac
-    for server in $order; do measure "$round" "$scenario" "$server"; done
+    # The servers' order rotates from round to round.
+    shift_by=$(((round - 1) % ${#servers[@]}))
+    order=("${servers[@]:shift_by}" "${servers[@]:0:shift_by}")
+    for server in "${order[@]}"; do measure "$round" "$scenario" "$server"; done
   done
 done
 
@@ -224,6 +247,32 @@ summarize() {
     }' "$RUNS"
 }
 
+# With a baseline: the runtime against it, scenario by scenario (medians).
+compare_baseline() {
+  awk -F'\t' '
+    function median(key, col,    n, i, j, v, t) {
+      n = count[key]
+      for (i = 1; i <= n; i++) v[i] = value[key, i, col]
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+      return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    NR > 1 {
+      key = $2 SUBSEP $3
+      if (!(key in count)) { if (!seen[$2]++) order[++scenarios] = $2 }
+      n = ++count[key]
+      value[key, n, 4] = $4; value[key, n, 7] = $7; value[key, n, 10] = $10
+    }
+    END {
+      print "| scenario | runtime req/s | baseline req/s | runtime / baseline | runtime p99 ms | baseline p99 ms | runtime / baseline peak RSS MB |"
+      print "|---|---:|---:|---:|---:|---:|---|"
+      for (s = 1; s <= scenarios; s++) {
+        name = order[s]; r = name SUBSEP "runtime"; b = name SUBSEP "baseline"
+        printf "| %s | %.0f | %.0f | %.3f | %.2f | %.2f | %.1f / %.1f |\n", name, median(r, 4), median(b, 4), \
+          median(b, 4) ? median(r, 4) / median(b, 4) : 0, median(r, 7), median(b, 7), median(r, 10) / 1024, median(b, 10) / 1024
+      }
+    }' "$RUNS"
+}
+
 {
   echo "<!-- written by tests/load/run.sh; do not edit -->"
   echo "Load benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, runtime on MariaDB + Redis (prod settings, rate limits off)."
@@ -231,6 +280,11 @@ summarize() {
   summarize
 } >"$RESULTS"
 cat "$RESULTS"
+if [[ -n $BASELINE ]]; then
+  echo
+  echo "A/B against the baseline, same rounds (${ROUNDS} x ${DURATION} s, order rotating):"
+  compare_baseline
+fi
 
 if [[ $full_run == yes ]]; then
   awk -v results="$RESULTS" '

@@ -152,6 +152,8 @@ pub struct Options {
     pub cluster: bool,
     /// Another spec than the embedded one, and its environment.
     pub spec: Option<(std::path::PathBuf, String)>,
+    /// Keep the spec's database pool as it is (for a server of the test's own).
+    pub spec_pool: bool,
 }
 
 impl Options {
@@ -165,7 +167,14 @@ impl Options {
             edit: None,
             cluster: false,
             spec: None,
+            spec_pool: false,
         }
+    }
+
+    /// The spec's own pool size and limit, not the small pool tests on a shared server get.
+    pub fn spec_pool(mut self) -> Self {
+        self.spec_pool = true;
+        self
     }
 
     pub fn spec(mut self, path: &str, environment: &str) -> Self {
@@ -238,7 +247,9 @@ pub fn settings(options: Options) -> Settings {
         }
     }
     // Tests run many servers at once: keep each pool small.
-    settings.database.pool.max_connections = settings.database.pool.max_connections.min(5);
+    if !options.spec_pool {
+        settings.database.pool.max_connections = settings.database.pool.max_connections.min(5);
+    }
     settings.cache.fill_gate = options.fill_gate;
     // The spec's Redis timeout (50 ms) is for production; on a loaded CI machine it would turn
     // slow answers into fallbacks and make exact hit counts flaky. Outages are still seen at
@@ -897,5 +908,208 @@ impl ServerProcess {
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A free port for a database server of a test's own, below the kernel's ephemeral range
+/// (32768-60999 by default): no listener on port 0 or outgoing connection takes it while the
+/// server is stopped, so a client retrying meanwhile never reaches another service, nor itself.
+fn free_database_port() -> u16 {
+    loop {
+        let random = uuid::Uuid::new_v4();
+        let port =
+            10_000 + u16::from_be_bytes([random.as_bytes()[0], random.as_bytes()[1]]) % 10_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// What a test that starts its own MariaDB server needs (tests/tools/bin/mariadb-instance).
+pub const MARIADB_INSTANCE: Need = Need::Tool("mariadb-instance");
+/// What a test that starts its own PostgreSQL server needs (tests/tools/bin/postgres-instance).
+pub const POSTGRES_INSTANCE: Need = Need::Tool("postgres-instance");
+
+/// A MariaDB or PostgreSQL server of the test's own on a free loopback port, its data in a
+/// temporary directory, which the test may stop and start again (the shared servers are never
+/// stopped: other tests use them). Started by the wrapper the test declares
+/// (`MARIADB_INSTANCE` or `POSTGRES_INSTANCE`); stopped on drop.
+pub struct DatabaseServer {
+    pub engine: Engine,
+    /// A URL to administer it: `TestDb::on_server(engine, &admin_url)` makes a database on it.
+    pub admin_url: String,
+    port: u16,
+    wrapper: std::path::PathBuf,
+    process: Option<std::process::Child>,
+    dir: tempfile::TempDir,
+}
+
+impl DatabaseServer {
+    /// Initialises an empty server of `engine` and starts it.
+    pub async fn start(engine: Engine) -> Self {
+        let port = free_database_port();
+        let (wrapper, admin_url) = match engine {
+            Engine::Mysql => (
+                "mariadb-instance",
+                format!("mysql://root@127.0.0.1:{port}/mysql"),
+            ),
+            Engine::Postgres => (
+                "postgres-instance",
+                format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            ),
+            Engine::Sqlite => panic!("SQLite has no server"),
+        };
+        let wrapper = testkit::tool(wrapper);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let init = tokio::task::spawn_blocking({
+            let (wrapper, dir) = (wrapper.clone(), dir.path().to_owned());
+            move || {
+                testkit::tool_command(&wrapper)
+                    .arg("init")
+                    .arg(dir)
+                    .output()
+            }
+        })
+        .await
+        .expect("join")
+        .expect("run the wrapper");
+        assert!(
+            init.status.success(),
+            "{} init failed: {}",
+            wrapper.display(),
+            String::from_utf8_lossy(&init.stderr)
+        );
+        let mut server = Self {
+            engine,
+            admin_url,
+            port,
+            wrapper,
+            process: None,
+            dir,
+        };
+        server.resume().await;
+        server
+    }
+
+    /// Stops the server cleanly, as an operator's restart does (MariaDB: SIGTERM; PostgreSQL:
+    /// SIGINT, a "fast" shutdown that ends every session), and waits until it has exited.
+    pub async fn stop(&mut self) {
+        let Some(mut process) = self.process.take() else {
+            return;
+        };
+        self.ask_to_stop(&process);
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while process.try_wait().expect("wait").is_none() {
+            if std::time::Instant::now() >= deadline {
+                let _ = process.kill();
+                let _ = process.wait();
+                panic!("the {:?} server did not stop within 60 s", self.engine);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Starts it again on the same port and data, and waits until it answers a query (this
+    /// server: another process may have taken the port while it was stopped).
+    pub async fn resume(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .expect("server log");
+        let mut process = testkit::tool_command(&self.wrapper)
+            .arg("run")
+            .arg(self.dir.path())
+            .arg(self.port.to_string())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start the database server");
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = process.try_wait().expect("wait") {
+                panic!(
+                    "the {:?} server exited ({status}):\n{}",
+                    self.engine,
+                    std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+                );
+            }
+            if self.answers().await {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the {:?} server did not start within 60 s",
+                self.engine
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.process = Some(process);
+    }
+
+    /// Sends the signal of a clean, fast shutdown (PostgreSQL's SIGTERM would wait for every
+    /// client to leave).
+    fn ask_to_stop(&self, process: &std::process::Child) {
+        let signal = if self.engine == Engine::Postgres {
+            "INT"
+        } else {
+            "TERM"
+        };
+        let _ = std::process::Command::new("kill")
+            .args(["-s", signal, &process.id().to_string()])
+            .status();
+    }
+
+    /// Whether this server (its data directory) accepts a connection and answers a query now.
+    async fn answers(&self) -> bool {
+        // A refused connection is retried by the pool until its timeout: look at the port first.
+        if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        let mut options = sea_orm::ConnectOptions::new(self.admin_url.clone());
+        options
+            .connect_timeout(Duration::from_secs(1))
+            .acquire_timeout(Duration::from_secs(1))
+            .max_connections(1)
+            .sqlx_logging(false);
+        let Ok(db) = Database::connect(options).await else {
+            return false;
+        };
+        let sql = match self.engine {
+            Engine::Postgres => "SELECT current_setting('data_directory') AS dir",
+            _ => "SELECT @@datadir AS dir",
+        };
+        let answered = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await;
+        let _ = db.close().await;
+        let data = std::fs::canonicalize(self.dir.path().join("data")).expect("data directory");
+        let data = data.to_string_lossy();
+        let dir = answered
+            .ok()
+            .flatten()
+            .and_then(|row| row.try_get::<String>("", "dir").ok());
+        dir.is_some_and(|dir| dir.trim_end_matches('/') == data)
+    }
+}
+
+impl Drop for DatabaseServer {
+    fn drop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            // The same clean stop, so no server is left behind; killed if it takes too long.
+            self.ask_to_stop(&process);
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while matches!(process.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = process.kill();
+            let _ = process.wait();
+        }
     }
 }

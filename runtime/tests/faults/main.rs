@@ -1,5 +1,6 @@
 //! The fault suite: each scenario runs a steady mixed load (`load`) against the runtime while
-//! something fails (Redis, the database, the process, a cluster master), then checks that every
+//! something fails (Redis, the database, the process, a cluster master, the database server
+//! restarting, the database lost and restored from a backup), then checks that every
 //! acknowledged write is in the database exactly once and prints a report line. Every load is
 //! bounded in requests and time and targets only 127.0.0.1. Each scenario prints its report:
 //! `cargo test -p runtime --test faults`.
@@ -9,19 +10,23 @@ mod helpers;
 mod load;
 
 mod database;
+mod database_restart;
 mod processes;
 mod redis_cluster;
 mod redis_outages;
 mod replicas;
+mod restore_drill;
 
 fn main() -> std::process::ExitCode {
     testkit::main(
         [
             database::tests(),
+            database_restart::tests(),
             processes::tests(),
             redis_cluster::tests(),
             redis_outages::tests(),
             replicas::tests(),
+            restore_drill::tests(),
         ]
         .into_iter()
         .flatten()
