@@ -1,5 +1,5 @@
-//! JSON text written by hand where serde's general path showed in the profiles: every log line,
-//! and the list page read from the database (BENCHMARKS.md). The output is byte for byte
+//! JSON text written by hand for the log lines, where serde's general path showed in the
+//! profiles (BENCHMARKS.md). The output is byte for byte
 //! what `serde_json` writes for the same values (the tests hold it to that).
 
 use std::fmt::{self, Write as _};

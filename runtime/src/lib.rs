@@ -5,7 +5,6 @@
 //! `migration` (database), `cache` and `rate_limit` (Redis, through `redis_client`),
 //! `probe` (cached reachability for the probes), `telemetry` (metrics), `logging` (JSON logs),
 //! `error` (how failures become responses).
-pub mod allocator;
 pub mod cache;
 pub mod config;
 pub mod domain;

@@ -12,10 +12,9 @@ use runtime::telemetry::Metrics;
 
 /// mimalloc instead of the system allocator: the request path allocates and frees many small,
 /// short-lived buffers from two threads, where glibc's malloc showed in the load benchmark's
-/// profile (BENCHMARKS.md). `Mimalloc` asks it for
-/// plain blocks where it can (`runtime::allocator`).
+/// profile (BENCHMARKS.md).
 #[global_allocator]
-static ALLOCATOR: runtime::allocator::Mimalloc = runtime::allocator::Mimalloc;
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser, Debug)]
 #[command(
