@@ -51,12 +51,12 @@ fn render(model: &Model) -> usize {
 fn benchmarks(c: &mut Criterion) {
     let example = Model::load_str("specs/expense.toml", EXAMPLE).expect("example spec");
     c.bench_function("render every artifact of the example spec", |b| {
-        b.iter(|| render(black_box(&example)))
+        b.iter(|| render(black_box(&example)));
     });
     c.bench_function("load and validate the example spec", |b| {
         b.iter(|| {
             Model::load_str("specs/expense.toml", black_box(EXAMPLE)).map(|m| m.environments.len())
-        })
+        });
     });
     let mut group = c.benchmark_group("render by environment count");
     for count in [10, 50, 100] {
@@ -65,7 +65,7 @@ fn benchmarks(c: &mut Criterion) {
             .unwrap_or_else(|error| panic!("synthetic spec: {error}"));
         group.throughput(Throughput::Elements(count as u64));
         group.bench_with_input(BenchmarkId::from_parameter(count), &model, |b, model| {
-            b.iter(|| render(black_box(model)))
+            b.iter(|| render(black_box(model)));
         });
     }
     group.finish();

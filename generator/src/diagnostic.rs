@@ -273,7 +273,7 @@ impl Diagnostic {
             "file": source.name,
             "line": line,
             "column": column,
-            "path": self.path.as_ref().map(|path| path.to_string()),
+            "path": self.path.as_ref().map(std::string::ToString::to_string),
             "label": self.label,
             "help": self.help,
             "notes": self.notes,

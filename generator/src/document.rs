@@ -160,9 +160,10 @@ fn convert_value(
     match value.get_ref() {
         DeValue::String(text) => Value::String(text.to_string()),
         DeValue::Boolean(flag) => Value::Bool(*flag),
-        DeValue::Integer(integer) => match i64::from_str_radix(integer.as_str(), integer.radix()) {
-            Ok(number) => Value::Number(number.into()),
-            Err(_) => {
+        DeValue::Integer(integer) => {
+            if let Ok(number) = i64::from_str_radix(integer.as_str(), integer.radix()) {
+                Value::Number(number.into())
+            } else {
                 problems.push(unsupported(
                     Code::OutOfRange,
                     format!("the integer `{integer}` does not fit in 64 bits"),
@@ -170,15 +171,16 @@ fn convert_value(
                 ));
                 Value::Null
             }
-        },
-        DeValue::Float(float) => match float
-            .as_str()
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-        {
-            Some(number) => Value::Number(number),
-            None => {
+        }
+        DeValue::Float(float) => {
+            if let Some(number) = float
+                .as_str()
+                .parse::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+            {
+                Value::Number(number)
+            } else {
                 problems.push(unsupported(
                     Code::OutOfRange,
                     format!("`{float}` is not a finite number"),
@@ -186,7 +188,7 @@ fn convert_value(
                 ));
                 Value::Null
             }
-        },
+        }
         DeValue::Datetime(datetime) => {
             problems.push(unsupported(
                 Code::WrongType,

@@ -104,7 +104,7 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
 
 /// Formats a duration the way Prometheus prints it (`1h30m`, `5m`, `500ms`).
 pub fn format(duration: Duration) -> String {
-    let mut millis = duration.as_millis() as u64;
+    let mut millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
     if millis == 0 {
         return "0s".to_string();
     }

@@ -284,7 +284,7 @@ pub fn check(root: &Path, artifacts: &[Artifact], scope: Scope<'_>) -> io::Resul
                 drift.changed.push((artifact.path.clone(), diff));
             }
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                drift.missing.push(artifact.path.clone())
+                drift.missing.push(artifact.path.clone());
             }
             Err(error) => return Err(error),
         }

@@ -146,15 +146,13 @@ fn overlay(
     for (key, value) in layer {
         let relative = relative.child(key);
         let source = layer_path.child(key);
-        match (target.get_mut(key), value) {
-            (Some(Value::Object(existing)), Value::Object(table)) => {
-                overlay(existing, table, &source, &relative, origins);
-            }
-            _ => {
-                origins.retain(|leaf, _| !leaf.0.starts_with(&relative.0));
-                record_leaves(value, &source, &relative, origins);
-                target.insert(key.clone(), value.clone());
-            }
+        if let (Some(Value::Object(existing)), Value::Object(table)) = (target.get_mut(key), value)
+        {
+            overlay(existing, table, &source, &relative, origins);
+        } else {
+            origins.retain(|leaf, _| !leaf.0.starts_with(&relative.0));
+            record_leaves(value, &source, &relative, origins);
+            target.insert(key.clone(), value.clone());
         }
     }
 }

@@ -63,16 +63,15 @@ impl Path {
         for raw in pointer.split('/').skip(1) {
             let token = raw.replace("~1", "/").replace("~0", "~");
             match node {
-                Some(Value::Array(items)) => match token.parse::<usize>() {
-                    Ok(index) => {
+                Some(Value::Array(items)) => {
+                    if let Ok(index) = token.parse::<usize>() {
                         node = items.get(index);
                         segments.push(Segment::Index(index));
-                    }
-                    Err(_) => {
+                    } else {
                         node = None;
                         segments.push(Segment::Key(token));
                     }
-                },
+                }
                 Some(Value::Object(map)) => {
                     node = map.get(&token);
                     segments.push(Segment::Key(token));

@@ -149,7 +149,7 @@ fn every_dashboard_of_the_spec_is_rendered_once_per_environment() {
     assert_eq!(
         rendered
             .iter()
-            .map(|p| p.to_string())
+            .map(std::string::ToString::to_string)
             .collect::<BTreeSet<_>>(),
         expected
     );

@@ -338,6 +338,8 @@ impl Description {
 }
 
 /// A transaction id as a client sends it: an integer, in a body, path or query.
+// A float becomes an id only when it is whole and far inside i64's range, so the cast is exact.
+#[allow(clippy::cast_possible_truncation)]
 pub fn parse_id_json(raw: &RawValue, loc: &[&str]) -> Result<i64, FieldError> {
     let text = raw.get().trim();
     if let Ok(id) = text.parse::<i64>() {

@@ -135,7 +135,7 @@ impl Scribe for ApiError {
     fn render(self, res: &mut Response) {
         match &self {
             ApiError::DatabaseUnavailable(source) => {
-                tracing::warn!(error = %source, "database unavailable")
+                tracing::warn!(error = %source, "database unavailable");
             }
             ApiError::Internal(source) => tracing::error!(error = %source, "internal error"),
             ApiError::Encode(source) => tracing::error!(error = %source, "encoding a response"),

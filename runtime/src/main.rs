@@ -76,10 +76,10 @@ async fn run(cli: Cli) -> ExitCode {
     let _log_writer = logging::init(settings.log_level);
     match &source {
         SpecSource::File(path) => {
-            tracing::info!(spec = %path.display(), environment = %cli.env, "spec loaded")
+            tracing::info!(spec = %path.display(), environment = %cli.env, "spec loaded");
         }
         SpecSource::Embedded => {
-            tracing::info!(spec = "embedded", environment = %cli.env, "spec loaded")
+            tracing::info!(spec = "embedded", environment = %cli.env, "spec loaded");
         }
     }
     match cli.command.unwrap_or(Command::Serve) {

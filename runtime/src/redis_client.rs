@@ -9,7 +9,7 @@ use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::{FromRedisValue, Script};
 
-use crate::config::RedisSettings;
+use crate::config::{RedisSettings, SecretUrl};
 use crate::probe::Probe;
 use crate::telemetry::Metrics;
 
@@ -94,7 +94,7 @@ impl RedisClient {
         let target = settings
             .urls
             .iter()
-            .map(|u| u.redacted())
+            .map(SecretUrl::redacted)
             .collect::<Vec<_>>()
             .join(",");
         let connection = if settings.cluster {
@@ -112,7 +112,7 @@ impl RedisClient {
             let url = settings
                 .urls
                 .first()
-                .map(|u| u.expose())
+                .map(SecretUrl::expose)
                 .unwrap_or("redis://127.0.0.1:6379");
             let client = redis::Client::open(url)?;
             let config = ConnectionManagerConfig::new()

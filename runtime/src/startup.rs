@@ -90,7 +90,7 @@ impl App {
             redis,
             openapi: OnceLock::new(),
         });
-        let service = routes::service(state.clone());
+        let service = routes::service(&state);
         let acceptor = TcpListener::new(settings.listen)
             .try_bind()
             .await

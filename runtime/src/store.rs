@@ -155,7 +155,7 @@ impl Store {
                         attempt,
                         url = %settings.url,
                         %error,
-                        retry_in_ms = delay.as_millis() as u64,
+                        retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                         "database connection failed"
                     );
                     tokio::time::sleep(delay).await;

@@ -175,35 +175,32 @@ pub(super) fn unknown_key(path: &Path, root: &Value, output: &mut Output<'_>) ->
             (Segment::Index(index), Value::Array(items)) => items.get(*index),
             _ => None,
         };
-        match next {
-            Some(child) => {
-                node = child;
-                known_prefix.0.push(segment.clone());
-            }
-            None => {
-                let missing = match segment {
-                    Segment::Key(key) => key.clone(),
-                    Segment::Index(index) => format!("[{index}]"),
-                };
-                let keys: Vec<&str> = node
-                    .as_object()
-                    .map(|m| m.keys().map(String::as_str).collect())
-                    .unwrap_or_default();
-                let hint = match did_you_mean(&missing, keys.iter().copied()) {
-                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                    None if keys.is_empty() => "this value has no keys under it".to_string(),
-                    None => format!("keys here: {}", keys.join(", ")),
-                };
-                let place = if known_prefix.is_empty() {
-                    "the top level".to_string()
-                } else {
-                    format!("`{known_prefix}`")
-                };
-                output.warn(&format!(
-                    "error: there is no key `{missing}` under {place}\n  help: {hint}"
-                ));
-                return EXIT_INVALID;
-            }
+        if let Some(child) = next {
+            node = child;
+            known_prefix.0.push(segment.clone());
+        } else {
+            let missing = match segment {
+                Segment::Key(key) => key.clone(),
+                Segment::Index(index) => format!("[{index}]"),
+            };
+            let keys: Vec<&str> = node
+                .as_object()
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            let hint = match did_you_mean(&missing, keys.iter().copied()) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None if keys.is_empty() => "this value has no keys under it".to_string(),
+                None => format!("keys here: {}", keys.join(", ")),
+            };
+            let place = if known_prefix.is_empty() {
+                "the top level".to_string()
+            } else {
+                format!("`{known_prefix}`")
+            };
+            output.warn(&format!(
+                "error: there is no key `{missing}` under {place}\n  help: {hint}"
+            ));
+            return EXIT_INVALID;
         }
     }
     EXIT_INVALID

@@ -67,12 +67,11 @@ pub(super) fn generate(
             return EXIT_INVALID;
         }
     };
-    let scope = match env {
-        Some(name) => Scope::Environment(name),
-        None => {
-            artifacts.push(output::manifest(&artifacts, &request.header("#")));
-            Scope::All
-        }
+    let scope = if let Some(name) = env {
+        Scope::Environment(name)
+    } else {
+        artifacts.push(output::manifest(&artifacts, &request.header("#")));
+        Scope::All
     };
     // The command that fixes a drift repeats every option given, so it writes where the check
     // looked, from wherever it is run.

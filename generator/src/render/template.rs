@@ -148,7 +148,7 @@ pub(crate) fn render_workflow(name: &str, context: &impl Serialize) -> Result<St
 
 /// An HCL literal for a JSON value: strings quoted with every escape HCL needs (including `${`
 /// and `%{`, which would otherwise start a template), lists and objects inline.
-pub fn hcl(value: &serde_json::Value) -> String {
+pub(super) fn hcl(value: &serde_json::Value) -> String {
     use serde_json::Value as Json;
     match value {
         Json::Null => "null".to_string(),
@@ -168,7 +168,7 @@ pub fn hcl(value: &serde_json::Value) -> String {
 }
 
 /// A map key as HCL writes it: bare when it is an identifier, quoted otherwise.
-pub fn hcl_key(key: &str) -> String {
+pub(super) fn hcl_key(key: &str) -> String {
     let identifier = key
         .chars()
         .next()

@@ -15,7 +15,7 @@ use crate::resolve::Resolved;
 use crate::spec::{self, Engine, Spec};
 
 /// Log retention values CloudWatch accepts.
-pub const LOG_RETENTION_DAYS: [u16; 22] = [
+pub(super) const LOG_RETENTION_DAYS: [u16; 22] = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
@@ -387,7 +387,7 @@ fn thresholds(
 }
 
 /// A pragmatic e-mail check: one `@`, a non-empty local part, a dotted domain, no spaces.
-pub fn check_email(email: &str) -> Result<(), &'static str> {
+pub(super) fn check_email(email: &str) -> Result<(), &'static str> {
     let (local, domain) = email.rsplit_once('@').ok_or("it has no `@`")?;
     if local.is_empty() || local.contains('@') {
         return Err("the part before `@` must be a single non-empty name");
@@ -421,7 +421,7 @@ pub(super) fn across_environments(
     let mut triggers: BTreeMap<String, &str> = BTreeMap::new();
     for (resolved, settings) in environments.values() {
         if let Ok(vpc) = parse_cidr(&settings.network.vpc_cidr) {
-            if let Some((other, other_vpc)) = vpcs.iter().find(|(_, other)| overlaps(other, &vpc)) {
+            if let Some((other, other_vpc)) = vpcs.iter().find(|(_, other)| overlaps(*other, vpc)) {
                 out.push(resolved.diagnostic(
                     Diagnostic::error(
                         Code::CidrOverlap,

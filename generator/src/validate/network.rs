@@ -113,7 +113,7 @@ pub(super) fn network(
                         );
                     }
                     if let Some((other, other_path)) =
-                        subnets.iter().find(|(other, _)| overlaps(other, &subnet))
+                        subnets.iter().find(|(other, _)| overlaps(*other, subnet))
                     {
                         out.push(
                             environment.diagnostic(

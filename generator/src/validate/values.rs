@@ -76,7 +76,7 @@ pub(super) fn cidrs(
     complete.then_some(nets)
 }
 
-pub(super) fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
+pub(super) fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
     a.contains(&b.network()) || b.contains(&a.network())
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use Edit::{InsertAfter, RemoveLine, Replace, Whole};
 
 /// A spec for the tests: the starter, edited.
-pub struct Fixture {
+pub(super) struct Fixture {
     /// The file stem, and the snapshot name.
     pub name: &'static str,
     /// What the fixture shows, written as the spec's first line (a comment).
@@ -43,7 +43,7 @@ const PROD_DEPLOY: &str = r#"runner = ["self-hosted", "linux", "myapp-prod"] }"#
 const LAST_ROUTE: &str = r#"handler = "create_transaction""#;
 
 /// Specs that fail validation, each pinned by a snapshot of its diagnostics.
-pub const INVALID: &[Fixture] = &[
+pub(super) const INVALID: &[Fixture] = &[
     fixture(
         "bad_duration_format",
         "a duration written in words",
@@ -427,7 +427,7 @@ handler = "get_transaction""#,
 ];
 
 /// Specs that validate with warnings, each pinned by a snapshot of its warnings.
-pub const WARNINGS: &[Fixture] = &[
+pub(super) const WARNINGS: &[Fixture] = &[
     fixture(
         "spot_percentage_without_spot",
         "a spot percentage while spot is off",
@@ -460,7 +460,7 @@ pub const WARNINGS: &[Fixture] = &[
 ];
 
 /// Specs that validate without a warning.
-pub const VALID: &[Fixture] = &[
+pub(super) const VALID: &[Fixture] = &[
     fixture(
         "postgres_with_overrides",
         "PostgreSQL, per-environment threshold override and a route rate limit",
@@ -489,7 +489,7 @@ pub const VALID: &[Fixture] = &[
 ];
 
 /// The fixture of that name, from any table.
-pub fn named(name: &str) -> &'static Fixture {
+pub(super) fn named(name: &str) -> &'static Fixture {
     [INVALID, WARNINGS, VALID]
         .into_iter()
         .flatten()
@@ -502,7 +502,7 @@ impl Fixture {
     ///
     /// # Panics
     /// If an edit's text does not occur exactly once in the spec it edits.
-    pub fn bytes(&self) -> Vec<u8> {
+    pub(super) fn bytes(&self) -> Vec<u8> {
         let mut spec = generator::cli::STARTER_SPEC.as_bytes().to_vec();
         for edit in self.edits {
             spec = match *edit {
@@ -529,7 +529,7 @@ impl Fixture {
     }
 
     /// Writes the spec to `<dir>/<name>.toml`, creating `dir`, and returns the file's path.
-    pub fn write_in(&self, dir: &Path) -> PathBuf {
+    pub(super) fn write_in(&self, dir: &Path) -> PathBuf {
         std::fs::create_dir_all(dir).expect("create the fixture directory");
         let path = dir.join(format!("{}.toml", self.name));
         std::fs::write(&path, self.bytes()).expect("write the fixture spec");

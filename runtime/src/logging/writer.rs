@@ -18,13 +18,13 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// How long a line may wait for the lines after it before it is written.
-pub const FLUSH_INTERVAL: Duration = Duration::from_millis(10);
+pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_millis(10);
 
 /// A batch this large is written at once, without waiting for the interval.
 const FLUSH_BYTES: usize = 256 * 1024;
 
 /// Past this many bytes waiting, writers wait for the writer thread.
-pub const MAX_PENDING: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_PENDING: usize = 16 * 1024 * 1024;
 
 type Sink = Box<dyn Write + Send>;
 
@@ -51,7 +51,7 @@ struct Pending {
 
 /// The `MakeWriter` of the log subscriber: each `write` appends one formatted line.
 #[derive(Clone)]
-pub struct LineWriter(Arc<Shared>);
+pub(crate) struct LineWriter(Arc<Shared>);
 
 /// Keep until exit: dropping it writes every line still waiting and stops the writer thread.
 pub struct Guard {
@@ -60,7 +60,7 @@ pub struct Guard {
 }
 
 /// Starts the writer thread, writing to `sink`.
-pub fn spawn(sink: impl Write + Send + 'static, max_pending: usize) -> (LineWriter, Guard) {
+pub(crate) fn spawn(sink: impl Write + Send + 'static, max_pending: usize) -> (LineWriter, Guard) {
     let shared = Arc::new(Shared {
         pending: Mutex::new(Pending::default()),
         to_writer: Condvar::new(),

@@ -8,7 +8,7 @@ use sea_orm_migration::schema::{
 };
 
 #[derive(DeriveMigrationName)]
-pub struct Migration;
+pub(crate) struct Migration;
 
 #[derive(DeriveIden)]
 enum Transactions {

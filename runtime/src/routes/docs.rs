@@ -49,13 +49,13 @@ pub async fn docs(depot: &mut Depot, res: &mut Response) {
 }
 
 /// Where the page's scripts and styles are served: beneath the page's own path.
-pub fn assets_path(page: &str) -> String {
+pub(crate) fn assets_path(page: &str) -> String {
     format!("{}/assets", page.trim_end_matches('/'))
 }
 
 /// Serves the Swagger UI files (`swagger-ui.css`, `swagger-ui-bundle.js`, ...) built into salvo,
 /// by the rest of the path (`{**}`) under [`assets_path`].
-pub fn assets(document: &str) -> SwaggerUi {
+pub(crate) fn assets(document: &str) -> SwaggerUi {
     SwaggerUi::new(document.to_owned())
 }
 

@@ -14,7 +14,7 @@ use super::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = HealthBody))]
-pub struct HealthBody {
+pub(crate) struct HealthBody {
     /// `healthy`, or `degraded` when a component is disconnected.
     pub status: &'static str,
     /// RFC 3339, UTC.
@@ -27,7 +27,7 @@ pub struct HealthBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = ReadyBody))]
-pub struct ReadyBody {
+pub(crate) struct ReadyBody {
     /// `ready` or `not_ready`.
     pub status: &'static str,
     pub database: &'static str,

@@ -26,7 +26,7 @@ pub use state::{AppState, MatchedRoute};
 use tree::{PathTree, docs_assets};
 
 /// Builds the service: the spec's routes, the request context and the JSON error catcher.
-pub fn service(state: Arc<AppState>) -> Service {
+pub fn service(state: &Arc<AppState>) -> Service {
     let mut tree = PathTree::default();
     for route in &state.settings.routes {
         tree.insert(route);

@@ -19,7 +19,7 @@ use crate::store::Creation;
 /// `{"result": [...]}`, plus `next_after_id` when more rows follow the page.
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = TransactionList))]
-pub struct TransactionList {
+pub(crate) struct TransactionList {
     pub result: Vec<ListedTransaction>,
     /// Pass as `after_id` to read the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -28,7 +28,7 @@ pub struct TransactionList {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = ListedTransaction))]
-pub struct ListedTransaction {
+pub(crate) struct ListedTransaction {
     pub id: i64,
     /// Exact decimal, at most 2 fractional digits; an integer amount is an integer.
     #[salvo(schema(value_type = f64))]
@@ -39,7 +39,7 @@ pub struct ListedTransaction {
 /// One transaction, with the seed's `desc` field name.
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = SingleTransaction))]
-pub struct SingleTransaction {
+pub(crate) struct SingleTransaction {
     pub id: i64,
     #[salvo(schema(value_type = f64))]
     pub amount: Amount,
@@ -48,7 +48,7 @@ pub struct SingleTransaction {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = Created))]
-pub struct Created {
+pub(crate) struct Created {
     /// `added transaction successfully`
     pub message: String,
     pub id: i64,
@@ -56,7 +56,7 @@ pub struct Created {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[salvo(schema(name = Message))]
-pub struct Message {
+pub(crate) struct Message {
     pub message: String,
 }
 
@@ -64,7 +64,7 @@ pub struct Message {
 #[allow(dead_code)]
 #[derive(Debug, ToSchema)]
 #[salvo(schema(name = NewTransaction))]
-pub struct NewTransaction {
+pub(crate) struct NewTransaction {
     /// Greater than 0, at most 1000000000, at most 2 fractional digits.
     amount: f64,
     /// 1 to 255 characters.
@@ -75,7 +75,7 @@ pub struct NewTransaction {
 #[allow(dead_code)]
 #[derive(Debug, ToSchema)]
 #[salvo(schema(name = IdBody))]
-pub struct IdBody {
+pub(crate) struct IdBody {
     id: i64,
 }
 

@@ -29,7 +29,7 @@ fn metric_in(text: &str, name: &str) -> Option<f64> {
         .and_then(|value| value.trim().parse().ok())
 }
 
-pub fn fresh_prefix() -> String {
+pub(crate) fn fresh_prefix() -> String {
     format!("test:{}:", uuid::Uuid::new_v4().simple())
 }
 
@@ -38,7 +38,7 @@ fn random_suffix() -> String {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Engine {
+pub(crate) enum Engine {
     Sqlite,
     Mysql,
     Postgres,
@@ -46,7 +46,7 @@ pub enum Engine {
 
 impl Engine {
     /// The server a test on this engine needs (SQLite is embedded).
-    pub const fn need(self) -> Option<Need> {
+    pub(crate) const fn need(self) -> Option<Need> {
         match self {
             Engine::Sqlite => None,
             Engine::Mysql => Some(Need::MARIADB),
@@ -56,7 +56,7 @@ impl Engine {
 }
 
 /// A database that exists for one test only.
-pub struct TestDb {
+pub(crate) struct TestDb {
     pub url: String,
     pub engine: Engine,
     drop_with: Option<(String, String)>,
@@ -64,7 +64,7 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    pub fn sqlite() -> Self {
+    pub(crate) fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("test.sqlite3");
         Self {
@@ -76,7 +76,7 @@ impl TestDb {
     }
 
     /// A fresh database on the server of `admin_url` (`TEST_MYSQL_URL` or `TEST_POSTGRES_URL`).
-    pub async fn on_server(engine: Engine, admin_url: &str) -> Self {
+    pub(crate) async fn on_server(engine: Engine, admin_url: &str) -> Self {
         let name = format!("test_{}", random_suffix());
         let admin = Database::connect(admin_url)
             .await
@@ -98,7 +98,7 @@ impl TestDb {
     }
 
     /// A fresh database of `engine`; a server engine's test declares `engine.need()`.
-    pub async fn for_engine(engine: Engine) -> Self {
+    pub(crate) async fn for_engine(engine: Engine) -> Self {
         match engine {
             Engine::Sqlite => Self::sqlite(),
             Engine::Mysql => Self::on_server(engine, &testkit::service_url(Need::MARIADB)).await,
@@ -137,10 +137,10 @@ impl Drop for TestDb {
 }
 
 /// A test's own change to the settings before the server starts.
-pub type EditSettings = Box<dyn FnOnce(&mut Settings) + Send>;
+pub(crate) type EditSettings = Box<dyn FnOnce(&mut Settings) + Send>;
 
 /// How to start a test server.
-pub struct Options {
+pub(crate) struct Options {
     pub database_url: String,
     pub redis_url: Option<String>,
     pub key_prefix: String,
@@ -157,7 +157,7 @@ pub struct Options {
 }
 
 impl Options {
-    pub fn new(db: &TestDb) -> Self {
+    pub(crate) fn new(db: &TestDb) -> Self {
         Self {
             database_url: db.url.clone(),
             redis_url: None,
@@ -172,49 +172,49 @@ impl Options {
     }
 
     /// The spec's own pool size and limit, not the small pool tests on a shared server get.
-    pub fn spec_pool(mut self) -> Self {
+    pub(crate) fn spec_pool(mut self) -> Self {
         self.spec_pool = true;
         self
     }
 
-    pub fn spec(mut self, path: &str, environment: &str) -> Self {
+    pub(crate) fn spec(mut self, path: &str, environment: &str) -> Self {
         self.spec = Some((std::path::PathBuf::from(path), environment.to_owned()));
         self
     }
 
-    pub fn redis_cluster(mut self, urls: &str) -> Self {
+    pub(crate) fn redis_cluster(mut self, urls: &str) -> Self {
         self.redis_url = Some(urls.to_owned());
         self.cluster = true;
         self
     }
 
-    pub fn redis(mut self, url: &str) -> Self {
+    pub(crate) fn redis(mut self, url: &str) -> Self {
         self.redis_url = Some(url.to_owned());
         self
     }
 
-    pub fn prefix(mut self, prefix: &str) -> Self {
+    pub(crate) fn prefix(mut self, prefix: &str) -> Self {
         self.key_prefix = prefix.to_owned();
         self
     }
 
-    pub fn rate_limited(mut self) -> Self {
+    pub(crate) fn rate_limited(mut self) -> Self {
         self.rate_limits = true;
         self
     }
 
-    pub fn gate(mut self, gate: Arc<FillGate>) -> Self {
+    pub(crate) fn gate(mut self, gate: Arc<FillGate>) -> Self {
         self.fill_gate = Some(gate);
         self
     }
 
-    pub fn edit(mut self, edit: impl FnOnce(&mut Settings) + Send + 'static) -> Self {
+    pub(crate) fn edit(mut self, edit: impl FnOnce(&mut Settings) + Send + 'static) -> Self {
         self.edit = Some(Box::new(edit));
         self
     }
 }
 
-pub fn settings(options: Options) -> Settings {
+pub(crate) fn settings(options: Options) -> Settings {
     let (model, environment) = match &options.spec {
         Some((path, environment)) => (
             config::load_model(Some(path)).expect("spec").0,
@@ -264,7 +264,7 @@ pub fn settings(options: Options) -> Settings {
 }
 
 /// A running server and a client for it.
-pub struct TestApp {
+pub(crate) struct TestApp {
     /// The Redis URL and key prefix, removed when the test stops the server.
     redis: Option<(String, String)>,
     pub address: SocketAddr,
@@ -274,7 +274,7 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    pub async fn spawn(options: Options) -> Self {
+    pub(crate) async fn spawn(options: Options) -> Self {
         let redis = options
             .redis_url
             .clone()
@@ -284,7 +284,7 @@ impl TestApp {
         app
     }
 
-    pub async fn start(settings: Settings) -> Self {
+    pub(crate) async fn start(settings: Settings) -> Self {
         let app = App::build(settings).await.expect("the server starts");
         let address = app.address();
         let shutdown = app.shutdown();
@@ -301,12 +301,12 @@ impl TestApp {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
 
     /// The status of a plain `GET path`.
-    pub async fn get_status(&self, path: &str) -> u16 {
+    pub(crate) async fn get_status(&self, path: &str) -> u16 {
         self.client
             .get(self.url(path))
             .send()
@@ -317,7 +317,7 @@ impl TestApp {
     }
 
     /// The body of a plain `GET path`, as text.
-    pub async fn get_text(&self, path: &str) -> String {
+    pub(crate) async fn get_text(&self, path: &str) -> String {
         self.client
             .get(self.url(path))
             .send()
@@ -329,7 +329,7 @@ impl TestApp {
     }
 
     /// The body of `GET /health`.
-    pub async fn health(&self) -> serde_json::Value {
+    pub(crate) async fn health(&self) -> serde_json::Value {
         self.client
             .get(self.url("/health"))
             .send()
@@ -340,7 +340,7 @@ impl TestApp {
             .expect("json")
     }
 
-    pub async fn create(&self, amount: serde_json::Value, description: &str) -> i64 {
+    pub(crate) async fn create(&self, amount: serde_json::Value, description: &str) -> i64 {
         let response = self
             .client
             .post(self.url("/transaction"))
@@ -353,7 +353,7 @@ impl TestApp {
         body["id"].as_i64().expect("id")
     }
 
-    pub async fn list(&self) -> serde_json::Value {
+    pub(crate) async fn list(&self) -> serde_json::Value {
         let response = self
             .client
             .get(self.url("/transaction"))
@@ -364,7 +364,7 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
-    pub async fn ids(&self) -> Vec<i64> {
+    pub(crate) async fn ids(&self) -> Vec<i64> {
         self.list().await["result"]
             .as_array()
             .expect("result")
@@ -373,7 +373,7 @@ impl TestApp {
             .collect()
     }
 
-    pub async fn metrics(&self) -> String {
+    pub(crate) async fn metrics(&self) -> String {
         self.client
             .get(self.url("/metrics"))
             .send()
@@ -385,17 +385,17 @@ impl TestApp {
     }
 
     /// The value of an unlabelled metric.
-    pub async fn metric(&self, name: &str) -> f64 {
+    pub(crate) async fn metric(&self, name: &str) -> f64 {
         let text = self.metrics().await;
         metric_in(&text, name).unwrap_or_else(|| panic!("metric {name} not found in:\n{text}"))
     }
 
     /// A count that is not exported until it first moves (a labelled series): 0 until then.
-    pub async fn count(&self, name: &str) -> f64 {
+    pub(crate) async fn count(&self, name: &str) -> f64 {
         metric_in(&self.metrics().await, name).unwrap_or(0.0)
     }
 
-    pub async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.shutdown.stop();
         let _ = self.server.await;
         if let Some((url, prefix)) = &self.redis {
@@ -405,7 +405,7 @@ impl TestApp {
 }
 
 /// Deletes every key under a test's prefix (best effort: the Redis may be the one cut).
-pub async fn forget_prefix(url: &str, prefix: &str) {
+pub(crate) async fn forget_prefix(url: &str, prefix: &str) {
     let Ok(client) = redis::Client::open(url) else {
         return;
     };
@@ -432,7 +432,7 @@ pub async fn forget_prefix(url: &str, prefix: &str) {
 
 /// A TCP proxy in front of a real service, which a test can cut (refusing and dropping every
 /// connection, as an outage does) and restore, or slow down (every answer held back a while).
-pub struct Proxy {
+pub(crate) struct Proxy {
     pub address: SocketAddr,
     task: JoinHandle<()>,
     open: Arc<std::sync::atomic::AtomicBool>,
@@ -442,7 +442,7 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    pub async fn start(target: SocketAddr) -> Self {
+    pub(crate) async fn start(target: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let address = listener.local_addr().expect("addr");
         let connections: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>> = Arc::default();
@@ -482,19 +482,19 @@ impl Proxy {
     }
 
     /// Drops every open connection and every new one until `restore`.
-    pub fn cut(&self) {
+    pub(crate) fn cut(&self) {
         self.open.store(false, std::sync::atomic::Ordering::SeqCst);
         for connection in self.connections.lock().expect("lock").drain(..) {
             connection.abort();
         }
     }
 
-    pub fn restore(&self) {
+    pub(crate) fn restore(&self) {
         self.open.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Holds every chunk the service answers for `delay` before passing it on (zero: none).
-    pub fn slow_down(&self, delay: Duration) {
+    pub(crate) fn slow_down(&self, delay: Duration) {
         let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         self.delay_ms.store(ms, std::sync::atomic::Ordering::SeqCst);
     }
@@ -534,7 +534,7 @@ impl Drop for Proxy {
 }
 
 /// The host:port of a URL such as `redis://127.0.0.1:6379` or `mysql://root@host:3306/test`.
-pub fn socket_of(url: &str) -> SocketAddr {
+pub(crate) fn socket_of(url: &str) -> SocketAddr {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split('/').next().unwrap_or(rest);
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
@@ -550,7 +550,7 @@ pub fn socket_of(url: &str) -> SocketAddr {
 }
 
 /// A URL with its host:port replaced by `address` (to go through a proxy).
-pub fn through(url: &str, address: SocketAddr) -> String {
+pub(crate) fn through(url: &str, address: SocketAddr) -> String {
     let (scheme, rest) = url.split_once("://").expect("scheme");
     let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
     let user = authority
@@ -617,11 +617,11 @@ async fn await_redis(port: u16, deadline: std::time::Instant) {
 
 /// What a test that starts Redis servers of its own needs (Debian's redis-server package brings
 /// redis-cli too).
-pub const REDIS_SERVER: Need = Need::Tool("redis-server");
+pub(crate) const REDIS_SERVER: Need = Need::Tool("redis-server");
 
 /// A test's own `redis-server` on a free port, which it may stop and start again (the shared
 /// Redis is never stopped: other tests use it).
-pub struct RedisServer {
+pub(crate) struct RedisServer {
     pub url: String,
     port: u16,
     process: Option<std::process::Child>,
@@ -630,7 +630,7 @@ pub struct RedisServer {
 
 impl RedisServer {
     /// Needs `REDIS_SERVER` declared by the test.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let port = free_redis_port(&[]);
         let mut server = Self {
             url: format!("redis://127.0.0.1:{port}"),
@@ -643,7 +643,7 @@ impl RedisServer {
     }
 
     /// Kills the server (as a crash does): every connection drops, every new one is refused.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
             let _ = process.kill();
             let _ = process.wait();
@@ -651,7 +651,7 @@ impl RedisServer {
     }
 
     /// Starts it again on the same port, empty.
-    pub async fn resume(&mut self) {
+    pub(crate) async fn resume(&mut self) {
         self.process = Some(spawn_redis(self.port, self.dir.path(), false));
         await_redis(
             self.port,
@@ -668,7 +668,7 @@ impl Drop for RedisServer {
 }
 
 /// A throwaway three-node Redis Cluster of local `redis-server` processes, stopped on drop.
-pub struct RedisCluster {
+pub(crate) struct RedisCluster {
     pub urls: String,
     ports: Vec<u16>,
     nodes: Vec<Option<std::process::Child>>,
@@ -677,7 +677,7 @@ pub struct RedisCluster {
 
 impl RedisCluster {
     /// Needs `REDIS_SERVER` declared by the test.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         // Each node also listens on its port + 10000 (the cluster bus).
         let mut ports: Vec<u16> = Vec::new();
@@ -725,7 +725,7 @@ impl RedisCluster {
     }
 
     /// The index of the master that holds `key`'s hash slot.
-    pub fn master_of(&self, key: &str) -> usize {
+    pub(crate) fn master_of(&self, key: &str) -> usize {
         let port = self.ports[0].to_string();
         let slot: u16 = redis_cli(&[
             "-p".into(),
@@ -764,7 +764,7 @@ impl RedisCluster {
     }
 
     /// `cluster_state` (`ok` or `fail`) as a running master sees it.
-    pub fn state(&self) -> String {
+    pub(crate) fn state(&self) -> String {
         let Some(index) = self.nodes.iter().position(Option::is_some) else {
             return "no master running".to_owned();
         };
@@ -782,7 +782,7 @@ impl RedisCluster {
     }
 
     /// Kills master `index`: the slots it held have no server until the test ends.
-    pub fn stop_master(&mut self, index: usize) {
+    pub(crate) fn stop_master(&mut self, index: usize) {
         if let Some(mut node) = self.nodes[index].take() {
             let _ = node.kill();
             let _ = node.wait();
@@ -800,7 +800,7 @@ impl Drop for RedisCluster {
 
 /// The real `expense-backend` binary on 127.0.0.1:0, serving the repository's spec (dev), its
 /// JSON logs collected; killed on drop if still running.
-pub struct ServerProcess {
+pub(crate) struct ServerProcess {
     pub address: SocketAddr,
     child: std::process::Child,
     logs: Arc<std::sync::Mutex<Vec<String>>>,
@@ -810,7 +810,7 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary on `database_url` with extra variables `vars` (no Redis unless they
     /// name one), and waits until it logs the address it listens on.
-    pub async fn start(database_url: &str, vars: &[(&str, &str)]) -> Self {
+    pub(crate) async fn start(database_url: &str, vars: &[(&str, &str)]) -> Self {
         use std::io::BufRead;
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_expense-backend"));
         command
@@ -863,12 +863,12 @@ impl ServerProcess {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
 
     /// Sends SIGTERM (a graceful stop).
-    pub fn terminate(&self) {
+    pub(crate) fn terminate(&self) {
         let sent = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -877,14 +877,14 @@ impl ServerProcess {
     }
 
     /// Sends SIGKILL (a crash: nothing is drained or closed) and reaps the process.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
     /// Waits up to `limit` for the process to exit; its status (`None`: still running, then
     /// killed) and every line it logged.
-    pub async fn exit_within(
+    pub(crate) async fn exit_within(
         mut self,
         limit: Duration,
     ) -> (Option<std::process::ExitStatus>, Vec<String>) {
@@ -926,15 +926,15 @@ fn free_database_port() -> u16 {
 }
 
 /// What a test that starts its own MariaDB server needs (tests/tools/bin/mariadb-instance).
-pub const MARIADB_INSTANCE: Need = Need::Tool("mariadb-instance");
+pub(crate) const MARIADB_INSTANCE: Need = Need::Tool("mariadb-instance");
 /// What a test that starts its own PostgreSQL server needs (tests/tools/bin/postgres-instance).
-pub const POSTGRES_INSTANCE: Need = Need::Tool("postgres-instance");
+pub(crate) const POSTGRES_INSTANCE: Need = Need::Tool("postgres-instance");
 
 /// A MariaDB or PostgreSQL server of the test's own on a free loopback port, its data in a
 /// temporary directory, which the test may stop and start again (the shared servers are never
 /// stopped: other tests use them). Started by the wrapper the test declares
 /// (`MARIADB_INSTANCE` or `POSTGRES_INSTANCE`); stopped on drop.
-pub struct DatabaseServer {
+pub(crate) struct DatabaseServer {
     pub engine: Engine,
     /// A URL to administer it: `TestDb::on_server(engine, &admin_url)` makes a database on it.
     pub admin_url: String,
@@ -946,7 +946,7 @@ pub struct DatabaseServer {
 
 impl DatabaseServer {
     /// Initialises an empty server of `engine` and starts it.
-    pub async fn start(engine: Engine) -> Self {
+    pub(crate) async fn start(engine: Engine) -> Self {
         let port = free_database_port();
         let (wrapper, admin_url) = match engine {
             Engine::Mysql => (
@@ -993,7 +993,7 @@ impl DatabaseServer {
 
     /// Stops the server cleanly, as an operator's restart does (MariaDB: SIGTERM; PostgreSQL:
     /// SIGINT, a "fast" shutdown that ends every session), and waits until it has exited.
-    pub async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         let Some(mut process) = self.process.take() else {
             return;
         };
@@ -1011,7 +1011,7 @@ impl DatabaseServer {
 
     /// Starts it again on the same port and data, and waits until it answers a query (this
     /// server: another process may have taken the port while it was stopped).
-    pub async fn resume(&mut self) {
+    pub(crate) async fn resume(&mut self) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

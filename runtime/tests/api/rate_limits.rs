@@ -20,7 +20,7 @@ pub(crate) fn tests() -> Vec<Test> {
     ]
 }
 
-pub fn limit_list_to(requests: u32) -> impl FnOnce(&mut runtime::Settings) + Send {
+pub(crate) fn limit_list_to(requests: u32) -> impl FnOnce(&mut runtime::Settings) + Send {
     move |settings| {
         for route in &mut settings.routes {
             if route.handler == Handler::ListTransactions && route.method == Method::Get {

@@ -17,7 +17,7 @@ pub(crate) fn tests() -> Vec<Test> {
 }
 
 /// Drives every transaction route on `app`; shared by the SQLite, MariaDB and PostgreSQL tests.
-pub async fn exercise_every_route(app: &TestApp) {
+pub(crate) async fn exercise_every_route(app: &TestApp) {
     let client = &app.client;
     let groceries = app.create(json!(100), "Groceries").await;
     let gas = app.create(json!(12.34), "Gas").await;
@@ -255,7 +255,7 @@ async fn pages_follow_the_cursor_and_every_page_is_capped_by_max_page_size() {
 }
 
 /// Retries with one `Idempotency-Key` create one transaction; shared by every engine's test.
-pub async fn idempotent_retries(app: &TestApp) {
+pub(crate) async fn idempotent_retries(app: &TestApp) {
     let post = |key: &'static str, amount: i64| {
         let request = app
             .client

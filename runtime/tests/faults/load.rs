@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 /// How much load, for how long.
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Names the scenario in the report and in every description it writes.
     pub name: &'static str,
     pub workers: usize,
@@ -31,7 +31,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(name: &'static str) -> Self {
+    pub(crate) fn new(name: &'static str) -> Self {
         Self {
             name,
             workers: 4,
@@ -45,12 +45,12 @@ impl Plan {
         }
     }
 
-    pub fn requests(mut self, max: u64) -> Self {
+    pub(crate) fn requests(mut self, max: u64) -> Self {
         self.max_requests = max;
         self
     }
 
-    pub fn rotating_clients(mut self) -> Self {
+    pub(crate) fn rotating_clients(mut self) -> Self {
         self.rotate_clients = true;
         self
     }
@@ -58,7 +58,7 @@ impl Plan {
 
 /// An acknowledged write: `POST /transaction` answered 200 with this id.
 #[derive(Clone, Debug)]
-pub struct Ack {
+pub(crate) struct Ack {
     pub id: i64,
     pub description: String,
 }
@@ -88,14 +88,14 @@ struct Shared {
 }
 
 /// A running load.
-pub struct Load {
+pub(crate) struct Load {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
 }
 
 impl Load {
     /// Starts `plan.workers` workers against the base URLs `targets` (`http://127.0.0.1:port`).
-    pub fn start(plan: Plan, targets: Vec<String>) -> Self {
+    pub(crate) fn start(plan: Plan, targets: Vec<String>) -> Self {
         assert!(
             targets.iter().all(|t| t.starts_with("http://127.0.0.1:")),
             "the load only targets loopback: {targets:?}"
@@ -118,17 +118,17 @@ impl Load {
         Self { shared, workers }
     }
 
-    pub fn acknowledged(&self) -> usize {
+    pub(crate) fn acknowledged(&self) -> usize {
         self.shared.ledger().acknowledged.len()
     }
 
-    pub fn sent(&self) -> u64 {
+    pub(crate) fn sent(&self) -> u64 {
         self.shared.sent.load(Ordering::SeqCst)
     }
 
     /// Waits until `more` writes are acknowledged beyond the count now; fails the test when
     /// `limit` passes or the load ends first, saying `why` they were expected.
-    pub async fn until_more_acknowledged(&self, more: usize, limit: Duration, why: &str) {
+    pub(crate) async fn until_more_acknowledged(&self, more: usize, limit: Duration, why: &str) {
         let target = self.acknowledged() + more;
         let deadline = Instant::now() + limit;
         while self.acknowledged() < target {
@@ -146,7 +146,7 @@ impl Load {
     }
 
     /// Waits until `more` requests are sent beyond the count now (or the load ends).
-    pub async fn until_more_sent(&self, more: u64) {
+    pub(crate) async fn until_more_sent(&self, more: u64) {
         let target = self.sent() + more;
         while self.sent() < target && !self.workers.iter().all(JoinHandle::is_finished) {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -154,7 +154,7 @@ impl Load {
     }
 
     /// Stops the workers (each finishes its request in flight) and returns the figures.
-    pub async fn stop(self) -> Report {
+    pub(crate) async fn stop(self) -> Report {
         self.shared.stop.store(true, Ordering::SeqCst);
         for worker in self.workers {
             worker.await.expect("a load worker panicked");
@@ -327,7 +327,7 @@ async fn work(shared: Arc<Shared>, worker: usize) {
 }
 
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Percentiles {
+pub(crate) struct Percentiles {
     pub p50: Duration,
     pub p99: Duration,
     pub max: Duration,
@@ -339,14 +339,12 @@ impl Percentiles {
             return Self::default();
         }
         samples.sort();
-        let at = |q: f64| {
-            let index = ((samples.len() - 1) as f64 * q).round() as usize;
-            samples[index]
-        };
+        // The sample at `per_mille` thousandths of the way through, rounded.
+        let at = |per_mille: usize| samples[((samples.len() - 1) * per_mille + 500) / 1000];
         Self {
-            p50: at(0.50),
-            p99: at(0.99),
-            max: at(1.0),
+            p50: at(500),
+            p99: at(990),
+            max: at(1000),
         }
     }
 }
@@ -365,7 +363,7 @@ impl std::fmt::Display for Percentiles {
 
 /// What a load did, and (after `check_database`) what the database kept of it.
 #[derive(Debug)]
-pub struct Report {
+pub(crate) struct Report {
     pub name: &'static str,
     pub sent: u64,
     /// When each 200 answer arrived.
@@ -386,13 +384,13 @@ pub struct Report {
 
 impl Report {
     /// How many requests were answered 200 after `instant`.
-    pub fn answered_after(&self, instant: Instant) -> usize {
+    pub(crate) fn answered_after(&self, instant: Instant) -> usize {
         self.answered.iter().filter(|at| **at > instant).count()
     }
 
     /// Reads every transaction of the database at `url`, checks each acknowledged write is
     /// there exactly once, and prints the report line.
-    pub async fn check_database(&mut self, url: &str) {
+    pub(crate) async fn check_database(&mut self, url: &str) {
         let db = Database::connect(url)
             .await
             .expect("connect to the database under test");
@@ -429,7 +427,7 @@ impl Report {
 
     /// The checks every scenario makes: nothing acknowledged lost or stored twice, no stale
     /// read, and the load did something.
-    pub fn assert_nothing_lost(&self) {
+    pub(crate) fn assert_nothing_lost(&self) {
         assert!(
             !self.acknowledged.is_empty(),
             "{}: no write was acknowledged",
@@ -455,7 +453,7 @@ impl Report {
         );
     }
 
-    pub fn assert_no_server_error(&self) {
+    pub(crate) fn assert_no_server_error(&self) {
         assert!(
             self.server_errors.is_empty(),
             "{}: {} answers were 5xx, first: {:?}",
@@ -465,7 +463,7 @@ impl Report {
         );
     }
 
-    pub fn assert_no_failure(&self) {
+    pub(crate) fn assert_no_failure(&self) {
         self.assert_no_server_error();
         assert_eq!(self.failed, 0, "{}: requests failed", self.name);
     }

@@ -4,9 +4,12 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::context::*;
+use super::context::{
+    CARGO_LLVM_COV_VERSION, Concurrency, DOCKERFILE, Job, RUNNER, RUST_TOOLCHAIN, ServiceContainer,
+    Step, TERRAFORM_VERSION, TEST_SERVICE_URLS, Triggers, Variable, Workflow, checkout, read,
+    variable,
+};
 use crate::model::{Action, DeployTrigger, Model};
-use crate::render::artifact::RenderError;
 
 // ---------------------------------------------------------------------------------------------
 // ci.yml
@@ -106,7 +109,7 @@ fn reading_job(id: &'static str, name: &str, timeout_minutes: u32, steps: Vec<St
 }
 
 /// The branches whose pull requests and pushes CI checks: every branch a deploy follows.
-fn checked_branches(model: &Model) -> Result<Vec<String>, RenderError> {
+fn checked_branches(model: &Model) -> Vec<String> {
     let mut branches = BTreeSet::new();
     for environment in model.environments.values() {
         if let DeployTrigger::Branch(branch) = &environment.deploy.trigger {
@@ -116,10 +119,10 @@ fn checked_branches(model: &Model) -> Result<Vec<String>, RenderError> {
     if branches.is_empty() {
         branches.insert("main".to_string());
     }
-    Ok(branches.into_iter().collect())
+    branches.into_iter().collect()
 }
 
-pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, RenderError> {
+pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
     let spec = model;
     let rust = || Step::run("Install Rust", INSTALL_RUST);
     let validators = || Step::run("Install the validators (tests/tools)", INSTALL_VALIDATORS);
@@ -235,8 +238,8 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, Re
         ),
     ];
 
-    let branches = checked_branches(model)?;
-    Ok(Workflow {
+    let branches = checked_branches(model);
+    Workflow {
         name: "CI".to_string(),
         triggers: Triggers {
             pull_request_branches: branches.clone(),
@@ -253,7 +256,7 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Result<Workflow, Re
             variable("RUST_TOOLCHAIN", RUST_TOOLCHAIN),
         ],
         jobs,
-    })
+    }
 }
 
 /// Trivy fails the job on fixable HIGH or CRITICAL vulnerabilities of the image.

@@ -3,9 +3,12 @@
 use super::ci::trivy_scan;
 use serde_json::Value;
 
-use super::context::*;
+use super::context::{
+    Concurrency, DOCKERFILE, HELM_CHART, HELM_VERSION, Job, JobEnvironment, RUNNER, Step, Triggers,
+    Workflow, checkout, read, write,
+};
 use crate::model::{Action, DeployTrigger, Environment, Handler, Method, Model};
-use crate::render::artifact::{Artifact, RenderError};
+use crate::render::artifact::Artifact;
 
 // ---------------------------------------------------------------------------------------------
 // deploy-<env>.yml
@@ -73,10 +76,7 @@ fn api_smoke_path(model: &Model) -> Option<&str> {
         .map(|route| route.path.as_str())
 }
 
-pub(super) fn deploy_workflow(
-    model: &Model,
-    environment: &Environment,
-) -> Result<Workflow, RenderError> {
+pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workflow {
     let spec = model;
     let name = environment.name.clone();
     let (push_branches, push_tags) = match &environment.deploy.trigger {
@@ -185,7 +185,7 @@ pub(super) fn deploy_workflow(
         env: Vec::new(),
         steps,
     };
-    Ok(Workflow {
+    Workflow {
         name: format!("Deploy {name}"),
         triggers: Triggers {
             pull_request_branches: Vec::new(),
@@ -199,7 +199,7 @@ pub(super) fn deploy_workflow(
         },
         env: Vec::new(),
         jobs: vec![job],
-    })
+    }
 }
 
 /// Renders `ci.yml` and each rendered environment's `deploy-<env>.yml`.

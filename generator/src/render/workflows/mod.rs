@@ -30,13 +30,13 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
                 "{header}{}",
                 render_workflow(
                     CI_TEMPLATE,
-                    &ci::ci_workflow(request.model, request.spec_path)?
+                    &ci::ci_workflow(request.model, request.spec_path)
                 )?
             ),
         },
     ];
     for environment in request.environments() {
-        let workflow = deploy::deploy_workflow(request.model, environment)?;
+        let workflow = deploy::deploy_workflow(request.model, environment);
         artifacts.push(Artifact {
             path: format!(".github/workflows/deploy-{}.yml", environment.name),
             contents: format!("{header}{}", render_workflow(DEPLOY_TEMPLATE, &workflow)?),
