@@ -7,7 +7,7 @@ use generator::render::{Request, render_all};
 use generator::source::Source;
 
 /// `load_spec`: any bytes give a model or located diagnostics that render; never a panic.
-pub fn load_spec(data: &[u8]) {
+pub(super) fn load_spec(data: &[u8]) {
     let (source, problem) = Source::from_bytes("fuzz.toml".into(), data.to_vec());
     if let Err(LoadError::Invalid {
         source,
@@ -24,7 +24,7 @@ pub fn load_spec(data: &[u8]) {
 
 /// `render_artifacts`: a spec that validates renders, and every artifact parses as the format
 /// its consumer reads (HCL, YAML, JSON). Returns whether the input validated.
-pub fn render_artifacts(data: &[u8]) -> bool {
+pub(super) fn render_artifacts(data: &[u8]) -> bool {
     let (source, problem) = Source::from_bytes("fuzz.toml".into(), data.to_vec());
     let Ok(loaded) = check(source, problem) else {
         return false;
