@@ -16,82 +16,33 @@
 //! memory only if its stamp equals a version read after the lookup began, so this is exactly as
 //! fresh as reading the value from Redis, at a fraction of the cost under load.
 
+mod batch;
 pub mod gate;
+mod key;
+mod memory;
+mod remote;
 
-use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
-use redis::Script;
+
+pub use batch::Batched;
+use batch::lock;
+use key::{ITEM_VERSION, LIST_VERSION};
+pub use key::{Key, Lookup, Ticket, Write};
+use memory::{Local, Memory};
+use remote::{
+    FILL_SCRIPT, INVALIDATE_SCRIPT, Stored, VERSION_LIFETIME_MS, Versions, lookup_in_redis,
+    read_versions,
+};
 
 use crate::config::CacheSettings;
 use crate::redis_client::RedisClient;
 use crate::telemetry::Metrics;
-
-/// Most entries the in-process cache holds before it sweeps expired and outdated ones.
-const MEMORY_ENTRIES: usize = 10_000;
-
-/// How long a version key lives without writes (ms).
-const VERSION_LIFETIME_MS: &str = "86400000";
-
-const LIST_VERSION: &str = "transactions:version";
-const ITEM_VERSION: &str = "transaction:version";
-
-/// `KEYS[1]` value, `KEYS[2]` version, `ARGV[1]` version lifetime (ms)
-/// -> `{version}` on a miss, `{version, value}` on a hit.
-const LOOKUP: &str = r"
-local version = redis.call('GET', KEYS[2])
-if not version then
-  local now = redis.call('TIME')
-  redis.call('SET', KEYS[2], now[1] .. string.format('%06d', tonumber(now[2])), 'NX', 'PX', ARGV[1])
-  version = redis.call('GET', KEYS[2])
-end
-local cached = redis.call('GET', KEYS[1])
-if cached then
-  local sep = string.find(cached, '|', 1, true)
-  if sep and string.sub(cached, 1, sep - 1) == version then
-    return {version, string.sub(cached, sep + 1)}
-  end
-end
-return {version}
-";
-
-/// `KEYS[1]` value, `KEYS[2]` version; `ARGV` stamp, value, ttl. Writes only if still current.
-const FILL: &str = r"
-if redis.call('GET', KEYS[2]) == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
-  return 1
-end
-return 0
-";
-
-/// `ARGV[1]` = how many of `KEYS` are versions to bump; the rest are keys to delete.
-/// `ARGV[2]` = version lifetime (ms). A missing (or expired) version restarts from the clock,
-/// so it never repeats an old stamp: versions may expire without risk, and do, to stay tidy.
-const INVALIDATE: &str = r"
-local versions = tonumber(ARGV[1])
-for i = 1, versions do
-  if redis.call('EXISTS', KEYS[i]) == 0 then
-    local now = redis.call('TIME')
-    redis.call('SET', KEYS[i], now[1] .. string.format('%06d', tonumber(now[2])))
-  end
-  redis.call('INCR', KEYS[i])
-  redis.call('PEXPIRE', KEYS[i], ARGV[2])
-end
-for i = versions + 1, #KEYS do
-  redis.call('DEL', KEYS[i])
-end
-return 1
-";
-
-static LOOKUP_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LOOKUP));
-static FILL_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(FILL));
-static INVALIDATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(INVALIDATE));
 
 type SharedRead = Shared<BoxFuture<'static, Option<ListRead>>>;
 
@@ -101,67 +52,6 @@ struct ListRead {
     value: Bytes,
     /// Read from the database (a miss), rather than found in Redis (a hit).
     from_database: bool,
-}
-
-/// What a cached read is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Key {
-    /// The whole list (`transactions:all`).
-    List,
-    /// One transaction (`transaction:{id}`).
-    Item(i64),
-}
-
-impl Key {
-    fn name(self) -> Cow<'static, str> {
-        match self {
-            Key::List => Cow::Borrowed("transactions:all"),
-            Key::Item(id) => Cow::Owned(format!("transaction:{id}")),
-        }
-    }
-
-    fn version(self) -> &'static str {
-        match self {
-            Key::List => LIST_VERSION,
-            Key::Item(_) => ITEM_VERSION,
-        }
-    }
-}
-
-/// A write's effect on the cache.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Write {
-    Created,
-    Deleted(i64),
-    DeletedAll,
-}
-
-/// The result of a lookup.
-#[derive(Debug)]
-pub enum Lookup {
-    /// The cached JSON text (shared, not copied).
-    Hit(Bytes),
-    /// Read the database, then `fill` with this ticket (None: the cache is unusable right now).
-    Miss(Option<Ticket>),
-}
-
-/// The version a reader saw before reading the database.
-#[derive(Debug)]
-pub struct Ticket {
-    key: Key,
-    version: String,
-    /// Redis has not been asked for the value yet (the shared list read asks it first).
-    ask_redis: bool,
-}
-
-impl Ticket {
-    fn new(key: Key, version: String) -> Self {
-        Self {
-            key,
-            version,
-            ask_redis: false,
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -188,167 +78,6 @@ enum Backend {
     },
     /// No cache: every read goes to the database (shared database, several replicas, no Redis).
     Off,
-}
-
-/// The in-process cache: values and the version counters of their key families.
-#[derive(Debug, Default)]
-struct Memory {
-    values: Local,
-    versions: HashMap<&'static str, u64>,
-}
-
-impl Memory {
-    fn version(&self, key: Key) -> String {
-        self.versions
-            .get(key.version())
-            .copied()
-            .unwrap_or(0)
-            .to_string()
-    }
-}
-
-/// Values by key, each with the version stamp it was read under and when it expires.
-#[derive(Debug, Default)]
-struct Local(HashMap<Key, (String, Bytes, Instant)>);
-
-impl Local {
-    /// The value of `key` if it was stamped `version` and has not expired; drops it otherwise.
-    fn get(&mut self, key: Key, version: &str, now: Instant) -> Option<Bytes> {
-        match self.0.get(&key) {
-            Some((stamp, value, expires)) if stamp == version && *expires > now => {
-                Some(value.clone())
-            }
-            Some(_) => {
-                self.0.remove(&key);
-                None
-            }
-            None => None,
-        }
-    }
-
-    /// Stores a value; when full, first drops what has expired, and everything if that is not
-    /// enough (entries are cheap to read again).
-    fn insert(&mut self, key: Key, version: String, value: Bytes, expires: Instant) {
-        if self.0.len() >= MEMORY_ENTRIES {
-            let now = Instant::now();
-            self.0.retain(|_, (_, _, expires)| *expires > now);
-            if self.0.len() >= MEMORY_ENTRIES {
-                self.0.clear();
-            }
-        }
-        self.0.insert(key, (version, value, expires));
-    }
-
-    fn remove(&mut self, key: Key) {
-        self.0.remove(&key);
-    }
-}
-
-/// The two version keys as Redis holds them (`None`: missing, the lookup script sets it).
-#[derive(Debug, Default)]
-struct Versions {
-    list: Option<String>,
-    item: Option<String>,
-}
-
-impl Versions {
-    fn of(&self, key: Key) -> Option<&str> {
-        match key {
-            Key::List => self.list.as_deref(),
-            Key::Item(_) => self.item.as_deref(),
-        }
-    }
-}
-
-/// A read shared by the callers that asked before it started: a caller joins the next read to
-/// start, never one already on its way, so every answer it gets was read after it asked. While
-/// one read is in flight, the callers that arrive wait for the next, which then serves them all.
-/// Under load this turns one read per request into one read per round trip.
-///
-/// Before each read the reader yields once to the scheduler, which then polls the sockets and
-/// runs the requests that were ready: they join this read instead of waiting for the next one.
-/// Under load that puts more requests on each `MGET` and shortens the tail (BENCHMARKS.md).
-pub struct Batched<T> {
-    state: Mutex<BatchState<T>>,
-}
-
-struct BatchState<T> {
-    reading: bool,
-    waiting: Vec<tokio::sync::oneshot::Sender<T>>,
-}
-
-impl<T> Default for Batched<T> {
-    fn default() -> Self {
-        Self {
-            state: Mutex::new(BatchState {
-                reading: false,
-                waiting: Vec::new(),
-            }),
-        }
-    }
-}
-
-impl<T> std::fmt::Debug for Batched<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Batched")
-    }
-}
-
-impl<T: Clone + Send + 'static> Batched<T> {
-    /// The answer of a `read` started after this call began (`None` if that read panicked).
-    /// Callers pass equivalent reads: the one of the caller that starts the reader is used.
-    pub async fn get<R, F>(self: &Arc<Self>, read: R) -> Option<T>
-    where
-        R: Fn() -> F + Send + 'static,
-        F: Future<Output = T> + Send + 'static,
-    {
-        let (sender, receiver) = tokio::sync::oneshot::channel();
-        let start_reader = {
-            let mut state = lock(&self.state);
-            state.waiting.push(sender);
-            !std::mem::replace(&mut state.reading, true)
-        };
-        if start_reader {
-            // Its own task: a caller that goes away must not strand the others.
-            tokio::spawn(self.clone().read_while_waited_for(read));
-        }
-        receiver.await.ok()
-    }
-
-    async fn read_while_waited_for<R, F>(self: Arc<Self>, read: R)
-    where
-        R: Fn() -> F,
-        F: Future<Output = T>,
-    {
-        // However the reader ends (a panicking read included), the next caller starts a new one;
-        // callers still waiting then see a closed channel.
-        let _reset = ResetOnDrop(&self.state);
-        loop {
-            // Still fresh: whoever joins now asked before the read below is sent.
-            tokio::task::yield_now().await;
-            let waiting = {
-                let mut state = lock(&self.state);
-                if state.waiting.is_empty() {
-                    return;
-                }
-                std::mem::take(&mut state.waiting)
-            };
-            let answer = read().await;
-            for waiter in waiting {
-                let _gone = waiter.send(answer.clone());
-            }
-        }
-    }
-}
-
-struct ResetOnDrop<'a, T>(&'a Mutex<BatchState<T>>);
-
-impl<T> Drop for ResetOnDrop<'_, T> {
-    fn drop(&mut self) {
-        let mut state = lock(self.0);
-        state.reading = false;
-        state.waiting.clear();
-    }
 }
 
 impl Cache {
@@ -708,42 +437,6 @@ impl Cache {
     }
 }
 
-/// The current versions (one `MGET`), or `None` if Redis did not answer.
-async fn read_versions(client: RedisClient, keys: Arc<[String; 2]>) -> Option<Arc<Versions>> {
-    let reply = client
-        .mget::<Vec<Option<String>>>(keys.as_slice())
-        .await
-        .ok()?;
-    let [list, item] = <[Option<String>; 2]>::try_from(reply).ok()?;
-    Some(Arc::new(Versions { list, item }))
-}
-
-/// What Redis holds under a value key and its version key (`keys`).
-enum Stored {
-    /// The value, stamped with the current version.
-    Current { version: String, value: Bytes },
-    /// No value for the current version (the lookup sets a missing version).
-    Missing { version: String },
-}
-
-/// `None` if Redis did not answer (or answered nonsense).
-async fn lookup_in_redis(client: &RedisClient, keys: &[String; 2]) -> Option<Stored> {
-    let reply = client
-        .invoke::<Vec<String>>(&LOOKUP_SCRIPT, keys, &[VERSION_LIFETIME_MS.to_owned()])
-        .await
-        .ok()?;
-    match <[String; 2]>::try_from(reply) {
-        Ok([version, value]) => Some(Stored::Current {
-            version,
-            value: Bytes::from(value),
-        }),
-        Err(mut reply) if reply.len() == 1 => Some(Stored::Missing {
-            version: reply.remove(0),
-        }),
-        Err(_) => None,
-    }
-}
-
 /// `reads`' shared read if it was started for `version` and has not failed (a failed read is not
 /// shared further: the next miss reads again).
 fn joinable(reads: &Option<(String, SharedRead)>, version: &str) -> Option<SharedRead> {
@@ -751,97 +444,4 @@ fn joinable(reads: &Option<(String, SharedRead)>, version: &str) -> Option<Share
         .as_ref()
         .filter(|(of, shared)| of == version && !matches!(shared.peek(), Some(None)))
         .map(|(_, shared)| shared.clone())
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding a lock cannot leave a map half-written in a way that matters: the
-    // worst case is a stale-stamped entry, which lookups reject, or a waiter left to time out.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::atomic::AtomicUsize;
-
-    use tokio::sync::Notify;
-
-    use super::*;
-
-    /// A `Batched`, and the count of the reads made through it.
-    fn counted() -> (Arc<Batched<usize>>, Arc<AtomicUsize>) {
-        (Arc::default(), Arc::default())
-    }
-
-    /// A read that counts itself and answers with its own number (1 for the first read).
-    fn read(reads: &Arc<AtomicUsize>) -> impl Fn() -> std::future::Ready<usize> + Send + 'static {
-        let reads = reads.clone();
-        move || std::future::ready(reads.fetch_add(1, Ordering::SeqCst) + 1)
-    }
-
-    #[cfg(unix)]
-    #[tokio::test(flavor = "current_thread")]
-    async fn a_request_whose_bytes_arrive_as_the_reader_starts_joins_its_read() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-        let (batched, reads) = counted();
-        let (mut client, mut server) = tokio::net::UnixStream::pair().expect("socket pair");
-        // `late` is a request waiting for its bytes; `first` starts the reader just after the
-        // bytes are sent, so they are there when the scheduler next polls the sockets.
-        let late = tokio::spawn({
-            let (batched, read) = (batched.clone(), read(&reads));
-            async move {
-                let mut request = [0; 1];
-                server.read_exact(&mut request).await.expect("request");
-                batched.get(read).await
-            }
-        });
-        tokio::task::yield_now().await;
-        let first = tokio::spawn({
-            let (batched, read) = (batched.clone(), read(&reads));
-            async move {
-                client.write_all(b"!").await.expect("sent");
-                batched.get(read).await
-            }
-        });
-        assert_eq!(first.await.expect("first"), Some(1));
-        assert_eq!(late.await.expect("late"), Some(1));
-        assert_eq!(reads.load(Ordering::SeqCst), 1);
-    }
-
-    #[tokio::test(flavor = "current_thread")]
-    async fn a_caller_never_gets_a_read_sent_before_it_asked() {
-        let (batched, reads) = counted();
-        let gate = Arc::new(Notify::new());
-        // The first read waits on the gate: it has been sent, and is still on its way.
-        let slow_read = {
-            let (reads, gate) = (reads.clone(), gate.clone());
-            move || {
-                let (reads, gate) = (reads.clone(), gate.clone());
-                async move {
-                    let n = reads.fetch_add(1, Ordering::SeqCst) + 1;
-                    if n == 1 {
-                        gate.notified().await;
-                    }
-                    n
-                }
-            }
-        };
-        let first = tokio::spawn({
-            let batched = batched.clone();
-            async move { batched.get(slow_read).await }
-        });
-        while reads.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await;
-        }
-        let second = tokio::spawn({
-            let (batched, read) = (batched.clone(), read(&reads));
-            async move { batched.get(read).await }
-        });
-        tokio::task::yield_now().await;
-        gate.notify_one();
-        assert_eq!(first.await.expect("first"), Some(1));
-        assert_eq!(second.await.expect("second"), Some(2));
-    }
 }
