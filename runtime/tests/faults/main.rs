@@ -5,7 +5,7 @@
 //! bounded in requests and time and targets only 127.0.0.1. Each scenario prints its report:
 //! `cargo test -p runtime --test faults`.
 
-#[path = "../api/helpers.rs"]
+#[path = "../api/helpers/mod.rs"]
 mod helpers;
 mod load;
 
