@@ -1,0 +1,258 @@
+//! The rendered manifests, read back as data, agree with the spec and the runtime: port, probes,
+//! variables, sizing, rollout, hardening, ingress and monitoring, in every environment.
+
+use super::{
+    Example, RUNTIME_VARIABLES, Rendered, artifact, container, environment, of_kind, one,
+    render_every_environment,
+};
+use serde_json::{Value, json};
+
+pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
+    let (examples, rendered) = render_every_environment();
+    for Rendered {
+        example,
+        install,
+        manifests,
+        ..
+    } in rendered
+    {
+        let Example {
+            model, artifacts, ..
+        } = &examples[*example];
+        let label = &install.label;
+        let env = &install.environment;
+        let service = &model.service;
+        let app = &environment(model, env).app;
+        let deployment = one(manifests, "Deployment");
+        let pod = &deployment["spec"]["template"]["spec"];
+        let container = container(deployment);
+
+        // Port and probes: what the runtime listens on and serves.
+        assert_eq!(
+            container["ports"][0]["containerPort"], service.port,
+            "{label}"
+        );
+        assert_eq!(container["ports"][0]["name"], "http");
+        assert_eq!(
+            container["livenessProbe"]["httpGet"]["path"],
+            service.health_path.as_str()
+        );
+        assert_eq!(
+            container["readinessProbe"]["httpGet"]["path"],
+            service.readiness_path.as_str()
+        );
+        assert_eq!(container["livenessProbe"]["httpGet"]["port"], "http");
+        assert_eq!(
+            container["startupProbe"]["httpGet"]["path"],
+            service.health_path.as_str()
+        );
+        let svc = one(manifests, "Service");
+        assert_eq!(svc["spec"]["ports"][0]["targetPort"], "http");
+        assert_eq!(svc["spec"]["ports"][0]["port"], service.port);
+
+        // Every variable the pod gets is one the runtime reads, and they reach it.
+        let config_map = manifests
+            .iter()
+            .find(|m| {
+                m["kind"] == "ConfigMap"
+                    && m["metadata"]["name"] == format!("{}-config", service.name)
+            })
+            .expect("the runtime's ConfigMap");
+        assert_eq!(
+            container["envFrom"],
+            json!([{ "configMapRef": { "name": config_map["metadata"]["name"] } }])
+        );
+        let config = config_map["data"].as_object().expect("ConfigMap data");
+        let secret_env: Vec<&str> = container["env"]
+            .as_array()
+            .expect("env")
+            .iter()
+            .map(|v| v["name"].as_str().expect("name"))
+            .collect();
+        for name in config
+            .keys()
+            .map(String::as_str)
+            .chain(secret_env.iter().copied())
+        {
+            assert!(
+                RUNTIME_VARIABLES.contains(&name),
+                "{label}: the Deployment sets {name}, which the runtime does not read"
+            );
+        }
+        assert_eq!(config["ENVIRONMENT"], env.as_str());
+        assert_eq!(config["LISTEN_ADDR"], format!("0.0.0.0:{}", service.port));
+        for needed in ["DB_HOST", "DB_USER", "DB_PWD", "REDIS_HOST"] {
+            assert!(
+                secret_env.contains(&needed),
+                "{label}: {needed} reaches the pod"
+            );
+        }
+
+        // Sizing: the spec's figures.
+        let resources = &container["resources"];
+        assert_eq!(
+            resources["requests"]["cpu"],
+            app.resources.cpu_request.as_str()
+        );
+        assert_eq!(
+            resources["requests"]["memory"],
+            app.resources.memory_request.as_str()
+        );
+        assert_eq!(resources["limits"]["cpu"], app.resources.cpu_limit.as_str());
+        assert_eq!(
+            resources["limits"]["memory"],
+            app.resources.memory_limit.as_str()
+        );
+        let hpa = one(manifests, "HorizontalPodAutoscaler");
+        assert_eq!(
+            hpa["spec"]["minReplicas"], app.autoscaling.min_replicas,
+            "{label}"
+        );
+        assert_eq!(
+            hpa["spec"]["maxReplicas"], app.autoscaling.max_replicas,
+            "{label}"
+        );
+        assert_eq!(
+            hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
+            app.autoscaling.cpu_target_percent
+        );
+        assert_eq!(
+            hpa["spec"]["scaleTargetRef"]["name"],
+            deployment["metadata"]["name"]
+        );
+        // With the HPA on, the Deployment leaves replicas to it (an upgrade would reset them).
+        assert!(deployment["spec"].get("replicas").is_none(), "{label}");
+        let pdbs = of_kind(manifests, "PodDisruptionBudget");
+        assert_eq!(
+            pdbs.len(),
+            usize::from(app.autoscaling.min_replicas > 1),
+            "{label}"
+        );
+        for pdb in pdbs {
+            assert!(
+                pdb["spec"]["minAvailable"].as_u64()
+                    < Some(u64::from(app.autoscaling.min_replicas))
+            );
+        }
+
+        // Rollout and hardening.
+        let strategy = &deployment["spec"]["strategy"]["rollingUpdate"];
+        assert_eq!(
+            (
+                strategy["maxSurge"].clone(),
+                strategy["maxUnavailable"].clone()
+            ),
+            (json!(1), json!(0))
+        );
+        assert!(
+            pod["terminationGracePeriodSeconds"].as_u64()
+                > Some(u64::from(service.shutdown_grace_seconds))
+        );
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+        assert_eq!(
+            pod["securityContext"]["seccompProfile"]["type"],
+            "RuntimeDefault"
+        );
+        let hardening = &container["securityContext"];
+        assert_eq!(hardening["readOnlyRootFilesystem"], true);
+        assert_eq!(hardening["allowPrivilegeEscalation"], false);
+        assert_eq!(hardening["capabilities"]["drop"], json!(["ALL"]));
+        assert_eq!(
+            container["volumeMounts"],
+            json!([{ "name": "tmp", "mountPath": "/tmp" }])
+        );
+        assert!(pod["volumes"][0]["emptyDir"].is_object());
+        let annotations = &deployment["spec"]["template"]["metadata"]["annotations"];
+        assert!(
+            annotations["checksum/config"]
+                .as_str()
+                .is_some_and(|s| s.len() == 64)
+        );
+        assert_eq!(annotations["prometheus.io/port"], service.port.to_string());
+        let selector = &deployment["spec"]["selector"]["matchLabels"];
+        assert_eq!(
+            pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+                [0]["podAffinityTerm"],
+            json!({ "topologyKey": "kubernetes.io/hostname", "labelSelector": { "matchLabels": selector } })
+        );
+        assert_eq!(
+            pod["topologySpreadConstraints"][0]["topologyKey"],
+            "topology.kubernetes.io/zone"
+        );
+        assert_eq!(
+            pod["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"],
+            *selector
+        );
+
+        // Ingress: the environment's host and the seed's ALB annotations, to the Service.
+        let ingress = one(manifests, "Ingress");
+        let settings = environment(model, env);
+        assert_eq!(ingress["spec"]["ingressClassName"], "alb");
+        assert_eq!(
+            ingress["spec"]["rules"][0]["host"],
+            settings.ingress.host.as_str()
+        );
+        let ingress_annotations = &ingress["metadata"]["annotations"];
+        assert_eq!(
+            ingress_annotations["alb.ingress.kubernetes.io/certificate-arn"],
+            settings.ingress.certificate_arn.as_str()
+        );
+        assert_eq!(
+            ingress_annotations["alb.ingress.kubernetes.io/healthcheck-path"],
+            service.readiness_path.as_str()
+        );
+        assert_eq!(
+            ingress_annotations["alb.ingress.kubernetes.io/target-type"],
+            "ip"
+        );
+        let backend = &ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"];
+        assert_eq!(backend["name"], svc["metadata"]["name"]);
+
+        // Monitoring: Prometheus scrapes the runtime's metrics as job="<service name>", the job
+        // the generated rules and dashboards select; the rules and dashboards arrive unchanged.
+        let monitor = one(manifests, "ServiceMonitor");
+        assert_eq!(monitor["spec"]["endpoints"][0]["port"], "http");
+        assert_eq!(
+            monitor["spec"]["endpoints"][0]["path"],
+            service.metrics_path.as_str()
+        );
+        assert_eq!(
+            monitor["spec"]["selector"]["matchLabels"],
+            svc["spec"]["selector"]
+        );
+        let job_label = monitor["spec"]["jobLabel"].as_str().expect("jobLabel");
+        assert_eq!(svc["metadata"]["labels"][job_label], service.name.as_str());
+        assert_eq!(monitor["metadata"]["labels"]["release"], "prometheus");
+        let rule = one(manifests, "PrometheusRule");
+        let generated: Value = serde_norway::from_str(
+            &artifact(artifacts, &format!("generated/{env}/prometheus-rules.yaml")).contents,
+        )
+        .expect("generated rules");
+        assert_eq!(
+            rule["spec"], generated["spec"],
+            "{label}: the chart deploys the generated rules"
+        );
+        assert_eq!(rule["metadata"]["labels"]["release"], "prometheus");
+        let rules_text = serde_json::to_string(&rule["spec"]).expect("JSON");
+        assert!(rules_text.contains(&format!("job=\\\"{}\\\"", service.name)));
+        let dashboards: Vec<&Value> = of_kind(manifests, "ConfigMap")
+            .into_iter()
+            .filter(|m| m["metadata"]["labels"]["grafana_dashboard"] == "1")
+            .collect();
+        assert_eq!(dashboards.len(), model.dashboards.len(), "{label}");
+        for dashboard in &model.dashboards {
+            let file = format!("{}.json", dashboard.uid);
+            let generated =
+                &artifact(artifacts, &format!("generated/{env}/dashboards/{file}")).contents;
+            let deployed = dashboards
+                .iter()
+                .find_map(|m| m["data"][&file].as_str())
+                .unwrap_or_else(|| panic!("{label}: no ConfigMap holds {file}"));
+            assert_eq!(
+                deployed,
+                generated.trim_end(),
+                "{label}: {file} arrives unchanged"
+            );
+        }
+    }
+}
