@@ -40,6 +40,7 @@ rds_allocated_storage     = 20
 rds_max_allocated_storage = 100
 rds_multi_az              = false
 rds_backup_retention      = 1
+rds_backup_copy_region    = null
 rds_deletion_protection   = false
 rds_performance_insights  = false
 rds_database_name         = "transactions"

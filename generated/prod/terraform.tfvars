@@ -40,6 +40,7 @@ rds_allocated_storage     = 100
 rds_max_allocated_storage = 500
 rds_multi_az              = true
 rds_backup_retention      = 30
+rds_backup_copy_region    = "us-west-2"
 rds_deletion_protection   = true
 rds_performance_insights  = false
 rds_database_name         = "transactions"

@@ -44,6 +44,7 @@ pub enum Code {
     InvalidEmail,
     Inconsistent,
     ProductionRule,
+    RecoveryRule,
     UnusedWaiver,
 }
 
@@ -71,6 +72,7 @@ impl Code {
             Code::InvalidEmail => "invalid-email",
             Code::Inconsistent => "inconsistent",
             Code::ProductionRule => "production-rule",
+            Code::RecoveryRule => "recovery-rule",
             Code::UnusedWaiver => "unused-waiver",
         }
     }

@@ -339,7 +339,7 @@ fn explain_without_a_key_shows_every_value_the_thresholds_in_effect_and_the_waiv
     );
     assert!(shown.contains("    HighErrorRate = 0.05   the alert's default: specs/expense.toml:"));
     assert!(
-        shown.ends_with("waivers of the production rules in dev:\n    (none)\n"),
+        shown.ends_with("waivers of the production and recovery rules in dev:\n    (none)\n"),
         "{shown}"
     );
 

@@ -86,10 +86,16 @@ impl StoreError {
                 // The server ending the session: a connection exception (SQLSTATE class 08, which
                 // holds MariaDB's "server shutdown in progress") or PostgreSQL's operator
                 // intervention (57P01 "terminating connection due to administrator command" on a
-                // restart, 57P02 crash, 57P03 cannot connect now, 57P04 database dropped).
-                sea_orm::sqlx::Error::Database(error) => error
-                    .code()
-                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                // restart, 57P02 crash, 57P03 cannot connect now, 57P04 database dropped). Or the
+                // schema the runtime migrated gone from under it (its database dropped, as in a
+                // restore: MariaDB's 42S02 "table doesn't exist", PostgreSQL's 42P01 undefined
+                // table and 3D000 unknown database): nothing can be served until an operator
+                // points the runtime at the restored database.
+                sea_orm::sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+                    code.starts_with("08")
+                        || code.starts_with("57P")
+                        || matches!(code.as_ref(), "42S02" | "42P01" | "3D000")
+                }),
                 _ => false,
             },
             _ => false,

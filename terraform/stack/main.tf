@@ -55,6 +55,11 @@ module "bastion" {
 module "rds" {
   source = "../../modules/rds"
 
+  providers = {
+    aws        = aws
+    aws.backup = aws.backup
+  }
+
   identifier                   = local.name
   engine                       = var.rds_engine
   engine_version               = var.rds_engine_version
@@ -67,6 +72,7 @@ module "rds" {
   security_group_ids           = [module.security_groups.database_security_group_id]
   multi_az                     = var.rds_multi_az
   backup_retention_period      = var.rds_backup_retention
+  backup_copy_region           = var.rds_backup_copy_region
   deletion_protection          = var.rds_deletion_protection
   performance_insights_enabled = var.rds_performance_insights
   parameters                   = var.rds_parameters

@@ -358,6 +358,21 @@ variable "rds_backup_retention" {
   }
 }
 
+variable "rds_backup_copy_region" {
+  description = "Region the automated RDS backups are replicated to, for a restore when aws_region is lost (null: no copies)."
+  type        = string
+
+  validation {
+    condition     = var.rds_backup_copy_region == null || can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.rds_backup_copy_region))
+    error_message = "rds_backup_copy_region must be an AWS region name such as us-west-2, or null."
+  }
+
+  validation {
+    condition     = var.rds_backup_copy_region == null || (var.rds_backup_copy_region != var.aws_region && var.rds_backup_retention > 0)
+    error_message = "rds_backup_copy_region must be another region than aws_region, and needs rds_backup_retention > 0 (the copies are of the automated backups)."
+  }
+}
+
 variable "rds_deletion_protection" {
   description = "Protect the RDS instance from deletion."
   type        = bool

@@ -25,3 +25,15 @@ provider "aws" {
     tags = local.tags
   }
 }
+
+# The region the database's automated backups are copied to (the spec's
+# database.backup_copy_region); the platform's own region when there is none, and then no
+# resource uses it.
+provider "aws" {
+  alias  = "backup"
+  region = coalesce(var.rds_backup_copy_region, var.aws_region)
+
+  default_tags {
+    tags = local.tags
+  }
+}

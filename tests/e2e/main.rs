@@ -6,6 +6,7 @@ mod agreement;
 mod chart;
 mod dashboards;
 mod fuzz_regressions;
+mod operations;
 mod prometheus;
 mod schema;
 mod schemathesis;
@@ -21,6 +22,7 @@ fn main() -> std::process::ExitCode {
             chart::tests(),
             dashboards::tests(),
             fuzz_regressions::tests(),
+            operations::tests(),
             prometheus::tests(),
             schema::tests(),
             schemathesis::tests(),

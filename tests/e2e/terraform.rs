@@ -26,6 +26,10 @@ pub(crate) fn tests() -> Vec<Test> {
             real_terraform_rejects_tfvars_that_break_a_validation,
             Need::Tool("terraform")
         ),
+        test!(
+            every_modules_terraform_tests_pass_against_a_mocked_aws_api,
+            Need::Tool("terraform-aws")
+        ),
     ]
 }
 
@@ -185,4 +189,57 @@ fn real_terraform_rejects_tfvars_that_break_a_validation() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(all.contains("eks_node_desired_size"), "{all}");
+}
+
+/// The modules that carry `tests/*.tftest.hcl`.
+fn modules_with_terraform_tests() -> Vec<String> {
+    let modules = workspace().join("terraform/modules");
+    let mut names: Vec<String> = std::fs::read_dir(&modules)
+        .expect("terraform/modules")
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            std::fs::read_dir(entry.path().join("tests")).is_ok_and(|mut files| {
+                files.any(|file| {
+                    file.is_ok_and(|file| {
+                        file.file_name().to_string_lossy().ends_with(".tftest.hcl")
+                    })
+                })
+            })
+        })
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `terraform test` of each module that has tests, with the real AWS provider and a mocked API
+/// (`mock_provider`), in a copy of `terraform/modules` so nothing is written into the tree.
+fn every_modules_terraform_tests_pass_against_a_mocked_aws_api() {
+    let terraform = tool("terraform-aws");
+    let modules = modules_with_terraform_tests();
+    assert!(
+        modules.contains(&"rds".to_string()),
+        "the rds module's tests were not found: {modules:?}"
+    );
+    let copy = tempfile::tempdir().expect("tempdir");
+    assert_success(
+        &run(std::process::Command::new("cp")
+            .arg("-R")
+            .arg(workspace().join("terraform/modules"))
+            .arg(copy.path())),
+        "copying terraform/modules",
+    );
+    for module in modules {
+        let dir = copy.path().join("modules").join(&module);
+        for arguments in [
+            &["init", "-backend=false", "-no-color"][..],
+            &["test", "-no-color"],
+        ] {
+            let output = run(tool_command(&terraform).current_dir(&dir).args(arguments));
+            assert_success(
+                &output,
+                &format!("terraform {} in modules/{module}", arguments[0]),
+            );
+        }
+    }
 }

@@ -146,7 +146,9 @@ pub(super) fn explain_environment(
     if !any {
         output.say("    (no alert has a threshold)");
     }
-    output.say(&format!("\nwaivers of the production rules in {env}:"));
+    output.say(&format!(
+        "\nwaivers of the production and recovery rules in {env}:"
+    ));
     if environment.waivers.is_empty() {
         output.say("    (none)");
     }

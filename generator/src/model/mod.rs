@@ -21,7 +21,8 @@ pub use crate::promql::Promql;
 pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
     Alerting, App, Budget, Cache, CachePolicy, Dashboard, Database, Engine, Handler, Ingress,
-    LogLevel, Method, NatMode, Panel, Project, Receiver, RunnerLabel, Severity, Tier, Waf, Waiver,
+    LogLevel, Method, NatMode, Panel, Project, Receiver, Rule, RunnerLabel, Severity, Tier, Waf,
+    Waiver,
 };
 
 /// The validated platform.
@@ -52,6 +53,18 @@ impl Model {
             Severity::Warning => &self.alerting.warning,
             Severity::Info => &self.alerting.info,
         }
+    }
+
+    /// The name of an environment's cloud resources, as Terraform gives them
+    /// (`<project>-<environment>`: the RDS instance, the EKS cluster, the VPC, ...).
+    pub fn resource_name(&self, environment: &Environment) -> String {
+        format!("{}-{}", self.project.name, environment.name)
+    }
+
+    /// The Secrets Manager name of one of an environment's secrets
+    /// (`<project>/<environment>/<secret>`), which the chart's ExternalSecret reads.
+    pub fn secret_name(&self, environment: &Environment, secret: &str) -> String {
+        format!("{}/{}/{secret}", self.project.name, environment.name)
     }
 
     /// The route served by `handler`, if the spec routes it.
@@ -173,9 +186,24 @@ pub struct Environment {
     /// The threshold in effect of every alert that has one: the environment's override, or the
     /// alert's default.
     pub thresholds: BTreeMap<String, f64>,
+    /// The disaster recovery targets the environment promises, if it states them.
+    pub recovery: Option<Recovery>,
     pub waivers: Vec<Waiver>,
     /// The merged settings and where each was written (for `explain`).
     pub resolved: Resolved,
+}
+
+/// Disaster recovery targets, each checked against what the environment's settings deliver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recovery {
+    /// Restoring from a backup: serving again within this time.
+    pub rto: PromDuration,
+    /// Restoring from a backup: at most this much of the latest writes lost.
+    pub rpo: PromDuration,
+    /// Failing over to the standby: serving again within this time, nothing lost.
+    pub failover: Option<PromDuration>,
+    /// The targets hold when the region is lost (restored from the backup copies).
+    pub region_loss: bool,
 }
 
 impl Environment {

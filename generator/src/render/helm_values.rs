@@ -331,10 +331,9 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
         // Behind the ALB the client address is in X-Forwarded-For; rate limits key on it.
         ("TRUST_X_FORWARDED_FOR".to_string(), "true".to_string()),
     ]);
-    let prefix = format!("{}/{}", spec.project.name, environment.name);
     let reference = |env: &str, secret: &str, property: &str| SecretReference {
         env: env.to_string(),
-        remote_key: format!("{prefix}/{secret}"),
+        remote_key: spec.secret_name(environment, secret),
         property: property.to_string(),
     };
     let mut data = vec![

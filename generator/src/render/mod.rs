@@ -7,6 +7,7 @@
 mod artifact;
 pub mod dashboards;
 pub mod helm_values;
+pub mod operations;
 pub mod prometheus_rules;
 mod template;
 pub mod tfvars;
@@ -20,6 +21,7 @@ pub fn render_all(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     artifacts.extend(tfvars::render(request)?);
     artifacts.extend(helm_values::render(request)?);
     artifacts.extend(prometheus_rules::render(request)?);
+    artifacts.extend(operations::render(request)?);
     artifacts.extend(dashboards::render(request)?);
     artifacts.extend(workflows::render(request)?);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));

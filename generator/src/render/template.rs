@@ -23,6 +23,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "prometheus-rules.yaml.j2",
         include_str!("../../templates/prometheus-rules.yaml.j2"),
     ),
+    (
+        "OPERATIONS.md.j2",
+        include_str!("../../templates/OPERATIONS.md.j2"),
+    ),
 ];
 
 /// Workflow templates print with `{= =}` instead of `{{ }}`, so GitHub's `${{ }}` passes

@@ -141,6 +141,10 @@ pub fn variables(
                     json!(s.database.backup_retention_days),
                 ),
                 (
+                    "rds_backup_copy_region",
+                    json!(s.database.backup_copy_region),
+                ),
+                (
                     "rds_deletion_protection",
                     json!(s.database.deletion_protection),
                 ),

@@ -27,7 +27,11 @@ pub struct Environment {
     pub deploy: Deploy,
     #[serde(default)]
     pub monitoring: Monitoring,
-    /// Explicit exceptions to production rules, each with a reason.
+    /// Disaster recovery targets this environment promises; validation checks that its
+    /// settings can keep them (the recovery rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<Recovery>,
+    /// Explicit exceptions to the production and recovery rules, each with a reason.
     #[serde(default)]
     pub waivers: Vec<Waiver>,
 }
@@ -117,6 +121,11 @@ pub struct Database {
     pub multi_az: bool,
     #[schemars(range(min = 0, max = 35))]
     pub backup_retention_days: u8,
+    /// Another region the automated backups (snapshots and transaction logs) are replicated
+    /// to, so the database can be restored there when this region is lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$"))]
+    pub backup_copy_region: Option<String>,
     pub deletion_protection: bool,
     pub performance_insights: bool,
     /// Initial database name.
@@ -332,22 +341,43 @@ pub struct Monitoring {
     pub alert_thresholds: BTreeMap<String, f64>,
 }
 
-/// An explicit, visible exception to a production rule.
+/// Disaster recovery targets (the devops guide's RTO 1 hour and RPO 5 minutes, the expense
+/// design's RDS failover in 1-2 minutes). Durations as `30s`, `5m`, `1h`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recovery {
+    /// Recovery time objective: the longest the service may be down when the database is lost
+    /// or corrupted and must be restored from a backup.
+    pub rto: String,
+    /// Recovery point objective: the most recent writes a restore from backup may lose.
+    pub rpo: String,
+    /// When the database instance or its zone fails: serving again within this time, with no
+    /// acknowledged write lost. Needs a multi-AZ database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failover: Option<String>,
+    /// The RTO and RPO also hold when the whole region is lost (the restore then happens in
+    /// `database.backup_copy_region`).
+    #[serde(default)]
+    pub region_loss: bool,
+}
+
+/// An explicit, visible exception to a production or recovery rule.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
-    pub rule: ProductionRule,
+    pub rule: Rule,
     /// Why the rule does not apply; shown in reviews.
     #[schemars(length(min = 10))]
     pub reason: String,
 }
 
-/// Rules that hold in every `production` environment unless waived.
+/// Rules an environment holds unless a waiver lifts them: the production rules, in every
+/// `tier = "production"` environment, and the recovery rules, wherever `[recovery]` sets targets.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
-pub enum ProductionRule {
+pub enum Rule {
     /// The database runs in several zones.
     DatabaseMultiAz,
     /// The cache fails over automatically.
@@ -362,18 +392,33 @@ pub enum ProductionRule {
     NatPerAz,
     /// Deploys wait for a reviewer's approval.
     ApprovalRequired,
+    /// An RPO needs automated backups with point-in-time recovery.
+    RpoNeedsPointInTimeRecovery,
+    /// An RPO is no shorter than point-in-time recovery's granularity (5 minutes on RDS).
+    RpoWithinRestoreGranularity,
+    /// A failover that loses no write needs a multi-AZ database.
+    FailoverNeedsMultiAz,
+    /// A failover target is no shorter than an RDS Multi-AZ failover takes (up to 2 minutes).
+    FailoverWithinRdsFailoverTime,
+    /// Targets that hold when the region is lost need backups copied to another region.
+    RegionLossNeedsBackupCopies,
 }
 
-impl ProductionRule {
+impl Rule {
     pub fn as_str(self) -> &'static str {
         match self {
-            ProductionRule::DatabaseMultiAz => "database-multi-az",
-            ProductionRule::CacheFailover => "cache-failover",
-            ProductionRule::BackupRetention => "backup-retention",
-            ProductionRule::PrivateEksEndpoint => "private-eks-endpoint",
-            ProductionRule::DeletionProtection => "deletion-protection",
-            ProductionRule::NatPerAz => "nat-per-az",
-            ProductionRule::ApprovalRequired => "approval-required",
+            Rule::DatabaseMultiAz => "database-multi-az",
+            Rule::CacheFailover => "cache-failover",
+            Rule::BackupRetention => "backup-retention",
+            Rule::PrivateEksEndpoint => "private-eks-endpoint",
+            Rule::DeletionProtection => "deletion-protection",
+            Rule::NatPerAz => "nat-per-az",
+            Rule::ApprovalRequired => "approval-required",
+            Rule::RpoNeedsPointInTimeRecovery => "rpo-needs-point-in-time-recovery",
+            Rule::RpoWithinRestoreGranularity => "rpo-within-restore-granularity",
+            Rule::FailoverNeedsMultiAz => "failover-needs-multi-az",
+            Rule::FailoverWithinRdsFailoverTime => "failover-within-rds-failover-time",
+            Rule::RegionLossNeedsBackupCopies => "region-loss-needs-backup-copies",
         }
     }
 }

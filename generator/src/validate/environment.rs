@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 use super::network::network;
-use super::production;
+use super::recovery::recovery;
+use super::rules::rules;
 use super::values::{cidr_diagnostic, cidrs, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{Bastion, Deploy, DeployTrigger, Eks, Environment};
@@ -46,11 +47,16 @@ pub(super) fn environment(
     }
     let deploy = deploy(resolved, settings, out);
     let thresholds = thresholds(spec, resolved, settings, out);
-    production::rules(resolved, settings, out);
+    let recovery = recovery(resolved, settings, &spec.project.aws_region, out);
+    if let Ok(recovery) = &recovery {
+        rules(resolved, settings, recovery.as_ref(), out);
+    }
 
     let errors = out.iter().filter(|d| d.is_error()).count();
-    match (network, eks, bastion, deploy) {
-        (Some(network), Some(eks), Some(bastion), Some(deploy)) if errors == errors_before => {
+    match (network, eks, bastion, deploy, recovery) {
+        (Some(network), Some(eks), Some(bastion), Some(deploy), Ok(recovery))
+            if errors == errors_before =>
+        {
             Some(Environment {
                 name: resolved.name.clone(),
                 tier: settings.tier,
@@ -65,6 +71,7 @@ pub(super) fn environment(
                 waf: settings.waf.clone(),
                 deploy,
                 thresholds,
+                recovery,
                 waivers: settings.waivers.clone(),
                 resolved: resolved.clone(),
             })

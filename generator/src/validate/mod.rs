@@ -6,13 +6,15 @@
 //!
 //! By concern: `routes` (the service and its HTTP routes), `observability` (alerts, SLOs,
 //! dashboards), `network` (CIDR arithmetic), `environment` (each environment's settings),
-//! `production` (the production rules and their waivers), and here what spans the whole spec.
+//! `recovery` (its disaster recovery targets), `rules` (the production and recovery rules and
+//! their waivers), and here what spans the whole spec.
 
 mod environment;
 mod network;
 mod observability;
-mod production;
+mod recovery;
 mod routes;
+mod rules;
 mod values;
 
 use std::collections::BTreeMap;

@@ -39,6 +39,8 @@ const fn fixture(name: &'static str, says: &'static str, edits: &'static [Edit])
 const DEV_DEPLOY: &str = r#"deploy = { branch = "main", approval_required = false }"#;
 /// The prod environment's deploy trigger, the end of its table.
 const PROD_DEPLOY: &str = r#"runner = ["self-hosted", "linux", "myapp-prod"] }"#;
+/// The prod environment's disaster recovery targets.
+const PROD_RECOVERY: &str = r#"recovery = { rto = "1h", rpo = "5m", failover = "2m" }"#;
 /// The last line of the routes.
 const LAST_ROUTE: &str = r#"handler = "create_transaction""#;
 
@@ -212,7 +214,10 @@ handler = "list_transactions""#,
     fixture(
         "production_rule_multi_az",
         "a production database in one zone, no waiver",
-        &[Replace("multi_az = true", "multi_az = false")],
+        &[
+            Replace("multi_az = true", "multi_az = false"),
+            Replace(PROD_RECOVERY, r#"recovery = { rto = "1h", rpo = "5m" }"#),
+        ],
     ),
     fixture(
         "production_rule_public_endpoint",
@@ -424,6 +429,56 @@ handler = "get_transaction""#,
             r#"vpc_cidr = "10.10.0.0/16", availability_zones = ["us-east-1a", "eu-west-1b"]"#,
         )],
     ),
+    fixture(
+        "backup_copy_in_own_region",
+        "backups copied to the platform's own region",
+        &[Replace(
+            "deletion_protection = true }",
+            r#"deletion_protection = true, backup_copy_region = "us-east-1" }"#,
+        )],
+    ),
+    fixture(
+        "recovery_bad_duration",
+        "a recovery time objective written in words",
+        &[Replace(r#"rto = "1h""#, r#"rto = "an hour""#)],
+    ),
+    fixture(
+        "recovery_failover_longer_than_rto",
+        "a failover target slower than the restore it is the fast path of",
+        &[Replace(r#"failover = "2m""#, r#"failover = "3h""#)],
+    ),
+    fixture(
+        "recovery_failover_single_zone",
+        "a development environment promising a lossless failover on a single-zone database",
+        &[InsertAfter(
+            DEV_DEPLOY,
+            r#"recovery = { rto = "4h", rpo = "1h", failover = "10m" }"#,
+        )],
+    ),
+    fixture(
+        "recovery_region_loss_without_copies",
+        "targets that survive the region's loss, with no backup copied out of it",
+        &[Replace(
+            PROD_RECOVERY,
+            r#"recovery = { rto = "1h", rpo = "5m", failover = "2m", region_loss = true }"#,
+        )],
+    ),
+    fixture(
+        "recovery_rpo_below_restore_granularity",
+        "an RPO shorter than point-in-time recovery can restore to, and a failover faster than RDS fails over",
+        &[Replace(
+            PROD_RECOVERY,
+            r#"recovery = { rto = "1h", rpo = "1m", failover = "30s" }"#,
+        )],
+    ),
+    fixture(
+        "recovery_without_backups",
+        "an RPO with automated backups turned off",
+        &[
+            Replace("backup_retention_days = 1\n", "backup_retention_days = 0\n"),
+            InsertAfter(DEV_DEPLOY, r#"recovery = { rto = "4h", rpo = "1d" }"#),
+        ],
+    ),
 ];
 
 /// Specs that validate with warnings, each pinned by a snapshot of its warnings.
@@ -447,6 +502,14 @@ pub(super) const WARNINGS: &[Fixture] = &[
         &[InsertAfter(
             PROD_DEPLOY,
             r#"waivers = [{ rule = "cache-failover", reason = "kept from the pilot, no longer needed" }]"#,
+        )],
+    ),
+    fixture(
+        "recovery_waiver_without_targets",
+        "a waiver of a recovery rule where no recovery target is set",
+        &[InsertAfter(
+            DEV_DEPLOY,
+            r#"waivers = [{ rule = "failover-needs-multi-az", reason = "dev never fails over, it is rebuilt" }]"#,
         )],
     ),
     fixture(
@@ -476,10 +539,39 @@ pub(super) const VALID: &[Fixture] = &[
         ],
     ),
     fixture(
+        "recovery_across_regions",
+        "targets that survive the region's loss, backups copied to another region",
+        &[
+            Replace(
+                PROD_RECOVERY,
+                r#"recovery = { rto = "1h", rpo = "5m", failover = "2m", region_loss = true }"#,
+            ),
+            Replace(
+                "deletion_protection = true }",
+                r#"deletion_protection = true, backup_copy_region = "us-west-2" }"#,
+            ),
+        ],
+    ),
+    fixture(
+        "waived_recovery_rule",
+        "a recovery rule lifted by an explicit waiver",
+        &[
+            Replace(
+                PROD_RECOVERY,
+                r#"recovery = { rto = "1h", rpo = "5m", failover = "1m" }"#,
+            ),
+            InsertAfter(
+                PROD_DEPLOY,
+                r#"waivers = [{ rule = "failover-within-rds-failover-time", reason = "the on-call goal is 1 minute; measured failovers are reviewed each quarter" }]"#,
+            ),
+        ],
+    ),
+    fixture(
         "waived_production_rule",
         "a production rule lifted by an explicit waiver",
         &[
             Replace("multi_az = true", "multi_az = false"),
+            Replace(PROD_RECOVERY, r#"recovery = { rto = "1h", rpo = "5m" }"#),
             InsertAfter(
                 PROD_DEPLOY,
                 r#"waivers = [{ rule = "database-multi-az", reason = "pilot customers only; single-AZ accepted until GA" }]"#,

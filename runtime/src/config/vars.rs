@@ -250,6 +250,7 @@ mod tests {
             max_allocated_storage_gb: 100,
             multi_az: false,
             backup_retention_days: 7,
+            backup_copy_region: None,
             deletion_protection: false,
             performance_insights: false,
             name: "expense".into(),

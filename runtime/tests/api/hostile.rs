@@ -4,6 +4,9 @@
 //! garbage, pipelining, and slow clients. Each gets a 4xx (or, for protocol garbage, a closed
 //! connection), never a 5xx and never a hang, and after each the server still serves a normal
 //! request correctly.
+//!
+//! One file though it is long: the corpus is one table of cases read top to bottom, and its
+//! sender, its verdicts and its cases belong together.
 
 use std::time::{Duration, Instant};
 

@@ -149,3 +149,28 @@ resource "aws_db_instance" "this" {
 
   depends_on = [aws_cloudwatch_log_group.this]
 }
+
+# Copies of the automated backups in another region, for a restore when this region is lost:
+# snapshots and transaction logs, so a point-in-time restore works there too. They are
+# re-encrypted with a key of that region.
+module "backup_copy_kms" {
+  source = "../kms"
+  count  = var.backup_copy_region == null ? 0 : 1
+
+  providers = {
+    aws = aws.backup
+  }
+
+  name        = "${var.identifier}-rds-backup-copy"
+  description = "Encrypts the ${var.backup_copy_region} copies of the automated backups of ${var.identifier}"
+  tags        = var.tags
+}
+
+resource "aws_db_instance_automated_backups_replication" "this" {
+  count    = var.backup_copy_region == null ? 0 : 1
+  provider = aws.backup
+
+  source_db_instance_arn = aws_db_instance.this.arn
+  retention_period       = var.backup_retention_period
+  kms_key_id             = module.backup_copy_kms[0].key_arn
+}

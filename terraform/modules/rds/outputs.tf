@@ -42,3 +42,8 @@ output "resource_id" {
   description = "DbiResourceId, for IAM database-authentication policies (rds-db:connect)."
   value       = aws_db_instance.this.resource_id
 }
+
+output "backup_copy_arn" {
+  description = "ARN of the replicated automated backups in the backup copy region (null: none)."
+  value       = one(aws_db_instance_automated_backups_replication.this[*].id)
+}

@@ -114,6 +114,17 @@ variable "multi_az" {
   nullable    = false
 }
 
+variable "backup_copy_region" {
+  description = "Region the automated backups (snapshots and transaction logs) are replicated to, through the aws.backup provider, which must be configured for that region; null: no copies."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.backup_copy_region == null || can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.backup_copy_region))
+    error_message = "backup_copy_region must be an AWS region name such as us-west-2, or null."
+  }
+}
+
 variable "backup_retention_period" {
   description = "Days of automated backups (0-35; 0 disables backups and point-in-time recovery)."
   type        = number
