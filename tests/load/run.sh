@@ -16,6 +16,8 @@
 #   ROUNDS=1 DURATION=5 SCENARIOS="list" tests/load/run.sh   # a quick look (printed only)
 #   BASELINE=/tmp/old-expense-backend tests/load/run.sh      # A/B: another build of the runtime,
 #       measured in the same rounds on its own database and Redis key prefix (printed only)
+#   SPEC=/tmp/older-expense.toml BASELINE=... tests/load/run.sh  # the spec both start from, when
+#       the baseline predates a key the current spec uses
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -35,6 +37,8 @@ FLOOR_PORT=${FLOOR_PORT:-18082}
 BASELINE=${BASELINE:-}
 # RUNTIME: a runtime binary to measure instead of this tree's release build.
 RUNTIME=${RUNTIME:-}
+# SPEC: the spec the benchmark spec is made from.
+SPEC=${SPEC:-specs/expense.toml}
 BASELINE_PORT=${BASELINE_PORT:-18083}
 SEED_ROWS=100
 WORK=$(mktemp -d)
@@ -42,7 +46,7 @@ WORK=$(mktemp -d)
 # writes its files to the scratch directory (removed at exit) and only prints its table, so the
 # committed files always agree with BENCHMARKS.md's table.
 full_run=$([[ $ROUNDS -ge 3 && $DURATION -ge 15 && "$SCENARIOS" == "health list byid mixed post" \
-  && -z $BASELINE ]] && echo yes || echo no)
+  && -z $BASELINE && $SPEC == specs/expense.toml ]] && echo yes || echo no)
 out=$([[ $full_run == yes ]] && echo tests/load || echo "$WORK")
 RUNS=$out/runs.tsv
 RESULTS=$out/results.md
@@ -81,7 +85,7 @@ awk '
   in_route && /^rate_limit *=/ { next }
   { print }
   in_route && /^handler *=/ { print "rate_limit = false" }
-' specs/expense.toml >"$WORK/spec.toml"
+' "$SPEC" >"$WORK/spec.toml"
 
 # start_runtime name binary port database: a runtime on its own database and key prefix; sets
 # started_pid.
