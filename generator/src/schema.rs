@@ -171,6 +171,11 @@ fn describe(
             return unexpected
                 .iter()
                 .map(|key| {
+                    if path.is_empty()
+                        && let Some(diagnostic) = moved_key(key, instance)
+                    {
+                        return diagnostic;
+                    }
                     let diagnostic = Diagnostic::error(
                         Code::UnknownKey,
                         format!("unknown key `{key}` in {}", path.table_header()),
@@ -189,6 +194,10 @@ fn describe(
         }
         ValidationErrorKind::Required { property } => {
             let key = property.as_str().unwrap_or_default();
+            if path.is_empty() && key == "services" && instance.get("service").is_some() {
+                // `[service]` is reported as moved, with the new form.
+                return Vec::new();
+            }
             let diagnostic = Diagnostic::error(
                 Code::MissingKey,
                 format!("missing key `{key}` in {}", path.table_header()),
@@ -366,6 +375,36 @@ fn range_error(path: &Path, value: &Value, bound: &str) -> Diagnostic {
     .at_path(path.clone())
     .on_value()
     .label(format!("must be {bound}"))
+}
+
+/// A top-level key of an earlier form of the spec, and how to write it now.
+fn moved_key(key: &str, instance: &Value) -> Option<Diagnostic> {
+    let name = instance
+        .get("service")
+        .and_then(|service| service.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("<name>");
+    let (message, help) = match key {
+        "service" => (
+            "`[service]` is now a table of services, `[services.<name>]`".to_string(),
+            format!(
+                "rename `[service]` to `[services.{name}]` and drop its `name`; move \
+                 `rate_limit`, `body_limit_bytes` and `max_page_size` into \
+                 `runtime = {{ ... }}` under it"
+            ),
+        ),
+        "routes" => (
+            "`[[routes]]` now belong to the service that serves them".to_string(),
+            format!("write each `[[routes]]` as `[[services.{name}.routes]]`"),
+        ),
+        _ => return None,
+    };
+    Some(
+        Diagnostic::error(Code::UnknownKey, message)
+            .at_path(Path::root().child(key))
+            .label("the earlier form of the spec")
+            .help(help),
+    )
 }
 
 fn required_hint(path: &Path, key: &str) -> Option<String> {

@@ -62,10 +62,10 @@ fn json_output_lists_every_diagnostic_with_its_position() {
     assert_eq!(report["errors"], 4);
     let first = &report["diagnostics"][0];
     assert_eq!(first["code"], "wrong-type");
-    assert_eq!(first["path"], "service.port");
+    assert_eq!(first["path"], "services.myapp-backend.port");
     assert_eq!(
         (first["line"].as_u64(), first["column"].as_u64()),
-        (Some(14), Some(8))
+        (Some(13), Some(8))
     );
     let valid = platformgen(&["validate", "--format", "json"]);
     assert_eq!(valid.status.code(), Some(0));
@@ -142,7 +142,7 @@ fn explain_shows_the_resolved_value_and_where_it_was_written() {
         ["explain", "dev", "database.pool"],
         ["explain", "staging", "app.autoscaling"],
         ["explain", "dev", "network.availability_zones"],
-        ["explain", "prod", "service.port"],
+        ["explain", "prod", "services.expense-backend.port"],
     ];
     let mut shown = String::new();
     for args in cases {
@@ -333,7 +333,7 @@ fn explain_without_a_key_shows_every_value_the_thresholds_in_effect_and_the_waiv
     // A threshold the environment overrides, and one it inherits from the alert.
     assert!(
         shown.contains(
-            "    HighResponseTime = 0.5   set in the environment: specs/expense.toml:147:22\n"
+            "    HighResponseTime = 0.5   set in the environment: specs/expense.toml:151:22\n"
         ),
         "{shown}"
     );

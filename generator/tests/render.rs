@@ -163,6 +163,47 @@ fn helm_values_parse_back_into_the_typed_contract() {
 }
 
 #[test]
+fn the_spec_probe_timings_reach_the_chart_values() {
+    // The guide's liveness probe; readiness and startup keep their defaults.
+    let text = example_text().replacen(
+        "shutdown_grace_seconds = 20",
+        "shutdown_grace_seconds = 20\nprobes.liveness = { initial_delay_seconds = 30, \
+         period_seconds = 10, timeout_seconds = 5, failure_threshold = 3 }",
+        1,
+    );
+    let model = Model::load_str("probes.toml", &text).expect("valid");
+    let prod = model.environment("prod").expect("prod");
+    let probes = helm_values::values(&model, prod).probes;
+    let timing = |probe: &helm_values::Probe| {
+        (
+            probe.initial_delay_seconds,
+            probe.period_seconds,
+            probe.timeout_seconds,
+            probe.failure_threshold,
+        )
+    };
+    assert_eq!(timing(&probes.liveness), (30, 10, 5, 3));
+    assert_eq!(timing(&probes.readiness), (5, 5, 2, 2));
+    assert_eq!(timing(&probes.startup), (0, 5, 2, 24));
+    assert_eq!(probes.startup.path, model.service.health_path);
+}
+
+#[test]
+fn a_memory_target_reaches_the_autoscaler_only_where_the_spec_sets_one() {
+    for (spec, wanted) in [(EXAMPLE, None), ("specs/ledger.toml", Some(80))] {
+        let model = load(spec);
+        for environment in model.environments.values() {
+            let autoscaling = helm_values::values(&model, environment).autoscaling;
+            assert_eq!(
+                autoscaling.target_memory_utilization_percentage, wanted,
+                "{spec} {}",
+                environment.name
+            );
+        }
+    }
+}
+
+#[test]
 fn prometheus_rules_carry_each_environments_thresholds_and_routing() {
     for spec in ["specs/expense.toml", "specs/ledger.toml"] {
         prometheus_rules_carry_thresholds_and_routing(&load(spec));

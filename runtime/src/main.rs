@@ -28,7 +28,7 @@ struct Cli {
     /// The spec environment to run as.
     #[arg(long, env = "ENVIRONMENT", default_value = config::DEFAULT_ENVIRONMENT, global = true)]
     env: String,
-    /// Listen address (default: 0.0.0.0 and the spec's service.port).
+    /// Listen address (default: 0.0.0.0 and the spec's service port).
     #[arg(long, env = "LISTEN_ADDR", global = true)]
     listen: Option<SocketAddr>,
     #[command(subcommand)]

@@ -79,9 +79,10 @@ floor_bin=$target_dir/release/examples/salvo_floor
 
 # The benchmark spec: the example spec with rate limiting off on every route, since 64
 # connections from one address would be throttled after 100 requests a minute.
+# (Routes are `[[services.<name>.routes]]`; a baseline's older spec has `[[routes]]`.)
 awk '
-  /^\[\[routes\]\]/ { in_route = 1 }
-  /^\[/ && !/^\[\[routes\]\]/ { in_route = 0 }
+  /^\[\[(services\.[^]]+\.)?routes\]\]/ { in_route = 1 }
+  /^\[/ && !/^\[\[(services\.[^]]+\.)?routes\]\]/ { in_route = 0 }
   in_route && /^rate_limit *=/ { next }
   { print }
   in_route && /^handler *=/ { print "rate_limit = false" }

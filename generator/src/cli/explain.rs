@@ -44,7 +44,7 @@ pub(super) fn explain(spec: &FsPath, env: &str, key: Option<&str>, output: &mut 
         return EXIT_OK;
     };
     let Some(relative) = Path::parse_dotted(key) else {
-        output.warn(&format!("error: `{key}` is not a key path; write it like `database.multi_az` or `routes[0].path`"));
+        output.warn(&format!("error: `{key}` is not a key path; write it like `database.multi_az` or `services.<name>.routes[0].path`"));
         return EXIT_USAGE;
     };
     let global = matches!(relative.0.first(), Some(Segment::Key(first)) if loaded.document.value.get(first).is_some() && !matches!(first.as_str(), "defaults" | "environments"));

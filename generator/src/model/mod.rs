@@ -21,8 +21,8 @@ pub use crate::promql::Promql;
 pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
     Alerting, App, Budget, Cache, CachePolicy, Dashboard, Database, Engine, Handler, Ingress,
-    LogLevel, Method, NatMode, Panel, Project, Receiver, Rule, RunnerLabel, Severity, Tier, Waf,
-    Waiver,
+    LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rule, RunnerLabel,
+    Severity, Tier, Waf, Waiver,
 };
 
 /// The validated platform.
@@ -87,6 +87,8 @@ pub struct Service {
     pub body_limit_bytes: u64,
     pub max_page_size: u32,
     pub shutdown_grace_seconds: u32,
+    /// Each probe answers within its period.
+    pub probes: Probes,
 }
 
 /// A request budget per client: `requests` per `window`.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_template;
-use crate::model::{Environment, Model};
+use crate::model::{self, Environment, Model};
 use crate::spec::Engine;
 
 /// Everything the chart reads.
@@ -175,6 +175,10 @@ pub struct AutoscalingValues {
     #[serde(rename = "targetCPUUtilizationPercentage")]
     #[schemars(range(min = 1, max = 100))]
     pub target_cpu_utilization_percentage: u8,
+    /// The memory target, in percent of the request; none: CPU only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub target_memory_utilization_percentage: Option<u8>,
     pub behavior: ScalingBehavior,
 }
 
@@ -402,28 +406,9 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
             },
         },
         probes: Probes {
-            liveness: Probe {
-                path: service.health_path.clone(),
-                initial_delay_seconds: 10,
-                period_seconds: 10,
-                timeout_seconds: 2,
-                failure_threshold: 3,
-            },
-            readiness: Probe {
-                path: service.readiness_path.clone(),
-                initial_delay_seconds: 5,
-                period_seconds: 5,
-                timeout_seconds: 2,
-                failure_threshold: 2,
-            },
-            // Up to 2 minutes for the database connect retries and the migrations.
-            startup: Probe {
-                path: service.health_path.clone(),
-                initial_delay_seconds: 0,
-                period_seconds: 5,
-                timeout_seconds: 2,
-                failure_threshold: 24,
-            },
+            liveness: probe(&service.health_path, service.probes.liveness),
+            readiness: probe(&service.readiness_path, service.probes.readiness),
+            startup: probe(&service.health_path, service.probes.startup),
         },
         termination_grace_period_seconds: service.shutdown_grace_seconds + 10,
         config,
@@ -443,6 +428,7 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
             min_replicas: app.autoscaling.min_replicas,
             max_replicas: app.autoscaling.max_replicas,
             target_cpu_utilization_percentage: app.autoscaling.cpu_target_percent,
+            target_memory_utilization_percentage: app.autoscaling.memory_target_percent,
             behavior: ScalingBehavior {
                 scale_up: ScalingRules {
                     stabilization_window_seconds: 0,
@@ -523,6 +509,17 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
 
 /// Where the chart's values schema is written.
 pub const SCHEMA_PATH: &str = "runtime/chart/values.schema.json";
+
+/// A probe of `path` with the spec's timing.
+fn probe(path: &str, timing: model::Probe) -> Probe {
+    Probe {
+        path: path.to_string(),
+        initial_delay_seconds: timing.initial_delay_seconds,
+        period_seconds: timing.period_seconds,
+        timeout_seconds: timing.timeout_seconds,
+        failure_threshold: timing.failure_threshold,
+    }
+}
 
 /// The JSON Schema of the chart's values, derived from [`HelmValues`], so Helm itself rejects a
 /// values file the generator would never write (wrong type, unknown key, negative replicas).

@@ -257,6 +257,11 @@ pub struct Autoscaling {
     /// Average CPU utilisation the autoscaler aims for, in percent.
     #[schemars(range(min = 1, max = 100))]
     pub cpu_target_percent: u8,
+    /// Average memory use the autoscaler aims for, in percent of the request; without it the
+    /// autoscaler looks at CPU only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub memory_target_percent: Option<u8>,
 }
 
 /// Container resources, in Kubernetes quantities.

@@ -21,8 +21,8 @@ pub use observability::*;
 pub use patterns::*;
 pub use service::*;
 
-/// A whole platform: one project, one service, its environments, routes, alerts, SLOs,
-/// dashboards and delivery.
+/// A whole platform: one project, its services and their routes, its environments, alerts,
+/// SLOs, dashboards and delivery.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Platform spec", extend("$id" = "https://platformgen.dev/schema/spec.json"))]
@@ -31,7 +31,10 @@ pub struct Spec {
     #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     pub project: Project,
-    pub service: Service,
+    /// The services, by name (a DNS label: it names the Deployment, Service, image and metrics
+    /// job).
+    #[schemars(schema_with = "services")]
+    pub services: BTreeMap<String, Service>,
     /// Settings shared by every environment; each `[environments.<name>]` overrides any part.
     #[serde(default)]
     #[schemars(schema_with = "environment_layer")]
@@ -39,9 +42,6 @@ pub struct Spec {
     /// The environments, by name (for example `dev`, `staging`, `prod`).
     #[schemars(schema_with = "environment_layers")]
     pub environments: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
-    /// The HTTP routes the runtime serves. A handler not listed here is not served.
-    #[schemars(length(min = 1))]
-    pub routes: Vec<Route>,
     /// Prometheus alerting rules, rendered into each environment's PrometheusRule.
     #[serde(default)]
     pub alerts: Vec<Alert>,
@@ -79,6 +79,17 @@ pub struct Project {
     /// Extra tags put on every resource.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+}
+
+/// `schema_with` target for `[services]`: services by name.
+pub fn services(generator: &mut SchemaGenerator) -> Schema {
+    let service = generator.subschema_for::<Service>();
+    json_schema!({
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": { "pattern": NAME_PATTERN },
+        "additionalProperties": service,
+    })
 }
 
 /// `schema_with` target for `[defaults]`: a partial environment.

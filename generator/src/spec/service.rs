@@ -1,18 +1,17 @@
-//! The service the runtime implements: its settings and its HTTP routes.
+//! A service of the platform: how it runs and is probed, and, for a service this repository's
+//! runtime serves, its limits and HTTP routes.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::patterns::{DURATION_PATTERN, NAME_PATTERN};
+use super::patterns::DURATION_PATTERN;
 
-/// The service that the runtime implements.
+/// One service (its name is its key in `[services]`: it names the Deployment, Service, image and
+/// metrics job).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
-    /// Service name; names the Deployment, Service, image and metrics job.
-    #[schemars(regex(pattern = NAME_PATTERN))]
-    pub name: String,
-    /// TCP port the runtime listens on inside the container.
+    /// TCP port the service listens on inside the container.
     #[schemars(range(min = 1024, max = 65535))]
     pub port: u16,
     /// ECR repository name of the image.
@@ -27,6 +26,97 @@ pub struct Service {
     /// Path of the Prometheus metrics endpoint.
     #[schemars(regex(pattern = r"^/[A-Za-z0-9/_-]*$"))]
     pub metrics_path: String,
+    /// Seconds a shutting-down replica waits for in-flight requests.
+    #[schemars(range(min = 1, max = 300))]
+    pub shutdown_grace_seconds: u32,
+    /// How Kubernetes probes the service's containers.
+    #[serde(default)]
+    pub probes: Probes,
+    /// The settings of this repository's runtime, which serves the service.
+    pub runtime: Runtime,
+    /// The HTTP routes the runtime serves. A handler not listed here is not served.
+    #[schemars(length(min = 1))]
+    pub routes: Vec<Route>,
+}
+
+/// The timings of a service's probes (each probe written is written whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Probes {
+    /// `health_path`: the container is restarted when it fails.
+    #[serde(default = "Probe::liveness")]
+    pub liveness: Probe,
+    /// `readiness_path`: the pod takes traffic only while it passes.
+    #[serde(default = "Probe::readiness")]
+    pub readiness: Probe,
+    /// `health_path` while the container starts (the other probes wait for it): the time a start
+    /// may take is `period_seconds x failure_threshold`.
+    #[serde(default = "Probe::startup")]
+    pub startup: Probe,
+}
+
+impl Default for Probes {
+    fn default() -> Self {
+        Self {
+            liveness: Probe::liveness(),
+            readiness: Probe::readiness(),
+            startup: Probe::startup(),
+        }
+    }
+}
+
+/// One probe's timing, as Kubernetes takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    /// Seconds after the container starts before the first probe.
+    #[schemars(range(max = 600))]
+    pub initial_delay_seconds: u32,
+    /// Seconds between probes.
+    #[schemars(range(min = 1, max = 600))]
+    pub period_seconds: u32,
+    /// Seconds a probe waits for its answer; shorter than `period_seconds`.
+    #[schemars(range(min = 1, max = 600))]
+    pub timeout_seconds: u32,
+    /// Failures in a row that count as failed.
+    #[schemars(range(min = 1, max = 100))]
+    pub failure_threshold: u32,
+}
+
+impl Probe {
+    fn liveness() -> Self {
+        Self {
+            initial_delay_seconds: 10,
+            period_seconds: 10,
+            timeout_seconds: 2,
+            failure_threshold: 3,
+        }
+    }
+
+    fn readiness() -> Self {
+        Self {
+            initial_delay_seconds: 5,
+            period_seconds: 5,
+            timeout_seconds: 2,
+            failure_threshold: 2,
+        }
+    }
+
+    /// Up to 2 minutes for the database connect retries and the migrations.
+    fn startup() -> Self {
+        Self {
+            initial_delay_seconds: 0,
+            period_seconds: 5,
+            timeout_seconds: 2,
+            failure_threshold: 24,
+        }
+    }
+}
+
+/// The limits of a service served by this repository's runtime.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
     /// Default rate limit of every route that does not set its own.
     pub rate_limit: RateLimit,
     /// Default largest request body, in bytes, of every route that does not set its own.
@@ -35,9 +125,6 @@ pub struct Service {
     /// Largest number of rows one `GET` of a list returns (`?limit=` is capped to it).
     #[schemars(range(min = 1, max = 100000))]
     pub max_page_size: u32,
-    /// Seconds a shutting-down replica waits for in-flight requests.
-    #[schemars(range(min = 1, max = 300))]
-    pub shutdown_grace_seconds: u32,
 }
 
 /// A request budget per client.
@@ -67,12 +154,12 @@ pub struct Route {
     /// Whether reads go through the cache (`cache-aside`) or always to the database.
     #[serde(default)]
     pub cache: CachePolicy,
-    /// Overrides `service.rate_limit` for this route; `false` turns rate limiting off. Without
-    /// it, the API's routes take `service.rate_limit` and the operational ones (health,
+    /// Overrides the service's `runtime.rate_limit` for this route; `false` turns rate limiting
+    /// off. Without it, the API's routes take `runtime.rate_limit` and the operational ones (health,
     /// readiness, metrics, the OpenAPI document, the docs page) are not limited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RouteRateLimit>,
-    /// Overrides `service.body_limit_bytes` for this route.
+    /// Overrides the service's `runtime.body_limit_bytes` for this route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 10485760))]
     pub body_limit_bytes: Option<u64>,

@@ -9,7 +9,7 @@ use ipnet::Ipv4Net;
 use super::network::network;
 use super::recovery::recovery;
 use super::rules::rules;
-use super::values::{cidr_diagnostic, cidrs, overlaps, parse_cidr, path};
+use super::values::{bytes, cidr_diagnostic, cidrs, millicores, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{Bastion, Deploy, DeployTrigger, Eks, Environment};
 use crate::resolve::Resolved;
@@ -281,6 +281,42 @@ fn app(resolved: &Resolved, app: &spec::App, out: &mut Vec<Diagnostic>) {
             ),
             &path("app.replicas"),
         ));
+    }
+    let resources = &app.resources;
+    for (what, request, limit, amount) in [
+        (
+            "cpu",
+            &resources.cpu_request,
+            &resources.cpu_limit,
+            millicores as fn(&str) -> Option<u64>,
+        ),
+        (
+            "memory",
+            &resources.memory_request,
+            &resources.memory_limit,
+            bytes,
+        ),
+    ] {
+        if let (Some(wanted), Some(allowed)) = (amount(request), amount(limit))
+            && allowed < wanted
+        {
+            out.push(
+                resolved.diagnostic(
+                    Diagnostic::error(
+                        Code::SizeOrder,
+                        format!(
+                            "the {what} limit `{limit}` is below the {what} request `{request}`: \
+                             Kubernetes refuses such a pod"
+                        ),
+                    )
+                    .on_value()
+                    .help(format!(
+                        "raise `{what}_limit` to at least `{request}`, or lower `{what}_request`"
+                    )),
+                    &path(&format!("app.resources.{what}_limit")),
+                ),
+            );
+        }
     }
     if !LOG_RETENTION_DAYS.contains(&app.log_retention_days) {
         let nearest = LOG_RETENTION_DAYS

@@ -44,10 +44,16 @@ pub fn validate(
     no_workflow_expressions(spec, &mut out);
     project(spec, &mut out);
     let delivery = delivery(&spec.delivery, &mut out);
-    let service = routes::service(&spec.service, &mut out);
-    let routes = service
-        .as_ref()
-        .and_then(|service| routes::routes(spec, service, &mut out));
+    let (service, routes) = match one_service(spec, &mut out) {
+        Some((name, written)) => {
+            let service = routes::service(name, written, &mut out);
+            let routes = service
+                .as_ref()
+                .and_then(|service| routes::routes(written, service, &mut out));
+            (service, routes)
+        }
+        None => (None, None),
+    };
     let alerts = observability::alerts(spec, &mut out);
     let slos = observability::slos(&spec.slos, &mut out);
     observability::dashboards(spec, &mut out);
@@ -125,6 +131,35 @@ fn no_workflow_expressions(spec: &Spec, out: &mut Vec<Diagnostic>) {
     if let Ok(value) = serde_json::to_value(spec) {
         walk(&value, &Path::root(), out);
     }
+}
+
+/// The spec's service. Rendering serves one service per spec so far: a second one is reported on
+/// its name rather than left out of the artifacts.
+fn one_service<'s>(
+    spec: &'s Spec,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(&'s str, &'s spec::Service)> {
+    let mut services = spec.services.iter();
+    let (first, written) = services.next()?;
+    for (name, _) in services {
+        out.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!(
+                    "`{name}` is a second service; platformgen renders the artifacts of one \
+                     service per spec so far"
+                ),
+            )
+            .at_path(routes::service_path(name))
+            .related(
+                routes::service_path(first),
+                format!("`{first}`, the service this spec renders"),
+                false,
+            )
+            .help("keep one service in this spec, and describe the other in a spec of its own"),
+        );
+    }
+    Some((first.as_str(), written))
 }
 
 fn project(spec: &Spec, out: &mut Vec<Diagnostic>) {

@@ -3,49 +3,99 @@
 
 use std::collections::BTreeMap;
 
-use super::values::{duration, path};
+use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{RateLimit, Route, RouteTemplate, Service};
+use crate::model::{Probes, RateLimit, Route, RouteTemplate, Service};
 use crate::source::Path;
-use crate::spec::{self, CachePolicy, Handler, RouteRateLimit, Spec};
+use crate::spec::{self, CachePolicy, Handler, RouteRateLimit};
 
-pub(super) fn service(service: &spec::Service, out: &mut Vec<Diagnostic>) -> Option<Service> {
-    let window = duration(
-        &service.rate_limit.window,
-        path("service.rate_limit.window"),
-        out,
-    )?;
+pub(super) fn service(
+    name: &str,
+    service: &spec::Service,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Service> {
+    let probes_fit = probes(name, &service.probes, out);
+    let at = service_path(name).child("runtime").child("rate_limit");
+    let window = duration(&service.runtime.rate_limit.window, at.child("window"), out)?;
+    if !probes_fit {
+        return None;
+    }
     Some(Service {
-        name: service.name.clone(),
+        name: name.to_string(),
         port: service.port,
         image_repository: service.image_repository.clone(),
         health_path: service.health_path.clone(),
         readiness_path: service.readiness_path.clone(),
         metrics_path: service.metrics_path.clone(),
         rate_limit: RateLimit {
-            requests: service.rate_limit.requests,
+            requests: service.runtime.rate_limit.requests,
             window,
         },
-        body_limit_bytes: service.body_limit_bytes,
-        max_page_size: service.max_page_size,
+        body_limit_bytes: service.runtime.body_limit_bytes,
+        max_page_size: service.runtime.max_page_size,
         shutdown_grace_seconds: service.shutdown_grace_seconds,
+        probes: service.probes.clone(),
     })
 }
 
+/// Whether every probe answers within its period: a probe still waiting when the next is due
+/// makes a slow container look dead.
+fn probes(name: &str, probes: &Probes, out: &mut Vec<Diagnostic>) -> bool {
+    let mut fit = true;
+    for (kind, probe) in [
+        ("liveness", &probes.liveness),
+        ("readiness", &probes.readiness),
+        ("startup", &probes.startup),
+    ] {
+        if probe.timeout_seconds >= probe.period_seconds {
+            fit = false;
+            out.push(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    format!(
+                        "the {kind} probe waits {} s for an answer but runs every {} s: the \
+                         next probe starts before this one can fail",
+                        probe.timeout_seconds, probe.period_seconds
+                    ),
+                )
+                .at_path(
+                    service_path(name)
+                        .child("probes")
+                        .child(kind)
+                        .child("timeout_seconds"),
+                )
+                .on_value()
+                .help(format!(
+                    "make `timeout_seconds` shorter than `period_seconds` ({})",
+                    probe.period_seconds
+                )),
+            );
+        }
+    }
+    fit
+}
+
+/// Where a service is written: `services.<name>`.
+pub(super) fn service_path(name: &str) -> Path {
+    Path::root().child("services").child(name)
+}
+
+/// The routes of the service `service` (validated from `written`).
 pub(super) fn routes(
-    spec: &Spec,
+    written: &spec::Service,
     service: &Service,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Route>> {
     let errors_before = out.iter().filter(|d| d.is_error()).count();
     let mut seen: BTreeMap<(spec::Method, String), usize> = BTreeMap::new();
     let mut routes = Vec::new();
-    for (index, route) in spec.routes.iter().enumerate() {
-        let at = Path::root().child("routes").index(index);
+    let routes_path = service_path(&service.name).child("routes");
+    for (index, route) in written.routes.iter().enumerate() {
+        let at = routes_path.index(index);
         let template = RouteTemplate::new(&route.path);
         if let Some(first) = seen.insert((route.method, template.shape()), index) {
             let method = route.method.as_str();
-            let earlier = &spec.routes[first].path;
+            let earlier = &written.routes[first].path;
             let message = if *earlier == route.path {
                 format!("the route `{method} {}` is declared twice", route.path)
             } else {
@@ -61,7 +111,7 @@ pub(super) fn routes(
                     .on_value()
                     .label(format!("routes[{index}]: {method} {}", route.path))
                     .related(
-                        Path::root().child("routes").index(first).child("path"),
+                        routes_path.index(first).child("path"),
                         format!("routes[{first}]: {method} {earlier}, declared first"),
                         true,
                     )
@@ -149,7 +199,7 @@ pub(super) fn routes(
         ("readiness_path", &service.readiness_path, Handler::Ready),
         ("metrics_path", &service.metrics_path, Handler::Metrics),
     ] {
-        let routed = spec
+        let routed = written
             .routes
             .iter()
             .any(|route| route.handler == handler && &route.path == wanted);
@@ -157,11 +207,12 @@ pub(super) fn routes(
             out.push(
                 Diagnostic::error(
                     Code::RouteMismatch,
-                    format!("`service.{key}` is `{wanted}`, but no route serves it with the `{}` handler", handler_name(handler)),
+                    format!("`{key}` is `{wanted}`, but no route serves it with the `{}` handler", handler_name(handler)),
                 )
-                .at_path(Path::root().child("service").child(key))
+                .at_path(service_path(&service.name).child(key))
                 .help(format!(
-                    "add a route: [[routes]] method = \"GET\", path = \"{wanted}\", handler = \"{}\"",
+                    "add a route: [[services.{}.routes]] method = \"GET\", path = \"{wanted}\", handler = \"{}\"",
+                    service.name,
                     handler_name(handler)
                 )),
             );

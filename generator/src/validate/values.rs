@@ -80,6 +80,25 @@ pub(super) fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
     a.contains(&b.network()) || b.contains(&a.network())
 }
 
+/// A Kubernetes CPU quantity as the schema admits it (`250m`, `1`, `0.5`), in millicores.
+pub(super) fn millicores(text: &str) -> Option<u64> {
+    if let Some(milli) = text.strip_suffix('m') {
+        return milli.parse().ok();
+    }
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let whole: u64 = whole.parse().ok()?;
+    let digits: String = fraction.chars().chain("000".chars()).take(3).collect();
+    whole.checked_mul(1000)?.checked_add(digits.parse().ok()?)
+}
+
+/// A Kubernetes memory quantity as the schema admits it (`512Ki`, `128Mi`, `1Gi`), in bytes.
+pub(super) fn bytes(text: &str) -> Option<u64> {
+    let (number, shift) = [("Ki", 10), ("Mi", 20), ("Gi", 30)]
+        .into_iter()
+        .find_map(|(suffix, shift)| Some((text.strip_suffix(suffix)?, shift)))?;
+    number.parse::<u64>().ok()?.checked_mul(1 << shift)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +111,18 @@ mod tests {
         );
         assert!(parse_cidr("10.0.0.0/33").is_err());
         assert!(parse_cidr("300.0.0.0/8").is_err());
+    }
+
+    #[test]
+    fn kubernetes_quantities_read_as_the_api_server_reads_them() {
+        assert_eq!(millicores("250m"), Some(250));
+        assert_eq!(millicores("1"), Some(1000));
+        assert_eq!(millicores("0.5"), Some(500));
+        assert_eq!(millicores("1.25"), Some(1250));
+        assert_eq!(millicores("0.05"), Some(50));
+        assert_eq!(bytes("512Ki"), Some(512 << 10));
+        assert_eq!(bytes("128Mi"), Some(128 << 20));
+        assert_eq!(bytes("1Gi"), Some(1 << 30));
+        assert_eq!(bytes("1G"), None);
     }
 }

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use Edit::{InsertAfter, RemoveLine, Replace, Whole};
+use Edit::{InsertAfter, RemoveLine, Replace, ReplaceAll, Whole};
 
 /// A spec for the tests: the starter, edited.
 pub(super) struct Fixture {
@@ -23,6 +23,8 @@ pub(super) struct Fixture {
 enum Edit {
     /// Replaces text that occurs once.
     Replace(&'static str, &'static str),
+    /// Replaces every occurrence of text that occurs at least twice.
+    ReplaceAll(&'static str, &'static str),
     /// Inserts lines after the line holding text that occurs once.
     InsertAfter(&'static str, &'static str),
     /// Removes the line holding text that occurs once.
@@ -93,7 +95,7 @@ pub(super) const INVALID: &[Fixture] = &[
         &[InsertAfter(
             r#"cache = "cache-aside""#,
             r#"
-[[routes]]
+[[services.myapp-backend.routes]]
 method = "GET"
 path = "/transaction"
 handler = "list_transactions""#,
@@ -105,13 +107,25 @@ handler = "list_transactions""#,
         &[Replace(r#"window = "60s""#, r#"window = "30s1m""#)],
     ),
     fixture(
+        "earlier_service_form",
+        "the earlier form: one [service] table and top-level [[routes]]",
+        &[
+            Replace(
+                "[services.myapp-backend]\n",
+                "[service]\nname = \"myapp-backend\"\n",
+            ),
+            RemoveLine("[services.myapp-backend.runtime]"),
+            ReplaceAll("[[services.myapp-backend.routes]]", "[[routes]]"),
+        ],
+    ),
+    fixture(
         "empty_file",
         "an empty file: every required top-level key is missing",
         &[Whole(b"")],
     ),
     fixture(
         "health_path_not_routed",
-        "service.health_path that no route serves",
+        "a health_path that no route serves",
         &[Replace(
             r#"health_path = "/health""#,
             r#"health_path = "/healthz""#,
@@ -239,16 +253,67 @@ handler = "list_transactions""#,
         &[Replace(r#"method = "POST""#, r#"method = "PUT""#)],
     ),
     fixture(
+        "probe_timeout_not_below_period",
+        "a readiness probe that waits longer for an answer than the time between probes",
+        &[InsertAfter(
+            "shutdown_grace_seconds = 20",
+            "probes.readiness = { initial_delay_seconds = 5, period_seconds = 5, timeout_seconds = 5, failure_threshold = 3 }",
+        )],
+    ),
+    fixture(
+        "resource_limits_below_requests",
+        "memory and CPU limits below their requests (prod overrides the memory limit)",
+        &[
+            Replace(r#"cpu_request = "100m""#, r#"cpu_request = "1.5""#),
+            InsertAfter(
+                PROD_DEPLOY,
+                r#"app = { resources = { cpu_request = "100m", memory_request = "1Gi", cpu_limit = "500m", memory_limit = "512Mi" } }"#,
+            ),
+        ],
+    ),
+    fixture(
         "route_missing_path_parameter",
         "a handler that needs {id} on a path without it",
         &[InsertAfter(
             r#"cache = "cache-aside""#,
             r#"
-[[routes]]
+[[services.myapp-backend.routes]]
 method = "GET"
 path = "/transaction/one"
 handler = "get_transaction""#,
         )],
+    ),
+    fixture(
+        "second_service",
+        "a second service, which platformgen does not render yet",
+        &[InsertAfter(
+            r#"rate_limit = { requests = 100, window = "60s" }"#,
+            r#"
+[services.myapp-worker]
+port = 8081
+image_repository = "myapp-worker"
+health_path = "/health"
+readiness_path = "/ready"
+metrics_path = "/metrics"
+shutdown_grace_seconds = 20
+runtime = { body_limit_bytes = 1024, max_page_size = 10, rate_limit = { requests = 10, window = "1m" } }
+routes = [{ method = "GET", path = "/health", handler = "health" }, { method = "GET", path = "/ready", handler = "ready" }, { method = "GET", path = "/metrics", handler = "metrics" }]"#,
+        )],
+    ),
+    fixture(
+        "service_name_not_a_dns_label",
+        "a service named with capitals and an underscore",
+        &[
+            Replace("[services.myapp-backend]", "[services.MyApp_Backend]"),
+            Replace(
+                "[services.myapp-backend.runtime]",
+                "[services.MyApp_Backend.runtime]",
+            ),
+            ReplaceAll(
+                "[[services.myapp-backend.routes]]",
+                "[[services.MyApp_Backend.routes]]",
+            ),
+        ],
     ),
     fixture(
         "same_trigger_twice",
@@ -601,6 +666,15 @@ impl Fixture {
                 Replace(old, new) => {
                     let at = self.find_once(&spec, old);
                     [&spec[..at], new.as_bytes(), &spec[at + old.len()..]].concat()
+                }
+                ReplaceAll(old, new) => {
+                    let text = String::from_utf8(spec).expect("the starter is UTF-8");
+                    assert!(
+                        text.matches(old).count() >= 2,
+                        "fixture `{}`: `{old}` occurs fewer than twice; use Replace",
+                        self.name
+                    );
+                    text.replace(old, new).into_bytes()
                 }
                 InsertAfter(anchor, lines) => {
                     let end = line_end(&spec, self.find_once(&spec, anchor));

@@ -17,7 +17,7 @@ pub(crate) fn tests() -> Vec<Test> {
     ]
 }
 
-/// The spec's `service.shutdown_grace_seconds`.
+/// The service's `shutdown_grace_seconds` in the spec.
 fn shutdown_grace() -> Duration {
     let model = generator::model::Model::load_str(
         runtime::config::DEFAULT_SPEC_PATH,

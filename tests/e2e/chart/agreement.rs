@@ -46,6 +46,28 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             container["startupProbe"]["httpGet"]["path"],
             service.health_path.as_str()
         );
+        for (probe, timing) in [
+            ("livenessProbe", service.probes.liveness),
+            ("readinessProbe", service.probes.readiness),
+            ("startupProbe", service.probes.startup),
+        ] {
+            let rendered = &container[probe];
+            assert_eq!(
+                [
+                    &rendered["initialDelaySeconds"],
+                    &rendered["periodSeconds"],
+                    &rendered["timeoutSeconds"],
+                    &rendered["failureThreshold"],
+                ],
+                [
+                    timing.initial_delay_seconds,
+                    timing.period_seconds,
+                    timing.timeout_seconds,
+                    timing.failure_threshold,
+                ],
+                "{label}: {probe}"
+            );
+        }
         let svc = one(manifests, "Service");
         assert_eq!(svc["spec"]["ports"][0]["targetPort"], "http");
         assert_eq!(svc["spec"]["ports"][0]["port"], service.port);
@@ -112,10 +134,23 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             hpa["spec"]["maxReplicas"], app.autoscaling.max_replicas,
             "{label}"
         );
-        assert_eq!(
-            hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
-            app.autoscaling.cpu_target_percent
-        );
+        let targets: Vec<(&str, u64)> = hpa["spec"]["metrics"]
+            .as_array()
+            .expect("the HPA's metrics")
+            .iter()
+            .map(|metric| {
+                let resource = &metric["resource"];
+                let name = resource["name"].as_str().expect("a resource metric");
+                let target = resource["target"]["averageUtilization"].as_u64();
+                (name, target.expect("a utilization target"))
+            })
+            .collect();
+        let wanted: Vec<(&str, u64)> = [("cpu", Some(app.autoscaling.cpu_target_percent))]
+            .into_iter()
+            .chain([("memory", app.autoscaling.memory_target_percent)])
+            .filter_map(|(name, target)| Some((name, u64::from(target?))))
+            .collect();
+        assert_eq!(targets, wanted, "{label}");
         assert_eq!(
             hpa["spec"]["scaleTargetRef"]["name"],
             deployment["metadata"]["name"]
