@@ -189,6 +189,44 @@ fn the_spec_probe_timings_reach_the_chart_values() {
 }
 
 #[test]
+fn the_spec_rollout_and_scaling_behaviour_reach_the_chart_values() {
+    let text = example_text()
+        .replacen(
+            "shutdown_grace_seconds = 20",
+            "shutdown_grace_seconds = 20\nrollout = { max_surge = 2, max_unavailable = 1 }",
+            1,
+        )
+        .replacen(
+            "autoscaling = { min_replicas = 3, max_replicas = 10, cpu_target_percent = 70 }",
+            "autoscaling = { min_replicas = 3, max_replicas = 10, cpu_target_percent = 70, \
+             scale_down = { percent = 10, period_seconds = 120, stabilization_seconds = 600 } }",
+            1,
+        );
+    let model = Model::load_str("behaviour.toml", &text).expect("valid");
+    let prod = helm_values::values(&model, model.environment("prod").expect("prod"));
+    assert_eq!(
+        (prod.rollout.max_surge, prod.rollout.max_unavailable),
+        (2, 1)
+    );
+    let rules = |rules: &helm_values::ScalingRules| {
+        let policy = &rules.policies[0];
+        (
+            policy.value,
+            policy.period_seconds,
+            rules.stabilization_window_seconds,
+        )
+    };
+    assert_eq!(rules(&prod.autoscaling.behavior.scale_down), (10, 120, 600));
+    // The seed's scale-up where the spec leaves it alone.
+    assert_eq!(rules(&prod.autoscaling.behavior.scale_up), (100, 30, 0));
+    let staging = helm_values::values(&model, model.environment("staging").expect("staging"));
+    assert_eq!(
+        rules(&staging.autoscaling.behavior.scale_down),
+        (50, 60, 300)
+    );
+}
+
+#[test]
 fn a_memory_target_reaches_the_autoscaler_only_where_the_spec_sets_one() {
     for (spec, wanted) in [(EXAMPLE, None), ("specs/ledger.toml", Some(80))] {
         let model = load(spec);

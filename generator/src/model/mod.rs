@@ -20,9 +20,9 @@ pub use crate::duration::PromDuration;
 pub use crate::promql::Promql;
 pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
-    Alerting, App, Budget, Cache, CachePolicy, Dashboard, Database, Engine, Handler, Ingress,
-    LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rule, RunnerLabel,
-    Severity, Tier, Waf, Waiver,
+    Alerting, App, Budget, Cache, CachePolicy, Dashboard, Database, DisruptionBudget, Engine,
+    Handler, Ingress, LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rollout,
+    Rule, RunnerLabel, Scaling, Severity, Tier, Waf, Waiver,
 };
 
 /// The validated platform.
@@ -89,6 +89,10 @@ pub struct Service {
     pub shutdown_grace_seconds: u32,
     /// Each probe answers within its period.
     pub probes: Probes,
+    /// Replaces pods: never both limits 0.
+    pub rollout: Rollout,
+    /// Below the autoscaler's minimum in every environment where a budget applies.
+    pub disruption_budget: DisruptionBudget,
 }
 
 /// A request budget per client: `requests` per `window`.

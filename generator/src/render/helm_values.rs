@@ -36,6 +36,7 @@ pub struct HelmValues {
     /// Longer than the runtime's shutdown grace, so in-flight requests finish.
     #[schemars(range(min = 1, max = 600))]
     pub termination_grace_period_seconds: u32,
+    pub rollout: RolloutValues,
     /// Non-secret environment variables (a ConfigMap).
     pub config: BTreeMap<String, String>,
     pub secrets: Secrets,
@@ -213,6 +214,18 @@ pub struct ScalingPolicy {
 pub enum ScalingPolicyType {
     Percent,
     Pods,
+}
+
+/// The Deployment's rolling update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RolloutValues {
+    /// New pods started before old ones stop.
+    #[schemars(range(min = 0, max = 100))]
+    pub max_surge: u32,
+    /// Pods that may be unavailable during the update (not 0 together with `maxSurge`).
+    #[schemars(range(min = 0, max = 100))]
+    pub max_unavailable: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -411,6 +424,10 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
             startup: probe(&service.health_path, service.probes.startup),
         },
         termination_grace_period_seconds: service.shutdown_grace_seconds + 10,
+        rollout: RolloutValues {
+            max_surge: service.rollout.max_surge,
+            max_unavailable: service.rollout.max_unavailable,
+        },
         config,
         secrets: Secrets {
             name: format!("{}-secrets", service.name),
@@ -430,27 +447,13 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
             target_cpu_utilization_percentage: app.autoscaling.cpu_target_percent,
             target_memory_utilization_percentage: app.autoscaling.memory_target_percent,
             behavior: ScalingBehavior {
-                scale_up: ScalingRules {
-                    stabilization_window_seconds: 0,
-                    policies: vec![ScalingPolicy {
-                        kind: ScalingPolicyType::Percent,
-                        value: 100,
-                        period_seconds: 30,
-                    }],
-                },
-                scale_down: ScalingRules {
-                    stabilization_window_seconds: 300,
-                    policies: vec![ScalingPolicy {
-                        kind: ScalingPolicyType::Percent,
-                        value: 50,
-                        period_seconds: 60,
-                    }],
-                },
+                scale_up: scaling_rules(app.autoscaling.scale_up),
+                scale_down: scaling_rules(app.autoscaling.scale_down),
             },
         },
         pod_disruption_budget: PodDisruptionBudget {
             enabled: app.autoscaling.min_replicas > 1,
-            min_available: 1,
+            min_available: service.disruption_budget.min_available,
         },
         spread: Spread {
             across_nodes: true,
@@ -509,6 +512,18 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
 
 /// Where the chart's values schema is written.
 pub const SCHEMA_PATH: &str = "runtime/chart/values.schema.json";
+
+/// One direction of the autoscaler's behaviour, as the spec states it.
+fn scaling_rules(scaling: model::Scaling) -> ScalingRules {
+    ScalingRules {
+        stabilization_window_seconds: scaling.stabilization_seconds,
+        policies: vec![ScalingPolicy {
+            kind: ScalingPolicyType::Percent,
+            value: scaling.percent,
+            period_seconds: scaling.period_seconds,
+        }],
+    }
+}
 
 /// A probe of `path` with the spec's timing.
 fn probe(path: &str, timing: model::Probe) -> Probe {

@@ -262,6 +262,43 @@ pub struct Autoscaling {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 100))]
     pub memory_target_percent: Option<u8>,
+    /// How fast the autoscaler adds replicas (default: double every 30 s, at once).
+    #[serde(default = "Scaling::up")]
+    pub scale_up: Scaling,
+    /// How fast it removes them (default: half every 60 s, after 5 minutes of lower load).
+    #[serde(default = "Scaling::down")]
+    pub scale_down: Scaling,
+}
+
+/// One direction of the autoscaler's behaviour: at most `percent` of the current replicas per
+/// `period_seconds`, once the wanted count has held for `stabilization_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scaling {
+    #[schemars(range(min = 1, max = 1000))]
+    pub percent: u32,
+    #[schemars(range(min = 1, max = 1800))]
+    pub period_seconds: u32,
+    #[schemars(range(max = 3600))]
+    pub stabilization_seconds: u32,
+}
+
+impl Scaling {
+    fn up() -> Self {
+        Self {
+            percent: 100,
+            period_seconds: 30,
+            stabilization_seconds: 0,
+        }
+    }
+
+    fn down() -> Self {
+        Self {
+            percent: 50,
+            period_seconds: 60,
+            stabilization_seconds: 300,
+        }
+    }
 }
 
 /// Container resources, in Kubernetes quantities.

@@ -32,6 +32,13 @@ pub struct Service {
     /// How Kubernetes probes the service's containers.
     #[serde(default)]
     pub probes: Probes,
+    /// How a new version replaces the old, pod by pod.
+    #[serde(default)]
+    pub rollout: Rollout,
+    /// Pods kept running while nodes are drained (a PodDisruptionBudget, wherever the
+    /// autoscaler keeps more than one replica).
+    #[serde(default)]
+    pub disruption_budget: DisruptionBudget,
     /// The settings of this repository's runtime, which serves the service.
     pub runtime: Runtime,
     /// The HTTP routes the runtime serves. A handler not listed here is not served.
@@ -110,6 +117,42 @@ impl Probe {
             timeout_seconds: 2,
             failure_threshold: 24,
         }
+    }
+}
+
+/// A rolling update: pods started above the wanted count, and pods allowed to be missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rollout {
+    /// New pods started before old ones stop.
+    #[schemars(range(max = 100))]
+    pub max_surge: u32,
+    /// Pods that may be unavailable during the update (0: capacity never drops).
+    #[schemars(range(max = 100))]
+    pub max_unavailable: u32,
+}
+
+impl Default for Rollout {
+    fn default() -> Self {
+        Self {
+            max_surge: 1,
+            max_unavailable: 0,
+        }
+    }
+}
+
+/// The PodDisruptionBudget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisruptionBudget {
+    /// Pods that stay up while a node is drained; below the autoscaler's minimum.
+    #[schemars(range(min = 1, max = 100))]
+    pub min_available: u32,
+}
+
+impl Default for DisruptionBudget {
+    fn default() -> Self {
+        Self { min_available: 1 }
     }
 }
 

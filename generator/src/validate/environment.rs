@@ -13,6 +13,7 @@ use super::values::{bytes, cidr_diagnostic, cidrs, millicores, overlaps, parse_c
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{Bastion, Deploy, DeployTrigger, Eks, Environment};
 use crate::resolve::Resolved;
+use crate::source::Path;
 use crate::spec::{self, Engine, Spec};
 
 /// Log retention values CloudWatch accepts.
@@ -34,6 +35,7 @@ pub(super) fn environment(
     cache(resolved, &settings.cache, out);
     let bastion = bastion(resolved, &settings.bastion, out);
     app(resolved, &settings.app, out);
+    disruption_budgets(spec, resolved, &settings.app, out);
     for (index, email) in settings.budget.alert_emails.iter().enumerate() {
         if let Err(reason) = check_email(email) {
             out.push(resolved.diagnostic(
@@ -266,6 +268,49 @@ fn bastion(
         instance_type: bastion.instance_type.clone(),
         allowed_cidrs,
     })
+}
+
+/// Each service's disruption budget leaves a node drainable where the budget applies (more
+/// than one replica): it keeps fewer pods up than the autoscaler's minimum.
+fn disruption_budgets(
+    spec: &Spec,
+    resolved: &Resolved,
+    app: &spec::App,
+    out: &mut Vec<Diagnostic>,
+) {
+    let least = app.autoscaling.min_replicas;
+    for (name, service) in &spec.services {
+        let kept = service.disruption_budget.min_available;
+        if least > 1 && kept >= least {
+            let replicas = path("app.autoscaling.min_replicas");
+            out.push(
+                Diagnostic::error(
+                    Code::SizeOrder,
+                    format!(
+                        "the disruption budget keeps {kept} pods up, but environment `{}` may \
+                         run only {least}: no node could ever be drained",
+                        resolved.name
+                    ),
+                )
+                .at_path(
+                    Path::root()
+                        .child("services")
+                        .child(name)
+                        .child("disruption_budget")
+                        .child("min_available"),
+                )
+                .on_value()
+                .related(
+                    resolved.source_of(&replicas),
+                    format!("`{}` runs at least {least} replicas", resolved.name),
+                    true,
+                )
+                .help(format!(
+                    "keep `min_available` below {least}, or raise the minimum replicas"
+                )),
+            );
+        }
+    }
 }
 
 fn app(resolved: &Resolved, app: &spec::App, out: &mut Vec<Diagnostic>) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Probes, RateLimit, Route, RouteTemplate, Service};
+use crate::model::{Probes, RateLimit, Rollout, Route, RouteTemplate, Service};
 use crate::source::Path;
 use crate::spec::{self, CachePolicy, Handler, RouteRateLimit};
 
@@ -15,9 +15,10 @@ pub(super) fn service(
     out: &mut Vec<Diagnostic>,
 ) -> Option<Service> {
     let probes_fit = probes(name, &service.probes, out);
+    let rollout_moves = rollout(name, service.rollout, out);
     let at = service_path(name).child("runtime").child("rate_limit");
     let window = duration(&service.runtime.rate_limit.window, at.child("window"), out)?;
-    if !probes_fit {
+    if !(probes_fit && rollout_moves) {
         return None;
     }
     Some(Service {
@@ -35,7 +36,27 @@ pub(super) fn service(
         max_page_size: service.runtime.max_page_size,
         shutdown_grace_seconds: service.shutdown_grace_seconds,
         probes: service.probes.clone(),
+        rollout: service.rollout,
+        disruption_budget: service.disruption_budget,
     })
+}
+
+/// Whether a rolling update can make progress: with no pod above the count and none missing,
+/// Kubernetes refuses the Deployment.
+fn rollout(name: &str, rollout: Rollout, out: &mut Vec<Diagnostic>) -> bool {
+    let stuck = rollout.max_surge == 0 && rollout.max_unavailable == 0;
+    if stuck {
+        out.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                "`max_surge` and `max_unavailable` are both 0: no pod could ever be replaced, \
+                 and Kubernetes refuses the Deployment",
+            )
+            .at_path(service_path(name).child("rollout"))
+            .help("set `max_surge = 1` (a new pod first, capacity never drops)"),
+        );
+    }
+    !stuck
 }
 
 /// Whether every probe answers within its period: a probe still waiting when the next is due

@@ -90,6 +90,20 @@ pub(super) const INVALID: &[Fixture] = &[
         )],
     ),
     fixture(
+        "disruption_budget_blocks_drains",
+        "a disruption budget as large as dev's minimum replicas (prod runs more)",
+        &[
+            InsertAfter(
+                "shutdown_grace_seconds = 20",
+                "disruption_budget = { min_available = 2 }",
+            ),
+            InsertAfter(
+                PROD_DEPLOY,
+                "app = { replicas = 3, autoscaling = { min_replicas = 3, max_replicas = 6, cpu_target_percent = 70 } }",
+            ),
+        ],
+    ),
+    fixture(
         "duplicate_route",
         "the same method and path twice",
         &[InsertAfter(
@@ -270,6 +284,14 @@ handler = "list_transactions""#,
                 r#"app = { resources = { cpu_request = "100m", memory_request = "1Gi", cpu_limit = "500m", memory_limit = "512Mi" } }"#,
             ),
         ],
+    ),
+    fixture(
+        "rollout_that_cannot_move",
+        "a rolling update with neither a surge nor an unavailable pod",
+        &[InsertAfter(
+            "shutdown_grace_seconds = 20",
+            "rollout = { max_surge = 0, max_unavailable = 0 }",
+        )],
     ),
     fixture(
         "route_missing_path_parameter",

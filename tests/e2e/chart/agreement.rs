@@ -164,9 +164,33 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             "{label}"
         );
         for pdb in pdbs {
+            assert_eq!(
+                pdb["spec"]["minAvailable"], service.disruption_budget.min_available,
+                "{label}"
+            );
             assert!(
                 pdb["spec"]["minAvailable"].as_u64()
                     < Some(u64::from(app.autoscaling.min_replicas))
+            );
+        }
+        let behavior = &hpa["spec"]["behavior"];
+        for (direction, scaling) in [
+            ("scaleUp", app.autoscaling.scale_up),
+            ("scaleDown", app.autoscaling.scale_down),
+        ] {
+            let rendered = &behavior[direction];
+            assert_eq!(
+                [
+                    &rendered["policies"][0]["value"],
+                    &rendered["policies"][0]["periodSeconds"],
+                    &rendered["stabilizationWindowSeconds"],
+                ],
+                [
+                    scaling.percent,
+                    scaling.period_seconds,
+                    scaling.stabilization_seconds,
+                ],
+                "{label}: {direction}"
             );
         }
 
@@ -177,7 +201,10 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 strategy["maxSurge"].clone(),
                 strategy["maxUnavailable"].clone()
             ),
-            (json!(1), json!(0))
+            (
+                json!(service.rollout.max_surge),
+                json!(service.rollout.max_unavailable)
+            )
         );
         assert!(
             pod["terminationGracePeriodSeconds"].as_u64()
