@@ -80,7 +80,11 @@ impl App {
                 Cache::off(settings.cache.clone(), metrics.clone())
             }
         };
-        let limiter = RateLimiter::new(redis.clone(), settings.cache.key_prefix.clone());
+        let limiter = RateLimiter::new(
+            redis.clone(),
+            settings.cache.key_prefix.clone(),
+            metrics.clone(),
+        );
         let state = Arc::new(AppState {
             settings: settings.clone(),
             store,

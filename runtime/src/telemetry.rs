@@ -38,6 +38,7 @@ struct Instruments {
     cache_hits: Counter<u64>,
     cache_misses: Counter<u64>,
     redis_errors: Counter<u64>,
+    rate_limit_leases: Counter<u64>,
     db_query_duration: Histogram<f64>,
     transactions: Gauge<u64>,
     transactions_amount: Gauge<f64>,
@@ -86,6 +87,12 @@ impl Metrics {
                 .u64_counter("redis_errors_total")
                 .with_description("Redis calls that failed or timed out")
                 .build(),
+            rate_limit_leases: meter
+                .u64_counter("rate_limit_leases_total")
+                .with_description(
+                    "Slices of a client's rate-limit budget asked of Redis (granted or refused)",
+                )
+                .build(),
             db_query_duration: meter
                 .f64_histogram("db_query_duration_seconds")
                 .with_description("Database query duration in seconds, by operation")
@@ -106,6 +113,7 @@ impl Metrics {
         instruments.cache_hits.add(0, &[]);
         instruments.cache_misses.add(0, &[]);
         instruments.redis_errors.add(0, &[]);
+        instruments.rate_limit_leases.add(0, &[]);
         Ok(Self(Arc::new(instruments)))
     }
 
@@ -150,6 +158,10 @@ impl Metrics {
 
     pub fn redis_error(&self) {
         self.0.redis_errors.add(1, &[]);
+    }
+
+    pub fn rate_limit_lease(&self) {
+        self.0.rate_limit_leases.add(1, &[]);
     }
 
     pub fn db_query(&self, operation: &'static str, duration: Duration) {

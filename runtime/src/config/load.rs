@@ -125,6 +125,7 @@ impl Settings {
             redis,
             trust_forwarded_for: vars.flag("TRUST_X_FORWARDED_FOR")?,
             client_timeouts: ClientTimeouts::default(),
+            max_replicas: app.replicas.max(app.autoscaling.max_replicas).max(1),
         })
     }
 }

@@ -29,6 +29,9 @@ pub struct Settings {
     /// How long a client may take to send a request, so slow or stalled clients cannot hold
     /// connections open.
     pub client_timeouts: ClientTimeouts,
+    /// The most replicas the environment runs (`app.replicas`, `autoscaling.max_replicas`):
+    /// the rate limiter sizes the slices of a budget it leases by it.
+    pub max_replicas: u32,
 }
 
 /// Limits on slow clients (a Slowloris client sends its request a byte at a time and never

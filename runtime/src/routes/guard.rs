@@ -7,13 +7,44 @@ use salvo::prelude::*;
 
 use super::client::client_id;
 use super::state::{AppState, MatchedRoute};
-use crate::config::{RateLimit, RouteSettings};
+use crate::config::RouteSettings;
 use crate::error::ApiError;
+use crate::rate_limit::RouteBudget;
 
 /// Rate limit and route identity, applied before the route's handler.
 pub(super) struct RouteGuard {
-    pub(super) route: RouteSettings,
-    pub(super) matched: Arc<MatchedRoute>,
+    matched: Arc<MatchedRoute>,
+    limit: Option<Limit>,
+}
+
+/// A limited route's budget, and its `RateLimit-Policy` header, written once.
+struct Limit {
+    budget: RouteBudget,
+    policy: HeaderValue,
+}
+
+impl RouteGuard {
+    /// The guard of `route`, its budget's leases sized for `max_replicas` replicas.
+    pub(super) fn new(
+        route: &RouteSettings,
+        matched: Arc<MatchedRoute>,
+        max_replicas: u32,
+    ) -> Self {
+        let limit = route.rate_limit.map(|limit| {
+            let policy = format!("{};w={}", limit.requests, limit.window.as_secs().max(1));
+            Limit {
+                budget: RouteBudget::new(
+                    format!("{}:{}", route.method.as_str(), route.path),
+                    limit,
+                    max_replicas,
+                ),
+                // Digits and `;w=`: always a valid header value.
+                policy: HeaderValue::from_str(&policy)
+                    .unwrap_or_else(|_| HeaderValue::from_static("")),
+            }
+        });
+        Self { matched, limit }
+    }
 }
 
 #[async_trait]
@@ -26,43 +57,30 @@ impl Handler for RouteGuard {
         ctrl: &mut FlowCtrl,
     ) {
         depot.insert_typed(self.matched.clone());
-        if let Some(limit) = self.route.rate_limit {
+        if let Some(limit) = &self.limit {
             // Boxed: every request's future would otherwise carry (and be allocated with) the
             // state of a Redis round trip, on routes without a limit too.
-            Box::pin(self.limit_rate(limit, req, depot, res, ctrl)).await;
+            Box::pin(limit.apply(req, depot, res, ctrl)).await;
         }
     }
 }
 
-impl RouteGuard {
-    async fn limit_rate(
-        &self,
-        limit: RateLimit,
-        req: &Request,
-        depot: &Depot,
-        res: &mut Response,
-        ctrl: &mut FlowCtrl,
-    ) {
+impl Limit {
+    async fn apply(&self, req: &Request, depot: &Depot, res: &mut Response, ctrl: &mut FlowCtrl) {
         let Ok(state) = depot.get_typed::<Arc<AppState>>() else {
             return;
         };
         let client = client_id(req, state.settings.trust_forwarded_for);
-        let route_key = format!("{}:{}", self.route.method.as_str(), self.route.path);
-        let decision = state.limiter.check(&route_key, &client, limit).await;
+        let decision = state.limiter.check(&self.budget, &client).await;
         let reset_seconds = decision.reset.as_secs() + u64::from(decision.reset.subsec_nanos() > 0);
         let headers = res.headers_mut();
         for (name, value) in [
-            ("ratelimit-limit", decision.limit.to_string()),
-            ("ratelimit-remaining", decision.remaining.to_string()),
-            ("ratelimit-reset", reset_seconds.to_string()),
-            (
-                "ratelimit-policy",
-                format!("{};w={}", limit.requests, limit.window.as_secs().max(1)),
-            ),
+            ("ratelimit-limit", HeaderValue::from(decision.limit)),
+            ("ratelimit-remaining", HeaderValue::from(decision.remaining)),
+            ("ratelimit-reset", HeaderValue::from(reset_seconds)),
+            ("ratelimit-policy", self.policy.clone()),
         ] {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(HeaderName::from_static(name), value);
-            }
+            headers.insert(HeaderName::from_static(name), value);
         }
         if !decision.allowed {
             res.render(ApiError::RateLimited {

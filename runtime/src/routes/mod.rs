@@ -31,7 +31,7 @@ pub fn service(state: &Arc<AppState>) -> Service {
     for route in &state.settings.routes {
         tree.insert(route);
     }
-    let mut router = tree.router(Router::new());
+    let mut router = tree.router(Router::new(), state.settings.max_replicas);
     if let Some(assets) = docs_assets(&state.settings) {
         router = router.push(assets);
     }

@@ -26,20 +26,21 @@ pub(super) fn docs_assets(settings: &Settings) -> Option<Router> {
         .find(|r| r.handler == SpecHandler::Openapi)
         .map_or("", |r| r.path.as_str());
     let template = format!("{}/{{file}}", docs::assets_path(&page.path));
-    let guard = RouteGuard {
-        route: RouteSettings {
+    let guard = RouteGuard::new(
+        &RouteSettings {
             path: template.clone(),
             rate_limit: None,
             cached: false,
             ..page.clone()
         },
-        matched: Arc::new(MatchedRoute {
+        Arc::new(MatchedRoute {
             labels: RouteLabels::new(page.method.as_str(), &template),
             template,
             cached: false,
             body_limit: page.body_limit_bytes,
         }),
-    };
+        settings.max_replicas,
+    );
     let path = format!(
         "{}/{{**}}",
         docs::assets_path(&page.path).trim_start_matches('/')
@@ -91,29 +92,30 @@ impl<'a> PathTree<'a> {
     }
 
     /// `router` with this node's own routes (a method check each), then its longer paths,
-    /// beneath it.
-    pub(super) fn router(&self, mut router: Router) -> Router {
+    /// beneath it; rate limits leased for at most `max_replicas` replicas.
+    pub(super) fn router(&self, mut router: Router, max_replicas: u32) -> Router {
         for route in &self.routes {
-            router = router.push(route_router(route));
+            router = router.push(route_router(route, max_replicas));
         }
         for (segment, child) in &self.children {
-            router = router.push(child.router(Router::with_path(*segment)));
+            router = router.push(child.router(Router::with_path(*segment), max_replicas));
         }
         router
     }
 }
 
 /// One route under its path's router: its guard, then its method's endpoint.
-fn route_router(route: &RouteSettings) -> Router {
-    let guard = RouteGuard {
-        route: route.clone(),
-        matched: Arc::new(MatchedRoute {
+fn route_router(route: &RouteSettings, max_replicas: u32) -> Router {
+    let guard = RouteGuard::new(
+        route,
+        Arc::new(MatchedRoute {
             template: route.path.clone(),
             labels: RouteLabels::new(route.method.as_str(), &route.path),
             cached: route.cached,
             body_limit: route.body_limit_bytes,
         }),
-    };
+        max_replicas,
+    );
     let router = Router::with_filter(MethodFilter::new(http_method(route.method))).hoop(guard);
     endpoint(router, route.method, route.handler)
 }

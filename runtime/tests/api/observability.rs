@@ -52,6 +52,7 @@ async fn metrics_carry_exactly_the_seed_names_labelled_by_route_template() {
         ("cache_hits_total", "counter"),
         ("cache_misses_total", "counter"),
         ("redis_errors_total", "counter"),
+        ("rate_limit_leases_total", "counter"),
         ("db_query_duration_seconds", "histogram"),
         ("transactions_total", "gauge"),
         ("transactions_amount_total", "gauge"),

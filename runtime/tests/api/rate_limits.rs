@@ -16,6 +16,7 @@ pub(crate) fn tests() -> Vec<Test> {
         test!(async the_spec_default_of_100_per_minute_applies_to_unlisted_routes),
         test!(async the_docs_page_and_the_document_are_not_limited_like_the_api),
         test!(async two_replicas_share_one_budget_through_redis, Need::REDIS),
+        test!(async one_replica_spends_a_lease_locally_and_reports_exactly_what_remains, Need::REDIS),
         test!(async limits_hold_per_replica_when_redis_is_unreachable),
     ]
 }
@@ -147,6 +148,37 @@ async fn two_replicas_share_one_budget_through_redis() {
     assert_eq!(get_list(&b).await.status(), 429);
     a.stop().await;
     b.stop().await;
+}
+
+/// A budget of 400 a minute in dev (at most 4 replicas): each lease is 10 requests, spent in
+/// the replica's memory, and on one replica `RateLimit-Remaining` counts down exactly.
+async fn one_replica_spends_a_lease_locally_and_reports_exactly_what_remains() {
+    let redis_url = testkit::service_url(Need::REDIS);
+    let db = TestDb::sqlite();
+    let prefix = fresh_prefix();
+    let app = TestApp::spawn(
+        Options::new(&db)
+            .redis(&redis_url)
+            .prefix(&prefix)
+            .rate_limited()
+            .edit(limit_list_to(400)),
+    )
+    .await;
+    for remaining in (375..400).rev() {
+        let response = get_list(&app).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["ratelimit-limit"], "400");
+        assert_eq!(
+            response.headers()["ratelimit-remaining"],
+            remaining.to_string().as_str()
+        );
+    }
+    assert_eq!(
+        app.metric("rate_limit_leases_total").await,
+        3.0,
+        "25 requests, leases of 10"
+    );
+    app.stop().await;
 }
 
 async fn limits_hold_per_replica_when_redis_is_unreachable() {

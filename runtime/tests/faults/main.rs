@@ -35,7 +35,7 @@ fn main() -> std::process::ExitCode {
 }
 
 /// Every route's rate limit raised out of the load's way (the limiter still runs, and still
-/// calls Redis, on every request).
+/// leases each client's budget from Redis).
 pub fn unthrottled(settings: &mut runtime::Settings) {
     for route in &mut settings.routes {
         if route.rate_limit.is_some() {
