@@ -406,7 +406,9 @@ fn generated_files(root: &Path) -> std::collections::BTreeMap<String, String> {
 fn removing_an_environment_keeps_a_file_a_person_edited_until_forced() {
     let out = generated_copy();
     let spec = out.path().join("specs/expense.toml");
-    let edited = out.path().join("generated/staging/helm-values.yaml");
+    let edited = out
+        .path()
+        .join("generated/staging/helm-values/expense-backend.yaml");
     let mut text_of = std::fs::read_to_string(&edited).expect("values");
     text_of.push_str("# a note someone added\n");
     std::fs::write(&edited, text_of).expect("edit");
@@ -423,7 +425,7 @@ fn removing_an_environment_keeps_a_file_a_person_edited_until_forced() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(
         text(&output.stderr).contains(
-            "warning: kept generated/staging/helm-values.yaml: the spec no longer renders it, \
+            "warning: kept generated/staging/helm-values/expense-backend.yaml: the spec no longer renders it, \
              but it was edited since platformgen wrote it"
         ),
         "{}",
@@ -442,13 +444,15 @@ fn removing_an_environment_keeps_a_file_a_person_edited_until_forced() {
     let drift = check(out.path());
     assert_eq!(drift.status.code(), Some(1));
     assert!(text(&drift.stdout).contains(
-        "stale: generated/staging/helm-values.yaml (the spec no longer renders it, and it was \
+        "stale: generated/staging/helm-values/expense-backend.yaml (the spec no longer renders it, and it was \
          edited"
     ));
 
     let forced = generate_in(out.path(), &["--force"]);
     assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
-    assert!(text(&forced.stdout).contains("removed generated/staging/helm-values.yaml"));
+    assert!(
+        text(&forced.stdout).contains("removed generated/staging/helm-values/expense-backend.yaml")
+    );
     assert!(!out.path().join("generated/staging").exists());
     assert_eq!(check(out.path()).status.code(), Some(0));
 }
@@ -577,7 +581,11 @@ fn generate_check_reports_a_changed_file_with_a_diff() {
 #[test]
 fn generate_check_reports_missing_and_stale_files_and_generate_removes_only_owned_stale_files() {
     let out = generated_copy();
-    std::fs::remove_file(out.path().join("generated/prod/helm-values.yaml")).expect("remove");
+    std::fs::remove_file(
+        out.path()
+            .join("generated/prod/helm-values/expense-backend.yaml"),
+    )
+    .expect("remove");
     let manifest = out.path().join("generated/manifest.txt");
     let mut listed = std::fs::read_to_string(&manifest).expect("manifest");
     listed.push_str("generated/qa/terraform.tfvars\n");
@@ -595,7 +603,7 @@ fn generate_check_reports_missing_and_stale_files_and_generate_removes_only_owne
     let stdout = text(&output.stdout);
     assert!(
         stdout.contains(
-            "missing: generated/prod/helm-values.yaml (the spec renders it; it is not on disk)\n"
+            "missing: generated/prod/helm-values/expense-backend.yaml (the spec renders it; it is not on disk)\n"
         ),
         "{stdout}"
     );

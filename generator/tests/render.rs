@@ -2,7 +2,10 @@
 //! the spec's values.
 
 use crate::support::{EXAMPLE, example, example_text, load};
+use std::collections::BTreeMap;
+
 use generator::Model;
+use generator::model::PLATFORM_VARIABLES;
 use generator::render::{Artifact, Request, helm_values, render_all, tfvars};
 
 fn render(model: &Model) -> Vec<Artifact> {
@@ -131,21 +134,27 @@ fn helm_values_parse_back_into_the_typed_contract() {
     for environment in model.environments.values() {
         let text = &artifact(
             &artifacts,
-            &format!("generated/{}/helm-values.yaml", environment.name),
+            &helm_values::path(environment, model.sole_service()),
         )
         .contents;
         let parsed: helm_values::HelmValues =
             serde_norway::from_str(text).expect("values parse into HelmValues");
         assert_eq!(
             parsed,
-            helm_values::values(&model, environment),
+            helm_values::values(&model, environment, model.sole_service()),
             "{}",
             environment.name
         );
         let settings = environment;
-        assert_eq!(parsed.container_port, model.service.port);
-        assert_eq!(parsed.probes.liveness.path, model.service.health_path);
-        assert_eq!(parsed.probes.readiness.path, model.service.readiness_path);
+        assert_eq!(parsed.container_port, model.sole_service().port);
+        assert_eq!(
+            parsed.probes.liveness.path,
+            model.sole_service().health_path
+        );
+        assert_eq!(
+            parsed.probes.readiness.path,
+            model.sole_service().readiness_path
+        );
         assert_eq!(
             parsed.autoscaling.min_replicas,
             settings.app.autoscaling.min_replicas
@@ -173,7 +182,7 @@ fn the_spec_probe_timings_reach_the_chart_values() {
     );
     let model = Model::load_str("probes.toml", &text).expect("valid");
     let prod = model.environment("prod").expect("prod");
-    let probes = helm_values::values(&model, prod).probes;
+    let probes = helm_values::values(&model, prod, model.sole_service()).probes;
     let timing = |probe: &helm_values::Probe| {
         (
             probe.initial_delay_seconds,
@@ -185,7 +194,7 @@ fn the_spec_probe_timings_reach_the_chart_values() {
     assert_eq!(timing(&probes.liveness), (30, 10, 5, 3));
     assert_eq!(timing(&probes.readiness), (5, 5, 2, 2));
     assert_eq!(timing(&probes.startup), (0, 5, 2, 24));
-    assert_eq!(probes.startup.path, model.service.health_path);
+    assert_eq!(probes.startup.path, model.sole_service().health_path);
 }
 
 #[test]
@@ -203,7 +212,11 @@ fn the_spec_rollout_and_scaling_behaviour_reach_the_chart_values() {
             1,
         );
     let model = Model::load_str("behaviour.toml", &text).expect("valid");
-    let prod = helm_values::values(&model, model.environment("prod").expect("prod"));
+    let prod = helm_values::values(
+        &model,
+        model.environment("prod").expect("prod"),
+        model.sole_service(),
+    );
     assert_eq!(
         (prod.rollout.max_surge, prod.rollout.max_unavailable),
         (2, 1)
@@ -219,7 +232,11 @@ fn the_spec_rollout_and_scaling_behaviour_reach_the_chart_values() {
     assert_eq!(rules(&prod.autoscaling.behavior.scale_down), (10, 120, 600));
     // The seed's scale-up where the spec leaves it alone.
     assert_eq!(rules(&prod.autoscaling.behavior.scale_up), (100, 30, 0));
-    let staging = helm_values::values(&model, model.environment("staging").expect("staging"));
+    let staging = helm_values::values(
+        &model,
+        model.environment("staging").expect("staging"),
+        model.sole_service(),
+    );
     assert_eq!(
         rules(&staging.autoscaling.behavior.scale_down),
         (50, 60, 300)
@@ -231,7 +248,8 @@ fn a_memory_target_reaches_the_autoscaler_only_where_the_spec_sets_one() {
     for (spec, wanted) in [(EXAMPLE, None), ("specs/ledger.toml", Some(80))] {
         let model = load(spec);
         for environment in model.environments.values() {
-            let autoscaling = helm_values::values(&model, environment).autoscaling;
+            let autoscaling =
+                helm_values::values(&model, environment, model.sole_service()).autoscaling;
             assert_eq!(
                 autoscaling.target_memory_utilization_percentage, wanted,
                 "{spec} {}",
@@ -431,4 +449,90 @@ fn a_template_error_names_the_template_file_and_line() {
         text.starts_with("generator/templates/x.yaml.j2:2: "),
         "{text}"
     );
+}
+
+/// The example with its service running its own image: the runtime's table and routes removed,
+/// a configuration and two ingress prefixes added.
+fn own_image_example() -> Model {
+    let example = example_text();
+    let mut kept = Vec::new();
+    let mut skipping = false;
+    for line in example.lines() {
+        if line.starts_with('[') {
+            skipping = line.starts_with("[services.expense-backend.runtime]")
+                || line.starts_with("[[services.expense-backend.routes]]");
+        }
+        if !skipping {
+            kept.push(line);
+        }
+    }
+    let text = kept.join("\n").replacen(
+        "shutdown_grace_seconds = 20",
+        "shutdown_grace_seconds = 20\ningress_paths = [\"/v1/reports\", \"/v1/exports\"]\n\
+         config = { LOG_LEVEL = \"info\", CORS_ORIGIN = \"https://app.example.com\" }",
+        1,
+    );
+    Model::load_str("own-image.toml", &text).expect("a service without the runtime is valid")
+}
+
+#[test]
+fn a_service_on_its_own_image_gets_its_config_and_prefixes_and_none_of_the_runtimes_wiring() {
+    let model = own_image_example();
+    let service = model.sole_service();
+    assert!(service.api().is_none());
+    let prod = model.environment("prod").expect("prod");
+    let values = helm_values::values(&model, prod, service);
+    assert_eq!(
+        values.config,
+        BTreeMap::from([
+            (
+                "CORS_ORIGIN".to_string(),
+                "https://app.example.com".to_string()
+            ),
+            ("LOG_LEVEL".to_string(), "info".to_string()),
+        ])
+    );
+    assert!(!values.secrets.external_secret.enabled);
+    assert!(values.secrets.external_secret.data.is_empty());
+    assert!(values.network_policy.egress_ports.is_empty());
+    assert!(values.ingress.enabled);
+    assert_eq!(values.ingress.paths, ["/v1/reports", "/v1/exports"]);
+    // Every artifact still renders: the smoke test and runbook skip the API they do not have.
+    let artifacts = render(&model);
+    assert!(
+        artifacts
+            .iter()
+            .any(|a| a.path == helm_values::path(prod, service))
+    );
+}
+
+#[test]
+fn the_runtimes_service_gets_exactly_the_variables_the_platform_reserves_and_its_own() {
+    let text = example_text().replacen(
+        "shutdown_grace_seconds = 20",
+        "shutdown_grace_seconds = 20\nconfig = { LOG_FORMAT = \"json\" }",
+        1,
+    );
+    let model = Model::load_str("config.toml", &text).expect("valid");
+    for environment in model.environments.values() {
+        let values = helm_values::values(&model, environment, model.sole_service());
+        let mut set: Vec<&str> = values.config.keys().map(String::as_str).collect();
+        set.extend(
+            values
+                .secrets
+                .external_secret
+                .data
+                .iter()
+                .map(|s| s.env.as_str()),
+        );
+        for name in &set {
+            assert!(
+                *name == "LOG_FORMAT" || PLATFORM_VARIABLES.contains(name),
+                "{}: {name} is set by the platform but not reserved",
+                environment.name
+            );
+        }
+        assert_eq!(values.config["LOG_FORMAT"], "json");
+        assert_eq!(values.config["SERVICE"], "expense-backend");
+    }
 }

@@ -372,7 +372,7 @@ fn every_query_is_promql_over_contract_metrics_only() {
                 });
                 if runtime_metric {
                     assert!(
-                        expr.contains(&format!("job=\"{}\"", model.service.name)),
+                        expr.contains(&format!("job=\"{}\"", model.sole_service().name)),
                         "{expr}"
                     );
                 } else if !expr.starts_with("slo:") {

@@ -213,7 +213,7 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
         let push = step_named(job, "Build and push the image");
         assert_eq!(
             push["env"]["REPOSITORY"],
-            model.service.image_repository.as_str()
+            model.sole_service().image_repository.as_str()
         );
         assert_eq!(push["env"]["IMAGE_TAG"], "${{ github.sha }}");
         assert!(script(push).contains(r#"docker push "$image""#));
@@ -222,7 +222,7 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
             scan["with"]["image-ref"],
             format!(
                 "${{{{ steps.ecr.outputs.registry }}}}/{}:${{{{ github.sha }}}}",
-                model.service.image_repository
+                model.sole_service().image_repository
             )
         );
         assert_eq!(scan["with"]["exit-code"], "1");
@@ -235,7 +235,7 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
         let health = step_named(job, "Smoke test: health");
         assert_eq!(
             health["env"]["HEALTH_PATH"],
-            model.service.health_path.as_str()
+            model.sole_service().health_path.as_str()
         );
         assert!(script(health).contains("--retry"));
         assert_eq!(
@@ -268,13 +268,16 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
     for name in model.environments.keys() {
         let job = &workflows[&format!("deploy-{name}.yml")]["jobs"]["deploy"];
         let helm = step_named(job, "helm upgrade --install");
-        let values = format!("generated/{name}/helm-values.yaml");
+        let values = format!(
+            "generated/{name}/helm-values/{}.yaml",
+            model.sole_service().name
+        );
         assert_eq!(helm["env"]["VALUES_FILE"], values.as_str());
         assert!(
             rendered.contains(&values),
             "the deploy uses {values}, which the generator must render"
         );
-        assert_eq!(helm["env"]["RELEASE"], model.service.name.as_str());
+        assert_eq!(helm["env"]["RELEASE"], model.sole_service().name.as_str());
         assert_eq!(helm["env"]["NAMESPACE"], model.delivery.namespace.as_str());
         assert_eq!(helm["env"]["CHART"], "runtime/chart");
         // The chart takes the generated rules and every dashboard as files.
@@ -542,7 +545,7 @@ fn hostile_spec_strings_stay_inside_their_yaml_values() {
     let hostile = "x\"y\\z\n  injected: true # '{{ a }}' {% b %} ${ c } \u{1F600}\t: -";
     let mut model = example();
     model.delivery.namespace = hostile.to_string();
-    model.service.name = hostile.to_string();
+    model.services[0].name = hostile.to_string();
     let workflows = render(&model);
     for env in ["dev", "staging", "prod"] {
         let job = &workflows[&format!("deploy-{env}.yml")]["jobs"]["deploy"];

@@ -246,7 +246,12 @@ async fn create(client: &reqwest::Client, base: &str) -> i64 {
 /// Calls every route the spec enables, as a client would; routes about one transaction get a
 /// transaction of their own, so a delete-all earlier in the list does not matter.
 async fn exercise(client: &reqwest::Client, base: &str, model: &Model) {
-    for route in &model.routes {
+    for route in &model
+        .runtime_service(None)
+        .expect("the runtime serves a service")
+        .1
+        .routes
+    {
         let id = create(client, base).await;
         let path = route.path.as_str().replace("{id}", &id.to_string());
         let method = reqwest::Method::from_bytes(route.method.as_str().as_bytes()).expect("method");
@@ -277,7 +282,7 @@ async fn the_runtime_exports_every_metric_and_label_the_rules_and_dashboards_rea
         for environment in model.environments.keys() {
             let running = start(&model, environment).await;
             exercise(&client, &running.base, &model).await;
-            let metrics_path = &model.service.metrics_path;
+            let metrics_path = &model.sole_service().metrics_path;
             let text = client
                 .get(format!("{}{metrics_path}", running.base))
                 .send()
@@ -305,7 +310,14 @@ async fn the_openapi_document_lists_exactly_the_routes_the_spec_enables() {
     let client = reqwest::Client::new();
     for spec in example_specs() {
         let (model, _) = render_spec(&spec);
-        let Some(openapi) = model.routes.iter().find(|r| r.handler == Handler::Openapi) else {
+        let Some(openapi) = model
+            .runtime_service(None)
+            .expect("the runtime serves a service")
+            .1
+            .routes
+            .iter()
+            .find(|r| r.handler == Handler::Openapi)
+        else {
             continue;
         };
         for environment in model.environments.keys() {
@@ -331,6 +343,9 @@ async fn the_openapi_document_lists_exactly_the_routes_the_spec_enables() {
                 })
                 .collect();
             let enabled: BTreeSet<(String, String)> = model
+                .runtime_service(None)
+                .expect("the runtime serves a service")
+                .1
                 .routes
                 .iter()
                 .map(|r| (r.method.as_str().to_string(), r.path.to_string()))
@@ -348,16 +363,23 @@ async fn the_runtime_answers_on_the_probe_paths_and_port_the_chart_uses() {
         for environment in model.environments.keys() {
             let values = artifacts
                 .iter()
-                .find(|a| a.path == format!("generated/{environment}/helm-values.yaml"))
+                .find(|a| {
+                    a.path
+                        == format!(
+                            "generated/{environment}/helm-values/{}.yaml",
+                            model.sole_service().name
+                        )
+                })
                 .expect("values");
             let values: serde_json::Value = serde_norway::from_str(&values.contents).expect("YAML");
             assert_eq!(
-                values["containerPort"], model.service.port,
+                values["containerPort"],
+                model.sole_service().port,
                 "the chart's port is the port the runtime binds"
             );
             assert_eq!(
                 values["config"]["LISTEN_ADDR"],
-                format!("0.0.0.0:{}", model.service.port)
+                format!("0.0.0.0:{}", model.sole_service().port)
             );
             let running = start(&model, environment).await;
             for probe in ["liveness", "readiness", "startup"] {

@@ -390,7 +390,7 @@ fn a_password_planted_in_a_rendered_artifact_is_found() {
     let (_, artifacts) = render_spec(&spec);
     let values = artifacts
         .iter()
-        .find(|a| a.path == "generated/prod/helm-values.yaml")
+        .find(|a| a.path == "generated/prod/helm-values/expense-backend.yaml")
         .expect("prod helm values");
     let planted = values.contents.replacen(
         "  ENVIRONMENT: \"prod\"\n",

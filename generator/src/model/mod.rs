@@ -29,9 +29,8 @@ pub use crate::spec::{
 #[derive(Debug, Clone)]
 pub struct Model {
     pub project: Project,
-    pub service: Service,
-    /// The routes the runtime serves, in the spec's order.
-    pub routes: Vec<Route>,
+    /// The services, by name.
+    pub services: Vec<Service>,
     pub alerts: Vec<Alert>,
     pub slos: Vec<Slo>,
     pub dashboards: Vec<Dashboard>,
@@ -67,13 +66,80 @@ impl Model {
         format!("{}/{}/{secret}", self.project.name, environment.name)
     }
 
-    /// The route served by `handler`, if the spec routes it.
-    pub fn route_of(&self, handler: Handler) -> Option<&Route> {
-        self.routes.iter().find(|route| route.handler == handler)
+    /// The spec's one service, for the artifacts that render one service per spec so far (the
+    /// tfvars, workflows, rules, dashboards and runbook): validation refuses a second service
+    /// until each of them renders every service.
+    pub fn sole_service(&self) -> &Service {
+        match self.services.as_slice() {
+            [service] => service,
+            _ => unreachable!("validation refuses every service after the first"),
+        }
+    }
+
+    /// The service named `name`, if the spec has it.
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|service| service.name == name)
+    }
+
+    /// The service this repository's runtime serves: the one named `name`, or without a name
+    /// the spec's only runtime-backed service.
+    pub fn runtime_service(
+        &self,
+        name: Option<&str>,
+    ) -> Result<(&Service, &Api), NoRuntimeService> {
+        let served: Vec<(&Service, &Api)> = self
+            .services
+            .iter()
+            .filter_map(|service| Some((service, service.api()?)))
+            .collect();
+        let names = || {
+            served
+                .iter()
+                .map(|(service, _)| service.name.clone())
+                .collect()
+        };
+        match name {
+            Some(name) => served
+                .iter()
+                .copied()
+                .find(|(service, _)| service.name == name)
+                .ok_or_else(|| NoRuntimeService::Unknown {
+                    name: name.to_string(),
+                    served: names(),
+                }),
+            None => match served.as_slice() {
+                [one] => Ok(*one),
+                _ => Err(NoRuntimeService::Ambiguous { served: names() }),
+            },
+        }
     }
 }
 
-/// The service the runtime implements.
+/// Why no service of the spec is the runtime's to serve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoRuntimeService {
+    #[error(
+        "no runtime-backed service is named `{name}` (the spec's runtime-backed services: {})",
+        list(served)
+    )]
+    Unknown { name: String, served: Vec<String> },
+    #[error(
+        "name the service to serve (SERVICE): the spec has {} runtime-backed services ({})",
+        served.len(),
+        list(served)
+    )]
+    Ambiguous { served: Vec<String> },
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// One service of the platform.
 #[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
@@ -82,10 +148,6 @@ pub struct Service {
     pub health_path: String,
     pub readiness_path: String,
     pub metrics_path: String,
-    /// The budget of every API route that sets none of its own.
-    pub rate_limit: RateLimit,
-    pub body_limit_bytes: u64,
-    pub max_page_size: u32,
     pub shutdown_grace_seconds: u32,
     /// Each probe answers within its period.
     pub probes: Probes,
@@ -93,7 +155,67 @@ pub struct Service {
     pub rollout: Rollout,
     /// Below the autoscaler's minimum in every environment where a budget applies.
     pub disruption_budget: DisruptionBudget,
+    /// Prefixes of the ingress host routed to the service; no two services share or shadow one.
+    pub ingress_paths: Vec<String>,
+    /// The service's own non-secret environment (none of it a name the platform sets).
+    pub config: BTreeMap<String, String>,
+    pub backend: Backend,
 }
+
+impl Service {
+    /// The API the runtime serves for this service, if the runtime serves it.
+    pub fn api(&self) -> Option<&Api> {
+        match &self.backend {
+            Backend::Runtime(api) => Some(api),
+            Backend::Image => None,
+        }
+    }
+}
+
+/// What runs a service.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// This repository's runtime, serving the spec's routes.
+    Runtime(Api),
+    /// The service's own image: the spec knows only how it is run and probed.
+    Image,
+}
+
+/// What the runtime serves for a service.
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// The budget of every API route that sets none of its own.
+    pub rate_limit: RateLimit,
+    pub body_limit_bytes: u64,
+    pub max_page_size: u32,
+    /// The routes, in the spec's order.
+    pub routes: Vec<Route>,
+}
+
+impl Api {
+    /// The route served by `handler`, if the spec routes it.
+    pub fn route_of(&self, handler: Handler) -> Option<&Route> {
+        self.routes.iter().find(|route| route.handler == handler)
+    }
+}
+
+/// The names the platform sets in the environment of a runtime-backed service's containers;
+/// the service's own `config` may not take them.
+pub const PLATFORM_VARIABLES: [&str; 13] = [
+    "SERVICE",
+    "ENVIRONMENT",
+    "LISTEN_ADDR",
+    "DB_DATABASE",
+    "DB_PORT",
+    "DB_HOST",
+    "DB_USER",
+    "DB_PWD",
+    "REDIS_PORT",
+    "REDIS_TLS",
+    "REDIS_HOST",
+    "REDIS_AUTH_TOKEN",
+    "TRUST_X_FORWARDED_FOR",
+];
 
 /// A request budget per client: `requests` per `window`.
 #[derive(Debug, Clone, PartialEq, Eq)]

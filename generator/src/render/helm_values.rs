@@ -1,5 +1,5 @@
-//! `generated/<env>/helm-values.yaml`: the values the runtime's chart (`runtime/chart/`)
-//! consumes. [`HelmValues`] is the contract: the template lays it out, a test parses the file back
+//! `generated/<env>/helm-values/<service>.yaml`: the values the chart (`runtime/chart/`)
+//! consumes, one release per service. [`HelmValues`] is the contract: the template lays it out, a test parses the file back
 //! into it, and the chart's `values.schema.json` is derived from it.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_template;
-use crate::model::{self, Environment, Model};
+use crate::model::{self, Environment, Model, Service};
 use crate::spec::Engine;
 
 /// Everything the chart reads.
@@ -252,6 +252,9 @@ pub struct IngressValues {
     pub enabled: bool,
     pub class_name: String,
     pub host: String,
+    /// Path prefixes of the host routed to the service.
+    #[schemars(inner(regex(pattern = r"^/")))]
+    pub paths: Vec<String>,
     /// The seed's AWS load balancer controller annotations.
     pub annotations: BTreeMap<String, String>,
 }
@@ -322,45 +325,51 @@ pub struct NetworkPolicy {
 /// ElastiCache's port, in every environment.
 const REDIS_PORT: u16 = 6379;
 
-/// The chart values of one environment.
-pub fn values(model: &Model, environment: &Environment) -> HelmValues {
-    let spec = model;
+/// The chart values of one service in one environment.
+pub fn values(model: &Model, environment: &Environment, service: &Service) -> HelmValues {
     let settings = environment;
-    let service = &spec.service;
     let app = &settings.app;
     let database_port: u16 = match settings.database.engine {
         Engine::Mysql => 3306,
         Engine::Postgres => 5432,
     };
-    let config = BTreeMap::from([
-        ("ENVIRONMENT".to_string(), environment.name.clone()),
-        (
-            "LISTEN_ADDR".to_string(),
-            format!("0.0.0.0:{}", service.port),
-        ),
-        ("DB_DATABASE".to_string(), settings.database.name.clone()),
-        ("DB_PORT".to_string(), database_port.to_string()),
-        ("REDIS_PORT".to_string(), REDIS_PORT.to_string()),
-        (
-            "REDIS_TLS".to_string(),
-            settings.cache.transit_encryption.to_string(),
-        ),
-        // Behind the ALB the client address is in X-Forwarded-For; rate limits key on it.
-        ("TRUST_X_FORWARDED_FOR".to_string(), "true".to_string()),
-    ]);
-    let reference = |env: &str, secret: &str, property: &str| SecretReference {
-        env: env.to_string(),
-        remote_key: spec.secret_name(environment, secret),
-        property: property.to_string(),
-    };
-    let mut data = vec![
-        reference("DB_HOST", "database", "host"),
-        reference("DB_USER", "database", "username"),
-        reference("DB_PWD", "database", "password"),
-        reference("REDIS_HOST", "redis", "host"),
-    ];
-    if settings.cache.auth_token {
-        data.push(reference("REDIS_AUTH_TOKEN", "redis", "auth_token"));
+    let runtime = service.api().is_some();
+    let mut config = service.config.clone();
+    let mut data = Vec::new();
+    let mut egress_ports = Vec::new();
+    if runtime {
+        config.extend([
+            ("SERVICE".to_string(), service.name.clone()),
+            ("ENVIRONMENT".to_string(), environment.name.clone()),
+            (
+                "LISTEN_ADDR".to_string(),
+                format!("0.0.0.0:{}", service.port),
+            ),
+            ("DB_DATABASE".to_string(), settings.database.name.clone()),
+            ("DB_PORT".to_string(), database_port.to_string()),
+            ("REDIS_PORT".to_string(), REDIS_PORT.to_string()),
+            (
+                "REDIS_TLS".to_string(),
+                settings.cache.transit_encryption.to_string(),
+            ),
+            // Behind the ALB the client address is in X-Forwarded-For; rate limits key on it.
+            ("TRUST_X_FORWARDED_FOR".to_string(), "true".to_string()),
+        ]);
+        let reference = |env: &str, secret: &str, property: &str| SecretReference {
+            env: env.to_string(),
+            remote_key: model.secret_name(environment, secret),
+            property: property.to_string(),
+        };
+        data = vec![
+            reference("DB_HOST", "database", "host"),
+            reference("DB_USER", "database", "username"),
+            reference("DB_PWD", "database", "password"),
+            reference("REDIS_HOST", "redis", "host"),
+        ];
+        if settings.cache.auth_token {
+            data.push(reference("REDIS_AUTH_TOKEN", "redis", "auth_token"));
+        }
+        egress_ports = vec![database_port, REDIS_PORT];
     }
     let annotations = BTreeMap::from([
         (
@@ -391,10 +400,15 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
             "alb.ingress.kubernetes.io/ssl-policy".to_string(),
             "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string(),
         ),
+        // Every service's Ingress of the environment on one load balancer, one host.
+        (
+            "alb.ingress.kubernetes.io/group.name".to_string(),
+            model.resource_name(environment),
+        ),
     ]);
     HelmValues {
         name_override: service.name.clone(),
-        part_of: spec.project.name.clone(),
+        part_of: model.project.name.clone(),
         environment: environment.name.clone(),
         image: Image {
             registry: String::new(),
@@ -433,7 +447,7 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
             name: format!("{}-secrets", service.name),
             existing: false,
             external_secret: ExternalSecret {
-                enabled: true,
+                enabled: !data.is_empty(),
                 secret_store: "aws-secrets-manager".to_string(),
                 secret_store_kind: SecretStoreKind::ClusterSecretStore,
                 refresh_interval: "1h".to_string(),
@@ -461,9 +475,10 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
             max_skew: 1,
         },
         ingress: IngressValues {
-            enabled: true,
+            enabled: !service.ingress_paths.is_empty(),
             class_name: "alb".to_string(),
             host: settings.ingress.host.clone(),
+            paths: service.ingress_paths.clone(),
             annotations,
         },
         service_monitor: ServiceMonitor {
@@ -479,7 +494,7 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
         grafana_dashboards: GrafanaDashboards {
             enabled: true,
             sidecar_label: "grafana_dashboard".to_string(),
-            files: spec
+            files: model
                 .dashboards
                 .iter()
                 .map(|dashboard| (dashboard.uid.clone(), String::new()))
@@ -505,7 +520,7 @@ pub fn values(model: &Model, environment: &Environment) -> HelmValues {
         },
         network_policy: NetworkPolicy {
             enabled: true,
-            egress_ports: vec![database_port, REDIS_PORT],
+            egress_ports,
         },
     }
 }
@@ -547,24 +562,34 @@ pub fn schema() -> serde_json::Value {
     if let Some(root) = schema.as_object_mut() {
         root.insert(
             "description".into(),
-            "Values of the expense-backend chart. Generated by platformgen from the types that render generated/<env>/helm-values.yaml; do not edit.".into(),
+            "Values of the expense-backend chart. Generated by platformgen from the types that render generated/<env>/helm-values/<service>.yaml; do not edit.".into(),
         );
     }
     schema
 }
 
-/// Renders `generated/<env>/helm-values.yaml` for each environment, and the chart's values schema.
+/// Where the chart values of a service in an environment are written.
+pub fn path(environment: &Environment, service: &Service) -> String {
+    format!(
+        "generated/{}/helm-values/{}.yaml",
+        environment.name, service.name
+    )
+}
+
+/// Renders the values of each service in each environment, and the chart's values schema.
 pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
-    let mut artifacts = request
-        .environments()
-        .map(|environment| {
-            let body = render_template("helm-values.yaml.j2", &values(request.model, environment))?;
-            Ok(Artifact {
-                path: format!("generated/{}/helm-values.yaml", environment.name),
+    let model = request.model;
+    let mut artifacts = Vec::new();
+    for environment in request.environments() {
+        for service in &model.services {
+            let body =
+                render_template("helm-values.yaml.j2", &values(model, environment, service))?;
+            artifacts.push(Artifact {
+                path: path(environment, service),
                 contents: format!("{}{body}", request.header("#")),
-            })
-        })
-        .collect::<Result<Vec<_>, RenderError>>()?;
+            });
+        }
+    }
     let mut schema_text = serde_json::to_string_pretty(&schema()).unwrap_or_default();
     schema_text.push('\n');
     artifacts.push(Artifact {

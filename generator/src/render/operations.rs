@@ -88,12 +88,16 @@ fn context(model: &Model, environment: &Environment) -> Context {
         database_name: database.name.clone(),
         move_id_counter: move_id_counter_sql(database.engine),
         namespace: model.delivery.namespace.clone(),
-        deployment: model.service.name.clone(),
-        external_secret: helm_values::values(model, environment).secrets.name,
+        deployment: model.sole_service().name.clone(),
+        external_secret: helm_values::values(model, environment, model.sole_service())
+            .secrets
+            .name,
         host: environment.ingress.host.clone(),
-        readiness_path: model.service.readiness_path.clone(),
+        readiness_path: model.sole_service().readiness_path.clone(),
         list_path: model
-            .route_of(Handler::ListTransactions)
+            .sole_service()
+            .api()
+            .and_then(|api| api.route_of(Handler::ListTransactions))
             .map(|route| route.path.to_string()),
         terraform_dir: format!("terraform/environments/{}", environment.name),
     }

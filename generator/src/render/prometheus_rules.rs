@@ -112,7 +112,7 @@ fn camel(name: &str) -> String {
 }
 
 fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group> {
-    let service = &model.service.name;
+    let service = &model.sole_service().name;
     let objective = slo.objective / 100.0;
     let budget = 1.0 - objective;
     let selector = format!("{{slo=\"{}\",service=\"{service}\"}}", slo.name);
@@ -224,7 +224,7 @@ fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group>
 }
 
 fn context(model: &Model, environment: &Environment) -> Context {
-    let service = &model.service.name;
+    let service = &model.sole_service().name;
     let job = format!("job=\"{service}\"");
     // Recording rules are named `<level>:<metric>` after the project, which may hold `-`; a
     // metric name may not.
@@ -393,7 +393,8 @@ fn slo_tests(model: &Model, environment: &Environment) -> Vec<serde_json::Value>
         let budget = 1.0 - slo.objective / 100.0;
         let selector = format!(
             "{{slo=\"{}\",service=\"{}\"}}",
-            slo.name, model.service.name
+            slo.name,
+            model.sole_service().name
         );
         let alerts: Vec<Rule> = slo_groups(model, environment, slo)
             .into_iter()

@@ -194,9 +194,12 @@ pub fn variables(
             vec![
                 ("cache_ttl_seconds", json!(s.app.cache_ttl_seconds)),
                 ("log_retention_days", json!(s.app.log_retention_days)),
-                ("service_name", json!(spec.service.name)),
-                ("service_port", json!(spec.service.port)),
-                ("ecr_repository_name", json!(spec.service.image_repository)),
+                ("service_name", json!(spec.sole_service().name)),
+                ("service_port", json!(spec.sole_service().port)),
+                (
+                    "ecr_repository_name",
+                    json!(spec.sole_service().image_repository),
+                ),
             ],
         ),
         (

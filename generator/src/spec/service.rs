@@ -1,6 +1,8 @@
 //! A service of the platform: how it runs and is probed, and, for a service this repository's
 //! runtime serves, its limits and HTTP routes.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -39,11 +41,28 @@ pub struct Service {
     /// autoscaler keeps more than one replica).
     #[serde(default)]
     pub disruption_budget: DisruptionBudget,
-    /// The settings of this repository's runtime, which serves the service.
-    pub runtime: Runtime,
-    /// The HTTP routes the runtime serves. A handler not listed here is not served.
-    #[schemars(length(min = 1))]
+    /// Path prefixes the environment's ingress host sends to this service (the ALB matches
+    /// them as prefixes); `[]` keeps the service off the ingress.
+    #[serde(default = "root_path")]
+    #[schemars(inner(regex(pattern = r"^/([A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)?$")))]
+    pub ingress_paths: Vec<String>,
+    /// Non-secret environment variables of the containers (a ConfigMap), beside those the
+    /// platform sets for the runtime.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
+    pub config: BTreeMap<String, String>,
+    /// Present when this repository's runtime serves the service: its limits. Without it the
+    /// service runs its own image, and the spec describes only how it is run and probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<Runtime>,
+    /// The HTTP routes the runtime serves (a service with `runtime` only). A handler not listed
+    /// here is not served.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<Route>,
+}
+
+fn root_path() -> Vec<String> {
+    vec!["/".to_string()]
 }
 
 /// The timings of a service's probes (each probe written is written whole).

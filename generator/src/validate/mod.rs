@@ -4,7 +4,8 @@
 //! into its domain type in the same step that checks it, so the Model exists only when nothing
 //! is wrong.
 //!
-//! By concern: `routes` (the service and its HTTP routes), `observability` (alerts, SLOs,
+//! By concern: `services` (what the services share: ports, the ingress), `routes` (each service
+//! and its HTTP routes), `observability` (alerts, SLOs,
 //! dashboards), `network` (CIDR arithmetic), `environment` (each environment's settings),
 //! `recovery` (its disaster recovery targets), `rules` (the production and recovery rules and
 //! their waivers), and here what spans the whole spec.
@@ -15,6 +16,7 @@ mod observability;
 mod recovery;
 mod routes;
 mod rules;
+mod services;
 mod values;
 
 use std::collections::BTreeMap;
@@ -44,16 +46,7 @@ pub fn validate(
     no_workflow_expressions(spec, &mut out);
     project(spec, &mut out);
     let delivery = delivery(&spec.delivery, &mut out);
-    let (service, routes) = match one_service(spec, &mut out) {
-        Some((name, written)) => {
-            let service = routes::service(name, written, &mut out);
-            let routes = service
-                .as_ref()
-                .and_then(|service| routes::routes(written, service, &mut out));
-            (service, routes)
-        }
-        None => (None, None),
-    };
+    let services = services::services(spec, &mut out);
     let alerts = observability::alerts(spec, &mut out);
     let slos = observability::slos(&spec.slos, &mut out);
     observability::dashboards(spec, &mut out);
@@ -66,15 +59,14 @@ pub fn validate(
     environment::across_environments(environments, &mut out);
 
     let complete = built.len() == environments.len();
-    match (service, routes, alerts, slos, delivery) {
-        (Some(service), Some(routes), Some(alerts), Some(slos), Some(delivery))
+    match (services, alerts, slos, delivery) {
+        (Some(services), Some(alerts), Some(slos), Some(delivery))
             if complete && !out.iter().any(Diagnostic::is_error) =>
         {
             Ok(Valid {
                 model: Model {
                     project: spec.project.clone(),
-                    service,
-                    routes,
+                    services,
                     alerts,
                     slos,
                     dashboards: spec.dashboards.clone(),
@@ -131,35 +123,6 @@ fn no_workflow_expressions(spec: &Spec, out: &mut Vec<Diagnostic>) {
     if let Ok(value) = serde_json::to_value(spec) {
         walk(&value, &Path::root(), out);
     }
-}
-
-/// The spec's service. Rendering serves one service per spec so far: a second one is reported on
-/// its name rather than left out of the artifacts.
-fn one_service<'s>(
-    spec: &'s Spec,
-    out: &mut Vec<Diagnostic>,
-) -> Option<(&'s str, &'s spec::Service)> {
-    let mut services = spec.services.iter();
-    let (first, written) = services.next()?;
-    for (name, _) in services {
-        out.push(
-            Diagnostic::error(
-                Code::Inconsistent,
-                format!(
-                    "`{name}` is a second service; platformgen renders the artifacts of one \
-                     service per spec so far"
-                ),
-            )
-            .at_path(routes::service_path(name))
-            .related(
-                routes::service_path(first),
-                format!("`{first}`, the service this spec renders"),
-                false,
-            )
-            .help("keep one service in this spec, and describe the other in a spec of its own"),
-        );
-    }
-    Some((first.as_str(), written))
 }
 
 fn project(spec: &Spec, out: &mut Vec<Diagnostic>) {

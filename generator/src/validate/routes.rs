@@ -1,11 +1,12 @@
-//! The service and its routes: each route fits its handler (method, path parameter), none is
-//! declared twice, the probe paths are routed, and every limit is resolved.
+//! Each service on its own: its probes, rollout and configuration, what runs it, and for a
+//! runtime-backed service its routes: each route fits its handler (method, path parameter), none
+//! is declared twice, the probe paths are routed, and every limit is resolved.
 
 use std::collections::BTreeMap;
 
 use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Probes, RateLimit, Rollout, Route, RouteTemplate, Service};
+use crate::model::{self, Api, Backend, Probes, RateLimit, Rollout, Route, RouteTemplate, Service};
 use crate::source::Path;
 use crate::spec::{self, CachePolicy, Handler, RouteRateLimit};
 
@@ -16,9 +17,9 @@ pub(super) fn service(
 ) -> Option<Service> {
     let probes_fit = probes(name, &service.probes, out);
     let rollout_moves = rollout(name, service.rollout, out);
-    let at = service_path(name).child("runtime").child("rate_limit");
-    let window = duration(&service.runtime.rate_limit.window, at.child("window"), out)?;
-    if !(probes_fit && rollout_moves) {
+    let config_own = config(name, service, out);
+    let backend = backend(name, service, out);
+    if !(probes_fit && rollout_moves && config_own) {
         return None;
     }
     Some(Service {
@@ -28,17 +29,93 @@ pub(super) fn service(
         health_path: service.health_path.clone(),
         readiness_path: service.readiness_path.clone(),
         metrics_path: service.metrics_path.clone(),
-        rate_limit: RateLimit {
-            requests: service.runtime.rate_limit.requests,
-            window,
-        },
-        body_limit_bytes: service.runtime.body_limit_bytes,
-        max_page_size: service.runtime.max_page_size,
         shutdown_grace_seconds: service.shutdown_grace_seconds,
         probes: service.probes.clone(),
         rollout: service.rollout,
         disruption_budget: service.disruption_budget,
+        ingress_paths: service.ingress_paths.clone(),
+        config: service.config.clone(),
+        backend: backend?,
     })
+}
+
+/// What runs the service: the runtime, with its limits and routes, or the service's own image,
+/// which has no routes for the spec to give.
+fn backend(name: &str, service: &spec::Service, out: &mut Vec<Diagnostic>) -> Option<Backend> {
+    let Some(runtime) = &service.runtime else {
+        if !service.routes.is_empty() {
+            out.push(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    format!(
+                        "`{name}` lists routes, but only this repository's runtime serves routes \
+                         and `{name}` has no `runtime` table"
+                    ),
+                )
+                .at_path(service_path(name).child("routes"))
+                .help(format!(
+                    "add [services.{name}.runtime] (rate_limit, body_limit_bytes, \
+                     max_page_size) if the runtime serves it, or remove the routes of a service \
+                     that runs its own image"
+                )),
+            );
+            return None;
+        }
+        return Some(Backend::Image);
+    };
+    if service.routes.is_empty() {
+        out.push(
+            Diagnostic::error(
+                Code::MissingKey,
+                format!("the runtime serves `{name}`, but it has no routes"),
+            )
+            .at_path(service_path(name).child("runtime"))
+            .help(format!(
+                "add [[services.{name}.routes]] tables (method, path, handler), at least the \
+                 probes' and the metrics path"
+            )),
+        );
+        return None;
+    }
+    let at = service_path(name).child("runtime").child("rate_limit");
+    let window = duration(&runtime.rate_limit.window, at.child("window"), out)?;
+    let mut api = Api {
+        rate_limit: RateLimit {
+            requests: runtime.rate_limit.requests,
+            window,
+        },
+        body_limit_bytes: runtime.body_limit_bytes,
+        max_page_size: runtime.max_page_size,
+        routes: Vec::new(),
+    };
+    api.routes = routes(name, service, &api, out)?;
+    Some(Backend::Runtime(api))
+}
+
+/// Whether the service's own configuration leaves the platform's variables alone: a value the
+/// platform sets would be overwritten, silently, by one or the other.
+fn config(name: &str, service: &spec::Service, out: &mut Vec<Diagnostic>) -> bool {
+    let mut own = true;
+    if service.runtime.is_none() {
+        return own;
+    }
+    for key in service.config.keys() {
+        if model::PLATFORM_VARIABLES.contains(&key.as_str()) {
+            own = false;
+            out.push(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    format!("`{key}` is set by the platform for the runtime of `{name}`"),
+                )
+                .at_path(service_path(name).child("config").child(key))
+                .help(format!(
+                    "remove `{key}`: the runtime's settings come from the spec's environment \
+                     and database settings"
+                )),
+            );
+        }
+    }
+    own
 }
 
 /// Whether a rolling update can make progress: with no pod above the count and none missing,
@@ -101,16 +178,17 @@ pub(super) fn service_path(name: &str) -> Path {
     Path::root().child("services").child(name)
 }
 
-/// The routes of the service `service` (validated from `written`).
-pub(super) fn routes(
+/// The routes of the service `name` (validated from `written`, with the defaults of `api`).
+fn routes(
+    name: &str,
     written: &spec::Service,
-    service: &Service,
+    api: &Api,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Route>> {
     let errors_before = out.iter().filter(|d| d.is_error()).count();
     let mut seen: BTreeMap<(spec::Method, String), usize> = BTreeMap::new();
     let mut routes = Vec::new();
-    let routes_path = service_path(&service.name).child("routes");
+    let routes_path = service_path(name).child("routes");
     for (index, route) in written.routes.iter().enumerate() {
         let at = routes_path.index(index);
         let template = RouteTemplate::new(&route.path);
@@ -196,7 +274,7 @@ pub(super) fn routes(
         }
         let rate_limit = match &route.rate_limit {
             None if route.handler.is_operational() => None,
-            None => Some(service.rate_limit.clone()),
+            None => Some(api.rate_limit.clone()),
             Some(RouteRateLimit::Disabled(_)) => None,
             Some(RouteRateLimit::Limit(limit)) => {
                 let at = at.child("rate_limit").child("window");
@@ -212,13 +290,13 @@ pub(super) fn routes(
             handler: route.handler,
             cached: route.cache == CachePolicy::CacheAside,
             rate_limit,
-            body_limit_bytes: route.body_limit_bytes.unwrap_or(service.body_limit_bytes),
+            body_limit_bytes: route.body_limit_bytes.unwrap_or(api.body_limit_bytes),
         });
     }
     for (key, wanted, handler) in [
-        ("health_path", &service.health_path, Handler::Health),
-        ("readiness_path", &service.readiness_path, Handler::Ready),
-        ("metrics_path", &service.metrics_path, Handler::Metrics),
+        ("health_path", &written.health_path, Handler::Health),
+        ("readiness_path", &written.readiness_path, Handler::Ready),
+        ("metrics_path", &written.metrics_path, Handler::Metrics),
     ] {
         let routed = written
             .routes
@@ -230,10 +308,9 @@ pub(super) fn routes(
                     Code::RouteMismatch,
                     format!("`{key}` is `{wanted}`, but no route serves it with the `{}` handler", handler_name(handler)),
                 )
-                .at_path(service_path(&service.name).child(key))
+                .at_path(service_path(name).child(key))
                 .help(format!(
-                    "add a route: [[services.{}.routes]] method = \"GET\", path = \"{wanted}\", handler = \"{}\"",
-                    service.name,
+                    "add a route: [[services.{name}.routes]] method = \"GET\", path = \"{wanted}\", handler = \"{}\"",
                     handler_name(handler)
                 )),
             );

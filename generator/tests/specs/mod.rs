@@ -318,8 +318,65 @@ health_path = "/health"
 readiness_path = "/ready"
 metrics_path = "/metrics"
 shutdown_grace_seconds = 20
-runtime = { body_limit_bytes = 1024, max_page_size = 10, rate_limit = { requests = 10, window = "1m" } }
-routes = [{ method = "GET", path = "/health", handler = "health" }, { method = "GET", path = "/ready", handler = "ready" }, { method = "GET", path = "/metrics", handler = "metrics" }]"#,
+ingress_paths = []"#,
+        )],
+    ),
+    fixture(
+        "services_share_a_port_and_prefixes",
+        "a second service on the first one's port, under its `/`, with one prefix inside another",
+        &[InsertAfter(
+            r#"rate_limit = { requests = 100, window = "60s" }"#,
+            r#"
+[services.myapp-reports]
+port = 8080
+image_repository = "myapp-reports"
+health_path = "/health"
+readiness_path = "/ready"
+metrics_path = "/metrics"
+shutdown_grace_seconds = 20
+ingress_paths = ["/v1/reports", "/v1/reports/daily", "/v10"]"#,
+        )],
+    ),
+    fixture(
+        "routes_without_the_runtime",
+        "a service running its own image that lists routes only the runtime serves",
+        &[InsertAfter(
+            r#"rate_limit = { requests = 100, window = "60s" }"#,
+            r#"
+[services.myapp-worker]
+port = 8081
+image_repository = "myapp-worker"
+health_path = "/health"
+readiness_path = "/ready"
+metrics_path = "/metrics"
+shutdown_grace_seconds = 20
+ingress_paths = []
+routes = [{ method = "GET", path = "/health", handler = "health" }]"#,
+        )],
+    ),
+    fixture(
+        "runtime_without_routes",
+        "a service the runtime serves with no route at all",
+        &[InsertAfter(
+            r#"rate_limit = { requests = 100, window = "60s" }"#,
+            r#"
+[services.myapp-worker]
+port = 8081
+image_repository = "myapp-worker"
+health_path = "/health"
+readiness_path = "/ready"
+metrics_path = "/metrics"
+shutdown_grace_seconds = 20
+ingress_paths = []
+runtime = { body_limit_bytes = 1024, max_page_size = 10, rate_limit = { requests = 10, window = "1m" } }"#,
+        )],
+    ),
+    fixture(
+        "config_sets_a_platform_variable",
+        "the runtime's service setting DB_HOST, which the platform sets from its secret",
+        &[InsertAfter(
+            "shutdown_grace_seconds = 20",
+            r#"config = { DB_HOST = "db.internal", LOG_FORMAT = "json" }"#,
         )],
     ),
     fixture(

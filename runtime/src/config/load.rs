@@ -64,9 +64,11 @@ impl Settings {
                     .join(", "),
             });
         };
-        let service = &model.service;
+        let (service, api) = model
+            .runtime_service(vars.get("SERVICE"))
+            .map_err(|error| ConfigError::Spec(error.to_string()))?;
         let app = &resolved.app;
-        let routes = model
+        let routes = api
             .routes
             .iter()
             .map(|route| RouteSettings {
@@ -103,7 +105,7 @@ impl Settings {
             environment: environment.to_owned(),
             listen,
             routes,
-            max_page_size: service.max_page_size,
+            max_page_size: api.max_page_size,
             shutdown_grace: Duration::from_secs(u64::from(service.shutdown_grace_seconds)),
             log_level: app.log_level,
             database,
@@ -220,6 +222,28 @@ mod tests {
         let error =
             Settings::from_model(&model, "nope", None, &Vars::default()).expect_err("unknown");
         assert!(error.to_string().contains("dev"), "{error}");
+    }
+
+    #[test]
+    fn the_service_served_is_the_one_named_by_service_and_must_be_the_runtimes() {
+        let model =
+            Model::load_str(DEFAULT_SPEC_PATH, EMBEDDED_SPEC).expect("the committed spec is valid");
+        let named = |name: &'static str| {
+            Settings::from_model(
+                &model,
+                "dev",
+                None,
+                &Vars::from_pairs(vec![("SERVICE", name)]),
+            )
+        };
+        let settings = named("expense-backend").expect("the runtime's service");
+        assert_eq!(settings.service_name, "expense-backend");
+        let error = named("billing").expect_err("not in the spec");
+        assert_eq!(
+            error.to_string(),
+            "no runtime-backed service is named `billing` (the spec's runtime-backed services: \
+             expense-backend)"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         } = &examples[*example];
         let label = &install.label;
         let env = &install.environment;
-        let service = &model.service;
+        let service = model.sole_service();
         let app = &environment(model, env).app;
         let deployment = one(manifests, "Deployment");
         let pod = &deployment["spec"]["template"]["spec"];
@@ -102,6 +102,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             );
         }
         assert_eq!(config["ENVIRONMENT"], env.as_str());
+        assert_eq!(config["SERVICE"], service.name.as_str(), "{label}");
         assert_eq!(config["LISTEN_ADDR"], format!("0.0.0.0:{}", service.port));
         for needed in ["DB_HOST", "DB_USER", "DB_PWD", "REDIS_HOST"] {
             assert!(
@@ -267,8 +268,21 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             ingress_annotations["alb.ingress.kubernetes.io/target-type"],
             "ip"
         );
-        let backend = &ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"];
-        assert_eq!(backend["name"], svc["metadata"]["name"]);
+        // One load balancer for the environment's services, each on its own prefixes.
+        assert_eq!(
+            ingress_annotations["alb.ingress.kubernetes.io/group.name"],
+            format!("{}-{env}", model.project.name).as_str()
+        );
+        let paths = ingress["spec"]["rules"][0]["http"]["paths"]
+            .as_array()
+            .expect("paths");
+        let prefixes: Vec<&str> = paths.iter().filter_map(|p| p["path"].as_str()).collect();
+        assert_eq!(prefixes, service.ingress_paths, "{label}");
+        for path in paths {
+            assert_eq!(path["pathType"], "Prefix");
+            let backend = &path["backend"]["service"];
+            assert_eq!(backend["name"], svc["metadata"]["name"]);
+        }
 
         // Monitoring: Prometheus scrapes the runtime's metrics as job="<service name>", the job
         // the generated rules and dashboards select; the rules and dashboards arrive unchanged.

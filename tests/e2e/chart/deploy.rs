@@ -176,7 +176,7 @@ pub(super) fn rules_generated_for_another_namespace_are_refused() {
     command
         .current_dir(workspace())
         .arg("--name")
-        .arg(&model.service.name)
+        .arg(&model.sole_service().name)
         .args(["--namespace", "elsewhere", CHART])
         .arg(&prod.values)
         .arg(&prod.set_files);

@@ -40,7 +40,8 @@ pub(super) fn the_runtime_image_matches_what_the_chart_expects_of_it() {
     );
 
     let values: Value = serde_norway::from_str(
-        &std::fs::read_to_string(root.join("generated/prod/helm-values.yaml")).expect("values"),
+        &std::fs::read_to_string(root.join("generated/prod/helm-values/expense-backend.yaml"))
+            .expect("values"),
     )
     .expect("values YAML");
     let runtime_stage = dockerfile.rsplit_once("\nFROM ").expect("a final stage").1;
@@ -58,7 +59,10 @@ pub(super) fn the_runtime_image_matches_what_the_chart_expects_of_it() {
     assert_ne!(uid, "0");
     let expense = expense();
     let model = &expense.model;
-    assert_eq!(all("EXPOSE"), vec![model.service.port.to_string().as_str()]);
+    assert_eq!(
+        all("EXPOSE"),
+        vec![model.sole_service().port.to_string().as_str()]
+    );
 
     let ignore = std::fs::read_to_string(root.join(".dockerignore")).expect(".dockerignore");
     let ignored: Vec<&str> = ignore.lines().map(str::trim).collect();

@@ -104,9 +104,10 @@ const SPEC: &str = "specs/expense.toml";
 const CHART: &str = "runtime/chart";
 
 /// Every environment variable the runtime reads: `runtime/src/main.rs` (clap `env = ...`) and
-/// `runtime/src/config.rs` (`vars.get` / `vars.flag`), plus `RUST_LOG` (`runtime/src/telemetry.rs`).
+/// `runtime/src/config/` (`vars.get` / `vars.flag`), plus `RUST_LOG` (`runtime/src/telemetry.rs`).
 const RUNTIME_VARIABLES: &[&str] = &[
     "PLATFORM_SPEC",
+    "SERVICE",
     "ENVIRONMENT",
     "LISTEN_ADDR",
     "DATABASE_URL",
@@ -181,7 +182,7 @@ struct Install {
     /// `<spec>/<environment>`, for messages and snapshot names.
     label: String,
     environment: String,
-    /// `generated/<env>/helm-values.yaml`, freshly rendered, written to a temp dir.
+    /// `generated/<env>/helm-values/<service>.yaml`, freshly rendered, written to a temp dir.
     values: PathBuf,
     /// What the deploy's `--set-file` options set: the PrometheusRule and every dashboard.
     set_files: PathBuf,
@@ -194,7 +195,8 @@ fn installs(example: &Example, dir: &Path) -> Vec<Install> {
     for environment in example.model.environments.keys() {
         let label = format!("{}/{environment}", example.name);
         let values = dir.join(format!("{}-{environment}-values.yaml", example.name));
-        let path = format!("generated/{environment}/helm-values.yaml");
+        let service = &example.model.sole_service().name;
+        let path = format!("generated/{environment}/helm-values/{service}.yaml");
         std::fs::write(&values, &artifact(artifacts, &path).contents).expect("write values");
         let prefix = format!("generated/{environment}/dashboards/");
         let dashboards: BTreeMap<&str, &str> = artifacts
@@ -235,7 +237,7 @@ fn helm_check(helm: &Path, model: &Model, values: &[&Path]) -> Output {
     command
         .current_dir(workspace())
         .arg("--name")
-        .arg(&model.service.name)
+        .arg(&model.sole_service().name)
         .arg("--namespace")
         .arg(&model.delivery.namespace)
         .arg(CHART)

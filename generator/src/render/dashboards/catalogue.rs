@@ -39,12 +39,12 @@ pub(super) struct Selectors {
 
 impl Selectors {
     pub(super) fn new(model: &Model) -> Self {
-        let service = escape_string(&model.service.name);
+        let service = escape_string(&model.sole_service().name);
         let namespace = escape_string(&model.delivery.namespace);
         // Pods of a Deployment are named `<deployment>-<replicaset hash>-<pod hash>`.
         let pod = escape_string(&format!(
             "{}-[a-z0-9]+-[a-z0-9]+",
-            regex_escape(&model.service.name)
+            regex_escape(&model.sole_service().name)
         ));
         Selectors {
             job: format!("job=\"{service}\""),
@@ -281,7 +281,7 @@ pub(super) fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
             ],
         ),
         Panel::SloErrorBudget => {
-            let service = escape_string(&model.service.name);
+            let service = escape_string(&model.sole_service().name);
             CatalogueEntry {
                 kind: Visualization::Stat,
                 title: "SLO error budget remaining",
@@ -309,7 +309,10 @@ pub(super) fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
 /// `method="POST",endpoint="<path>"` of the spec's create route (a regex when there are several).
 fn create_selector(model: &Model) -> String {
     let paths: Vec<&str> = model
-        .routes
+        .sole_service()
+        .api()
+        .map(|api| api.routes.as_slice())
+        .unwrap_or_default()
         .iter()
         .filter(|route| route.handler == Handler::CreateTransaction)
         .map(|route| route.path.as_str())

@@ -130,7 +130,7 @@ fn dashboard(
             icon: "external link",
             include_vars: true,
             keep_time: true,
-            tags: vec!["platformgen".to_string(), model.service.name.clone()],
+            tags: vec!["platformgen".to_string(), model.sole_service().name.clone()],
             target_blank: false,
             title: "Dashboards",
             tooltip: "The other dashboards generated from the spec",
@@ -141,7 +141,7 @@ fn dashboard(
         schema_version: SCHEMA_VERSION,
         tags: vec![
             "platformgen".to_string(),
-            model.service.name.clone(),
+            model.sole_service().name.clone(),
             environment.name.clone(),
         ],
         templating: Templating {

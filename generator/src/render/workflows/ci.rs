@@ -126,7 +126,10 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
     let spec = model;
     let rust = || Step::run("Install Rust", INSTALL_RUST);
     let validators = || Step::run("Install the validators (tests/tools)", INSTALL_VALIDATORS);
-    let image = format!("{}:ci-${{{{ github.sha }}}}", spec.service.image_repository);
+    let image = format!(
+        "{}:ci-${{{{ github.sha }}}}",
+        spec.sole_service().image_repository
+    );
 
     let jobs = vec![
         reading_job(

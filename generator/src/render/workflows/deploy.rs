@@ -9,6 +9,7 @@ use super::context::{
 };
 use crate::model::{Action, DeployTrigger, Environment, Handler, Method, Model};
 use crate::render::artifact::Artifact;
+use crate::render::helm_values;
 
 // ---------------------------------------------------------------------------------------------
 // deploy-<env>.yml
@@ -70,6 +71,8 @@ const NOTIFY: &[&str] = &[
 /// The path a smoke test GETs to prove the API answers: the route that lists transactions.
 fn api_smoke_path(model: &Model) -> Option<&str> {
     model
+        .sole_service()
+        .api()?
         .routes
         .iter()
         .find(|route| route.method == Method::Get && route.handler == Handler::ListTransactions)
@@ -86,11 +89,11 @@ pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workf
     let host = &environment.ingress.host;
     let region = spec.project.aws_region.clone();
     let role = &spec.delivery.aws_role_name;
-    let repository = spec.service.image_repository.clone();
-    let service = spec.service.name.clone();
+    let repository = spec.sole_service().image_repository.clone();
+    let service = spec.sole_service().name.clone();
     let namespace = spec.delivery.namespace.clone();
     let project = &spec.project.name;
-    let health_path = spec.service.health_path.clone();
+    let health_path = spec.sole_service().health_path.clone();
     let base_url = format!("https://{host}");
     let image = format!("${{{{ steps.ecr.outputs.registry }}}}/{repository}:${{{{ github.sha }}}}");
 
@@ -131,7 +134,10 @@ pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workf
             .env("RELEASE", service.clone())
             .env("CHART", HELM_CHART)
             .env("NAMESPACE", namespace.clone())
-            .env("VALUES_FILE", format!("generated/{name}/helm-values.yaml"))
+            .env(
+                "VALUES_FILE",
+                helm_values::path(environment, spec.sole_service()),
+            )
             .env(
                 "RULES_FILE",
                 format!("generated/{name}/prometheus-rules.yaml"),

@@ -1,0 +1,152 @@
+//! The services together: each is checked on its own (`routes`), then what they share: no two
+//! listen on the same port, and no two claim the same ingress path prefix or shadow another's.
+
+use super::routes::{self, service_path};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::Service;
+use crate::spec::Spec;
+
+/// Every service of the spec, in name order; none if any is wrong.
+pub(super) fn services(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Service>> {
+    let built: Vec<Option<Service>> = spec
+        .services
+        .iter()
+        .map(|(name, written)| routes::service(name, written, out))
+        .collect();
+    ports(spec, out);
+    ingress_paths(spec, out);
+    one_rendered(spec, out);
+    built.into_iter().collect()
+}
+
+/// The helm values render every service, but the tfvars (ECR, IRSA), workflows, rules,
+/// dashboards and runbook render one service per spec so far ([`crate::model::Model::sole_service`]):
+/// a second service is reported on its name rather than left out of them.
+fn one_rendered(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    let mut services = spec.services.keys();
+    let Some(first) = services.next() else {
+        return;
+    };
+    for name in services {
+        out.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!(
+                    "`{name}` is a second service; platformgen renders the artifacts of one \
+                     service per spec so far"
+                ),
+            )
+            .at_path(service_path(name))
+            .related(
+                service_path(first),
+                format!("`{first}`, the service this spec renders"),
+                false,
+            )
+            .help("keep one service in this spec, and describe the other in a spec of its own"),
+        );
+    }
+}
+
+/// Two services on one port cannot run side by side where they share a network namespace (a
+/// developer's machine, one compose file), and their metrics scrape configs would collide.
+fn ports(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    let services: Vec<(&String, u16)> = spec
+        .services
+        .iter()
+        .map(|(name, service)| (name, service.port))
+        .collect();
+    for (index, (name, port)) in services.iter().enumerate() {
+        if let Some((first, _)) = services[..index].iter().find(|(_, other)| other == port) {
+            out.push(
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("`{name}` and `{first}` both listen on port {port}"),
+                )
+                .at_path(service_path(name).child("port"))
+                .on_value()
+                .related(
+                    service_path(first).child("port"),
+                    format!("`{first}` listens on {port}"),
+                    true,
+                )
+                .help("give each service a port of its own"),
+            );
+        }
+    }
+}
+
+/// The ALB matches each request against the prefixes of every service on the host: two services
+/// with one prefix, or one prefix inside another's (`/v1` and `/v1/users`), leave which service
+/// answers to rule order rather than to the spec.
+fn ingress_paths(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    let claims: Vec<(&String, usize, &String)> = spec
+        .services
+        .iter()
+        .flat_map(|(name, service)| {
+            service
+                .ingress_paths
+                .iter()
+                .enumerate()
+                .map(move |(index, path)| (name, index, path))
+        })
+        .collect();
+    for (position, (name, index, path)) in claims.iter().enumerate() {
+        let at = service_path(name).child("ingress_paths").index(*index);
+        for (other, other_index, other_path) in &claims[..position] {
+            let relation = if path == other_path {
+                format!("`{name}` and `{other}` both claim the ingress prefix `{path}`")
+            } else if within(path, other_path) {
+                format!("`{other}` claims `{other_path}`, which holds `{name}`'s `{path}`")
+            } else if within(other_path, path) {
+                format!("`{name}` claims `{path}`, which holds `{other}`'s `{other_path}`")
+            } else {
+                continue;
+            };
+            let same = name == other;
+            let help = if same {
+                "remove the narrower prefix: the wider one already routes it".to_string()
+            } else {
+                "give each service prefixes that do not contain each other (`/v1/users`, \
+                 `/v1/banks`) in `ingress_paths` (`[\"/\"]` unless the service sets it; `[]` \
+                 keeps a service off the ingress)"
+                    .to_string()
+            };
+            out.push(
+                Diagnostic::error(Code::Inconsistent, relation)
+                    .at_path(at.clone())
+                    .on_value()
+                    .related(
+                        service_path(other)
+                            .child("ingress_paths")
+                            .index(*other_index),
+                        format!("`{other}` claims `{other_path}` here"),
+                        true,
+                    )
+                    .help(help),
+            );
+        }
+    }
+}
+
+/// Whether the prefix `inner` is inside `outer`, segment by segment (`/v1/users` is inside `/v1`
+/// and `/`; `/v10` is not inside `/v1`).
+fn within(inner: &str, outer: &str) -> bool {
+    outer == "/"
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within;
+
+    #[test]
+    fn a_prefix_holds_the_paths_below_it_segment_by_segment() {
+        assert!(within("/v1/users", "/v1"));
+        assert!(within("/v1", "/"));
+        assert!(within("/", "/"));
+        assert!(!within("/v10", "/v1"));
+        assert!(!within("/v1", "/v1/users"));
+    }
+}
