@@ -68,11 +68,11 @@ bastion_instance_type = "t3.small"
 bastion_allowed_cidrs = ["203.0.113.0/24"]
 
 # Application
-cache_ttl_seconds   = 180
-log_retention_days  = 30
-service_name        = "expense-backend"
-service_port        = 8080
-ecr_repository_name = "expense-backend"
+cache_ttl_seconds  = 180
+log_retention_days = 30
+services = {
+  expense-backend = { ecr_repository = "expense-backend", port = 8080, runtime = true }
+}
 
 # Budget
 monthly_budget_usd  = 400

@@ -556,14 +556,14 @@ fn generate_check_reports_a_changed_file_with_a_diff() {
     let path = out.path().join("generated/dev/terraform.tfvars");
     let edited = std::fs::read_to_string(&path)
         .expect("tfvars")
-        .replace("cache_ttl_seconds   = 60", "cache_ttl_seconds   = 61");
+        .replace("cache_ttl_seconds  = 60", "cache_ttl_seconds  = 61");
     std::fs::write(&path, edited).expect("edit");
     let output = check(out.path());
     assert_eq!(output.status.code(), Some(1));
     let stdout = text(&output.stdout);
     assert!(stdout.starts_with("changed: generated/dev/terraform.tfvars\n--- a/generated/dev/terraform.tfvars\n+++ b/generated/dev/terraform.tfvars\n"), "{stdout}");
     assert!(
-        stdout.contains("-cache_ttl_seconds   = 61\n+cache_ttl_seconds   = 60\n"),
+        stdout.contains("-cache_ttl_seconds  = 61\n+cache_ttl_seconds  = 60\n"),
         "{stdout}"
     );
     let root = out.path().display();

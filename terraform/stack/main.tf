@@ -34,7 +34,7 @@ module "security_groups" {
 
   name                  = local.name
   vpc_id                = module.vpc.vpc_id
-  service_port          = var.service_port
+  service_ports         = distinct([for service in values(var.services) : service.port])
   database_engine       = var.rds_engine
   bastion_enabled       = var.bastion_enabled
   bastion_allowed_cidrs = var.bastion_allowed_cidrs
@@ -97,10 +97,12 @@ module "elasticache" {
   tags                       = local.tags
 }
 
+# One repository per image; services may share one.
 module "ecr" {
-  source = "../../modules/ecr"
+  source   = "../../modules/ecr"
+  for_each = toset([for service in values(var.services) : service.ecr_repository])
 
-  repository_name = var.ecr_repository_name
+  repository_name = each.key
   tags            = local.tags
 }
 
@@ -109,7 +111,7 @@ module "oidc" {
 
   github_repository   = var.github_repository
   role_name           = var.github_actions_role_name
-  ecr_repository_arns = [module.ecr.repository_arn]
+  ecr_repository_arns = [for repository in module.ecr : repository.repository_arn]
   eks_cluster_arns    = ["arn:${data.aws_partition.current.partition}:eks:${var.aws_region}:${data.aws_caller_identity.current.account_id}:cluster/${local.name}"]
   tags                = local.tags
 }
@@ -144,18 +146,20 @@ module "eks" {
   }
 }
 
-# The service's pods (service account <service_name> in the project's namespace) read their
-# database and Redis secrets with this role, never with the node role.
+# Each service's pods (service account <service> in the project's namespace) assume a role of
+# their own, never the node role; the runtime's services read the database and Redis secrets
+# with it, a service on its own image nothing yet.
 module "service_role" {
-  source = "../../modules/service-role"
+  source   = "../../modules/service-role"
+  for_each = var.services
 
-  name              = substr("${local.name}-${var.service_name}", 0, 64)
+  name              = substr("${local.name}-${each.key}", 0, 64)
   oidc_provider_arn = module.eks.oidc_provider_arn
   oidc_issuer_url   = module.eks.oidc_issuer_url
   namespace         = var.project_name
-  service_account   = var.service_name
-  secret_arns       = compact([module.rds.master_user_secret_arn, module.elasticache.auth_token_secret_arn])
-  kms_key_arns      = [module.rds.kms_key_arn, module.elasticache.kms_key_arn]
+  service_account   = each.key
+  secret_arns       = each.value.runtime ? compact([module.rds.master_user_secret_arn, module.elasticache.auth_token_secret_arn]) : []
+  kms_key_arns      = each.value.runtime ? [module.rds.kms_key_arn, module.elasticache.kms_key_arn] : []
   tags              = local.tags
 }
 

@@ -98,9 +98,9 @@ output "bastion_instance_id" {
   value       = var.bastion_enabled ? module.bastion[0].instance_id : null
 }
 
-output "ecr_repository_url" {
-  description = "Where CI pushes the service image."
-  value       = module.ecr.repository_url
+output "ecr_repository_urls" {
+  description = "Where CI pushes each image, by ECR repository name."
+  value       = { for name, repository in module.ecr : name => repository.repository_url }
 }
 
 output "github_actions_role_arn" {
@@ -108,9 +108,9 @@ output "github_actions_role_arn" {
   value       = module.oidc.role_arn
 }
 
-output "service_role_arn" {
-  description = "IRSA role of the service (service account annotation eks.amazonaws.com/role-arn)."
-  value       = module.service_role.role_arn
+output "service_role_arns" {
+  description = "IRSA role of each service, by name (service account annotation eks.amazonaws.com/role-arn)."
+  value       = { for name, role in module.service_role : name => role.role_arn }
 }
 
 output "waf_web_acl_arn" {
@@ -118,11 +118,12 @@ output "waf_web_acl_arn" {
   value       = var.waf_enabled ? module.waf[0].web_acl_arn : null
 }
 
-output "service" {
+output "services" {
   description = "Service settings from the spec that the deployment consumes alongside the infrastructure."
   value = {
-    name              = var.service_name
-    port              = var.service_port
-    cache_ttl_seconds = var.cache_ttl_seconds
+    for name, service in var.services : name => {
+      port              = service.port
+      cache_ttl_seconds = var.cache_ttl_seconds
+    }
   }
 }

@@ -587,36 +587,33 @@ variable "waf_rate_limit" {
 
 # ---------------------------------------------------------------- service and delivery
 
-variable "service_name" {
-  description = "Name of the service (Kubernetes namespace-safe)."
-  type        = string
-  nullable    = false
+variable "services" {
+  description = "The platform's services by name (each the service account of its pods in the project's namespace): the port the ALB reaches its pods on, its ECR repository, and whether this repository's runtime serves it (its role then reads the database and Redis secrets)."
+  type = map(object({
+    port           = number
+    ecr_repository = string
+    runtime        = bool
+  }))
+  nullable = false
 
   validation {
-    condition     = can(regex("^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", var.service_name))
-    error_message = "service_name must be a DNS label: lower-case letters, digits and '-', at most 63 characters."
+    condition     = length(var.services) >= 1
+    error_message = "services must name at least one service."
   }
-}
-
-variable "service_port" {
-  description = "Container port of the service; the ALB reaches the pods on it."
-  type        = number
-  nullable    = false
 
   validation {
-    condition     = floor(var.service_port) == var.service_port && var.service_port >= 1024 && var.service_port <= 65535
-    error_message = "service_port must be a whole number from 1024 to 65535."
+    condition     = alltrue([for name in keys(var.services) : can(regex("^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", name))])
+    error_message = "every key of services must be a DNS label: lower-case letters, digits and '-', at most 63 characters."
   }
-}
-
-variable "ecr_repository_name" {
-  description = "Name of the ECR repository of the service image."
-  type        = string
-  nullable    = false
 
   validation {
-    condition     = length(var.ecr_repository_name) >= 2 && length(var.ecr_repository_name) <= 256 && can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.ecr_repository_name))
-    error_message = "ecr_repository_name must be 2-256 characters: lower-case letters and digits separated by '.', '_', '-' or '/'."
+    condition     = alltrue([for service in values(var.services) : floor(service.port) == service.port && service.port >= 1024 && service.port <= 65535])
+    error_message = "every services[*].port must be a whole number from 1024 to 65535."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : length(service.ecr_repository) >= 2 && length(service.ecr_repository) <= 256 && can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", service.ecr_repository))])
+    error_message = "every services[*].ecr_repository must be 2-256 characters: lower-case letters and digits separated by '.', '_', '-' or '/'."
   }
 }
 

@@ -194,12 +194,7 @@ pub fn variables(
             vec![
                 ("cache_ttl_seconds", json!(s.app.cache_ttl_seconds)),
                 ("log_retention_days", json!(s.app.log_retention_days)),
-                ("service_name", json!(spec.sole_service().name)),
-                ("service_port", json!(spec.sole_service().port)),
-                (
-                    "ecr_repository_name",
-                    json!(spec.sole_service().image_repository),
-                ),
+                ("services", services(spec)),
             ],
         ),
         (
@@ -286,4 +281,21 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
         });
     }
     Ok(artifacts)
+}
+
+/// `services`: each service's port, image repository, and whether the runtime serves it.
+fn services(model: &Model) -> Value {
+    model
+        .services
+        .iter()
+        .map(|service| {
+            let settings = json!({
+                "port": service.port,
+                "ecr_repository": service.image_repository,
+                "runtime": service.api().is_some(),
+            });
+            (service.name.clone(), settings)
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
 }

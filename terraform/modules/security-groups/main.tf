@@ -1,5 +1,5 @@
 # Least-privilege security groups, as listed in the design's "Security Considerations":
-#   internet -> ALB 80/443; ALB -> nodes service_port; control plane <-> nodes;
+#   internet -> ALB 80/443; ALB -> nodes service_ports; control plane <-> nodes;
 #   nodes -> database port and Redis 6379; bastion SSH from allowed CIDRs only; bastion -> database.
 # Security groups are created without inline rules; every rule is its own resource with a description.
 
@@ -112,11 +112,13 @@ resource "aws_vpc_security_group_ingress_rule" "alb_https" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "alb_to_nodes" {
+  for_each = toset([for port in var.service_ports : tostring(port)])
+
   security_group_id            = aws_security_group.alb.id
-  description                  = "To the service port on the EKS nodes/pods"
+  description                  = "To a service port (${each.key}) on the EKS nodes/pods"
   ip_protocol                  = "tcp"
-  from_port                    = var.service_port
-  to_port                      = var.service_port
+  from_port                    = tonumber(each.key)
+  to_port                      = tonumber(each.key)
   referenced_security_group_id = aws_security_group.eks_nodes.id
 }
 
@@ -156,11 +158,13 @@ resource "aws_vpc_security_group_egress_rule" "cluster_to_nodes" {
 # ---------------------------------------------------------------- EKS nodes
 
 resource "aws_vpc_security_group_ingress_rule" "nodes_from_alb" {
+  for_each = toset([for port in var.service_ports : tostring(port)])
+
   security_group_id            = aws_security_group.eks_nodes.id
-  description                  = "Service port from the ALB"
+  description                  = "A service port (${each.key}) from the ALB"
   ip_protocol                  = "tcp"
-  from_port                    = var.service_port
-  to_port                      = var.service_port
+  from_port                    = tonumber(each.key)
+  to_port                      = tonumber(each.key)
   referenced_security_group_id = aws_security_group.alb.id
 }
 

@@ -15,14 +15,14 @@ variable "vpc_id" {
   nullable    = false
 }
 
-variable "service_port" {
-  description = "Container port of the service; the only port the ALB may reach on the nodes (pods use the node security group)."
-  type        = number
+variable "service_ports" {
+  description = "Container ports of the services; the only ports the ALB may reach on the nodes (pods use the node security group)."
+  type        = list(number)
   nullable    = false
 
   validation {
-    condition     = var.service_port >= 1 && var.service_port <= 65535 && floor(var.service_port) == var.service_port
-    error_message = "service_port must be a whole number from 1 to 65535."
+    condition     = length(var.service_ports) >= 1 && alltrue([for port in var.service_ports : port >= 1 && port <= 65535 && floor(port) == port])
+    error_message = "service_ports must hold at least one whole number from 1 to 65535, and only such numbers."
   }
 }
 
