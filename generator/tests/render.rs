@@ -469,6 +469,7 @@ fn own_image_example() -> Model {
     let text = kept.join("\n").replacen(
         "shutdown_grace_seconds = 20",
         "shutdown_grace_seconds = 20\ningress_paths = [\"/v1/reports\", \"/v1/exports\"]\n\
+         source = \"services/reports\"\n\
          config = { LOG_LEVEL = \"info\", CORS_ORIGIN = \"https://app.example.com\" }",
         1,
     );

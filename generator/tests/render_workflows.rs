@@ -79,7 +79,7 @@ fn ci_and_one_deploy_workflow_per_environment_are_rendered() {
         model
             .environments
             .keys()
-            .map(|env| format!("deploy-{env}.yml")),
+            .map(|env| format!("deploy-expense-backend-{env}.yml")),
     );
     expected.sort();
     assert_eq!(workflows.keys().cloned().collect::<Vec<_>>(), expected);
@@ -90,7 +90,7 @@ fn each_environment_deploys_on_a_push_to_its_branch_or_of_a_matching_tag() {
     let model = example();
     let workflows = render(&model);
     for (name, environment) in &model.environments {
-        let on = &workflows[&format!("deploy-{name}.yml")]["on"];
+        let on = &workflows[&format!("deploy-expense-backend-{name}.yml")]["on"];
         assert_eq!(
             on.as_object().map(|o| o.keys().collect::<Vec<_>>()),
             Some(vec![&"push".to_string()]),
@@ -106,15 +106,15 @@ fn each_environment_deploys_on_a_push_to_its_branch_or_of_a_matching_tag() {
     }
     // The example spec's delivery, as the seed describes it.
     assert_eq!(
-        workflows["deploy-dev.yml"]["on"]["push"]["branches"],
+        workflows["deploy-expense-backend-dev.yml"]["on"]["push"]["branches"],
         serde_json::json!(["main"])
     );
     assert_eq!(
-        workflows["deploy-staging.yml"]["on"]["push"]["tags"],
+        workflows["deploy-expense-backend-staging.yml"]["on"]["push"]["tags"],
         serde_json::json!(["v*-staging"])
     );
     assert_eq!(
-        workflows["deploy-prod.yml"]["on"]["push"]["tags"],
+        workflows["deploy-expense-backend-prod.yml"]["on"]["push"]["tags"],
         serde_json::json!(["v*-prod"])
     );
 }
@@ -135,7 +135,7 @@ fn every_deploy_runs_in_its_github_environment_and_only_prod_waits_for_approval(
     let texts = render_text(&model).expect("renders");
     let workflows = render(&model);
     for (name, environment) in &model.environments {
-        let file = format!("deploy-{name}.yml");
+        let file = format!("deploy-expense-backend-{name}.yml");
         let job = &workflows[&file]["jobs"]["deploy"];
         assert_eq!(job["environment"]["name"], name.as_str());
         assert_eq!(
@@ -188,7 +188,7 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
     let model = example();
     let workflows = render(&model);
     for name in model.environments.keys() {
-        let job = &workflows[&format!("deploy-{name}.yml")]["jobs"]["deploy"];
+        let job = &workflows[&format!("deploy-expense-backend-{name}.yml")]["jobs"]["deploy"];
         let order: Vec<&str> = steps(job)
             .iter()
             .filter_map(|s| s["name"].as_str())
@@ -266,7 +266,7 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
         .map(|a| a.path)
         .collect();
     for name in model.environments.keys() {
-        let job = &workflows[&format!("deploy-{name}.yml")]["jobs"]["deploy"];
+        let job = &workflows[&format!("deploy-expense-backend-{name}.yml")]["jobs"]["deploy"];
         let helm = step_named(job, "helm upgrade --install");
         let values = format!(
             "generated/{name}/helm-values/{}.yaml",
@@ -299,7 +299,7 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
             r#"helm upgrade --install "$RELEASE" "$CHART""#,
             r#"--namespace "$NAMESPACE" --create-namespace"#,
             r#"-f "$VALUES_FILE""#,
-            r#"files=(--set-file "prometheusRule.file=$RULES_FILE")"#,
+            r#"files+=(--set-file "prometheusRule.file=$RULES_FILE")"#,
             r#"files+=(--set-file "grafanaDashboards.files.$(basename "$dashboard" .json)=$dashboard")"#,
             r#""${files[@]}""#,
             r#"--set-string image.registry="$IMAGE_REGISTRY""#,
@@ -498,8 +498,8 @@ fn ci_runs_cancel_superseded_runs_and_deploys_queue_per_environment() {
     assert_eq!(ci["group"], "${{ github.workflow }}-${{ github.ref }}");
     assert_eq!(ci["cancel-in-progress"], true);
     for env in ["dev", "staging", "prod"] {
-        let deploy = &workflows[&format!("deploy-{env}.yml")]["concurrency"];
-        assert_eq!(deploy["group"], format!("deploy-{env}"));
+        let deploy = &workflows[&format!("deploy-expense-backend-{env}.yml")]["concurrency"];
+        assert_eq!(deploy["group"], format!("deploy-expense-backend-{env}"));
         assert_eq!(deploy["cancel-in-progress"], false);
     }
 }
@@ -535,7 +535,7 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
         [
             ".github/actionlint.yaml",
             ".github/workflows/ci.yml",
-            ".github/workflows/deploy-staging.yml"
+            ".github/workflows/deploy-expense-backend-staging.yml"
         ]
     );
 }
@@ -548,7 +548,7 @@ fn hostile_spec_strings_stay_inside_their_yaml_values() {
     model.services[0].name = hostile.to_string();
     let workflows = render(&model);
     for env in ["dev", "staging", "prod"] {
-        let job = &workflows[&format!("deploy-{env}.yml")]["jobs"]["deploy"];
+        let job = &workflows[&format!("deploy-{hostile}-{env}.yml")]["jobs"]["deploy"];
         let helm = step_named(job, "helm upgrade --install");
         assert_eq!(helm["env"]["NAMESPACE"], hostile);
         assert_eq!(helm["env"]["RELEASE"], hostile);
@@ -587,13 +587,13 @@ fn a_spec_value_holding_an_expression_is_refused_by_validation_where_it_is_writt
 fn a_private_cluster_deploys_from_the_self_hosted_runner_the_spec_names() {
     let model = example();
     let workflows = render(&model);
-    let prod = &workflows["deploy-prod.yml"]["jobs"]["deploy"];
+    let prod = &workflows["deploy-expense-backend-prod.yml"]["jobs"]["deploy"];
     assert_eq!(
         prod["runs-on"],
         serde_json::json!(["self-hosted", "linux", "expense-prod"])
     );
     assert_eq!(
-        workflows["deploy-dev.yml"]["jobs"]["deploy"]["runs-on"],
+        workflows["deploy-expense-backend-dev.yml"]["jobs"]["deploy"]["runs-on"],
         "ubuntu-24.04"
     );
     let request = Request {
@@ -611,4 +611,39 @@ fn a_private_cluster_deploys_from_the_self_hosted_runner_the_spec_names() {
         parsed["self-hosted-runner"]["labels"],
         serde_json::json!(["expense-prod"])
     );
+}
+
+#[test]
+fn a_push_deploys_a_service_only_when_its_sources_values_chart_or_workflow_change() {
+    let model = example();
+    let workflows = render(&model);
+    let service = model.sole_service();
+    for (name, environment) in &model.environments {
+        let file = format!("deploy-{}-{name}.yml", service.name);
+        let paths = &workflows[&file]["on"]["push"]["paths"];
+        match &environment.deploy.trigger {
+            // GitHub ignores path filters for tags: every tag deploys.
+            DeployTrigger::Tag(_) => assert!(paths.is_null(), "{name}: {paths}"),
+            DeployTrigger::Branch(_) => {
+                let paths: Vec<&str> = paths
+                    .as_array()
+                    .expect("paths")
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect();
+                for wanted in [
+                    "runtime/**",
+                    "generator/**",
+                    "specs/**",
+                    "runtime/chart/**",
+                    &format!("generated/{name}/helm-values/{}.yaml", service.name),
+                    &format!(".github/workflows/{file}"),
+                    &format!("generated/{name}/prometheus-rules.yaml"),
+                    &format!("generated/{name}/dashboards/**"),
+                ] {
+                    assert!(paths.contains(&wanted), "{name}: {wanted} not in {paths:?}");
+                }
+            }
+        }
+    }
 }

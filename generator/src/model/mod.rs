@@ -76,6 +76,12 @@ impl Model {
         }
     }
 
+    /// The service whose release carries the environment's PrometheusRule and dashboards: the
+    /// first by name (the spec has at least one).
+    pub fn observability_service(&self) -> &Service {
+        &self.services[0]
+    }
+
     /// The service named `name`, if the spec has it.
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|service| service.name == name)
@@ -159,10 +165,59 @@ pub struct Service {
     pub ingress_paths: Vec<String>,
     /// The service's own non-secret environment (none of it a name the platform sets).
     pub config: BTreeMap<String, String>,
+    /// How its image is built, and which changes deploy it.
+    pub build: Build,
     pub backend: Backend,
 }
 
+/// How a service's image is built from this repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Build {
+    /// The Dockerfile, from the repository's root.
+    pub dockerfile: String,
+    /// The build context, from the repository's root.
+    pub context: String,
+    /// Globs of the sources whose change deploys the service (with its values and the chart).
+    pub sources: Vec<String>,
+}
+
+impl Build {
+    /// The runtime's image: the whole workspace is its context (it embeds the generator and the
+    /// example spec).
+    pub fn runtime() -> Self {
+        Self {
+            dockerfile: "runtime/Dockerfile".to_string(),
+            context: ".".to_string(),
+            sources: [
+                "runtime/**",
+                "generator/**",
+                "specs/**",
+                "Cargo.toml",
+                "Cargo.lock",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+
+    /// A service's own image, built from its directory.
+    pub fn own(source: &str) -> Self {
+        Self {
+            dockerfile: format!("{source}/Dockerfile"),
+            context: source.to_string(),
+            sources: vec![format!("{source}/**")],
+        }
+    }
+}
+
 impl Service {
+    /// Whether the environment's ingress sends `path` to this service.
+    pub fn routes_on_ingress(&self, path: &str) -> bool {
+        self.ingress_paths
+            .iter()
+            .any(|prefix| prefix_holds(prefix, path))
+    }
+
     /// The API the runtime serves for this service, if the runtime serves it.
     pub fn api(&self) -> Option<&Api> {
         match &self.backend {
@@ -347,6 +402,16 @@ impl Environment {
     }
 }
 
+/// Whether the ingress prefix `prefix` holds `path`, segment by segment, as the ALB's `Prefix`
+/// match does (`/v1` holds `/v1` and `/v1/users`, not `/v10`; `/` holds everything).
+pub fn prefix_holds(prefix: &str, path: &str) -> bool {
+    prefix == "/"
+        || path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// A number as PromQL and YAML print it: no float noise, no trailing zeros.
 pub fn format_number(value: f64) -> String {
     let rounded = format!("{value:.12}");
@@ -410,4 +475,19 @@ pub enum DeployTrigger {
     Branch(String),
     /// Every pushed tag matching this glob.
     Tag(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_holds;
+
+    #[test]
+    fn a_prefix_holds_the_paths_below_it_segment_by_segment() {
+        assert!(prefix_holds("/v1", "/v1/users"));
+        assert!(prefix_holds("/v1", "/v1"));
+        assert!(prefix_holds("/", "/v1"));
+        assert!(prefix_holds("/", "/"));
+        assert!(!prefix_holds("/v1", "/v10"));
+        assert!(!prefix_holds("/v1/users", "/v1"));
+    }
 }

@@ -334,6 +334,8 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         Engine::Postgres => 5432,
     };
     let runtime = service.api().is_some();
+    // One release of the environment installs its rules and dashboards.
+    let carrier = model.observability_service().name == service.name;
     let mut config = service.config.clone();
     let mut data = Vec::new();
     let mut egress_ports = Vec::new();
@@ -488,15 +490,16 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             labels: BTreeMap::from([("release".to_string(), "prometheus".to_string())]),
         },
         prometheus_rule: PrometheusRule {
-            enabled: true,
+            enabled: carrier,
             file: String::new(),
         },
         grafana_dashboards: GrafanaDashboards {
-            enabled: true,
+            enabled: carrier,
             sidecar_label: "grafana_dashboard".to_string(),
             files: model
                 .dashboards
                 .iter()
+                .filter(|_| carrier)
                 .map(|dashboard| (dashboard.uid.clone(), String::new()))
                 .collect(),
         },

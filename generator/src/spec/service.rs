@@ -51,6 +51,14 @@ pub struct Service {
     #[serde(default)]
     #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
     pub config: BTreeMap<String, String>,
+    /// The service's directory in this repository, for a service on its own image: its image is
+    /// built from `<source>/Dockerfile`, and a change under it (on a branch that deploys)
+    /// deploys the service. The runtime's services are built from `runtime/Dockerfile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(
+        pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$"
+    ))]
+    pub source: Option<String>,
     /// Present when this repository's runtime serves the service: its limits. Without it the
     /// service runs its own image, and the spec describes only how it is run and probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{self, Api, Backend, Probes, RateLimit, Rollout, Route, RouteTemplate, Service};
+use crate::model::{
+    self, Api, Backend, Build, Probes, RateLimit, Rollout, Route, RouteTemplate, Service,
+};
 use crate::source::Path;
 use crate::spec::{self, CachePolicy, Handler, RouteRateLimit};
 
@@ -19,6 +21,7 @@ pub(super) fn service(
     let rollout_moves = rollout(name, service.rollout, out);
     let config_own = config(name, service, out);
     let backend = backend(name, service, out);
+    let build = build(name, service, out);
     if !(probes_fit && rollout_moves && config_own) {
         return None;
     }
@@ -35,6 +38,7 @@ pub(super) fn service(
         disruption_budget: service.disruption_budget,
         ingress_paths: service.ingress_paths.clone(),
         config: service.config.clone(),
+        build: build?,
         backend: backend?,
     })
 }
@@ -90,6 +94,47 @@ fn backend(name: &str, service: &spec::Service, out: &mut Vec<Diagnostic>) -> Op
     };
     api.routes = routes(name, service, &api, out)?;
     Some(Backend::Runtime(api))
+}
+
+/// Where the service's image comes from: the runtime's Dockerfile, or `<source>/Dockerfile` of a
+/// service on its own image, which must say where its source is (the schema keeps it inside the
+/// repository: no segment starts with a dot).
+fn build(name: &str, service: &spec::Service, out: &mut Vec<Diagnostic>) -> Option<Build> {
+    let at = service_path(name).child("source");
+    match (&service.source, &service.runtime) {
+        (None, Some(_)) => Some(Build::runtime()),
+        (Some(_), Some(_)) => {
+            out.push(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    format!(
+                        "`{name}` is served by the runtime, whose image is built from \
+                         runtime/Dockerfile, so it has no source of its own"
+                    ),
+                )
+                .at_path(at)
+                .help("remove `source`, or the `runtime` table if the service runs its own image"),
+            );
+            None
+        }
+        (None, None) => {
+            out.push(
+                Diagnostic::error(
+                    Code::MissingKey,
+                    format!(
+                        "`{name}` runs its own image, but the spec does not say where its source is"
+                    ),
+                )
+                .at_path(service_path(name))
+                .help(format!(
+                    "add `source = \"services/{name}\"`: the deploy builds <source>/Dockerfile and \
+                     a change under it deploys the service"
+                )),
+            );
+            None
+        }
+        (Some(source), None) => Some(Build::own(source)),
+    }
 }
 
 /// Whether the service's own configuration leaves the platform's variables alone: a value the

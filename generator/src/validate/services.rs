@@ -3,7 +3,7 @@
 
 use super::routes::{self, service_path};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::Service;
+use crate::model::{Service, prefix_holds};
 use crate::spec::Spec;
 
 /// Every service of the spec, in name order; none if any is wrong.
@@ -95,9 +95,9 @@ fn ingress_paths(spec: &Spec, out: &mut Vec<Diagnostic>) {
         for (other, other_index, other_path) in &claims[..position] {
             let relation = if path == other_path {
                 format!("`{name}` and `{other}` both claim the ingress prefix `{path}`")
-            } else if within(path, other_path) {
+            } else if prefix_holds(other_path, path) {
                 format!("`{other}` claims `{other_path}`, which holds `{name}`'s `{path}`")
-            } else if within(other_path, path) {
+            } else if prefix_holds(path, other_path) {
                 format!("`{name}` claims `{path}`, which holds `{other}`'s `{other_path}`")
             } else {
                 continue;
@@ -125,28 +125,5 @@ fn ingress_paths(spec: &Spec, out: &mut Vec<Diagnostic>) {
                     .help(help),
             );
         }
-    }
-}
-
-/// Whether the prefix `inner` is inside `outer`, segment by segment (`/v1/users` is inside `/v1`
-/// and `/`; `/v10` is not inside `/v1`).
-fn within(inner: &str, outer: &str) -> bool {
-    outer == "/"
-        || inner
-            .strip_prefix(outer)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::within;
-
-    #[test]
-    fn a_prefix_holds_the_paths_below_it_segment_by_segment() {
-        assert!(within("/v1/users", "/v1"));
-        assert!(within("/v1", "/"));
-        assert!(within("/", "/"));
-        assert!(!within("/v10", "/v1"));
-        assert!(!within("/v1", "/v1/users"));
     }
 }

@@ -318,7 +318,8 @@ health_path = "/health"
 readiness_path = "/ready"
 metrics_path = "/metrics"
 shutdown_grace_seconds = 20
-ingress_paths = []"#,
+ingress_paths = []
+source = "services/worker""#,
         )],
     ),
     fixture(
@@ -334,7 +335,8 @@ health_path = "/health"
 readiness_path = "/ready"
 metrics_path = "/metrics"
 shutdown_grace_seconds = 20
-ingress_paths = ["/v1/reports", "/v1/reports/daily", "/v10"]"#,
+ingress_paths = ["/v1/reports", "/v1/reports/daily", "/v10"]
+source = "services/reports""#,
         )],
     ),
     fixture(
@@ -351,6 +353,7 @@ readiness_path = "/ready"
 metrics_path = "/metrics"
 shutdown_grace_seconds = 20
 ingress_paths = []
+source = "services/worker"
 routes = [{ method = "GET", path = "/health", handler = "health" }]"#,
         )],
     ),
@@ -369,6 +372,30 @@ metrics_path = "/metrics"
 shutdown_grace_seconds = 20
 ingress_paths = []
 runtime = { body_limit_bytes = 1024, max_page_size = 10, rate_limit = { requests = 10, window = "1m" } }"#,
+        )],
+    ),
+    fixture(
+        "own_image_without_source",
+        "a service on its own image that does not say where its source is",
+        &[InsertAfter(
+            r#"rate_limit = { requests = 100, window = "60s" }"#,
+            r#"
+[services.myapp-worker]
+port = 8081
+image_repository = "myapp-worker"
+health_path = "/health"
+readiness_path = "/ready"
+metrics_path = "/metrics"
+shutdown_grace_seconds = 20
+ingress_paths = []"#,
+        )],
+    ),
+    fixture(
+        "runtime_service_with_a_source",
+        "the runtime's service naming a source directory of its own",
+        &[InsertAfter(
+            "shutdown_grace_seconds = 20",
+            r#"source = "services/backend""#,
         )],
     ),
     fixture(

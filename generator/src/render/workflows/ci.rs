@@ -5,9 +5,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::context::{
-    CARGO_LLVM_COV_VERSION, Concurrency, DOCKERFILE, Job, RUNNER, RUST_TOOLCHAIN, ServiceContainer,
-    Step, TERRAFORM_VERSION, TEST_SERVICE_URLS, Triggers, Variable, Workflow, checkout, read,
-    variable,
+    CARGO_LLVM_COV_VERSION, Concurrency, Job, RUNNER, RUST_TOOLCHAIN, ServiceContainer, Step,
+    TERRAFORM_VERSION, TEST_SERVICE_URLS, Triggers, Variable, Workflow, checkout, read, variable,
 };
 use crate::model::{Action, DeployTrigger, Model};
 
@@ -46,7 +45,7 @@ const GENERATE_CHECK: &[&str] =
     &[r#"cargo run -p generator --bin platformgen -- generate --check --spec "$PLATFORM_SPEC""#];
 const TERRAFORM_FMT: &[&str] = &["terraform fmt -check -recursive terraform/"];
 const TERRAFORM_CHECK: &[&str] = &["bash terraform/check.sh --require-checkov"];
-const DOCKER_BUILD: &[&str] = &[r#"docker build --file "$DOCKERFILE" --tag "$IMAGE" ."#];
+const DOCKER_BUILD: &[&str] = &[r#"docker build --file "$DOCKERFILE" --tag "$IMAGE" "$CONTEXT""#];
 
 /// The MariaDB, PostgreSQL and Redis the integration tests need, where `TEST_SERVICE_URLS` points.
 fn test_services() -> Vec<ServiceContainer> {
@@ -126,10 +125,19 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
     let spec = model;
     let rust = || Step::run("Install Rust", INSTALL_RUST);
     let validators = || Step::run("Install the validators (tests/tools)", INSTALL_VALIDATORS);
-    let image = format!(
-        "{}:ci-${{{{ github.sha }}}}",
-        spec.sole_service().image_repository
-    );
+    // Every service's image, built and scanned (never pushed) on every change.
+    let mut image_steps = vec![checkout(model)];
+    for service in &spec.services {
+        let image = format!("{}:ci-${{{{ github.sha }}}}", service.image_repository);
+        let build = &service.build;
+        image_steps.push(
+            Step::run(&format!("docker build {}", service.name), DOCKER_BUILD)
+                .env("DOCKERFILE", build.dockerfile.clone())
+                .env("CONTEXT", build.context.clone())
+                .env("IMAGE", image.clone()),
+        );
+        image_steps.push(trivy_scan(model, image));
+    }
 
     let jobs = vec![
         reading_job(
@@ -231,13 +239,7 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
             "image",
             "Container image (build and scan, no push)",
             45,
-            vec![
-                checkout(model),
-                Step::run("docker build", DOCKER_BUILD)
-                    .env("DOCKERFILE", DOCKERFILE)
-                    .env("IMAGE", image.clone()),
-                trivy_scan(model, image),
-            ],
+            image_steps,
         ),
     ];
 
@@ -248,6 +250,7 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
             pull_request_branches: branches.clone(),
             push_branches: branches,
             push_tags: Vec::new(),
+            push_paths: Vec::new(),
         },
         concurrency: Concurrency {
             group: "${{ github.workflow }}-${{ github.ref }}".to_string(),

@@ -17,7 +17,8 @@ pub(super) const TERRAFORM_VERSION: &str = "1.15.5";
 /// Helm as proven by `tests/tools` (the helm-check SDK is Helm v4.2.3).
 pub(super) const HELM_VERSION: &str = "v4.2.3";
 pub(super) const HELM_CHART: &str = "runtime/chart";
-pub(super) const DOCKERFILE: &str = "runtime/Dockerfile";
+/// Every file of the chart, as a path filter.
+pub(super) const HELM_CHART_SOURCES: &str = "runtime/chart/**";
 
 /// The databases the integration tests talk to, as `.ci/run` sets them.
 pub(super) const TEST_SERVICE_URLS: &[(&str, &str)] = &[
@@ -47,6 +48,9 @@ pub(super) struct Triggers {
     pub(super) pull_request_branches: Vec<String>,
     pub(super) push_branches: Vec<String>,
     pub(super) push_tags: Vec<String>,
+    /// Pushes to the branches start the workflow only when they change one of these (GitHub
+    /// ignores path filters for tags).
+    pub(super) push_paths: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -1,18 +1,19 @@
-//! `deploy-<env>.yml`: one environment's deploy, and the runner labels actionlint must know.
+//! `deploy-<service>-<env>.yml`: one service's deploy to one environment, and the runner labels
+//! actionlint must know.
 
 use super::ci::trivy_scan;
 use serde_json::Value;
 
 use super::context::{
-    Concurrency, DOCKERFILE, HELM_CHART, HELM_VERSION, Job, JobEnvironment, RUNNER, Step, Triggers,
-    Workflow, checkout, read, write,
+    Concurrency, HELM_CHART, HELM_CHART_SOURCES, HELM_VERSION, Job, JobEnvironment, RUNNER, Step,
+    Triggers, Workflow, checkout, read, write,
 };
-use crate::model::{Action, DeployTrigger, Environment, Handler, Method, Model};
+use crate::model::{Action, DeployTrigger, Environment, Handler, Method, Model, Service};
 use crate::render::artifact::Artifact;
 use crate::render::helm_values;
 
 // ---------------------------------------------------------------------------------------------
-// deploy-<env>.yml
+// deploy-<service>-<env>.yml
 // ---------------------------------------------------------------------------------------------
 
 /// ECR tags are immutable (terraform/modules/ecr): the image of a commit is built once and every
@@ -22,20 +23,23 @@ const BUILD_AND_PUSH: &[&str] = &[
     r#"if docker manifest inspect "$image" > /dev/null 2>&1; then"#,
     r#"  echo "$image is already in ECR; deploying that image""#,
     "else",
-    r#"  docker build --file "$DOCKERFILE" --tag "$image" ."#,
+    r#"  docker build --file "$DOCKERFILE" --tag "$image" "$CONTEXT""#,
     r#"  docker push "$image""#,
     "fi",
 ];
 const UPDATE_KUBECONFIG: &[&str] =
     &[r#"aws eks update-kubeconfig --name "$CLUSTER_NAME" --region "$REGION""#];
-/// The chart takes the environment's generated PrometheusRule and dashboards as files (they live
-/// outside the chart); the generator owns the dashboards directory, so it holds exactly the
-/// spec's dashboards.
+/// The release that carries the environment's generated PrometheusRule and dashboards takes them
+/// as files (they live outside the chart); the generator owns the dashboards directory, so it
+/// holds exactly the spec's dashboards.
 const HELM_UPGRADE: &[&str] = &[
-    r#"files=(--set-file "prometheusRule.file=$RULES_FILE")"#,
-    r#"for dashboard in "$DASHBOARDS_DIR"/*.json; do"#,
-    r#"  files+=(--set-file "grafanaDashboards.files.$(basename "$dashboard" .json)=$dashboard")"#,
-    "done",
+    "files=()",
+    r#"if [ -n "${RULES_FILE:-}" ]; then"#,
+    r#"  files+=(--set-file "prometheusRule.file=$RULES_FILE")"#,
+    r#"  for dashboard in "$DASHBOARDS_DIR"/*.json; do"#,
+    r#"    files+=(--set-file "grafanaDashboards.files.$(basename "$dashboard" .json)=$dashboard")"#,
+    "  done",
+    "fi",
     r#"helm upgrade --install "$RELEASE" "$CHART" \"#,
     r#"  --namespace "$NAMESPACE" --create-namespace \"#,
     r#"  -f "$VALUES_FILE" \"#,
@@ -69,9 +73,8 @@ const NOTIFY: &[&str] = &[
 ];
 
 /// The path a smoke test GETs to prove the API answers: the route that lists transactions.
-fn api_smoke_path(model: &Model) -> Option<&str> {
-    model
-        .sole_service()
+fn api_smoke_path(service: &Service) -> Option<&str> {
+    service
         .api()?
         .routes
         .iter()
@@ -79,7 +82,19 @@ fn api_smoke_path(model: &Model) -> Option<&str> {
         .map(|route| route.path.as_str())
 }
 
-pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workflow {
+/// Where the deploy of `service` to `environment` is written.
+pub(super) fn path(environment: &Environment, service: &Service) -> String {
+    format!(
+        ".github/workflows/deploy-{}-{}.yml",
+        service.name, environment.name
+    )
+}
+
+pub(super) fn deploy_workflow(
+    model: &Model,
+    environment: &Environment,
+    service: &Service,
+) -> Workflow {
     let spec = model;
     let name = environment.name.clone();
     let (push_branches, push_tags) = match &environment.deploy.trigger {
@@ -89,13 +104,47 @@ pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workf
     let host = &environment.ingress.host;
     let region = spec.project.aws_region.clone();
     let role = &spec.delivery.aws_role_name;
-    let repository = spec.sole_service().image_repository.clone();
-    let service = spec.sole_service().name.clone();
+    let repository = service.image_repository.clone();
+    let release = service.name.clone();
     let namespace = spec.delivery.namespace.clone();
     let project = &spec.project.name;
-    let health_path = spec.sole_service().health_path.clone();
     let base_url = format!("https://{host}");
     let image = format!("${{{{ steps.ecr.outputs.registry }}}}/{repository}:${{{{ github.sha }}}}");
+    let values = helm_values::path(environment, service);
+    let carrier = spec.observability_service().name == service.name;
+    let rules = format!("generated/{name}/prometheus-rules.yaml");
+    let dashboards = format!("generated/{name}/dashboards");
+
+    // A push to a deploying branch deploys the service when its image, its values, the chart or
+    // this workflow changed (and, for the release that carries them, the rules and dashboards).
+    let mut push_paths = service.build.sources.clone();
+    push_paths.extend([
+        HELM_CHART_SOURCES.to_string(),
+        values.clone(),
+        path(environment, service),
+    ]);
+    if carrier {
+        push_paths.extend([rules.clone(), format!("{dashboards}/**")]);
+    }
+    if push_branches.is_empty() {
+        push_paths.clear();
+    }
+
+    let mut helm = Step::run("helm upgrade --install", HELM_UPGRADE)
+        .id("helm")
+        .env("RELEASE", release.clone())
+        .env("CHART", HELM_CHART)
+        .env("NAMESPACE", namespace.clone())
+        .env("VALUES_FILE", values);
+    if carrier {
+        helm = helm
+            .env("RULES_FILE", rules)
+            .env("DASHBOARDS_DIR", dashboards);
+    }
+    // The values name the repository; the registry is the account's, known only here.
+    let helm = helm
+        .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
+        .env("IMAGE_TAG", "${{ github.sha }}");
 
     let mut steps = vec![
         checkout(model),
@@ -122,35 +171,26 @@ pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workf
             .env("REGISTRY", "${{ steps.ecr.outputs.registry }}")
             .env("REPOSITORY", repository.clone())
             .env("IMAGE_TAG", "${{ github.sha }}")
-            .env("DOCKERFILE", DOCKERFILE),
+            .env("DOCKERFILE", service.build.dockerfile.clone())
+            .env("CONTEXT", service.build.context.clone()),
         trivy_scan(model, image),
         Step::uses("Set up Helm", model.delivery.action(Action::SetupHelm))
             .with("version", HELM_VERSION),
         Step::run("Update kubeconfig", UPDATE_KUBECONFIG)
             .env("CLUSTER_NAME", format!("{project}-{name}"))
             .env("REGION", region),
-        Step::run("helm upgrade --install", HELM_UPGRADE)
-            .id("helm")
-            .env("RELEASE", service.clone())
-            .env("CHART", HELM_CHART)
-            .env("NAMESPACE", namespace.clone())
-            .env(
-                "VALUES_FILE",
-                helm_values::path(environment, spec.sole_service()),
-            )
-            .env(
-                "RULES_FILE",
-                format!("generated/{name}/prometheus-rules.yaml"),
-            )
-            .env("DASHBOARDS_DIR", format!("generated/{name}/dashboards"))
-            // The values name the repository; the registry is the account's, known only here.
-            .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
-            .env("IMAGE_TAG", "${{ github.sha }}"),
-        Step::run("Smoke test: health", SMOKE_HEALTH)
-            .env("BASE_URL", base_url.clone())
-            .env("HEALTH_PATH", health_path),
+        helm,
     ];
-    if let Some(path) = api_smoke_path(model) {
+    // Through the ingress, where the ingress routes the probe's path to the service; elsewhere
+    // helm --wait has seen every new pod pass its readiness probe.
+    if service.routes_on_ingress(&service.health_path) {
+        steps.push(
+            Step::run("Smoke test: health", SMOKE_HEALTH)
+                .env("BASE_URL", base_url.clone())
+                .env("HEALTH_PATH", service.health_path.clone()),
+        );
+    }
+    if let Some(path) = api_smoke_path(service).filter(|path| service.routes_on_ingress(path)) {
         steps.push(
             Step::run("Smoke test: API", SMOKE_API)
                 .env("BASE_URL", base_url.clone())
@@ -160,7 +200,7 @@ pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workf
     steps.push(
         Step::run("Roll back a failed release", ROLLBACK)
             .when("failure() && steps.helm.outcome != 'skipped'")
-            .env("RELEASE", service)
+            .env("RELEASE", release)
             .env("NAMESPACE", namespace),
     );
     steps.push(
@@ -177,7 +217,7 @@ pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workf
 
     let job = Job {
         id: "deploy",
-        name: format!("Deploy to {name}"),
+        name: format!("Deploy {} to {name}", service.name),
         runs_on: deploy_runner(&environment.deploy.runner),
         timeout_minutes: 60,
         permissions: vec![read("contents"), write("id-token")],
@@ -192,15 +232,16 @@ pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workf
         steps,
     };
     Workflow {
-        name: format!("Deploy {name}"),
+        name: format!("Deploy {} to {name}", service.name),
         triggers: Triggers {
             pull_request_branches: Vec::new(),
             push_branches,
             push_tags,
+            push_paths,
         },
-        // One deploy of an environment at a time, and never cancelled half-way through.
+        // One deploy of a service to an environment at a time, never cancelled half-way through.
         concurrency: Concurrency {
-            group: format!("deploy-{name}"),
+            group: format!("deploy-{}-{name}", service.name),
             cancel_in_progress: false,
         },
         env: Vec::new(),
@@ -208,7 +249,6 @@ pub(super) fn deploy_workflow(model: &Model, environment: &Environment) -> Workf
     }
 }
 
-/// Renders `ci.yml` and each rendered environment's `deploy-<env>.yml`.
 /// The `runs-on` of a deploy job: the hosted runner, or the spec's self-hosted labels.
 fn deploy_runner(labels: &[crate::spec::RunnerLabel]) -> Value {
     if labels.is_empty() {

@@ -1,5 +1,6 @@
 //! `.github/workflows/*.yml`: this repository's own CI (`ci.yml`) and one deploy workflow per
-//! environment (`deploy-<env>.yml`), rendered from the spec's `[delivery]` and environments.
+//! service and environment (`deploy-<service>-<env>.yml`), rendered from the spec's services,
+//! `[delivery]` and environments.
 //!
 //! Every decision (which jobs, which steps, their environment variables, the pinned `uses:`
 //! references, the triggers) is made here; the templates only lay the context out as YAML.
@@ -36,11 +37,13 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
         },
     ];
     for environment in request.environments() {
-        let workflow = deploy::deploy_workflow(request.model, environment);
-        artifacts.push(Artifact {
-            path: format!(".github/workflows/deploy-{}.yml", environment.name),
-            contents: format!("{header}{}", render_workflow(DEPLOY_TEMPLATE, &workflow)?),
-        });
+        for service in &request.model.services {
+            let workflow = deploy::deploy_workflow(request.model, environment, service);
+            artifacts.push(Artifact {
+                path: deploy::path(environment, service),
+                contents: format!("{header}{}", render_workflow(DEPLOY_TEMPLATE, &workflow)?),
+            });
+        }
     }
     Ok(artifacts)
 }
