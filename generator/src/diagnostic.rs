@@ -46,6 +46,7 @@ pub enum Code {
     ProductionRule,
     RecoveryRule,
     UnusedWaiver,
+    OverBudget,
 }
 
 impl Code {
@@ -74,6 +75,7 @@ impl Code {
             Code::ProductionRule => "production-rule",
             Code::RecoveryRule => "recovery-rule",
             Code::UnusedWaiver => "unused-waiver",
+            Code::OverBudget => "over-budget",
         }
     }
 }

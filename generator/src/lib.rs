@@ -9,10 +9,12 @@
 //! 5. [`resolve`]: each environment's `[defaults]` merged with its overrides, with provenance;
 //! 6. [`validate`]: the one conversion to the [`model`], every rule checked, every error at once
 //!    (durations, CIDRs, route templates, PromQL and action pins parsed on the way);
-//! 7. [`render`]: one module per artifact, reading only the Model; [`output`] writes or checks.
+//! 7. [`render`]: one module per artifact, reading only the Model; [`output`] writes or checks;
+//!    [`cost`] estimates each environment's monthly cost from the Model, at committed prices.
 //!
 //! [`load`] runs stages 1 to 6; [`cli`] is `platformgen`.
 pub mod cli;
+pub mod cost;
 pub mod diagnostic;
 pub mod document;
 pub mod duration;

@@ -1,6 +1,7 @@
 //! Loading: a spec file through every stage of the pipeline, each problem of each stage
 //! collected before giving up: bytes -> [`Document`] (TOML with spans) -> JSON Schema ->
-//! [`resolve`](crate::resolve) -> typed [`Spec`] -> [`validate`](crate::validate) -> [`Model`].
+//! [`resolve`](crate::resolve) -> typed [`Spec`] -> [`validate`](crate::validate) -> [`Model`];
+//! then each environment's estimated cost against its budget (a warning).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,6 +10,7 @@ use std::path::Path as FsPath;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::cost::over_budget;
 use crate::diagnostic::{Code, Diagnostic, sort_and_dedup};
 use crate::document::{Document, locate_all, read_problem};
 use crate::model::Model;
@@ -159,6 +161,7 @@ pub fn check(source: Source, problem: Option<ReadProblem>) -> Result<Loaded, Loa
             model,
             mut warnings,
         }) => {
+            warnings.extend(over_budget(&model));
             locate_all(&mut warnings, &document, &source);
             sort_and_dedup(&mut warnings);
             Ok(Loaded {

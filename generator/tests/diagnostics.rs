@@ -178,7 +178,13 @@ fn the_example_specs_and_the_starter_spec_are_valid() {
             let (_, result) = load(path.display().to_string(), bytes);
             let loaded = result
                 .unwrap_or_else(|error| panic!("{} should be valid:\n{error}", path.display()));
-            assert_eq!(loaded.warnings, Vec::new(), "{}", path.display());
+            // Budgets below the estimate are the examples' only warnings (`cost` tests them).
+            let others: Vec<&Diagnostic> = loaded
+                .warnings
+                .iter()
+                .filter(|warning| warning.code != Code::OverBudget)
+                .collect();
+            assert_eq!(others, Vec::<&Diagnostic>::new(), "{}", path.display());
             checked += 1;
         }
     }

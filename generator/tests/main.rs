@@ -1,8 +1,9 @@
 //! The generator's tests, one binary: the command line (`cli`), every kind of mistake in a spec
-//! (`diagnostics`, on the fixture specs of `specs`), and the rendered artifacts read back
-//! (`render`, `render_dashboards`, `render_workflows`).
+//! (`diagnostics`, on the fixture specs of `specs`), the rendered artifacts read back
+//! (`render`, `render_dashboards`, `render_workflows`), and the cost estimate (`cost`).
 
 mod cli;
+mod cost;
 mod diagnostics;
 mod render;
 mod render_dashboards;

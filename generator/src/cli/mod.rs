@@ -1,5 +1,6 @@
 //! The `platformgen` command line: parse arguments, run one command, return the exit code.
 
+mod cost;
 mod explain;
 mod generate;
 mod init;
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::schema::spec_schema_text;
+pub use cost::CostFormat;
 pub use report::{DEFAULT_SPEC, EXIT_INVALID, EXIT_OK, EXIT_USAGE, Format, Output, STARTER_SPEC};
 
 const AFTER_HELP: &str = "\
@@ -29,6 +31,8 @@ Examples:
   platformgen generate --check                  # CI: fail with a diff if artifacts drifted
   platformgen explain prod database.multi_az    # resolved value and where it was written
   platformgen explain prod                      # every value of prod, thresholds, waivers
+  platformgen cost                              # monthly estimate of each environment, per line
+  platformgen cost --env prod --format markdown # the same for a pull request comment
   platformgen schema > specs/schema.json        # the JSON Schema editors use
   platformgen init platform.toml --name shop --region eu-west-1";
 
@@ -93,6 +97,19 @@ pub enum Command {
         /// The spec file.
         #[arg(long, default_value = DEFAULT_SPEC)]
         spec: PathBuf,
+    },
+    /// Estimate each environment's monthly AWS cost from the spec alone, line by line, beside
+    /// its budget (prices: generator/prices/<region>.toml).
+    Cost {
+        /// The spec file.
+        #[arg(long, default_value = DEFAULT_SPEC)]
+        spec: PathBuf,
+        /// Only this environment.
+        #[arg(long)]
+        env: Option<String>,
+        /// `text` for a terminal, `markdown` for a pull request comment, `json` for tools.
+        #[arg(long, value_enum, default_value_t = CostFormat::Text)]
+        format: CostFormat,
     },
     /// Write a commented starter spec that validates, and the schema.json its `#:schema` line
     /// names (beside it) for editors.
@@ -177,6 +194,7 @@ pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
         Command::Explain { env, key, spec } => {
             explain::explain(&spec, &env, key.as_deref(), output)
         }
+        Command::Cost { spec, env, format } => cost::cost(&spec, env.as_deref(), format, output),
         Command::Init {
             path,
             name,

@@ -684,6 +684,16 @@ pub(super) const WARNINGS: &[Fixture] = &[
         )],
     ),
     fixture(
+        "estimate_above_budget",
+        "a prod budget below what platformgen cost estimates for prod",
+        &[InsertAfter(PROD_DEPLOY, "budget = { monthly_usd = 300 }")],
+    ),
+    fixture(
+        "estimates_above_an_inherited_budget",
+        "a budget in [defaults] below both environments' estimates: one warning each, at the default",
+        &[Replace("monthly_usd = 450", "monthly_usd = 100")],
+    ),
+    fixture(
         "waiver_outside_production",
         "a waiver in a non-production environment",
         &[InsertAfter(
@@ -695,6 +705,14 @@ pub(super) const WARNINGS: &[Fixture] = &[
 
 /// Specs that validate without a warning.
 pub(super) const VALID: &[Fixture] = &[
+    fixture(
+        "unpriced_instance_type",
+        "a node type the price table lacks: valid, no budget warning (`cost` names it)",
+        &[Replace(
+            r#"instance_types = ["t3.medium"]"#,
+            r#"instance_types = ["t3.mystery"]"#,
+        )],
+    ),
     fixture(
         "postgres_with_overrides",
         "PostgreSQL, per-environment threshold override and a route rate limit",

@@ -1,0 +1,284 @@
+//! The priced lines of one environment: what the Model says it runs, times the region's prices.
+//! What the Terraform modules fix rather than the spec (gp3 storage, root volume sizes, the
+//! WAF's rules) is named here, beside the line it prices.
+
+use std::collections::BTreeMap;
+
+use super::{CostError, Line, PriceTable, Usage, Usd};
+use crate::model::{Engine, Environment, NatMode, Tier};
+
+/// Each node's gp3 root volume (terraform/modules/eks, `node_disk_size_gb`).
+const NODE_ROOT_GB: u64 = 50;
+/// The bastion's gp3 root volume (terraform/modules/bastion, `root_volume_size_gb`).
+const BASTION_ROOT_GB: u64 = 20;
+/// The web ACL's rules (terraform/modules/waf): the rate limit per IP and three AWS managed rule
+/// groups (common, known bad inputs, SQL injection).
+const WAF_RULES: u64 = 4;
+
+/// Every line of one environment, some of quantity 0 (spot nodes where spot is off).
+pub(super) fn lines(
+    environment: &Environment,
+    prices: &PriceTable,
+    usage: &Usage,
+) -> Result<Vec<Line>, CostError> {
+    let priced = Lookup {
+        environment: &environment.name,
+        file: prices.file(),
+    };
+    let mut lines = cluster(environment, prices, &priced)?;
+    lines.extend(database(environment, prices, &priced)?);
+    let cache = &environment.cache;
+    let cache_hour = priced.price(
+        "ElastiCache node type",
+        &prices.elasticache.node_hour,
+        &cache.node_type,
+    )?;
+    lines.push(Line::hourly(
+        format!("ElastiCache {} nodes", cache.node_type),
+        u64::from(cache.nodes),
+        cache_hour,
+    ));
+    lines.extend(network(environment, prices, usage, &priced)?);
+    lines.extend(assumed_usage(environment, prices, usage));
+    Ok(lines)
+}
+
+/// A type's price in a table of the region, or the error naming what is missing where.
+struct Lookup<'a> {
+    environment: &'a str,
+    file: String,
+}
+
+impl Lookup<'_> {
+    fn price(
+        &self,
+        what: &'static str,
+        table: &BTreeMap<String, Usd>,
+        name: &str,
+    ) -> Result<Usd, CostError> {
+        table.get(name).copied().ok_or_else(|| CostError::Unpriced {
+            environment: self.environment.to_string(),
+            what,
+            name: name.to_string(),
+            file: self.file.clone(),
+        })
+    }
+}
+
+/// The EKS control plane, its nodes (Terraform's split of the desired size, the on-demand share
+/// rounded up, priced at the first instance type, which an on-demand node group launches
+/// first), and the root volumes of the nodes and the bastion.
+fn cluster(
+    environment: &Environment,
+    prices: &PriceTable,
+    priced: &Lookup<'_>,
+) -> Result<Vec<Line>, CostError> {
+    let eks = &environment.eks;
+    let node_type = eks.instance_types.first().map_or("", String::as_str);
+    let node_hour = priced.price("EC2 instance type", &prices.ec2.instance_hour, node_type)?;
+    let spot_percent = if eks.spot {
+        eks.spot_percentage.min(100)
+    } else {
+        0
+    };
+    let nodes = u64::from(eks.desired_size);
+    let on_demand = (nodes * u64::from(100 - spot_percent)).div_ceil(100);
+    let discount = prices.ec2.spot_discount_percent.min(100);
+    let bastion_gb = if environment.bastion.enabled {
+        BASTION_ROOT_GB
+    } else {
+        0
+    };
+    let bastion_volume = if bastion_gb > 0 {
+        format!(", bastion {bastion_gb}")
+    } else {
+        String::new()
+    };
+    Ok(vec![
+        Line::hourly("EKS control plane", 1, prices.eks.cluster_hour),
+        Line::hourly(
+            format!("EKS nodes, on-demand {node_type}"),
+            on_demand,
+            node_hour,
+        ),
+        Line::hourly(
+            format!("EKS nodes, spot {node_type} (assumed {discount}% below on-demand)"),
+            nodes - on_demand,
+            node_hour.percent(100 - discount),
+        ),
+        Line::new(
+            format!("EBS gp3 root volumes, GB: {nodes} nodes x {NODE_ROOT_GB}{bastion_volume}"),
+            nodes * NODE_ROOT_GB + bastion_gb,
+            prices.ec2.gp3_gb_month,
+        ),
+    ])
+}
+
+/// The RDS instance (and its Multi-AZ standby), its storage, and its backups' copies.
+fn database(
+    environment: &Environment,
+    prices: &PriceTable,
+    priced: &Lookup<'_>,
+) -> Result<Vec<Line>, CostError> {
+    let database = &environment.database;
+    let engine = match database.engine {
+        Engine::Mysql => "mysql",
+        Engine::Postgres => "postgres",
+    };
+    let hour = priced.price(
+        "RDS instance class",
+        prices.rds.instance_hour.of(database.engine),
+        &database.instance_class,
+    )?;
+    let (copies, deployment) = if database.multi_az {
+        (2, "Multi-AZ: primary and standby")
+    } else {
+        (1, "Single-AZ")
+    };
+    let storage = u64::from(database.allocated_storage_gb);
+    let mut lines = vec![
+        Line::hourly(
+            format!("RDS {} ({engine}), {deployment}", database.instance_class),
+            copies,
+            hour,
+        ),
+        // The rds module's storage type is gp3; its baseline IOPS and throughput are included.
+        Line::new(
+            format!(
+                "RDS gp3 storage, GB: {storage} allocated{}; growth up to {} not counted",
+                if copies == 2 { " x 2 (Multi-AZ)" } else { "" },
+                database.max_allocated_storage_gb
+            ),
+            storage * copies,
+            prices.rds.gp3_gb_month,
+        ),
+    ];
+    if let Some(region) = &database.backup_copy_region {
+        lines.push(Line::new(
+            format!("RDS backups copied to {region}, GB (assumed: the allocated storage)"),
+            storage,
+            prices.rds.backup_gb_month,
+        ));
+    }
+    Ok(lines)
+}
+
+/// NAT gateways, the load balancer, the WAF, the bastion and their public addresses.
+fn network(
+    environment: &Environment,
+    prices: &PriceTable,
+    usage: &Usage,
+    priced: &Lookup<'_>,
+) -> Result<Vec<Line>, CostError> {
+    let zones = environment.network.availability_zones.len() as u64;
+    let (gateways, layout) = match environment.network.nat {
+        NatMode::Single => (1, "single"),
+        NatMode::PerAz => (zones, "per-az: one per zone"),
+    };
+    let tier = tier_name(environment.tier);
+    let mut lines = vec![
+        Line::hourly(
+            format!("NAT gateways ({layout})"),
+            gateways,
+            prices.nat.hour,
+        ),
+        Line::new(
+            format!("NAT data processed, GB (assumed for {tier})"),
+            usage.nat_processed_gb,
+            prices.nat.processed_gb,
+        ),
+        Line::hourly("Application Load Balancer", 1, prices.alb.hour),
+        Line::hourly(
+            format!("ALB capacity units, average (assumed for {tier})"),
+            usage.alb_lcus,
+            prices.alb.lcu_hour,
+        ),
+    ];
+    if environment.waf.enabled {
+        lines.extend([
+            Line::new("WAF web ACL", 1, prices.waf.web_acl_month),
+            Line::new(
+                "WAF rules: rate limit per IP, 3 AWS managed rule groups",
+                WAF_RULES,
+                prices.waf.rule_month,
+            ),
+            Line::new(
+                format!("WAF requests, millions (assumed for {tier})"),
+                usage.waf_million_requests,
+                prices.waf.million_requests,
+            ),
+        ]);
+    }
+    let bastion = &environment.bastion;
+    let bastions = u64::from(bastion.enabled);
+    if bastion.enabled {
+        let hour = priced.price(
+            "EC2 instance type",
+            &prices.ec2.instance_hour,
+            &bastion.instance_type,
+        )?;
+        lines.push(Line::hourly(
+            format!("Bastion {}", bastion.instance_type),
+            1,
+            hour,
+        ));
+    }
+    lines.push(Line::hourly(
+        format!(
+            "Public IPv4 addresses: {gateways} NAT, {zones} ALB (one per zone){}",
+            if bastion.enabled { ", 1 bastion" } else { "" }
+        ),
+        gateways + zones + bastions,
+        prices.ec2.public_ipv4_hour,
+    ));
+    // The service's two (read by its ExternalSecret), the master password RDS keeps, and the
+    // AUTH token the elasticache module stores when the cache requires one.
+    let mut secrets = vec!["database", "redis", "RDS master password"];
+    if environment.cache.auth_token {
+        secrets.push("Redis AUTH token");
+    }
+    lines.push(Line::new(
+        format!("Secrets Manager: {}", secrets.join(", ")),
+        secrets.len() as u64,
+        prices.secrets_manager.secret_month,
+    ));
+    Ok(lines)
+}
+
+/// S3, CloudWatch Logs and data transfer: sizes no spec states, assumed per tier.
+fn assumed_usage(environment: &Environment, prices: &PriceTable, usage: &Usage) -> Vec<Line> {
+    let tier = tier_name(environment.tier);
+    let retention = u64::from(environment.app.log_retention_days);
+    // Kept `retention` days, each month's logs are stored retention / 30 months.
+    let stored = (usage.logs_ingested_gb * retention).div_ceil(30);
+    vec![
+        Line::new(
+            format!("S3 storage, GB (assumed for {tier})"),
+            usage.s3_gb,
+            prices.s3.standard_gb_month,
+        ),
+        Line::new(
+            format!("CloudWatch Logs ingested, GB (assumed for {tier})"),
+            usage.logs_ingested_gb,
+            prices.cloudwatch.logs_ingested_gb,
+        ),
+        Line::new(
+            format!("CloudWatch Logs stored, GB: {retention} days of the above"),
+            stored,
+            prices.cloudwatch.logs_stored_gb_month,
+        ),
+        Line::new(
+            format!("Data transfer out to the internet, GB (assumed for {tier})"),
+            usage.internet_out_gb,
+            prices.data_transfer.internet_out_gb,
+        ),
+    ]
+}
+
+fn tier_name(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Development => "development",
+        Tier::Staging => "staging",
+        Tier::Production => "production",
+    }
+}
