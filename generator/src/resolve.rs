@@ -2,7 +2,7 @@
 //! it (tables merge key by key; a value or a list replaces the default), and every merged value
 //! remembers the key that wrote it, which `explain` prints and diagnostics point at.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
@@ -103,6 +103,26 @@ impl Resolved {
             .take_while(move |(leaf, _)| leaf.0.starts_with(&relative.0))
     }
 
+    /// Every merged leaf whose value differs between this environment and `other`, in key
+    /// order, with where each side wrote it.
+    pub fn differences<'a>(&'a self, other: &'a Resolved) -> Vec<Difference<'a>> {
+        let keys: BTreeSet<&Path> = self.origins.keys().chain(other.origins.keys()).collect();
+        keys.into_iter()
+            .filter_map(|key| {
+                let sides = [self, other].map(|resolved| {
+                    Some(Side {
+                        value: key.lookup(&resolved.value)?,
+                        origin: resolved.origins.get(key)?,
+                    })
+                });
+                let [a, b] = sides
+                    .each_ref()
+                    .map(|side| side.as_ref().map(|side| side.value));
+                (a != b).then_some(Difference { key, sides })
+            })
+            .collect()
+    }
+
     /// A diagnostic about the value at `relative`, located where that value was written.
     pub fn diagnostic(&self, diagnostic: Diagnostic, relative: &Path) -> Diagnostic {
         let diagnostic = diagnostic.at_path(self.source_of(relative));
@@ -114,6 +134,22 @@ impl Resolved {
             Layer::Environment => diagnostic,
         }
     }
+}
+
+/// A merged value that differs between two environments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference<'a> {
+    /// The key, relative to an environment.
+    pub key: &'a Path,
+    /// Each environment's value and where it was written; `None` where it sets none.
+    pub sides: [Option<Side<'a>>; 2],
+}
+
+/// One environment's value of a key, and the key of the spec that wrote it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Side<'a> {
+    pub value: &'a Value,
+    pub origin: &'a Path,
 }
 
 /// Merges an environment's layer over the defaults: tables merge key by key, anything else

@@ -1,10 +1,12 @@
 //! The generator's tests, one binary: the command line (`cli`), every kind of mistake in a spec
 //! (`diagnostics`, on the fixture specs of `specs`), the rendered artifacts read back
-//! (`render`, `render_dashboards`, `render_workflows`), and the cost estimate (`cost`).
+//! (`render`, `render_dashboards`, `render_workflows`), the cost estimate (`cost`) and the
+//! comparison of two environments (`diff`).
 
 mod cli;
 mod cost;
 mod diagnostics;
+mod diff;
 mod render;
 mod render_dashboards;
 mod render_workflows;

@@ -1,6 +1,7 @@
 //! The `platformgen` command line: parse arguments, run one command, return the exit code.
 
 mod cost;
+mod diff;
 mod explain;
 mod generate;
 mod init;
@@ -31,6 +32,7 @@ Examples:
   platformgen generate --check                  # CI: fail with a diff if artifacts drifted
   platformgen explain prod database.multi_az    # resolved value and where it was written
   platformgen explain prod                      # every value of prod, thresholds, waivers
+  platformgen diff staging prod                 # every value that differs, and where each was set
   platformgen cost                              # monthly estimate of each environment, per line
   platformgen cost --env prod --format markdown # the same for a pull request comment
   platformgen schema > specs/schema.json        # the JSON Schema editors use
@@ -110,6 +112,20 @@ pub enum Command {
         /// `text` for a terminal, `markdown` for a pull request comment, `json` for tools.
         #[arg(long, value_enum, default_value_t = CostFormat::Text)]
         format: CostFormat,
+    },
+    /// Show every resolved value that differs between two environments, and where each side
+    /// was written.
+    Diff {
+        /// An environment, for example `staging`.
+        a: String,
+        /// The environment to compare it with, for example `prod`.
+        b: String,
+        /// The spec file.
+        #[arg(long, default_value = DEFAULT_SPEC)]
+        spec: PathBuf,
+        /// `text` (or `human`) for people, `json` for tools.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Write a commented starter spec that validates, and the schema.json its `#:schema` line
     /// names (beside it) for editors.
@@ -195,6 +211,7 @@ pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
             explain::explain(&spec, &env, key.as_deref(), output)
         }
         Command::Cost { spec, env, format } => cost::cost(&spec, env.as_deref(), format, output),
+        Command::Diff { a, b, spec, format } => diff::diff(&spec, [&a, &b], format, output),
         Command::Init {
             path,
             name,

@@ -23,6 +23,7 @@ pub const STARTER_SPEC: &str = include_str!("starter.toml");
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    #[value(alias = "text")]
     Human,
     Json,
 }
