@@ -1,14 +1,18 @@
 //! Rendering speed: every artifact of the example spec, and of synthetic specs with many
-//! environments (to show growth is linear). Run with `cargo bench -p generator --bench render`.
+//! environments (to show growth is linear); and the daily commands `cost` and `diff` on the
+//! example spec, each as `platformgen` runs it (the file read and checked, then the command).
+//! Run with `cargo bench -p generator --bench render`.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use generator::Model;
+use generator::cli::{Command, CostFormat, Format, Output, run};
 use generator::render::{Request, render_all};
 
 const EXAMPLE: &str = include_str!("../../specs/expense.toml");
+const EXAMPLE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/expense.toml");
 
 /// The example spec with its three environments replaced by `count` (at most 256) copies of
 /// staging, each with its own VPC range and deploy tag.
@@ -48,8 +52,51 @@ fn render(model: &Model) -> usize {
         .unwrap_or_default()
 }
 
+/// Runs a command as `platformgen` would, its output kept in memory; returns its size.
+fn command(command: Command) -> usize {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(
+        command,
+        &mut Output {
+            out: &mut out,
+            err: &mut err,
+            styled: false,
+        },
+    );
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    out.len()
+}
+
 fn benchmarks(c: &mut Criterion) {
+    c.bench_function(
+        "platformgen cost (the example spec, every environment)",
+        |b| {
+            b.iter(|| {
+                command(Command::Cost {
+                    spec: EXAMPLE_PATH.into(),
+                    env: None,
+                    format: black_box(CostFormat::Text),
+                })
+            });
+        },
+    );
+    c.bench_function("platformgen diff staging prod (the example spec)", |b| {
+        b.iter(|| {
+            command(Command::Diff {
+                a: "staging".into(),
+                b: "prod".into(),
+                spec: EXAMPLE_PATH.into(),
+                format: black_box(Format::Human),
+            })
+        });
+    });
     let example = Model::load_str("specs/expense.toml", EXAMPLE).expect("example spec");
+    c.bench_function(
+        "the budget check of the example spec (part of loading it)",
+        |b| {
+            b.iter(|| generator::cost::over_budget(black_box(&example)).len());
+        },
+    );
     c.bench_function("render every artifact of the example spec", |b| {
         b.iter(|| render(black_box(&example)));
     });
