@@ -71,7 +71,7 @@ bastion_allowed_cidrs = ["203.0.113.0/24"]
 cache_ttl_seconds  = 60
 log_retention_days = 7
 services = {
-  expense-backend = { ecr_repository = "expense-backend", port = 8080, runtime = true }
+  "expense-backend" = { ecr_repository = "expense-backend", port = 8080, runtime = true }
 }
 
 # Budget

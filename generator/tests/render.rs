@@ -1,7 +1,7 @@
 //! Every artifact of the example spec: pinned by snapshots, deterministic, and parsing back to
 //! the spec's values.
 
-use crate::support::{EXAMPLE, example, example_text, load};
+use crate::support::{EXAMPLE, example, example_text, load, runtime_service};
 use std::collections::BTreeMap;
 
 use generator::Model;
@@ -134,26 +134,26 @@ fn helm_values_parse_back_into_the_typed_contract() {
     for environment in model.environments.values() {
         let text = &artifact(
             &artifacts,
-            &helm_values::path(environment, model.sole_service()),
+            &helm_values::path(environment, runtime_service(&model)),
         )
         .contents;
         let parsed: helm_values::HelmValues =
             serde_norway::from_str(text).expect("values parse into HelmValues");
         assert_eq!(
             parsed,
-            helm_values::values(&model, environment, model.sole_service()),
+            helm_values::values(&model, environment, runtime_service(&model)),
             "{}",
             environment.name
         );
         let settings = environment;
-        assert_eq!(parsed.container_port, model.sole_service().port);
+        assert_eq!(parsed.container_port, runtime_service(&model).port);
         assert_eq!(
             parsed.probes.liveness.path,
-            model.sole_service().health_path
+            runtime_service(&model).health_path
         );
         assert_eq!(
             parsed.probes.readiness.path,
-            model.sole_service().readiness_path
+            runtime_service(&model).readiness_path
         );
         assert_eq!(
             parsed.autoscaling.min_replicas,
@@ -182,7 +182,7 @@ fn the_spec_probe_timings_reach_the_chart_values() {
     );
     let model = Model::load_str("probes.toml", &text).expect("valid");
     let prod = model.environment("prod").expect("prod");
-    let probes = helm_values::values(&model, prod, model.sole_service()).probes;
+    let probes = helm_values::values(&model, prod, runtime_service(&model)).probes;
     let timing = |probe: &helm_values::Probe| {
         (
             probe.initial_delay_seconds,
@@ -194,7 +194,7 @@ fn the_spec_probe_timings_reach_the_chart_values() {
     assert_eq!(timing(&probes.liveness), (30, 10, 5, 3));
     assert_eq!(timing(&probes.readiness), (5, 5, 2, 2));
     assert_eq!(timing(&probes.startup), (0, 5, 2, 24));
-    assert_eq!(probes.startup.path, model.sole_service().health_path);
+    assert_eq!(probes.startup.path, runtime_service(&model).health_path);
 }
 
 #[test]
@@ -215,7 +215,7 @@ fn the_spec_rollout_and_scaling_behaviour_reach_the_chart_values() {
     let prod = helm_values::values(
         &model,
         model.environment("prod").expect("prod"),
-        model.sole_service(),
+        runtime_service(&model),
     );
     assert_eq!(
         (prod.rollout.max_surge, prod.rollout.max_unavailable),
@@ -235,7 +235,7 @@ fn the_spec_rollout_and_scaling_behaviour_reach_the_chart_values() {
     let staging = helm_values::values(
         &model,
         model.environment("staging").expect("staging"),
-        model.sole_service(),
+        runtime_service(&model),
     );
     assert_eq!(
         rules(&staging.autoscaling.behavior.scale_down),
@@ -249,7 +249,7 @@ fn a_memory_target_reaches_the_autoscaler_only_where_the_spec_sets_one() {
         let model = load(spec);
         for environment in model.environments.values() {
             let autoscaling =
-                helm_values::values(&model, environment, model.sole_service()).autoscaling;
+                helm_values::values(&model, environment, runtime_service(&model)).autoscaling;
             assert_eq!(
                 autoscaling.target_memory_utilization_percentage, wanted,
                 "{spec} {}",
@@ -479,7 +479,7 @@ fn own_image_example() -> Model {
 #[test]
 fn a_service_on_its_own_image_gets_its_config_and_prefixes_and_none_of_the_runtimes_wiring() {
     let model = own_image_example();
-    let service = model.sole_service();
+    let service = model.service("expense-backend").expect("the service");
     assert!(service.api().is_none());
     let prod = model.environment("prod").expect("prod");
     let values = helm_values::values(&model, prod, service);
@@ -516,7 +516,7 @@ fn the_runtimes_service_gets_exactly_the_variables_the_platform_reserves_and_its
     );
     let model = Model::load_str("config.toml", &text).expect("valid");
     for environment in model.environments.values() {
-        let values = helm_values::values(&model, environment, model.sole_service());
+        let values = helm_values::values(&model, environment, runtime_service(&model));
         let mut set: Vec<&str> = values.config.keys().map(String::as_str).collect();
         set.extend(
             values
@@ -536,4 +536,75 @@ fn the_runtimes_service_gets_exactly_the_variables_the_platform_reserves_and_its
         assert_eq!(values.config["LOG_FORMAT"], "json");
         assert_eq!(values.config["SERVICE"], "expense-backend");
     }
+}
+
+/// The example with a second service on its own image beside the runtime's, on its own prefix,
+/// and its dashboards and SLOs saying which service they are about.
+fn two_service_example() -> Model {
+    let text = example_text()
+        .replacen(
+            "shutdown_grace_seconds = 20",
+            "shutdown_grace_seconds = 20\ningress_paths = [\"/transaction\", \"/health\", \"/ready\"]",
+            1,
+        )
+        .replace("[[slos]]\n", "[[slos]]\nservice = \"expense-backend\"\n")
+        .replace("[[dashboards]]\n", "[[dashboards]]\nservice = \"expense-backend\"\n")
+        .replacen(
+            "# ---------------------------------------------------------------------------------------------\n# Defaults shared",
+            "[services.reports]\nport = 8090\nimage_repository = \"expense-reports\"\n\
+             health_path = \"/v1/reports/health\"\nreadiness_path = \"/v1/reports/ready\"\n\
+             metrics_path = \"/metrics\"\nshutdown_grace_seconds = 10\n\
+             ingress_paths = [\"/v1/reports\"]\nsource = \"services/reports\"\n\n\
+             # ---------------------------------------------------------------------------------------------\n# Defaults shared",
+            1,
+        );
+    Model::load_str("two-services.toml", &text).expect("two services are valid")
+}
+
+#[test]
+fn every_service_gets_its_release_image_role_and_deploy_and_one_release_carries_the_rules() {
+    let model = two_service_example();
+    let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["expense-backend", "reports"]);
+    let artifacts = render(&model);
+    for environment in model.environments.values() {
+        let env = &environment.name;
+        for service in &model.services {
+            let values: helm_values::HelmValues = serde_norway::from_str(
+                &artifact(&artifacts, &helm_values::path(environment, service)).contents,
+            )
+            .expect("values parse");
+            assert_eq!(values.name_override, service.name);
+            assert_eq!(values.container_port, service.port);
+            assert_eq!(values.ingress.paths, service.ingress_paths);
+            // The rules and dashboards are installed once, by the first service's release.
+            let carrier = service.name == "expense-backend";
+            assert_eq!(
+                values.prometheus_rule.enabled, carrier,
+                "{env} {}",
+                service.name
+            );
+            assert_eq!(values.grafana_dashboards.enabled, carrier);
+            assert_eq!(values.secrets.external_secret.enabled, carrier);
+            let workflow = format!(".github/workflows/deploy-{}-{env}.yml", service.name);
+            let workflow = &artifact(&artifacts, &workflow).contents;
+            assert!(workflow.contains(&format!("RELEASE: \"{}\"", service.name)));
+            assert_eq!(workflow.contains("RULES_FILE: "), carrier, "{workflow}");
+        }
+        let tfvars = &artifact(&artifacts, &format!("generated/{env}/terraform.tfvars")).contents;
+        assert!(tfvars.contains(
+            "  \"expense-backend\" = { ecr_repository = \"expense-backend\", port = 8080, runtime = true }\n  \
+             reports           = { ecr_repository = \"expense-reports\", port = 8090, runtime = false }\n"
+        ), "{tfvars}");
+    }
+    // The reports deploy builds its own directory, and deploys on changes there.
+    let dev = &artifact(&artifacts, ".github/workflows/deploy-reports-dev.yml").contents;
+    assert!(
+        dev.contains("DOCKERFILE: \"services/reports/Dockerfile\""),
+        "{dev}"
+    );
+    assert!(dev.contains("- \"services/reports/**\""), "{dev}");
+    assert!(!dev.contains("- \"runtime/**\""), "{dev}");
+    // Its health path is on its prefix, so the smoke test goes through the ingress.
+    assert!(dev.contains("HEALTH_PATH: \"/v1/reports/health\""), "{dev}");
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{EXAMPLE, example};
+use crate::support::{EXAMPLE, example, runtime_service};
 use generator::model::Model;
 use generator::render::{Artifact, Request, dashboards};
 use generator::spec::Panel;
@@ -372,7 +372,7 @@ fn every_query_is_promql_over_contract_metrics_only() {
                 });
                 if runtime_metric {
                     assert!(
-                        expr.contains(&format!("job=\"{}\"", model.sole_service().name)),
+                        expr.contains(&format!("job=\"{}\"", runtime_service(&model).name)),
                         "{expr}"
                     );
                 } else if !expr.starts_with("slo:") {

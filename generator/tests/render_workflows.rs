@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{EXAMPLE, example, workspace};
+use crate::support::{EXAMPLE, example, runtime_service, workspace};
 use generator::model::{Action, ActionRef, DeployTrigger, Model};
 use generator::render::{RenderError, Request, render_all, workflows};
 use serde_json::Value;
@@ -213,7 +213,7 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
         let push = step_named(job, "Build and push the image");
         assert_eq!(
             push["env"]["REPOSITORY"],
-            model.sole_service().image_repository.as_str()
+            runtime_service(&model).image_repository.as_str()
         );
         assert_eq!(push["env"]["IMAGE_TAG"], "${{ github.sha }}");
         assert!(script(push).contains(r#"docker push "$image""#));
@@ -222,7 +222,7 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
             scan["with"]["image-ref"],
             format!(
                 "${{{{ steps.ecr.outputs.registry }}}}/{}:${{{{ github.sha }}}}",
-                model.sole_service().image_repository
+                runtime_service(&model).image_repository
             )
         );
         assert_eq!(scan["with"]["exit-code"], "1");
@@ -235,7 +235,7 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
         let health = step_named(job, "Smoke test: health");
         assert_eq!(
             health["env"]["HEALTH_PATH"],
-            model.sole_service().health_path.as_str()
+            runtime_service(&model).health_path.as_str()
         );
         assert!(script(health).contains("--retry"));
         assert_eq!(
@@ -270,14 +270,17 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
         let helm = step_named(job, "helm upgrade --install");
         let values = format!(
             "generated/{name}/helm-values/{}.yaml",
-            model.sole_service().name
+            runtime_service(&model).name
         );
         assert_eq!(helm["env"]["VALUES_FILE"], values.as_str());
         assert!(
             rendered.contains(&values),
             "the deploy uses {values}, which the generator must render"
         );
-        assert_eq!(helm["env"]["RELEASE"], model.sole_service().name.as_str());
+        assert_eq!(
+            helm["env"]["RELEASE"],
+            runtime_service(&model).name.as_str()
+        );
         assert_eq!(helm["env"]["NAMESPACE"], model.delivery.namespace.as_str());
         assert_eq!(helm["env"]["CHART"], "runtime/chart");
         // The chart takes the generated rules and every dashboard as files.
@@ -617,7 +620,7 @@ fn a_private_cluster_deploys_from_the_self_hosted_runner_the_spec_names() {
 fn a_push_deploys_a_service_only_when_its_sources_values_chart_or_workflow_change() {
     let model = example();
     let workflows = render(&model);
-    let service = model.sole_service();
+    let service = runtime_service(&model);
     for (name, environment) in &model.environments {
         let file = format!("deploy-{}-{name}.yml", service.name);
         let paths = &workflows[&file]["on"]["push"]["paths"];

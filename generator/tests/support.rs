@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use generator::Model;
+use generator::model::Service;
 
 /// The example spec, by its path from the repository root.
 pub(crate) const EXAMPLE: &str = "specs/expense.toml";
@@ -25,4 +26,12 @@ pub(crate) fn example() -> Model {
 /// The example spec's text.
 pub(crate) fn example_text() -> String {
     std::fs::read_to_string(workspace().join(EXAMPLE)).expect("the example spec is readable")
+}
+
+/// The service the runtime serves in a spec that has one (the example specs).
+pub(crate) fn runtime_service(model: &Model) -> &Service {
+    model
+        .runtime_service(None)
+        .expect("the spec has one runtime-backed service")
+        .0
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::support::{example_specs, render_spec};
+use crate::support::{example_specs, render_spec, runtime_service};
 use generator::Model;
 use generator::render::Artifact;
 use generator::spec::Handler;
@@ -282,7 +282,7 @@ async fn the_runtime_exports_every_metric_and_label_the_rules_and_dashboards_rea
         for environment in model.environments.keys() {
             let running = start(&model, environment).await;
             exercise(&client, &running.base, &model).await;
-            let metrics_path = &model.sole_service().metrics_path;
+            let metrics_path = &runtime_service(&model).metrics_path;
             let text = client
                 .get(format!("{}{metrics_path}", running.base))
                 .send()
@@ -367,19 +367,19 @@ async fn the_runtime_answers_on_the_probe_paths_and_port_the_chart_uses() {
                     a.path
                         == format!(
                             "generated/{environment}/helm-values/{}.yaml",
-                            model.sole_service().name
+                            runtime_service(&model).name
                         )
                 })
                 .expect("values");
             let values: serde_json::Value = serde_norway::from_str(&values.contents).expect("YAML");
             assert_eq!(
                 values["containerPort"],
-                model.sole_service().port,
+                runtime_service(&model).port,
                 "the chart's port is the port the runtime binds"
             );
             assert_eq!(
                 values["config"]["LISTEN_ADDR"],
-                format!("0.0.0.0:{}", model.sole_service().port)
+                format!("0.0.0.0:{}", runtime_service(&model).port)
             );
             let running = start(&model, environment).await;
             for probe in ["liveness", "readiness", "startup"] {

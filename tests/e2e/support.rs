@@ -68,3 +68,11 @@ pub(crate) fn write_artifacts(root: &Path, artifacts: &[generator::render::Artif
         std::fs::write(&path, &artifact.contents).expect("write the artifact");
     }
 }
+
+/// The service the runtime serves in a spec that has one (the example specs).
+pub(crate) fn runtime_service(model: &generator::Model) -> &generator::model::Service {
+    model
+        .runtime_service(None)
+        .expect("the spec has one runtime-backed service")
+        .0
+}

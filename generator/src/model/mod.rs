@@ -20,9 +20,9 @@ pub use crate::duration::PromDuration;
 pub use crate::promql::Promql;
 pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
-    Alerting, App, Budget, Cache, CachePolicy, Dashboard, Database, DisruptionBudget, Engine,
-    Handler, Ingress, LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rollout,
-    Rule, RunnerLabel, Scaling, Severity, Tier, Waf, Waiver,
+    Alerting, App, Budget, Cache, CachePolicy, Database, DisruptionBudget, Engine, Handler,
+    Ingress, LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rollout, Rule,
+    RunnerLabel, Scaling, Severity, Tier, Waf, Waiver,
 };
 
 /// The validated platform.
@@ -64,16 +64,6 @@ impl Model {
     /// (`<project>/<environment>/<secret>`), which the chart's ExternalSecret reads.
     pub fn secret_name(&self, environment: &Environment, secret: &str) -> String {
         format!("{}/{}/{secret}", self.project.name, environment.name)
-    }
-
-    /// The spec's one service, for the artifacts that render one service per spec so far (the
-    /// tfvars, workflows, rules, dashboards and runbook): validation refuses a second service
-    /// until each of them renders every service.
-    pub fn sole_service(&self) -> &Service {
-        match self.services.as_slice() {
-            [service] => service,
-            _ => unreachable!("validation refuses every service after the first"),
-        }
     }
 
     /// The service whose release carries the environment's PrometheusRule and dashboards: the
@@ -330,6 +320,18 @@ pub struct Slo {
     /// Rates of bad and of all events, `$window` standing for the rate window.
     pub bad_events: Promql,
     pub total_events: Promql,
+    /// The service it is about.
+    pub service: String,
+}
+
+/// A Grafana dashboard of one service.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub uid: String,
+    pub title: String,
+    pub panels: Vec<Panel>,
+    /// The service its panels show.
+    pub service: String,
 }
 
 /// How the platform is delivered.

@@ -33,13 +33,22 @@ struct Context {
     /// The statements that move the id counter past every id the lost database issued.
     move_id_counter: &'static str,
     namespace: String,
+    /// The services that read the database: the runtime's.
+    readers: Vec<Reader>,
+    host: String,
+    terraform_dir: String,
+}
+
+/// A service that reads the database, and how to check it serves again.
+#[derive(Serialize)]
+struct Reader {
     deployment: String,
     /// The ExternalSecret (and Secret) the chart names, as the Helm values set it.
     external_secret: String,
-    host: String,
-    readiness_path: String,
+    /// The readiness path, where the ingress routes it to the service.
+    readiness_path: Option<String>,
+    /// The list route, where the ingress routes it to the service.
     list_path: Option<String>,
-    terraform_dir: String,
 }
 
 #[derive(Serialize)]
@@ -88,17 +97,25 @@ fn context(model: &Model, environment: &Environment) -> Context {
         database_name: database.name.clone(),
         move_id_counter: move_id_counter_sql(database.engine),
         namespace: model.delivery.namespace.clone(),
-        deployment: model.sole_service().name.clone(),
-        external_secret: helm_values::values(model, environment, model.sole_service())
-            .secrets
-            .name,
+        readers: model
+            .services
+            .iter()
+            .filter_map(|service| {
+                let api = service.api()?;
+                let routed = |path: &str| service.routes_on_ingress(path).then(|| path.to_string());
+                Some(Reader {
+                    deployment: service.name.clone(),
+                    external_secret: helm_values::values(model, environment, service)
+                        .secrets
+                        .name,
+                    readiness_path: routed(&service.readiness_path),
+                    list_path: api
+                        .route_of(Handler::ListTransactions)
+                        .and_then(|route| routed(route.path.as_str())),
+                })
+            })
+            .collect(),
         host: environment.ingress.host.clone(),
-        readiness_path: model.sole_service().readiness_path.clone(),
-        list_path: model
-            .sole_service()
-            .api()
-            .and_then(|api| api.route_of(Handler::ListTransactions))
-            .map(|route| route.path.to_string()),
         terraform_dir: format!("terraform/environments/{}", environment.name),
     }
 }

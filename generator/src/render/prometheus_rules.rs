@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_template;
 use crate::duration;
-use crate::model::{Environment, Model};
+use crate::model::{Environment, Model, Service};
 use crate::model::{Receiver, Severity, Slo, format_number};
 
 /// Rate windows of the SLI recording rules: every window a burn-rate alert reads.
@@ -112,7 +112,7 @@ fn camel(name: &str) -> String {
 }
 
 fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group> {
-    let service = &model.sole_service().name;
+    let service = &slo.service;
     let objective = slo.objective / 100.0;
     let budget = 1.0 - objective;
     let selector = format!("{{slo=\"{}\",service=\"{service}\"}}", slo.name);
@@ -223,14 +223,16 @@ fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group>
     ]
 }
 
-fn context(model: &Model, environment: &Environment) -> Context {
-    let service = &model.sole_service().name;
-    let job = format!("job=\"{service}\"");
+/// The recording rules of a runtime-backed service's own metrics, labelled with the service.
+fn runtime_recording(model: &Model, service: &Service) -> Group {
+    let name = &service.name;
+    let job = format!("job=\"{name}\"");
     // Recording rules are named `<level>:<metric>` after the project, which may hold `-`; a
     // metric name may not.
     let level = model.project.name.replace('-', "_");
-    let mut groups = vec![Group {
-        name: format!("{}_recording", service.replace('-', "_")),
+    let labels = || pairs(BTreeMap::from([("service".to_string(), name.clone())]));
+    Group {
+        name: format!("{}_recording", name.replace('-', "_")),
         interval: "30s",
         rules: vec![
             Rule {
@@ -240,7 +242,7 @@ fn context(model: &Model, environment: &Environment) -> Context {
                     "sum(rate(cache_hits_total{{{job}}}[5m])) / (sum(rate(cache_hits_total{{{job}}}[5m])) + sum(rate(cache_misses_total{{{job}}}[5m])))"
                 ),
                 for_: None,
-                labels: Vec::new(),
+                labels: labels(),
                 annotations: Vec::new(),
             },
             Rule {
@@ -250,11 +252,21 @@ fn context(model: &Model, environment: &Environment) -> Context {
                     "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{{{job}}}[5m])) by (le, endpoint))"
                 ),
                 for_: None,
-                labels: Vec::new(),
+                labels: labels(),
                 annotations: Vec::new(),
             },
         ],
-    }];
+    }
+}
+
+fn context(model: &Model, environment: &Environment) -> Context {
+    let carrier = &model.observability_service().name;
+    let mut groups: Vec<Group> = model
+        .services
+        .iter()
+        .filter(|service| service.api().is_some())
+        .map(|service| runtime_recording(model, service))
+        .collect();
     for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
         let rules: Vec<Rule> = model
             .alerts
@@ -294,10 +306,10 @@ fn context(model: &Model, environment: &Environment) -> Context {
         groups.extend(slo_groups(model, environment, slo));
     }
     Context {
-        name: format!("{service}-rules"),
+        name: format!("{carrier}-rules"),
         namespace: model.delivery.namespace.clone(),
         labels: pairs(BTreeMap::from([
-            ("app.kubernetes.io/name".to_string(), service.clone()),
+            ("app.kubernetes.io/name".to_string(), carrier.clone()),
             (
                 "app.kubernetes.io/part-of".to_string(),
                 model.project.name.clone(),
@@ -391,11 +403,7 @@ fn slo_tests(model: &Model, environment: &Environment) -> Vec<serde_json::Value>
     let mut tests = Vec::new();
     for slo in &model.slos {
         let budget = 1.0 - slo.objective / 100.0;
-        let selector = format!(
-            "{{slo=\"{}\",service=\"{}\"}}",
-            slo.name,
-            model.sole_service().name
-        );
+        let selector = format!("{{slo=\"{}\",service=\"{}\"}}", slo.name, slo.service);
         let alerts: Vec<Rule> = slo_groups(model, environment, slo)
             .into_iter()
             .flat_map(|g| g.rules)

@@ -177,9 +177,7 @@ pub(super) fn hcl_key(key: &str) -> String {
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if identifier {
         key.to_string()
     } else {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::patterns::DURATION_PATTERN;
+use super::patterns::{DURATION_PATTERN, NAME_PATTERN};
 
 /// Alert severities, from most to least urgent.
 #[derive(
@@ -115,6 +115,10 @@ pub struct Slo {
     /// PromQL rate of all events; `$window` stands for the rate window.
     #[schemars(length(min = 1))]
     pub total_events: String,
+    /// The service it is about (its `service` label); may be left out when the spec has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub service: Option<String>,
 }
 
 /// A Grafana dashboard.
@@ -129,6 +133,11 @@ pub struct Dashboard {
     /// Panels, in display order, from the built-in catalogue.
     #[schemars(length(min = 1))]
     pub panels: Vec<Panel>,
+    /// The service its panels show (its metrics job and Deployment); may be left out when the
+    /// spec has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub service: Option<String>,
 }
 
 /// The built-in panel catalogue.

@@ -48,8 +48,8 @@ pub fn validate(
     let delivery = delivery(&spec.delivery, &mut out);
     let services = services::services(spec, &mut out);
     let alerts = observability::alerts(spec, &mut out);
-    let slos = observability::slos(&spec.slos, &mut out);
-    observability::dashboards(spec, &mut out);
+    let slos = observability::slos(spec, &mut out);
+    let dashboards = observability::dashboards(spec, &mut out);
     let mut built = BTreeMap::new();
     for (name, (resolved, settings)) in environments {
         if let Some(environment) = environment::environment(spec, resolved, settings, &mut out) {
@@ -59,8 +59,8 @@ pub fn validate(
     environment::across_environments(environments, &mut out);
 
     let complete = built.len() == environments.len();
-    match (services, alerts, slos, delivery) {
-        (Some(services), Some(alerts), Some(slos), Some(delivery))
+    match (services, alerts, slos, dashboards, delivery) {
+        (Some(services), Some(alerts), Some(slos), Some(dashboards), Some(delivery))
             if complete && !out.iter().any(Diagnostic::is_error) =>
         {
             Ok(Valid {
@@ -69,7 +69,7 @@ pub fn validate(
                     services,
                     alerts,
                     slos,
-                    dashboards: spec.dashboards.clone(),
+                    dashboards,
                     alerting: spec.alerting.clone(),
                     delivery,
                     environments: built,

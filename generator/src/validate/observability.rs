@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::services::service_of;
 use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Alert, AlertTest, Promql, Slo};
+use crate::model::{Alert, AlertTest, Dashboard, Promql, Slo};
 use crate::promql::PromqlError;
 use crate::source::Path;
 use crate::spec::{self, Panel, Severity, Spec};
@@ -143,11 +144,11 @@ fn promql_error(error: PromqlError, at: Path) -> Diagnostic {
     .help("check the expression with `promtool` or the Prometheus expression browser")
 }
 
-pub(super) fn slos(slos: &[spec::Slo], out: &mut Vec<Diagnostic>) -> Option<Vec<Slo>> {
+pub(super) fn slos(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Slo>> {
     let mut names = BTreeMap::new();
     let mut built = Vec::new();
     let mut complete = true;
-    for (index, slo) in slos.iter().enumerate() {
+    for (index, slo) in spec.slos.iter().enumerate() {
         let at = Path::root().child("slos").index(index);
         if let Some(first) = names.insert(slo.name.as_str(), index) {
             complete = false;
@@ -198,23 +199,35 @@ pub(super) fn slos(slos: &[spec::Slo], out: &mut Vec<Diagnostic>) -> Option<Vec<
                     .ok(),
             );
         }
-        match (window, events.pop().flatten(), events.pop().flatten()) {
-            (Some(window), Some(total_events), Some(bad_events)) => built.push(Slo {
-                name: slo.name.clone(),
-                objective: slo.objective,
-                window,
-                description: slo.description.clone(),
-                bad_events,
-                total_events,
-            }),
+        let what = format!("the SLO `{}`", slo.name);
+        let service = service_of(spec, slo.service.as_ref(), &at, &what, out);
+        match (
+            window,
+            events.pop().flatten(),
+            events.pop().flatten(),
+            service,
+        ) {
+            (Some(window), Some(total_events), Some(bad_events), Some(service)) => {
+                built.push(Slo {
+                    name: slo.name.clone(),
+                    objective: slo.objective,
+                    window,
+                    description: slo.description.clone(),
+                    bad_events,
+                    total_events,
+                    service,
+                });
+            }
             _ => complete = false,
         }
     }
     complete.then_some(built)
 }
 
-pub(super) fn dashboards(spec: &Spec, out: &mut Vec<Diagnostic>) {
+pub(super) fn dashboards(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Dashboard>> {
     let mut uids = BTreeMap::new();
+    let mut built = Vec::new();
+    let mut complete = true;
     for (index, dashboard) in spec.dashboards.iter().enumerate() {
         let at = Path::root().child("dashboards").index(index);
         if let Some(first) = uids.insert(dashboard.uid.as_str(), index) {
@@ -249,5 +262,16 @@ pub(super) fn dashboards(spec: &Spec, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+        let what = format!("the dashboard `{}`", dashboard.uid);
+        match service_of(spec, dashboard.service.as_ref(), &at, &what, out) {
+            Some(service) => built.push(Dashboard {
+                uid: dashboard.uid.clone(),
+                title: dashboard.title.clone(),
+                panels: dashboard.panels.clone(),
+                service,
+            }),
+            None => complete = false,
+        }
     }
+    complete.then_some(built)
 }

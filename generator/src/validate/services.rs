@@ -4,6 +4,7 @@
 use super::routes::{self, service_path};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Service, prefix_holds};
+use crate::source::Path;
 use crate::spec::Spec;
 
 /// Every service of the spec, in name order; none if any is wrong.
@@ -15,35 +16,55 @@ pub(super) fn services(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Ser
         .collect();
     ports(spec, out);
     ingress_paths(spec, out);
-    one_rendered(spec, out);
     built.into_iter().collect()
 }
 
-/// The helm values render every service, but the tfvars (ECR, IRSA), workflows, rules,
-/// dashboards and runbook render one service per spec so far ([`crate::model::Model::sole_service`]):
-/// a second service is reported on its name rather than left out of them.
-fn one_rendered(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    let mut services = spec.services.keys();
-    let Some(first) = services.next() else {
-        return;
+/// The service an SLO or a dashboard at `at` is about: the one it names, or the spec's only one.
+pub(super) fn service_of(
+    spec: &Spec,
+    named: Option<&String>,
+    at: &Path,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let names = || {
+        spec.services
+            .keys()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    for name in services {
-        out.push(
-            Diagnostic::error(
-                Code::Inconsistent,
-                format!(
-                    "`{name}` is a second service; platformgen renders the artifacts of one \
-                     service per spec so far"
-                ),
-            )
-            .at_path(service_path(name))
-            .related(
-                service_path(first),
-                format!("`{first}`, the service this spec renders"),
-                false,
-            )
-            .help("keep one service in this spec, and describe the other in a spec of its own"),
-        );
+    match named {
+        Some(name) if spec.services.contains_key(name) => Some(name.clone()),
+        Some(name) => {
+            out.push(
+                Diagnostic::error(
+                    Code::UnknownValue,
+                    format!("{what} is about `{name}`, which is not a service of this spec"),
+                )
+                .at_path(at.child("service"))
+                .on_value()
+                .help(format!("name one of the services: {}", names())),
+            );
+            None
+        }
+        None => {
+            let mut services = spec.services.keys();
+            match (services.next(), services.next()) {
+                (Some(only), None) => Some(only.clone()),
+                _ => {
+                    out.push(
+                        Diagnostic::error(
+                            Code::MissingKey,
+                            format!("{what} does not say which service it is about"),
+                        )
+                        .at_path(at.clone())
+                        .help(format!("add `service = \"<name>\"`, one of {}", names())),
+                    );
+                    None
+                }
+            }
+        }
     }
 }
 

@@ -306,8 +306,8 @@ handler = "get_transaction""#,
         )],
     ),
     fixture(
-        "second_service",
-        "a second service, which platformgen does not render yet",
+        "dashboard_of_no_service",
+        "two services, and a dashboard that does not say which of them it shows",
         &[InsertAfter(
             r#"rate_limit = { requests = 100, window = "60s" }"#,
             r#"
@@ -396,6 +396,14 @@ ingress_paths = []"#,
         &[InsertAfter(
             "shutdown_grace_seconds = 20",
             r#"source = "services/backend""#,
+        )],
+    ),
+    fixture(
+        "dashboard_of_an_unknown_service",
+        "a dashboard naming a service the spec does not have",
+        &[InsertAfter(
+            r#"uid = "myapp-api""#,
+            r#"service = "myapp-frontend""#,
         )],
     ),
     fixture(

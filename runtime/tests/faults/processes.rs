@@ -24,7 +24,13 @@ fn shutdown_grace() -> Duration {
         runtime::config::EMBEDDED_SPEC,
     )
     .expect("spec");
-    Duration::from_secs(u64::from(model.sole_service().shutdown_grace_seconds))
+    Duration::from_secs(u64::from(
+        model
+            .runtime_service(None)
+            .expect("the runtime serves a service")
+            .0
+            .shutdown_grace_seconds,
+    ))
 }
 
 /// Each load round comes from a new client, so the spec's rate limits stay out of the way.

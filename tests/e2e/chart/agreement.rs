@@ -21,7 +21,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         } = &examples[*example];
         let label = &install.label;
         let env = &install.environment;
-        let service = model.sole_service();
+        let service = model.service(&install.service).expect("service");
         let app = &environment(model, env).app;
         let deployment = one(manifests, "Deployment");
         let pod = &deployment["spec"]["template"]["spec"];

@@ -12,7 +12,7 @@ pub(super) fn the_charts_own_defaults_render_a_standalone_install() {
     let helm = tool("helm-check");
     let expense = expense();
     let model = &expense.model;
-    let output = helm_check(&helm, model, &[]);
+    let output = helm_check(&helm, model, &model.services[0].name, &[]);
     assert_success(&output, "helm-check with the chart's values.yaml");
     let (texts, manifests): (Vec<String>, Vec<Value>) = documents(&output).into_iter().unzip();
     let kinds: BTreeSet<&str> = manifests
@@ -50,7 +50,7 @@ fn render_prod_with(
     let installs = installs(example, dir.path());
     let prod = installs
         .iter()
-        .find(|i| i.environment == "prod")
+        .find(|i| i.environment == "prod" && i.service == example.model.services[0].name)
         .expect("prod");
     let overrides_path = dir.path().join("overrides.yaml");
     std::fs::write(&overrides_path, overrides).expect("write");
@@ -59,7 +59,7 @@ fn render_prod_with(
         files.push(&prod.set_files);
     }
     files.push(&overrides_path);
-    let output = helm_check(helm, &example.model, &files);
+    let output = helm_check(helm, &example.model, &prod.service, &files);
     let printed = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -165,18 +165,17 @@ pub(super) fn a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_t
 pub(super) fn rules_generated_for_another_namespace_are_refused() {
     let helm = tool("helm-check");
     let expense = expense();
-    let model = &expense.model;
     let dir = tempfile::tempdir().expect("tempdir");
     let installs = installs(&expense, dir.path());
     let prod = installs
         .iter()
-        .find(|i| i.environment == "prod")
+        .find(|i| i.environment == "prod" && i.service == expense.model.services[0].name)
         .expect("prod");
     let mut command = tool_command(&helm);
     command
         .current_dir(workspace())
         .arg("--name")
-        .arg(&model.sole_service().name)
+        .arg(&prod.service)
         .args(["--namespace", "elsewhere", CHART])
         .arg(&prod.values)
         .arg(&prod.set_files);

@@ -61,7 +61,15 @@ pub(super) fn the_runtime_image_matches_what_the_chart_expects_of_it() {
     let model = &expense.model;
     assert_eq!(
         all("EXPOSE"),
-        vec![model.sole_service().port.to_string().as_str()]
+        vec![
+            model
+                .runtime_service(None)
+                .expect("the runtime serves a service")
+                .0
+                .port
+                .to_string()
+                .as_str()
+        ]
     );
 
     let ignore = std::fs::read_to_string(root.join(".dockerignore")).expect(".dockerignore");

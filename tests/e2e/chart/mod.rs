@@ -177,67 +177,86 @@ fn artifact<'a>(artifacts: &'a [Artifact], path: &str) -> &'a Artifact {
         .unwrap_or_else(|| panic!("{path} is not rendered"))
 }
 
-/// One environment as the deploy installs it.
+/// One service in one environment, as the deploy installs it.
 struct Install {
-    /// `<spec>/<environment>`, for messages and snapshot names.
+    /// `<spec>/<environment>/<service>`, for messages.
     label: String,
     environment: String,
+    service: String,
     /// `generated/<env>/helm-values/<service>.yaml`, freshly rendered, written to a temp dir.
     values: PathBuf,
-    /// What the deploy's `--set-file` options set: the PrometheusRule and every dashboard.
+    /// What the deploy's `--set-file` options set: the PrometheusRule and every dashboard, for
+    /// the release that carries them (an empty file for the others).
     set_files: PathBuf,
 }
 
-/// Writes each environment's fresh values and its `--set-file` equivalent into `dir`.
+impl Install {
+    /// `<spec>-<environment>-<service>`: a file name of this install's own.
+    fn key(&self) -> String {
+        self.label.replace('/', "-")
+    }
+}
+
+/// Writes each service's fresh values in each environment, and its `--set-file` equivalent,
+/// into `dir`.
 fn installs(example: &Example, dir: &Path) -> Vec<Install> {
     let artifacts = &example.artifacts;
+    let model = &example.model;
     let mut installs = Vec::new();
-    for environment in example.model.environments.keys() {
-        let label = format!("{}/{environment}", example.name);
-        let values = dir.join(format!("{}-{environment}-values.yaml", example.name));
-        let service = &example.model.sole_service().name;
-        let path = format!("generated/{environment}/helm-values/{service}.yaml");
-        std::fs::write(&values, &artifact(artifacts, &path).contents).expect("write values");
-        let prefix = format!("generated/{environment}/dashboards/");
-        let dashboards: BTreeMap<&str, &str> = artifacts
-            .iter()
-            .filter_map(|a| {
-                let uid = a.path.strip_prefix(&prefix)?.strip_suffix(".json")?;
-                Some((uid, a.contents.as_str()))
-            })
-            .collect();
-        let rules = &artifact(
-            artifacts,
-            &format!("generated/{environment}/prometheus-rules.yaml"),
-        )
-        .contents;
-        // `--set-file key=path` sets the key to the file's text: the same as this values file.
-        let set_files = json!({
-            "prometheusRule": { "file": rules },
-            "grafanaDashboards": { "files": dashboards },
-        });
-        let set_files_path = dir.join(format!("{}-{environment}-set-files.yaml", example.name));
-        std::fs::write(
-            &set_files_path,
-            serde_norway::to_string(&set_files).expect("YAML"),
-        )
-        .expect("write set-files");
-        installs.push(Install {
-            label,
-            environment: environment.clone(),
-            values,
-            set_files: set_files_path,
-        });
+    for environment in model.environments.keys() {
+        for service in &model.services {
+            let label = format!("{}/{environment}/{}", example.name, service.name);
+            let key = label.replace('/', "-");
+            let values = dir.join(format!("{key}-values.yaml"));
+            let path = format!("generated/{environment}/helm-values/{}.yaml", service.name);
+            std::fs::write(&values, &artifact(artifacts, &path).contents).expect("write values");
+            let set_files = if model.observability_service().name == service.name {
+                let prefix = format!("generated/{environment}/dashboards/");
+                let dashboards: BTreeMap<&str, &str> = artifacts
+                    .iter()
+                    .filter_map(|a| {
+                        let uid = a.path.strip_prefix(&prefix)?.strip_suffix(".json")?;
+                        Some((uid, a.contents.as_str()))
+                    })
+                    .collect();
+                let rules = &artifact(
+                    artifacts,
+                    &format!("generated/{environment}/prometheus-rules.yaml"),
+                )
+                .contents;
+                // `--set-file key=path` sets the key to the file's text: the same as this file.
+                json!({
+                    "prometheusRule": { "file": rules },
+                    "grafanaDashboards": { "files": dashboards },
+                })
+            } else {
+                json!({})
+            };
+            let set_files_path = dir.join(format!("{key}-set-files.yaml"));
+            std::fs::write(
+                &set_files_path,
+                serde_norway::to_string(&set_files).expect("YAML"),
+            )
+            .expect("write set-files");
+            installs.push(Install {
+                label,
+                environment: environment.clone(),
+                service: service.name.clone(),
+                values,
+                set_files: set_files_path,
+            });
+        }
     }
     installs
 }
 
-fn helm_check(helm: &Path, model: &Model, values: &[&Path]) -> Output {
+/// helm-check of the release `release` (a service's name, as the deploy names it).
+fn helm_check(helm: &Path, model: &Model, release: &str, values: &[&Path]) -> Output {
     let mut command = tool_command(helm);
     command
         .current_dir(workspace())
         .arg("--name")
-        .arg(&model.sole_service().name)
+        .arg(release)
         .arg("--namespace")
         .arg(&model.delivery.namespace)
         .arg(CHART)
@@ -312,6 +331,7 @@ fn render_with_helm() -> (Vec<Example>, Vec<Rendered>) {
             let output = helm_check(
                 &helm,
                 &example.model,
+                &install.service,
                 &[&install.values, &install.set_files],
             );
             assert_success(&output, &format!("helm-check {CHART} ({})", install.label));
@@ -374,6 +394,7 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
     {
         let Example { model, .. } = &examples[*example];
         let label = &install.label;
+        let service = model.service(&install.service).expect("service");
         let kinds: BTreeSet<&str> = manifests
             .iter()
             .filter_map(|m| m["kind"].as_str())
@@ -381,14 +402,20 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
         let mut expected = BTreeSet::from([
             "ConfigMap",
             "Deployment",
-            "ExternalSecret",
-            "Ingress",
             "NetworkPolicy",
-            "PrometheusRule",
             "Service",
             "ServiceAccount",
             "ServiceMonitor",
         ]);
+        if service.api().is_some() {
+            expected.insert("ExternalSecret");
+        }
+        if !service.ingress_paths.is_empty() {
+            expected.insert("Ingress");
+        }
+        if model.observability_service().name == service.name {
+            expected.insert("PrometheusRule");
+        }
         let autoscaling = &environment(model, &install.environment).app.autoscaling;
         if autoscaling.max_replicas > autoscaling.min_replicas {
             expected.insert("HorizontalPodAutoscaler");
@@ -406,14 +433,12 @@ fn every_rendered_core_manifest_passes_the_kubernetes_1_28_schemas() {
     let dir = tempfile::tempdir().expect("tempdir");
     for environment in rendered {
         let install = &environment.install;
-        let path = dir
-            .path()
-            .join(format!("{}-core.yaml", install.environment));
+        let path = dir.path().join(format!("{}-core.yaml", install.key()));
         let core = environment.write(&path, |m| !is_crd(m));
         let output = run(tool_command(&validate)
             .args(["-k", "1.28.0", "--strict"])
             .arg(&path));
-        let what = format!("kubernetes-validate ({})", install.environment);
+        let what = format!("kubernetes-validate ({})", install.label);
         assert_success(&output, &what);
         let printed = format!(
             "{}{}",
@@ -434,17 +459,20 @@ fn every_rendered_core_manifest_passes_the_kubernetes_1_28_schemas() {
 }
 
 fn the_service_monitor_and_prometheus_rule_pass_the_operator_models() {
-    let (_, rendered) = render_every_environment();
+    let (examples, rendered) = render_every_environment();
     let checker = tool("promop-check");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut paths = Vec::new();
     for environment in rendered {
-        let name = &environment.install.environment;
+        let name = environment.install.key();
         let path = dir.path().join(format!("{name}-operator.yaml"));
         let written = environment.write(&path, |m| {
             m["kind"] == "ServiceMonitor" || m["kind"] == "PrometheusRule"
         });
-        assert_eq!(written, 2, "{name}");
+        // The release that carries the environment's rules installs the PrometheusRule too.
+        let model = &examples[environment.example].model;
+        let carrier = model.observability_service().name == environment.install.service;
+        assert_eq!(written, 1 + usize::from(carrier), "{name}");
         paths.push(path);
     }
     // One call for all environments: the models take seconds to import.
@@ -494,7 +522,10 @@ fn the_rendered_manifests_match_their_snapshots() {
         // directory of its own (insta looks beside the source file).
         insta::with_settings!({ snapshot_path => "../snapshots" }, {
             insta::assert_snapshot!(
-                format!("chart_{}_{}", examples[*example].name, install.environment),
+                format!(
+                    "chart_{}_{}_{}",
+                    examples[*example].name, install.environment, install.service
+                ),
                 for_snapshot(&install.environment, manifests)
             );
         });
@@ -516,7 +547,7 @@ fn checkov_finds_no_kubernetes_misconfiguration_beyond_the_accepted_ones() {
     for environment in rendered {
         let path = dir
             .path()
-            .join(format!("{}.yaml", environment.install.environment));
+            .join(format!("{}.yaml", environment.install.key()));
         environment.write(&path, |m| !is_crd(m));
     }
     let output = run(tool_command(&checkov)

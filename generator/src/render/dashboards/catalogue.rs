@@ -4,7 +4,7 @@
 use promql_parser::util::escape_string;
 
 use super::grafana::Visualization;
-use crate::model::Model;
+use crate::model::{Model, Service};
 use crate::spec::{Handler, Panel};
 
 /// How a catalogue panel looks and what it queries.
@@ -38,14 +38,12 @@ pub(super) struct Selectors {
 }
 
 impl Selectors {
-    pub(super) fn new(model: &Model) -> Self {
-        let service = escape_string(&model.sole_service().name);
+    pub(super) fn new(model: &Model, service: &Service) -> Self {
+        let name = &service.name;
+        let service = escape_string(name);
         let namespace = escape_string(&model.delivery.namespace);
         // Pods of a Deployment are named `<deployment>-<replicaset hash>-<pod hash>`.
-        let pod = escape_string(&format!(
-            "{}-[a-z0-9]+-[a-z0-9]+",
-            regex_escape(&model.sole_service().name)
-        ));
+        let pod = escape_string(&format!("{}-[a-z0-9]+-[a-z0-9]+", regex_escape(name)));
         Selectors {
             job: format!("job=\"{service}\""),
             containers: format!(
@@ -73,9 +71,9 @@ fn one(expr: String, legend: &str) -> Vec<(String, String)> {
     vec![(expr, legend.to_string())]
 }
 
-/// The built-in panel catalogue: what each `Panel` shows and the PromQL it runs.
-pub(super) fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
-    let s = Selectors::new(model);
+/// The built-in panel catalogue: what each `Panel` shows of `service` and the PromQL it runs.
+pub(super) fn catalogue_entry(model: &Model, service: &Service, panel: Panel) -> CatalogueEntry {
+    let s = Selectors::new(model, service);
     let job = &s.job;
     let rate = |metric: &str, extra: &str| {
         let selector = if extra.is_empty() {
@@ -213,7 +211,7 @@ pub(super) fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
             one(format!("max(transactions_amount_total{{{job}}})"), "amount"),
         ),
         Panel::TransactionsPerHour => {
-            let created = create_selector(model);
+            let created = create_selector(service);
             timeseries(
                 "Transactions created per hour",
                 "Successful creations (2xx answers to the create route) in the last hour.",
@@ -281,7 +279,7 @@ pub(super) fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
             ],
         ),
         Panel::SloErrorBudget => {
-            let service = escape_string(&model.sole_service().name);
+            let name = escape_string(&service.name);
             CatalogueEntry {
                 kind: Visualization::Stat,
                 title: "SLO error budget remaining",
@@ -293,10 +291,11 @@ pub(super) fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
                 queries: model
                     .slos
                     .iter()
+                    .filter(|slo| slo.service == service.name)
                     .map(|slo| {
-                        let name = escape_string(&slo.name);
+                        let slo_name = escape_string(&slo.name);
                         (
-                            format!("slo:error_budget_remaining:ratio{{slo=\"{name}\",service=\"{service}\"}}"),
+                            format!("slo:error_budget_remaining:ratio{{slo=\"{slo_name}\",service=\"{name}\"}}"),
                             slo.name.clone(),
                         )
                     })
@@ -306,10 +305,10 @@ pub(super) fn catalogue_entry(model: &Model, panel: Panel) -> CatalogueEntry {
     }
 }
 
-/// `method="POST",endpoint="<path>"` of the spec's create route (a regex when there are several).
-fn create_selector(model: &Model) -> String {
-    let paths: Vec<&str> = model
-        .sole_service()
+/// `method="POST",endpoint="<path>"` of the service's create route (a regex when there are
+/// several).
+fn create_selector(service: &Service) -> String {
+    let paths: Vec<&str> = service
         .api()
         .map(|api| api.routes.as_slice())
         .unwrap_or_default()

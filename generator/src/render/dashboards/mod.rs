@@ -16,8 +16,8 @@ use grafana::{
 };
 
 use super::artifact::{Artifact, RenderError, Request};
+use crate::model::Dashboard;
 use crate::model::Environment;
-use crate::spec::Dashboard;
 
 /// The dashboard JSON model version written: one that every Grafana from 10.4 on reads, and that
 /// newer releases migrate forward when they load it, so the files need not follow each release.
@@ -59,6 +59,9 @@ fn dashboard(
     dashboard: &Dashboard,
 ) -> GrafanaDashboard {
     let model = request.model;
+    let service = model
+        .service(&dashboard.service)
+        .unwrap_or_else(|| unreachable!("validation resolves every dashboard's service"));
     let datasource = DataSource {
         kind: "prometheus",
         uid: format!("${{{DATASOURCE_VARIABLE}}}"),
@@ -68,7 +71,7 @@ fn dashboard(
         .iter()
         .enumerate()
         .map(|(index, panel)| {
-            let spec = catalogue_entry(model, *panel);
+            let spec = catalogue_entry(model, service, *panel);
             GrafanaPanel {
                 datasource: datasource.clone(),
                 description: spec.description,
@@ -130,7 +133,7 @@ fn dashboard(
             icon: "external link",
             include_vars: true,
             keep_time: true,
-            tags: vec!["platformgen".to_string(), model.sole_service().name.clone()],
+            tags: vec!["platformgen".to_string(), service.name.clone()],
             target_blank: false,
             title: "Dashboards",
             tooltip: "The other dashboards generated from the spec",
@@ -141,7 +144,7 @@ fn dashboard(
         schema_version: SCHEMA_VERSION,
         tags: vec![
             "platformgen".to_string(),
-            model.sole_service().name.clone(),
+            service.name.clone(),
             environment.name.clone(),
         ],
         templating: Templating {
