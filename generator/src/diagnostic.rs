@@ -47,6 +47,7 @@ pub enum Code {
     RecoveryRule,
     UnusedWaiver,
     OverBudget,
+    UnpinnedAction,
 }
 
 impl Code {
@@ -76,6 +77,7 @@ impl Code {
             Code::RecoveryRule => "recovery-rule",
             Code::UnusedWaiver => "unused-waiver",
             Code::OverBudget => "over-budget",
+            Code::UnpinnedAction => "unpinned-action",
         }
     }
 }

@@ -199,8 +199,16 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
                 "Check out",
                 "Configure AWS credentials (OIDC)",
                 "Log in to Amazon ECR",
-                "Build and push the image",
+                "Set up Docker Buildx",
+                "Build and push the image (provenance, SBOM)",
+                "Trivy scan for code scanning (SARIF)",
+                "Keep the scan for code scanning",
                 "Trivy scan",
+                "Install cosign",
+                "Find the image's signature",
+                "CycloneDX SBOM",
+                "Sign the image and attest its SBOM (cosign, keyless)",
+                "Verify the image's signature and SBOM attestation",
                 "Set up Helm",
                 "Update kubeconfig",
                 "helm upgrade --install",
@@ -210,22 +218,25 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
                 "Notify Slack",
             ]
         );
-        let push = step_named(job, "Build and push the image");
+        let push = step_named(job, "Build and push the image (provenance, SBOM)");
         assert_eq!(
             push["env"]["REPOSITORY"],
             runtime_service(&model).image_repository.as_str()
         );
         assert_eq!(push["env"]["IMAGE_TAG"], "${{ github.sha }}");
-        assert!(script(push).contains(r#"docker push "$image""#));
-        let scan = step_using(job, "aquasecurity/trivy-action").expect("trivy");
+        assert!(script(push).contains("--provenance=mode=max --sbom=true"));
+        assert!(script(push).contains(r#"--push "$CONTEXT""#));
+        // Every later step names the image by the digest the build printed.
+        let scan = step_named(job, "Trivy scan");
         assert_eq!(
             scan["with"]["image-ref"],
             format!(
-                "${{{{ steps.ecr.outputs.registry }}}}/{}:${{{{ github.sha }}}}",
+                "${{{{ steps.ecr.outputs.registry }}}}/{}@${{{{ steps.image.outputs.digest }}}}",
                 runtime_service(&model).image_repository
             )
         );
         assert_eq!(scan["with"]["exit-code"], "1");
+        assert_eq!(scan["with"]["severity"], "CRITICAL,HIGH");
         let kubeconfig = step_named(job, "Update kubeconfig");
         assert_eq!(
             kubeconfig["env"]["CLUSTER_NAME"],
@@ -292,7 +303,11 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
         for dashboard in &model.dashboards {
             assert!(rendered.contains(&format!("{dashboards}/{}.json", dashboard.uid)));
         }
-        assert_eq!(helm["env"]["IMAGE_TAG"], "${{ github.sha }}");
+        // The tag with the verified digest: Kubernetes pulls exactly the image cosign verified.
+        assert_eq!(
+            helm["env"]["IMAGE_TAG"],
+            "${{ github.sha }}@${{ steps.image.outputs.digest }}"
+        );
         assert_eq!(
             helm["env"]["IMAGE_REGISTRY"],
             "${{ steps.ecr.outputs.registry }}"
@@ -401,8 +416,12 @@ fn only_jobs_that_assume_an_aws_role_may_request_an_oidc_token() {
             assert_eq!(token, assumes, "{name} {job_name}");
             assuming += usize::from(assumes);
             for (scope, level) in job["permissions"].as_object().expect("map") {
+                // Only the job that uploads the scan writes security events, and it holds no
+                // AWS access.
+                let uploads_the_scan =
+                    scope == "security-events" && job_name == "code-scanning" && !assumes;
                 assert!(
-                    level == "read" || scope == "id-token",
+                    level == "read" || scope == "id-token" || uploads_the_scan,
                     "{name} {job_name} may write {scope}"
                 );
             }
@@ -430,6 +449,7 @@ fn ci_runs_every_check_of_the_pipeline() {
         [
             "clippy",
             "coverage",
+            "dependencies",
             "fmt",
             "generated",
             "image",
@@ -538,6 +558,7 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
         [
             ".github/actionlint.yaml",
             ".github/workflows/ci.yml",
+            ".github/dependabot.yml",
             ".github/workflows/deploy-expense-backend-staging.yml"
         ]
     );
@@ -649,4 +670,274 @@ fn a_push_deploys_a_service_only_when_its_sources_values_chart_or_workflow_chang
             }
         }
     }
+}
+
+/// Every deploy workflow of every example spec, by file name, with its model.
+fn every_example_deploy() -> Vec<(Model, String, Value)> {
+    let mut deploys = Vec::new();
+    for spec in ["specs/expense.toml", "specs/ledger.toml"] {
+        let model = crate::support::load(spec);
+        for (name, workflow) in render(&model) {
+            if name.starts_with("deploy-") {
+                deploys.push((model.clone(), name, workflow));
+            }
+        }
+    }
+    assert!(deploys.len() >= 5, "3 deploys of expense and 2 of ledger");
+    deploys
+}
+
+/// Where in a job a step touches helm: sets it up, or runs it.
+fn first_helm_step(job: &Value) -> usize {
+    steps(job)
+        .iter()
+        .position(|step| {
+            step["uses"]
+                .as_str()
+                .is_some_and(|uses| uses.starts_with("azure/setup-helm@"))
+                || script(step).contains("helm ")
+        })
+        .expect("a helm step")
+}
+
+#[test]
+fn a_deploy_verifies_the_image_signature_and_its_identity_before_any_helm_command() {
+    for (model, name, workflow) in every_example_deploy() {
+        let job = &workflow["jobs"]["deploy"];
+        let verify = steps(job)
+            .iter()
+            .position(|step| script(step).contains("cosign verify "))
+            .unwrap_or_else(|| panic!("{name}: no cosign verify"));
+        assert!(verify < first_helm_step(job), "{name}");
+        let step = &steps(job)[verify];
+        let command = script(step);
+        for part in [
+            r#"cosign verify --certificate-identity-regexp "$SIGNER" --certificate-oidc-issuer "$OIDC_ISSUER" "$image""#,
+            r#"cosign verify-attestation --type cyclonedx --certificate-identity-regexp "$SIGNER""#,
+            r#"image="$REGISTRY/$REPOSITORY@$DIGEST""#,
+        ] {
+            assert!(
+                command.contains(part),
+                "{name}: {part:?} missing from {command}"
+            );
+        }
+        assert_eq!(
+            step["env"]["OIDC_ISSUER"],
+            "https://token.actions.githubusercontent.com"
+        );
+        assert_eq!(step["env"]["DIGEST"], "${{ steps.image.outputs.digest }}");
+
+        // The identity is this very workflow of this repository, from its deploying ref.
+        let signer = regex::Regex::new(step["env"]["SIGNER"].as_str().expect("SIGNER"))
+            .expect("SIGNER is a regular expression");
+        let repository = &model.project.github_repository;
+        let environment = name
+            .trim_start_matches("deploy-")
+            .trim_end_matches(".yml")
+            .rsplit('-')
+            .next()
+            .expect("an environment");
+        let reference = match &model.environments[environment].deploy.trigger {
+            DeployTrigger::Branch(branch) => format!("refs/heads/{branch}"),
+            DeployTrigger::Tag(tag) => format!("refs/tags/{}", tag.replace('*', "1.4.2")),
+        };
+        let identity = |repo: &str, workflow: &str, at: &str| {
+            format!("https://github.com/{repo}/.github/workflows/{workflow}@{at}")
+        };
+        assert!(
+            signer.is_match(&identity(repository, &name, &reference)),
+            "{name}: {signer}"
+        );
+        for (other, why) in [
+            (
+                identity("attacker/fork", &name, &reference),
+                "another repository",
+            ),
+            (
+                identity(repository, "ci.yml", &reference),
+                "another workflow",
+            ),
+            (
+                identity(repository, &name, "refs/pull/7/merge"),
+                "a pull request",
+            ),
+            (
+                identity(repository, &name, "refs/heads/feature"),
+                "another branch",
+            ),
+            (
+                identity(repository, &name.replace(".yml", "xyml"), &reference),
+                "a dot taken as any character",
+            ),
+        ] {
+            assert!(
+                !signer.is_match(&other),
+                "{name}: {why} is accepted: {other}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_image_is_signed_only_after_it_passed_the_scan_gate_and_deploys_by_its_digest() {
+    for (_, name, workflow) in every_example_deploy() {
+        let job = &workflow["jobs"]["deploy"];
+        let names: Vec<&str> = steps(job)
+            .iter()
+            .filter_map(|step| step["name"].as_str())
+            .collect();
+        let at = |step: &str| {
+            names
+                .iter()
+                .position(|name| *name == step)
+                .unwrap_or_else(|| panic!("no step {step:?}"))
+        };
+        let sign = at("Sign the image and attest its SBOM (cosign, keyless)");
+        assert!(at("Trivy scan") < sign, "{name}");
+        assert!(at("CycloneDX SBOM") < sign, "{name}");
+        let signing = step_named(job, "Sign the image and attest its SBOM (cosign, keyless)");
+        assert!(script(signing).contains(r#"cosign sign --yes "$image""#));
+        assert!(
+            script(signing)
+                .contains(r#"cosign attest --yes --type cyclonedx --predicate "$SBOM" "$image""#)
+        );
+        let sbom = step_named(job, "CycloneDX SBOM");
+        assert_eq!(sbom["with"]["format"], "cyclonedx");
+        assert_eq!(sbom["with"]["output"], signing["env"]["SBOM"]);
+        // Keyless signing needs the job's OIDC token, which the role assumption has anyway.
+        assert_eq!(job["permissions"]["id-token"], "write");
+    }
+}
+
+#[test]
+fn only_the_code_scanning_job_writes_security_events_and_it_uploads_the_kept_scan() {
+    for (_, name, workflow) in every_example_deploy() {
+        let deploy = &workflow["jobs"]["deploy"];
+        let upload = &workflow["jobs"]["code-scanning"];
+        assert_eq!(
+            upload["permissions"],
+            serde_json::json!({"actions": "read", "contents": "read", "security-events": "write"}),
+            "{name}"
+        );
+        assert_eq!(upload["needs"], serde_json::json!(["deploy"]));
+        // Also when the scan's gate failed the deploy.
+        assert_eq!(upload["if"], "always() && needs.deploy.outputs.sarif != ''");
+        assert!(step_using(upload, "aws-actions/configure-aws-credentials").is_none());
+        let sarif = step_named(deploy, "Trivy scan for code scanning (SARIF)");
+        assert_eq!(sarif["with"]["format"], "sarif");
+        let kept = step_named(deploy, "Keep the scan for code scanning");
+        assert_eq!(kept["with"]["path"], sarif["with"]["output"]);
+        assert_eq!(
+            deploy["outputs"]["sarif"],
+            format!(
+                "${{{{ steps.{}.outputs.artifact-id }}}}",
+                kept["id"].as_str().expect("id")
+            )
+        );
+        let download = step_using(upload, "actions/download-artifact").expect("download");
+        assert_eq!(download["with"]["name"], kept["with"]["name"]);
+        let sent = step_using(upload, "github/codeql-action/upload-sarif").expect("upload-sarif");
+        assert_eq!(sent["with"]["sarif_file"], sarif["with"]["output"]);
+    }
+}
+
+#[test]
+fn turning_the_supply_chain_off_removes_its_steps_and_the_code_scanning_job() {
+    let mut model = example();
+    model.delivery.supply_chain = false;
+    for action in Action::SUPPLY_CHAIN {
+        model.delivery.actions.remove(&action);
+    }
+    for (name, workflow) in render(&model) {
+        assert!(workflow["jobs"].get("code-scanning").is_none(), "{name}");
+        for step in all_steps(&workflow) {
+            assert!(!script(step).contains("cosign"), "{name}");
+            assert!(!script(step).contains("--provenance"), "{name}");
+        }
+        if name.starts_with("deploy-") {
+            let job = &workflow["jobs"]["deploy"];
+            assert!(job.get("outputs").is_none(), "{name}");
+            let helm = step_named(job, "helm upgrade --install");
+            assert_eq!(helm["env"]["IMAGE_TAG"], "${{ github.sha }}");
+            assert!(script(step_named(job, "Build and push the image")).contains("docker push"));
+        }
+    }
+}
+
+#[test]
+fn dependabot_updates_the_spec_ecosystems_at_its_interval_and_only_when_asked() {
+    let text = |model: &Model| {
+        let request = Request {
+            model,
+            spec_path: EXAMPLE,
+            only_environment: None,
+        };
+        workflows::render(&request)
+            .expect("renders")
+            .into_iter()
+            .find(|artifact| artifact.path == ".github/dependabot.yml")
+            .map(|artifact| artifact.contents)
+    };
+    let model = example();
+    let dependabot: Value = serde_norway::from_str(&text(&model).expect("dependabot.yml"))
+        .expect("dependabot.yml is YAML");
+    assert_eq!(dependabot["version"], 2);
+    let updates: Vec<(&str, &str, &str)> = dependabot["updates"]
+        .as_array()
+        .expect("updates")
+        .iter()
+        .map(|update| {
+            (
+                update["package-ecosystem"].as_str().expect("ecosystem"),
+                update["directory"].as_str().expect("directory"),
+                update["schedule"]["interval"].as_str().expect("interval"),
+            )
+        })
+        .collect();
+    // The guide asks for daily dependency scanning.
+    assert_eq!(
+        updates,
+        [("github-actions", "/", "daily"), ("cargo", "/", "daily")]
+    );
+
+    // ledger also updates its image's base, where its Dockerfile is.
+    let ledger = crate::support::load("specs/ledger.toml");
+    let dependabot: Value =
+        serde_norway::from_str(&text(&ledger).expect("dependabot.yml")).expect("YAML");
+    let docker = &dependabot["updates"][2];
+    assert_eq!(docker["package-ecosystem"], "docker");
+    assert_eq!(docker["schedule"]["interval"], "weekly");
+    let dockerfile = &ledger.services[0].build.dockerfile;
+    let directory = std::path::Path::new(dockerfile)
+        .parent()
+        .expect("a directory")
+        .display()
+        .to_string();
+    assert_eq!(docker["directory"], format!("/{directory}"));
+
+    let mut without = example();
+    without.delivery.dependency_updates = None;
+    assert_eq!(text(&without), None);
+}
+
+#[test]
+fn ci_runs_cargo_deny_only_when_the_spec_asks_for_it() {
+    let mut model = example();
+    let ci = &render(&model)["ci.yml"];
+    let job = &ci["jobs"]["dependencies"];
+    assert_eq!(job["permissions"], serde_json::json!({"contents": "read"}));
+    let install = step_named(job, "Install cargo-deny");
+    assert!(script(install).contains(r#"--version "$CARGO_DENY_VERSION" --locked"#));
+    assert!(script(step_named(job, "cargo deny check")).contains("cargo deny --locked check"));
+    assert!(
+        crate::support::workspace().join("deny.toml").exists(),
+        "cargo deny reads deny.toml"
+    );
+
+    model.delivery.cargo_deny = false;
+    assert!(
+        render(&model)["ci.yml"]["jobs"]
+            .get("dependencies")
+            .is_none()
+    );
 }

@@ -22,6 +22,10 @@ pub(crate) fn tests() -> Vec<Test> {
             Need::Tool("check-jsonschema")
         ),
         test!(
+            rendered_dependabot_configuration_matches_its_schema,
+            Need::Tool("check-jsonschema")
+        ),
+        test!(
             workflows_pinning_an_action_to_a_commit_pass_actionlint_and_the_schema,
             Need::Tool("check-jsonschema"),
             Need::Tool("actionlint"),
@@ -121,6 +125,48 @@ fn rendered_workflows_match_the_github_workflow_schema() {
     assert_success(
         &output,
         "check-jsonschema --builtin-schema vendor.github-workflows",
+    );
+}
+
+/// `.github/dependabot.yml` of every example spec passes SchemaStore's Dependabot schema, which
+/// refuses a schedule Dependabot does not know.
+fn rendered_dependabot_configuration_matches_its_schema() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    render_every_example_into(dir.path());
+    let mut files = Vec::new();
+    for spec in crate::support::example_specs() {
+        let name = spec
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file = dir.path().join(name).join(".github/dependabot.yml");
+        assert!(
+            file.exists(),
+            "{} renders no dependabot.yml",
+            spec.display()
+        );
+        files.push(file);
+    }
+    let check = tool("check-jsonschema");
+    let output = run(tool_command(&check)
+        .args(["--builtin-schema", "vendor.dependabot"])
+        .args(&files));
+    assert_success(
+        &output,
+        "check-jsonschema --builtin-schema vendor.dependabot",
+    );
+
+    let text = std::fs::read_to_string(&files[0]).expect("read dependabot.yml");
+    let hourly = text.replacen("interval: \"daily\"", "interval: \"hourly\"", 1);
+    assert_ne!(hourly, text);
+    let broken = dir.path().join("hourly.yml");
+    std::fs::write(&broken, hourly).expect("write");
+    let output = run(tool_command(&check)
+        .args(["--builtin-schema", "vendor.dependabot"])
+        .arg(&broken));
+    assert!(
+        !output.status.success(),
+        "the Dependabot schema accepted an hourly schedule"
     );
 }
 
@@ -267,9 +313,20 @@ fn zizmor_rejects_a_rendered_workflow_with_template_injection_or_broad_permissio
         1,
     );
     assert_ne!(broad, text);
+    // An action of a third-party publisher pinned by its tag only (zizmor's policy requires a
+    // commit; the spec's `sha` gives it).
+    let deploy = files
+        .iter()
+        .find(|file| file.to_string_lossy().contains("deploy-"))
+        .expect("a deploy workflow");
+    let deploy_text = std::fs::read_to_string(deploy).expect("read the deploy workflow");
+    let pinned = uses_line(&deploy_text, "docker/setup-buildx-action@");
+    let by_tag = deploy_text.replacen(&pinned, "uses: \"docker/setup-buildx-action@v4\"", 1);
+    assert_ne!(by_tag, deploy_text);
     for (name, planted, finding) in [
         ("injected.yml", injected, "template-injection"),
         ("broad.yml", broad, "excessive-permissions"),
+        ("by_tag.yml", by_tag, "unpinned-uses"),
     ] {
         let workflows = dir.path().join(name.trim_end_matches(".yml"));
         std::fs::create_dir_all(&workflows).expect("mkdir");
@@ -283,4 +340,13 @@ fn zizmor_rejects_a_rendered_workflow_with_template_injection_or_broad_permissio
         );
         assert!(stdout.contains(finding), "{name}: no {finding}:\n{stdout}");
     }
+}
+
+/// The `uses:` line (from `uses:` to its end) of the action whose reference starts with `prefix`.
+fn uses_line(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.starts_with(&format!("uses: \"{prefix}")))
+        .unwrap_or_else(|| panic!("no uses: {prefix}"))
+        .to_string()
 }

@@ -10,17 +10,43 @@ pub enum Action {
     SetupHelm,
     SetupTerraform,
     Trivy,
+    SetupBuildx,
+    CosignInstaller,
+    UploadArtifact,
+    DownloadArtifact,
+    UploadSarif,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 11] = [
         Action::Checkout,
         Action::ConfigureAwsCredentials,
         Action::AmazonEcrLogin,
         Action::SetupHelm,
         Action::SetupTerraform,
         Action::Trivy,
+        Action::SetupBuildx,
+        Action::CosignInstaller,
+        Action::UploadArtifact,
+        Action::DownloadArtifact,
+        Action::UploadSarif,
     ];
+
+    /// The actions only the image supply chain uses (`delivery.supply_chain`).
+    pub const SUPPLY_CHAIN: [Action; 5] = [
+        Action::SetupBuildx,
+        Action::CosignInstaller,
+        Action::UploadArtifact,
+        Action::DownloadArtifact,
+        Action::UploadSarif,
+    ];
+
+    /// The actions the workflows use, with the image supply chain on or off.
+    pub fn used(supply_chain: bool) -> impl Iterator<Item = Action> {
+        Action::ALL
+            .into_iter()
+            .filter(move |action| supply_chain || !Action::SUPPLY_CHAIN.contains(action))
+    }
 
     /// `owner/name`, as `[delivery.actions]` keys it.
     pub fn name(self) -> &'static str {
@@ -31,6 +57,11 @@ impl Action {
             Action::SetupHelm => "azure/setup-helm",
             Action::SetupTerraform => "hashicorp/setup-terraform",
             Action::Trivy => "aquasecurity/trivy-action",
+            Action::SetupBuildx => "docker/setup-buildx-action",
+            Action::CosignInstaller => "sigstore/cosign-installer",
+            Action::UploadArtifact => "actions/upload-artifact",
+            Action::DownloadArtifact => "actions/download-artifact",
+            Action::UploadSarif => "github/codeql-action/upload-sarif",
         }
     }
 

@@ -342,6 +342,19 @@ pub struct Delivery {
     pub min_coverage_percent: u8,
     /// Every action the workflows use, with its pinned reference.
     pub actions: BTreeMap<Action, ActionRef>,
+    /// Provenance, SBOM, code scanning, signing and verification of the images.
+    pub supply_chain: bool,
+    /// What `.github/dependabot.yml` updates, if it is rendered.
+    pub dependency_updates: Option<DependencyUpdates>,
+    /// `cargo deny check` runs in the pull-request checks.
+    pub cargo_deny: bool,
+}
+
+/// What Dependabot updates, each ecosystem once, and how often.
+#[derive(Debug, Clone)]
+pub struct DependencyUpdates {
+    pub interval: crate::spec::UpdateInterval,
+    pub ecosystems: std::collections::BTreeSet<crate::spec::Ecosystem>,
 }
 
 impl Delivery {

@@ -44,6 +44,10 @@ const WORKFLOW_TEMPLATES: &[(&str, &str)] = &[
         "workflows/jobs.yml.j2",
         include_str!("../../templates/workflows/jobs.yml.j2"),
     ),
+    (
+        "workflows/dependabot.yml.j2",
+        include_str!("../../templates/workflows/dependabot.yml.j2"),
+    ),
 ];
 
 struct Templates {

@@ -1,4 +1,5 @@
-//! How the platform is built and delivered: the GitHub Actions and the deploy role.
+//! How the platform is built and delivered: the GitHub Actions, the deploy role, the image
+//! supply chain and the dependency checks.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,56 @@ pub struct Delivery {
     /// The GitHub Actions used by the workflows, by `owner/name`: a version tag, and optionally
     /// the full commit SHA that tag points to, which is then what the workflows pin.
     pub actions: BTreeMap<String, ActionVersion>,
+    /// The image supply chain of the deploy workflows (default on): the image built once with
+    /// SLSA provenance, scanned by Trivy with the results uploaded to GitHub code scanning,
+    /// signed keylessly by cosign with the workflow's OIDC identity and a CycloneDX SBOM
+    /// attested, and the signature verified before any `helm` command. Off: build, scan, push.
+    #[serde(default = "enabled")]
+    pub supply_chain: bool,
+    /// `.github/dependabot.yml`: the package ecosystems Dependabot keeps up to date, and how
+    /// often. Absent: no Dependabot configuration is rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependency_updates: Option<DependencyUpdates>,
+    /// Run `cargo deny check` (advisories, licenses, bans, sources of the Rust dependencies) in
+    /// the pull-request checks; the repository needs a `deny.toml` at its root.
+    #[serde(default)]
+    pub cargo_deny: bool,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// What Dependabot updates, and how often.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DependencyUpdates {
+    /// How often Dependabot looks for updates.
+    pub interval: UpdateInterval,
+    /// The package ecosystems to update: `github-actions` (the workflows' pinned actions),
+    /// `cargo` (the workspace's Cargo.lock), `docker` (each service's Dockerfile base images).
+    #[schemars(length(min = 1))]
+    pub ecosystems: Vec<Ecosystem>,
+}
+
+/// How often Dependabot looks for updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateInterval {
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+/// A package ecosystem Dependabot updates, as `.github/dependabot.yml` names it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecosystem {
+    GithubActions,
+    Cargo,
+    Docker,
 }
 
 /// The version of one GitHub Action.
@@ -36,4 +87,26 @@ pub struct ActionVersion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9a-f]{40}$"))]
     pub sha: Option<String>,
+}
+
+impl Ecosystem {
+    /// The name `.github/dependabot.yml` and the spec use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ecosystem::GithubActions => "github-actions",
+            Ecosystem::Cargo => "cargo",
+            Ecosystem::Docker => "docker",
+        }
+    }
+}
+
+impl UpdateInterval {
+    /// The name `.github/dependabot.yml` and the spec use.
+    pub fn name(self) -> &'static str {
+        match self {
+            UpdateInterval::Daily => "daily",
+            UpdateInterval::Weekly => "weekly",
+            UpdateInterval::Monthly => "monthly",
+        }
+    }
 }

@@ -19,12 +19,12 @@ mod rules;
 mod services;
 mod values;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Action, ActionRef, Delivery, Model};
+use crate::model::{Action, ActionRef, Delivery, DependencyUpdates, Model};
 use crate::resolve::Resolved;
 use crate::source::Path;
 use crate::spec::{self, Spec};
@@ -140,34 +140,61 @@ fn project(spec: &Spec, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Every action the workflows use, pinned as `[delivery.actions]` says.
+/// Every action the workflows use, pinned as `[delivery.actions]` says; a pin by tag only is
+/// a warning, because a tag can be moved to other code after the review.
 fn delivery(delivery: &spec::Delivery, out: &mut Vec<Diagnostic>) -> Option<Delivery> {
     let at = Path::root().child("delivery").child("actions");
     let mut actions = BTreeMap::new();
-    for action in Action::ALL {
+    let mut complete = true;
+    for action in Action::used(delivery.supply_chain) {
         match delivery.actions.get(action.name()) {
             Some(version) => {
                 let reference = ActionRef::new(action, &version.version, version.sha.as_deref());
+                if version.sha.is_none() {
+                    out.push(
+                        Diagnostic::warning(
+                            Code::UnpinnedAction,
+                            format!(
+                                "`{}` is pinned by its tag `{}` only, which its publisher can \
+                                 move to other code",
+                                action.name(),
+                                version.version
+                            ),
+                        )
+                        .at_path(at.child(action.name()))
+                        .help(format!(
+                            "add `sha = \"<the 40-character commit of {}>\"`; the workflows then \
+                             pin the commit with the tag in a comment",
+                            version.version
+                        )),
+                    );
+                }
                 actions.insert(action, reference);
             }
-            None => out.push(
-                Diagnostic::error(
-                    Code::MissingKey,
-                    format!(
-                        "the workflows use `{}`, which [delivery.actions] does not list",
+            None => {
+                complete = false;
+                out.push(
+                    Diagnostic::error(
+                        Code::MissingKey,
+                        format!(
+                            "the workflows use `{}`, which [delivery.actions] does not list",
+                            action.name()
+                        ),
+                    )
+                    .at_path(at.clone())
+                    .help(format!(
+                        "add `\"{}\" = {{ version = \"vN\", sha = \"<commit>\" }}` to \
+                         [delivery.actions]",
                         action.name()
-                    ),
-                )
-                .at_path(at.clone())
-                .help(format!(
-                    "add `\"{}\" = {{ version = \"vN\" }}` to [delivery.actions]",
-                    action.name()
-                )),
-            ),
+                    )),
+                );
+            }
         }
     }
     for name in delivery.actions.keys() {
-        if Action::named(name).is_none() {
+        let used = Action::named(name)
+            .is_some_and(|action| Action::used(delivery.supply_chain).any(|used| used == action));
+        if !used {
             out.push(
                 Diagnostic::warning(Code::Inconsistent, format!("no workflow uses `{name}`"))
                     .at_path(at.child(name))
@@ -177,10 +204,46 @@ fn delivery(delivery: &spec::Delivery, out: &mut Vec<Diagnostic>) -> Option<Deli
             );
         }
     }
-    (actions.len() == Action::ALL.len()).then(|| Delivery {
+    let dependency_updates = delivery
+        .dependency_updates
+        .as_ref()
+        .map(|updates| dependency_updates(updates, out));
+    complete.then(|| Delivery {
         aws_role_name: delivery.aws_role_name.clone(),
         namespace: delivery.namespace.clone(),
         min_coverage_percent: delivery.min_coverage_percent,
         actions,
+        supply_chain: delivery.supply_chain,
+        dependency_updates,
+        cargo_deny: delivery.cargo_deny,
     })
+}
+
+/// Each ecosystem once: a second entry would be a second, conflicting Dependabot update.
+fn dependency_updates(
+    updates: &spec::DependencyUpdates,
+    out: &mut Vec<Diagnostic>,
+) -> DependencyUpdates {
+    let at = Path::root()
+        .child("delivery")
+        .child("dependency_updates")
+        .child("ecosystems");
+    let mut ecosystems = BTreeSet::new();
+    for (index, ecosystem) in updates.ecosystems.iter().enumerate() {
+        if !ecosystems.insert(*ecosystem) {
+            out.push(
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("the ecosystem `{}` is listed twice", ecosystem.name()),
+                )
+                .at_path(at.index(index))
+                .on_value()
+                .help("list each ecosystem once"),
+            );
+        }
+    }
+    DependencyUpdates {
+        interval: updates.interval,
+        ecosystems,
+    }
 }

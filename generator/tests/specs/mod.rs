@@ -202,6 +202,14 @@ handler = "list_transactions""#,
         &[RemoveLine(r#""azure/setup-helm""#)],
     ),
     fixture(
+        "dependency_ecosystem_twice",
+        "an ecosystem listed twice in [delivery.dependency_updates]",
+        &[Replace(
+            r#"ecosystems = ["github-actions"]"#,
+            r#"ecosystems = ["github-actions", "github-actions"]"#,
+        )],
+    ),
+    fixture(
         "negative_size",
         "a negative node count",
         &[Replace("desired_size = 2", "desired_size = -1")],
@@ -674,6 +682,19 @@ pub(super) const WARNINGS: &[Fixture] = &[
             r#""actions/checkout""#,
             r#""actions/cache" = { version = "v4" }"#,
         )],
+    ),
+    fixture(
+        "action_pinned_by_tag_only",
+        "an action pinned by its tag, without the commit the tag stands for",
+        &[Replace(
+            r#""actions/checkout" = { version = "v5.1.0", sha = "fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09" }"#,
+            r#""actions/checkout" = { version = "v5" }"#,
+        )],
+    ),
+    fixture(
+        "supply_chain_off",
+        "the image supply chain turned off, its actions still listed",
+        &[Replace("supply_chain = true", "supply_chain = false")],
     ),
     fixture(
         "unused_waiver",

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::context::{
-    CARGO_LLVM_COV_VERSION, Concurrency, Job, RUNNER, RUST_TOOLCHAIN, ServiceContainer, Step,
-    TERRAFORM_VERSION, TEST_SERVICE_URLS, Triggers, Variable, Workflow, checkout, read, variable,
+    CARGO_DENY_VERSION, CARGO_LLVM_COV_VERSION, Concurrency, Job, RUNNER, RUST_TOOLCHAIN,
+    ServiceContainer, Step, TERRAFORM_VERSION, TEST_SERVICE_URLS, Triggers, Variable, Workflow,
+    checkout, read, variable,
 };
 use crate::model::{Action, DeployTrigger, Model};
 
@@ -43,6 +44,11 @@ const COVERAGE: &[&str] = &[
 ];
 const GENERATE_CHECK: &[&str] =
     &[r#"cargo run -p generator --bin platformgen -- generate --check --spec "$PLATFORM_SPEC""#];
+const INSTALL_CARGO_DENY: &[&str] =
+    &[r#"cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked"#];
+/// Advisories (RustSec), licenses, banned and duplicate crates, and where crates come from, as
+/// `deny.toml` says.
+const CARGO_DENY: &[&str] = &["cargo deny --locked check"];
 const TERRAFORM_FMT: &[&str] = &["terraform fmt -check -recursive terraform/"];
 const TERRAFORM_CHECK: &[&str] = &["bash terraform/check.sh --require-checkov"];
 const DOCKER_BUILD: &[&str] = &[r#"docker build --file "$DOCKERFILE" --tag "$IMAGE" "$CONTEXT""#];
@@ -97,12 +103,15 @@ fn reading_job(id: &'static str, name: &str, timeout_minutes: u32, steps: Vec<St
     Job {
         id,
         name: name.to_string(),
+        needs: Vec::new(),
+        condition: None,
         runs_on: Value::from(RUNNER),
         timeout_minutes,
         permissions: vec![read("contents")],
         environment: None,
         services: Vec::new(),
         env: Vec::new(),
+        outputs: Vec::new(),
         steps,
     }
 }
@@ -139,7 +148,7 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
         image_steps.push(trivy_scan(model, image));
     }
 
-    let jobs = vec![
+    let mut jobs = vec![
         reading_job(
             "fmt",
             "Format",
@@ -242,6 +251,20 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
             image_steps,
         ),
     ];
+    if model.delivery.cargo_deny {
+        jobs.push(reading_job(
+            "dependencies",
+            "Dependencies (cargo deny)",
+            30,
+            vec![
+                checkout(model),
+                rust(),
+                Step::run("Install cargo-deny", INSTALL_CARGO_DENY)
+                    .env("CARGO_DENY_VERSION", CARGO_DENY_VERSION),
+                Step::run("cargo deny check", CARGO_DENY),
+            ],
+        ));
+    }
 
     let branches = checked_branches(model);
     Workflow {

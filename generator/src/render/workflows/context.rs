@@ -12,6 +12,8 @@ pub(super) const RUNNER: &str = "ubuntu-24.04";
 /// The Rust toolchain CI builds with (the workspace's `rust-version` is the minimum, not this).
 pub(super) const RUST_TOOLCHAIN: &str = "1.95.0";
 pub(super) const CARGO_LLVM_COV_VERSION: &str = "0.9.1";
+/// cargo-deny as `deny.toml` was checked with.
+pub(super) const CARGO_DENY_VERSION: &str = "0.20.2";
 /// Terraform as proven by `tests/tools` (`terraform/` requires >= 1.9).
 pub(super) const TERRAFORM_VERSION: &str = "1.15.5";
 /// Helm as proven by `tests/tools` (the helm-check SDK is Helm v4.2.3).
@@ -70,6 +72,10 @@ pub(super) struct Variable {
 pub(super) struct Job {
     pub(super) id: &'static str,
     pub(super) name: String,
+    /// The jobs this one waits for.
+    pub(super) needs: Vec<&'static str>,
+    /// The job's `if:`, written in this crate.
+    pub(super) condition: Option<&'static str>,
     /// One label, or the list of labels a self-hosted runner must carry.
     pub(super) runs_on: Value,
     pub(super) timeout_minutes: u32,
@@ -78,6 +84,8 @@ pub(super) struct Job {
     pub(super) environment: Option<JobEnvironment>,
     pub(super) services: Vec<ServiceContainer>,
     pub(super) env: Vec<Variable>,
+    /// Values later jobs read as `needs.<id>.outputs.<name>`.
+    pub(super) outputs: Vec<Variable>,
     pub(super) steps: Vec<Step>,
 }
 

@@ -1,8 +1,10 @@
 //! `deploy-<service>-<env>.yml`: one service's deploy to one environment, and the runner labels
 //! actionlint must know.
 
-use super::ci::trivy_scan;
 use serde_json::Value;
+
+use super::ci::trivy_scan;
+use super::supply_chain;
 
 use super::context::{
     Concurrency, HELM_CHART, HELM_CHART_SOURCES, HELM_VERSION, Job, JobEnvironment, RUNNER, Step,
@@ -141,10 +143,32 @@ pub(super) fn deploy_workflow(
             .env("RULES_FILE", rules)
             .env("DASHBOARDS_DIR", dashboards);
     }
-    // The values name the repository; the registry is the account's, known only here.
+    // The values name the repository; the registry is the account's, known only here. With the
+    // supply chain on, the tag carries the verified digest, which is what Kubernetes pulls.
+    let supply_chain = spec.delivery.supply_chain;
     let helm = helm
         .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
-        .env("IMAGE_TAG", "${{ github.sha }}");
+        .env(
+            "IMAGE_TAG",
+            if supply_chain {
+                supply_chain::VERIFIED_IMAGE_TAG
+            } else {
+                "${{ github.sha }}"
+            },
+        );
+    let image_steps = if supply_chain {
+        supply_chain::image_steps(model, environment, service, &path(environment, service))
+    } else {
+        vec![
+            Step::run("Build and push the image", BUILD_AND_PUSH)
+                .env("REGISTRY", "${{ steps.ecr.outputs.registry }}")
+                .env("REPOSITORY", repository.clone())
+                .env("IMAGE_TAG", "${{ github.sha }}")
+                .env("DOCKERFILE", service.build.dockerfile.clone())
+                .env("CONTEXT", service.build.context.clone()),
+            trivy_scan(model, image),
+        ]
+    };
 
     let mut steps = vec![
         checkout(model),
@@ -167,20 +191,16 @@ pub(super) fn deploy_workflow(
             model.delivery.action(Action::AmazonEcrLogin),
         )
         .id("ecr"),
-        Step::run("Build and push the image", BUILD_AND_PUSH)
-            .env("REGISTRY", "${{ steps.ecr.outputs.registry }}")
-            .env("REPOSITORY", repository.clone())
-            .env("IMAGE_TAG", "${{ github.sha }}")
-            .env("DOCKERFILE", service.build.dockerfile.clone())
-            .env("CONTEXT", service.build.context.clone()),
-        trivy_scan(model, image),
+    ];
+    steps.extend(image_steps);
+    steps.extend([
         Step::uses("Set up Helm", model.delivery.action(Action::SetupHelm))
             .with("version", HELM_VERSION),
         Step::run("Update kubeconfig", UPDATE_KUBECONFIG)
             .env("CLUSTER_NAME", format!("{project}-{name}"))
             .env("REGION", region),
         helm,
-    ];
+    ]);
     // Through the ingress, where the ingress routes the probe's path to the service; elsewhere
     // helm --wait has seen every new pod pass its readiness probe.
     if service.routes_on_ingress(&service.health_path) {
@@ -218,6 +238,8 @@ pub(super) fn deploy_workflow(
     let job = Job {
         id: "deploy",
         name: format!("Deploy {} to {name}", service.name),
+        needs: Vec::new(),
+        condition: None,
         runs_on: deploy_runner(&environment.deploy.runner),
         timeout_minutes: 60,
         permissions: vec![read("contents"), write("id-token")],
@@ -229,8 +251,17 @@ pub(super) fn deploy_workflow(
         }),
         services: Vec::new(),
         env: Vec::new(),
+        outputs: if supply_chain {
+            supply_chain::deploy_outputs()
+        } else {
+            Vec::new()
+        },
         steps,
     };
+    let mut jobs = vec![job];
+    if supply_chain {
+        jobs.push(supply_chain::code_scanning_job(model, service));
+    }
     Workflow {
         name: format!("Deploy {} to {name}", service.name),
         triggers: Triggers {
@@ -245,7 +276,7 @@ pub(super) fn deploy_workflow(
             cancel_in_progress: false,
         },
         env: Vec::new(),
-        jobs: vec![job],
+        jobs,
     }
 }
 

@@ -1,6 +1,6 @@
-//! `.github/workflows/*.yml`: this repository's own CI (`ci.yml`) and one deploy workflow per
-//! service and environment (`deploy-<service>-<env>.yml`), rendered from the spec's services,
-//! `[delivery]` and environments.
+//! `.github/`: this repository's own CI (`workflows/ci.yml`), one deploy workflow per service
+//! and environment (`workflows/deploy-<service>-<env>.yml`) and the Dependabot configuration
+//! (`dependabot.yml`), rendered from the spec's services, `[delivery]` and environments.
 //!
 //! Every decision (which jobs, which steps, their environment variables, the pinned `uses:`
 //! references, the triggers) is made here; the templates only lay the context out as YAML.
@@ -13,13 +13,16 @@
 
 mod ci;
 mod context;
+mod dependabot;
 mod deploy;
+mod supply_chain;
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_workflow;
 
 const CI_TEMPLATE: &str = "workflows/ci.yml.j2";
 const DEPLOY_TEMPLATE: &str = "workflows/deploy.yml.j2";
+const DEPENDABOT_TEMPLATE: &str = "workflows/dependabot.yml.j2";
 
 pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     let header = request.header("#");
@@ -36,6 +39,16 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
             ),
         },
     ];
+    if let Some(updates) = &request.model.delivery.dependency_updates {
+        let dependabot = dependabot::dependabot(request.model, updates);
+        artifacts.push(Artifact {
+            path: dependabot::PATH.to_string(),
+            contents: format!(
+                "{header}{}",
+                render_workflow(DEPENDABOT_TEMPLATE, &dependabot)?
+            ),
+        });
+    }
     for environment in request.environments() {
         for service in &request.model.services {
             let workflow = deploy::deploy_workflow(request.model, environment, service);

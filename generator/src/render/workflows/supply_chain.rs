@@ -1,0 +1,234 @@
+//! The image supply chain of a deploy (`delivery.supply_chain`): the image built once with SLSA
+//! provenance, scanned (the results kept for GitHub code scanning), signed keylessly by cosign
+//! with the deploy workflow's own OIDC identity with a CycloneDX SBOM attested, and verified
+//! against exactly that identity before any `helm` command.
+
+use serde_json::Value;
+
+use super::ci::trivy_scan;
+use super::context::{Job, RUNNER, Step, Variable, checkout, read, variable, write};
+use crate::model::{Action, DeployTrigger, Environment, Model, Service};
+
+/// The issuer of the tokens GitHub Actions' OIDC provider signs; cosign's keyless certificates
+/// name it, and verification requires it.
+pub(super) const GITHUB_OIDC_ISSUER: &str = "https://token.actions.githubusercontent.com";
+/// The job that uploads the scan to code scanning, the only one with `security-events: write`.
+pub(super) const CODE_SCANNING_JOB: &str = "code-scanning";
+const SARIF_FILE: &str = "trivy-results.sarif";
+const SARIF_ARTIFACT: &str = "trivy-sarif";
+const SBOM_FILE: &str = "sbom.cdx.json";
+
+/// ECR tags are immutable (terraform/modules/ecr): the image of a commit is built once per
+/// account, by BuildKit with provenance (mode=max) and its SBOM attached, and every later deploy
+/// of that commit ships the very same digest. The digest is what every later step names.
+const BUILD_WITH_PROVENANCE: &[&str] = &[
+    r#"image="$REGISTRY/$REPOSITORY:$IMAGE_TAG""#,
+    r#"if manifest="$(docker buildx imagetools inspect "$image" --format '{{json .Manifest}}' 2> /dev/null)"; then"#,
+    r#"  digest="$(jq --raw-output .digest <<< "$manifest")""#,
+    r#"  echo "$image is already in ECR ($digest); deploying that image""#,
+    "else",
+    r#"  docker buildx build --file "$DOCKERFILE" --tag "$image" \"#,
+    r#"    --provenance=mode=max --sbom=true \"#,
+    r#"    --metadata-file "$RUNNER_TEMP/build-metadata.json" --push "$CONTEXT""#,
+    r#"  digest="$(jq --raw-output '."containerimage.digest"' "$RUNNER_TEMP/build-metadata.json")""#,
+    "fi",
+    r#"if [[ "$digest" != sha256:* ]]; then"#,
+    r#"  echo "no digest for $image" >&2"#,
+    "  exit 1",
+    "fi",
+    r#"echo "digest=$digest" >> "$GITHUB_OUTPUT""#,
+];
+/// An image signed and attested by an earlier run of this workflow is not signed again (ECR
+/// keeps signature tags immutable too).
+const FIND_SIGNATURE: &[&str] = &[
+    r#"image="$REGISTRY/$REPOSITORY@$DIGEST""#,
+    r#"if cosign verify --certificate-identity-regexp "$SIGNER" --certificate-oidc-issuer "$OIDC_ISSUER" "$image" > /dev/null 2>&1 \"#,
+    r#"  && cosign verify-attestation --type cyclonedx --certificate-identity-regexp "$SIGNER" --certificate-oidc-issuer "$OIDC_ISSUER" "$image" > /dev/null 2>&1; then"#,
+    r#"  echo "signed=true" >> "$GITHUB_OUTPUT""#,
+    "else",
+    r#"  echo "signed=false" >> "$GITHUB_OUTPUT""#,
+    "fi",
+];
+/// Keyless: the certificate names this workflow at this ref; no key exists to leak.
+const SIGN: &[&str] = &[
+    r#"image="$REGISTRY/$REPOSITORY@$DIGEST""#,
+    r#"cosign sign --yes "$image""#,
+    r#"cosign attest --yes --type cyclonedx --predicate "$SBOM" "$image""#,
+];
+const VERIFY: &[&str] = &[
+    r#"image="$REGISTRY/$REPOSITORY@$DIGEST""#,
+    r#"cosign verify --certificate-identity-regexp "$SIGNER" --certificate-oidc-issuer "$OIDC_ISSUER" "$image""#,
+    r#"cosign verify-attestation --type cyclonedx --certificate-identity-regexp "$SIGNER" --certificate-oidc-issuer "$OIDC_ISSUER" "$image" > /dev/null"#,
+];
+
+/// The image as the deploy job's steps name it: the account's registry, by digest.
+const REGISTRY: &str = "${{ steps.ecr.outputs.registry }}";
+const DIGEST: &str = "${{ steps.image.outputs.digest }}";
+
+/// The steps from the ECR login to the verified image, in the deploy job written to `workflow`:
+/// build, scan, keep the scan, sign and attest (once), verify.
+pub(super) fn image_steps(
+    model: &Model,
+    environment: &Environment,
+    service: &Service,
+    workflow: &str,
+) -> Vec<Step> {
+    let repository = service.image_repository.clone();
+    let by_digest = format!("{REGISTRY}/{repository}@{DIGEST}");
+    let signer = signer_identity(model, environment, workflow);
+    let not_signed = "steps.signature.outputs.signed != 'true'";
+    vec![
+        Step::uses(
+            "Set up Docker Buildx",
+            model.delivery.action(Action::SetupBuildx),
+        ),
+        Step::run(
+            "Build and push the image (provenance, SBOM)",
+            BUILD_WITH_PROVENANCE,
+        )
+        .id("image")
+        .env("REGISTRY", REGISTRY)
+        .env("REPOSITORY", repository.clone())
+        .env("IMAGE_TAG", "${{ github.sha }}")
+        .env("DOCKERFILE", service.build.dockerfile.clone())
+        .env("CONTEXT", service.build.context.clone()),
+        // Every finding, for code scanning; the gate below fails on the fixable serious ones.
+        Step::uses(
+            "Trivy scan for code scanning (SARIF)",
+            model.delivery.action(Action::Trivy),
+        )
+        .with("image-ref", by_digest.clone())
+        .with("format", "sarif")
+        .with("output", SARIF_FILE),
+        Step::uses(
+            "Keep the scan for code scanning",
+            model.delivery.action(Action::UploadArtifact),
+        )
+        .id("sarif")
+        .with("name", SARIF_ARTIFACT)
+        .with("path", SARIF_FILE)
+        .with("if-no-files-found", "error")
+        .with("retention-days", 7),
+        trivy_scan(model, by_digest.clone()),
+        Step::uses(
+            "Install cosign",
+            model.delivery.action(Action::CosignInstaller),
+        ),
+        Step::run("Find the image's signature", FIND_SIGNATURE)
+            .id("signature")
+            .env("REGISTRY", REGISTRY)
+            .env("REPOSITORY", repository.clone())
+            .env("DIGEST", DIGEST)
+            .env("SIGNER", signer.clone())
+            .env("OIDC_ISSUER", GITHUB_OIDC_ISSUER),
+        Step::uses("CycloneDX SBOM", model.delivery.action(Action::Trivy))
+            .when(not_signed)
+            .with("image-ref", by_digest)
+            .with("format", "cyclonedx")
+            .with("output", SBOM_FILE),
+        Step::run("Sign the image and attest its SBOM (cosign, keyless)", SIGN)
+            .when(not_signed)
+            .env("REGISTRY", REGISTRY)
+            .env("REPOSITORY", repository.clone())
+            .env("DIGEST", DIGEST)
+            .env("SBOM", SBOM_FILE),
+        Step::run("Verify the image's signature and SBOM attestation", VERIFY)
+            .env("REGISTRY", REGISTRY)
+            .env("REPOSITORY", repository)
+            .env("DIGEST", DIGEST)
+            .env("SIGNER", signer)
+            .env("OIDC_ISSUER", GITHUB_OIDC_ISSUER),
+    ]
+}
+
+/// The output of the deploy job that names the kept scan (empty when the scan never ran).
+pub(super) fn deploy_outputs() -> Vec<Variable> {
+    vec![variable("sarif", "${{ steps.sarif.outputs.artifact-id }}")]
+}
+
+/// The image reference helm deploys: the tag, with the verified digest, which Kubernetes pulls.
+pub(super) const VERIFIED_IMAGE_TAG: &str = "${{ github.sha }}@${{ steps.image.outputs.digest }}";
+
+/// Uploads the deploy job's scan to GitHub code scanning, also when the scan's gate failed the
+/// deploy: the only job allowed to write security events, and it holds no AWS access.
+pub(super) fn code_scanning_job(model: &Model, service: &Service) -> Job {
+    Job {
+        id: CODE_SCANNING_JOB,
+        name: format!("Upload the scan of {} to code scanning", service.name),
+        needs: vec!["deploy"],
+        condition: Some("always() && needs.deploy.outputs.sarif != ''"),
+        runs_on: Value::from(RUNNER),
+        timeout_minutes: 10,
+        // `actions: read` lets upload-sarif read the run in a private repository.
+        permissions: vec![read("actions"), read("contents"), write("security-events")],
+        environment: None,
+        services: Vec::new(),
+        env: Vec::new(),
+        outputs: Vec::new(),
+        steps: vec![
+            checkout(model),
+            Step::uses(
+                "Download the scan",
+                model.delivery.action(Action::DownloadArtifact),
+            )
+            .with("name", SARIF_ARTIFACT),
+            Step::uses(
+                "Upload to code scanning",
+                model.delivery.action(Action::UploadSarif),
+            )
+            .with("sarif_file", SARIF_FILE)
+            .with("category", format!("trivy-{}", service.name)),
+        ],
+    }
+}
+
+/// The certificate identity a signature of the image must carry: the deploy workflow (its path
+/// in the repository) of this repository, run from the ref that deploys this environment.
+fn signer_identity(model: &Model, environment: &Environment, workflow: &str) -> String {
+    let reference = match &environment.deploy.trigger {
+        DeployTrigger::Branch(branch) => format!("refs/heads/{}", regex_escape(branch)),
+        DeployTrigger::Tag(glob) => format!("refs/tags/{}", glob_to_regex(glob)),
+    };
+    format!(
+        "^https://github\\.com/{}/{}@{reference}$",
+        regex_escape(&model.project.github_repository),
+        regex_escape(workflow)
+    )
+}
+
+fn regex_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.^$|?*+()[]{}".contains(c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// A GitHub tag filter as a regular expression: `*` matches within one path segment, `**`
+/// across segments (the spec allows no other glob character).
+fn glob_to_regex(glob: &str) -> String {
+    glob.split("**")
+        .map(|part| {
+            part.split('*')
+                .map(regex_escape)
+                .collect::<Vec<_>>()
+                .join("[^/]*")
+        })
+        .collect::<Vec<_>>()
+        .join(".*")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_to_regex;
+
+    #[test]
+    fn a_tag_glob_becomes_an_anchorable_regex() {
+        assert_eq!(glob_to_regex("v*-prod"), "v[^/]*-prod");
+        assert_eq!(glob_to_regex("release/**"), "release/.*");
+        assert_eq!(glob_to_regex("v1.2"), "v1\\.2");
+    }
+}
