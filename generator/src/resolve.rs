@@ -1,6 +1,8 @@
 //! Resolution: each environment is `[defaults]` with its own `[environments.<name>]` merged over
 //! it (tables merge key by key; a value or a list replaces the default), and every merged value
-//! remembers the key that wrote it, which `explain` prints and diagnostics point at.
+//! remembers the key that wrote it, which `explain` prints and diagnostics point at. Each service
+//! of the spec then gets its settings in the environment (`services.<name>`): what the layers
+//! say for it, and `app`'s replicas, autoscaling and resources for the rest.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,12 +21,23 @@ pub fn resolve(document: &Value) -> BTreeMap<String, Resolved> {
             .unwrap_or_default()
     };
     let (defaults, environments) = (layer("defaults"), layer("environments"));
+    let services: Vec<String> = layer("services").keys().cloned().collect();
     environments
         .iter()
         .filter_map(|(name, layer)| Some((name, layer.as_object()?)))
         .map(|(name, layer)| {
             let base = Path::root().child("environments").child(name);
-            let (value, origins) = merge_layers(&defaults, layer, &base);
+            let (mut value, mut origins) = merge_layers(&defaults, layer, &base);
+            // The spec's services, and any other name the layers give settings (which
+            // validation then refuses by name, rather than for what it lacks).
+            let named: Vec<String> = value
+                .get("services")
+                .and_then(Value::as_object)
+                .map(|named| named.keys().cloned().collect())
+                .unwrap_or_default();
+            for service in services.iter().chain(&named) {
+                inherit_app(&mut value, &mut origins, service);
+            }
             let resolved = Resolved {
                 name: name.clone(),
                 value,
@@ -83,6 +96,18 @@ impl Resolved {
             }
             None => self.table_path().join(relative),
         }
+    }
+
+    /// The key of a layer that writes the table at `relative` itself (the environment's, else
+    /// `[defaults]`), rather than a value merged into it from elsewhere.
+    pub fn written_at(&self, relative: &Path) -> Option<Path> {
+        [self.table_path(), Path::root().child("defaults")]
+            .into_iter()
+            .map(|layer| layer.join(relative))
+            .find(|key| {
+                self.leaves_under(relative)
+                    .any(|(_, origin)| origin.0.starts_with(&key.0))
+            })
     }
 
     /// Which layer wrote the value at `relative`.
@@ -150,6 +175,85 @@ pub struct Difference<'a> {
 pub struct Side<'a> {
     pub value: &'a Value,
     pub origin: &'a Path,
+}
+
+/// The settings of `service` that `app` holds for every service, where the layers set none of
+/// their own for it: key by key, each keeping where `app`'s value was written.
+fn inherit_app(value: &mut Value, origins: &mut BTreeMap<Path, Path>, service: &str) {
+    const INHERITED: [&str; 3] = ["replicas", "autoscaling", "resources"];
+    let Some(root) = value.as_object_mut() else {
+        return;
+    };
+    let app = root
+        .get("app")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let settings = root
+        .entry("services")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .map(|services| {
+            services
+                .entry(service)
+                .or_insert_with(|| Value::Object(Map::new()))
+        });
+    let Some(Value::Object(settings)) = settings else {
+        return;
+    };
+    let from = Path::root().child("app");
+    let to = Path::root().child("services").child(service);
+    for key in INHERITED {
+        if let Some(inherited) = app.get(key) {
+            fill(
+                settings,
+                key,
+                inherited,
+                &from.child(key),
+                &to.child(key),
+                origins,
+            );
+        }
+    }
+}
+
+/// Sets `key` of `target` to `value` where it is missing, or fills a table key by key; each leaf
+/// set takes the origin of the leaf it copies (`from` -> `to`, relative to the environment).
+fn fill(
+    target: &mut Map<String, Value>,
+    key: &str,
+    value: &Value,
+    from: &Path,
+    to: &Path,
+    origins: &mut BTreeMap<Path, Path>,
+) {
+    match (target.get_mut(key), value) {
+        (Some(Value::Object(existing)), Value::Object(table)) => {
+            for (child, inner) in table {
+                fill(
+                    existing,
+                    child,
+                    inner,
+                    &from.child(child),
+                    &to.child(child),
+                    origins,
+                );
+            }
+        }
+        (Some(_), _) => {}
+        (None, _) => {
+            let copied: Vec<(Path, Path)> = origins
+                .range(from.clone()..)
+                .take_while(|(leaf, _)| leaf.0.starts_with(&from.0))
+                .map(|(leaf, origin)| {
+                    let rest = Path(leaf.0[from.0.len()..].to_vec());
+                    (to.join(&rest), origin.clone())
+                })
+                .collect();
+            origins.extend(copied);
+            target.insert(key.to_string(), value.clone());
+        }
+    }
 }
 
 /// Merges an environment's layer over the defaults: tables merge key by key, anything else

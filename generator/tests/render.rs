@@ -608,3 +608,55 @@ fn every_service_gets_its_release_image_role_and_deploy_and_one_release_carries_
     // Its health path is on its prefix, so the smoke test goes through the ingress.
     assert!(dev.contains("HEALTH_PATH: \"/v1/reports/health\""), "{dev}");
 }
+
+#[test]
+fn an_environment_sizes_and_configures_one_service_without_touching_the_others() {
+    let text = example_text().replacen(
+        "[environments.prod.deploy]",
+        "[environments.prod.services.expense-backend]\n\
+         autoscaling = { max_replicas = 20, memory_target_percent = 80 }\n\
+         resources = { memory_limit = \"1Gi\" }\n\
+         config = { FEATURE_FLAGS = \"fast-path\" }\n\n\
+         [environments.prod.deploy]",
+        1,
+    );
+    let model = Model::load_str("overrides.toml", &text).expect("valid");
+    let service = runtime_service(&model);
+    let prod = model.environment("prod").expect("prod");
+    let values = helm_values::values(&model, prod, service);
+    // Overridden key by key; the rest still app's.
+    assert_eq!(values.autoscaling.max_replicas, 20);
+    assert_eq!(values.autoscaling.min_replicas, 3);
+    assert_eq!(
+        values.autoscaling.target_memory_utilization_percentage,
+        Some(80)
+    );
+    assert_eq!(values.resources.limits.memory, "1Gi");
+    assert_eq!(values.resources.requests.memory, "128Mi");
+    assert_eq!(values.config["FEATURE_FLAGS"], "fast-path");
+    // Staging keeps app's sizing and no extra configuration.
+    let staging = model.environment("staging").expect("staging");
+    let values = helm_values::values(&model, staging, service);
+    assert_eq!(values.autoscaling.max_replicas, 10);
+    assert_eq!(values.resources.limits.memory, "512Mi");
+    assert!(!values.config.contains_key("FEATURE_FLAGS"));
+    // explain's provenance: each key where it was written.
+    let resolved = &prod.resolved;
+    let origin = |key: &str| {
+        resolved
+            .source_of(&generator::source::Path::parse_dotted(key).expect("key"))
+            .to_string()
+    };
+    assert_eq!(
+        origin("services.expense-backend.autoscaling.max_replicas"),
+        "environments.prod.services.expense-backend.autoscaling.max_replicas"
+    );
+    assert_eq!(
+        origin("services.expense-backend.autoscaling.min_replicas"),
+        "environments.prod.app.autoscaling.min_replicas"
+    );
+    assert_eq!(
+        origin("services.expense-backend.resources.memory_request"),
+        "defaults.app.resources.memory_request"
+    );
+}

@@ -47,7 +47,10 @@ pub(super) fn explain(spec: &FsPath, env: &str, key: Option<&str>, output: &mut 
         output.warn(&format!("error: `{key}` is not a key path; write it like `database.multi_az` or `services.<name>.routes[0].path`"));
         return EXIT_USAGE;
     };
-    let global = matches!(relative.0.first(), Some(Segment::Key(first)) if loaded.document.value.get(first).is_some() && !matches!(first.as_str(), "defaults" | "environments"));
+    // A key of the spec outside the environments, unless the environment resolves it (a
+    // service's settings here: `services.<name>.replicas`).
+    let global = matches!(relative.0.first(), Some(Segment::Key(first)) if loaded.document.value.get(first).is_some() && !matches!(first.as_str(), "defaults" | "environments"))
+        && relative.lookup(&environment.resolved.value).is_none();
     if global {
         let Some(value) = relative.lookup(&loaded.document.value) else {
             return unknown_key(&relative, &loaded.document.value, output);

@@ -22,7 +22,7 @@ pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
     Alerting, App, Budget, Cache, CachePolicy, Database, DisruptionBudget, Engine, Handler,
     Ingress, LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rollout, Rule,
-    RunnerLabel, Scaling, Severity, Tier, Waf, Waiver,
+    RunnerLabel, Scaling, ServiceSettings, Severity, Tier, Waf, Waiver,
 };
 
 /// The validated platform.
@@ -377,6 +377,8 @@ pub struct Environment {
     pub cache: Cache,
     pub bastion: Bastion,
     pub app: App,
+    /// Every service's settings here, by name (its configuration merged with the service's).
+    pub services: BTreeMap<String, ServiceSettings>,
     pub budget: Budget,
     pub ingress: Ingress,
     pub waf: Waf,
@@ -405,6 +407,13 @@ pub struct Recovery {
 }
 
 impl Environment {
+    /// The settings of `service` here (validation gives every service its own).
+    pub fn settings_of(&self, service: &Service) -> &ServiceSettings {
+        self.services
+            .get(&service.name)
+            .unwrap_or_else(|| unreachable!("validation settles every service: {}", service.name))
+    }
+
     /// An alert's expression with this environment's threshold in place of `$threshold`.
     pub fn alert_expression(&self, alert: &Alert) -> String {
         match self.thresholds.get(&alert.name) {

@@ -328,7 +328,8 @@ const REDIS_PORT: u16 = 6379;
 /// The chart values of one service in one environment.
 pub fn values(model: &Model, environment: &Environment, service: &Service) -> HelmValues {
     let settings = environment;
-    let app = &settings.app;
+    // The service's own sizing and configuration in this environment.
+    let sizing = environment.settings_of(service);
     let database_port: u16 = match settings.database.engine {
         Engine::Mysql => 3306,
         Engine::Postgres => 5432,
@@ -336,7 +337,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
     let runtime = service.api().is_some();
     // One release of the environment installs its rules and dashboards.
     let carrier = model.observability_service().name == service.name;
-    let mut config = service.config.clone();
+    let mut config = sizing.config.clone();
     let mut data = Vec::new();
     let mut egress_ports = Vec::new();
     if runtime {
@@ -418,7 +419,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             tag: String::new(),
             pull_policy: PullPolicy::IfNotPresent,
         },
-        replica_count: app.replicas,
+        replica_count: sizing.replicas,
         container_port: service.port,
         service: ServiceValues {
             kind: ServiceType::ClusterIP,
@@ -426,12 +427,12 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         },
         resources: ResourceValues {
             requests: Quantities {
-                cpu: app.resources.cpu_request.clone(),
-                memory: app.resources.memory_request.clone(),
+                cpu: sizing.resources.cpu_request.clone(),
+                memory: sizing.resources.memory_request.clone(),
             },
             limits: Quantities {
-                cpu: app.resources.cpu_limit.clone(),
-                memory: app.resources.memory_limit.clone(),
+                cpu: sizing.resources.cpu_limit.clone(),
+                memory: sizing.resources.memory_limit.clone(),
             },
         },
         probes: Probes {
@@ -457,18 +458,18 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             },
         },
         autoscaling: AutoscalingValues {
-            enabled: app.autoscaling.max_replicas > app.autoscaling.min_replicas,
-            min_replicas: app.autoscaling.min_replicas,
-            max_replicas: app.autoscaling.max_replicas,
-            target_cpu_utilization_percentage: app.autoscaling.cpu_target_percent,
-            target_memory_utilization_percentage: app.autoscaling.memory_target_percent,
+            enabled: sizing.autoscaling.max_replicas > sizing.autoscaling.min_replicas,
+            min_replicas: sizing.autoscaling.min_replicas,
+            max_replicas: sizing.autoscaling.max_replicas,
+            target_cpu_utilization_percentage: sizing.autoscaling.cpu_target_percent,
+            target_memory_utilization_percentage: sizing.autoscaling.memory_target_percent,
             behavior: ScalingBehavior {
-                scale_up: scaling_rules(app.autoscaling.scale_up),
-                scale_down: scaling_rules(app.autoscaling.scale_down),
+                scale_up: scaling_rules(sizing.autoscaling.scale_up),
+                scale_down: scaling_rules(sizing.autoscaling.scale_down),
             },
         },
         pod_disruption_budget: PodDisruptionBudget {
-            enabled: app.autoscaling.min_replicas > 1,
+            enabled: sizing.autoscaling.min_replicas > 1,
             min_available: service.disruption_budget.min_available,
         },
         spread: Spread {

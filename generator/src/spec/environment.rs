@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::patterns::CIDR_PATTERN;
+use super::patterns::{CIDR_PATTERN, NAME_PATTERN};
 
 /// Everything one environment needs. In the file, `[defaults]` and each
 /// `[environments.<name>]` are partial; the two merged must be complete.
@@ -21,6 +21,12 @@ pub struct Environment {
     pub cache: Cache,
     pub bastion: Bastion,
     pub app: App,
+    /// Each service's settings here, by service name: `app`'s replicas, autoscaling and
+    /// resources unless `[environments.<env>.services.<name>]` (or `[defaults.services.<name>]`)
+    /// overrides them, and configuration added to the service's own.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": NAME_PATTERN }))]
+    pub services: BTreeMap<String, ServiceSettings>,
     pub budget: Budget,
     pub ingress: Ingress,
     pub waf: Waf,
@@ -233,6 +239,23 @@ pub struct App {
     /// Milliseconds after which a Redis call is abandoned and the database answers instead.
     #[schemars(range(min = 1, max = 10000))]
     pub redis_timeout_ms: u32,
+}
+
+/// One service's settings in one environment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// Replicas before the autoscaler acts (default: `app.replicas`).
+    #[schemars(range(min = 1, max = 100))]
+    pub replicas: u32,
+    /// Default: `app.autoscaling`, key by key.
+    pub autoscaling: Autoscaling,
+    /// Default: `app.resources`, key by key.
+    pub resources: Resources,
+    /// Non-secret environment variables added to (or replacing) the service's own `config`.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
+    pub config: BTreeMap<String, String>,
 }
 
 /// Log levels of the runtime.

@@ -415,6 +415,22 @@ ingress_paths = []"#,
         )],
     ),
     fixture(
+        "environment_settings_of_an_unknown_service",
+        "prod sizing a service the spec does not have",
+        &[InsertAfter(
+            PROD_DEPLOY,
+            r#"services.myapp-frontend = { replicas = 2 }"#,
+        )],
+    ),
+    fixture(
+        "service_override_limit_below_request",
+        "prod giving the service a memory limit below the request it inherits from app",
+        &[InsertAfter(
+            PROD_DEPLOY,
+            r#"services.myapp-backend = { resources = { memory_limit = "64Mi" } }"#,
+        )],
+    ),
+    fixture(
         "config_sets_a_platform_variable",
         "the runtime's service setting DB_HOST, which the platform sets from its secret",
         &[InsertAfter(

@@ -68,6 +68,8 @@ impl Settings {
             .runtime_service(vars.get("SERVICE"))
             .map_err(|error| ConfigError::Spec(error.to_string()))?;
         let app = &resolved.app;
+        // Its own sizing in this environment: how many replicas may share the cache and limits.
+        let sizing = resolved.settings_of(service);
         let routes = api
             .routes
             .iter()
@@ -99,7 +101,7 @@ impl Settings {
         };
         let database = database_from_vars(vars, &resolved.database)?;
         let in_process = database.engine == DatabaseEngine::Sqlite
-            || (app.replicas <= 1 && app.autoscaling.max_replicas <= 1);
+            || (sizing.replicas <= 1 && sizing.autoscaling.max_replicas <= 1);
         Ok(Settings {
             service_name: service.name.clone(),
             environment: environment.to_owned(),
@@ -127,7 +129,7 @@ impl Settings {
             redis,
             trust_forwarded_for: vars.flag("TRUST_X_FORWARDED_FOR")?,
             client_timeouts: ClientTimeouts::default(),
-            max_replicas: app.replicas.max(app.autoscaling.max_replicas).max(1),
+            max_replicas: sizing.replicas.max(sizing.autoscaling.max_replicas).max(1),
         })
     }
 }

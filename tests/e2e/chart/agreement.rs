@@ -22,7 +22,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         let label = &install.label;
         let env = &install.environment;
         let service = model.service(&install.service).expect("service");
-        let app = &environment(model, env).app;
+        let app = environment(model, env).settings_of(service);
         let deployment = one(manifests, "Deployment");
         let pod = &deployment["spec"]["template"]["spec"];
         let container = container(deployment);

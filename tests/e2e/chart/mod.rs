@@ -416,7 +416,9 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
         if model.observability_service().name == service.name {
             expected.insert("PrometheusRule");
         }
-        let autoscaling = &environment(model, &install.environment).app.autoscaling;
+        let autoscaling = &environment(model, &install.environment)
+            .settings_of(service)
+            .autoscaling;
         if autoscaling.max_replicas > autoscaling.min_replicas {
             expected.insert("HorizontalPodAutoscaler");
         }
