@@ -1,12 +1,13 @@
 //! The generator's tests, one binary: the command line (`cli`), every kind of mistake in a spec
 //! (`diagnostics`, on the fixture specs of `specs`), the rendered artifacts read back
 //! (`render`, `render_dashboards`, `render_workflows`), the cost estimate (`cost`) and the
-//! comparison of two environments (`diff`).
+//! comparison of two environments (`diff`), and the guide's platform (`money_tracking`).
 
 mod cli;
 mod cost;
 mod diagnostics;
 mod diff;
+mod money_tracking;
 mod render;
 mod render_dashboards;
 mod render_workflows;

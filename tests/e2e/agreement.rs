@@ -229,10 +229,10 @@ async fn start(model: &Model, environment: &str) -> Running {
     }
 }
 
-/// Adds a transaction and returns its id.
-async fn create(client: &reqwest::Client, base: &str) -> i64 {
+/// Adds a transaction through the spec's create route (`path`) and returns its id.
+async fn create(client: &reqwest::Client, base: &str, path: &str) -> i64 {
     let created: serde_json::Value = client
-        .post(format!("{base}/transaction"))
+        .post(format!("{base}{path}"))
         .json(&serde_json::json!({"amount": 12.5, "description": "agreement"}))
         .send()
         .await
@@ -246,13 +246,17 @@ async fn create(client: &reqwest::Client, base: &str) -> i64 {
 /// Calls every route the spec enables, as a client would; routes about one transaction get a
 /// transaction of their own, so a delete-all earlier in the list does not matter.
 async fn exercise(client: &reqwest::Client, base: &str, model: &Model) {
-    for route in &model
+    let api = model
         .runtime_service(None)
         .expect("the runtime serves a service")
-        .1
-        .routes
-    {
-        let id = create(client, base).await;
+        .1;
+    let created = api
+        .route_of(Handler::CreateTransaction)
+        .expect("the spec routes transaction creation")
+        .path
+        .to_string();
+    for route in &api.routes {
+        let id = create(client, base, &created).await;
         let path = route.path.as_str().replace("{id}", &id.to_string());
         let method = reqwest::Method::from_bytes(route.method.as_str().as_bytes()).expect("method");
         let mut request = client.request(method, format!("{base}{path}"));
@@ -292,7 +296,13 @@ async fn the_runtime_exports_every_metric_and_label_the_rules_and_dashboards_rea
                 .await
                 .expect("text");
             let exported = exported(&text);
-            let (expressions, recorded) = expressions(&artifacts, environment);
+            let (mut expressions, recorded) = expressions(&artifacts, environment);
+            // Beside services on their own images, an expression that does not select the
+            // runtime's job may read their metrics, which this runtime cannot export.
+            if model.services.iter().any(|service| service.api().is_none()) {
+                let job = format!("job=\"{}\"", runtime_service(&model).name);
+                expressions.retain(|expr| expr.contains(&job));
+            }
             assert!(!expressions.is_empty());
             let problems = disagreements(&expressions, &recorded, &exported);
             assert!(

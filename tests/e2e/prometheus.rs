@@ -48,10 +48,14 @@ fn promtool_accepts_every_environments_rules() {
     let promtool = tool("promtool");
     let dir = tempfile::tempdir().expect("tempdir");
     let rules = rule_files();
+    let environments: usize = example_specs()
+        .iter()
+        .map(|spec| render_spec(spec).0.environments.len())
+        .sum();
     assert_eq!(
         rules.len(),
-        5,
-        "3 environments of expense.toml and 2 of ledger.toml"
+        environments,
+        "one rule file per environment of every example"
     );
     for (index, artifact) in rules.into_iter().enumerate() {
         let resource: serde_json::Value = serde_norway::from_str(&artifact.contents).expect("YAML");

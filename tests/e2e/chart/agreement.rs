@@ -72,42 +72,56 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         assert_eq!(svc["spec"]["ports"][0]["targetPort"], "http");
         assert_eq!(svc["spec"]["ports"][0]["port"], service.port);
 
-        // Every variable the pod gets is one the runtime reads, and they reach it.
+        // The pod gets its ConfigMap: for the runtime, only variables it reads, and its
+        // secrets; for a service on its own image, exactly its configuration here.
         let config_map = manifests
             .iter()
             .find(|m| {
                 m["kind"] == "ConfigMap"
                     && m["metadata"]["name"] == format!("{}-config", service.name)
             })
-            .expect("the runtime's ConfigMap");
+            .expect("the service's ConfigMap");
         assert_eq!(
             container["envFrom"],
             json!([{ "configMapRef": { "name": config_map["metadata"]["name"] } }])
         );
         let config = config_map["data"].as_object().expect("ConfigMap data");
-        let secret_env: Vec<&str> = container["env"]
-            .as_array()
-            .expect("env")
-            .iter()
-            .map(|v| v["name"].as_str().expect("name"))
-            .collect();
-        for name in config
-            .keys()
-            .map(String::as_str)
-            .chain(secret_env.iter().copied())
-        {
+        if service.api().is_some() {
+            let secret_env: Vec<&str> = container["env"]
+                .as_array()
+                .expect("env")
+                .iter()
+                .map(|v| v["name"].as_str().expect("name"))
+                .collect();
+            for name in config
+                .keys()
+                .map(String::as_str)
+                .chain(secret_env.iter().copied())
+            {
+                assert!(
+                    RUNTIME_VARIABLES.contains(&name),
+                    "{label}: the Deployment sets {name}, which the runtime does not read"
+                );
+            }
+            assert_eq!(config["ENVIRONMENT"], env.as_str());
+            assert_eq!(config["SERVICE"], service.name.as_str(), "{label}");
+            assert_eq!(config["LISTEN_ADDR"], format!("0.0.0.0:{}", service.port));
+            for needed in ["DB_HOST", "DB_USER", "DB_PWD", "REDIS_HOST"] {
+                assert!(
+                    secret_env.contains(&needed),
+                    "{label}: {needed} reaches the pod"
+                );
+            }
+        } else {
+            let wanted: serde_json::Map<String, Value> = app
+                .config
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                .collect();
+            assert_eq!(config, &wanted, "{label}");
             assert!(
-                RUNTIME_VARIABLES.contains(&name),
-                "{label}: the Deployment sets {name}, which the runtime does not read"
-            );
-        }
-        assert_eq!(config["ENVIRONMENT"], env.as_str());
-        assert_eq!(config["SERVICE"], service.name.as_str(), "{label}");
-        assert_eq!(config["LISTEN_ADDR"], format!("0.0.0.0:{}", service.port));
-        for needed in ["DB_HOST", "DB_USER", "DB_PWD", "REDIS_HOST"] {
-            assert!(
-                secret_env.contains(&needed),
-                "{label}: {needed} reaches the pod"
+                container.get("env").is_none(),
+                "{label}: no secret reaches it"
             );
         }
 
@@ -247,41 +261,46 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             *selector
         );
 
-        // Ingress: the environment's host and the seed's ALB annotations, to the Service.
-        let ingress = one(manifests, "Ingress");
-        let settings = environment(model, env);
-        assert_eq!(ingress["spec"]["ingressClassName"], "alb");
-        assert_eq!(
-            ingress["spec"]["rules"][0]["host"],
-            settings.ingress.host.as_str()
-        );
-        let ingress_annotations = &ingress["metadata"]["annotations"];
-        assert_eq!(
-            ingress_annotations["alb.ingress.kubernetes.io/certificate-arn"],
-            settings.ingress.certificate_arn.as_str()
-        );
-        assert_eq!(
-            ingress_annotations["alb.ingress.kubernetes.io/healthcheck-path"],
-            service.readiness_path.as_str()
-        );
-        assert_eq!(
-            ingress_annotations["alb.ingress.kubernetes.io/target-type"],
-            "ip"
-        );
-        // One load balancer for the environment's services, each on its own prefixes.
-        assert_eq!(
-            ingress_annotations["alb.ingress.kubernetes.io/group.name"],
-            format!("{}-{env}", model.project.name).as_str()
-        );
-        let paths = ingress["spec"]["rules"][0]["http"]["paths"]
-            .as_array()
-            .expect("paths");
-        let prefixes: Vec<&str> = paths.iter().filter_map(|p| p["path"].as_str()).collect();
-        assert_eq!(prefixes, service.ingress_paths, "{label}");
-        for path in paths {
-            assert_eq!(path["pathType"], "Prefix");
-            let backend = &path["backend"]["service"];
-            assert_eq!(backend["name"], svc["metadata"]["name"]);
+        // Ingress: the environment's host and the seed's ALB annotations, to the Service; none
+        // for a service off the ingress.
+        if service.ingress_paths.is_empty() {
+            assert!(of_kind(manifests, "Ingress").is_empty(), "{label}");
+        } else {
+            let ingress = one(manifests, "Ingress");
+            let settings = environment(model, env);
+            assert_eq!(ingress["spec"]["ingressClassName"], "alb");
+            assert_eq!(
+                ingress["spec"]["rules"][0]["host"],
+                settings.ingress.host.as_str()
+            );
+            let ingress_annotations = &ingress["metadata"]["annotations"];
+            assert_eq!(
+                ingress_annotations["alb.ingress.kubernetes.io/certificate-arn"],
+                settings.ingress.certificate_arn.as_str()
+            );
+            assert_eq!(
+                ingress_annotations["alb.ingress.kubernetes.io/healthcheck-path"],
+                service.readiness_path.as_str()
+            );
+            assert_eq!(
+                ingress_annotations["alb.ingress.kubernetes.io/target-type"],
+                "ip"
+            );
+            // One load balancer for the environment's services, each on its own prefixes.
+            assert_eq!(
+                ingress_annotations["alb.ingress.kubernetes.io/group.name"],
+                format!("{}-{env}", model.project.name).as_str()
+            );
+            let paths = ingress["spec"]["rules"][0]["http"]["paths"]
+                .as_array()
+                .expect("paths");
+            let prefixes: Vec<&str> = paths.iter().filter_map(|p| p["path"].as_str()).collect();
+            assert_eq!(prefixes, service.ingress_paths, "{label}");
+            for path in paths {
+                assert_eq!(path["pathType"], "Prefix");
+                let backend = &path["backend"]["service"];
+                assert_eq!(backend["name"], svc["metadata"]["name"]);
+            }
         }
 
         // Monitoring: Prometheus scrapes the runtime's metrics as job="<service name>", the job
@@ -299,6 +318,11 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         let job_label = monitor["spec"]["jobLabel"].as_str().expect("jobLabel");
         assert_eq!(svc["metadata"]["labels"][job_label], service.name.as_str());
         assert_eq!(monitor["metadata"]["labels"]["release"], "prometheus");
+        // The environment's rules and dashboards, with the first service's release only.
+        if model.observability_service().name != service.name {
+            assert!(of_kind(manifests, "PrometheusRule").is_empty(), "{label}");
+            continue;
+        }
         let rule = one(manifests, "PrometheusRule");
         let generated: Value = serde_norway::from_str(
             &artifact(artifacts, &format!("generated/{env}/prometheus-rules.yaml")).contents,
@@ -310,7 +334,9 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         );
         assert_eq!(rule["metadata"]["labels"]["release"], "prometheus");
         let rules_text = serde_json::to_string(&rule["spec"]).expect("JSON");
-        assert!(rules_text.contains(&format!("job=\\\"{}\\\"", service.name)));
+        if let Ok((runtime, _)) = model.runtime_service(None) {
+            assert!(rules_text.contains(&format!("job=\\\"{}\\\"", runtime.name)));
+        }
         let dashboards: Vec<&Value> = of_kind(manifests, "ConfigMap")
             .into_iter()
             .filter(|m| m["metadata"]["labels"]["grafana_dashboard"] == "1")

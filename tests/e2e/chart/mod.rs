@@ -379,11 +379,14 @@ fn container(deployment: &Value) -> &Value {
 
 fn the_chart_lints_and_renders_every_environments_generated_values() {
     let (examples, rendered) = render_every_environment();
-    let environments: usize = examples.iter().map(|e| e.model.environments.len()).sum();
+    let releases: usize = examples
+        .iter()
+        .map(|e| e.model.environments.len() * e.model.services.len())
+        .sum();
     assert_eq!(
         rendered.len(),
-        environments,
-        "every environment of every example spec"
+        releases,
+        "every service in every environment of every example spec"
     );
     for Rendered {
         example,

@@ -1,0 +1,174 @@
+//! The guide's platform (`specs/money-tracking.toml`): its committed tree (`examples/money-tracking`)
+//! is what the spec renders, and prod's rendered values are the tables of
+//! devops-infrastructure-guide.md.
+
+use generator::Model;
+use generator::render::{Artifact, Request, helm_values, render_all};
+
+use crate::cli::platformgen;
+use crate::support::workspace;
+
+const SPEC: &str = "specs/money-tracking.toml";
+const TREE: &str = "examples/money-tracking";
+
+#[test]
+fn the_committed_tree_is_what_the_spec_renders() {
+    let output = platformgen(&["generate", "--check", "--spec", SPEC, "--out", TREE]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn rendered() -> (Model, Vec<Artifact>) {
+    let model = Model::load(&workspace().join(SPEC)).expect("the guide's spec is valid");
+    let artifacts = render_all(&Request {
+        model: &model,
+        spec_path: SPEC,
+        only_environment: Some("prod"),
+    })
+    .expect("renders");
+    (model, artifacts)
+}
+
+fn text<'a>(artifacts: &'a [Artifact], path: &str) -> &'a str {
+    &artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .unwrap_or_else(|| panic!("{path} is rendered"))
+        .contents
+}
+
+/// The guide's "Service Deployment Example", "Ingress Configuration" and "ConfigMap Example".
+#[test]
+fn prod_runs_each_service_as_the_guide_deploys_it() {
+    let (_, artifacts) = rendered();
+    for (service, prefix) in [
+        ("user-service", "/v1/users"),
+        ("auth-service", "/v1/auth"),
+        ("bank-service", "/v1/banks"),
+        ("transaction-service", "/v1/transactions"),
+    ] {
+        let path = format!("generated/prod/helm-values/{service}.yaml");
+        let values: helm_values::HelmValues =
+            serde_norway::from_str(text(&artifacts, &path)).expect("values parse");
+        let probe = |p: &helm_values::Probe| {
+            (
+                p.path.clone(),
+                p.initial_delay_seconds,
+                p.period_seconds,
+                p.timeout_seconds,
+                p.failure_threshold,
+            )
+        };
+        assert_eq!(
+            probe(&values.probes.liveness),
+            ("/health".to_string(), 30, 10, 5, 3),
+            "{service}"
+        );
+        assert_eq!(
+            probe(&values.probes.readiness),
+            ("/ready".to_string(), 10, 5, 3, 3),
+            "{service}"
+        );
+        assert_eq!(
+            (
+                values.resources.requests.cpu.as_str(),
+                values.resources.requests.memory.as_str(),
+                values.resources.limits.cpu.as_str(),
+                values.resources.limits.memory.as_str()
+            ),
+            ("250m", "512Mi", "1000m", "1Gi"),
+            "{service}"
+        );
+        let hpa = &values.autoscaling;
+        assert_eq!(
+            (
+                hpa.enabled,
+                hpa.min_replicas,
+                hpa.max_replicas,
+                hpa.target_cpu_utilization_percentage,
+                hpa.target_memory_utilization_percentage
+            ),
+            (true, 3, 10, 70, Some(80)),
+            "{service}"
+        );
+        let rule = |rules: &helm_values::ScalingRules| {
+            let policy = &rules.policies[0];
+            (
+                rules.stabilization_window_seconds,
+                policy.value,
+                policy.period_seconds,
+            )
+        };
+        assert_eq!(rule(&hpa.behavior.scale_down), (300, 50, 60), "{service}");
+        assert_eq!(rule(&hpa.behavior.scale_up), (0, 100, 30), "{service}");
+        assert_eq!(
+            (values.rollout.max_surge, values.rollout.max_unavailable),
+            (1, 0)
+        );
+        assert_eq!(values.replica_count, 3);
+        assert_eq!(values.ingress.host, "api.money-tracking.com");
+        assert_eq!(values.ingress.paths, [prefix], "{service}");
+        assert_eq!(
+            values.ingress.annotations["alb.ingress.kubernetes.io/group.name"],
+            "money-tracking-prod",
+            "one load balancer for every service"
+        );
+        assert_eq!(values.secrets.external_secret.refresh_interval, "1h");
+        if service != "transaction-service" {
+            for (key, value) in [
+                ("LOG_LEVEL", "info"),
+                ("CORS_ORIGIN", "https://app.money-tracking.com"),
+                ("RATE_LIMIT_WINDOW", "60000"),
+                ("RATE_LIMIT_MAX", "100"),
+            ] {
+                assert_eq!(values.config[key], value, "{service}: {key}");
+            }
+        }
+    }
+    // The analytics workload is off the ingress.
+    let analytics: helm_values::HelmValues = serde_norway::from_str(text(
+        &artifacts,
+        "generated/prod/helm-values/analytics-service.yaml",
+    ))
+    .expect("values parse");
+    assert!(!analytics.ingress.enabled);
+}
+
+/// The guide's VPC design, node group, RDS and ElastiCache for prod, as Terraform receives them.
+#[test]
+fn prod_infrastructure_is_the_guides() {
+    let (_, artifacts) = rendered();
+    let tfvars = text(&artifacts, "generated/prod/terraform.tfvars");
+    for line in [
+        r#"vpc_cidr = "10.2.0.0/16""#,
+        r#"public_subnet_cidrs = ["10.2.1.0/24", "10.2.2.0/24", "10.2.3.0/24"]"#,
+        r#"private_subnet_cidrs = ["10.2.10.0/24", "10.2.11.0/24", "10.2.12.0/24"]"#,
+        r#"database_subnet_cidrs = ["10.2.20.0/24", "10.2.21.0/24", "10.2.22.0/24"]"#,
+        r#"single_nat_gateway = false"#,
+        r#"eks_cluster_version = "1.28""#,
+        r#"eks_node_instance_types = ["t3.xlarge"]"#,
+        r#"eks_node_desired_size = 3"#,
+        r#"eks_node_min_size = 3"#,
+        r#"eks_node_max_size = 10"#,
+        r#"rds_engine = "postgres""#,
+        r#"rds_instance_class = "db.r6g.xlarge""#,
+        r#"rds_allocated_storage = 500"#,
+        r#"rds_max_allocated_storage = 2000"#,
+        r#"rds_multi_az = true"#,
+        r#"rds_backup_retention = 30"#,
+        r#"rds_performance_insights = true"#,
+        r#"redis_node_type = "cache.r6g.large""#,
+    ] {
+        let squeezed: String = tfvars
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(squeezed.contains(line), "{line} not in\n{tfvars}");
+    }
+}
