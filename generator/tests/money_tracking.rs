@@ -130,6 +130,20 @@ fn prod_runs_each_service_as_the_guide_deploys_it() {
             }
         }
     }
+    // The NetworkPolicy: bank-service reaches the database, Redis and the transactions API.
+    let bank: helm_values::HelmValues = serde_norway::from_str(text(
+        &artifacts,
+        "generated/prod/helm-values/bank-service.yaml",
+    ))
+    .expect("values parse");
+    assert_eq!(bank.network_policy.egress_ports, [5432, 6379]);
+    assert_eq!(
+        bank.network_policy.egress_services,
+        [helm_values::EgressService {
+            name: "transaction-service".to_string(),
+            port: 3003
+        }]
+    );
     // The analytics workload is off the ingress.
     let analytics: helm_values::HelmValues = serde_norway::from_str(text(
         &artifacts,

@@ -20,7 +20,7 @@ pub use crate::duration::PromDuration;
 pub use crate::promql::Promql;
 pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
-    Alerting, App, Budget, Cache, CachePolicy, Database, DisruptionBudget, Engine, Handler,
+    Alerting, App, Budget, Cache, CachePolicy, Database, DisruptionBudget, Egress, Engine, Handler,
     Ingress, LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rollout, Rule,
     RunnerLabel, Scaling, ServiceSettings, Severity, Tier, Waf, Waiver,
 };
@@ -155,6 +155,9 @@ pub struct Service {
     pub ingress_paths: Vec<String>,
     /// The service's own non-secret environment (none of it a name the platform sets).
     pub config: BTreeMap<String, String>,
+    /// Where its pods may connect: every service named is one of the spec's, and the runtime's
+    /// services reach the database and the cache.
+    pub egress: Egress,
     /// How its image is built, and which changes deploy it.
     pub build: Build,
     pub backend: Backend,

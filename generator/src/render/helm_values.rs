@@ -318,8 +318,21 @@ pub struct SecurityContext {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NetworkPolicy {
     pub enabled: bool,
+    /// Ports reachable at any address: the database's and Redis' (their addresses change on a
+    /// failover, their ports do not).
     #[schemars(inner(range(min = 1)))]
     pub egress_ports: Vec<u16>,
+    /// Other services' pods reachable, each on its port.
+    pub egress_services: Vec<EgressService>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EgressService {
+    /// The service's `app.kubernetes.io/name`.
+    pub name: String,
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u16,
 }
 
 /// ElastiCache's port, in every environment.
@@ -339,7 +352,6 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
     let carrier = model.observability_service().name == service.name;
     let mut config = sizing.config.clone();
     let mut data = Vec::new();
-    let mut egress_ports = Vec::new();
     if runtime {
         config.extend([
             ("SERVICE".to_string(), service.name.clone()),
@@ -372,8 +384,21 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         if settings.cache.auth_token {
             data.push(reference("REDIS_AUTH_TOKEN", "redis", "auth_token"));
         }
-        egress_ports = vec![database_port, REDIS_PORT];
     }
+    let egress = &service.egress;
+    let egress_ports: Vec<u16> = [(egress.database, database_port), (egress.cache, REDIS_PORT)]
+        .into_iter()
+        .filter_map(|(reached, port)| reached.then_some(port))
+        .collect();
+    let egress_services = egress
+        .services
+        .iter()
+        .filter_map(|name| model.service(name))
+        .map(|other| EgressService {
+            name: other.name.clone(),
+            port: other.port,
+        })
+        .collect();
     let annotations = BTreeMap::from([
         (
             "alb.ingress.kubernetes.io/scheme".to_string(),
@@ -525,6 +550,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         network_policy: NetworkPolicy {
             enabled: true,
             egress_ports,
+            egress_services,
         },
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::patterns::DURATION_PATTERN;
+use super::patterns::{DURATION_PATTERN, NAME_PATTERN};
 
 /// One service (its name is its key in `[services]`: it names the Deployment, Service, image and
 /// metrics job).
@@ -46,6 +46,10 @@ pub struct Service {
     #[serde(default = "root_path")]
     #[schemars(inner(regex(pattern = r"^/([A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)?$")))]
     pub ingress_paths: Vec<String>,
+    /// What the service's pods may reach besides DNS (a NetworkPolicy): the database, the cache,
+    /// other services by name. The runtime's services always reach the database and the cache.
+    #[serde(default)]
+    pub egress: Egress,
     /// Non-secret environment variables of the containers (a ConfigMap), beside those the
     /// platform sets for the runtime.
     #[serde(default)]
@@ -71,6 +75,22 @@ pub struct Service {
 
 fn root_path() -> Vec<String> {
     vec!["/".to_string()]
+}
+
+/// Where a service's pods may open connections.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Egress {
+    /// The environment's database, on its port.
+    #[serde(default)]
+    pub database: bool,
+    /// The environment's Redis, on its port.
+    #[serde(default)]
+    pub cache: bool,
+    /// Other services of the spec, on their ports.
+    #[serde(default)]
+    #[schemars(inner(regex(pattern = NAME_PATTERN)))]
+    pub services: Vec<String>,
 }
 
 /// The timings of a service's probes (each probe written is written whole).

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    self, Api, Backend, Build, Probes, RateLimit, Rollout, Route, RouteTemplate, Service,
+    self, Api, Backend, Build, Egress, Probes, RateLimit, Rollout, Route, RouteTemplate, Service,
 };
 use crate::source::Path;
 use crate::spec::{self, CachePolicy, Handler, RouteRateLimit};
@@ -38,6 +38,12 @@ pub(super) fn service(
         disruption_budget: service.disruption_budget,
         ingress_paths: service.ingress_paths.clone(),
         config: service.config.clone(),
+        egress: Egress {
+            // The runtime reads the database and caches in Redis.
+            database: service.egress.database || service.runtime.is_some(),
+            cache: service.egress.cache || service.runtime.is_some(),
+            services: service.egress.services.clone(),
+        },
         build: build?,
         backend: backend?,
     })

@@ -16,6 +16,7 @@ pub(super) fn services(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Ser
         .collect();
     ports(spec, out);
     ingress_paths(spec, out);
+    egress(spec, out);
     built.into_iter().collect()
 }
 
@@ -64,6 +65,42 @@ pub(super) fn service_of(
                     None
                 }
             }
+        }
+    }
+}
+
+/// Every service a service may reach is another service of the spec.
+fn egress(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    for (name, service) in &spec.services {
+        for (index, target) in service.egress.services.iter().enumerate() {
+            let at = service_path(name)
+                .child("egress")
+                .child("services")
+                .index(index);
+            let problem = if target == name {
+                format!("`{name}` lists itself as a service it reaches")
+            } else if !spec.services.contains_key(target) {
+                format!("`{name}` reaches `{target}`, which is not a service of this spec")
+            } else {
+                continue;
+            };
+            let others: Vec<String> = spec
+                .services
+                .keys()
+                .filter(|other| *other != name)
+                .map(|other| format!("`{other}`"))
+                .collect();
+            let help = if others.is_empty() {
+                "remove it: the spec has no other service".to_string()
+            } else {
+                format!("name one of {}", others.join(", "))
+            };
+            out.push(
+                Diagnostic::error(Code::UnknownValue, problem)
+                    .at_path(at)
+                    .on_value()
+                    .help(help),
+            );
         }
     }
 }

@@ -431,6 +431,14 @@ ingress_paths = []"#,
         )],
     ),
     fixture(
+        "egress_to_an_unknown_service",
+        "a service allowed to reach itself and a service the spec does not have",
+        &[InsertAfter(
+            "shutdown_grace_seconds = 20",
+            r#"egress = { database = true, services = ["myapp-backend", "myapp-ledger"] }"#,
+        )],
+    ),
+    fixture(
         "config_sets_a_platform_variable",
         "the runtime's service setting DB_HOST, which the platform sets from its secret",
         &[InsertAfter(

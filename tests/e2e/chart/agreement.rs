@@ -261,6 +261,21 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             *selector
         );
 
+        // NetworkPolicy egress: each service the spec lets it reach, by its pods' name, on its
+        // port.
+        let policy = one(manifests, "NetworkPolicy");
+        let rules = policy["spec"]["egress"].as_array().expect("egress rules");
+        for other in &service.egress.services {
+            let port = model.service(other).expect("a service").port;
+            assert!(
+                rules.iter().any(|rule| {
+                    rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == *other
+                        && rule["ports"][0]["port"] == port
+                }),
+                "{label}: no egress rule to {other}:{port} in {rules:?}"
+            );
+        }
+
         // Ingress: the environment's host and the seed's ALB annotations, to the Service; none
         // for a service off the ingress.
         if service.ingress_paths.is_empty() {
