@@ -45,6 +45,7 @@ rds_deletion_protection   = true
 rds_performance_insights  = false
 rds_database_name         = "transactions"
 rds_username              = "expense"
+rds_password_version      = 1
 rds_parameters = {
   character_set_server = "utf8mb4"
   collation_server     = "utf8mb4_unicode_ci"
@@ -82,6 +83,17 @@ budget_alert_emails = ["devops@example.com"]
 waf_enabled    = true
 waf_rate_limit = 2000
 
+# Secrets
+secret_names = {
+  database = "expense/prod/database"
+  redis    = "expense/prod/redis"
+}
+external_secrets_service_account = {
+  name      = "external-secrets"
+  namespace = "external-secrets"
+}
+
 # Delivery
+namespace                = "expense"
 github_repository        = "example-org/expense-platform"
 github_actions_role_name = "GitHubActionsRole"

@@ -342,7 +342,7 @@ fn explain_without_a_key_shows_every_value_the_thresholds_in_effect_and_the_waiv
     // A threshold the environment overrides, and one it inherits from the alert.
     assert!(
         shown.contains(
-            "    HighResponseTime = 0.5   set in the environment: specs/expense.toml:155:22\n"
+            "    HighResponseTime = 0.5   set in the environment: specs/expense.toml:158:22\n"
         ),
         "{shown}"
     );

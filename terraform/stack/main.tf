@@ -52,6 +52,29 @@ module "bastion" {
   tags              = local.tags
 }
 
+# ---------------------------------------------------------------- the secrets the services read
+#
+# Both generated here, stored by their modules in the secrets the chart's ExternalSecret reads
+# (var.secret_names, rendered from the spec like the chart's remote keys).
+
+# The database password: ephemeral (never in state or plan), written to RDS and to the
+# database secret in the same apply when rds_password_version changes.
+ephemeral "aws_secretsmanager_random_password" "database" {
+  password_length     = 40
+  exclude_punctuation = true # RDS refuses '/', '@', '"' and spaces
+}
+
+# The Redis AUTH token: ElastiCache takes it only as a plain attribute, so it is in state (as
+# with any AUTH token Terraform sets); rotating it is `terraform apply -replace` of this resource.
+resource "random_password" "redis_auth_token" {
+  count = var.redis_auth_token_enabled ? 1 : 0
+
+  length  = 64
+  special = true
+  # Redis AUTH tokens accept printable ASCII except '/', '"', '@' and spaces.
+  override_special = "!&#$^<>-"
+}
+
 module "rds" {
   source = "../../modules/rds"
 
@@ -68,6 +91,9 @@ module "rds" {
   max_allocated_storage        = var.rds_max_allocated_storage
   database_name                = var.rds_database_name
   master_username              = var.rds_username
+  master_password              = ephemeral.aws_secretsmanager_random_password.database.random_password
+  password_version             = var.rds_password_version
+  credentials_secret_name      = var.secret_names.database
   subnet_ids                   = module.vpc.database_subnet_ids
   security_group_ids           = [module.security_groups.database_security_group_id]
   multi_az                     = var.rds_multi_az
@@ -91,6 +117,8 @@ module "elasticache" {
   transit_encryption_enabled = var.redis_transit_encryption
   at_rest_encryption_enabled = var.redis_at_rest_encryption
   auth_token_enabled         = var.redis_auth_token_enabled
+  auth_token                 = var.redis_auth_token_enabled ? random_password.redis_auth_token[0].result : null
+  connection_secret_name     = var.secret_names.redis
   subnet_ids                 = module.vpc.database_subnet_ids
   security_group_ids         = [module.security_groups.redis_security_group_id]
   log_retention_days         = var.log_retention_days
@@ -136,19 +164,26 @@ module "eks" {
   log_retention_days        = var.log_retention_days
   tags                      = local.tags
 
-  # The delivery workflows deploy with Helm into the project's namespace, and nowhere else.
+  # The delivery workflows deploy with Helm into the spec's namespace, and nowhere else.
   access_entries = {
     github_actions = {
       principal_arn = module.oidc.role_arn
       policy_arn    = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
-      namespaces    = [var.project_name]
+      namespaces    = [var.namespace]
     }
   }
 }
 
-# Each service's pods (service account <service> in the project's namespace) assume a role of
-# their own, never the node role; the runtime's services read the database and Redis secrets
-# with it, a service on its own image nothing yet.
+locals {
+  # What reading the services' secrets takes: the secrets, and their keys through Secrets Manager.
+  service_secret_arns = [module.rds.credentials_secret_arn, module.elasticache.connection_secret_arn]
+  service_kms_arns    = [module.rds.kms_key_arn, module.elasticache.kms_key_arn]
+  any_runtime         = anytrue([for service in values(var.services) : service.runtime])
+}
+
+# Each service's pods (service account <service> in the spec's namespace) assume a role of
+# their own, never the node role; the runtime's services may read the database and Redis
+# secrets with it, a service on its own image nothing yet.
 module "service_role" {
   source   = "../../modules/service-role"
   for_each = var.services
@@ -156,10 +191,26 @@ module "service_role" {
   name              = substr("${local.name}-${each.key}", 0, 64)
   oidc_provider_arn = module.eks.oidc_provider_arn
   oidc_issuer_url   = module.eks.oidc_issuer_url
-  namespace         = var.project_name
+  namespace         = var.namespace
   service_account   = each.key
-  secret_arns       = each.value.runtime ? compact([module.rds.master_user_secret_arn, module.elasticache.auth_token_secret_arn]) : []
-  kms_key_arns      = each.value.runtime ? [module.rds.kms_key_arn, module.elasticache.kms_key_arn] : []
+  secret_arns       = each.value.runtime ? local.service_secret_arns : []
+  kms_key_arns      = each.value.runtime ? local.service_kms_arns : []
+  tags              = local.tags
+}
+
+# The External Secrets Operator's controller: the ClusterSecretStore the chart's ExternalSecrets
+# name reads AWS Secrets Manager with this role (IRSA on the operator's service account), and it
+# may read exactly the secrets the runtime's services read.
+module "external_secrets_role" {
+  source = "../../modules/service-role"
+
+  name              = substr("${local.name}-external-secrets", 0, 64)
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer_url   = module.eks.oidc_issuer_url
+  namespace         = var.external_secrets_service_account.namespace
+  service_account   = var.external_secrets_service_account.name
+  secret_arns       = local.any_runtime ? local.service_secret_arns : []
+  kms_key_arns      = local.any_runtime ? local.service_kms_arns : []
   tags              = local.tags
 }
 

@@ -63,9 +63,9 @@ output "rds_engine" {
   value       = module.rds.engine
 }
 
-output "rds_master_user_secret_arn" {
-  description = "Secrets Manager secret with the master credentials (managed by RDS)."
-  value       = module.rds.master_user_secret_arn
+output "database_secret_arn" {
+  description = "Secrets Manager secret the services read the database from (engine, host, port, dbname, username, password)."
+  value       = module.rds.credentials_secret_arn
 }
 
 output "redis_endpoint" {
@@ -83,9 +83,9 @@ output "redis_tls_enabled" {
   value       = module.elasticache.tls_enabled
 }
 
-output "redis_auth_token_secret_arn" {
-  description = "Secrets Manager secret with the Redis AUTH token, or null."
-  value       = module.elasticache.auth_token_secret_arn
+output "redis_secret_arn" {
+  description = "Secrets Manager secret the services read Redis from (host, port, tls, and auth_token with AUTH)."
+  value       = module.elasticache.connection_secret_arn
 }
 
 output "bastion_public_ip" {
@@ -111,6 +111,11 @@ output "github_actions_role_arn" {
 output "service_role_arns" {
   description = "IRSA role of each service, by name (service account annotation eks.amazonaws.com/role-arn)."
   value       = { for name, role in module.service_role : name => role.role_arn }
+}
+
+output "external_secrets_role_arn" {
+  description = "IRSA role of the External Secrets Operator (its service account annotation eks.amazonaws.com/role-arn)."
+  value       = module.external_secrets_role.role_arn
 }
 
 output "waf_web_acl_arn" {

@@ -1,11 +1,12 @@
 terraform {
-  # >= 1.9: validation blocks in variables.tf compare variables with each other.
-  required_version = ">= 1.9.0"
+  # >= 1.9: validation blocks in variables.tf compare variables with each other; >= 1.11:
+  # ephemeral resources and write-only attributes (the database password).
+  required_version = ">= 1.11.0"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 5.60"
+      version = "~> 5.100"
     }
     random = {
       source  = "hashicorp/random"

@@ -3,6 +3,7 @@
 //! it; without it they are reported as not run (see `testkit`).
 
 mod agreement;
+mod alertmanager;
 mod chart;
 mod dashboards;
 mod fuzz_regressions;
@@ -13,12 +14,14 @@ mod schemathesis;
 mod secrets;
 mod support;
 mod terraform;
+mod wiring;
 mod workflows;
 
 fn main() -> std::process::ExitCode {
     testkit::main(
         [
             agreement::tests(),
+            alertmanager::tests(),
             chart::tests(),
             dashboards::tests(),
             fuzz_regressions::tests(),
@@ -28,6 +31,7 @@ fn main() -> std::process::ExitCode {
             schemathesis::tests(),
             secrets::tests(),
             terraform::tests(),
+            wiring::tests(),
             workflows::tests(),
         ]
         .into_iter()

@@ -209,7 +209,7 @@ fn the_runbook_finds_resources_by_the_names_terraform_gives_them() {
             ),
             format!(
                 "--secret-id {} ",
-                model.secret_name(environment, "database")
+                model.secret_name(environment, generator::model::Secret::Database)
             ),
             format!("-chdir=terraform/environments/{name} "),
         ] {

@@ -16,7 +16,8 @@
 set -euo pipefail
 
 # ---- pinned versions (everything that goes into the stamp) --------------------------------
-APT_PACKAGES=(prometheus shellcheck)
+# prometheus: promtool; prometheus-alertmanager: amtool (its daemon is installed, never started).
+APT_PACKAGES=(prometheus prometheus-alertmanager shellcheck)
 PIP_PACKAGES=(
     checkov==3.3.30
     helm-python-sdk==0.2.2
@@ -82,7 +83,7 @@ KEY="$(printf '%s\n' "${APT_PACKAGES[@]}" "${PIP_PACKAGES[@]}" "$PIP_TERRAFORM_F
 # .tools/ is repaired rather than trusted.
 installed_ok() {
     [[ -f "$STAMP" && "$(cat "$STAMP")" == "$KEY" ]] || return 1
-    command -v promtool >/dev/null && command -v shellcheck >/dev/null || return 1
+    command -v promtool >/dev/null && command -v amtool >/dev/null && command -v shellcheck >/dev/null || return 1
     local f
     for f in checkov kubernetes-validate actionlint check-jsonschema python; do
         [[ -x "$VENV/bin/$f" ]] || return 1
@@ -116,9 +117,9 @@ fi
 rm -f "$STAMP"
 START=$SECONDS
 
-# ---- Debian: promtool (prometheus 2.42) and shellcheck ------------------------------------
-if command -v promtool >/dev/null && command -v shellcheck >/dev/null; then
-    log "apt: promtool and shellcheck already present, skipping apt"
+# ---- Debian: promtool (prometheus 2.42), amtool (alertmanager 0.25) and shellcheck ---------
+if command -v promtool >/dev/null && command -v amtool >/dev/null && command -v shellcheck >/dev/null; then
+    log "apt: promtool, amtool and shellcheck already present, skipping apt"
 else
     SUDO=()
     if [[ $(id -u) != 0 ]]; then
@@ -130,6 +131,7 @@ else
     "${SUDO[@]}" apt-get update -qq
     "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
     command -v promtool >/dev/null || die "promtool still missing after apt-get install prometheus"
+    command -v amtool >/dev/null || die "amtool still missing after apt-get install prometheus-alertmanager"
     command -v shellcheck >/dev/null || die "shellcheck still missing after apt-get install"
 fi
 T_APT=$((SECONDS - START))

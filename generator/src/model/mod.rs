@@ -61,9 +61,15 @@ impl Model {
     }
 
     /// The Secrets Manager name of one of an environment's secrets
-    /// (`<project>/<environment>/<secret>`), which the chart's ExternalSecret reads.
-    pub fn secret_name(&self, environment: &Environment, secret: &str) -> String {
-        format!("{}/{}/{secret}", self.project.name, environment.name)
+    /// (`<project>/<environment>/<secret>`): Terraform creates it under this name (the tfvars
+    /// carry it), the chart's ExternalSecret reads it.
+    pub fn secret_name(&self, environment: &Environment, secret: Secret) -> String {
+        format!(
+            "{}/{}/{}",
+            self.project.name,
+            environment.name,
+            secret.as_str()
+        )
     }
 
     /// The service whose release carries the environment's PrometheusRule and dashboards: the
@@ -110,6 +116,32 @@ impl Model {
         }
     }
 }
+
+/// The secrets Terraform creates in every environment for the runtime's services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Secret {
+    /// The database: engine, host, port, dbname, username, password.
+    Database,
+    /// Redis: host, port, tls, and auth_token where AUTH is on.
+    Redis,
+}
+
+impl Secret {
+    pub const ALL: [Secret; 2] = [Secret::Database, Secret::Redis];
+
+    /// The last segment of its name, and its key in the tfvars' `secret_names`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Secret::Database => "database",
+            Secret::Redis => "redis",
+        }
+    }
+}
+
+/// Where the External Secrets Operator runs (its Helm chart's defaults): Terraform lets this
+/// service account read the environment's secrets, for the ClusterSecretStore.
+pub const EXTERNAL_SECRETS_NAMESPACE: &str = "external-secrets";
+pub const EXTERNAL_SECRETS_SERVICE_ACCOUNT: &str = "external-secrets";
 
 /// Why no service of the spec is the runtime's to serve.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

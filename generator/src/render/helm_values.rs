@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_template;
-use crate::model::{self, Environment, Model, Service};
+use crate::model::{self, Environment, Model, Secret, Service};
 use crate::spec::Engine;
 
 /// Everything the chart reads.
@@ -370,19 +370,19 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             // Behind the ALB the client address is in X-Forwarded-For; rate limits key on it.
             ("TRUST_X_FORWARDED_FOR".to_string(), "true".to_string()),
         ]);
-        let reference = |env: &str, secret: &str, property: &str| SecretReference {
+        let reference = |env: &str, secret: Secret, property: &str| SecretReference {
             env: env.to_string(),
             remote_key: model.secret_name(environment, secret),
             property: property.to_string(),
         };
         data = vec![
-            reference("DB_HOST", "database", "host"),
-            reference("DB_USER", "database", "username"),
-            reference("DB_PWD", "database", "password"),
-            reference("REDIS_HOST", "redis", "host"),
+            reference("DB_HOST", Secret::Database, "host"),
+            reference("DB_USER", Secret::Database, "username"),
+            reference("DB_PWD", Secret::Database, "password"),
+            reference("REDIS_HOST", Secret::Redis, "host"),
         ];
         if settings.cache.auth_token {
-            data.push(reference("REDIS_AUTH_TOKEN", "redis", "auth_token"));
+            data.push(reference("REDIS_AUTH_TOKEN", Secret::Redis, "auth_token"));
         }
     }
     let egress = &service.egress;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::artifact::{Artifact, RenderError, Request};
 use super::helm_values;
 use super::template::render_template;
-use crate::model::{Engine, Environment, Handler, Model};
+use crate::model::{Engine, Environment, Handler, Model, Secret};
 
 #[derive(Serialize)]
 struct Context {
@@ -93,7 +93,7 @@ fn context(model: &Model, environment: &Environment) -> Context {
             failover: recovery.failover.as_ref().map(ToString::to_string),
             region_loss: recovery.region_loss,
         }),
-        database_secret: model.secret_name(environment, "database"),
+        database_secret: model.secret_name(environment, Secret::Database),
         database_name: database.name.clone(),
         move_id_counter: move_id_counter_sql(database.engine),
         namespace: model.delivery.namespace.clone(),

@@ -67,7 +67,7 @@ fn pairs(map: BTreeMap<String, String>) -> Vec<Pair> {
 
 /// A number as PromQL and YAML readers expect it: no float noise (`0.0144`, not
 /// `0.014400000000000001`), integers without a fraction.
-fn severity_name(severity: Severity) -> &'static str {
+pub(crate) fn severity_name(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "critical",
         Severity::Warning => "warning",
@@ -75,7 +75,7 @@ fn severity_name(severity: Severity) -> &'static str {
     }
 }
 
-fn receiver_name(receiver: Receiver) -> &'static str {
+pub(crate) fn receiver_name(receiver: Receiver) -> &'static str {
     match receiver {
         Receiver::Pagerduty => "pagerduty",
         Receiver::Slack => "slack",
@@ -179,6 +179,7 @@ fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group>
             labels.insert("slo".into(), slo.name.clone());
             labels.insert("service".into(), service.clone());
             labels.insert("environment".into(), environment.name.clone());
+            labels.insert("namespace".into(), model.delivery.namespace.clone());
             labels.insert("long_window".into(), (*long).into());
             Rule {
                 record: None,
@@ -277,6 +278,8 @@ fn context(model: &Model, environment: &Environment) -> Context {
                 labels.extend(routing_labels(&alert.receivers));
                 labels.insert("severity".into(), severity_name(severity).into());
                 labels.insert("environment".into(), environment.name.clone());
+                // The namespace's AlertmanagerConfig matches only alerts carrying it.
+                labels.insert("namespace".into(), model.delivery.namespace.clone());
                 let mut annotations = BTreeMap::from([
                     ("summary".to_string(), alert.summary.clone()),
                     ("description".to_string(), alert.description.clone()),

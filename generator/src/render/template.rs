@@ -27,6 +27,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "OPERATIONS.md.j2",
         include_str!("../../templates/OPERATIONS.md.j2"),
     ),
+    (
+        "alertmanager-config.yaml.j2",
+        include_str!("../../templates/alertmanager-config.yaml.j2"),
+    ),
+    (
+        "alertmanager.yml.j2",
+        include_str!("../../templates/alertmanager.yml.j2"),
+    ),
 ];
 
 /// Workflow templates print with `{= =}` instead of `{{ }}`, so GitHub's `${{ }}` passes

@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::{hcl_key, render_template};
-use crate::model::{Environment, Model};
+use crate::model::{
+    EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Environment, Model, Secret,
+};
 use crate::spec::{Engine, NatMode};
 
 #[derive(Serialize)]
@@ -154,6 +156,7 @@ pub fn variables(
                 ),
                 ("rds_database_name", json!(s.database.name)),
                 ("rds_username", json!(s.database.username)),
+                ("rds_password_version", json!(s.database.password_version)),
                 ("rds_parameters", json!(parameters)),
             ],
         ),
@@ -212,8 +215,22 @@ pub fn variables(
             ],
         ),
         (
+            "Secrets",
+            vec![
+                ("secret_names", secret_names(spec, environment)),
+                (
+                    "external_secrets_service_account",
+                    json!({
+                        "namespace": EXTERNAL_SECRETS_NAMESPACE,
+                        "name": EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+                    }),
+                ),
+            ],
+        ),
+        (
             "Delivery",
             vec![
+                ("namespace", json!(spec.delivery.namespace)),
                 ("github_repository", json!(spec.project.github_repository)),
                 (
                     "github_actions_role_name",
@@ -281,6 +298,20 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
         });
     }
     Ok(artifacts)
+}
+
+/// `secret_names`: the name of each secret Terraform creates and the chart reads.
+fn secret_names(model: &Model, environment: &Environment) -> Value {
+    Secret::ALL
+        .into_iter()
+        .map(|secret| {
+            (
+                secret.as_str().to_string(),
+                json!(model.secret_name(environment, secret)),
+            )
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
 }
 
 /// `services`: each service's port, image repository, and whether the runtime serves it.

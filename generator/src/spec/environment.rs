@@ -140,11 +140,23 @@ pub struct Database {
     /// Application user name (the password lives in a secret, never here).
     #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,15}$"))]
     pub username: String,
+    /// Generation of the password (default 1): raising it rotates it, one `terraform apply`
+    /// writing a new password to RDS and to the secret the services read; restart the services
+    /// after the ExternalSecret refreshed.
+    #[serde(default = "Database::first_password")]
+    #[schemars(range(min = 1))]
+    pub password_version: u32,
     /// Connection pool of each runtime replica.
     pub pool: Pool,
     /// Parameter group settings, for example `max_connections = 100`.
     #[serde(default)]
     pub parameters: BTreeMap<String, ParameterValue>,
+}
+
+impl Database {
+    fn first_password() -> u32 {
+        1
+    }
 }
 
 /// Database engines.

@@ -29,13 +29,46 @@ pub enum Receiver {
     Email,
 }
 
-/// Which receivers each severity goes to, unless an alert sets `notify` itself.
+/// Which receivers each severity goes to, unless an alert sets `notify` itself, and where the
+/// receivers deliver. Their credentials (the PagerDuty routing key, the Slack webhook, the SMTP
+/// password) are read from the Kubernetes Secret `alertmanager-receivers`, never written here.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Alerting {
     pub critical: Vec<Receiver>,
     pub warning: Vec<Receiver>,
     pub info: Vec<Receiver>,
+    /// The Slack channel the `slack` receiver posts to (default `#alerts`).
+    #[serde(default = "Alerting::default_slack_channel")]
+    #[schemars(regex(pattern = r"^[#@][a-z0-9._-]{1,80}$"))]
+    pub slack_channel: String,
+    /// Where the `email` receiver sends its daily digest; required when anything routes to email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailChannel>,
+}
+
+impl Alerting {
+    fn default_slack_channel() -> String {
+        "#alerts".to_string()
+    }
+}
+
+/// The `email` receiver's mail settings (the SMTP password comes from the receivers' Secret).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChannel {
+    /// The team's address.
+    #[schemars(regex(pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))]
+    pub to: String,
+    /// The sender's address.
+    #[schemars(regex(pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))]
+    pub from: String,
+    /// The SMTP relay, `host:port` (for example `email-smtp.us-east-1.amazonaws.com:587`).
+    #[schemars(regex(pattern = r"^[A-Za-z0-9.-]+:[0-9]{1,5}$"))]
+    pub smarthost: String,
+    /// The SMTP user name (its password: key `smtp-password` of the receivers' Secret).
+    #[schemars(length(min = 1))]
+    pub username: String,
 }
 
 /// A Prometheus alerting rule.

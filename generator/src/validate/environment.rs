@@ -499,6 +499,25 @@ fn deploy(
             &path("eks.endpoint_public_access"),
         ));
     }
+    // GitHub's hosted runners leave from addresses spread over Azure's ranges, which change; only
+    // an endpoint open to every address lets them in.
+    let open_to_all = |cidr: &String| cidr == "0.0.0.0/0";
+    if settings.eks.endpoint_public_access
+        && !deploy.runner.iter().any(|label| label.0 == "self-hosted")
+        && !settings.eks.public_access_cidrs.iter().any(open_to_all)
+    {
+        out.push(resolved.diagnostic(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!(
+                    "the deploy runs on a GitHub-hosted runner, but the EKS endpoint is public only to {}, which GitHub's hosted runners are not in",
+                    settings.eks.public_access_cidrs.join(", ")
+                ),
+            )
+            .help("run the deploy on a runner inside the VPC: `deploy.runner = [\"self-hosted\", \"linux\", \"<label>\"]`; or open the endpoint to the hosted runners with `public_access_cidrs = [\"0.0.0.0/0\"]` (the API still requires IAM authentication, and the cluster is then reachable from anywhere)"),
+            &path("eks.public_access_cidrs"),
+        ));
+    }
     Some(Deploy {
         trigger: trigger?,
         approval_required: deploy.approval_required,

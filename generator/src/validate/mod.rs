@@ -47,6 +47,7 @@ pub fn validate(
     project(spec, &mut out);
     let delivery = delivery(&spec.delivery, &mut out);
     let services = services::services(spec, &mut out);
+    observability::alerting(spec, &mut out);
     let alerts = observability::alerts(spec, &mut out);
     let slos = observability::slos(spec, &mut out);
     let dashboards = observability::dashboards(spec, &mut out);

@@ -9,7 +9,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Alert, AlertTest, Dashboard, Promql, Slo};
 use crate::promql::PromqlError;
 use crate::source::Path;
-use crate::spec::{self, Panel, Severity, Spec};
+use crate::spec::{self, Panel, Receiver, Severity, Spec};
 
 /// What `$threshold` and `$window` stand for while an expression is parsed: as long as the
 /// placeholders, so a position in the parsed text is the same position in the spec's text.
@@ -18,6 +18,40 @@ const WINDOW: (&str, &str) = ("$window", "300000s");
 
 /// When an alert's unit test looks, unless it says.
 const DEFAULT_TEST_AT: &str = "30m";
+
+/// A receiver needs somewhere to deliver: the `email` receiver, used by a severity or an alert,
+/// needs `[alerting.email]`.
+pub(super) fn alerting(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    if spec.alerting.email.is_some() {
+        return;
+    }
+    let alerting = &spec.alerting;
+    let by_severity = [
+        ("critical", &alerting.critical),
+        ("warning", &alerting.warning),
+        ("info", &alerting.info),
+    ]
+    .into_iter()
+    .find(|(_, receivers)| receivers.contains(&Receiver::Email))
+    .map(|(severity, _)| Path::root().child("alerting").child(severity));
+    let by_alert = spec.alerts.iter().enumerate().find_map(|(index, alert)| {
+        alert
+            .notify
+            .as_ref()
+            .filter(|notify| notify.contains(&Receiver::Email))
+            .map(|_| Path::root().child("alerts").index(index).child("notify"))
+    });
+    if let Some(at) = by_severity.or(by_alert) {
+        out.push(
+            Diagnostic::error(
+                Code::MissingKey,
+                "alerts are routed to `email`, but `[alerting.email]` does not say where to send them",
+            )
+            .at_path(at)
+            .help("add `[alerting.email]` with `to`, `from`, `smarthost` (host:port) and `username`; the SMTP password is key `smtp-password` of the Secret `alertmanager-receivers`"),
+        );
+    }
+}
 
 pub(super) fn alerts(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Alert>> {
     let mut names = BTreeMap::new();

@@ -39,6 +39,10 @@ const fn fixture(name: &'static str, says: &'static str, edits: &'static [Edit])
 
 /// The dev environment's deploy trigger, the end of its table.
 const DEV_DEPLOY: &str = r#"deploy = { branch = "main", approval_required = false }"#;
+/// The starter's default deploy runner (a self-hosted runner inside the VPC).
+const DEFAULT_RUNNER: &str = r#"runner = ["self-hosted", "linux", "myapp-deployer"]"#;
+/// The starter's e-mail receiver settings.
+const STARTER_EMAIL: &str = r#"email = { to = "oncall@example.com", from = "alertmanager@example.com", smarthost = "email-smtp.us-east-1.amazonaws.com:587", username = "alertmanager" }"#;
 /// The prod environment's deploy trigger, the end of its table.
 const PROD_DEPLOY: &str = r#"runner = ["self-hosted", "linux", "myapp-prod"] }"#;
 /// The prod environment's disaster recovery targets.
@@ -242,10 +246,20 @@ handler = "list_transactions""#,
     fixture(
         "private_endpoint_hosted_runner",
         "a private EKS endpoint deployed from a GitHub-hosted runner",
-        &[Replace(
-            r#", runner = ["self-hosted", "linux", "myapp-prod"]"#,
-            "",
-        )],
+        &[
+            Replace(r#", runner = ["self-hosted", "linux", "myapp-prod"]"#, ""),
+            Replace(DEFAULT_RUNNER, ""),
+        ],
+    ),
+    fixture(
+        "hosted_runner_outside_public_endpoint",
+        "a GitHub-hosted runner deploying to an endpoint public only to an office range",
+        &[Replace(DEFAULT_RUNNER, "")],
+    ),
+    fixture(
+        "email_receiver_without_address",
+        "alerts routed to email with nowhere to send them",
+        &[Replace(STARTER_EMAIL, "")],
     ),
     fixture(
         "production_rule_multi_az",

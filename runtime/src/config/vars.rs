@@ -255,6 +255,7 @@ mod tests {
             performance_insights: false,
             name: "expense".into(),
             username: "expense".into(),
+            password_version: 1,
             pool: spec::Pool {
                 size: 10,
                 max_overflow: 20,

@@ -7,44 +7,42 @@ module "kms" {
   source = "../kms"
 
   name                  = "${var.replication_group_id}-redis"
-  description           = "Encrypts the Redis data, AUTH secret and logs of ${var.replication_group_id}"
+  description           = "Encrypts the Redis data, connection secret and logs of ${var.replication_group_id}"
   allow_cloudwatch_logs = true
   tags                  = var.tags
 }
 
-# ---------------------------------------------------------------- AUTH token (never a literal)
+# ---------------------------------------------------------------- connection secret
+#
+# The services read Redis from one secret, named by the spec (`connection_secret_name`), in every
+# environment: host, port and tls, and auth_token where AUTH is on. The token comes from the
+# caller (the stack generates it), so this module needs only the AWS provider.
 
-resource "random_password" "auth_token" {
-  count = var.auth_token_enabled ? 1 : 0
-
-  length  = 64
-  special = true
-  # Redis AUTH tokens accept printable ASCII except '/', '"', '@' and spaces.
-  override_special = "!&#$^<>-"
-}
-
-resource "aws_secretsmanager_secret" "auth_token" {
-  count = var.auth_token_enabled ? 1 : 0
-  #checkov:skip=CKV2_AWS_57:Redis AUTH rotation must be coordinated with the cluster (auth_token_update_strategy ROTATE then SET); it is done by re-applying with a new random_password, not by a Secrets Manager rotation Lambda.
-
-  name_prefix             = "${var.replication_group_id}/redis-auth-"
-  description             = "Redis AUTH token of ${var.replication_group_id}"
+resource "aws_secretsmanager_secret" "connection" {
+  #checkov:skip=CKV2_AWS_57:Redis AUTH rotation must be coordinated with the cluster (auth_token_update_strategy ROTATE then SET); it is done by re-applying with a new token, not by a Secrets Manager rotation Lambda.
+  name                    = var.connection_secret_name
+  description             = "Connection settings of the Redis replication group ${var.replication_group_id} (read by the services through External Secrets)"
   kms_key_id              = module.kms.key_arn
   recovery_window_in_days = 7
 
   tags = var.tags
 }
 
-resource "aws_secretsmanager_secret_version" "auth_token" {
-  count = var.auth_token_enabled ? 1 : 0
+locals {
+  # What the secret holds, by property name.
+  connection = merge(
+    {
+      host = aws_elasticache_replication_group.this.primary_endpoint_address
+      port = local.port
+      tls  = var.transit_encryption_enabled
+    },
+    var.auth_token_enabled ? { auth_token = var.auth_token } : {},
+  )
+}
 
-  secret_id = aws_secretsmanager_secret.auth_token[0].id
-  secret_string = jsonencode({
-    auth_token = random_password.auth_token[0].result
-    host       = aws_elasticache_replication_group.this.primary_endpoint_address
-    port       = local.port
-    tls        = var.transit_encryption_enabled
-  })
+resource "aws_secretsmanager_secret_version" "connection" {
+  secret_id     = aws_secretsmanager_secret.connection.id
+  secret_string = jsonencode(local.connection)
 }
 
 # ---------------------------------------------------------------- cluster
@@ -102,7 +100,7 @@ resource "aws_elasticache_replication_group" "this" {
   at_rest_encryption_enabled = var.at_rest_encryption_enabled
   kms_key_id                 = var.at_rest_encryption_enabled ? module.kms.key_arn : null
   transit_encryption_enabled = var.transit_encryption_enabled
-  auth_token                 = var.auth_token_enabled ? random_password.auth_token[0].result : null
+  auth_token                 = var.auth_token_enabled ? var.auth_token : null
 
   snapshot_retention_limit   = var.snapshot_retention_limit
   snapshot_window            = "02:00-03:00"

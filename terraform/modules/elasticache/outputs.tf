@@ -18,15 +18,19 @@ output "tls_enabled" {
   value       = var.transit_encryption_enabled
 }
 
-output "auth_token_secret_arn" {
-  description = "Secrets Manager secret holding the AUTH token, or null when AUTH is off."
-  value       = var.auth_token_enabled ? aws_secretsmanager_secret.auth_token[0].arn : null
+output "connection_secret_arn" {
+  description = "Secrets Manager secret holding host, port, tls and (with AUTH) auth_token."
+  value       = aws_secretsmanager_secret.connection.arn
 }
 
-output "auth_token" {
-  description = "Redis AUTH token (sensitive), or null when AUTH is off. Prefer reading the secret."
-  value       = var.auth_token_enabled ? random_password.auth_token[0].result : null
-  sensitive   = true
+output "connection_secret_name" {
+  description = "Name of that secret (connection_secret_name)."
+  value       = aws_secretsmanager_secret.connection.name
+}
+
+output "connection_secret_properties" {
+  description = "The JSON properties the connection secret holds (what an ExternalSecret may read)."
+  value       = sort(keys(local.connection))
 }
 
 output "kms_key_arn" {

@@ -15,7 +15,7 @@ module "kms" {
   source = "../kms"
 
   name                  = "${var.identifier}-rds"
-  description           = "Encrypts storage, backups, Performance Insights, the master secret and logs of ${var.identifier}"
+  description           = "Encrypts storage, backups, Performance Insights, the credentials secret and logs of ${var.identifier}"
   allow_cloudwatch_logs = true
   tags                  = var.tags
 }
@@ -92,6 +92,46 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 
 data "aws_partition" "current" {}
 
+# ---------------------------------------------------------------- credentials (never in state)
+#
+# The services read the database from one secret, named by the spec (`credentials_secret_name`),
+# holding everything a client needs. RDS's own managed master secret cannot be that secret: it
+# has another name, no host, and RDS rotates it on its own schedule, so a copy of it would go
+# stale within a week. Instead the caller hands in a password (an ephemeral value: never in state
+# or plan) and the same apply writes it to RDS and to the secret, both write-only, both keyed on
+# `password_version`. Raising password_version rotates the password; see README.
+
+resource "aws_secretsmanager_secret" "credentials" {
+  #checkov:skip=CKV2_AWS_57:The password is rotated by raising password_version (one apply writes RDS and the secret together); a rotation Lambda would change RDS behind Terraform's back.
+  name                    = var.credentials_secret_name
+  description             = "Connection settings and credentials of the database ${var.identifier} (read by the services through External Secrets)"
+  kms_key_id              = module.kms.key_arn
+  recovery_window_in_days = 7
+
+  tags = var.tags
+}
+
+locals {
+  # What the secret holds besides the password, by property name.
+  connection = {
+    engine   = var.engine
+    host     = aws_db_instance.this.address
+    port     = aws_db_instance.this.port
+    dbname   = var.database_name
+    username = var.master_username
+  }
+}
+
+resource "aws_secretsmanager_secret_version" "credentials" {
+  secret_id = aws_secretsmanager_secret.credentials.id
+  # Written with the password, so a host change reaches the secret with the next rotation
+  # (restores repoint the host themselves: OPERATIONS.md).
+  secret_string_wo = jsonencode(merge(local.connection, {
+    password = var.master_password
+  }))
+  secret_string_wo_version = var.password_version
+}
+
 resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_157:Multi-AZ is the spec's per-environment choice (rds_multi_az): on in staging/prod, off in dev to halve cost.
   #checkov:skip=CKV_AWS_293:Deletion protection is the spec's per-environment choice (rds_deletion_protection): on in prod, off where environments are torn down.
@@ -102,10 +142,11 @@ resource "aws_db_instance" "this" {
   instance_class = var.instance_class
   port           = local.port
 
-  db_name                       = var.database_name
-  username                      = var.master_username
-  manage_master_user_password   = true # RDS generates the password and keeps it in Secrets Manager
-  master_user_secret_kms_key_id = module.kms.key_arn
+  db_name  = var.database_name
+  username = var.master_username
+  # Write-only: sent to RDS when password_version changes, never kept in state or plan.
+  password_wo         = var.master_password
+  password_wo_version = var.password_version
 
   iam_database_authentication_enabled = true
 

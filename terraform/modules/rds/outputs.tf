@@ -23,9 +23,19 @@ output "master_username" {
   value       = aws_db_instance.this.username
 }
 
-output "master_user_secret_arn" {
-  description = "Secrets Manager secret (managed by RDS) holding the master credentials."
-  value       = aws_db_instance.this.master_user_secret[0].secret_arn
+output "credentials_secret_arn" {
+  description = "Secrets Manager secret holding the connection settings and the master credentials."
+  value       = aws_secretsmanager_secret.credentials.arn
+}
+
+output "credentials_secret_name" {
+  description = "Name of that secret (credentials_secret_name)."
+  value       = aws_secretsmanager_secret.credentials.name
+}
+
+output "credentials_secret_properties" {
+  description = "The JSON properties the credentials secret holds (what an ExternalSecret may read)."
+  value       = sort(concat(keys(local.connection), ["password"]))
 }
 
 output "parameter_group_id" {

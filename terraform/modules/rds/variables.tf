@@ -81,13 +81,49 @@ variable "database_name" {
 }
 
 variable "master_username" {
-  description = "Master user name; its password is generated and kept by RDS in Secrets Manager."
+  description = "Master user name; its password is generated here and kept only in the credentials secret."
   type        = string
   nullable    = false
 
   validation {
     condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,15}$", var.master_username)) && !contains(["rdsadmin", "rdsrepladmin", "rdstopmgr"], lower(var.master_username))
     error_message = "master_username must start with a letter, hold at most 16 letters, digits or '_', and not be a reserved name."
+  }
+}
+
+variable "credentials_secret_name" {
+  description = "Name of the Secrets Manager secret the services read the database from (e.g. \"expense/dev/database\"): engine, host, port, dbname, username, password."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.credentials_secret_name))
+    error_message = "credentials_secret_name must be 1-512 characters of letters, digits and /_+=.@-."
+  }
+}
+
+variable "master_password" {
+  description = "Master password (ephemeral: written to RDS and the credentials secret, never stored in state). The stack generates it with Secrets Manager's random password. Only read when password_version changes."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+  nullable    = false
+
+  validation {
+    condition     = length(var.master_password) >= 16 && length(var.master_password) <= 128 && !can(regex("[/@\" ]", var.master_password))
+    error_message = "master_password must be 16-128 characters without '/', '@', '\"' or spaces (RDS refuses them)."
+  }
+}
+
+variable "password_version" {
+  description = "Generation of the master password: raising it writes a new password to RDS and to the credentials secret in one apply (a rotation)."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.password_version >= 1 && floor(var.password_version) == var.password_version
+    error_message = "password_version must be a whole number from 1."
   }
 }
 

@@ -45,6 +45,7 @@ rds_deletion_protection   = true
 rds_performance_insights  = true
 rds_database_name         = "money_tracking"
 rds_username              = "money_tracking"
+rds_password_version      = 1
 rds_parameters = {
   effective_cache_size = "3145728"
   maintenance_work_mem = "2097152"
@@ -87,6 +88,17 @@ budget_alert_emails = ["platform@money-tracking.com"]
 waf_enabled    = true
 waf_rate_limit = 2000
 
+# Secrets
+secret_names = {
+  database = "money-tracking/prod/database"
+  redis    = "money-tracking/prod/redis"
+}
+external_secrets_service_account = {
+  name      = "external-secrets"
+  namespace = "external-secrets"
+}
+
 # Delivery
+namespace                = "money-tracking"
 github_repository        = "example-org/money-tracking"
 github_actions_role_name = "GitHubActionsRole"

@@ -54,6 +54,8 @@ variables {
   max_allocated_storage        = 500
   database_name                = "expense"
   master_username              = "expense_admin"
+  master_password              = "an-ephemeral-test-password-0123"
+  credentials_secret_name      = "expense/prod/database"
   subnet_ids                   = ["subnet-1", "subnet-2"]
   security_group_ids           = ["sg-1"]
   multi_az                     = true
