@@ -76,3 +76,17 @@ pub(crate) fn runtime_service(model: &generator::Model) -> &generator::model::Se
         .expect("the spec has one runtime-backed service")
         .0
 }
+
+/// A copy of `terraform/modules` in a temporary directory (`<dir>/modules/<name>`), where
+/// `terraform init` and `terraform test` may write without touching the tree.
+pub(crate) fn terraform_modules_copy() -> tempfile::TempDir {
+    let copy = tempfile::tempdir().expect("tempdir");
+    assert_success(
+        &run(Command::new("cp")
+            .arg("-R")
+            .arg(workspace().join("terraform/modules"))
+            .arg(copy.path())),
+        "copying terraform/modules",
+    );
+    copy
+}

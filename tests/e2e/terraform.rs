@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::support::{
-    assert_success, example_specs, render_spec, run, tool, tool_command, workspace, write_artifacts,
+    assert_success, example_specs, render_spec, run, terraform_modules_copy, tool, tool_command,
+    workspace, write_artifacts,
 };
 use generator::Model;
 use generator::render::{Request, render_all, tfvars};
@@ -221,14 +222,7 @@ fn every_modules_terraform_tests_pass_against_a_mocked_aws_api() {
         modules.contains(&"rds".to_string()),
         "the rds module's tests were not found: {modules:?}"
     );
-    let copy = tempfile::tempdir().expect("tempdir");
-    assert_success(
-        &run(std::process::Command::new("cp")
-            .arg("-R")
-            .arg(workspace().join("terraform/modules"))
-            .arg(copy.path())),
-        "copying terraform/modules",
-    );
+    let copy = terraform_modules_copy();
     for module in modules {
         let dir = copy.path().join("modules").join(&module);
         for arguments in [

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::support::{
-    assert_success, example_specs, render_spec, run, tool, tool_command, workspace,
+    assert_success, example_specs, render_spec, run, terraform_modules_copy, tool, tool_command,
+    workspace,
 };
 use generator::render::helm_values::HelmValues;
 use testkit::{Need, Test, test};
@@ -200,14 +201,7 @@ fn the_stack_hands_the_tfvars_secret_names_to_the_modules_that_create_them() {
 /// `terraform test` of each module.
 fn terraform_wiring_tests(cases: &[Case]) -> Vec<(String, std::process::Output)> {
     let terraform = tool("terraform-aws");
-    let copy = tempfile::tempdir().expect("tempdir");
-    assert_success(
-        &run(std::process::Command::new("cp")
-            .arg("-R")
-            .arg(workspace().join("terraform/modules"))
-            .arg(copy.path())),
-        "copying terraform/modules",
-    );
+    let copy = terraform_modules_copy();
     let mut outputs = Vec::new();
     for (module, _, secret) in SECRET_MODULES {
         let dir = copy.path().join("modules").join(module);

@@ -37,6 +37,22 @@ const fn fixture(name: &'static str, says: &'static str, edits: &'static [Edit])
     Fixture { name, says, edits }
 }
 
+/// The end of the starter's service (its runtime table): where a second service goes.
+const AFTER_THE_SERVICE: &str = r#"rate_limit = { requests = 100, window = "60s" }"#;
+
+/// A second service's table, inserted after the starter's: `[services.<name>]` on `port`, probed
+/// and scraped as the starter's service is, then each of `extra` as a line.
+macro_rules! second_service {
+    ($name:literal, $port:literal $(, $extra:literal)*) => {
+        concat!(
+            "\n[services.", $name, "]\nport = ", $port, "\nimage_repository = \"", $name,
+            "\"\nhealth_path = \"/health\"\nreadiness_path = \"/ready\"\n",
+            "metrics_path = \"/metrics\"\nshutdown_grace_seconds = 20"
+            $(, "\n", $extra)*
+        )
+    };
+}
+
 /// The dev environment's deploy trigger, the end of its table.
 const DEV_DEPLOY: &str = r#"deploy = { branch = "main", approval_required = false }"#;
 /// The starter's default deploy runner (a self-hosted runner inside the VPC).
@@ -331,85 +347,61 @@ handler = "get_transaction""#,
         "dashboard_of_no_service",
         "two services, and a dashboard that does not say which of them it shows",
         &[InsertAfter(
-            r#"rate_limit = { requests = 100, window = "60s" }"#,
-            r#"
-[services.myapp-worker]
-port = 8081
-image_repository = "myapp-worker"
-health_path = "/health"
-readiness_path = "/ready"
-metrics_path = "/metrics"
-shutdown_grace_seconds = 20
-ingress_paths = []
-source = "services/worker""#,
+            AFTER_THE_SERVICE,
+            second_service!(
+                "myapp-worker",
+                8081,
+                r#"ingress_paths = []"#,
+                r#"source = "services/worker""#
+            ),
         )],
     ),
     fixture(
         "services_share_a_port_and_prefixes",
         "a second service on the first one's port, under its `/`, with one prefix inside another",
         &[InsertAfter(
-            r#"rate_limit = { requests = 100, window = "60s" }"#,
-            r#"
-[services.myapp-reports]
-port = 8080
-image_repository = "myapp-reports"
-health_path = "/health"
-readiness_path = "/ready"
-metrics_path = "/metrics"
-shutdown_grace_seconds = 20
-ingress_paths = ["/v1/reports", "/v1/reports/daily", "/v10"]
-source = "services/reports""#,
+            AFTER_THE_SERVICE,
+            second_service!(
+                "myapp-reports",
+                8080,
+                r#"ingress_paths = ["/v1/reports", "/v1/reports/daily", "/v10"]"#,
+                r#"source = "services/reports""#
+            ),
         )],
     ),
     fixture(
         "routes_without_the_runtime",
         "a service running its own image that lists routes only the runtime serves",
         &[InsertAfter(
-            r#"rate_limit = { requests = 100, window = "60s" }"#,
-            r#"
-[services.myapp-worker]
-port = 8081
-image_repository = "myapp-worker"
-health_path = "/health"
-readiness_path = "/ready"
-metrics_path = "/metrics"
-shutdown_grace_seconds = 20
-ingress_paths = []
-source = "services/worker"
-routes = [{ method = "GET", path = "/health", handler = "health" }]"#,
+            AFTER_THE_SERVICE,
+            second_service!(
+                "myapp-worker",
+                8081,
+                r#"ingress_paths = []"#,
+                r#"source = "services/worker""#,
+                r#"routes = [{ method = "GET", path = "/health", handler = "health" }]"#
+            ),
         )],
     ),
     fixture(
         "runtime_without_routes",
         "a service the runtime serves with no route at all",
         &[InsertAfter(
-            r#"rate_limit = { requests = 100, window = "60s" }"#,
-            r#"
-[services.myapp-worker]
-port = 8081
-image_repository = "myapp-worker"
-health_path = "/health"
-readiness_path = "/ready"
-metrics_path = "/metrics"
-shutdown_grace_seconds = 20
-ingress_paths = []
-runtime = { body_limit_bytes = 1024, max_page_size = 10, rate_limit = { requests = 10, window = "1m" } }"#,
+            AFTER_THE_SERVICE,
+            second_service!(
+                "myapp-worker",
+                8081,
+                r#"ingress_paths = []"#,
+                r#"runtime = { body_limit_bytes = 1024, max_page_size = 10, rate_limit = { requests = 10, window = "1m" } }"#
+            ),
         )],
     ),
     fixture(
         "own_image_without_source",
         "a service on its own image that does not say where its source is",
         &[InsertAfter(
-            r#"rate_limit = { requests = 100, window = "60s" }"#,
-            r#"
-[services.myapp-worker]
-port = 8081
-image_repository = "myapp-worker"
-health_path = "/health"
-readiness_path = "/ready"
-metrics_path = "/metrics"
-shutdown_grace_seconds = 20
-ingress_paths = []"#,
+            AFTER_THE_SERVICE,
+            second_service!("myapp-worker", 8081, r#"ingress_paths = []"#),
         )],
     ),
     fixture(
