@@ -9,11 +9,11 @@ use ipnet::Ipv4Net;
 use super::network::network;
 use super::recovery::recovery;
 use super::rules::rules;
-use super::values::{bytes, cidr_diagnostic, cidrs, millicores, overlaps, parse_cidr, path};
+use super::sizing;
+use super::values::{cidr_diagnostic, cidrs, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::model::{Bastion, Deploy, DeployTrigger, Eks, Environment, ServiceSettings};
+use crate::model::{Bastion, Deploy, DeployTrigger, Eks, Environment};
 use crate::resolve::Resolved;
-use crate::source::Path;
 use crate::spec::{self, Engine, Spec};
 
 /// Log retention values CloudWatch accepts.
@@ -35,7 +35,7 @@ pub(super) fn environment(
     cache(resolved, &settings.cache, out);
     let bastion = bastion(resolved, &settings.bastion, out);
     app(resolved, &settings.app, out);
-    let services = services(spec, resolved, settings, out);
+    let services = sizing::services(spec, resolved, settings, out);
     for (index, email) in settings.budget.alert_emails.iter().enumerate() {
         if let Err(reason) = check_email(email) {
             out.push(resolved.diagnostic(
@@ -271,108 +271,8 @@ fn bastion(
     })
 }
 
-/// Each service's settings in the environment: only the spec's services have any, each sized
-/// consistently, its disruption budget leaving a node drainable; its configuration is its own
-/// with the environment's additions.
-fn services(
-    spec: &Spec,
-    resolved: &Resolved,
-    settings: &spec::Environment,
-    out: &mut Vec<Diagnostic>,
-) -> Option<BTreeMap<String, ServiceSettings>> {
-    let mut complete = true;
-    for name in settings.services.keys() {
-        if !spec.services.contains_key(name) {
-            complete = false;
-            let known: Vec<String> = spec.services.keys().map(|n| format!("`{n}`")).collect();
-            let relative = path("services").child(name);
-            let at = resolved
-                .written_at(&relative)
-                .unwrap_or_else(|| resolved.source_of(&relative));
-            out.push(
-                Diagnostic::error(
-                    Code::UnknownValue,
-                    format!("`{name}` is not a service of this spec"),
-                )
-                .at_path(at)
-                .help(format!("name one of the services: {}", known.join(", "))),
-            );
-        }
-    }
-    let mut built = BTreeMap::new();
-    for (name, service) in &spec.services {
-        let Some(here) = settings.services.get(name) else {
-            continue;
-        };
-        let at = path("services").child(name);
-        sizing(
-            resolved,
-            &at,
-            here.replicas,
-            &here.autoscaling,
-            &here.resources,
-            out,
-        );
-        disruption_budget(resolved, name, service, here, out);
-        let mut config = service.config.clone();
-        config.extend(here.config.clone());
-        built.insert(
-            name.clone(),
-            ServiceSettings {
-                config,
-                ..here.clone()
-            },
-        );
-    }
-    complete.then_some(built)
-}
-
-/// A service's disruption budget leaves a node drainable where the budget applies (more than
-/// one replica): it keeps fewer pods up than the autoscaler's minimum.
-fn disruption_budget(
-    resolved: &Resolved,
-    name: &str,
-    service: &spec::Service,
-    here: &ServiceSettings,
-    out: &mut Vec<Diagnostic>,
-) {
-    let least = here.autoscaling.min_replicas;
-    let kept = service.disruption_budget.min_available;
-    if least > 1 && kept >= least {
-        let replicas = path("services")
-            .child(name)
-            .join(&Path::root().child("autoscaling").child("min_replicas"));
-        out.push(
-            Diagnostic::error(
-                Code::SizeOrder,
-                format!(
-                    "the disruption budget keeps {kept} pods up, but environment `{}` may \
-                     run only {least}: no node could ever be drained",
-                    resolved.name
-                ),
-            )
-            .at_path(
-                Path::root()
-                    .child("services")
-                    .child(name)
-                    .child("disruption_budget")
-                    .child("min_available"),
-            )
-            .on_value()
-            .related(
-                resolved.source_of(&replicas),
-                format!("`{}` runs at least {least} replicas", resolved.name),
-                true,
-            )
-            .help(format!(
-                "keep `min_available` below {least}, or raise the minimum replicas"
-            )),
-        );
-    }
-}
-
 fn app(resolved: &Resolved, app: &spec::App, out: &mut Vec<Diagnostic>) {
-    sizing(
+    sizing::sizing(
         resolved,
         &path("app"),
         app.replicas,
@@ -401,65 +301,6 @@ fn app(resolved: &Resolved, app: &spec::App, out: &mut Vec<Diagnostic>) {
                 &path("app.log_retention_days"),
             ),
         );
-    }
-}
-
-/// Replicas within the autoscaler's bounds, limits at least the requests: the sizing of every
-/// service (`at`: `app`, or `services.<name>`).
-fn sizing(
-    resolved: &Resolved,
-    at: &Path,
-    replicas: u32,
-    scaling: &spec::Autoscaling,
-    resources: &spec::Resources,
-    out: &mut Vec<Diagnostic>,
-) {
-    if !(scaling.min_replicas <= replicas && replicas <= scaling.max_replicas) {
-        out.push(resolved.diagnostic(
-            Diagnostic::error(
-                Code::SizeOrder,
-                format!(
-                    "replicas must satisfy autoscaling.min_replicas <= replicas <= autoscaling.max_replicas, found {} <= {} <= {}",
-                    scaling.min_replicas, replicas, scaling.max_replicas
-                ),
-            ),
-            &at.child("replicas"),
-        ));
-    }
-    for (what, request, limit, amount) in [
-        (
-            "cpu",
-            &resources.cpu_request,
-            &resources.cpu_limit,
-            millicores as fn(&str) -> Option<u64>,
-        ),
-        (
-            "memory",
-            &resources.memory_request,
-            &resources.memory_limit,
-            bytes,
-        ),
-    ] {
-        if let (Some(wanted), Some(allowed)) = (amount(request), amount(limit))
-            && allowed < wanted
-        {
-            out.push(
-                resolved.diagnostic(
-                    Diagnostic::error(
-                        Code::SizeOrder,
-                        format!(
-                            "the {what} limit `{limit}` is below the {what} request `{request}`: \
-                             Kubernetes refuses such a pod"
-                        ),
-                    )
-                    .on_value()
-                    .help(format!(
-                        "raise `{what}_limit` to at least `{request}`, or lower `{what}_request`"
-                    )),
-                    &at.child("resources").child(&format!("{what}_limit")),
-                ),
-            );
-        }
     }
 }
 

@@ -5,10 +5,10 @@
 //! is wrong.
 //!
 //! By concern: `services` (what the services share: ports, the ingress), `routes` (each service
-//! and its HTTP routes), `observability` (alerts, SLOs,
-//! dashboards), `network` (CIDR arithmetic), `environment` (each environment's settings),
-//! `recovery` (its disaster recovery targets), `rules` (the production and recovery rules and
-//! their waivers), and here what spans the whole spec.
+//! and its HTTP routes), `observability` (alerts, SLOs, dashboards), `network` (CIDR
+//! arithmetic), `environment` (each environment's settings), `sizing` (each service's settings
+//! there), `recovery` (its disaster recovery targets), `rules` (the production and recovery
+//! rules and their waivers), and here what spans the whole spec.
 
 mod environment;
 mod network;
@@ -17,6 +17,7 @@ mod recovery;
 mod routes;
 mod rules;
 mod services;
+mod sizing;
 mod values;
 
 use std::collections::{BTreeMap, BTreeSet};

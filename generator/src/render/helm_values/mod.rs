@@ -1,0 +1,308 @@
+//! `generated/<env>/helm-values/<service>.yaml`: the values the chart (`runtime/chart/`)
+//! consumes, one release per service, built from the Model into the contract
+//! ([`HelmValues`], in `contract`), and the chart's values schema derived from it.
+
+mod contract;
+
+use std::collections::BTreeMap;
+
+pub use contract::*;
+
+use super::artifact::{Artifact, RenderError, Request};
+use super::template::render_template;
+use crate::model::{self, Environment, Model, Secret, Service};
+use crate::spec::Engine;
+
+/// ElastiCache's port, in every environment.
+const REDIS_PORT: u16 = 6379;
+
+/// The chart values of one service in one environment.
+pub fn values(model: &Model, environment: &Environment, service: &Service) -> HelmValues {
+    let settings = environment;
+    // The service's own sizing and configuration in this environment.
+    let sizing = environment.settings_of(service);
+    let database_port: u16 = match settings.database.engine {
+        Engine::Mysql => 3306,
+        Engine::Postgres => 5432,
+    };
+    let runtime = service.api().is_some();
+    // One release of the environment installs its rules and dashboards.
+    let carrier = model.observability_service().name == service.name;
+    let mut config = sizing.config.clone();
+    let mut data = Vec::new();
+    if runtime {
+        config.extend([
+            ("SERVICE".to_string(), service.name.clone()),
+            ("ENVIRONMENT".to_string(), environment.name.clone()),
+            (
+                "LISTEN_ADDR".to_string(),
+                format!("0.0.0.0:{}", service.port),
+            ),
+            ("DB_DATABASE".to_string(), settings.database.name.clone()),
+            ("DB_PORT".to_string(), database_port.to_string()),
+            ("REDIS_PORT".to_string(), REDIS_PORT.to_string()),
+            (
+                "REDIS_TLS".to_string(),
+                settings.cache.transit_encryption.to_string(),
+            ),
+            // Behind the ALB the client address is in X-Forwarded-For; rate limits key on it.
+            ("TRUST_X_FORWARDED_FOR".to_string(), "true".to_string()),
+        ]);
+        let reference = |env: &str, secret: Secret, property: &str| SecretReference {
+            env: env.to_string(),
+            remote_key: model.secret_name(environment, secret),
+            property: property.to_string(),
+        };
+        data = vec![
+            reference("DB_HOST", Secret::Database, "host"),
+            reference("DB_USER", Secret::Database, "username"),
+            reference("DB_PWD", Secret::Database, "password"),
+            reference("REDIS_HOST", Secret::Redis, "host"),
+        ];
+        if settings.cache.auth_token {
+            data.push(reference("REDIS_AUTH_TOKEN", Secret::Redis, "auth_token"));
+        }
+    }
+    let egress = &service.egress;
+    let egress_ports: Vec<u16> = [(egress.database, database_port), (egress.cache, REDIS_PORT)]
+        .into_iter()
+        .filter_map(|(reached, port)| reached.then_some(port))
+        .collect();
+    let egress_services = egress
+        .services
+        .iter()
+        .filter_map(|name| model.service(name))
+        .map(|other| EgressService {
+            name: other.name.clone(),
+            port: other.port,
+        })
+        .collect();
+    let annotations = BTreeMap::from([
+        (
+            "alb.ingress.kubernetes.io/scheme".to_string(),
+            "internet-facing".to_string(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/target-type".to_string(),
+            "ip".to_string(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/certificate-arn".to_string(),
+            settings.ingress.certificate_arn.clone(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/listen-ports".to_string(),
+            r#"[{"HTTP": 80}, {"HTTPS": 443}]"#.to_string(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/ssl-redirect".to_string(),
+            "443".to_string(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/healthcheck-path".to_string(),
+            service.readiness_path.clone(),
+        ),
+        (
+            "alb.ingress.kubernetes.io/ssl-policy".to_string(),
+            "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string(),
+        ),
+        // Every service's Ingress of the environment on one load balancer, one host.
+        (
+            "alb.ingress.kubernetes.io/group.name".to_string(),
+            model.resource_name(environment),
+        ),
+    ]);
+    HelmValues {
+        name_override: service.name.clone(),
+        part_of: model.project.name.clone(),
+        environment: environment.name.clone(),
+        image: Image {
+            registry: String::new(),
+            repository: service.image_repository.clone(),
+            tag: String::new(),
+            pull_policy: PullPolicy::IfNotPresent,
+        },
+        replica_count: sizing.replicas,
+        container_port: service.port,
+        service: ServiceValues {
+            kind: ServiceType::ClusterIP,
+            port: service.port,
+        },
+        resources: ResourceValues {
+            requests: Quantities {
+                cpu: sizing.resources.cpu_request.clone(),
+                memory: sizing.resources.memory_request.clone(),
+            },
+            limits: Quantities {
+                cpu: sizing.resources.cpu_limit.clone(),
+                memory: sizing.resources.memory_limit.clone(),
+            },
+        },
+        probes: Probes {
+            liveness: probe(&service.health_path, service.probes.liveness),
+            readiness: probe(&service.readiness_path, service.probes.readiness),
+            startup: probe(&service.health_path, service.probes.startup),
+        },
+        termination_grace_period_seconds: service.shutdown_grace_seconds + 10,
+        rollout: RolloutValues {
+            max_surge: service.rollout.max_surge,
+            max_unavailable: service.rollout.max_unavailable,
+        },
+        config,
+        secrets: Secrets {
+            name: format!("{}-secrets", service.name),
+            existing: false,
+            external_secret: ExternalSecret {
+                enabled: !data.is_empty(),
+                secret_store: "aws-secrets-manager".to_string(),
+                secret_store_kind: SecretStoreKind::ClusterSecretStore,
+                refresh_interval: "1h".to_string(),
+                data,
+            },
+        },
+        autoscaling: AutoscalingValues {
+            enabled: sizing.autoscaling.max_replicas > sizing.autoscaling.min_replicas,
+            min_replicas: sizing.autoscaling.min_replicas,
+            max_replicas: sizing.autoscaling.max_replicas,
+            target_cpu_utilization_percentage: sizing.autoscaling.cpu_target_percent,
+            target_memory_utilization_percentage: sizing.autoscaling.memory_target_percent,
+            behavior: ScalingBehavior {
+                scale_up: scaling_rules(sizing.autoscaling.scale_up),
+                scale_down: scaling_rules(sizing.autoscaling.scale_down),
+            },
+        },
+        pod_disruption_budget: PodDisruptionBudget {
+            enabled: sizing.autoscaling.min_replicas > 1,
+            min_available: service.disruption_budget.min_available,
+        },
+        spread: Spread {
+            across_nodes: true,
+            across_zones: true,
+            max_skew: 1,
+        },
+        ingress: IngressValues {
+            enabled: !service.ingress_paths.is_empty(),
+            class_name: "alb".to_string(),
+            host: settings.ingress.host.clone(),
+            paths: service.ingress_paths.clone(),
+            annotations,
+        },
+        service_monitor: ServiceMonitor {
+            enabled: true,
+            interval: "30s".to_string(),
+            path: service.metrics_path.clone(),
+            labels: BTreeMap::from([("release".to_string(), "prometheus".to_string())]),
+        },
+        prometheus_rule: PrometheusRule {
+            enabled: carrier,
+            file: String::new(),
+        },
+        grafana_dashboards: GrafanaDashboards {
+            enabled: carrier,
+            sidecar_label: "grafana_dashboard".to_string(),
+            files: model
+                .dashboards
+                .iter()
+                .filter(|_| carrier)
+                .map(|dashboard| (dashboard.uid.clone(), String::new()))
+                .collect(),
+        },
+        pod_annotations: BTreeMap::from([
+            ("prometheus.io/scrape".to_string(), "true".to_string()),
+            ("prometheus.io/port".to_string(), service.port.to_string()),
+            (
+                "prometheus.io/path".to_string(),
+                service.metrics_path.clone(),
+            ),
+        ]),
+        service_account: ServiceAccount {
+            create: true,
+            name: String::new(),
+            annotations: BTreeMap::new(),
+        },
+        // The distroless `nonroot` user of the runtime image (runtime/Dockerfile).
+        security_context: SecurityContext {
+            run_as_user: 65532,
+            run_as_group: 65532,
+        },
+        network_policy: NetworkPolicy {
+            enabled: true,
+            egress_ports,
+            egress_services,
+        },
+    }
+}
+
+/// Where the chart's values schema is written.
+pub const SCHEMA_PATH: &str = "runtime/chart/values.schema.json";
+
+/// One direction of the autoscaler's behaviour, as the spec states it.
+fn scaling_rules(scaling: model::Scaling) -> ScalingRules {
+    ScalingRules {
+        stabilization_window_seconds: scaling.stabilization_seconds,
+        policies: vec![ScalingPolicy {
+            kind: ScalingPolicyType::Percent,
+            value: scaling.percent,
+            period_seconds: scaling.period_seconds,
+        }],
+    }
+}
+
+/// A probe of `path` with the spec's timing.
+fn probe(path: &str, timing: model::Probe) -> Probe {
+    Probe {
+        path: path.to_string(),
+        initial_delay_seconds: timing.initial_delay_seconds,
+        period_seconds: timing.period_seconds,
+        timeout_seconds: timing.timeout_seconds,
+        failure_threshold: timing.failure_threshold,
+    }
+}
+
+/// The JSON Schema of the chart's values, derived from [`HelmValues`], so Helm itself rejects a
+/// values file the generator would never write (wrong type, unknown key, negative replicas).
+pub fn schema() -> serde_json::Value {
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator()
+        .into_root_schema_for::<HelmValues>()
+        .to_value();
+    if let Some(root) = schema.as_object_mut() {
+        root.insert(
+            "description".into(),
+            "Values of the expense-backend chart. Generated by platformgen from the types that render generated/<env>/helm-values/<service>.yaml; do not edit.".into(),
+        );
+    }
+    schema
+}
+
+/// Where the chart values of a service in an environment are written.
+pub fn path(environment: &Environment, service: &Service) -> String {
+    format!(
+        "generated/{}/helm-values/{}.yaml",
+        environment.name, service.name
+    )
+}
+
+/// Renders the values of each service in each environment, and the chart's values schema.
+pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
+    let model = request.model;
+    let mut artifacts = Vec::new();
+    for environment in request.environments() {
+        for service in &model.services {
+            let body =
+                render_template("helm-values.yaml.j2", &values(model, environment, service))?;
+            artifacts.push(Artifact {
+                path: path(environment, service),
+                contents: format!("{}{body}", request.header("#")),
+            });
+        }
+    }
+    let mut schema_text = serde_json::to_string_pretty(&schema()).unwrap_or_default();
+    schema_text.push('\n');
+    artifacts.push(Artifact {
+        path: SCHEMA_PATH.to_string(),
+        contents: schema_text,
+    });
+    Ok(artifacts)
+}
