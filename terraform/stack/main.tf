@@ -59,20 +59,34 @@ module "bastion" {
 
 # The database password: ephemeral (never in state or plan), written to RDS and to the
 # database secret in the same apply when rds_password_version changes.
-ephemeral "aws_secretsmanager_random_password" "database" {
-  password_length     = 40
-  exclude_punctuation = true # RDS refuses '/', '@', '"' and spaces
+module "database_password" {
+  source = "../../modules/password"
+
+  length = 40
 }
 
-# The Redis AUTH token: ElastiCache takes it only as a plain attribute, so it is in state (as
-# with any AUTH token Terraform sets); rotating it is `terraform apply -replace` of this resource.
-resource "random_password" "redis_auth_token" {
+# The Redis AUTH token: ElastiCache takes it only as a plain attribute (it has no write-only
+# token), so it is in state, as any AUTH token Terraform sets. Secrets Manager draws it (no
+# provider but AWS's); the data source draws anew at every plan, and terraform_data keeps the
+# first draw: its input's later changes are ignored. Rotating it is
+# `terraform apply -replace='terraform_data.redis_auth_token[0]'`.
+data "aws_secretsmanager_random_password" "redis_auth_token" {
   count = var.redis_auth_token_enabled ? 1 : 0
 
-  length  = 64
-  special = true
+  password_length = 64
   # Redis AUTH tokens accept printable ASCII except '/', '"', '@' and spaces.
-  override_special = "!&#$^<>-"
+  exclude_characters = "/\"@"
+  include_space      = false
+}
+
+resource "terraform_data" "redis_auth_token" {
+  count = var.redis_auth_token_enabled ? 1 : 0
+
+  input = data.aws_secretsmanager_random_password.redis_auth_token[0].random_password
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }
 
 module "rds" {
@@ -91,7 +105,7 @@ module "rds" {
   max_allocated_storage        = var.rds_max_allocated_storage
   database_name                = var.rds_database_name
   master_username              = var.rds_username
-  master_password              = ephemeral.aws_secretsmanager_random_password.database.random_password
+  master_password              = module.database_password.value
   password_version             = var.rds_password_version
   credentials_secret_name      = var.secret_names.database
   subnet_ids                   = module.vpc.database_subnet_ids
@@ -117,7 +131,7 @@ module "elasticache" {
   transit_encryption_enabled = var.redis_transit_encryption
   at_rest_encryption_enabled = var.redis_at_rest_encryption
   auth_token_enabled         = var.redis_auth_token_enabled
-  auth_token                 = var.redis_auth_token_enabled ? random_password.redis_auth_token[0].result : null
+  auth_token                 = var.redis_auth_token_enabled ? terraform_data.redis_auth_token[0].output : null
   connection_secret_name     = var.secret_names.redis
   subnet_ids                 = module.vpc.database_subnet_ids
   security_group_ids         = [module.security_groups.redis_security_group_id]

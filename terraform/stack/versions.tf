@@ -8,14 +8,6 @@ terraform {
       source  = "hashicorp/aws"
       version = "~> 5.100"
     }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.6"
-    }
-    tls = {
-      source  = "hashicorp/tls"
-      version = "~> 4.0"
-    }
   }
 }
 

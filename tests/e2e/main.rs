@@ -12,6 +12,7 @@ mod prometheus;
 mod schema;
 mod schemathesis;
 mod secrets;
+mod stack;
 mod support;
 mod terraform;
 mod wiring;
@@ -30,6 +31,7 @@ fn main() -> std::process::ExitCode {
             schema::tests(),
             schemathesis::tests(),
             secrets::tests(),
+            stack::tests(),
             terraform::tests(),
             wiring::tests(),
             workflows::tests(),

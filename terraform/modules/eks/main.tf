@@ -127,14 +127,11 @@ resource "aws_eks_cluster" "this" {
 
 # ---------------------------------------------------------------- IRSA
 
-data "tls_certificate" "oidc" {
-  url = aws_eks_cluster.this.identity[0].oidc[0].issuer
-}
-
+# No thumbprint: IAM trusts the EKS OIDC issuer through its library of root CAs (the
+# attribute is optional and computed by AWS), so the module needs no TLS provider.
 resource "aws_iam_openid_connect_provider" "this" {
-  url             = aws_eks_cluster.this.identity[0].oidc[0].issuer
-  client_id_list  = ["sts.amazonaws.com"]
-  thumbprint_list = [data.tls_certificate.oidc.certificates[length(data.tls_certificate.oidc.certificates) - 1].sha1_fingerprint]
+  url            = aws_eks_cluster.this.identity[0].oidc[0].issuer
+  client_id_list = ["sts.amazonaws.com"]
 
   tags = merge(var.tags, { Name = "${var.cluster_name}-irsa" })
 }

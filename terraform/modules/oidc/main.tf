@@ -3,18 +3,14 @@ locals {
   provider_arn     = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
 }
 
-data "tls_certificate" "github" {
-  count = var.create_oidc_provider ? 1 : 0
-
-  url = "https://${local.github_oidc_host}/.well-known/openid-configuration"
-}
-
+# No thumbprint: IAM verifies GitHub's OIDC endpoint against its own library of trusted root
+# CAs (since 2023), so a pinned certificate fingerprint would only break on GitHub's next
+# certificate change; the attribute is optional and computed by AWS.
 resource "aws_iam_openid_connect_provider" "github" {
   count = var.create_oidc_provider ? 1 : 0
 
-  url             = "https://${local.github_oidc_host}"
-  client_id_list  = ["sts.amazonaws.com"]
-  thumbprint_list = [data.tls_certificate.github[0].certificates[length(data.tls_certificate.github[0].certificates) - 1].sha1_fingerprint]
+  url            = "https://${local.github_oidc_host}"
+  client_id_list = ["sts.amazonaws.com"]
 
   tags = merge(var.tags, { Name = "github-actions" })
 }

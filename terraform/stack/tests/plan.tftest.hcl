@@ -1,0 +1,54 @@
+# The whole environment root, planned against a mocked AWS API with an environment's generated
+# tfvars. tests/e2e/stack/ runs this file in a copy of the root for every environment of every
+# example spec (`terraform test -json -verbose`, which prints each run's plan as JSON), with
+# terraform/modules/password swapped for tests/doubles/password, and checks that the planned
+# resources carry the spec's values. Assertions about resources belong there (a module of
+# tests/e2e/stack/ per topic), not in `assert` blocks here: a test file's assertions reach only
+# the root's own resources and outputs, never the resources inside its modules.
+
+# The mocked data sources answer with well-formed values where the provider checks them.
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{}"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "backup"
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{}"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+}
+
+run "plan" {
+  command = plan
+}

@@ -1,0 +1,409 @@
+//! The whole environment root, planned by real Terraform: for every environment of every example
+//! spec, a copy of the root (`terraform/stack` with `terraform/modules`) takes the generated
+//! tfvars and `terraform test` plans it against a mocked AWS API
+//! (`terraform/stack/tests/plan.tftest.hcl`); `-json -verbose` prints the plan as JSON, and the
+//! tests here check that the planned resources carry the **spec's** values, read from the model,
+//! not from the tfvars: spec -> generator -> tfvars -> stack -> modules -> resources in one step.
+//!
+//! The one module a mocked provider cannot plan, `terraform/modules/password` (an ephemeral
+//! resource; Terraform 1.11 mocks none), is swapped for `terraform/stack/tests/doubles/password`.
+
+mod plan;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::support::{assert_success, run, tool, tool_command, workspace};
+use generator::model::{NatMode, Secret};
+use plan::{copy_dir, planned, text};
+use testkit::{Need, Test, test};
+
+/// This module's tests, and what each needs besides the workspace.
+pub(crate) fn tests() -> Vec<Test> {
+    vec![
+        test!(
+            the_environment_root_validates_with_every_module,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_network_is_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_cluster_is_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_database_and_cache_are_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            every_service_gets_its_repository_and_role,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_secrets_waf_and_budget_are_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+    ]
+}
+
+fn the_planned_network_is_the_specs() {
+    for case in planned() {
+        let (plan, network, label) = (&case.plan, &case.environment().network, &case.label);
+        assert_eq!(
+            text(&plan.at("module.vpc.aws_vpc.this")["cidr_block"]),
+            network.vpc.to_string(),
+            "{label}: VPC"
+        );
+        for (kind, cidrs) in [
+            ("public", &network.public_subnets),
+            ("private", &network.private_subnets),
+            ("database", &network.database_subnets),
+        ] {
+            for (index, (cidr, zone)) in cidrs.iter().zip(&network.availability_zones).enumerate() {
+                let subnet = plan.at(&format!("module.vpc.aws_subnet.{kind}[{index}]"));
+                assert_eq!(
+                    text(&subnet["cidr_block"]),
+                    cidr.to_string(),
+                    "{label}: {kind} subnet {index}"
+                );
+                assert_eq!(
+                    text(&subnet["availability_zone"]),
+                    *zone,
+                    "{label}: {kind} subnet {index}"
+                );
+            }
+            assert_eq!(
+                plan.of_type("aws_subnet")
+                    .filter(|(address, _)| address
+                        .starts_with(&format!("module.vpc.aws_subnet.{kind}[")))
+                    .count(),
+                cidrs.len(),
+                "{label}: {kind} subnets"
+            );
+        }
+        let gateways = match network.nat {
+            NatMode::Single => 1,
+            NatMode::PerAz => network.availability_zones.len(),
+        };
+        assert_eq!(
+            plan.of_type("aws_nat_gateway").count(),
+            gateways,
+            "{label}: NAT gateways"
+        );
+        assert_eq!(
+            plan.of_type("aws_flow_log").count(),
+            usize::from(network.flow_logs),
+            "{label}: flow logs"
+        );
+    }
+}
+
+fn the_planned_cluster_is_the_specs() {
+    for case in planned() {
+        let (plan, eks, label) = (&case.plan, &case.environment().eks, &case.label);
+        let cluster = plan.at("module.eks.aws_eks_cluster.this");
+        assert_eq!(
+            text(&cluster["version"]),
+            eks.version,
+            "{label}: EKS version"
+        );
+        assert_eq!(
+            cluster["name"],
+            case.model.resource_name(case.environment()).as_str(),
+            "{label}"
+        );
+        let access = &cluster["vpc_config"][0];
+        assert_eq!(
+            access["endpoint_private_access"], eks.endpoint_private_access,
+            "{label}"
+        );
+        assert_eq!(
+            access["endpoint_public_access"], eks.endpoint_public_access,
+            "{label}"
+        );
+        // The node groups together hold the spec's sizes, however spot splits them.
+        let groups: Vec<&Value> = plan.of_type("aws_eks_node_group").map(|(_, g)| g).collect();
+        assert!(!groups.is_empty(), "{label}: no node group planned");
+        for (key, expected) in [
+            ("desired_size", eks.desired_size),
+            ("min_size", eks.min_size),
+            ("max_size", eks.max_size),
+        ] {
+            let sum: u64 = groups
+                .iter()
+                .map(|g| {
+                    g["scaling_config"][0][key]
+                        .as_u64()
+                        .expect("a planned size")
+                })
+                .sum();
+            assert_eq!(sum, u64::from(expected), "{label}: node groups' {key}");
+        }
+    }
+}
+
+fn the_planned_database_and_cache_are_the_specs() {
+    for case in planned() {
+        let (plan, label) = (&case.plan, &case.label);
+        let database = &case.environment().database;
+        let instance = plan.at("module.rds.aws_db_instance.this");
+        assert_eq!(
+            instance["engine"],
+            serde_json::to_value(database.engine).expect("an engine"),
+            "{label}: engine"
+        );
+        assert_eq!(
+            text(&instance["engine_version"]),
+            database.version,
+            "{label}"
+        );
+        assert_eq!(
+            text(&instance["instance_class"]),
+            database.instance_class,
+            "{label}"
+        );
+        assert_eq!(
+            instance["allocated_storage"], database.allocated_storage_gb,
+            "{label}"
+        );
+        assert_eq!(instance["multi_az"], database.multi_az, "{label}: multi-AZ");
+        assert_eq!(
+            instance["backup_retention_period"], database.backup_retention_days,
+            "{label}"
+        );
+        assert_eq!(
+            instance["deletion_protection"], database.deletion_protection,
+            "{label}"
+        );
+        assert_eq!(
+            instance["performance_insights_enabled"], database.performance_insights,
+            "{label}"
+        );
+        assert_eq!(text(&instance["db_name"]), database.name, "{label}");
+        assert_eq!(text(&instance["username"]), database.username, "{label}");
+        assert_eq!(instance["storage_encrypted"], true, "{label}");
+        let planned: BTreeSet<(String, String)> = plan.at("module.rds.aws_db_parameter_group.this")
+            ["parameter"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .map(|p| (text(&p["name"]), text(&p["value"])))
+            .collect();
+        for (name, value) in &database.parameters {
+            assert!(
+                planned.contains(&(name.clone(), value.to_string())),
+                "{label}: parameter {name} = {value} is not in the planned group {planned:?}"
+            );
+        }
+
+        let cache = &case.environment().cache;
+        let group = plan.at("module.elasticache.aws_elasticache_replication_group.this");
+        assert_eq!(
+            text(&group["node_type"]),
+            cache.node_type,
+            "{label}: cache node type"
+        );
+        assert_eq!(
+            group["num_cache_clusters"], cache.nodes,
+            "{label}: cache nodes"
+        );
+        assert_eq!(
+            group["automatic_failover_enabled"], cache.automatic_failover,
+            "{label}"
+        );
+        assert_eq!(
+            group["transit_encryption_enabled"], cache.transit_encryption,
+            "{label}"
+        );
+        // A string in the provider's schema (it distinguishes unset from false).
+        assert_eq!(
+            text(&group["at_rest_encryption_enabled"]),
+            cache.at_rest_encryption.to_string(),
+            "{label}"
+        );
+        assert_eq!(text(&group["engine_version"]), cache.version, "{label}");
+        // The AUTH token is drawn once and kept: planned as the token the secret holds.
+        assert_eq!(
+            plan.of_type("terraform_data").count(),
+            usize::from(cache.auth_token),
+            "{label}: the kept AUTH token"
+        );
+    }
+}
+
+fn every_service_gets_its_repository_and_role() {
+    for case in planned() {
+        let (plan, label, model) = (&case.plan, &case.label, &case.model);
+        let repositories: BTreeSet<String> = plan
+            .of_type("aws_ecr_repository")
+            .map(|(_, repository)| text(&repository["name"]))
+            .collect();
+        let images: BTreeSet<String> = model
+            .services
+            .iter()
+            .map(|s| s.image_repository.clone())
+            .collect();
+        assert_eq!(
+            repositories, images,
+            "{label}: one ECR repository per image"
+        );
+        let prefix = model.resource_name(case.environment());
+        for service in &model.services {
+            let role = plan.at(&format!(
+                "module.service_role[\"{}\"].aws_iam_role.this",
+                service.name
+            ));
+            let name: String = format!("{prefix}-{}", service.name)
+                .chars()
+                .take(64)
+                .collect();
+            assert_eq!(
+                text(&role["name"]),
+                name,
+                "{label}: {}'s role",
+                service.name
+            );
+        }
+        assert_eq!(
+            plan.of_type("aws_iam_role")
+                .filter(|(address, _)| address.starts_with("module.service_role["))
+                .count(),
+            model.services.len(),
+            "{label}: one role per service"
+        );
+    }
+}
+
+fn the_planned_secrets_waf_and_budget_are_the_specs() {
+    for case in planned() {
+        let (plan, label, environment) = (&case.plan, &case.label, case.environment());
+        for (address, secret) in [
+            (
+                "module.rds.aws_secretsmanager_secret.credentials",
+                Secret::Database,
+            ),
+            (
+                "module.elasticache.aws_secretsmanager_secret.connection",
+                Secret::Redis,
+            ),
+        ] {
+            assert_eq!(
+                text(&plan.at(address)["name"]),
+                case.model.secret_name(environment, secret),
+                "{label}: the {} secret",
+                secret.as_str()
+            );
+        }
+        let acls: Vec<&Value> = plan
+            .of_type("aws_wafv2_web_acl")
+            .map(|(_, acl)| acl)
+            .collect();
+        assert_eq!(
+            acls.len(),
+            usize::from(environment.waf.enabled),
+            "{label}: WAF"
+        );
+        if let Some(acl) = acls.first() {
+            let limits: Vec<u64> = acl["rule"]
+                .as_array()
+                .expect("rules")
+                .iter()
+                .filter_map(|rule| {
+                    rule["statement"][0]["rate_based_statement"][0]["limit"].as_u64()
+                })
+                .collect();
+            assert_eq!(
+                limits,
+                [u64::from(environment.waf.rate_limit_per_5min)],
+                "{label}: WAF rate limit"
+            );
+        }
+        let budgets: Vec<&Value> = plan.of_type("aws_budgets_budget").map(|(_, b)| b).collect();
+        assert_eq!(
+            budgets.len(),
+            usize::from(!environment.budget.alert_emails.is_empty()),
+            "{label}"
+        );
+        if let Some(budget) = budgets.first() {
+            assert_eq!(
+                text(&budget["limit_amount"]),
+                format!("{}.00", environment.budget.monthly_usd),
+                "{label}: budget"
+            );
+            let emails: BTreeSet<String> = budget["notification"]
+                .as_array()
+                .expect("notifications")
+                .iter()
+                .flat_map(|n| {
+                    n["subscriber_email_addresses"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .map(|e| text(&e))
+                .collect();
+            let expected: BTreeSet<String> =
+                environment.budget.alert_emails.iter().cloned().collect();
+            assert_eq!(emails, expected, "{label}: budget alerts");
+        }
+    }
+}
+
+/// `terraform validate` with the real provider's schema of the environment root (the stack, with
+/// the real password module, not the plan test's double), which validates every module it calls;
+/// and every module is called (by the stack or by a module it calls). A module alone is no root:
+/// the one with an ephemeral output (password) and the ones taking a provider alias (rds) cannot
+/// be validated on their own.
+fn the_environment_root_validates_with_every_module() {
+    let terraform = tool("terraform-aws");
+    let copy = tempfile::tempdir().expect("tempdir");
+    copy_dir(
+        &workspace().join("terraform"),
+        &copy.path().join("terraform"),
+    );
+    let root = copy.path().join("terraform/environments/prod");
+    for arguments in [
+        &["init", "-backend=false", "-no-color"][..],
+        &["validate", "-no-color"],
+    ] {
+        let output = run(tool_command(&terraform).current_dir(&root).args(arguments));
+        assert_success(
+            &output,
+            &format!("terraform {} of the environment root", arguments[0]),
+        );
+    }
+    // `terraform init` records every module it installed, nested ones included.
+    let installed: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".terraform/modules/modules.json"))
+            .expect("modules.json"),
+    )
+    .expect("modules.json is JSON");
+    let called: BTreeSet<String> = installed["Modules"]
+        .as_array()
+        .expect("Modules")
+        .iter()
+        .filter_map(|module| module["Dir"].as_str())
+        .filter_map(|dir| {
+            dir.rsplit_once("modules/")
+                .map(|(_, name)| name.to_string())
+        })
+        .collect();
+    let modules: BTreeSet<String> = std::fs::read_dir(workspace().join("terraform/modules"))
+        .expect("terraform/modules")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let uncalled: Vec<&String> = modules.difference(&called).collect();
+    assert!(
+        uncalled.is_empty(),
+        "modules the environment root never calls, so nothing validates: {uncalled:?} (called: {called:?})"
+    );
+}
