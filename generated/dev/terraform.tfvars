@@ -2,9 +2,10 @@
 # Regenerate with: platformgen generate --spec specs/expense.toml
 
 # Project
-environment  = "dev"
-project_name = "expense"
-aws_region   = "us-east-1"
+environment    = "dev"
+project_name   = "expense"
+aws_region     = "us-east-1"
+aws_account_id = null
 tags = {
   Application = "expense-tracker"
   CostCenter  = "engineering"
@@ -82,6 +83,9 @@ budget_alert_emails = ["devops@example.com"]
 # WAF
 waf_enabled    = true
 waf_rate_limit = 2000
+
+# S3
+buckets = {}
 
 # Secrets
 secret_names = {

@@ -3,6 +3,7 @@
 //! devops-infrastructure-guide.md.
 
 use generator::Model;
+use generator::model::BucketEncryption;
 use generator::render::{Artifact, Request, helm_values, render_all};
 
 use crate::cli::platformgen;
@@ -184,5 +185,49 @@ fn prod_infrastructure_is_the_guides() {
             .collect::<Vec<_>>()
             .join("\n");
         assert!(squeezed.contains(line), "{line} not in\n{tfvars}");
+    }
+}
+
+/// The guide's buckets, its ALB (health check, access logs) and its WAF attached, in prod.
+#[test]
+fn prod_buckets_and_load_balancer_are_the_guides() {
+    let (model, artifacts) = rendered();
+    let prod = model.environment("prod").expect("prod");
+    assert_eq!(prod.account_id.as_deref(), Some("333333333333"));
+    let bucket = |purpose: &str| &prod.buckets[purpose];
+    let documents = bucket("documents");
+    assert!(documents.versioned);
+    assert_eq!(documents.encryption, BucketEncryption::SseS3);
+    assert_eq!(documents.glacier_after_days, Some(90));
+    assert_eq!(bucket("reports").expire_after_days, Some(30));
+    let backups = bucket("backups");
+    assert!(backups.versioned);
+    assert_eq!(backups.encryption, BucketEncryption::SseKms);
+    assert_eq!(backups.glacier_after_days, Some(7));
+    assert_eq!(bucket("logs").expire_after_days, Some(365));
+
+    let tfvars = text(&artifacts, "generated/prod/terraform.tfvars");
+    assert!(
+        tfvars.contains(r#"aws_account_id = "333333333333""#),
+        "{tfvars}"
+    );
+    assert!(
+        tfvars.contains(r#"name = "money-tracking-prod-documents""#),
+        "{tfvars}"
+    );
+
+    let values = text(&artifacts, "generated/prod/helm-values/user-service.yaml");
+    for line in [
+        r#"alb.ingress.kubernetes.io/healthcheck-path: "/health""#,
+        r#"alb.ingress.kubernetes.io/healthcheck-interval-seconds: "30""#,
+        r#"alb.ingress.kubernetes.io/healthcheck-timeout-seconds: "5""#,
+        r#"alb.ingress.kubernetes.io/healthy-threshold-count: "2""#,
+        r#"alb.ingress.kubernetes.io/unhealthy-threshold-count: "3""#,
+        r#"alb.ingress.kubernetes.io/target-type: "ip""#,
+        r#"alb.ingress.kubernetes.io/ssl-redirect: "443""#,
+        r#"alb.ingress.kubernetes.io/load-balancer-attributes: "access_logs.s3.enabled=true,access_logs.s3.bucket=money-tracking-prod-logs,access_logs.s3.prefix=alb""#,
+        r#"alb.ingress.kubernetes.io/wafv2-acl-name: "money-tracking-prod-waf""#,
+    ] {
+        assert!(values.contains(line), "{line} not in\n{values}");
     }
 }

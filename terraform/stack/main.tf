@@ -5,6 +5,10 @@
 locals {
   name = "${var.project_name}-${var.environment}"
 
+  # The spec's account where it names one (the provider then refuses any other), else the
+  # credentials' own.
+  account_id = coalesce(var.aws_account_id, data.aws_caller_identity.current.account_id)
+
   # The spec's tags, with the three keys every resource must carry (the budget filters on them).
   tags = merge(var.tags, {
     Project     = var.project_name
@@ -154,7 +158,7 @@ module "oidc" {
   github_repository   = var.github_repository
   role_name           = var.github_actions_role_name
   ecr_repository_arns = [for repository in module.ecr : repository.repository_arn]
-  eks_cluster_arns    = ["arn:${data.aws_partition.current.partition}:eks:${var.aws_region}:${data.aws_caller_identity.current.account_id}:cluster/${local.name}"]
+  eks_cluster_arns    = ["arn:${data.aws_partition.current.partition}:eks:${var.aws_region}:${local.account_id}:cluster/${local.name}"]
   tags                = local.tags
 }
 
@@ -235,6 +239,21 @@ module "waf" {
   name               = local.name
   rate_limit         = var.waf_rate_limit
   log_retention_days = var.log_retention_days
+  tags               = local.tags
+}
+
+# The spec's buckets, one per purpose.
+module "buckets" {
+  source   = "../../modules/s3-bucket"
+  for_each = var.buckets
+
+  name               = each.value.name
+  versioned          = each.value.versioned
+  kms                = each.value.kms
+  glacier_after_days = each.value.glacier_after_days
+  expire_after_days  = each.value.expire_after_days
+  cors_origins       = each.value.cors_origins
+  alb_access_logs    = each.value.alb_access_logs
   tags               = local.tags
 }
 

@@ -37,6 +37,16 @@ variable "project_name" {
   }
 }
 
+variable "aws_account_id" {
+  description = "The AWS account of the environment (12 digits): the provider refuses any other, and ARNs are built from it. null: whichever account the credentials belong to."
+  type        = string
+
+  validation {
+    condition     = var.aws_account_id == null || can(regex("^[0-9]{12}$", var.aws_account_id))
+    error_message = "aws_account_id must be 12 digits."
+  }
+}
+
 variable "aws_region" {
   description = "AWS region of the environment, e.g. \"us-east-1\"."
   type        = string
@@ -593,6 +603,35 @@ variable "waf_rate_limit" {
   validation {
     condition     = floor(var.waf_rate_limit) == var.waf_rate_limit && var.waf_rate_limit >= 100 && var.waf_rate_limit <= 2000000000
     error_message = "waf_rate_limit must be a whole number from 100 to 2000000000."
+  }
+}
+
+variable "buckets" {
+  description = "S3 buckets by purpose: name (<project>-<env>-<purpose>), versioning, a KMS key of their own (else SSE-S3), lifecycle days (null: none), CORS origins, and whether the load balancer writes its access logs there."
+  type = map(object({
+    name               = string
+    versioned          = bool
+    kms                = bool
+    glacier_after_days = number
+    expire_after_days  = number
+    cors_origins       = list(string)
+    alb_access_logs    = bool
+  }))
+  nullable = false
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", b.name))])
+    error_message = "every bucket name must be 3-63 lower-case letters, digits and hyphens."
+  }
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : !(b.alb_access_logs && b.kms)])
+    error_message = "the load balancer writes access logs only to SSE-S3 buckets (kms = false)."
+  }
+
+  validation {
+    condition     = length([for b in values(var.buckets) : b if b.alb_access_logs]) <= 1
+    error_message = "at most one bucket receives the load balancer's access logs."
   }
 }
 

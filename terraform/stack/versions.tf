@@ -12,7 +12,8 @@ terraform {
 }
 
 provider "aws" {
-  region = var.aws_region
+  region              = var.aws_region
+  allowed_account_ids = var.aws_account_id == null ? null : [var.aws_account_id]
 
   default_tags {
     tags = local.tags
@@ -23,8 +24,9 @@ provider "aws" {
 # database.backup_copy_region); the platform's own region when there is none, and then no
 # resource uses it.
 provider "aws" {
-  alias  = "backup"
-  region = coalesce(var.rds_backup_copy_region, var.aws_region)
+  alias               = "backup"
+  region              = coalesce(var.rds_backup_copy_region, var.aws_region)
+  allowed_account_ids = var.aws_account_id == null ? null : [var.aws_account_id]
 
   default_tags {
     tags = local.tags

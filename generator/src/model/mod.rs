@@ -20,9 +20,10 @@ pub use crate::duration::PromDuration;
 pub use crate::promql::Promql;
 pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
-    Alerting, App, Budget, Cache, CachePolicy, Database, DisruptionBudget, Egress, Engine, Handler,
-    Ingress, LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rollout, Rule,
-    RunnerLabel, Scaling, ServiceSettings, Severity, Tier, Waf, Waiver,
+    Alerting, App, Bucket, BucketEncryption, Budget, Cache, CachePolicy, Database,
+    DisruptionBudget, Egress, Engine, Handler, HealthCheck, HealthCheckPath, Ingress, LogLevel,
+    Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rollout, Rule, RunnerLabel, Scaling,
+    ServiceSettings, Severity, Tier, Waf, Waiver,
 };
 
 /// The validated platform.
@@ -58,6 +59,11 @@ impl Model {
     /// (`<project>-<environment>`: the RDS instance, the EKS cluster, the VPC, ...).
     pub fn resource_name(&self, environment: &Environment) -> String {
         format!("{}-{}", self.project.name, environment.name)
+    }
+
+    /// The S3 name of an environment's bucket: `<project>-<environment>-<purpose>`.
+    pub fn bucket_name(&self, environment: &Environment, purpose: &str) -> String {
+        format!("{}-{purpose}", self.resource_name(environment))
     }
 
     /// The Secrets Manager name of one of an environment's secrets
@@ -406,6 +412,7 @@ impl Delivery {
 pub struct Environment {
     pub name: String,
     pub tier: Tier,
+    pub account_id: Option<String>,
     pub network: Network,
     pub eks: Eks,
     pub database: Database,
@@ -417,6 +424,8 @@ pub struct Environment {
     pub budget: Budget,
     pub ingress: Ingress,
     pub waf: Waf,
+    /// By purpose.
+    pub buckets: BTreeMap<String, Bucket>,
     pub deploy: Deploy,
     /// The threshold in effect of every alert that has one: the environment's override, or the
     /// alert's default.

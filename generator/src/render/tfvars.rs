@@ -11,7 +11,7 @@ use super::template::{hcl_key, render_template};
 use crate::model::{
     EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Environment, Model, Secret,
 };
-use crate::spec::{Engine, NatMode};
+use crate::spec::{BucketEncryption, Engine, NatMode};
 
 #[derive(Serialize)]
 struct Context {
@@ -66,6 +66,7 @@ pub fn variables(
                 ("environment", json!(environment.name)),
                 ("project_name", json!(spec.project.name)),
                 ("aws_region", json!(spec.project.aws_region)),
+                ("aws_account_id", json!(s.account_id)),
                 ("tags", json!(tags)),
             ],
         ),
@@ -214,6 +215,7 @@ pub fn variables(
                 ("waf_rate_limit", json!(s.waf.rate_limit_per_5min)),
             ],
         ),
+        ("S3", vec![("buckets", buckets(spec, environment))]),
         (
             "Secrets",
             vec![
@@ -315,6 +317,29 @@ fn secret_names(model: &Model, environment: &Environment) -> Value {
 }
 
 /// `services`: each service's port, image repository, and whether the runtime serves it.
+/// The environment's buckets by purpose, with the name the load balancer's access logs and the
+/// services are told.
+fn buckets(model: &Model, environment: &Environment) -> Value {
+    environment
+        .buckets
+        .iter()
+        .map(|(purpose, bucket)| {
+            let access_logs = environment.ingress.access_logs_bucket.as_ref() == Some(purpose);
+            let settings = json!({
+                "name": model.bucket_name(environment, purpose),
+                "versioned": bucket.versioned,
+                "kms": bucket.encryption == BucketEncryption::SseKms,
+                "glacier_after_days": bucket.glacier_after_days,
+                "expire_after_days": bucket.expire_after_days,
+                "cors_origins": bucket.cors_origins,
+                "alb_access_logs": access_logs,
+            });
+            (purpose.clone(), settings)
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
 fn services(model: &Model) -> Value {
     model
         .services

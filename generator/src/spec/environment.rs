@@ -15,6 +15,11 @@ use super::patterns::{CIDR_PATTERN, NAME_PATTERN};
 pub struct Environment {
     /// `production` turns on the production rules (which only an explicit waiver lifts).
     pub tier: Tier,
+    /// The AWS account the environment lives in (12 digits): Terraform refuses to run against
+    /// any other (`allowed_account_ids`) and builds ARNs from it, and the spec's ARNs must name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]{12}$"))]
+    pub account_id: Option<String>,
     pub network: Network,
     pub eks: Eks,
     pub database: Database,
@@ -30,6 +35,11 @@ pub struct Environment {
     pub budget: Budget,
     pub ingress: Ingress,
     pub waf: Waf,
+    /// S3 buckets by purpose, each named `<project>-<environment>-<purpose>`: private, TLS only,
+    /// encrypted, with the lifecycle given here.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": NAME_PATTERN }))]
+    pub buckets: BTreeMap<String, Bucket>,
     pub deploy: Deploy,
     #[serde(default)]
     pub monitoring: Monitoring,
@@ -371,6 +381,79 @@ pub struct Ingress {
     /// ACM certificate ARN.
     #[schemars(regex(pattern = r"^arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$"))]
     pub certificate_arn: String,
+    /// The bucket (a purpose of `buckets`) the load balancer writes its access logs to; it must
+    /// be encrypted with `sse-s3`, the only encryption ALB log delivery supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_logs_bucket: Option<String>,
+    /// The load balancer's health check of each service's pods; without it the controller's
+    /// defaults apply (every 15 s, 5 s timeout, 2 and 2) on the readiness path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+}
+
+/// How the load balancer checks a target.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheck {
+    /// Which of the service's paths it requests: `health` (liveness) or `readiness`.
+    #[serde(default)]
+    pub path: HealthCheckPath,
+    #[schemars(range(min = 5, max = 300))]
+    pub interval_seconds: u16,
+    #[schemars(range(min = 2, max = 120))]
+    pub timeout_seconds: u16,
+    /// Consecutive successes before a target counts as healthy.
+    #[schemars(range(min = 2, max = 10))]
+    pub healthy_threshold: u8,
+    /// Consecutive failures before a target counts as unhealthy.
+    #[schemars(range(min = 2, max = 10))]
+    pub unhealthy_threshold: u8,
+}
+
+/// Which of a service's paths the load balancer checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthCheckPath {
+    /// The service's `health_path` (liveness).
+    Health,
+    /// The service's `readiness_path`.
+    #[default]
+    Readiness,
+}
+
+/// An S3 bucket of the environment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    /// Keep every version of every object (noncurrent versions expire with the lifecycle).
+    #[serde(default)]
+    pub versioned: bool,
+    #[serde(default)]
+    pub encryption: BucketEncryption,
+    /// Move objects to S3 Glacier Flexible Retrieval this many days after creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 36500))]
+    pub glacier_after_days: Option<u32>,
+    /// Delete objects this many days after creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 36500))]
+    pub expire_after_days: Option<u32>,
+    /// Origins browsers may read and write the bucket from (CORS), such as
+    /// `https://app.example.com`.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+}
+
+/// How a bucket's objects are encrypted at rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum BucketEncryption {
+    /// S3-managed keys (AES-256).
+    #[default]
+    #[serde(rename = "sse-s3")]
+    SseS3,
+    /// A customer-managed KMS key of the bucket's own, with rotation.
+    #[serde(rename = "sse-kms")]
+    SseKms,
 }
 
 /// The AWS WAF web ACL in front of the load balancer.

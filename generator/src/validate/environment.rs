@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use ipnet::Ipv4Net;
 
+use super::edge::edge;
 use super::network::network;
 use super::recovery::recovery;
 use super::rules::rules;
@@ -47,6 +48,7 @@ pub(super) fn environment(
             ));
         }
     }
+    edge(spec, resolved, settings, out);
     let deploy = deploy(resolved, settings, out);
     let thresholds = thresholds(spec, resolved, settings, out);
     let recovery = recovery(resolved, settings, &spec.project.aws_region, out);
@@ -62,6 +64,7 @@ pub(super) fn environment(
             Some(Environment {
                 name: resolved.name.clone(),
                 tier: settings.tier,
+                account_id: settings.account_id.clone(),
                 network,
                 eks,
                 database: settings.database.clone(),
@@ -72,6 +75,7 @@ pub(super) fn environment(
                 budget: settings.budget.clone(),
                 ingress: settings.ingress.clone(),
                 waf: settings.waf.clone(),
+                buckets: settings.buckets.clone(),
                 deploy,
                 thresholds,
                 recovery,

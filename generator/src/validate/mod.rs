@@ -10,6 +10,7 @@
 //! there), `recovery` (its disaster recovery targets), `rules` (the production and recovery
 //! rules and their waivers), and here what spans the whole spec.
 
+mod edge;
 mod environment;
 mod network;
 mod observability;

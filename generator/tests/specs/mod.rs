@@ -63,6 +63,8 @@ const STARTER_EMAIL: &str = r#"email = { to = "oncall@example.com", from = "aler
 const PROD_DEPLOY: &str = r#"runner = ["self-hosted", "linux", "myapp-prod"] }"#;
 /// The prod environment's disaster recovery targets.
 const PROD_RECOVERY: &str = r#"recovery = { rto = "1h", rpo = "5m", failover = "2m" }"#;
+/// The WAF's rate, the end of `[defaults.waf]`.
+const WAF_RATE: &str = "rate_limit_per_5min = 2000";
 /// The last line of the routes.
 const LAST_ROUTE: &str = r#"handler = "create_transaction""#;
 
@@ -695,6 +697,46 @@ handler = "get_transaction""#,
             Replace("backup_retention_days = 1\n", "backup_retention_days = 0\n"),
             InsertAfter(DEV_DEPLOY, r#"recovery = { rto = "4h", rpo = "1d" }"#),
         ],
+    ),
+    fixture(
+        "access_logs_to_an_undeclared_bucket",
+        "load balancer access logs to a bucket the environment does not have",
+        &[InsertAfter(
+            WAF_RATE,
+            "\n[defaults.buckets.logs]\nexpire_after_days = 365\n\n[defaults.ingress]\naccess_logs_bucket = \"log\"",
+        )],
+    ),
+    fixture(
+        "access_logs_to_a_kms_bucket",
+        "load balancer access logs to a bucket encrypted with its own KMS key",
+        &[InsertAfter(
+            WAF_RATE,
+            "\n[defaults.buckets.logs]\nencryption = \"sse-kms\"\n\n[defaults.ingress]\naccess_logs_bucket = \"logs\"",
+        )],
+    ),
+    fixture(
+        "bucket_expires_before_glacier",
+        "a bucket whose objects expire before they would move to Glacier, and a CORS origin with a path",
+        &[InsertAfter(
+            WAF_RATE,
+            "\n[defaults.buckets.documents]\nglacier_after_days = 90\nexpire_after_days = 30\ncors_origins = [\"https://app.example.com/upload\"]",
+        )],
+    ),
+    fixture(
+        "certificate_of_another_account",
+        "an environment in one account whose certificate is in another",
+        &[Replace(
+            "tier = \"production\"\n",
+            "tier = \"production\"\naccount_id = \"999999999999\"\n",
+        )],
+    ),
+    fixture(
+        "health_check_timeout_not_below_interval",
+        "a load balancer health check that times out no sooner than it repeats",
+        &[InsertAfter(
+            WAF_RATE,
+            "\n[defaults.ingress]\nhealth_check = { interval_seconds = 10, timeout_seconds = 10, healthy_threshold = 2, unhealthy_threshold = 3 }",
+        )],
     ),
 ];
 

@@ -5,6 +5,7 @@ use super::{
     Example, RUNTIME_VARIABLES, Rendered, artifact, container, environment, of_kind, one,
     render_every_environment,
 };
+use generator::model::HealthCheckPath;
 use serde_json::{Value, json};
 
 pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
@@ -293,9 +294,20 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 ingress_annotations["alb.ingress.kubernetes.io/certificate-arn"],
                 settings.ingress.certificate_arn.as_str()
             );
+            // The load balancer checks the path the spec's health check names, which the pods
+            // serve.
+            let checked = match settings
+                .ingress
+                .health_check
+                .as_ref()
+                .map(|check| check.path)
+            {
+                Some(HealthCheckPath::Health) => &service.health_path,
+                _ => &service.readiness_path,
+            };
             assert_eq!(
                 ingress_annotations["alb.ingress.kubernetes.io/healthcheck-path"],
-                service.readiness_path.as_str()
+                checked.as_str()
             );
             assert_eq!(
                 ingress_annotations["alb.ingress.kubernetes.io/target-type"],

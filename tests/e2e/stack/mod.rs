@@ -8,7 +8,12 @@
 //! The one module a mocked provider cannot plan, `terraform/modules/password` (an ephemeral
 //! resource; Terraform 1.11 mocks none), is swapped for `terraform/stack/tests/doubles/password`.
 
+mod edge;
 mod plan;
+
+use edge::{
+    the_load_balancer_annotations_name_what_terraform_creates, the_planned_buckets_are_the_specs,
+};
 
 use std::collections::BTreeSet;
 
@@ -44,6 +49,14 @@ pub(crate) fn tests() -> Vec<Test> {
         ),
         test!(
             the_planned_secrets_waf_and_budget_are_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_buckets_are_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_load_balancer_annotations_name_what_terraform_creates,
             Need::Tool("terraform-aws")
         ),
     ]

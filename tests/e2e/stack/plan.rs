@@ -11,6 +11,7 @@ use crate::support::{
 };
 use generator::Model;
 use generator::model::Environment;
+use generator::render::helm_values::HelmValues;
 
 /// One environment of one example spec, planned.
 pub(crate) struct Planned {
@@ -18,6 +19,8 @@ pub(crate) struct Planned {
     pub(crate) label: String,
     pub(crate) model: Model,
     pub(crate) environment: String,
+    /// The environment's Helm values, one per service.
+    pub(crate) releases: Vec<HelmValues>,
     pub(crate) plan: Plan,
 }
 
@@ -149,10 +152,17 @@ fn plan_every_environment() -> Vec<Planned> {
             ]));
             assert_success(&output, &format!("terraform test of the stack for {label}"));
             let plan = Plan::from_test_output(&String::from_utf8_lossy(&output.stdout), &label);
+            let prefix = format!("generated/{environment}/helm-values/");
+            let releases = artifacts
+                .iter()
+                .filter(|a| a.path.starts_with(&prefix))
+                .map(|a| serde_norway::from_str(&a.contents).expect("the values parse back"))
+                .collect();
             planned.push(Planned {
                 label,
                 model: model.clone(),
                 environment: environment.clone(),
+                releases,
                 plan,
             });
         }

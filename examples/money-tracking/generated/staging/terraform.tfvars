@@ -2,9 +2,10 @@
 # Regenerate with: platformgen generate --spec ../../specs/money-tracking.toml
 
 # Project
-environment  = "staging"
-project_name = "money-tracking"
-aws_region   = "us-east-1"
+environment    = "staging"
+project_name   = "money-tracking"
+aws_region     = "us-east-1"
+aws_account_id = "222222222222"
 tags = {
   Application = "money-tracking"
   CostCenter  = "engineering"
@@ -87,6 +88,14 @@ budget_alert_emails = ["platform@money-tracking.com"]
 # WAF
 waf_enabled    = true
 waf_rate_limit = 2000
+
+# S3
+buckets = {
+  backups   = { alb_access_logs = false, cors_origins = [], expire_after_days = null, glacier_after_days = 7, kms = true, name = "money-tracking-staging-backups", versioned = true }
+  documents = { alb_access_logs = false, cors_origins = ["https://app.money-tracking.com"], expire_after_days = null, glacier_after_days = 90, kms = false, name = "money-tracking-staging-documents", versioned = true }
+  logs      = { alb_access_logs = true, cors_origins = [], expire_after_days = 365, glacier_after_days = null, kms = false, name = "money-tracking-staging-logs", versioned = false }
+  reports   = { alb_access_logs = false, cors_origins = [], expire_after_days = 30, glacier_after_days = null, kms = false, name = "money-tracking-staging-reports", versioned = false }
+}
 
 # Secrets
 secret_names = {

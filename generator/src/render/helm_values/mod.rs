@@ -10,7 +10,7 @@ pub use contract::*;
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_template;
-use crate::model::{self, Environment, Model, Secret, Service};
+use crate::model::{self, Environment, HealthCheckPath, Model, Secret, Service};
 use crate::spec::Engine;
 
 /// ElastiCache's port, in every environment.
@@ -77,7 +77,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             port: other.port,
         })
         .collect();
-    let annotations = BTreeMap::from([
+    let mut annotations = BTreeMap::from([
         (
             "alb.ingress.kubernetes.io/scheme".to_string(),
             "internet-facing".to_string(),
@@ -99,10 +99,6 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             "443".to_string(),
         ),
         (
-            "alb.ingress.kubernetes.io/healthcheck-path".to_string(),
-            service.readiness_path.clone(),
-        ),
-        (
             "alb.ingress.kubernetes.io/ssl-policy".to_string(),
             "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string(),
         ),
@@ -112,6 +108,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             model.resource_name(environment),
         ),
     ]);
+    annotations.extend(load_balancer_annotations(model, environment, service));
     HelmValues {
         name_override: service.name.clone(),
         part_of: model.project.name.clone(),
@@ -305,4 +302,65 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
         contents: schema_text,
     });
     Ok(artifacts)
+}
+
+/// The annotations that set up the environment's load balancer beyond routing: its health check
+/// of the service's pods, its access logs, its web ACL. Every Ingress of the group carries the
+/// same load balancer attributes, so they never conflict.
+fn load_balancer_annotations(
+    model: &Model,
+    environment: &Environment,
+    service: &Service,
+) -> Vec<(String, String)> {
+    let annotation = |key: &str, value: String| (format!("alb.ingress.kubernetes.io/{key}"), value);
+    let ingress = &environment.ingress;
+    let mut annotations = Vec::new();
+    match &ingress.health_check {
+        None => annotations.push(annotation(
+            "healthcheck-path",
+            service.readiness_path.clone(),
+        )),
+        Some(check) => {
+            let path = match check.path {
+                HealthCheckPath::Health => &service.health_path,
+                HealthCheckPath::Readiness => &service.readiness_path,
+            };
+            annotations.extend([
+                annotation("healthcheck-path", path.clone()),
+                annotation(
+                    "healthcheck-interval-seconds",
+                    check.interval_seconds.to_string(),
+                ),
+                annotation(
+                    "healthcheck-timeout-seconds",
+                    check.timeout_seconds.to_string(),
+                ),
+                annotation(
+                    "healthy-threshold-count",
+                    check.healthy_threshold.to_string(),
+                ),
+                annotation(
+                    "unhealthy-threshold-count",
+                    check.unhealthy_threshold.to_string(),
+                ),
+            ]);
+        }
+    }
+    if let Some(purpose) = &ingress.access_logs_bucket {
+        annotations.push(annotation(
+            "load-balancer-attributes",
+            format!(
+                "access_logs.s3.enabled=true,access_logs.s3.bucket={},access_logs.s3.prefix=alb",
+                model.bucket_name(environment, purpose)
+            ),
+        ));
+    }
+    // The web ACL Terraform creates (terraform/modules/waf), by the name it gives it.
+    if environment.waf.enabled {
+        annotations.push(annotation(
+            "wafv2-acl-name",
+            format!("{}-waf", model.resource_name(environment)),
+        ));
+    }
+    annotations
 }
