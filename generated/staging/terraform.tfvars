@@ -22,13 +22,12 @@ single_nat_gateway    = true
 enable_flow_logs      = true
 
 # EKS
-eks_cluster_version         = "1.28"
-eks_node_instance_types     = ["t3.medium", "t3.large"]
-eks_node_desired_size       = 3
-eks_node_min_size           = 2
-eks_node_max_size           = 6
-eks_enable_spot_instances   = true
-eks_spot_percentage         = 50
+eks_cluster_version = "1.28"
+eks_node_groups = {
+  "on-demand" = { ami_type = "AL2023_x86_64_STANDARD", capacity_type = "ON_DEMAND", desired_size = 2, instance_types = ["t3.medium", "t3.large"], labels = {}, max_size = 3, min_size = 1, taints = [] }
+  spot        = { ami_type = "AL2023_x86_64_STANDARD", capacity_type = "SPOT", desired_size = 1, instance_types = ["t3.medium", "t3.large"], labels = {}, max_size = 3, min_size = 1, taints = [] }
+}
+eks_addons                  = {}
 eks_endpoint_private_access = true
 eks_endpoint_public_access  = true
 eks_public_access_cidrs     = ["203.0.113.0/24"]

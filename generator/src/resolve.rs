@@ -2,7 +2,8 @@
 //! it (tables merge key by key; a value or a list replaces the default), and every merged value
 //! remembers the key that wrote it, which `explain` prints and diagnostics point at. Each service
 //! of the spec then gets its settings in the environment (`services.<name>`): what the layers
-//! say for it, and `app`'s replicas, autoscaling and resources for the rest.
+//! say for it, `app`'s replicas, autoscaling and resources for the rest, and the node group its
+//! own table names where the layers name none.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,7 +22,8 @@ pub fn resolve(document: &Value) -> BTreeMap<String, Resolved> {
             .unwrap_or_default()
     };
     let (defaults, environments) = (layer("defaults"), layer("environments"));
-    let services: Vec<String> = layer("services").keys().cloned().collect();
+    let tables = layer("services");
+    let services: Vec<String> = tables.keys().cloned().collect();
     environments
         .iter()
         .filter_map(|(name, layer)| Some((name, layer.as_object()?)))
@@ -38,6 +40,9 @@ pub fn resolve(document: &Value) -> BTreeMap<String, Resolved> {
             for service in services.iter().chain(&named) {
                 inherit_app(&mut value, &mut origins, service);
             }
+            for service in &services {
+                inherit_node_group(&mut value, &mut origins, service, &tables[service]);
+            }
             let resolved = Resolved {
                 name: name.clone(),
                 value,
@@ -53,6 +58,8 @@ pub fn resolve(document: &Value) -> BTreeMap<String, Resolved> {
 pub enum Layer {
     Defaults,
     Environment,
+    /// A service's own table (`[services.<name>]`), for what it sets in every environment.
+    Service,
 }
 
 /// One environment with its defaults merged in, as data, knowing where every value was written.
@@ -114,6 +121,7 @@ impl Resolved {
     pub fn layer_of(&self, relative: &Path) -> Layer {
         match self.source_of(relative).0.first() {
             Some(Segment::Key(key)) if key == "defaults" => Layer::Defaults,
+            Some(Segment::Key(key)) if key == "services" => Layer::Service,
             _ => Layer::Environment,
         }
     }
@@ -154,6 +162,10 @@ impl Resolved {
         match self.layer_of(relative) {
             Layer::Defaults => diagnostic.note(format!(
                 "environment `{}` inherits this value from [defaults]",
+                self.name
+            )),
+            Layer::Service => diagnostic.note(format!(
+                "environment `{}` takes this value from the service's own table",
                 self.name
             )),
             Layer::Environment => diagnostic,
@@ -214,6 +226,37 @@ fn inherit_app(value: &mut Value, origins: &mut BTreeMap<Path, Path>, service: &
                 origins,
             );
         }
+    }
+}
+
+/// The node group the service's own table names, where the layers name none for it here.
+fn inherit_node_group(
+    value: &mut Value,
+    origins: &mut BTreeMap<Path, Path>,
+    service: &str,
+    table: &Value,
+) {
+    let Some(node_group) = table.get("node_group") else {
+        return;
+    };
+    let settings = value
+        .get_mut("services")
+        .and_then(|services| services.get_mut(service))
+        .and_then(Value::as_object_mut);
+    if let Some(settings) = settings
+        && !settings.contains_key("node_group")
+    {
+        settings.insert("node_group".to_string(), node_group.clone());
+        origins.insert(
+            Path::root()
+                .child("services")
+                .child(service)
+                .child("node_group"),
+            Path::root()
+                .child("services")
+                .child(service)
+                .child("node_group"),
+        );
     }
 }
 

@@ -213,7 +213,13 @@ fn describe(
             let expected = match kind {
                 TypeKind::Single(one) => article(&one.to_string()),
                 TypeKind::Multiple(many) => {
-                    let names: Vec<String> = many.iter().map(|t| article(&t.to_string())).collect();
+                    // An optional key admits null in the schema; TOML cannot write one.
+                    let names: Vec<String> = many
+                        .iter()
+                        .map(|t| t.to_string())
+                        .filter(|name| name != "null")
+                        .map(|name| article(&name))
+                        .collect();
                     names.join(" or ")
                 }
             };

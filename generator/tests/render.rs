@@ -103,19 +103,15 @@ fn tfvars_carry_the_seed_tables_exactly() {
     // The seed's "Environment-Specific Configurations", value by value.
     let seed = serde_json::json!({
         "dev": { "environment": "dev", "project_name": "expense", "aws_region": "us-east-1", "vpc_cidr": "10.0.0.0/16",
-            "availability_zones": ["us-east-1a", "us-east-1b"], "eks_cluster_version": "1.28", "eks_node_instance_types": ["t3.medium"],
-            "eks_node_desired_size": 2, "eks_node_min_size": 1, "eks_node_max_size": 4, "eks_enable_spot_instances": true,
-            "eks_spot_percentage": 80, "rds_instance_class": "db.t3.micro", "rds_allocated_storage": 20, "rds_multi_az": false,
+            "availability_zones": ["us-east-1a", "us-east-1b"], "eks_cluster_version": "1.28", "rds_instance_class": "db.t3.micro", "rds_allocated_storage": 20, "rds_multi_az": false,
             "rds_backup_retention": 1, "redis_node_type": "cache.t3.micro", "redis_num_nodes": 1, "redis_automatic_failover": false,
             "bastion_instance_type": "t3.small", "cache_ttl_seconds": 60, "log_retention_days": 7 },
         "staging": { "environment": "staging", "vpc_cidr": "10.1.0.0/16", "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
-            "eks_node_instance_types": ["t3.medium", "t3.large"], "eks_node_desired_size": 3, "eks_node_min_size": 2, "eks_node_max_size": 6,
-            "eks_enable_spot_instances": true, "eks_spot_percentage": 50, "rds_instance_class": "db.t3.small", "rds_allocated_storage": 50,
+            "rds_instance_class": "db.t3.small", "rds_allocated_storage": 50,
             "rds_multi_az": true, "rds_backup_retention": 7, "redis_node_type": "cache.t3.small", "redis_num_nodes": 2,
             "redis_automatic_failover": true, "bastion_instance_type": "t3.small", "cache_ttl_seconds": 180, "log_retention_days": 30 },
         "prod": { "environment": "prod", "vpc_cidr": "10.2.0.0/16", "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
-            "eks_node_instance_types": ["t3.large", "t3.xlarge"], "eks_node_desired_size": 4, "eks_node_min_size": 3, "eks_node_max_size": 10,
-            "eks_enable_spot_instances": false, "eks_spot_percentage": 0, "rds_instance_class": "db.t3.small", "rds_allocated_storage": 100,
+            "rds_instance_class": "db.t3.small", "rds_allocated_storage": 100,
             "rds_max_allocated_storage": 500, "rds_multi_az": true, "rds_backup_retention": 30, "redis_node_type": "cache.t3.medium",
             "redis_num_nodes": 3, "redis_automatic_failover": true, "bastion_instance_type": "t3.medium", "cache_ttl_seconds": 300,
             "log_retention_days": 90, "monthly_budget_usd": 500, "budget_alert_emails": ["devops@example.com"] }
@@ -124,6 +120,44 @@ fn tfvars_carry_the_seed_tables_exactly() {
         for (key, value) in seed[name].as_object().expect("table") {
             assert_eq!(&parsed[key], value, "{name}: {key}");
         }
+    }
+    // The seed's node pool (its eks_node_instance_types, sizes and spot share) is the spec's
+    // `[eks]` shorthand, as written; the tfvars carry it as the eks module used to split it: the
+    // on-demand share of each size rounded up, the rest on spot, no group that could hold no node.
+    let pools = serde_json::json!({
+        "dev": { "instance_types": ["t3.medium"], "desired_size": 2, "min_size": 1, "max_size": 4, "spot": true, "spot_percentage": 80 },
+        "staging": { "instance_types": ["t3.medium", "t3.large"], "desired_size": 3, "min_size": 2, "max_size": 6, "spot": true, "spot_percentage": 50 },
+        "prod": { "instance_types": ["t3.large", "t3.xlarge"], "desired_size": 4, "min_size": 3, "max_size": 10, "spot": false, "spot_percentage": 0 }
+    });
+    // (capacity type, desired, min, max) of each group.
+    let split = serde_json::json!({
+        "dev": { "on-demand": ["ON_DEMAND", 1, 1, 1], "spot": ["SPOT", 1, 0, 3] },
+        "staging": { "on-demand": ["ON_DEMAND", 2, 1, 3], "spot": ["SPOT", 1, 1, 3] },
+        "prod": { "on-demand": ["ON_DEMAND", 4, 3, 10] }
+    });
+    for (name, parsed) in [("dev", &dev), ("staging", &staging), ("prod", &prod)] {
+        let resolved = &model.environments[name].resolved.value["eks"];
+        for (key, value) in pools[name].as_object().expect("table") {
+            assert_eq!(&resolved[key], value, "{name}: eks.{key}");
+        }
+        let groups = parsed["eks_node_groups"].as_object().expect("node groups");
+        let rendered: serde_json::Map<String, serde_json::Value> = groups
+            .iter()
+            .map(|(group, settings)| {
+                assert_eq!(
+                    settings["instance_types"], pools[name]["instance_types"],
+                    "{name}: {group}"
+                );
+                let sizes = serde_json::json!([
+                    settings["capacity_type"],
+                    settings["desired_size"],
+                    settings["min_size"],
+                    settings["max_size"]
+                ]);
+                (group.clone(), sizes)
+            })
+            .collect();
+        assert_eq!(serde_json::Value::Object(rendered), split[name], "{name}");
     }
 }
 

@@ -170,12 +170,8 @@ module "eks" {
   private_subnet_ids        = module.vpc.private_subnet_ids
   cluster_security_group_id = module.security_groups.eks_cluster_security_group_id
   node_security_group_id    = module.security_groups.eks_nodes_security_group_id
-  node_instance_types       = var.eks_node_instance_types
-  node_desired_size         = var.eks_node_desired_size
-  node_min_size             = var.eks_node_min_size
-  node_max_size             = var.eks_node_max_size
-  enable_spot_instances     = var.eks_enable_spot_instances
-  spot_percentage           = var.eks_spot_percentage
+  node_groups               = var.eks_node_groups
+  addons                    = var.eks_addons
   endpoint_private_access   = var.eks_endpoint_private_access
   endpoint_public_access    = var.eks_endpoint_public_access
   public_access_cidrs       = var.eks_public_access_cidrs

@@ -44,8 +44,13 @@ output "eks_oidc_provider_arn" {
 }
 
 output "eks_node_groups" {
-  description = "Managed node groups and their on-demand/spot sizes."
+  description = "Managed node groups by their EKS name: instance types, capacity type, AMI type, sizes, node labels and taints."
   value       = module.eks.node_groups
+}
+
+output "cluster_autoscaler_role_arn" {
+  description = "IAM role of the cluster autoscaler: annotate the service account kube-system/cluster-autoscaler of its Helm release with it."
+  value       = module.eks.cluster_autoscaler_role_arn
 }
 
 output "rds_endpoint" {

@@ -185,69 +185,61 @@ variable "eks_cluster_version" {
   }
 }
 
-variable "eks_node_instance_types" {
-  description = "Instance types of the EKS managed node groups."
-  type        = list(string)
-  nullable    = false
+variable "eks_node_groups" {
+  description = "EKS managed node groups by name (the spec's eks.node_groups, or the seed's pool split into on-demand and spot): instance types, capacity type (ON_DEMAND or SPOT), AMI type, sizes, node labels and taints (effect NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE)."
+  type = map(object({
+    instance_types = list(string)
+    capacity_type  = string
+    ami_type       = string
+    desired_size   = number
+    min_size       = number
+    max_size       = number
+    labels         = map(string)
+    taints = list(object({
+      key    = string
+      value  = string
+      effect = string
+    }))
+  }))
+  nullable = false
 
   validation {
-    condition     = length(var.eks_node_instance_types) >= 1 && alltrue([for t in var.eks_node_instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", t))])
-    error_message = "eks_node_instance_types must list at least one instance type such as \"t3.medium\"."
-  }
-}
-
-variable "eks_node_desired_size" {
-  description = "Desired number of EKS nodes (min <= desired <= max)."
-  type        = number
-  nullable    = false
-
-  validation {
-    condition     = floor(var.eks_node_desired_size) == var.eks_node_desired_size && var.eks_node_desired_size >= var.eks_node_min_size && var.eks_node_desired_size <= var.eks_node_max_size
-    error_message = "eks_node_desired_size must be a whole number with eks_node_min_size <= desired <= eks_node_max_size."
-  }
-}
-
-variable "eks_node_min_size" {
-  description = "Minimum number of EKS nodes."
-  type        = number
-  nullable    = false
-
-  validation {
-    condition     = floor(var.eks_node_min_size) == var.eks_node_min_size && var.eks_node_min_size >= 0
-    error_message = "eks_node_min_size must be a whole number >= 0."
-  }
-}
-
-variable "eks_node_max_size" {
-  description = "Maximum number of EKS nodes."
-  type        = number
-  nullable    = false
-
-  validation {
-    condition     = floor(var.eks_node_max_size) == var.eks_node_max_size && var.eks_node_max_size >= 1 && var.eks_node_max_size >= var.eks_node_min_size
-    error_message = "eks_node_max_size must be a whole number >= 1 and >= eks_node_min_size."
-  }
-}
-
-variable "eks_enable_spot_instances" {
-  description = "Run eks_spot_percentage of the nodes on spot capacity."
-  type        = bool
-  nullable    = false
-}
-
-variable "eks_spot_percentage" {
-  description = "Share of the nodes on spot capacity, 0-100 (must be 0 when spot is disabled)."
-  type        = number
-  nullable    = false
-
-  validation {
-    condition     = floor(var.eks_spot_percentage) == var.eks_spot_percentage && var.eks_spot_percentage >= 0 && var.eks_spot_percentage <= 100
-    error_message = "eks_spot_percentage must be a whole number from 0 to 100."
+    condition     = length(var.eks_node_groups) >= 1 && alltrue([for name in keys(var.eks_node_groups) : can(regex("^[a-z0-9][a-z0-9-]*$", name))])
+    error_message = "eks_node_groups must hold at least one group, each named in lower-case letters, digits and '-'."
   }
 
   validation {
-    condition     = var.eks_enable_spot_instances || var.eks_spot_percentage == 0
-    error_message = "eks_spot_percentage must be 0 when eks_enable_spot_instances is false."
+    condition     = alltrue([for group in values(var.eks_node_groups) : length(group.instance_types) >= 1 && alltrue([for t in group.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", t))])])
+    error_message = "Each EKS node group must list at least one instance type such as \"t3.medium\"."
+  }
+
+  validation {
+    condition     = alltrue([for group in values(var.eks_node_groups) : contains(["ON_DEMAND", "SPOT"], group.capacity_type)])
+    error_message = "Each EKS node group's capacity_type must be ON_DEMAND or SPOT."
+  }
+
+  validation {
+    condition = alltrue([for group in values(var.eks_node_groups) :
+      floor(group.min_size) == group.min_size && floor(group.desired_size) == group.desired_size && floor(group.max_size) == group.max_size
+      && group.min_size >= 0 && group.min_size <= group.desired_size && group.desired_size <= group.max_size && group.max_size >= 1
+    ])
+    error_message = "Each EKS node group's sizes must be whole numbers with 0 <= min_size <= desired_size <= max_size and max_size >= 1."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for group in values(var.eks_node_groups) : [for taint in group.taints : contains(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"], taint.effect)]]))
+    error_message = "Each taint's effect must be NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE."
+  }
+}
+
+variable "eks_addons" {
+  description = "Versions of the EKS managed add-ons by name (coredns, kube-proxy, vpc-cni, aws-ebs-csi-driver); the first three are installed at EKS's default version where none is given, the EBS CSI driver only with one."
+  type        = map(string)
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for name, version in var.eks_addons : contains(["coredns", "kube-proxy", "vpc-cni", "aws-ebs-csi-driver"], name) && can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", version))])
+    error_message = "eks_addons maps coredns, kube-proxy, vpc-cni or aws-ebs-csi-driver to a version such as \"v1.10.1-eksbuild.13\"."
   }
 }
 

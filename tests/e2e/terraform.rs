@@ -168,9 +168,10 @@ fn real_terraform_rejects_tfvars_that_break_a_validation() {
         .iter()
         .find(|a| a.path == "generated/dev/terraform.tfvars")
         .expect("dev tfvars");
+    // dev's on-demand node group: 1 of 1..1 nodes, made 9.
     let broken = tfvars.contents.replace(
-        "eks_node_desired_size       = 2",
-        "eks_node_desired_size       = 9",
+        r#"capacity_type = "ON_DEMAND", desired_size = 1,"#,
+        r#"capacity_type = "ON_DEMAND", desired_size = 9,"#,
     );
     assert_ne!(broken, tfvars.contents);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -189,7 +190,8 @@ fn real_terraform_rejects_tfvars_that_break_a_validation() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(all.contains("eks_node_desired_size"), "{all}");
+    assert!(all.contains("eks_node_groups"), "{all}");
+    assert!(all.contains("desired_size <= max_size"), "{all}");
 }
 
 /// The modules that carry `tests/*.tftest.hcl`.

@@ -112,6 +112,7 @@ fn json(loaded: &Loaded, environments: [&Resolved; 2], differences: &[Difference
                         layer: side.map(|_| match resolved.layer_of(difference.key) {
                             Layer::Defaults => "defaults",
                             Layer::Environment => "environment",
+                            Layer::Service => "service",
                         }),
                     })
                     .collect(),

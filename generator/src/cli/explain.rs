@@ -97,6 +97,7 @@ pub(super) fn layer_name(layer: Layer) -> &'static str {
     match layer {
         Layer::Defaults => "from [defaults]",
         Layer::Environment => "set in the environment",
+        Layer::Service => "from the service's own table",
     }
 }
 

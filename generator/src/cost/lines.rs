@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{CostError, Line, PriceTable, Usage, Usd};
-use crate::model::{Engine, Environment, NatMode, Tier};
+use crate::model::{CapacityType, Engine, Environment, NatMode, Tier};
 
 /// Each node's gp3 root volume (terraform/modules/eks, `node_disk_size_gb`).
 const NODE_ROOT_GB: u64 = 50;
@@ -15,7 +15,7 @@ const BASTION_ROOT_GB: u64 = 20;
 /// groups (common, known bad inputs, SQL injection).
 const WAF_RULES: u64 = 4;
 
-/// Every line of one environment, some of quantity 0 (spot nodes where spot is off).
+/// Every line of one environment, some of quantity 0 (a node group scaled to zero).
 pub(super) fn lines(
     environment: &Environment,
     prices: &PriceTable,
@@ -65,25 +65,42 @@ impl Lookup<'_> {
     }
 }
 
-/// The EKS control plane, its nodes (Terraform's split of the desired size, the on-demand share
-/// rounded up, priced at the first instance type, which an on-demand node group launches
-/// first), and the root volumes of the nodes and the bastion.
+/// The EKS control plane, the nodes of each node group at its desired size (priced at its first
+/// instance type, which an on-demand node group launches first; a spot group at the assumed
+/// discount), and the root volumes of the nodes and the bastion.
 fn cluster(
     environment: &Environment,
     prices: &PriceTable,
     priced: &Lookup<'_>,
 ) -> Result<Vec<Line>, CostError> {
-    let eks = &environment.eks;
-    let node_type = eks.instance_types.first().map_or("", String::as_str);
-    let node_hour = priced.price("EC2 instance type", &prices.ec2.instance_hour, node_type)?;
-    let spot_percent = if eks.spot {
-        eks.spot_percentage.min(100)
-    } else {
-        0
-    };
-    let nodes = u64::from(eks.desired_size);
-    let on_demand = (nodes * u64::from(100 - spot_percent)).div_ceil(100);
     let discount = prices.ec2.spot_discount_percent.min(100);
+    let mut lines = vec![Line::hourly(
+        "EKS control plane",
+        1,
+        prices.eks.cluster_hour,
+    )];
+    let mut nodes = 0;
+    for group in &environment.eks.node_groups {
+        let node_type = group.instance_types.first().map_or("", String::as_str);
+        let hour = priced.price("EC2 instance type", &prices.ec2.instance_hour, node_type)?;
+        let count = u64::from(group.desired_size);
+        nodes += count;
+        lines.push(match group.capacity_type {
+            CapacityType::OnDemand => Line::hourly(
+                format!("EKS nodes, {} group: on-demand {node_type}", group.name),
+                count,
+                hour,
+            ),
+            CapacityType::Spot => Line::hourly(
+                format!(
+                    "EKS nodes, {} group: spot {node_type} (assumed {discount}% below on-demand)",
+                    group.name
+                ),
+                count,
+                hour.percent(100 - discount),
+            ),
+        });
+    }
     let bastion_gb = if environment.bastion.enabled {
         BASTION_ROOT_GB
     } else {
@@ -94,24 +111,12 @@ fn cluster(
     } else {
         String::new()
     };
-    Ok(vec![
-        Line::hourly("EKS control plane", 1, prices.eks.cluster_hour),
-        Line::hourly(
-            format!("EKS nodes, on-demand {node_type}"),
-            on_demand,
-            node_hour,
-        ),
-        Line::hourly(
-            format!("EKS nodes, spot {node_type} (assumed {discount}% below on-demand)"),
-            nodes - on_demand,
-            node_hour.percent(100 - discount),
-        ),
-        Line::new(
-            format!("EBS gp3 root volumes, GB: {nodes} nodes x {NODE_ROOT_GB}{bastion_volume}"),
-            nodes * NODE_ROOT_GB + bastion_gb,
-            prices.ec2.gp3_gb_month,
-        ),
-    ])
+    lines.push(Line::new(
+        format!("EBS gp3 root volumes, GB: {nodes} nodes x {NODE_ROOT_GB}{bastion_volume}"),
+        nodes * NODE_ROOT_GB + bastion_gb,
+        prices.ec2.gp3_gb_month,
+    ));
+    Ok(lines)
 }
 
 /// The RDS instance (and its Multi-AZ standby), its storage, and its backups' copies.

@@ -7,6 +7,7 @@
 //! checks in full (an RDS instance, a cache, a budget) are carried as the spec writes them.
 
 mod action;
+mod eks;
 mod route;
 
 use std::collections::BTreeMap;
@@ -14,16 +15,18 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 pub use action::{Action, ActionRef};
+pub use eks::{Eks, NodeGroup, pool_groups};
 pub use route::{RouteTemplate, TemplateSegment};
 
 pub use crate::duration::PromDuration;
 pub use crate::promql::Promql;
 pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
-    Alerting, App, Bucket, BucketEncryption, Budget, Cache, CachePolicy, Database,
-    DisruptionBudget, Egress, Engine, Handler, HealthCheck, HealthCheckPath, Ingress, LogLevel,
-    Method, NatMode, Panel, Probe, Probes, Project, Receiver, Rollout, Rule, RunnerLabel, Scaling,
-    ServiceSettings, Severity, Tier, Waf, Waiver,
+    Addons, Alerting, AmiType, App, Architecture, Bucket, BucketEncryption, Budget, Cache,
+    CachePolicy, CapacityType, Database, DisruptionBudget, Egress, Engine, Handler, HealthCheck,
+    HealthCheckPath, Ingress, LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver,
+    Rollout, Rule, RunnerLabel, Scaling, ServiceSettings, Severity, Taint, TaintEffect, Tier, Waf,
+    Waiver,
 };
 
 /// The validated platform.
@@ -458,6 +461,15 @@ impl Environment {
             .unwrap_or_else(|| unreachable!("validation settles every service: {}", service.name))
     }
 
+    /// The node group `service`'s pods run on here, if it is placed on one (validation made
+    /// sure the group is the cluster's and has labels to select its nodes by).
+    pub fn placement_of(&self, service: &Service) -> Option<&NodeGroup> {
+        let name = self.settings_of(service).node_group.as_deref()?;
+        Some(self.eks.node_group(name).unwrap_or_else(|| {
+            unreachable!("validation places services on the cluster's groups: {name}")
+        }))
+    }
+
     /// An alert's expression with this environment's threshold in place of `$threshold`.
     pub fn alert_expression(&self, alert: &Alert) -> String {
         match self.thresholds.get(&alert.name) {
@@ -502,21 +514,6 @@ pub struct Network {
     pub database_subnets: Vec<Ipv4Net>,
     pub nat: NatMode,
     pub flow_logs: bool,
-}
-
-/// The EKS cluster and its node group.
-#[derive(Debug, Clone)]
-pub struct Eks {
-    pub version: String,
-    pub instance_types: Vec<String>,
-    pub desired_size: u32,
-    pub min_size: u32,
-    pub max_size: u32,
-    pub spot: bool,
-    pub spot_percentage: u8,
-    pub endpoint_private_access: bool,
-    pub endpoint_public_access: bool,
-    pub public_access_cidrs: Vec<Ipv4Net>,
 }
 
 /// The SSH bastion.

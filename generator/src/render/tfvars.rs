@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::{hcl_key, render_template};
 use crate::model::{
-    EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Environment, Model, Secret,
+    EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Eks, Environment, Model, Secret,
 };
 use crate::spec::{BucketEncryption, Engine, NatMode};
 
@@ -98,12 +98,8 @@ pub fn variables(
             "EKS",
             vec![
                 ("eks_cluster_version", json!(s.eks.version)),
-                ("eks_node_instance_types", json!(s.eks.instance_types)),
-                ("eks_node_desired_size", json!(s.eks.desired_size)),
-                ("eks_node_min_size", json!(s.eks.min_size)),
-                ("eks_node_max_size", json!(s.eks.max_size)),
-                ("eks_enable_spot_instances", json!(s.eks.spot)),
-                ("eks_spot_percentage", json!(s.eks.spot_percentage)),
+                ("eks_node_groups", node_groups(&s.eks)),
+                ("eks_addons", json!(s.eks.addons.versions())),
                 (
                     "eks_endpoint_private_access",
                     json!(s.eks.endpoint_private_access),
@@ -257,15 +253,21 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
                 // terraform fmt aligns `=` across consecutive single-line attributes; a multi-line
                 // map ends the run, and its own keys align among themselves.
                 let is_map = |value: &Value| value.as_object().is_some_and(|map| !map.is_empty());
-                let width = variables
-                    .iter()
-                    .filter(|(_, v)| !is_map(v))
-                    .map(|(name, _)| name.len())
-                    .max()
-                    .unwrap_or(0);
+                // The width of each run of single-line variables, for each variable.
+                let mut widths = Vec::with_capacity(variables.len());
+                for run in variables.split_inclusive(|(_, value)| is_map(value)) {
+                    let width = run
+                        .iter()
+                        .filter(|(_, v)| !is_map(v))
+                        .map(|(name, _)| name.len())
+                        .max()
+                        .unwrap_or(0);
+                    widths.extend(run.iter().map(|_| width));
+                }
                 let entries = variables
                     .into_iter()
-                    .map(|(name, value)| match value {
+                    .zip(widths)
+                    .map(|((name, value), width)| match value {
                         Value::Object(map) if !map.is_empty() => {
                             let keys: Vec<String> = map.keys().map(|key| hcl_key(key)).collect();
                             let key_width = keys.iter().map(String::len).max().unwrap_or(0);
@@ -351,6 +353,39 @@ fn services(model: &Model) -> Value {
                 "runtime": service.api().is_some(),
             });
             (service.name.clone(), settings)
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
+/// `eks_node_groups`: every node group by name, in the EKS API's words (`ON_DEMAND`,
+/// `NO_SCHEDULE`), as the eks module hands them to `aws_eks_node_group`.
+fn node_groups(eks: &Eks) -> Value {
+    eks.node_groups
+        .iter()
+        .map(|group| {
+            let taints: Vec<Value> = group
+                .taints
+                .iter()
+                .map(|taint| {
+                    json!({
+                        "key": taint.key,
+                        "value": taint.value,
+                        "effect": taint.effect.eks_name(),
+                    })
+                })
+                .collect();
+            let settings = json!({
+                "instance_types": group.instance_types,
+                "capacity_type": group.capacity_type.eks_name(),
+                "ami_type": group.ami_type.as_str(),
+                "desired_size": group.desired_size,
+                "min_size": group.min_size,
+                "max_size": group.max_size,
+                "labels": group.labels,
+                "taints": taints,
+            });
+            (group.name.clone(), settings)
         })
         .collect::<serde_json::Map<String, Value>>()
         .into()

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::eks::Eks;
 use super::patterns::{CIDR_PATTERN, NAME_PATTERN};
 
 /// Everything one environment needs. In the file, `[defaults]` and each
@@ -89,32 +90,6 @@ pub struct Network {
 pub enum NatMode {
     Single,
     PerAz,
-}
-
-/// The EKS cluster and its managed node group.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Eks {
-    /// Kubernetes version, for example `1.28`.
-    #[schemars(regex(pattern = r"^1\.[0-9]{2}$"))]
-    pub version: String,
-    #[schemars(length(min = 1))]
-    pub instance_types: Vec<String>,
-    #[schemars(range(min = 0, max = 1000))]
-    pub desired_size: u32,
-    #[schemars(range(min = 0, max = 1000))]
-    pub min_size: u32,
-    #[schemars(range(min = 1, max = 1000))]
-    pub max_size: u32,
-    /// Run part of the nodes on spot capacity.
-    pub spot: bool,
-    /// Share of spot nodes, in percent.
-    #[schemars(range(min = 0, max = 100))]
-    pub spot_percentage: u8,
-    pub endpoint_private_access: bool,
-    pub endpoint_public_access: bool,
-    /// CIDRs allowed to reach a public endpoint.
-    pub public_access_cidrs: Vec<String>,
 }
 
 /// The RDS instance.
@@ -278,6 +253,12 @@ pub struct ServiceSettings {
     #[serde(default)]
     #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
     pub config: BTreeMap<String, String>,
+    /// The node group (of `eks.node_groups`) the service's pods run on (default: the service's
+    /// own `node_group`; without one, any node without a taint): its labels become the pods'
+    /// node selector, its taints their tolerations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub node_group: Option<String>,
 }
 
 /// Log levels of the runtime.

@@ -5,6 +5,7 @@
 //! all at once with positions; rules that relate several values live in `validate`.
 
 mod delivery;
+mod eks;
 mod environment;
 mod observability;
 mod patterns;
@@ -16,6 +17,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 pub use delivery::*;
+pub use eks::*;
 pub use environment::*;
 pub use observability::*;
 pub use patterns::*;

@@ -50,6 +50,13 @@ pub struct Service {
     /// other services by name. The runtime's services always reach the database and the cache.
     #[serde(default)]
     pub egress: Egress,
+    /// The node group (of each environment's `eks.node_groups`) the service's pods run on: its
+    /// labels become their node selector, its taints their tolerations. An environment's
+    /// `services.<name>.node_group` overrides it; without either the pods run on any node
+    /// without a taint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub node_group: Option<String>,
     /// Non-secret environment variables of the containers (a ConfigMap), beside those the
     /// platform sets for the runtime.
     #[serde(default)]

@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 use super::edge::edge;
+use super::eks::{eks, placement};
 use super::network::network;
 use super::recovery::recovery;
 use super::rules::rules;
 use super::sizing;
-use super::values::{cidr_diagnostic, cidrs, overlaps, parse_cidr, path};
+use super::values::{cidr_diagnostic, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::model::{Bastion, Deploy, DeployTrigger, Eks, Environment};
+use crate::model::{Bastion, Deploy, DeployTrigger, Environment};
 use crate::resolve::Resolved;
 use crate::spec::{self, Engine, Spec};
 
@@ -31,12 +32,17 @@ pub(super) fn environment(
 ) -> Option<Environment> {
     let errors_before = out.iter().filter(|d| d.is_error()).count();
     let network = network(resolved, &settings.network, &spec.project.aws_region, out);
-    let eks = eks(resolved, &settings.eks, out);
+    let cluster = format!("{}-{}", spec.project.name, resolved.name);
+    let eks = eks(resolved, &cluster, &settings.eks, out);
     database(resolved, &settings.database, out);
     cache(resolved, &settings.cache, out);
     let bastion = bastion(resolved, &settings.bastion, out);
     app(resolved, &settings.app, out);
     let services = sizing::services(spec, resolved, settings, out);
+    let placed = match (&eks, &services) {
+        (Some(eks), Some(services)) => placement(resolved, eks, services, out),
+        _ => false,
+    };
     for (index, email) in settings.budget.alert_emails.iter().enumerate() {
         if let Err(reason) = check_email(email) {
             out.push(resolved.diagnostic(
@@ -59,7 +65,7 @@ pub(super) fn environment(
     let errors = out.iter().filter(|d| d.is_error()).count();
     match (network, eks, bastion, deploy, recovery, services) {
         (Some(network), Some(eks), Some(bastion), Some(deploy), Ok(recovery), Some(services))
-            if errors == errors_before =>
+            if errors == errors_before && placed =>
         {
             Some(Environment {
                 name: resolved.name.clone(),
@@ -85,78 +91,6 @@ pub(super) fn environment(
         }
         _ => None,
     }
-}
-
-fn eks(resolved: &Resolved, eks: &spec::Eks, out: &mut Vec<Diagnostic>) -> Option<Eks> {
-    if !(eks.min_size <= eks.desired_size && eks.desired_size <= eks.max_size) {
-        out.push(resolved.diagnostic(
-            Diagnostic::error(
-                Code::SizeOrder,
-                format!(
-                    "EKS node sizes must satisfy min <= desired <= max, found min {} desired {} max {}",
-                    eks.min_size, eks.desired_size, eks.max_size
-                ),
-            ),
-            &path("eks.desired_size"),
-        ));
-    }
-    if !eks.spot && eks.spot_percentage != 0 {
-        out.push(
-            resolved.diagnostic(
-                Diagnostic::warning(
-                    Code::Inconsistent,
-                    format!(
-                        "`spot_percentage` is {} but `spot` is off",
-                        eks.spot_percentage
-                    ),
-                )
-                .help("set `spot_percentage = 0`, or `spot = true`"),
-                &path("eks.spot_percentage"),
-            ),
-        );
-    }
-    if !eks.endpoint_private_access && !eks.endpoint_public_access {
-        out.push(
-            resolved.diagnostic(
-                Diagnostic::error(
-                    Code::Inconsistent,
-                    "the EKS API endpoint is neither private nor public, so nothing can reach it",
-                )
-                .help("set `endpoint_private_access = true`"),
-                &path("eks.endpoint_private_access"),
-            ),
-        );
-    }
-    if eks.endpoint_public_access && eks.public_access_cidrs.is_empty() {
-        out.push(
-            resolved.diagnostic(
-                Diagnostic::error(
-                    Code::Inconsistent,
-                    "the EKS endpoint is public but `public_access_cidrs` is empty",
-                )
-                .help("list the CIDRs allowed to reach the endpoint"),
-                &path("eks.public_access_cidrs"),
-            ),
-        );
-    }
-    let public_access_cidrs = cidrs(
-        resolved,
-        &eks.public_access_cidrs,
-        &path("eks.public_access_cidrs"),
-        out,
-    )?;
-    Some(Eks {
-        version: eks.version.clone(),
-        instance_types: eks.instance_types.clone(),
-        desired_size: eks.desired_size,
-        min_size: eks.min_size,
-        max_size: eks.max_size,
-        spot: eks.spot,
-        spot_percentage: eks.spot_percentage,
-        endpoint_private_access: eks.endpoint_private_access,
-        endpoint_public_access: eks.endpoint_public_access,
-        public_access_cidrs,
-    })
 }
 
 fn database(resolved: &Resolved, database: &spec::Database, out: &mut Vec<Diagnostic>) {

@@ -6,11 +6,13 @@
 //!
 //! By concern: `services` (what the services share: ports, the ingress), `routes` (each service
 //! and its HTTP routes), `observability` (alerts, SLOs, dashboards), `network` (CIDR
-//! arithmetic), `environment` (each environment's settings), `sizing` (each service's settings
+//! arithmetic), `environment` (each environment's settings), `eks` (its cluster, node groups
+//! and add-ons, and which group each service runs on), `sizing` (each service's settings
 //! there), `recovery` (its disaster recovery targets), `rules` (the production and recovery
 //! rules and their waivers), and here what spans the whole spec.
 
 mod edge;
+mod eks;
 mod environment;
 mod network;
 mod observability;

@@ -6,6 +6,8 @@
 //! starter that an edit no longer fits fails the fixture by name instead of testing something
 //! else. Shared by the generator's tests (`diagnostics.rs`, `cli.rs`).
 
+mod nodes;
+
 use std::path::{Path, PathBuf};
 
 use Edit::{InsertAfter, RemoveLine, Replace, ReplaceAll, Whole};
@@ -738,6 +740,17 @@ handler = "get_transaction""#,
             "\n[defaults.ingress]\nhealth_check = { interval_seconds = 10, timeout_seconds = 10, healthy_threshold = 2, unhealthy_threshold = 3 }",
         )],
     ),
+    nodes::ARCHITECTURE_MISMATCH,
+    nodes::SIZES_OUT_OF_ORDER,
+    nodes::UNKNOWN_TAINT_EFFECT,
+    nodes::EVERY_GROUP_TAINTED,
+    nodes::POOL_AND_GROUPS,
+    nodes::NO_NODES,
+    nodes::POOL_INCOMPLETE,
+    nodes::GROUP_NAME_TOO_LONG,
+    nodes::KUBE_PROXY_VERSION,
+    nodes::UNKNOWN_GROUP,
+    nodes::UNLABELLED_GROUP,
 ];
 
 /// Specs that validate with warnings, each pinned by a snapshot of its warnings.
@@ -802,6 +815,7 @@ pub(super) const WARNINGS: &[Fixture] = &[
             r#"waivers = [{ rule = "nat-per-az", reason = "dev does not need zone redundancy" }]"#,
         )],
     ),
+    nodes::LABELS_SELECT_ANOTHER_GROUP,
 ];
 
 /// Specs that validate without a warning.
@@ -868,6 +882,7 @@ pub(super) const VALID: &[Fixture] = &[
             ),
         ],
     ),
+    nodes::PLACED,
 ];
 
 /// The fixture of that name, from any table.

@@ -3,25 +3,52 @@ data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  partition = data.aws_partition.current.partition
-
-  # On-demand / spot split: the on-demand share is rounded up so a small cluster always keeps
-  # on-demand capacity; the spot group gets the rest. Sizes stay min <= desired <= max per group.
-  on_demand_percent  = var.enable_spot_instances ? 100 - var.spot_percentage : 100
-  on_demand_desired  = ceil(var.node_desired_size * local.on_demand_percent / 100)
-  on_demand_min      = ceil(var.node_min_size * local.on_demand_percent / 100)
-  on_demand_max      = ceil(var.node_max_size * local.on_demand_percent / 100)
-  spot_desired       = var.node_desired_size - local.on_demand_desired
-  spot_min           = var.node_min_size - local.on_demand_min
-  spot_max           = var.node_max_size - local.on_demand_max
+  partition          = data.aws_partition.current.partition
   control_plane_logs = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
-  node_groups = {
-    for k, v in {
-      on-demand = { capacity_type = "ON_DEMAND", desired = local.on_demand_desired, min = local.on_demand_min, max = local.on_demand_max }
-      spot      = { capacity_type = "SPOT", desired = local.spot_desired, min = local.spot_min, max = local.spot_max }
-    } : k => v if v.max > 0
+  # Kubernetes' names of the taint effects, as the cluster autoscaler's tags write them.
+  taint_effects = {
+    NO_SCHEDULE        = "NoSchedule"
+    NO_EXECUTE         = "NoExecute"
+    PREFER_NO_SCHEDULE = "PreferNoSchedule"
   }
+
+  # Every node also says its capacity type (on_demand or spot).
+  node_labels = {
+    for name, group in var.node_groups : name => merge(group.labels, {
+      "node.kubernetes.io/capacity-type" = lower(group.capacity_type)
+    })
+  }
+
+  # What the cluster autoscaler reads on each group's Auto Scaling group: the auto-discovery tags
+  # (--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/<cluster>),
+  # and the labels and taints its nodes will have, so that it can scale a group up from zero
+  # nodes for a pod that selects those labels and tolerates those taints.
+  autoscaler_discovery_tags = {
+    "k8s.io/cluster-autoscaler/enabled"             = "true"
+    "k8s.io/cluster-autoscaler/${var.cluster_name}" = "owned"
+  }
+  autoscaler_tags = {
+    for name, group in var.node_groups : name => merge(
+      local.autoscaler_discovery_tags,
+      { for key, value in local.node_labels[name] : "k8s.io/cluster-autoscaler/node-template/label/${key}" => value },
+      { for taint in group.taints : "k8s.io/cluster-autoscaler/node-template/taint/${taint.key}" => "${taint.value}:${local.taint_effects[taint.effect]}" },
+    )
+  }
+  autoscaler_group_tags = merge([
+    for name, tags in local.autoscaler_tags : {
+      for key, value in tags : "${name}:${key}" => { group = name, key = key, value = value }
+    }
+  ]...)
+
+  # CoreDNS, kube-proxy and the VPC CNI always (at EKS's default version for the cluster where
+  # none is given); the EBS CSI driver where it has a version.
+  ebs_csi_driver = contains(keys(var.addons), "aws-ebs-csi-driver")
+  addons = merge(
+    { for name in ["vpc-cni", "kube-proxy", "coredns"] : name => lookup(var.addons, name, null) },
+    local.ebs_csi_driver ? { "aws-ebs-csi-driver" = var.addons["aws-ebs-csi-driver"] } : {},
+  )
+  oidc_issuer_host = trimprefix(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://")
 }
 
 # ---------------------------------------------------------------- encryption and logs
@@ -233,20 +260,20 @@ resource "aws_launch_template" "node" {
 }
 
 resource "aws_eks_node_group" "this" {
-  for_each = local.node_groups
+  for_each = var.node_groups
 
   cluster_name    = aws_eks_cluster.this.name
   node_group_name = "${var.cluster_name}-${each.key}"
   node_role_arn   = aws_iam_role.node.arn
   subnet_ids      = var.private_subnet_ids
   capacity_type   = each.value.capacity_type
-  instance_types  = var.node_instance_types
-  ami_type        = var.node_ami_type
+  instance_types  = each.value.instance_types
+  ami_type        = each.value.ami_type
 
   scaling_config {
-    desired_size = each.value.desired
-    min_size     = each.value.min
-    max_size     = each.value.max
+    desired_size = each.value.desired_size
+    min_size     = each.value.min_size
+    max_size     = each.value.max_size
   }
 
   update_config {
@@ -258,14 +285,19 @@ resource "aws_eks_node_group" "this" {
     version = aws_launch_template.node.latest_version
   }
 
-  labels = {
-    "node.kubernetes.io/capacity-type" = lower(each.value.capacity_type)
+  labels = local.node_labels[each.key]
+
+  dynamic "taint" {
+    for_each = each.value.taints
+
+    content {
+      key    = taint.value.key
+      value  = taint.value.value == "" ? null : taint.value.value
+      effect = taint.value.effect
+    }
   }
 
-  tags = merge(var.tags, {
-    "k8s.io/cluster-autoscaler/enabled"             = "true"
-    "k8s.io/cluster-autoscaler/${var.cluster_name}" = "owned"
-  })
+  tags = merge(var.tags, local.autoscaler_discovery_tags)
 
   lifecycle {
     # The cluster autoscaler owns the desired size once the group exists.
@@ -275,19 +307,142 @@ resource "aws_eks_node_group" "this" {
   depends_on = [aws_iam_role_policy_attachment.node]
 }
 
+# EKS tags a node group, not the Auto Scaling group behind it, with the node group's tags; the
+# cluster autoscaler reads the Auto Scaling group's.
+resource "aws_autoscaling_group_tag" "autoscaler" {
+  for_each = local.autoscaler_group_tags
+
+  autoscaling_group_name = aws_eks_node_group.this[each.value.group].resources[0].autoscaling_groups[0].name
+
+  tag {
+    key                 = each.value.key
+    value               = each.value.value
+    propagate_at_launch = false
+  }
+}
+
 # ---------------------------------------------------------------- add-ons
 
 resource "aws_eks_addon" "this" {
-  for_each = toset(["vpc-cni", "kube-proxy", "coredns"])
+  for_each = local.addons
 
   cluster_name                = aws_eks_cluster.this.name
-  addon_name                  = each.value
+  addon_name                  = each.key
+  addon_version               = each.value
+  service_account_role_arn    = each.key == "aws-ebs-csi-driver" ? aws_iam_role.irsa["ebs-csi"].arn : null
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 
   tags = var.tags
 
   depends_on = [aws_eks_node_group.this]
+}
+
+# ---------------------------------------------------------------- IRSA roles of the add-ons
+
+locals {
+  # The kube-system service accounts that assume a role of their own: the cluster autoscaler
+  # (installed with its Helm chart under this name), and the EBS CSI driver's controller where
+  # the driver is installed.
+  irsa = merge(
+    { autoscaler = "cluster-autoscaler" },
+    local.ebs_csi_driver ? { ebs-csi = "ebs-csi-controller-sa" } : {},
+  )
+}
+
+data "aws_iam_policy_document" "irsa_trust" {
+  for_each = local.irsa
+
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.this.arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_issuer_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_issuer_host}:sub"
+      values   = ["system:serviceaccount:kube-system:${each.value}"]
+    }
+  }
+}
+
+resource "aws_iam_role" "irsa" {
+  for_each = local.irsa
+
+  name_prefix        = "${substr(var.cluster_name, 0, 24)}-${each.key}-"
+  description        = "kube-system/${each.value} of ${var.cluster_name} (IRSA)"
+  assume_role_policy = data.aws_iam_policy_document.irsa_trust[each.key].json
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ebs_csi_driver" {
+  count = local.ebs_csi_driver ? 1 : 0
+
+  role       = aws_iam_role.irsa["ebs-csi"].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+}
+
+# The cluster autoscaler's policy as AWS documents it: it may resize and shrink only the Auto
+# Scaling groups tagged as this cluster's (every node group's, tagged above), and read what it
+# needs to pick a group: the groups and their instances, launch templates, instance types, and
+# the node groups' labels and taints (to scale a group up from zero).
+data "aws_iam_policy_document" "cluster_autoscaler" {
+  statement {
+    sid    = "ScaleThisClustersNodeGroups"
+    effect = "Allow"
+    actions = [
+      "autoscaling:SetDesiredCapacity",
+      "autoscaling:TerminateInstanceInAutoScalingGroup",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/k8s.io/cluster-autoscaler/${var.cluster_name}"
+      values   = ["owned"]
+    }
+  }
+
+  statement {
+    sid    = "DescribeScalingCandidates"
+    effect = "Allow"
+    actions = [
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeAutoScalingInstances",
+      "autoscaling:DescribeLaunchConfigurations",
+      "autoscaling:DescribeScalingActivities",
+      "autoscaling:DescribeTags",
+      "ec2:DescribeImages",
+      "ec2:DescribeInstanceTypes",
+      "ec2:DescribeLaunchTemplateVersions",
+      "ec2:GetInstanceTypesFromInstanceRequirements",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "DescribeThisClustersNodeGroups"
+    effect    = "Allow"
+    actions   = ["eks:DescribeNodegroup"]
+    resources = ["arn:${local.partition}:eks:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:nodegroup/${var.cluster_name}/*/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "cluster_autoscaler" {
+  name   = "cluster-autoscaler"
+  role   = aws_iam_role.irsa["autoscaler"].id
+  policy = data.aws_iam_policy_document.cluster_autoscaler.json
 }
 
 # ---------------------------------------------------------------- access entries

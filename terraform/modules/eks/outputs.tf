@@ -39,10 +39,20 @@ output "node_role_arn" {
 }
 
 output "node_groups" {
-  description = "Managed node groups with their capacity type and sizes (the on-demand/spot split)."
+  description = "Managed node groups by their EKS name: instance types, capacity type, AMI type, sizes, the labels of their nodes (with the capacity type's) and their taints."
   value = {
-    for k, v in local.node_groups : aws_eks_node_group.this[k].node_group_name => v
+    for name, group in var.node_groups : aws_eks_node_group.this[name].node_group_name => merge(group, { labels = local.node_labels[name] })
   }
+}
+
+output "cluster_autoscaler_role_arn" {
+  description = "IAM role of the cluster autoscaler (IRSA): annotate its service account kube-system/cluster-autoscaler with it."
+  value       = aws_iam_role.irsa["autoscaler"].arn
+}
+
+output "ebs_csi_driver_role_arn" {
+  description = "IAM role of the EBS CSI driver's controller (kube-system/ebs-csi-controller-sa), where the add-on is installed; null otherwise."
+  value       = local.ebs_csi_driver ? aws_iam_role.irsa["ebs-csi"].arn : null
 }
 
 output "oidc_provider_arn" {

@@ -43,22 +43,68 @@ variable "node_security_group_id" {
   nullable    = false
 }
 
-variable "node_instance_types" {
-  description = "Instance types of the managed node groups; several types widen the spot pools."
-  type        = list(string)
-  nullable    = false
+variable "node_groups" {
+  description = "Managed node groups by name (EKS names each <cluster_name>-<name>): instance types (the first preferred, all of the AMI type's architecture), ON_DEMAND or SPOT capacity, the AMI type, the sizes (the cluster autoscaler owns desired_size after creation), and the Kubernetes labels and taints (effect NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE) of their nodes."
+  type = map(object({
+    instance_types = list(string)
+    capacity_type  = string
+    ami_type       = string
+    desired_size   = number
+    min_size       = number
+    max_size       = number
+    labels         = map(string)
+    taints = list(object({
+      key    = string
+      value  = string
+      effect = string
+    }))
+  }))
+  nullable = false
 
   validation {
-    condition     = length(var.node_instance_types) >= 1 && alltrue([for t in var.node_instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", t))])
-    error_message = "node_instance_types must list at least one instance type such as \"t3.medium\"."
+    condition     = length(var.node_groups) >= 1 && alltrue([for name in keys(var.node_groups) : can(regex("^[a-z0-9][a-z0-9-]*$", name)) && length("${var.cluster_name}-${name}") <= 63])
+    error_message = "node_groups must hold at least one group, each named in lower-case letters, digits and '-', at most 63 characters with the cluster's name."
+  }
+
+  validation {
+    condition     = alltrue([for group in values(var.node_groups) : length(group.instance_types) >= 1 && alltrue([for t in group.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", t))])])
+    error_message = "Each node group must list at least one instance type such as \"t3.medium\"."
+  }
+
+  validation {
+    condition     = alltrue([for group in values(var.node_groups) : contains(["ON_DEMAND", "SPOT"], group.capacity_type)])
+    error_message = "Each node group's capacity_type must be ON_DEMAND or SPOT."
+  }
+
+  validation {
+    condition = alltrue([for group in values(var.node_groups) :
+      floor(group.min_size) == group.min_size && floor(group.desired_size) == group.desired_size && floor(group.max_size) == group.max_size
+      && group.min_size >= 0 && group.min_size <= group.desired_size && group.desired_size <= group.max_size && group.max_size >= 1
+    ])
+    error_message = "Each node group's sizes must be whole numbers with 0 <= min_size <= desired_size <= max_size and max_size >= 1."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for group in values(var.node_groups) : [for taint in group.taints : contains(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"], taint.effect)]]))
+    error_message = "Each taint's effect must be NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE."
+  }
+
+  validation {
+    condition     = anytrue([for group in values(var.node_groups) : alltrue([for taint in group.taints : taint.effect == "PREFER_NO_SCHEDULE"])])
+    error_message = "At least one node group must have no NO_SCHEDULE or NO_EXECUTE taint: CoreDNS and the other add-ons run there."
   }
 }
 
-variable "node_ami_type" {
-  description = "AMI type of the managed node groups."
-  type        = string
-  default     = "AL2023_x86_64_STANDARD"
+variable "addons" {
+  description = "Versions of the managed add-ons by EKS name: vpc-cni, kube-proxy and coredns are always installed (at EKS's default version for the cluster where none is given), aws-ebs-csi-driver only when it has a version (with an IRSA role for its controller)."
+  type        = map(string)
+  default     = {}
   nullable    = false
+
+  validation {
+    condition     = alltrue([for name, version in var.addons : contains(["coredns", "kube-proxy", "vpc-cni", "aws-ebs-csi-driver"], name) && can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", version))])
+    error_message = "addons maps coredns, kube-proxy, vpc-cni or aws-ebs-csi-driver to a version such as \"v1.10.1-eksbuild.13\"."
+  }
 }
 
 variable "node_disk_size_gb" {
@@ -70,56 +116,6 @@ variable "node_disk_size_gb" {
   validation {
     condition     = var.node_disk_size_gb >= 20 && floor(var.node_disk_size_gb) == var.node_disk_size_gb
     error_message = "node_disk_size_gb must be a whole number of at least 20."
-  }
-}
-
-variable "node_desired_size" {
-  description = "Desired number of nodes over all node groups."
-  type        = number
-  nullable    = false
-
-  validation {
-    condition     = var.node_desired_size >= 0 && floor(var.node_desired_size) == var.node_desired_size
-    error_message = "node_desired_size must be a whole number >= 0."
-  }
-}
-
-variable "node_min_size" {
-  description = "Minimum number of nodes over all node groups."
-  type        = number
-  nullable    = false
-
-  validation {
-    condition     = var.node_min_size >= 0 && floor(var.node_min_size) == var.node_min_size && var.node_min_size <= var.node_desired_size
-    error_message = "node_min_size must be a whole number >= 0 and <= node_desired_size."
-  }
-}
-
-variable "node_max_size" {
-  description = "Maximum number of nodes over all node groups."
-  type        = number
-  nullable    = false
-
-  validation {
-    condition     = var.node_max_size >= 1 && floor(var.node_max_size) == var.node_max_size && var.node_max_size >= var.node_desired_size
-    error_message = "node_max_size must be a whole number >= 1 and >= node_desired_size."
-  }
-}
-
-variable "enable_spot_instances" {
-  description = "Run part of the nodes as spot capacity in a separate node group."
-  type        = bool
-  nullable    = false
-}
-
-variable "spot_percentage" {
-  description = "Share of the nodes (0-100) that run on spot capacity when spot is enabled; the on-demand share is rounded up."
-  type        = number
-  nullable    = false
-
-  validation {
-    condition     = var.spot_percentage >= 0 && var.spot_percentage <= 100 && floor(var.spot_percentage) == var.spot_percentage
-    error_message = "spot_percentage must be a whole number from 0 to 100."
   }
 }
 

@@ -262,6 +262,31 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             *selector
         );
 
+        // Placement: the pods select the nodes of the group the spec places the service on, and
+        // tolerate exactly its taints; a service placed nowhere has neither.
+        let group = environment(model, env).placement_of(service);
+        assert_eq!(
+            pod["nodeSelector"],
+            group.map_or(Value::Null, |group| json!(group.labels)),
+            "{label}"
+        );
+        let tolerations: Vec<Value> = group
+            .map(|group| {
+                group
+                    .taints
+                    .iter()
+                    .map(|taint| {
+                        json!({ "key": taint.key, "operator": "Equal", "value": taint.value, "effect": taint.effect.as_str() })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            pod.get("tolerations").cloned().unwrap_or(json!([])),
+            json!(tolerations),
+            "{label}"
+        );
+
         // NetworkPolicy egress: each service the spec lets it reach, by its pods' name, on its
         // port.
         let policy = one(manifests, "NetworkPolicy");

@@ -1,7 +1,8 @@
 //! The whole environment root, planned by real Terraform: for every environment of every example
 //! spec, a copy of the root (`terraform/stack` with `terraform/modules`) takes the generated
-//! tfvars and `terraform test` plans it against a mocked AWS API
-//! (`terraform/stack/tests/plan.tftest.hcl`); `-json -verbose` prints the plan as JSON, and the
+//! tfvars and `terraform test` plans it against a mocked AWS API (every test file of
+//! `terraform/stack/tests/`, whose assertions must hold too; `plan.tftest.hcl`'s plan is the one
+//! read here); `-json -verbose` prints the plan as JSON, and the
 //! tests here check that the planned resources carry the **spec's** values, read from the model,
 //! not from the tfvars: spec -> generator -> tfvars -> stack -> modules -> resources in one step.
 //!
@@ -9,6 +10,7 @@
 //! resource; Terraform 1.11 mocks none), is swapped for `terraform/stack/tests/doubles/password`.
 
 mod edge;
+mod nodes;
 mod plan;
 
 use edge::{
@@ -21,6 +23,9 @@ use serde_json::Value;
 
 use crate::support::{assert_success, run, tool, tool_command, workspace};
 use generator::model::{NatMode, Secret};
+use nodes::{
+    the_planned_add_ons_and_autoscaler_are_the_specs, the_planned_node_groups_are_the_specs,
+};
 use plan::{copy_dir, planned, text};
 use testkit::{Need, Test, test};
 
@@ -37,6 +42,14 @@ pub(crate) fn tests() -> Vec<Test> {
         ),
         test!(
             the_planned_cluster_is_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_node_groups_are_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_add_ons_and_autoscaler_are_the_specs,
             Need::Tool("terraform-aws")
         ),
         test!(
@@ -137,24 +150,6 @@ fn the_planned_cluster_is_the_specs() {
             access["endpoint_public_access"], eks.endpoint_public_access,
             "{label}"
         );
-        // The node groups together hold the spec's sizes, however spot splits them.
-        let groups: Vec<&Value> = plan.of_type("aws_eks_node_group").map(|(_, g)| g).collect();
-        assert!(!groups.is_empty(), "{label}: no node group planned");
-        for (key, expected) in [
-            ("desired_size", eks.desired_size),
-            ("min_size", eks.min_size),
-            ("max_size", eks.max_size),
-        ] {
-            let sum: u64 = groups
-                .iter()
-                .map(|g| {
-                    g["scaling_config"][0][key]
-                        .as_u64()
-                        .expect("a planned size")
-                })
-                .sum();
-            assert_eq!(sum, u64::from(expected), "{label}: node groups' {key}");
-        }
     }
 }
 

@@ -37,11 +37,18 @@ pub(crate) struct Plan {
 
 impl Plan {
     fn from_test_output(stdout: &str, label: &str) -> Plan {
+        // The plan of plan.tftest.hcl's run (the other test files plan the same root too).
         let plan = stdout
             .lines()
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .find(|message| message["type"] == "test_plan")
-            .unwrap_or_else(|| panic!("{label}: `terraform test -json -verbose` printed no plan"));
+            .find(|message| {
+                message["type"] == "test_plan"
+                    && message["@testfile"] == "tests/plan.tftest.hcl"
+                    && message["@testrun"] == "plan"
+            })
+            .unwrap_or_else(|| {
+                panic!("{label}: `terraform test -json -verbose` printed no plan of tests/plan.tftest.hcl")
+            });
         let resources = plan["test_plan"]["resource_changes"]
             .as_array()
             .unwrap_or_else(|| panic!("{label}: the plan has no resource_changes"))
@@ -116,12 +123,19 @@ fn plan_every_environment() -> Vec<Planned> {
                 .expect("copy a stack file");
         }
     }
+    // Every test file of the stack: plan.tftest.hcl's plan is the one the tests here read; the
+    // others assert on the root's outputs, and a failed assertion fails the run.
     std::fs::create_dir_all(root.join("tests")).expect("tests/");
-    std::fs::copy(
-        workspace().join("terraform/stack/tests/plan.tftest.hcl"),
-        root.join("tests/plan.tftest.hcl"),
-    )
-    .expect("copy the plan test");
+    for entry in std::fs::read_dir(workspace().join("terraform/stack/tests")).expect("tests/") {
+        let path = entry.expect("entry").path();
+        if path.to_string_lossy().ends_with(".tftest.hcl") {
+            std::fs::copy(
+                &path,
+                root.join("tests").join(path.file_name().expect("name")),
+            )
+            .expect("copy a stack test");
+        }
+    }
     let init = run(tool_command(&terraform).current_dir(&root).args([
         "init",
         "-backend=false",

@@ -22,13 +22,11 @@ single_nat_gateway    = false
 enable_flow_logs      = true
 
 # EKS
-eks_cluster_version         = "1.28"
-eks_node_instance_types     = ["t3.xlarge"]
-eks_node_desired_size       = 3
-eks_node_min_size           = 3
-eks_node_max_size           = 10
-eks_enable_spot_instances   = false
-eks_spot_percentage         = 0
+eks_cluster_version = "1.28"
+eks_node_groups = {
+  "on-demand" = { ami_type = "AL2023_x86_64_STANDARD", capacity_type = "ON_DEMAND", desired_size = 3, instance_types = ["t3.xlarge"], labels = {}, max_size = 10, min_size = 3, taints = [] }
+}
+eks_addons                  = {}
 eks_endpoint_private_access = true
 eks_endpoint_public_access  = false
 eks_public_access_cidrs     = []

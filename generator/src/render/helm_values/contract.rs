@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::spec::TaintEffect;
+
 /// Everything the chart reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -37,6 +39,11 @@ pub struct HelmValues {
     pub autoscaling: AutoscalingValues,
     pub pod_disruption_budget: PodDisruptionBudget,
     pub spread: Spread,
+    /// Node labels the pods must run on: the labels of the node group the spec places the
+    /// service on (empty: any node).
+    pub node_selector: BTreeMap<String, String>,
+    /// The taints of that node group, which the pods tolerate.
+    pub tolerations: Vec<Toleration>,
     pub ingress: IngressValues,
     pub service_monitor: ServiceMonitor,
     pub prometheus_rule: PrometheusRule,
@@ -238,6 +245,21 @@ pub struct Spread {
     pub across_zones: bool,
     #[schemars(range(min = 1))]
     pub max_skew: u32,
+}
+
+/// A toleration of one node taint, matching its key, value and effect exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Toleration {
+    pub key: String,
+    pub operator: TolerationOperator,
+    pub value: String,
+    pub effect: TaintEffect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TolerationOperator {
+    Equal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

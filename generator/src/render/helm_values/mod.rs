@@ -77,6 +77,24 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             port: other.port,
         })
         .collect();
+    let placement = environment.placement_of(service);
+    let node_selector = placement
+        .map(|group| group.labels.clone())
+        .unwrap_or_default();
+    let tolerations = placement
+        .map(|group| {
+            group
+                .taints
+                .iter()
+                .map(|taint| Toleration {
+                    key: taint.key.clone(),
+                    operator: TolerationOperator::Equal,
+                    value: taint.value.clone(),
+                    effect: taint.effect,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let mut annotations = BTreeMap::from([
         (
             "alb.ingress.kubernetes.io/scheme".to_string(),
@@ -177,6 +195,8 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             across_zones: true,
             max_skew: 1,
         },
+        node_selector,
+        tolerations,
         ingress: IngressValues {
             enabled: !service.ingress_paths.is_empty(),
             class_name: "alb".to_string(),
