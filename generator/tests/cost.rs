@@ -75,6 +75,62 @@ fn each_line_is_a_price_of_the_table_times_what_the_spec_deploys() {
 }
 
 #[test]
+fn each_node_group_is_priced_at_its_instance_type_size_and_capacity() {
+    let prices = PriceTable::of_region("us-east-1").expect("the us-east-1 table reads");
+    let estimate =
+        cost::estimate(&load("specs/money-tracking.toml"), None).expect("the guide is priced");
+    let hour = |instance: &str| prices.ec2.instance_hour[instance];
+    // prod: the guide's 3 general-purpose t3.xlarge and 1 memory-optimized r6g.large, on demand.
+    let prod = &estimate.environments["prod"].lines;
+    assert_eq!(
+        line(
+            prod,
+            "EKS nodes, general-purpose group: on-demand t3.xlarge"
+        )
+        .monthly,
+        month(hour("t3.xlarge"), 3)
+    );
+    assert_eq!(
+        line(
+            prod,
+            "EKS nodes, memory-optimized group: on-demand r6g.large"
+        )
+        .monthly,
+        month(hour("r6g.large"), 1)
+    );
+    assert_eq!(
+        line(prod, "EBS gp3 root volumes").quantity,
+        4 * 50 + 20,
+        "every node's root volume and the bastion's"
+    );
+    // dev: both groups on spot, each at its own type and the assumed discount.
+    let dev = &estimate.environments["dev"].lines;
+    let discount = prices.ec2.spot_discount_percent;
+    for (item, instance, count) in [
+        (
+            "EKS nodes, general-purpose group: spot t3.large",
+            "t3.large",
+            2,
+        ),
+        (
+            "EKS nodes, memory-optimized group: spot r6g.medium",
+            "r6g.medium",
+            1,
+        ),
+    ] {
+        let priced = line(dev, item);
+        assert_eq!(priced.quantity, count, "{item}");
+        assert_eq!(
+            priced.unit,
+            hour(instance)
+                .percent(100 - discount)
+                .times(HOURS_PER_MONTH),
+            "{item}"
+        );
+    }
+}
+
+#[test]
 fn every_line_is_its_quantity_times_its_unit_and_every_total_their_sum() {
     for (_, spec) in EXAMPLES {
         let estimate = cost::estimate(&load(spec), None).expect("priced");

@@ -2,6 +2,8 @@
 //! is what the spec renders, and prod's rendered values are the tables of
 //! devops-infrastructure-guide.md.
 
+use std::collections::BTreeMap;
+
 use generator::Model;
 use generator::model::BucketEncryption;
 use generator::render::{Artifact, Request, helm_values, render_all};
@@ -145,13 +147,75 @@ fn prod_runs_each_service_as_the_guide_deploys_it() {
             port: 3003
         }]
     );
-    // The analytics workload is off the ingress.
+    // The analytics workload is off the ingress, on the memory-optimized nodes: it selects their
+    // label and tolerates their taint, workload=analytics:NoSchedule.
     let analytics: helm_values::HelmValues = serde_norway::from_str(text(
         &artifacts,
         "generated/prod/helm-values/analytics-service.yaml",
     ))
     .expect("values parse");
     assert!(!analytics.ingress.enabled);
+    assert_eq!(
+        analytics.node_selector,
+        BTreeMap::from([("workload".to_string(), "analytics".to_string())])
+    );
+    assert_eq!(
+        analytics.tolerations,
+        [helm_values::Toleration {
+            key: "workload".to_string(),
+            operator: helm_values::TolerationOperator::Equal,
+            value: "analytics".to_string(),
+            effect: helm_values::TaintEffect::NoSchedule,
+        }]
+    );
+    // Every other service runs on the general-purpose nodes, which need no selector: the
+    // memory-optimized nodes' taint keeps them off those.
+    for service in [
+        "user-service",
+        "auth-service",
+        "bank-service",
+        "transaction-service",
+    ] {
+        let path = format!("generated/prod/helm-values/{service}.yaml");
+        let values: helm_values::HelmValues =
+            serde_norway::from_str(text(&artifacts, &path)).expect("values parse");
+        assert!(values.node_selector.is_empty(), "{service}");
+        assert!(values.tolerations.is_empty(), "{service}");
+    }
+}
+
+/// The guide's node groups and add-ons ("Compute: EKS"), as Terraform receives them.
+#[test]
+fn prod_runs_the_guides_node_groups_and_add_ons() {
+    let (_, artifacts) = rendered();
+    let tfvars: serde_json::Value =
+        hcl::from_str(text(&artifacts, "generated/prod/terraform.tfvars")).expect("HCL");
+    assert_eq!(
+        tfvars["eks_node_groups"],
+        serde_json::json!({
+            "general-purpose": {
+                "instance_types": ["t3.xlarge"], "min_size": 3, "max_size": 10, "desired_size": 3,
+                "capacity_type": "ON_DEMAND", "ami_type": "AL2023_x86_64_STANDARD",
+                "labels": {}, "taints": []
+            },
+            "memory-optimized": {
+                "instance_types": ["r6g.large"], "min_size": 1, "max_size": 3, "desired_size": 1,
+                "capacity_type": "ON_DEMAND", "ami_type": "AL2023_ARM_64_STANDARD",
+                "labels": { "workload": "analytics" },
+                "taints": [{ "key": "workload", "value": "analytics", "effect": "NO_SCHEDULE" }]
+            }
+        })
+    );
+    let addons: Vec<&str> = tfvars["eks_addons"]
+        .as_object()
+        .expect("add-ons")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        addons,
+        ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]
+    );
 }
 
 /// The guide's VPC design, node group, RDS and ElastiCache for prod, as Terraform receives them.

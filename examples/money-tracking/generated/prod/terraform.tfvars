@@ -24,9 +24,15 @@ enable_flow_logs      = true
 # EKS
 eks_cluster_version = "1.28"
 eks_node_groups = {
-  "on-demand" = { ami_type = "AL2023_x86_64_STANDARD", capacity_type = "ON_DEMAND", desired_size = 3, instance_types = ["t3.xlarge"], labels = {}, max_size = 10, min_size = 3, taints = [] }
+  "general-purpose"  = { ami_type = "AL2023_x86_64_STANDARD", capacity_type = "ON_DEMAND", desired_size = 3, instance_types = ["t3.xlarge"], labels = {}, max_size = 10, min_size = 3, taints = [] }
+  "memory-optimized" = { ami_type = "AL2023_ARM_64_STANDARD", capacity_type = "ON_DEMAND", desired_size = 1, instance_types = ["r6g.large"], labels = { workload = "analytics" }, max_size = 3, min_size = 1, taints = [{ effect = "NO_SCHEDULE", key = "workload", value = "analytics" }] }
 }
-eks_addons                  = {}
+eks_addons = {
+  "aws-ebs-csi-driver" = "v1.37.0-eksbuild.1"
+  coredns              = "v1.10.1-eksbuild.13"
+  "kube-proxy"         = "v1.28.15-eksbuild.4"
+  "vpc-cni"            = "v1.19.0-eksbuild.1"
+}
 eks_endpoint_private_access = true
 eks_endpoint_public_access  = false
 eks_public_access_cidrs     = []
