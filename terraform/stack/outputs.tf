@@ -44,8 +44,18 @@ output "eks_oidc_provider_arn" {
 }
 
 output "eks_node_groups" {
-  description = "Managed node groups by their EKS name: instance types, capacity type, AMI type, sizes, node labels and taints."
+  description = "Managed node groups by name: their EKS name, instance types, capacity type, AMI type, sizes, node labels and taints."
   value       = module.eks.node_groups
+}
+
+output "eks_addons" {
+  description = "EKS managed add-ons by name and their version (null: EKS's default for the cluster)."
+  value       = module.eks.addons
+}
+
+output "eks_autoscaler_tags" {
+  description = "The tags the cluster autoscaler reads on each node group's Auto Scaling group, by node group."
+  value       = module.eks.autoscaler_tags
 }
 
 output "cluster_autoscaler_role_arn" {

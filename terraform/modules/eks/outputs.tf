@@ -39,9 +39,33 @@ output "node_role_arn" {
 }
 
 output "node_groups" {
-  description = "Managed node groups by their EKS name: instance types, capacity type, AMI type, sizes, the labels of their nodes (with the capacity type's) and their taints."
+  description = "Managed node groups by their key in node_groups, as planned: EKS name, instance types, capacity type, AMI type, sizes, the labels of their nodes (with the capacity type's) and their taints."
   value = {
-    for name, group in var.node_groups : aws_eks_node_group.this[name].node_group_name => merge(group, { labels = local.node_labels[name] })
+    for name, group in aws_eks_node_group.this : name => {
+      node_group_name = group.node_group_name
+      instance_types  = group.instance_types
+      capacity_type   = group.capacity_type
+      ami_type        = group.ami_type
+      desired_size    = group.scaling_config[0].desired_size
+      min_size        = group.scaling_config[0].min_size
+      max_size        = group.scaling_config[0].max_size
+      labels          = group.labels
+      taints          = [for taint in group.taint : { key = taint.key, value = taint.value == null ? "" : taint.value, effect = taint.effect }]
+    }
+  }
+}
+
+output "addons" {
+  description = "The managed add-ons by name, as planned: their version (null: EKS's default for the cluster)."
+  value       = { for name, addon in aws_eks_addon.this : name => local.addons[name] }
+}
+
+output "autoscaler_tags" {
+  description = "The tags the cluster autoscaler reads on each node group's Auto Scaling group, by node group."
+  value = {
+    for name in keys(var.node_groups) : name => {
+      for key, tag in aws_autoscaling_group_tag.autoscaler : tag.tag[0].key => tag.tag[0].value if startswith(key, "${name}:")
+    }
   }
 }
 

@@ -138,6 +138,26 @@ run "each_node_group_carries_its_instance_types_capacity_sizes_labels_and_taints
     condition     = length(aws_eks_node_group.this["general-purpose"].taint) == 0
     error_message = "the general-purpose nodes have no taint"
   }
+
+  assert {
+    condition = output.node_groups["memory-optimized"] == {
+      node_group_name = "money-tracking-prod-memory-optimized"
+      instance_types  = tolist(["r6g.large"])
+      capacity_type   = "ON_DEMAND"
+      ami_type        = "AL2023_ARM_64_STANDARD"
+      desired_size    = 1
+      min_size        = 1
+      max_size        = 3
+      labels          = tomap({ workload = "analytics", "node.kubernetes.io/capacity-type" = "on_demand" })
+      taints          = [{ key = "workload", value = "analytics", effect = "NO_SCHEDULE" }]
+    }
+    error_message = "the output reports each group as planned"
+  }
+
+  assert {
+    condition     = output.autoscaler_tags["memory-optimized"]["k8s.io/cluster-autoscaler/node-template/taint/workload"] == "analytics:NoSchedule"
+    error_message = "the output reports the autoscaler's tags by group"
+  }
 }
 
 run "the_cluster_autoscaler_finds_every_group_and_knows_its_labels_and_taints" {
