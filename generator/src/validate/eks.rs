@@ -10,7 +10,7 @@ use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{Eks, NodeGroup, ServiceSettings, pool_groups};
 use crate::resolve::Resolved;
 use crate::source::Path;
-use crate::spec::{self, instance_architecture};
+use crate::spec::{self, AmiType, Architecture, instance_architecture};
 
 /// EKS names a node group `<cluster>-<group>` and takes at most this many characters.
 const NODE_GROUP_NAME_MAX: usize = 63;
@@ -247,7 +247,7 @@ fn pool(resolved: &Resolved, eks: &spec::Eks, out: &mut Vec<Diagnostic>) -> Opti
     }
     for (index, instance_type) in instance_types.iter().enumerate() {
         let at = path("eks.instance_types").index(index);
-        valid &= architecture_matches(resolved, &at, instance_type, None, out);
+        valid &= architecture_matches(resolved, &at, instance_type, AmiOf::Pool, out);
     }
     let spot_percent = if spot { percent } else { 0 };
     valid.then(|| pool_groups(instance_types, (desired, min, max), spot_percent))
@@ -271,7 +271,8 @@ fn named_groups(
         );
         for (index, instance_type) in group.instance_types.iter().enumerate() {
             let relative = at.child("instance_types").index(index);
-            valid &= architecture_matches(resolved, &relative, instance_type, Some(group), out);
+            let ami = AmiOf::Group(&at, group.ami_type);
+            valid &= architecture_matches(resolved, &relative, instance_type, ami, out);
         }
         built.push(NodeGroup {
             name: name.clone(),
@@ -310,69 +311,72 @@ fn sizes_in_order(
     ordered
 }
 
-/// The instance type at `at` runs the group's AMI (the seed's pool: the default AMI type).
+/// Where a node group's AMI type comes from: the group at this path (its `ami_type`, or the
+/// default where it names none), or the seed's pool (always the default).
+#[derive(Clone, Copy)]
+enum AmiOf<'a> {
+    Group(&'a Path, AmiType),
+    Pool,
+}
+
+/// The instance type at `at` boots the AMI type's CPU architecture.
 fn architecture_matches(
     resolved: &Resolved,
     at: &Path,
     instance_type: &str,
-    group: Option<&spec::NodeGroup>,
+    ami: AmiOf<'_>,
     out: &mut Vec<Diagnostic>,
 ) -> bool {
-    let ami_type = group.map(|group| group.ami_type).unwrap_or_default();
+    let ami_type = match ami {
+        AmiOf::Group(_, ami_type) => ami_type,
+        AmiOf::Pool => AmiType::default(),
+    };
     let Some(architecture) = instance_architecture(instance_type) else {
         return true;
     };
     if architecture == ami_type.architecture() {
         return true;
     }
-    let counterpart = ami_type.for_architecture(architecture);
-    let graviton = if architecture == spec::Architecture::Arm64 {
+    let (wanted, booted) = (architecture.as_str(), ami_type.architecture().as_str());
+    let graviton = if architecture == Architecture::Arm64 {
         " (AWS Graviton)"
     } else {
         ""
     };
-    let ami_at = at
-        .parent()
-        .and_then(|list| list.parent())
-        .map(|g| g.child("ami_type"));
-    let mut diagnostic = Diagnostic::error(
+    let counterpart = ami_type.for_architecture(architecture).as_str();
+    let diagnostic = Diagnostic::error(
         Code::Inconsistent,
         format!(
-            "`{instance_type}` is an {}{graviton} instance type, but the AMI type `{}` boots {} \
-             instances",
-            architecture.as_str(),
-            ami_type.as_str(),
-            ami_type.architecture().as_str()
+            "`{instance_type}` is an {wanted}{graviton} instance type, but the AMI type `{}` \
+             boots {booted} instances",
+            ami_type.as_str()
         ),
     )
     .on_value()
-    .label(format!("{} instance type", architecture.as_str()));
-    match ami_at.filter(|ami_at| resolved.leaves_under(ami_at).next().is_some()) {
-        Some(ami_at) if group.is_some() => {
-            diagnostic = diagnostic.related(
-                resolved.source_of(&ami_at),
-                format!("{} AMI type", ami_type.architecture().as_str()),
-                true,
-            );
-        }
-        _ => {
-            diagnostic = diagnostic.note(format!(
-                "the AMI type is `{}` where the group names none",
-                ami_type.as_str()
-            ));
-        }
-    }
-    let help = match group {
-        Some(_) => format!(
-            "set `ami_type = \"{}\"` on the group, or choose {} instance types",
-            counterpart.as_str(),
-            ami_type.architecture().as_str()
+    .label(format!("{wanted} instance type"));
+    let written = match ami {
+        AmiOf::Group(group, _) => Some(group.child("ami_type"))
+            .filter(|ami_at| resolved.leaves_under(ami_at).next().is_some()),
+        AmiOf::Pool => None,
+    };
+    let diagnostic = match written {
+        Some(ami_at) => diagnostic.related(
+            resolved.source_of(&ami_at),
+            format!("{booted} AMI type"),
+            true,
         ),
-        None => format!(
-            "choose {} instance types, or describe the nodes as `[eks.node_groups.<name>]` \
-             with `ami_type = \"{}\"`",
-            ami_type.architecture().as_str(),
-            counterpart.as_str()
+        None => diagnostic.note(format!(
+            "the AMI type is `{}` where the group names none",
+            ami_type.as_str()
+        )),
+    };
+    let help = match ami {
+        AmiOf::Group(..) => format!(
+            "set `ami_type = \"{counterpart}\"` on the group, or choose {booted} instance types"
+        ),
+        AmiOf::Pool => format!(
+            "choose {booted} instance types, or describe the nodes as \
+             `[eks.node_groups.<name>]` with `ami_type = \"{counterpart}\"`"
         ),
     };
     out.push(resolved.diagnostic(diagnostic.help(help), at));
