@@ -38,14 +38,22 @@ rds_engine_version        = "8.0"
 rds_instance_class        = "db.t3.small"
 rds_allocated_storage     = 50
 rds_max_allocated_storage = 100
+rds_storage_type          = "gp3"
+rds_iops                  = null
+rds_storage_throughput    = null
 rds_multi_az              = true
+rds_read_replicas         = []
 rds_backup_retention      = 7
+rds_backup_window         = "03:00-04:00"
+rds_maintenance_window    = "sun:04:30-sun:05:30"
 rds_backup_copy_region    = null
 rds_deletion_protection   = false
 rds_performance_insights  = false
+rds_monitoring_interval   = 60
 rds_database_name         = "transactions"
 rds_username              = "expense"
 rds_password_version      = 1
+rds_extensions            = []
 rds_parameters = {
   character_set_server = "utf8mb4"
   collation_server     = "utf8mb4_unicode_ci"
@@ -56,12 +64,19 @@ rds_parameters = {
 
 # ElastiCache
 redis_node_type          = "cache.t3.small"
+redis_cluster_mode       = false
+redis_num_shards         = 1
+redis_replicas_per_shard = 1
 redis_num_nodes          = 2
 redis_automatic_failover = true
+redis_multi_az           = true
 redis_transit_encryption = true
 redis_at_rest_encryption = true
 redis_auth_token_enabled = false
 redis_engine_version     = "7.0"
+redis_snapshot_window    = "02:00-03:00"
+redis_snapshot_retention = 7
+redis_maintenance_window = "sun:03:30-sun:04:30"
 
 # Bastion
 bastion_enabled       = true

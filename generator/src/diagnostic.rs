@@ -48,6 +48,8 @@ pub enum Code {
     UnusedWaiver,
     OverBudget,
     UnpinnedAction,
+    EngineMismatch,
+    UnknownParameter,
 }
 
 impl Code {
@@ -78,6 +80,8 @@ impl Code {
             Code::UnusedWaiver => "unused-waiver",
             Code::OverBudget => "over-budget",
             Code::UnpinnedAction => "unpinned-action",
+            Code::EngineMismatch => "engine-mismatch",
+            Code::UnknownParameter => "unknown-parameter",
         }
     }
 }

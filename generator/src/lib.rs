@@ -28,6 +28,7 @@ pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod validate;
+pub mod window;
 
 pub use load::LoadError;
 pub use model::Model;

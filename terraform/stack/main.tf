@@ -122,6 +122,15 @@ module "rds" {
   parameters                   = var.rds_parameters
   log_retention_days           = var.log_retention_days
   tags                         = local.tags
+
+  storage_type        = var.rds_storage_type
+  iops                = var.rds_iops
+  storage_throughput  = var.rds_storage_throughput
+  read_replicas       = var.rds_read_replicas
+  backup_window       = var.rds_backup_window
+  maintenance_window  = var.rds_maintenance_window
+  monitoring_interval = var.rds_monitoring_interval
+  extensions          = var.rds_extensions
 }
 
 module "elasticache" {
@@ -141,6 +150,14 @@ module "elasticache" {
   security_group_ids         = [module.security_groups.redis_security_group_id]
   log_retention_days         = var.log_retention_days
   tags                       = local.tags
+
+  cluster_mode_enabled     = var.redis_cluster_mode
+  num_node_groups          = var.redis_num_shards
+  replicas_per_node_group  = var.redis_replicas_per_shard
+  multi_az_enabled         = var.redis_multi_az
+  snapshot_window          = var.redis_snapshot_window
+  snapshot_retention_limit = var.redis_snapshot_retention
+  maintenance_window       = var.redis_maintenance_window
 }
 
 # One repository per image; services may share one.

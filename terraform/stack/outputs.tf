@@ -78,14 +78,24 @@ output "rds_engine" {
   value       = module.rds.engine
 }
 
+output "rds_replica_endpoints" {
+  description = "Read replica hosts (the services read from the primary: see generator/SPEC.md)."
+  value       = module.rds.replica_endpoints
+}
+
 output "database_secret_arn" {
   description = "Secrets Manager secret the services read the database from (engine, host, port, dbname, username, password)."
   value       = module.rds.credentials_secret_arn
 }
 
 output "redis_endpoint" {
-  description = "Redis primary endpoint."
+  description = "Redis endpoint: the configuration endpoint of a Redis Cluster, else the primary."
   value       = module.elasticache.endpoint
+}
+
+output "redis_cluster_mode" {
+  description = "Whether Redis is a Redis Cluster (the services use a cluster client)."
+  value       = module.elasticache.cluster_mode_enabled
 }
 
 output "redis_port" {

@@ -343,6 +343,105 @@ variable "rds_max_allocated_storage" {
   }
 }
 
+variable "rds_storage_type" {
+  description = "RDS storage type: \"gp3\" or \"gp2\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["gp2", "gp3"], var.rds_storage_type)
+    error_message = "rds_storage_type must be \"gp2\" or \"gp3\"."
+  }
+}
+
+variable "rds_iops" {
+  description = "gp3 IOPS (null: the baseline for the size). Only from 400 GiB: 12000-64000."
+  type        = number
+
+  validation {
+    condition     = var.rds_iops == null ? true : (var.rds_storage_type == "gp3" && var.rds_allocated_storage >= 400 && var.rds_iops >= 12000 && var.rds_iops <= 64000 && floor(var.rds_iops) == var.rds_iops)
+    error_message = "rds_iops must be null, or with gp3 storage of at least 400 GiB a whole number from 12000 to 64000."
+  }
+}
+
+variable "rds_storage_throughput" {
+  description = "gp3 throughput in MiB/s (null: the baseline for the size). Only from 400 GiB: 500-4000, at most a quarter of the IOPS."
+  type        = number
+
+  validation {
+    condition     = var.rds_storage_throughput == null ? true : (var.rds_storage_type == "gp3" && var.rds_allocated_storage >= 400 && var.rds_storage_throughput >= 500 && var.rds_storage_throughput <= 4000 && floor(var.rds_storage_throughput) == var.rds_storage_throughput)
+    error_message = "rds_storage_throughput must be null, or with gp3 storage of at least 400 GiB a whole number from 500 to 4000."
+  }
+
+  validation {
+    condition     = var.rds_storage_throughput == null ? true : var.rds_storage_throughput * 4 <= coalesce(var.rds_iops, 12000)
+    error_message = "rds_storage_throughput may be at most a quarter of the IOPS (12000 when rds_iops is null)."
+  }
+}
+
+variable "rds_read_replicas" {
+  description = "RDS read replicas, each with its instance class and zone (null: RDS chooses)."
+  type = list(object({
+    instance_class    = string
+    availability_zone = string
+  }))
+  nullable = false
+
+  validation {
+    condition     = alltrue([for replica in var.rds_read_replicas : replica.availability_zone == null ? true : contains(var.availability_zones, replica.availability_zone)])
+    error_message = "every rds_read_replicas availability_zone must be one of availability_zones."
+  }
+
+  validation {
+    condition     = length(var.rds_read_replicas) == 0 || var.rds_backup_retention > 0
+    error_message = "rds_read_replicas need automated backups (rds_backup_retention > 0)."
+  }
+}
+
+variable "rds_backup_window" {
+  description = "Daily RDS backup window, hh:mm-hh:mm in UTC."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.rds_backup_window))
+    error_message = "rds_backup_window must look like \"03:00-04:00\"."
+  }
+}
+
+variable "rds_maintenance_window" {
+  description = "Weekly RDS maintenance window, ddd:hh:mm-ddd:hh:mm in UTC."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", var.rds_maintenance_window))
+    error_message = "rds_maintenance_window must look like \"sun:04:30-sun:05:30\"."
+  }
+}
+
+variable "rds_monitoring_interval" {
+  description = "Enhanced Monitoring interval in seconds (0 turns it off)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 5, 10, 15, 30, 60], var.rds_monitoring_interval)
+    error_message = "rds_monitoring_interval must be one of 0, 1, 5, 10, 15, 30, 60."
+  }
+}
+
+variable "rds_extensions" {
+  description = "PostgreSQL extensions the services may create (their preloaded libraries are in rds_parameters.shared_preload_libraries)."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.rds_extensions) == 0 || var.rds_engine == "postgres"
+    error_message = "rds_extensions are PostgreSQL's: leave them empty for mysql."
+  }
+}
+
 variable "rds_multi_az" {
   description = "Keep a synchronous RDS standby in another availability zone."
   type        = bool
@@ -370,7 +469,7 @@ variable "rds_backup_copy_region" {
   }
 
   validation {
-    condition     = var.rds_backup_copy_region == null || (var.rds_backup_copy_region != var.aws_region && var.rds_backup_retention > 0)
+    condition     = var.rds_backup_copy_region == null ? true : (var.rds_backup_copy_region != var.aws_region && var.rds_backup_retention > 0)
     error_message = "rds_backup_copy_region must be another region than aws_region, and needs rds_backup_retention > 0 (the copies are of the automated backups)."
   }
 }
@@ -449,25 +548,102 @@ variable "redis_node_type" {
   }
 }
 
-variable "redis_num_nodes" {
-  description = "Number of Redis nodes (primary plus replicas), 1-6."
+variable "redis_cluster_mode" {
+  description = "Redis Cluster: the keys split over redis_num_shards shards; clients use a cluster client."
+  type        = bool
+  nullable    = false
+}
+
+variable "redis_num_shards" {
+  description = "Redis shards (node groups): 1 without cluster mode, 1-500 with it."
   type        = number
   nullable    = false
 
   validation {
-    condition     = floor(var.redis_num_nodes) == var.redis_num_nodes && var.redis_num_nodes >= 1 && var.redis_num_nodes <= 6
-    error_message = "redis_num_nodes must be a whole number from 1 to 6."
+    condition     = floor(var.redis_num_shards) == var.redis_num_shards && var.redis_num_shards >= 1 && var.redis_num_shards <= (var.redis_cluster_mode ? 500 : 1)
+    error_message = "redis_num_shards must be 1 without cluster mode, and a whole number from 1 to 500 with it."
+  }
+}
+
+variable "redis_replicas_per_shard" {
+  description = "Replicas of each Redis shard's primary, 0-5."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.redis_replicas_per_shard) == var.redis_replicas_per_shard && var.redis_replicas_per_shard >= 0 && var.redis_replicas_per_shard <= 5
+    error_message = "redis_replicas_per_shard must be a whole number from 0 to 5."
+  }
+}
+
+variable "redis_num_nodes" {
+  description = "Every Redis node: redis_num_shards x (1 + redis_replicas_per_shard); 1-6 without cluster mode."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.redis_num_nodes) == var.redis_num_nodes && var.redis_num_nodes >= 1 && (var.redis_cluster_mode || var.redis_num_nodes <= 6)
+    error_message = "redis_num_nodes must be a whole number from 1 (at most 6 without cluster mode)."
+  }
+
+  validation {
+    condition     = var.redis_num_nodes == var.redis_num_shards * (1 + var.redis_replicas_per_shard)
+    error_message = "redis_num_nodes must be redis_num_shards x (1 + redis_replicas_per_shard)."
   }
 }
 
 variable "redis_automatic_failover" {
-  description = "Automatic failover and Multi-AZ for Redis (needs redis_num_nodes >= 2)."
+  description = "Automatic failover for Redis: needs redis_num_nodes >= 2 without cluster mode, required with it."
   type        = bool
   nullable    = false
 
   validation {
-    condition     = !var.redis_automatic_failover || var.redis_num_nodes >= 2
-    error_message = "redis_automatic_failover needs redis_num_nodes >= 2."
+    condition     = var.redis_cluster_mode ? var.redis_automatic_failover : (!var.redis_automatic_failover || var.redis_num_nodes >= 2)
+    error_message = "redis_automatic_failover needs redis_num_nodes >= 2 without cluster mode, and is required with cluster mode."
+  }
+}
+
+variable "redis_multi_az" {
+  description = "Redis Multi-AZ: replicas in other zones than their primary; needs automatic failover and a replica of every primary."
+  type        = bool
+  nullable    = false
+
+  validation {
+    condition     = !var.redis_multi_az || (var.redis_automatic_failover && var.redis_replicas_per_shard >= 1)
+    error_message = "redis_multi_az needs redis_automatic_failover and redis_replicas_per_shard >= 1."
+  }
+}
+
+variable "redis_snapshot_window" {
+  description = "Daily Redis snapshot window, hh:mm-hh:mm in UTC."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.redis_snapshot_window))
+    error_message = "redis_snapshot_window must look like \"02:00-03:00\"."
+  }
+}
+
+variable "redis_snapshot_retention" {
+  description = "Days a daily Redis snapshot is kept (0-35; 0 turns snapshots off)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.redis_snapshot_retention) == var.redis_snapshot_retention && var.redis_snapshot_retention >= 0 && var.redis_snapshot_retention <= 35
+    error_message = "redis_snapshot_retention must be a whole number from 0 to 35."
+  }
+}
+
+variable "redis_maintenance_window" {
+  description = "Weekly Redis maintenance window, ddd:hh:mm-ddd:hh:mm in UTC."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", var.redis_maintenance_window))
+    error_message = "redis_maintenance_window must look like \"sun:03:00-sun:04:00\"."
   }
 }
 

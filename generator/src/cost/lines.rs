@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::{CostError, Line, PriceTable, Usage, Usd};
-use crate::model::{CapacityType, Engine, Environment, NatMode, Tier};
+use crate::model::{
+    CacheTopology, CapacityType, Environment, GP3_STRIPED_FROM_GB, NatMode, Storage, Tier,
+};
 
 /// Each node's gp3 root volume (terraform/modules/eks, `node_disk_size_gb`).
 const NODE_ROOT_GB: u64 = 50;
@@ -27,17 +29,7 @@ pub(super) fn lines(
     };
     let mut lines = cluster(environment, prices, &priced)?;
     lines.extend(database(environment, prices, &priced)?);
-    let cache = &environment.cache;
-    let cache_hour = priced.price(
-        "ElastiCache node type",
-        &prices.elasticache.node_hour,
-        &cache.node_type,
-    )?;
-    lines.push(Line::hourly(
-        format!("ElastiCache {} nodes", cache.node_type),
-        u64::from(cache.nodes),
-        cache_hour,
-    ));
+    lines.push(cache(environment, prices, &priced)?);
     lines.extend(network(environment, prices, usage, &priced)?);
     lines.extend(assumed_usage(environment, prices, usage));
     Ok(lines)
@@ -119,45 +111,94 @@ fn cluster(
     Ok(lines)
 }
 
-/// The RDS instance (and its Multi-AZ standby), its storage, and its backups' copies.
+/// The RDS instance (and its Multi-AZ standby), its storage and what is provisioned above the
+/// storage's baseline, its read replicas (each with its own storage), and its backups' copies.
 fn database(
     environment: &Environment,
     prices: &PriceTable,
     priced: &Lookup<'_>,
 ) -> Result<Vec<Line>, CostError> {
     let database = &environment.database;
-    let engine = match database.engine {
-        Engine::Mysql => "mysql",
-        Engine::Postgres => "postgres",
+    let engine = database.engine.as_str();
+    let class_hour = |class: &str| {
+        priced.price(
+            "RDS instance class",
+            prices.rds.instance_hour.of(database.engine),
+            class,
+        )
     };
-    let hour = priced.price(
-        "RDS instance class",
-        prices.rds.instance_hour.of(database.engine),
-        &database.instance_class,
-    )?;
     let (copies, deployment) = if database.multi_az {
         (2, "Multi-AZ: primary and standby")
     } else {
         (1, "Single-AZ")
     };
     let storage = u64::from(database.allocated_storage_gb);
+    let (storage_type, storage_price) = match database.storage {
+        Storage::Gp2 => ("gp2", prices.rds.gp2_gb_month),
+        Storage::Gp3 { .. } => ("gp3", prices.rds.gp3_gb_month),
+    };
+    let twice = if copies == 2 { " x 2 (Multi-AZ)" } else { "" };
     let mut lines = vec![
         Line::hourly(
             format!("RDS {} ({engine}), {deployment}", database.instance_class),
             copies,
-            hour,
+            class_hour(&database.instance_class)?,
         ),
-        // The rds module's storage type is gp3; its baseline IOPS and throughput are included.
         Line::new(
             format!(
-                "RDS gp3 storage, GB: {storage} allocated{}; growth up to {} not counted",
-                if copies == 2 { " x 2 (Multi-AZ)" } else { "" },
+                "RDS {storage_type} storage, GB: {storage} allocated{twice}; growth up to {} not counted",
                 database.max_allocated_storage_gb
             ),
             storage * copies,
-            prices.rds.gp3_gb_month,
+            storage_price,
         ),
     ];
+    // The baseline is in the storage's price; what is provisioned above it is billed apart (and
+    // can be provisioned only from the size where the baseline rises).
+    if let Storage::Gp3 {
+        iops,
+        throughput_mibps,
+    } = database.storage
+        && database.allocated_storage_gb >= GP3_STRIPED_FROM_GB
+    {
+        let (base_iops, base_throughput) = Storage::gp3_baseline(database.allocated_storage_gb);
+        let above =
+            |value: Option<u32>, base: u32| u64::from(value.unwrap_or(base).saturating_sub(base));
+        let (extra_iops, extra_throughput) = (
+            above(iops, base_iops),
+            above(throughput_mibps, base_throughput),
+        );
+        lines.push(Line::new(
+            format!("RDS gp3 IOPS above the {base_iops} of the baseline{twice}"),
+            extra_iops * copies,
+            prices.rds.gp3_iops_month,
+        ));
+        lines.push(Line::new(
+            format!("RDS gp3 MiB/s above the {base_throughput} of the baseline{twice}"),
+            extra_throughput * copies,
+            prices.rds.gp3_mibps_month,
+        ));
+    }
+    for (index, replica) in database.read_replicas.iter().enumerate() {
+        let zone = replica
+            .availability_zone
+            .as_deref()
+            .map_or(String::new(), |zone| format!(" in {zone}"));
+        lines.push(Line::hourly(
+            format!(
+                "RDS read replica {} {} ({engine}){zone}",
+                index + 1,
+                replica.instance_class
+            ),
+            1,
+            class_hour(&replica.instance_class)?,
+        ));
+        lines.push(Line::new(
+            format!("RDS read replica {} {storage_type} storage, GB", index + 1),
+            storage,
+            storage_price,
+        ));
+    }
     if let Some(region) = &database.backup_copy_region {
         lines.push(Line::new(
             format!("RDS backups copied to {region}, GB (assumed: the allocated storage)"),
@@ -166,6 +207,37 @@ fn database(
         ));
     }
     Ok(lines)
+}
+
+/// The cache's nodes: every shard's primary and its replicas.
+fn cache(
+    environment: &Environment,
+    prices: &PriceTable,
+    priced: &Lookup<'_>,
+) -> Result<Line, CostError> {
+    let cache = &environment.cache;
+    let hour = priced.price(
+        "ElastiCache node type",
+        &prices.elasticache.node_hour,
+        &cache.node_type,
+    )?;
+    let topology = cache.topology;
+    let layout = match topology {
+        CacheTopology::Replicated { .. } => String::new(),
+        CacheTopology::Cluster {
+            shards,
+            replicas_per_shard,
+        } => format!(
+            ": {shards} shard{} x (1 primary + {replicas_per_shard} replica{})",
+            if shards == 1 { "" } else { "s" },
+            if replicas_per_shard == 1 { "" } else { "s" },
+        ),
+    };
+    Ok(Line::hourly(
+        format!("ElastiCache {} nodes{layout}", cache.node_type),
+        u64::from(topology.nodes()),
+        hour,
+    ))
 }
 
 /// NAT gateways, the load balancer, the WAF, the bastion and their public addresses.

@@ -68,6 +68,12 @@ pub struct Rds {
     pub gp2_gb_month: Usd,
     #[serde(deserialize_with = "price")]
     pub gp3_gb_month: Usd,
+    /// gp3 IOPS provisioned above the baseline, per IOPS a month (Single-AZ).
+    #[serde(deserialize_with = "price")]
+    pub gp3_iops_month: Usd,
+    /// gp3 throughput provisioned above the baseline, per MiB/s a month (Single-AZ).
+    #[serde(deserialize_with = "price")]
+    pub gp3_mibps_month: Usd,
     #[serde(deserialize_with = "price")]
     pub backup_gb_month: Usd,
     /// Single-AZ instance hours, by engine.

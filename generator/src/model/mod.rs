@@ -7,6 +7,7 @@
 //! checks in full (an RDS instance, a cache, a budget) are carried as the spec writes them.
 
 mod action;
+mod datastores;
 mod eks;
 mod route;
 
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 pub use action::{Action, ActionRef};
+pub use datastores::{Cache, CacheTopology, Database, GP3_STRIPED_FROM_GB, ReadReplica, Storage};
 pub use eks::{Eks, NodeGroup, pool_groups};
 pub use route::{RouteTemplate, TemplateSegment};
 
@@ -22,12 +24,13 @@ pub use crate::duration::PromDuration;
 pub use crate::promql::Promql;
 pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
-    Addons, Alerting, AmiType, App, Architecture, Bucket, BucketEncryption, Budget, Cache,
-    CachePolicy, CapacityType, Database, DisruptionBudget, Egress, Engine, Handler, HealthCheck,
-    HealthCheckPath, Ingress, LogLevel, Method, NatMode, Panel, Probe, Probes, Project, Receiver,
+    Addons, Alerting, AmiType, App, Architecture, Bucket, BucketEncryption, Budget, CachePolicy,
+    CapacityType, DisruptionBudget, Egress, Engine, Handler, HealthCheck, HealthCheckPath, Ingress,
+    LogLevel, Method, NatMode, Panel, ParameterValue, Pool, Probe, Probes, Project, Receiver,
     Rollout, Rule, RunnerLabel, Scaling, ServiceSettings, Severity, Taint, TaintEffect, Tier, Waf,
     Waiver,
 };
+pub use crate::window::{DailyWindow, WeeklyWindow};
 
 /// The validated platform.
 #[derive(Debug, Clone)]
@@ -290,7 +293,7 @@ impl Api {
 
 /// The names the platform sets in the environment of a runtime-backed service's containers;
 /// the service's own `config` may not take them.
-pub const PLATFORM_VARIABLES: [&str; 13] = [
+pub const PLATFORM_VARIABLES: [&str; 14] = [
     "SERVICE",
     "ENVIRONMENT",
     "LISTEN_ADDR",
@@ -303,6 +306,7 @@ pub const PLATFORM_VARIABLES: [&str; 13] = [
     "REDIS_TLS",
     "REDIS_HOST",
     "REDIS_AUTH_TOKEN",
+    "REDIS_CLUSTER",
     "TRUST_X_FORWARDED_FOR",
 ];
 

@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::{hcl_key, render_template};
 use crate::model::{
-    EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Eks, Environment, Model, Secret,
+    Database, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Eks, Environment,
+    Model, Secret, Storage,
 };
-use crate::spec::{BucketEncryption, Engine, NatMode};
+use crate::spec::{BucketEncryption, NatMode};
 
 #[derive(Serialize)]
 struct Context {
@@ -53,12 +54,14 @@ pub fn variables(
     let mut tags: BTreeMap<String, String> = spec.project.tags.clone();
     tags.insert("Owner".into(), spec.project.owner.clone());
     tags.insert("CostCenter".into(), spec.project.cost_center.clone());
-    let parameters: BTreeMap<String, String> = s
-        .database
-        .parameters
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_string()))
-        .collect();
+    let (iops, throughput) = match s.database.storage {
+        Storage::Gp3 {
+            iops,
+            throughput_mibps,
+        } => (iops, throughput_mibps),
+        Storage::Gp2 => (None, None),
+    };
+    let topology = s.cache.topology;
     vec![
         (
             "Project",
@@ -117,13 +120,7 @@ pub fn variables(
         (
             "RDS",
             vec![
-                (
-                    "rds_engine",
-                    json!(match s.database.engine {
-                        Engine::Mysql => "mysql",
-                        Engine::Postgres => "postgres",
-                    }),
-                ),
+                ("rds_engine", json!(s.database.engine.as_str())),
                 ("rds_engine_version", json!(s.database.version)),
                 ("rds_instance_class", json!(s.database.instance_class)),
                 (
@@ -134,10 +131,22 @@ pub fn variables(
                     "rds_max_allocated_storage",
                     json!(s.database.max_allocated_storage_gb),
                 ),
+                ("rds_storage_type", json!(s.database.storage.type_name())),
+                ("rds_iops", json!(iops)),
+                ("rds_storage_throughput", json!(throughput)),
                 ("rds_multi_az", json!(s.database.multi_az)),
+                ("rds_read_replicas", read_replicas(&s.database)),
                 (
                     "rds_backup_retention",
                     json!(s.database.backup_retention_days),
+                ),
+                (
+                    "rds_backup_window",
+                    json!(s.database.backup_window.to_string()),
+                ),
+                (
+                    "rds_maintenance_window",
+                    json!(s.database.maintenance_window.to_string()),
                 ),
                 (
                     "rds_backup_copy_region",
@@ -151,21 +160,33 @@ pub fn variables(
                     "rds_performance_insights",
                     json!(s.database.performance_insights),
                 ),
+                (
+                    "rds_monitoring_interval",
+                    json!(s.database.monitoring_interval_seconds),
+                ),
                 ("rds_database_name", json!(s.database.name)),
                 ("rds_username", json!(s.database.username)),
                 ("rds_password_version", json!(s.database.password_version)),
-                ("rds_parameters", json!(parameters)),
+                ("rds_extensions", json!(s.database.extensions)),
+                ("rds_parameters", json!(s.database.parameter_group())),
             ],
         ),
         (
             "ElastiCache",
             vec![
                 ("redis_node_type", json!(s.cache.node_type)),
-                ("redis_num_nodes", json!(s.cache.nodes)),
+                ("redis_cluster_mode", json!(topology.is_cluster())),
+                ("redis_num_shards", json!(topology.shards())),
+                (
+                    "redis_replicas_per_shard",
+                    json!(topology.replicas_per_shard()),
+                ),
+                ("redis_num_nodes", json!(topology.nodes())),
                 (
                     "redis_automatic_failover",
                     json!(s.cache.automatic_failover),
                 ),
+                ("redis_multi_az", json!(s.cache.multi_az)),
                 (
                     "redis_transit_encryption",
                     json!(s.cache.transit_encryption),
@@ -176,6 +197,18 @@ pub fn variables(
                 ),
                 ("redis_auth_token_enabled", json!(s.cache.auth_token)),
                 ("redis_engine_version", json!(s.cache.version)),
+                (
+                    "redis_snapshot_window",
+                    json!(s.cache.snapshot_window.to_string()),
+                ),
+                (
+                    "redis_snapshot_retention",
+                    json!(s.cache.snapshot_retention_days),
+                ),
+                (
+                    "redis_maintenance_window",
+                    json!(s.cache.maintenance_window.to_string()),
+                ),
             ],
         ),
         (
@@ -388,5 +421,20 @@ fn node_groups(eks: &Eks) -> Value {
             (group.name.clone(), settings)
         })
         .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
+/// `rds_read_replicas`: each replica's class and zone (`null`: RDS chooses), in the spec's order.
+fn read_replicas(database: &Database) -> Value {
+    database
+        .read_replicas
+        .iter()
+        .map(|replica| {
+            json!({
+                "instance_class": replica.instance_class,
+                "availability_zone": replica.availability_zone,
+            })
+        })
+        .collect::<Vec<Value>>()
         .into()
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::datastores::{Cache, Database};
 use super::eks::Eks;
 use super::patterns::{CIDR_PATTERN, NAME_PATTERN};
 
@@ -90,121 +91,6 @@ pub struct Network {
 pub enum NatMode {
     Single,
     PerAz,
-}
-
-/// The RDS instance.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Database {
-    pub engine: Engine,
-    /// Engine version, for example `8.0` (MySQL) or `15` (PostgreSQL).
-    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+){0,2}$"))]
-    pub version: String,
-    /// Instance class, for example `db.t3.micro`.
-    #[schemars(regex(pattern = r"^db\.[a-z0-9]+\.[a-z0-9]+$"))]
-    pub instance_class: String,
-    /// Initial storage in GiB.
-    #[schemars(range(min = 20, max = 65536))]
-    pub allocated_storage_gb: u32,
-    /// Storage autoscaling ceiling in GiB.
-    #[schemars(range(min = 20, max = 65536))]
-    pub max_allocated_storage_gb: u32,
-    pub multi_az: bool,
-    #[schemars(range(min = 0, max = 35))]
-    pub backup_retention_days: u8,
-    /// Another region the automated backups (snapshots and transaction logs) are replicated
-    /// to, so the database can be restored there when this region is lost.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$"))]
-    pub backup_copy_region: Option<String>,
-    pub deletion_protection: bool,
-    pub performance_insights: bool,
-    /// Initial database name.
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,62}$"))]
-    pub name: String,
-    /// Application user name (the password lives in a secret, never here).
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,15}$"))]
-    pub username: String,
-    /// Generation of the password (default 1): raising it rotates it, one `terraform apply`
-    /// writing a new password to RDS and to the secret the services read; restart the services
-    /// after the ExternalSecret refreshed.
-    #[serde(default = "Database::first_password")]
-    #[schemars(range(min = 1))]
-    pub password_version: u32,
-    /// Connection pool of each runtime replica.
-    pub pool: Pool,
-    /// Parameter group settings, for example `max_connections = 100`.
-    #[serde(default)]
-    pub parameters: BTreeMap<String, ParameterValue>,
-}
-
-impl Database {
-    fn first_password() -> u32 {
-        1
-    }
-}
-
-/// Database engines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Engine {
-    Mysql,
-    Postgres,
-}
-
-/// A parameter group value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum ParameterValue {
-    Integer(i64),
-    Boolean(bool),
-    Text(String),
-}
-
-impl std::fmt::Display for ParameterValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ParameterValue::Integer(n) => write!(f, "{n}"),
-            ParameterValue::Boolean(b) => write!(f, "{}", u8::from(*b)),
-            ParameterValue::Text(s) => f.write_str(s),
-        }
-    }
-}
-
-/// A database connection pool.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Pool {
-    /// Connections kept open.
-    #[schemars(range(min = 1, max = 1000))]
-    pub size: u32,
-    /// Extra connections opened under load.
-    #[schemars(range(min = 0, max = 1000))]
-    pub max_overflow: u32,
-    /// Seconds after which a connection is replaced.
-    #[schemars(range(min = 1, max = 86400))]
-    pub recycle_seconds: u32,
-    /// Check a connection before use.
-    pub pre_ping: bool,
-}
-
-/// The ElastiCache Redis replication group.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Cache {
-    /// Node type, for example `cache.t3.micro`.
-    #[schemars(regex(pattern = r"^cache\.[a-z0-9]+\.[a-z0-9]+$"))]
-    pub node_type: String,
-    #[schemars(range(min = 1, max = 6))]
-    pub nodes: u8,
-    pub automatic_failover: bool,
-    pub transit_encryption: bool,
-    pub at_rest_encryption: bool,
-    /// Require an AUTH token (kept in a secret, never here).
-    pub auth_token: bool,
-    /// Redis engine version.
-    #[schemars(regex(pattern = r"^[0-9]+\.[0-9]+$"))]
-    pub version: String,
 }
 
 /// The SSH bastion host.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use ipnet::Ipv4Net;
 
+use super::datastores;
 use super::edge::edge;
 use super::eks::{eks, placement};
 use super::network::network;
@@ -16,7 +17,7 @@ use super::values::{cidr_diagnostic, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{Bastion, Deploy, DeployTrigger, Environment};
 use crate::resolve::Resolved;
-use crate::spec::{self, Engine, Spec};
+use crate::spec::{self, Spec};
 
 /// Log retention values CloudWatch accepts.
 pub(super) const LOG_RETENTION_DAYS: [u16; 22] = [
@@ -34,8 +35,13 @@ pub(super) fn environment(
     let network = network(resolved, &settings.network, &spec.project.aws_region, out);
     let cluster = format!("{}-{}", spec.project.name, resolved.name);
     let eks = eks(resolved, &cluster, &settings.eks, out);
-    database(resolved, &settings.database, out);
-    cache(resolved, &settings.cache, out);
+    let database = datastores::database(
+        resolved,
+        &settings.database,
+        &settings.network.availability_zones,
+        out,
+    );
+    let cache = datastores::cache(resolved, &settings.cache, out);
     let bastion = bastion(resolved, &settings.bastion, out);
     app(resolved, &settings.app, out);
     let services = sizing::services(spec, resolved, settings, out);
@@ -63,99 +69,40 @@ pub(super) fn environment(
     }
 
     let errors = out.iter().filter(|d| d.is_error()).count();
-    match (network, eks, bastion, deploy, recovery, services) {
-        (Some(network), Some(eks), Some(bastion), Some(deploy), Ok(recovery), Some(services))
-            if errors == errors_before && placed =>
-        {
-            Some(Environment {
-                name: resolved.name.clone(),
-                tier: settings.tier,
-                account_id: settings.account_id.clone(),
-                network,
-                eks,
-                database: settings.database.clone(),
-                cache: settings.cache.clone(),
-                bastion,
-                app: settings.app.clone(),
-                services,
-                budget: settings.budget.clone(),
-                ingress: settings.ingress.clone(),
-                waf: settings.waf.clone(),
-                buckets: settings.buckets.clone(),
-                deploy,
-                thresholds,
-                recovery,
-                waivers: settings.waivers.clone(),
-                resolved: resolved.clone(),
-            })
-        }
+    match (
+        network, eks, database, cache, bastion, deploy, recovery, services,
+    ) {
+        (
+            Some(network),
+            Some(eks),
+            Some(database),
+            Some(cache),
+            Some(bastion),
+            Some(deploy),
+            Ok(recovery),
+            Some(services),
+        ) if errors == errors_before && placed => Some(Environment {
+            name: resolved.name.clone(),
+            tier: settings.tier,
+            account_id: settings.account_id.clone(),
+            network,
+            eks,
+            database,
+            cache,
+            bastion,
+            app: settings.app.clone(),
+            services,
+            budget: settings.budget.clone(),
+            ingress: settings.ingress.clone(),
+            waf: settings.waf.clone(),
+            buckets: settings.buckets.clone(),
+            deploy,
+            thresholds,
+            recovery,
+            waivers: settings.waivers.clone(),
+            resolved: resolved.clone(),
+        }),
         _ => None,
-    }
-}
-
-fn database(resolved: &Resolved, database: &spec::Database, out: &mut Vec<Diagnostic>) {
-    if database.max_allocated_storage_gb < database.allocated_storage_gb {
-        out.push(resolved.diagnostic(
-            Diagnostic::error(
-                Code::SizeOrder,
-                format!(
-                    "`max_allocated_storage_gb` ({}) is below `allocated_storage_gb` ({})",
-                    database.max_allocated_storage_gb, database.allocated_storage_gb
-                ),
-            ),
-            &path("database.max_allocated_storage_gb"),
-        ));
-    }
-    if database.performance_insights
-        && database.engine == Engine::Mysql
-        && small_burstable_class(&database.instance_class)
-    {
-        out.push(resolved.diagnostic(
-            Diagnostic::error(
-                Code::Inconsistent,
-                format!("RDS for MySQL does not offer Performance Insights on `{}`", database.instance_class),
-            )
-            .help("set `performance_insights = false`, or choose a medium or larger instance class"),
-            &path("database.performance_insights"),
-        ));
-    }
-}
-
-/// db.t2, db.t3 and db.t4g micro and small classes.
-fn small_burstable_class(class: &str) -> bool {
-    let mut parts = class.split('.');
-    let (_, family, size) = (
-        parts.next(),
-        parts.next().unwrap_or_default(),
-        parts.next().unwrap_or_default(),
-    );
-    matches!(family, "t2" | "t3" | "t4g") && matches!(size, "micro" | "small")
-}
-
-fn cache(resolved: &Resolved, cache: &spec::Cache, out: &mut Vec<Diagnostic>) {
-    if cache.automatic_failover && cache.nodes < 2 {
-        out.push(
-            resolved.diagnostic(
-                Diagnostic::error(
-                    Code::Inconsistent,
-                    "automatic failover needs at least 2 cache nodes",
-                )
-                .help("set `nodes = 2` or more, or `automatic_failover = false`"),
-                &path("cache.automatic_failover"),
-            ),
-        );
-    }
-    if cache.auth_token && !cache.transit_encryption {
-        out.push(
-            resolved.diagnostic(
-                Diagnostic::error(
-                    Code::Inconsistent,
-                    "an AUTH token needs encryption in transit",
-                )
-                .help("set `transit_encryption = true`"),
-                &path("cache.auth_token"),
-            ),
-        );
     }
 }
 

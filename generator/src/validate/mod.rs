@@ -7,15 +7,18 @@
 //! By concern: `services` (what the services share: ports, the ingress), `routes` (each service
 //! and its HTTP routes), `observability` (alerts, SLOs, dashboards), `network` (CIDR
 //! arithmetic), `environment` (each environment's settings), `eks` (its cluster, node groups
-//! and add-ons, and which group each service runs on), `sizing` (each service's settings
-//! there), `recovery` (its disaster recovery targets), `rules` (the production and recovery
+//! and add-ons, and which group each service runs on), `datastores` (its database and cache),
+//! `parameters` (the database's parameters and extensions against its engine), `sizing` (each
+//! service's settings there), `recovery` (its disaster recovery targets), `rules` (the production and recovery
 //! rules and their waivers), and here what spans the whole spec.
 
+mod datastores;
 mod edge;
 mod eks;
 mod environment;
 mod network;
 mod observability;
+mod parameters;
 mod recovery;
 mod routes;
 mod rules;
@@ -26,6 +29,8 @@ mod values;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
+
+pub use parameters::{known_extensions, known_parameters};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Action, ActionRef, Delivery, DependencyUpdates, Model};

@@ -100,11 +100,26 @@ fn violation(
             "the production database must run in several zones".to_string(),
             "database.multi_az",
         ),
-        Rule::CacheFailover => (
-            !settings.cache.automatic_failover,
-            "the production cache must fail over automatically".to_string(),
-            "cache.automatic_failover",
-        ),
+        Rule::CacheFailover => {
+            let cache = &settings.cache;
+            // Failover promotes a replica: a shard without one has nothing to fail over to
+            // (without cluster mode, failover on one node is refused on its own).
+            if cache.automatic_failover && cache.cluster_mode {
+                (
+                    cache.replicas_per_shard == Some(0),
+                    "the production cache must fail over automatically, and a shard without a \
+                     replica has nothing to fail over to"
+                        .to_string(),
+                    "cache.replicas_per_shard",
+                )
+            } else {
+                (
+                    !cache.automatic_failover,
+                    "the production cache must fail over automatically".to_string(),
+                    "cache.automatic_failover",
+                )
+            }
+        }
         Rule::BackupRetention => (
             database.backup_retention_days < 7,
             "production backups must be kept at least 7 days".to_string(),

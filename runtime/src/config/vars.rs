@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use generator::spec::{self, Engine};
+use generator::model::{Database, Engine, Pool};
 
 use super::error::ConfigError;
 use super::settings::{DatabaseEngine, DatabaseSettings, PoolSettings, RedisSettings, SecretUrl};
@@ -54,7 +54,7 @@ impl Vars {
     }
 }
 
-fn pool_settings(pool: &spec::Pool) -> PoolSettings {
+fn pool_settings(pool: &Pool) -> PoolSettings {
     PoolSettings {
         size: pool.size,
         max_connections: pool.size.saturating_add(pool.max_overflow).max(1),
@@ -65,7 +65,7 @@ fn pool_settings(pool: &spec::Pool) -> PoolSettings {
 
 pub(super) fn database_from_vars(
     vars: &Vars,
-    database: &spec::Database,
+    database: &Database,
 ) -> Result<DatabaseSettings, ConfigError> {
     let (url, engine) = if let Some(url) = vars.get("DATABASE_URL") {
         let engine = engine_of_url(url)
@@ -241,28 +241,12 @@ mod tests {
         assert_eq!(redis.urls[0].redacted(), "rediss://:***@cache:6379");
     }
 
-    fn database_spec() -> spec::Database {
-        spec::Database {
-            engine: Engine::Mysql,
-            version: "8.0".into(),
-            instance_class: "db.t3.micro".into(),
-            allocated_storage_gb: 20,
-            max_allocated_storage_gb: 100,
-            multi_az: false,
-            backup_retention_days: 7,
-            backup_copy_region: None,
-            deletion_protection: false,
-            performance_insights: false,
-            name: "expense".into(),
-            username: "expense".into(),
-            password_version: 1,
-            pool: spec::Pool {
-                size: 10,
-                max_overflow: 20,
-                recycle_seconds: 3600,
-                pre_ping: true,
-            },
-            parameters: BTreeMap::new(),
-        }
+    /// The expense spec's dev database (MySQL, a pool of 10 + 20), its name `expense`.
+    fn database_spec() -> Database {
+        let model = generator::Model::load_str("expense.toml", crate::config::EMBEDDED_SPEC)
+            .expect("the embedded spec is valid");
+        let mut database = model.environments["dev"].database.clone();
+        database.name = "expense".into();
+        database
     }
 }

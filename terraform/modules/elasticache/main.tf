@@ -1,6 +1,8 @@
 locals {
   family = "redis${split(".", var.engine_version)[0]}"
   port   = 6379
+  # Multi-AZ follows automatic failover unless the caller says otherwise.
+  multi_az = coalesce(var.multi_az_enabled, var.automatic_failover_enabled)
 }
 
 module "kms" {
@@ -32,7 +34,9 @@ locals {
   # What the secret holds, by property name.
   connection = merge(
     {
-      host = aws_elasticache_replication_group.this.primary_endpoint_address
+      # A Redis Cluster is reached through its configuration endpoint (the cluster client
+      # discovers the shards from it); one shard through its primary.
+      host = var.cluster_mode_enabled ? aws_elasticache_replication_group.this.configuration_endpoint_address : aws_elasticache_replication_group.this.primary_endpoint_address
       port = local.port
       tls  = var.transit_encryption_enabled
     },
@@ -66,6 +70,16 @@ resource "aws_elasticache_parameter_group" "this" {
     value = "volatile-lru"
   }
 
+  # What default.redis7.cluster.on sets: the key space split over the shards.
+  dynamic "parameter" {
+    for_each = var.cluster_mode_enabled ? ["yes"] : []
+
+    content {
+      name  = "cluster-enabled"
+      value = parameter.value
+    }
+  }
+
   tags = var.tags
 }
 
@@ -81,21 +95,26 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_elasticache_replication_group" "this" {
-  #checkov:skip=CKV2_AWS_50:Automatic failover needs >= 2 nodes; it is the spec's per-environment choice (redis_automatic_failover): on in staging/prod, a single cache node in dev.
+  #checkov:skip=CKV2_AWS_50:Automatic failover needs a replica; it is the spec's per-environment choice (redis_automatic_failover, redis_multi_az): on in staging/prod, a single cache node in dev.
   replication_group_id = var.replication_group_id
   description          = "Redis cache of ${var.replication_group_id}"
   engine               = "redis"
   engine_version       = var.engine_version
   node_type            = var.node_type
-  num_cache_clusters   = var.num_cache_nodes
   port                 = local.port
-  parameter_group_name = aws_elasticache_parameter_group.this.name
+
+  # One shard of num_cache_nodes, or a Redis Cluster of num_node_groups shards.
+  cluster_mode            = var.cluster_mode_enabled ? "enabled" : "disabled"
+  num_cache_clusters      = var.cluster_mode_enabled ? null : var.num_cache_nodes
+  num_node_groups         = var.cluster_mode_enabled ? var.num_node_groups : null
+  replicas_per_node_group = var.cluster_mode_enabled ? var.replicas_per_node_group : null
+  parameter_group_name    = aws_elasticache_parameter_group.this.name
 
   subnet_group_name  = aws_elasticache_subnet_group.this.name
   security_group_ids = var.security_group_ids
 
   automatic_failover_enabled = var.automatic_failover_enabled
-  multi_az_enabled           = var.automatic_failover_enabled
+  multi_az_enabled           = local.multi_az
 
   at_rest_encryption_enabled = var.at_rest_encryption_enabled
   kms_key_id                 = var.at_rest_encryption_enabled ? module.kms.key_arn : null
@@ -103,8 +122,8 @@ resource "aws_elasticache_replication_group" "this" {
   auth_token                 = var.auth_token_enabled ? var.auth_token : null
 
   snapshot_retention_limit   = var.snapshot_retention_limit
-  snapshot_window            = "02:00-03:00"
-  maintenance_window         = "sun:03:30-sun:04:30"
+  snapshot_window            = var.snapshot_window
+  maintenance_window         = var.maintenance_window
   auto_minor_version_upgrade = true
   apply_immediately          = false
 

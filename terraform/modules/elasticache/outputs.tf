@@ -1,6 +1,11 @@
 output "endpoint" {
-  description = "Primary endpoint address (writes)."
-  value       = aws_elasticache_replication_group.this.primary_endpoint_address
+  description = "Where clients connect: the configuration endpoint of a Redis Cluster, else the primary endpoint (writes)."
+  value       = var.cluster_mode_enabled ? aws_elasticache_replication_group.this.configuration_endpoint_address : aws_elasticache_replication_group.this.primary_endpoint_address
+}
+
+output "cluster_mode_enabled" {
+  description = "Whether clients must use a Redis Cluster client."
+  value       = var.cluster_mode_enabled
 }
 
 output "reader_endpoint" {

@@ -31,25 +31,67 @@ variable "node_type" {
   }
 }
 
+variable "cluster_mode_enabled" {
+  description = "Redis Cluster: the keys split over num_node_groups shards of 1 + replicas_per_node_group nodes (num_cache_nodes is then ignored); clients connect to the configuration endpoint."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "num_cache_nodes" {
-  description = "Number of nodes (one primary plus replicas), 1-6."
+  description = "Without cluster mode: the nodes of the one shard (one primary plus replicas), 1-6."
   type        = number
   nullable    = false
 
   validation {
-    condition     = var.num_cache_nodes >= 1 && var.num_cache_nodes <= 6 && floor(var.num_cache_nodes) == var.num_cache_nodes
+    condition     = var.num_cache_nodes >= 1 && (var.cluster_mode_enabled || var.num_cache_nodes <= 6) && floor(var.num_cache_nodes) == var.num_cache_nodes
     error_message = "num_cache_nodes must be a whole number from 1 to 6."
   }
 }
 
+variable "num_node_groups" {
+  description = "With cluster mode: the number of shards (node groups), 1-500."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.num_node_groups >= 1 && var.num_node_groups <= 500 && floor(var.num_node_groups) == var.num_node_groups
+    error_message = "num_node_groups must be a whole number from 1 to 500."
+  }
+}
+
+variable "replicas_per_node_group" {
+  description = "With cluster mode: the replicas of each shard's primary, 0-5."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.replicas_per_node_group >= 0 && var.replicas_per_node_group <= 5 && floor(var.replicas_per_node_group) == var.replicas_per_node_group
+    error_message = "replicas_per_node_group must be a whole number from 0 to 5."
+  }
+}
+
 variable "automatic_failover_enabled" {
-  description = "Promote a replica automatically (and spread nodes over zones). Needs at least two nodes."
+  description = "Promote a replica automatically. Needs at least two nodes without cluster mode; required with it."
   type        = bool
   nullable    = false
 
   validation {
-    condition     = !var.automatic_failover_enabled || var.num_cache_nodes >= 2
-    error_message = "automatic_failover_enabled needs num_cache_nodes >= 2."
+    condition     = var.cluster_mode_enabled ? var.automatic_failover_enabled : (!var.automatic_failover_enabled || var.num_cache_nodes >= 2)
+    error_message = "automatic_failover_enabled needs num_cache_nodes >= 2 without cluster mode, and is required with cluster mode."
+  }
+}
+
+variable "multi_az_enabled" {
+  description = "Keep replicas in other zones than their primary and fail over across zones (null: as automatic_failover_enabled). Needs automatic failover and a replica of every primary."
+  type        = bool
+  default     = null
+
+  validation {
+    condition     = var.multi_az_enabled == true ? var.automatic_failover_enabled && (var.cluster_mode_enabled ? var.replicas_per_node_group >= 1 : var.num_cache_nodes >= 2) : true
+    error_message = "multi_az_enabled needs automatic_failover_enabled and a replica of every primary."
   }
 }
 
@@ -125,6 +167,30 @@ variable "snapshot_retention_limit" {
   validation {
     condition     = var.snapshot_retention_limit >= 0 && var.snapshot_retention_limit <= 35 && floor(var.snapshot_retention_limit) == var.snapshot_retention_limit
     error_message = "snapshot_retention_limit must be a whole number from 0 to 35."
+  }
+}
+
+variable "snapshot_window" {
+  description = "Daily window of the automatic snapshot, hh:mm-hh:mm in UTC (at least 60 minutes, apart from maintenance_window)."
+  type        = string
+  default     = "02:00-03:00"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.snapshot_window))
+    error_message = "snapshot_window must look like \"02:00-03:00\" (UTC)."
+  }
+}
+
+variable "maintenance_window" {
+  description = "Weekly maintenance window, ddd:hh:mm-ddd:hh:mm in UTC (at least 60 minutes)."
+  type        = string
+  default     = "sun:03:30-sun:04:30"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", var.maintenance_window))
+    error_message = "maintenance_window must look like \"sun:03:00-sun:04:00\" (UTC)."
   }
 }
 

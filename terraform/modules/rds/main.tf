@@ -6,7 +6,15 @@ locals {
 
   # Connections without TLS are refused, whatever the spec's parameters say.
   enforced_parameters = var.engine == "mysql" ? { require_secure_transport = "1" } : { "rds.force_ssl" = "1" }
-  parameters          = merge(var.parameters, local.enforced_parameters)
+  # PostgreSQL: only the listed extensions may be created (unset, RDS allows every one it ships).
+  extension_parameters = length(var.extensions) > 0 ? { "rds.allowed_extensions" = join(",", var.extensions) } : {}
+  parameters           = merge(var.parameters, local.extension_parameters, local.enforced_parameters)
+
+  # gp3 IOPS and throughput: null leaves RDS's baseline for the size.
+  storage_throughput = var.storage_type == "gp3" ? var.storage_throughput : null
+  iops               = var.storage_type == "gp3" ? var.iops : null
+
+  replica_identifiers = [for index in range(length(var.read_replicas)) : "${var.identifier}-replica-${index + 1}"]
 
   log_exports = var.engine == "mysql" ? ["error", "general", "slowquery"] : ["postgresql", "upgrade"]
 }
@@ -152,7 +160,9 @@ resource "aws_db_instance" "this" {
 
   allocated_storage     = var.allocated_storage
   max_allocated_storage = var.max_allocated_storage > var.allocated_storage ? var.max_allocated_storage : 0
-  storage_type          = "gp3"
+  storage_type          = var.storage_type
+  iops                  = local.iops
+  storage_throughput    = local.storage_throughput
   storage_encrypted     = true
   kms_key_id            = module.kms.key_arn
 
@@ -164,8 +174,8 @@ resource "aws_db_instance" "this" {
   ca_cert_identifier     = "rds-ca-rsa2048-g1"
 
   backup_retention_period  = var.backup_retention_period
-  backup_window            = "03:00-04:00"
-  maintenance_window       = "sun:04:30-sun:05:30"
+  backup_window            = var.backup_window
+  maintenance_window       = var.maintenance_window
   copy_tags_to_snapshot    = true
   delete_automated_backups = false
 
@@ -214,4 +224,71 @@ resource "aws_db_instance_automated_backups_replication" "this" {
   source_db_instance_arn = aws_db_instance.this.arn
   retention_period       = var.backup_retention_period
   kms_key_id             = module.backup_copy_kms[0].key_arn
+}
+
+# ---------------------------------------------------------------- read replicas
+#
+# Asynchronous copies of the instance, each in its zone, with the instance's storage, parameter
+# group (extensions included), key, monitoring and logs. RDS builds them from the instance's
+# backups; they keep none of their own (a restore comes from the instance's).
+
+resource "aws_db_instance" "replica" {
+  count = length(var.read_replicas)
+  #checkov:skip=CKV_AWS_157:A read replica is one zone's copy; the spec places each in its own zone (read_replicas), and the primary's Multi-AZ standby is what fails over.
+  #checkov:skip=CKV_AWS_293:Deletion protection follows the spec's per-environment choice (rds_deletion_protection), as on the primary.
+  #checkov:skip=CKV_AWS_353:Performance Insights follows the spec's per-environment choice (rds_performance_insights), as on the primary.
+  #checkov:skip=CKV_AWS_133:A replica keeps no backups of its own: point-in-time recovery restores the primary's.
+  identifier          = local.replica_identifiers[count.index]
+  replicate_source_db = aws_db_instance.this.identifier
+  instance_class      = var.read_replicas[count.index].instance_class
+  availability_zone   = var.read_replicas[count.index].availability_zone
+  port                = local.port
+
+  iam_database_authentication_enabled = true
+
+  max_allocated_storage = var.max_allocated_storage > var.allocated_storage ? var.max_allocated_storage : 0
+  storage_type          = var.storage_type
+  iops                  = local.iops
+  storage_throughput    = local.storage_throughput
+  storage_encrypted     = true
+  kms_key_id            = module.kms.key_arn
+
+  vpc_security_group_ids = var.security_group_ids
+  publicly_accessible    = false
+  multi_az               = false
+  parameter_group_name   = aws_db_parameter_group.this.name
+  ca_cert_identifier     = "rds-ca-rsa2048-g1"
+
+  backup_retention_period = 0
+  maintenance_window      = var.maintenance_window
+  copy_tags_to_snapshot   = true
+  deletion_protection     = var.deletion_protection
+  skip_final_snapshot     = true
+
+  auto_minor_version_upgrade = true
+  apply_immediately          = false
+
+  performance_insights_enabled          = var.performance_insights_enabled
+  performance_insights_kms_key_id       = var.performance_insights_enabled ? module.kms.key_arn : null
+  performance_insights_retention_period = var.performance_insights_enabled ? 7 : null
+
+  monitoring_interval = var.monitoring_interval
+  monitoring_role_arn = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null
+
+  enabled_cloudwatch_logs_exports = local.log_exports
+
+  tags = merge(var.tags, { Name = local.replica_identifiers[count.index], Role = "read-replica" })
+
+  depends_on = [aws_cloudwatch_log_group.replica]
+}
+
+resource "aws_cloudwatch_log_group" "replica" {
+  for_each = toset([for pair in setproduct(local.replica_identifiers, local.log_exports) : join("/", pair)])
+  #checkov:skip=CKV_AWS_338:Retention is the spec's per-environment choice (log_retention_days), as for the primary's logs.
+
+  name              = "/aws/rds/instance/${each.value}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = module.kms.key_arn
+
+  tags = var.tags
 }

@@ -57,3 +57,13 @@ output "backup_copy_arn" {
   description = "ARN of the replicated automated backups in the backup copy region (null: none)."
   value       = one(aws_db_instance_automated_backups_replication.this[*].id)
 }
+
+output "replica_endpoints" {
+  description = "Addresses of the read replicas (host names only), in the order of read_replicas."
+  value       = aws_db_instance.replica[*].address
+}
+
+output "replica_identifiers" {
+  description = "Identifiers of the read replicas."
+  value       = local.replica_identifiers
+}

@@ -69,6 +69,106 @@ variable "max_allocated_storage" {
   }
 }
 
+variable "storage_type" {
+  description = "Storage type: \"gp3\" (IOPS and throughput provisioned apart from the size) or \"gp2\" (both follow the size)."
+  type        = string
+  default     = "gp3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["gp2", "gp3"], var.storage_type)
+    error_message = "storage_type must be \"gp2\" or \"gp3\"."
+  }
+}
+
+variable "iops" {
+  description = "gp3 IOPS (null: the baseline, 3,000 below 400 GiB and 12,000 from it). RDS for MySQL and PostgreSQL take a value only from 400 GiB: 12,000 to 64,000."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.iops == null ? true : (var.storage_type == "gp3" && var.allocated_storage >= 400 && var.iops >= 12000 && var.iops <= 64000 && floor(var.iops) == var.iops)
+    error_message = "iops must be null, or with gp3 storage of at least 400 GiB a whole number from 12000 to 64000."
+  }
+}
+
+variable "storage_throughput" {
+  description = "gp3 throughput in MiB/s (null: the baseline, 125 below 400 GiB and 500 from it). From 400 GiB only: 500 to 4,000, at most a quarter of the IOPS."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.storage_throughput == null ? true : (var.storage_type == "gp3" && var.allocated_storage >= 400 && var.storage_throughput >= 500 && var.storage_throughput <= 4000 && floor(var.storage_throughput) == var.storage_throughput)
+    error_message = "storage_throughput must be null, or with gp3 storage of at least 400 GiB a whole number from 500 to 4000."
+  }
+
+  validation {
+    condition     = var.storage_throughput == null ? true : var.storage_throughput * 4 <= coalesce(var.iops, 12000)
+    error_message = "storage_throughput may be at most a quarter of the IOPS (12000 when iops is null)."
+  }
+}
+
+variable "backup_window" {
+  description = "Daily window of the automated backup, hh:mm-hh:mm in UTC (at least 30 minutes, apart from maintenance_window)."
+  type        = string
+  default     = "03:00-04:00"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.backup_window))
+    error_message = "backup_window must look like \"03:00-04:00\" (UTC)."
+  }
+}
+
+variable "maintenance_window" {
+  description = "Weekly maintenance window of the instance and its replicas, ddd:hh:mm-ddd:hh:mm in UTC (at least 30 minutes)."
+  type        = string
+  default     = "sun:04:30-sun:05:30"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", var.maintenance_window))
+    error_message = "maintenance_window must look like \"sun:04:30-sun:05:30\" (UTC)."
+  }
+}
+
+variable "read_replicas" {
+  description = "Read replicas, each with its instance class and zone (null: RDS chooses). RDS builds them from the instance's backups."
+  type = list(object({
+    instance_class    = string
+    availability_zone = optional(string)
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = length(var.read_replicas) <= 15 && alltrue([for replica in var.read_replicas : can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", replica.instance_class))])
+    error_message = "read_replicas may hold at most 15 replicas, each with an instance_class like \"db.r6g.large\"."
+  }
+
+  validation {
+    condition     = length(var.read_replicas) == 0 || var.backup_retention_period > 0
+    error_message = "read_replicas need automated backups (backup_retention_period > 0)."
+  }
+
+  validation {
+    condition     = length(var.read_replicas) == 0 || length(var.identifier) <= 53
+    error_message = "with read replicas the identifier may hold at most 53 characters (each replica is <identifier>-replica-<n>)."
+  }
+}
+
+variable "extensions" {
+  description = "PostgreSQL extensions the services may create (rds.allowed_extensions); those needing a preloaded library are in parameters.shared_preload_libraries."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.extensions) == 0 || var.engine == "postgres"
+    error_message = "extensions are PostgreSQL's: leave them empty for mysql."
+  }
+}
+
 variable "database_name" {
   description = "Name of the database created with the instance."
   type        = string

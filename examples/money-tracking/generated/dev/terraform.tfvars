@@ -43,31 +43,47 @@ rds_engine_version        = "15"
 rds_instance_class        = "db.t4g.medium"
 rds_allocated_storage     = 50
 rds_max_allocated_storage = 100
+rds_storage_type          = "gp3"
+rds_iops                  = null
+rds_storage_throughput    = null
 rds_multi_az              = false
+rds_read_replicas         = []
 rds_backup_retention      = 7
+rds_backup_window         = "03:00-04:00"
+rds_maintenance_window    = "sun:04:30-sun:05:30"
 rds_backup_copy_region    = null
 rds_deletion_protection   = false
 rds_performance_insights  = true
+rds_monitoring_interval   = 60
 rds_database_name         = "money_tracking"
 rds_username              = "money_tracking"
 rds_password_version      = 1
+rds_extensions            = ["pg_stat_statements", "vector"]
 rds_parameters = {
-  effective_cache_size = "327680"
-  maintenance_work_mem = "262144"
-  max_connections      = "100"
-  random_page_cost     = "1.1"
-  shared_buffers       = "131072"
-  work_mem             = "16384"
+  effective_cache_size     = "327680"
+  maintenance_work_mem     = "262144"
+  max_connections          = "100"
+  random_page_cost         = "1.1"
+  shared_buffers           = "131072"
+  shared_preload_libraries = "pg_stat_statements"
+  work_mem                 = "16384"
 }
 
 # ElastiCache
 redis_node_type          = "cache.t4g.small"
+redis_cluster_mode       = true
+redis_num_shards         = 1
+redis_replicas_per_shard = 0
 redis_num_nodes          = 1
-redis_automatic_failover = false
+redis_automatic_failover = true
+redis_multi_az           = false
 redis_transit_encryption = true
 redis_at_rest_encryption = true
 redis_auth_token_enabled = true
 redis_engine_version     = "7.0"
+redis_snapshot_window    = "02:00-03:00"
+redis_snapshot_retention = 1
+redis_maintenance_window = "sun:03:00-sun:04:00"
 
 # Bastion
 bastion_enabled       = true

@@ -48,6 +48,11 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             // Behind the ALB the client address is in X-Forwarded-For; rate limits key on it.
             ("TRUST_X_FORWARDED_FOR".to_string(), "true".to_string()),
         ]);
+        // A Redis Cluster: the runtime's cluster client, seeded with the configuration
+        // endpoint the secret's host holds, and every key under one hash tag.
+        if settings.cache.topology.is_cluster() {
+            config.insert("REDIS_CLUSTER".to_string(), "true".to_string());
+        }
         let reference = |env: &str, secret: Secret, property: &str| SecretReference {
             env: env.to_string(),
             remote_key: model.secret_name(environment, secret),
