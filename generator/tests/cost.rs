@@ -5,6 +5,7 @@
 use generator::cost::{self, HOURS_PER_MONTH, Line, PriceTable, Usd, report};
 use generator::diagnostic::Code;
 use generator::load::load_file;
+use generator::model::Storage;
 
 use crate::cli::{fixture_file, platformgen, text};
 use crate::support::{example, load, workspace};
@@ -72,6 +73,65 @@ fn each_line_is_a_price_of_the_table_times_what_the_spec_deploys() {
         medium.percent(100 - discount).times(HOURS_PER_MONTH)
     );
     assert_eq!(line(dev, "RDS db.t3.micro").quantity, 1, "Single-AZ");
+}
+
+/// The guide's data stores (specs/money-tracking.toml): each read replica is an instance with its
+/// own storage, every node of every shard is billed, and gp3 IOPS or throughput above the
+/// baseline are lines of their own (Multi-AZ bills the standby's too).
+#[test]
+fn replicas_every_cache_node_and_storage_above_the_baseline_are_priced() {
+    let prices = PriceTable::of_region("us-east-1").expect("the us-east-1 table reads");
+    let mut model = load("specs/money-tracking.toml");
+    let estimate = cost::estimate(&model, Some("prod")).expect("priced");
+    let prod = &estimate.environments["prod"].lines;
+    let replica = prices.rds.instance_hour.postgres["db.r6g.large"];
+    for index in [1, 2] {
+        let instance = line(prod, &format!("RDS read replica {index} db.r6g.large"));
+        assert_eq!(
+            (instance.quantity, instance.monthly),
+            (1, month(replica, 1))
+        );
+        assert_eq!(
+            line(prod, &format!("RDS read replica {index} gp3 storage")).monthly,
+            prices.rds.gp3_gb_month.times(500).to_cents()
+        );
+    }
+    let nodes = line(
+        prod,
+        "ElastiCache cache.r6g.large nodes: 3 shards x (1 primary + 1 replica)",
+    );
+    let node = prices.elasticache.node_hour["cache.r6g.large"];
+    assert_eq!((nodes.quantity, nodes.monthly), (6, month(node, 6)));
+    // 12,000 IOPS and 500 MiB/s are the baseline of 500 GB: nothing above it to bill.
+    assert!(
+        !prod
+            .iter()
+            .any(|line| line.item.starts_with("RDS gp3 IOPS"))
+    );
+
+    let database = &mut model.environments.get_mut("prod").expect("prod").database;
+    database.storage = Storage::Gp3 {
+        iops: Some(16_000),
+        throughput_mibps: Some(1_000),
+    };
+    let estimate = cost::estimate(&model, Some("prod")).expect("priced");
+    let prod = &estimate.environments["prod"].lines;
+    let iops = line(
+        prod,
+        "RDS gp3 IOPS above the 12000 of the baseline x 2 (Multi-AZ)",
+    );
+    assert_eq!(
+        (iops.quantity, iops.unit),
+        (8_000, prices.rds.gp3_iops_month)
+    );
+    let throughput = line(
+        prod,
+        "RDS gp3 MiB/s above the 500 of the baseline x 2 (Multi-AZ)",
+    );
+    assert_eq!(
+        (throughput.quantity, throughput.unit),
+        (1_000, prices.rds.gp3_mibps_month)
+    );
 }
 
 #[test]

@@ -237,7 +237,40 @@ fn prod_infrastructure_is_the_guides() {
         r#"rds_multi_az = true"#,
         r#"rds_backup_retention = 30"#,
         r#"rds_performance_insights = true"#,
+        // The guide's RDS PostgreSQL: 15, gp3 with 12,000 IOPS and 500 MB/s, two db.r6g.large
+        // replicas in us-east-1a and us-east-1b, backups at 03:00 UTC, Enhanced Monitoring
+        // every 60 s, its parameter group and the extensions RDS offers (pgvector is `vector`).
+        r#"rds_engine_version = "15""#,
+        r#"rds_storage_type = "gp3""#,
+        r#"rds_iops = 12000"#,
+        r#"rds_storage_throughput = 500"#,
+        r#"rds_read_replicas = [{ availability_zone = "us-east-1a", instance_class = "db.r6g.large" }, { availability_zone = "us-east-1b", instance_class = "db.r6g.large" }]"#,
+        r#"rds_backup_window = "03:00-04:00""#,
+        r#"rds_monitoring_interval = 60"#,
+        r#"rds_extensions = ["pg_stat_statements", "vector"]"#,
+        r#"max_connections = "500""#,
+        r#"shared_buffers = "1048576""#,
+        r#"effective_cache_size = "3145728""#,
+        r#"work_mem = "65536""#,
+        r#"maintenance_work_mem = "2097152""#,
+        r#"random_page_cost = "1.1""#,
+        r#"shared_preload_libraries = "pg_stat_statements""#,
+        // The guide's ElastiCache: Redis 7.0 on cache.r6g.large, cluster mode, 3 shards x 1
+        // replica, Multi-AZ with automatic failover, a daily backup at 02:00 UTC kept 7 days,
+        // encrypted at rest and in transit, maintenance on Sunday 03:00-04:00 UTC.
         r#"redis_node_type = "cache.r6g.large""#,
+        r#"redis_engine_version = "7.0""#,
+        r#"redis_cluster_mode = true"#,
+        r#"redis_num_shards = 3"#,
+        r#"redis_replicas_per_shard = 1"#,
+        r#"redis_num_nodes = 6"#,
+        r#"redis_automatic_failover = true"#,
+        r#"redis_multi_az = true"#,
+        r#"redis_at_rest_encryption = true"#,
+        r#"redis_transit_encryption = true"#,
+        r#"redis_snapshot_window = "02:00-03:00""#,
+        r#"redis_snapshot_retention = 7"#,
+        r#"redis_maintenance_window = "sun:03:00-sun:04:00""#,
     ] {
         let squeezed: String = tfvars
             .lines()
@@ -289,5 +322,26 @@ fn prod_buckets_and_load_balancer_are_the_guides() {
         r#"alb.ingress.kubernetes.io/wafv2-acl-name: "money-tracking-prod-waf""#,
     ] {
         assert!(values.contains(line), "{line} not in\n{values}");
+    }
+}
+
+/// The runtime's service is told it talks to a Redis Cluster (its cluster client, keys under one
+/// hash tag), in every environment, since each one's cache is a cluster; the others are not
+/// the runtime and get no Redis wiring.
+#[test]
+fn the_runtime_talks_to_the_cache_as_a_cluster() {
+    let model = Model::load(&workspace().join(SPEC)).expect("the guide's spec is valid");
+    for environment in model.environments.values() {
+        assert!(
+            environment.cache.topology.is_cluster(),
+            "{}",
+            environment.name
+        );
+        for service in &model.services {
+            let values = helm_values::values(&model, environment, service);
+            let cluster = values.config.get("REDIS_CLUSTER").map(String::as_str);
+            let expected = service.api().is_some().then_some("true");
+            assert_eq!(cluster, expected, "{} {}", environment.name, service.name);
+        }
     }
 }

@@ -328,22 +328,23 @@ fn windows(
     let weekly_ok = parsed(weekly.clone().map(WeeklyWindow::minutes), &weekly_at);
     let (daily, weekly) = (daily.ok()?, weekly.ok()?);
     if daily.overlaps(weekly) {
-        out.push(
-            resolved.diagnostic(
-                Diagnostic::error(
-                    Code::Inconsistent,
-                    format!("the window `{daily}` overlaps the maintenance window `{weekly}`"),
-                )
-                .on_value()
-                .related(
-                    resolved.source_of(&weekly_at),
-                    "the maintenance window",
-                    true,
-                )
-                .help("move one of them: AWS refuses windows that overlap"),
-                &daily_at,
-            ),
-        );
+        let diagnostic = Diagnostic::error(
+            Code::Inconsistent,
+            format!("the window `{daily}` overlaps the maintenance window `{weekly}`"),
+        )
+        .on_value()
+        .help("move one of them: AWS refuses windows that overlap");
+        // Point at the maintenance window where the spec writes it; the default is named.
+        let diagnostic = if weekly_at.lookup(&resolved.value).is_some() {
+            diagnostic.related(
+                resolved.source_of(&weekly_at),
+                "the maintenance window",
+                true,
+            )
+        } else {
+            diagnostic.note(format!("`{weekly}` is the default of `{weekly_key}`"))
+        };
+        out.push(resolved.diagnostic(diagnostic, &daily_at));
     }
     (daily_ok && weekly_ok).then_some((daily, weekly))
 }
@@ -452,18 +453,34 @@ fn topology(
             } else {
                 "write the nodes of its one shard, for example `nodes = 2` (a primary and its replica)"
             }),
-            &path("cache"),
+            &path(if cache.cluster_mode {
+                "cache.cluster_mode"
+            } else {
+                "cache"
+            }),
         ));
     }
+    // Only a warning: a key of the other mode is often inherited from [defaults], which an
+    // environment cannot unset; it changes nothing.
+    let nodes = |shards: u32, replicas: u32| shards * (1 + replicas);
     for key in refused.iter().filter(|key| present(key)) {
-        out.push(resolved.diagnostic(
-            Diagnostic::error(Code::Inconsistent, format!("`{key}` has no meaning {mode}")).help(
-                if cache.cluster_mode {
-                    "remove `nodes`: a cluster has `shards` x (1 + `replicas_per_shard`) nodes"
-                } else {
-                    "remove it, or set `cluster_mode = true`"
-                },
+        let what = match (cache.shards, cache.replicas_per_shard) {
+            (Some(shards), Some(replicas)) if cache.cluster_mode => format!(
+                ": the cluster has {} nodes, `shards` x (1 + `replicas_per_shard`)",
+                nodes(u32::from(shards), u32::from(replicas))
             ),
+            _ => String::new(),
+        };
+        out.push(resolved.diagnostic(
+            Diagnostic::warning(
+                Code::Inconsistent,
+                format!("`{key}` is ignored {mode}{what}"),
+            )
+            .help(if cache.cluster_mode {
+                "remove `nodes` where it is written (or set it in each environment without cluster mode)"
+            } else {
+                "remove it where it is written, or set `cluster_mode = true`"
+            }),
             &path("cache").child(key),
         ));
     }

@@ -278,7 +278,10 @@ pub(super) fn parameters(
                     "RDS refuses it when Terraform applies the parameter group of a `{}` instance",
                     database.engine.as_str()
                 ));
-                out.push(resolved.diagnostic(suggest(diagnostic, name, own, engine), &at));
+                let otherwise = format!(
+                    "remove it, or write the {engine} parameter you mean (generator/SPEC.md lists the known ones)"
+                );
+                out.push(resolved.diagnostic(suggest(diagnostic, name, own, otherwise), &at));
             }
             None => {
                 let diagnostic = Diagnostic::warning(
@@ -289,7 +292,8 @@ pub(super) fn parameters(
                     "RDS refuses an unknown name when Terraform applies the parameter group; check it against the `{}` family's parameters",
                     database.engine.as_str()
                 ));
-                out.push(resolved.diagnostic(suggest(diagnostic, name, own, engine), &at));
+                let otherwise = "keep it if RDS has it for this engine version; generator/SPEC.md lists the parameters whose values are checked".to_string();
+                out.push(resolved.diagnostic(suggest(diagnostic, name, own, otherwise), &at));
             }
             Some(kind) => {
                 if let Some(diagnostic) = value_mistake(name, value, kind) {
@@ -310,12 +314,16 @@ pub(super) fn parameters(
     preload
 }
 
-fn suggest(diagnostic: Diagnostic, name: &str, own: &[(&str, Kind)], engine: &str) -> Diagnostic {
+/// A near known name as the help, or `otherwise`.
+fn suggest(
+    diagnostic: Diagnostic,
+    name: &str,
+    own: &[(&str, Kind)],
+    otherwise: String,
+) -> Diagnostic {
     match did_you_mean(name, own.iter().map(|(known, _)| *known)) {
         Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
-        None => diagnostic.help(format!(
-            "remove it, or write the {engine} parameter you mean (generator/SPEC.md lists the known ones)"
-        )),
+        None => diagnostic.help(otherwise),
     }
 }
 

@@ -69,6 +69,15 @@ const PROD_RECOVERY: &str = r#"recovery = { rto = "1h", rpo = "5m", failover = "
 const WAF_RATE: &str = "rate_limit_per_5min = 2000";
 /// The last line of the routes.
 const LAST_ROUTE: &str = r#"handler = "create_transaction""#;
+/// The end of the starter's [defaults.database]: where its other keys go.
+const DATABASE_POOL: &str =
+    "pool = { size = 10, max_overflow = 20, recycle_seconds = 3600, pre_ping = true }";
+/// The end of the starter's [defaults.cache].
+const CACHE_END: &str = "auth_token = false";
+/// The prod environment's database and cache.
+const PROD_DATABASE: &str =
+    "database = { multi_az = true, backup_retention_days = 14, deletion_protection = true }";
+const PROD_CACHE: &str = "cache = { nodes = 2, automatic_failover = true }";
 
 /// Specs that fail validation, each pinned by a snapshot of its diagnostics.
 pub(super) const INVALID: &[Fixture] = &[
@@ -751,6 +760,185 @@ handler = "get_transaction""#,
     nodes::KUBE_PROXY_VERSION,
     nodes::UNKNOWN_GROUP,
     nodes::UNLABELLED_GROUP,
+    fixture(
+        "parameter_of_the_other_engine",
+        "MySQL parameters on a PostgreSQL database",
+        &[InsertAfter(
+            DATABASE_POOL,
+            r#"parameters = { character_set_server = "utf8mb4", innodb_buffer_pool_size = 1073741824, max_connections = 100 }"#,
+        )],
+    ),
+    fixture(
+        "postgres_parameter_on_mysql",
+        "PostgreSQL parameters on a MySQL database",
+        &[
+            Replace(r#"engine = "postgres""#, r#"engine = "mysql""#),
+            Replace(r#"version = "15""#, r#"version = "8.0""#),
+            InsertAfter(
+                DATABASE_POOL,
+                "parameters = { shared_buffers = 131072, work_mem = 16384, slow_query_log = 1 }",
+            ),
+        ],
+    ),
+    fixture(
+        "parameter_in_the_wrong_unit",
+        "shared_buffers in gigabytes where RDS takes 8 kB pages, a cost in words, a flag of 2",
+        &[InsertAfter(
+            DATABASE_POOL,
+            r#"parameters = { shared_buffers = "8GB", random_page_cost = "fast", log_connections = 2 }"#,
+        )],
+    ),
+    fixture(
+        "parameter_the_platform_sets",
+        "TLS enforcement turned off, and the extensions allowed by hand",
+        &[InsertAfter(
+            DATABASE_POOL,
+            r#"parameters = { "rds.force_ssl" = 0, "rds.allowed_extensions" = "*" }"#,
+        )],
+    ),
+    fixture(
+        "gp3_iops_below_400_gib",
+        "gp3 IOPS and throughput on 20 GiB, where RDS fixes both",
+        &[InsertAfter(
+            DATABASE_POOL,
+            "iops = 12000\nstorage_throughput_mibps = 500",
+        )],
+    ),
+    fixture(
+        "gp3_iops_out_of_range",
+        "gp3 IOPS above what RDS provisions, throughput below it",
+        &[
+            Replace("allocated_storage_gb = 20", "allocated_storage_gb = 500"),
+            Replace(
+                "max_allocated_storage_gb = 100",
+                "max_allocated_storage_gb = 1000",
+            ),
+            InsertAfter(
+                DATABASE_POOL,
+                "iops = 80000\nstorage_throughput_mibps = 200",
+            ),
+        ],
+    ),
+    fixture(
+        "gp3_throughput_above_a_quarter_of_the_iops",
+        "4,000 MiB/s on 12,000 IOPS: more than a quarter of a MiB/s per IOPS",
+        &[
+            Replace("allocated_storage_gb = 20", "allocated_storage_gb = 500"),
+            Replace(
+                "max_allocated_storage_gb = 100",
+                "max_allocated_storage_gb = 1000",
+            ),
+            InsertAfter(
+                DATABASE_POOL,
+                "iops = 12000\nstorage_throughput_mibps = 4000",
+            ),
+        ],
+    ),
+    fixture(
+        "gp2_with_iops",
+        "gp2 storage given IOPS, which follow its size",
+        &[InsertAfter(
+            DATABASE_POOL,
+            "storage_type = \"gp2\"\niops = 3000",
+        )],
+    ),
+    fixture(
+        "read_replica_outside_the_zones",
+        "a read replica in a zone the environment has no subnet in",
+        &[Replace(
+            PROD_DATABASE,
+            r#"database = { multi_az = true, backup_retention_days = 14, deletion_protection = true, read_replicas = [{ instance_class = "db.t3.small", availability_zone = "us-east-1c" }] }"#,
+        )],
+    ),
+    fixture(
+        "read_replicas_without_backups",
+        "a read replica of an instance that keeps no backups",
+        &[
+            Replace("backup_retention_days = 1\n", "backup_retention_days = 0\n"),
+            InsertAfter(
+                DATABASE_POOL,
+                r#"read_replicas = [{ instance_class = "db.t3.small" }]"#,
+            ),
+        ],
+    ),
+    fixture(
+        "extensions_on_mysql",
+        "PostgreSQL extensions on a MySQL database",
+        &[
+            Replace(r#"engine = "postgres""#, r#"engine = "mysql""#),
+            Replace(r#"version = "15""#, r#"version = "8.0""#),
+            InsertAfter(DATABASE_POOL, r#"extensions = ["pg_stat_statements"]"#),
+        ],
+    ),
+    fixture(
+        "extension_rds_does_not_offer",
+        "timescaledb, which RDS for PostgreSQL does not ship; pgvector by its project's name; one listed twice",
+        &[InsertAfter(
+            DATABASE_POOL,
+            r#"extensions = ["timescaledb", "pgvector", "pg_trgm", "pg_trgm"]"#,
+        )],
+    ),
+    fixture(
+        "monitoring_interval_not_accepted",
+        "an Enhanced Monitoring interval RDS does not offer",
+        &[InsertAfter(
+            DATABASE_POOL,
+            "monitoring_interval_seconds = 45",
+        )],
+    ),
+    fixture(
+        "window_malformed",
+        "a backup window and a cache maintenance window AWS cannot read",
+        &[
+            InsertAfter(DATABASE_POOL, r#"backup_window = "3am""#),
+            InsertAfter(
+                CACHE_END,
+                r#"maintenance_window = "Sunday:03:00-Sunday:04:00""#,
+            ),
+        ],
+    ),
+    fixture(
+        "windows_overlap",
+        "a backup window across the database's maintenance window, a snapshot window across the cache's",
+        &[
+            InsertAfter(DATABASE_POOL, r#"backup_window = "04:00-05:00""#),
+            InsertAfter(CACHE_END, r#"snapshot_window = "03:00-04:00""#),
+        ],
+    ),
+    fixture(
+        "window_too_short",
+        "a 30-minute cache snapshot window, where ElastiCache takes at least 60",
+        &[InsertAfter(CACHE_END, r#"snapshot_window = "01:00-01:30""#)],
+    ),
+    fixture(
+        "cache_cluster_without_shards",
+        "cluster mode without its shards and replicas",
+        &[Replace(
+            PROD_CACHE,
+            "cache = { cluster_mode = true, automatic_failover = true }",
+        )],
+    ),
+    fixture(
+        "cache_cluster_without_failover",
+        "cluster mode with automatic failover off",
+        &[Replace(
+            PROD_CACHE,
+            "cache = { cluster_mode = true, shards = 2, replicas_per_shard = 1, automatic_failover = false }",
+        )],
+    ),
+    fixture(
+        "cache_multi_az_without_a_replica",
+        "a Multi-AZ cluster whose shards have no replica (and a production cache without one)",
+        &[Replace(
+            PROD_CACHE,
+            "cache = { cluster_mode = true, shards = 2, replicas_per_shard = 0, automatic_failover = true, multi_az = true }",
+        )],
+    ),
+    fixture(
+        "cache_multi_az_without_failover",
+        "a Multi-AZ cache that does not fail over",
+        &[InsertAfter(CACHE_END, "multi_az = true")],
+    ),
 ];
 
 /// Specs that validate with warnings, each pinned by a snapshot of its warnings.
@@ -816,6 +1004,30 @@ pub(super) const WARNINGS: &[Fixture] = &[
         )],
     ),
     nodes::LABELS_SELECT_ANOTHER_GROUP,
+    fixture(
+        "unknown_parameter",
+        "parameters the PostgreSQL list does not hold, one a typo of a known one",
+        &[InsertAfter(
+            DATABASE_POOL,
+            "parameters = { effective_cache = 100000, jit = 0 }",
+        )],
+    ),
+    fixture(
+        "unknown_extension",
+        "an extension platformgen does not know, a typo of a known one",
+        &[InsertAfter(
+            DATABASE_POOL,
+            r#"extensions = ["pg_partmann"]"#,
+        )],
+    ),
+    fixture(
+        "cache_keys_of_the_other_mode",
+        "a cluster in prod while [defaults] give the nodes of one shard",
+        &[Replace(
+            PROD_CACHE,
+            "cache = { cluster_mode = true, shards = 2, replicas_per_shard = 1, automatic_failover = true }",
+        )],
+    ),
 ];
 
 /// Specs that validate without a warning.
