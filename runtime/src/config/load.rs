@@ -138,6 +138,8 @@ impl Settings {
 mod tests {
     use generator::spec::{Handler, Method};
 
+    use crate::config::SecretUrl;
+
     use super::*;
 
     #[test]
@@ -276,5 +278,45 @@ mod tests {
         .expect("settings");
         assert_eq!(single.cache.key_prefix, "");
         assert_eq!(single.redis.expect("redis").urls.len(), 1);
+    }
+
+    /// The wiring end to end: the values the generator renders for the guide's prod (a Redis
+    /// Cluster), with the host and token the ExternalSecret adds, start the cluster client over
+    /// TLS with every key under the service's hash tag.
+    #[test]
+    fn the_chart_values_of_a_cluster_cache_start_the_cluster_client() {
+        let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/money-tracking.toml");
+        let model = Model::load(&spec).expect("the guide's spec is valid");
+        let prod = &model.environments["prod"];
+        let service = model
+            .service("transaction-service")
+            .expect("the runtime's service");
+        let values = generator::render::helm_values::values(&model, prod, service);
+        let mut pairs: Vec<(&str, &str)> = values
+            .config
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        // What the ExternalSecret adds from the Redis secret (the configuration endpoint).
+        pairs.extend([
+            ("REDIS_HOST", "clustercfg.money-tracking-prod.example"),
+            ("REDIS_AUTH_TOKEN", "token"),
+        ]);
+        let settings =
+            Settings::from_model(&model, "prod", None, &Vars::from_pairs(pairs)).expect("settings");
+        let redis = settings.redis.expect("redis is configured");
+        assert!(redis.cluster, "the cluster client");
+        assert_eq!(
+            redis
+                .urls
+                .iter()
+                .map(SecretUrl::redacted)
+                .collect::<Vec<_>>(),
+            ["rediss://:***@clustercfg.money-tracking-prod.example:6379"]
+        );
+        assert_eq!(settings.cache.key_prefix, "{transaction-service}:");
+        let metrics = crate::telemetry::Metrics::new().expect("metrics");
+        crate::redis_client::RedisClient::new(&redis, metrics)
+            .expect("the cluster client takes a TLS seed node");
     }
 }

@@ -107,6 +107,13 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             assert_eq!(config["ENVIRONMENT"], env.as_str());
             assert_eq!(config["SERVICE"], service.name.as_str(), "{label}");
             assert_eq!(config["LISTEN_ADDR"], format!("0.0.0.0:{}", service.port));
+            // A Redis Cluster is reached with the runtime's cluster client, and only then.
+            let cluster = environment(model, env).cache.topology.is_cluster();
+            assert_eq!(
+                config.get("REDIS_CLUSTER").and_then(Value::as_str),
+                cluster.then_some("true"),
+                "{label}: the runtime is told whether its Redis is a cluster"
+            );
             for needed in ["DB_HOST", "DB_USER", "DB_PWD", "REDIS_HOST"] {
                 assert!(
                     secret_env.contains(&needed),
