@@ -350,3 +350,48 @@ fn no_model_is_built_from_a_spec_any_stage_refuses() {
     }
     assert!(generator::Model::load_str("starter", generator::cli::STARTER_SPEC).is_ok());
 }
+
+/// generator/SPEC.md prints the parameters and extensions validation knows, each parameter with
+/// the kind of value RDS takes and each extension with the library it preloads: exactly the
+/// lists `validate` checks against.
+#[test]
+fn the_spec_reference_lists_the_parameters_and_extensions_validation_knows() {
+    use generator::spec::Engine;
+    use generator::validate::{known_extensions, known_parameters};
+
+    let reference = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("SPEC.md"))
+        .expect("SPEC.md");
+    let start = reference
+        .find("<!-- known-parameters")
+        .expect("the lists' start marker");
+    let end = reference
+        .find("<!-- /known-parameters -->")
+        .expect("the lists' end marker");
+    let printed = reference[start..end]
+        .lines()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let parameters = |engine: Engine| {
+        known_parameters(engine)
+            .iter()
+            .map(|(name, unit)| format!("`{name}` ({unit})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let extensions = known_extensions()
+        .iter()
+        .map(|(name, library)| match library {
+            Some(library) => format!("`{name}` (preloads `{library}`)"),
+            None => format!("`{name}`"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let expected = format!(
+        "PostgreSQL parameters: {}.  MySQL parameters: {}.  PostgreSQL extensions RDS offers: {extensions}.",
+        parameters(Engine::Postgres),
+        parameters(Engine::Mysql)
+    );
+    let squeeze = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(squeeze(&printed), squeeze(&expected));
+}

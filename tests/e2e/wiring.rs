@@ -267,6 +267,11 @@ fn wiring_test(module: &str, case: &Case, name: &str) -> String {
                 ),
                 ("parameters", var("rds_parameters")),
                 ("log_retention_days", var("log_retention_days")),
+                ("storage_type", var("rds_storage_type")),
+                ("iops", var("rds_iops")),
+                ("storage_throughput", var("rds_storage_throughput")),
+                ("read_replicas", var("rds_read_replicas")),
+                ("extensions", var("rds_extensions")),
             ],
         ),
         _ => {
@@ -287,10 +292,14 @@ fn wiring_test(module: &str, case: &Case, name: &str) -> String {
                     ("engine_version", var("redis_engine_version")),
                     ("node_type", var("redis_node_type")),
                     ("num_cache_nodes", var("redis_num_nodes")),
+                    ("cluster_mode_enabled", var("redis_cluster_mode")),
+                    ("num_node_groups", var("redis_num_shards")),
+                    ("replicas_per_node_group", var("redis_replicas_per_shard")),
                     (
                         "automatic_failover_enabled",
                         var("redis_automatic_failover"),
                     ),
+                    ("multi_az_enabled", var("redis_multi_az")),
                     (
                         "transit_encryption_enabled",
                         var("redis_transit_encryption"),

@@ -9,6 +9,7 @@
 //! The one module a mocked provider cannot plan, `terraform/modules/password` (an ephemeral
 //! resource; Terraform 1.11 mocks none), is swapped for `terraform/stack/tests/doubles/password`.
 
+mod datastores;
 mod edge;
 mod nodes;
 mod plan;
@@ -22,6 +23,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::support::{assert_success, run, tool, tool_command, workspace};
+use datastores::{
+    the_planned_cache_is_the_specs, the_planned_database_and_its_replicas_are_the_specs,
+};
 use generator::model::{NatMode, Secret};
 use nodes::{
     the_planned_add_ons_and_autoscaler_are_the_specs, the_planned_node_groups_are_the_specs,
@@ -53,9 +57,10 @@ pub(crate) fn tests() -> Vec<Test> {
             Need::Tool("terraform-aws")
         ),
         test!(
-            the_planned_database_and_cache_are_the_specs,
+            the_planned_database_and_its_replicas_are_the_specs,
             Need::Tool("terraform-aws")
         ),
+        test!(the_planned_cache_is_the_specs, Need::Tool("terraform-aws")),
         test!(
             every_service_gets_its_repository_and_role,
             Need::Tool("terraform-aws")
@@ -149,95 +154,6 @@ fn the_planned_cluster_is_the_specs() {
         assert_eq!(
             access["endpoint_public_access"], eks.endpoint_public_access,
             "{label}"
-        );
-    }
-}
-
-fn the_planned_database_and_cache_are_the_specs() {
-    for case in planned() {
-        let (plan, label) = (&case.plan, &case.label);
-        let database = &case.environment().database;
-        let instance = plan.at("module.rds.aws_db_instance.this");
-        assert_eq!(
-            instance["engine"],
-            serde_json::to_value(database.engine).expect("an engine"),
-            "{label}: engine"
-        );
-        assert_eq!(
-            text(&instance["engine_version"]),
-            database.version,
-            "{label}"
-        );
-        assert_eq!(
-            text(&instance["instance_class"]),
-            database.instance_class,
-            "{label}"
-        );
-        assert_eq!(
-            instance["allocated_storage"], database.allocated_storage_gb,
-            "{label}"
-        );
-        assert_eq!(instance["multi_az"], database.multi_az, "{label}: multi-AZ");
-        assert_eq!(
-            instance["backup_retention_period"], database.backup_retention_days,
-            "{label}"
-        );
-        assert_eq!(
-            instance["deletion_protection"], database.deletion_protection,
-            "{label}"
-        );
-        assert_eq!(
-            instance["performance_insights_enabled"], database.performance_insights,
-            "{label}"
-        );
-        assert_eq!(text(&instance["db_name"]), database.name, "{label}");
-        assert_eq!(text(&instance["username"]), database.username, "{label}");
-        assert_eq!(instance["storage_encrypted"], true, "{label}");
-        let planned: BTreeSet<(String, String)> = plan.at("module.rds.aws_db_parameter_group.this")
-            ["parameter"]
-            .as_array()
-            .expect("parameters")
-            .iter()
-            .map(|p| (text(&p["name"]), text(&p["value"])))
-            .collect();
-        for (name, value) in &database.parameters {
-            assert!(
-                planned.contains(&(name.clone(), value.to_string())),
-                "{label}: parameter {name} = {value} is not in the planned group {planned:?}"
-            );
-        }
-
-        let cache = &case.environment().cache;
-        let group = plan.at("module.elasticache.aws_elasticache_replication_group.this");
-        assert_eq!(
-            text(&group["node_type"]),
-            cache.node_type,
-            "{label}: cache node type"
-        );
-        assert_eq!(
-            group["num_cache_clusters"], cache.nodes,
-            "{label}: cache nodes"
-        );
-        assert_eq!(
-            group["automatic_failover_enabled"], cache.automatic_failover,
-            "{label}"
-        );
-        assert_eq!(
-            group["transit_encryption_enabled"], cache.transit_encryption,
-            "{label}"
-        );
-        // A string in the provider's schema (it distinguishes unset from false).
-        assert_eq!(
-            text(&group["at_rest_encryption_enabled"]),
-            cache.at_rest_encryption.to_string(),
-            "{label}"
-        );
-        assert_eq!(text(&group["engine_version"]), cache.version, "{label}");
-        // The AUTH token is drawn once and kept: planned as the token the secret holds.
-        assert_eq!(
-            plan.of_type("terraform_data").count(),
-            usize::from(cache.auth_token),
-            "{label}: the kept AUTH token"
         );
     }
 }
