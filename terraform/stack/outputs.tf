@@ -78,6 +78,21 @@ output "rds_engine" {
   value       = module.rds.engine
 }
 
+output "rds_instance" {
+  description = "The database instance as planned (class, storage, Multi-AZ, backups, windows, monitoring)."
+  value       = module.rds.instance
+}
+
+output "rds_replicas" {
+  description = "The read replicas as planned (class, zone, source, storage type)."
+  value       = module.rds.replicas
+}
+
+output "rds_parameters" {
+  description = "The database's parameter group as planned, by name."
+  value       = module.rds.parameters
+}
+
 output "rds_replica_endpoints" {
   description = "Read replica hosts (the services read from the primary: see generator/SPEC.md)."
   value       = module.rds.replica_endpoints
@@ -91,6 +106,11 @@ output "database_secret_arn" {
 output "redis_endpoint" {
   description = "Redis endpoint: the configuration endpoint of a Redis Cluster, else the primary."
   value       = module.elasticache.endpoint
+}
+
+output "redis_replication_group" {
+  description = "The Redis replication group as planned (node type, shards and replicas, failover, Multi-AZ, encryption, windows, parameters)."
+  value       = module.elasticache.replication_group
 }
 
 output "redis_cluster_mode" {

@@ -42,3 +42,23 @@ output "kms_key_arn" {
   description = "KMS key encrypting the data at rest and the AUTH-token secret."
   value       = module.kms.key_arn
 }
+
+output "replication_group" {
+  description = "The replication group as planned: node type, engine version, cluster mode, shards and replicas (or nodes), failover, Multi-AZ, encryption, snapshot and maintenance windows."
+  value = {
+    node_type                  = aws_elasticache_replication_group.this.node_type
+    engine_version             = aws_elasticache_replication_group.this.engine_version
+    cluster_mode               = aws_elasticache_replication_group.this.cluster_mode
+    num_node_groups            = var.cluster_mode_enabled ? aws_elasticache_replication_group.this.num_node_groups : 1
+    replicas_per_node_group    = var.cluster_mode_enabled ? aws_elasticache_replication_group.this.replicas_per_node_group : aws_elasticache_replication_group.this.num_cache_clusters - 1
+    num_cache_clusters         = var.cluster_mode_enabled ? null : aws_elasticache_replication_group.this.num_cache_clusters
+    automatic_failover_enabled = aws_elasticache_replication_group.this.automatic_failover_enabled
+    multi_az_enabled           = aws_elasticache_replication_group.this.multi_az_enabled
+    transit_encryption_enabled = aws_elasticache_replication_group.this.transit_encryption_enabled
+    at_rest_encryption_enabled = aws_elasticache_replication_group.this.at_rest_encryption_enabled
+    snapshot_window            = aws_elasticache_replication_group.this.snapshot_window
+    snapshot_retention_limit   = aws_elasticache_replication_group.this.snapshot_retention_limit
+    maintenance_window         = aws_elasticache_replication_group.this.maintenance_window
+    parameters                 = { for parameter in aws_elasticache_parameter_group.this.parameter : parameter.name => parameter.value }
+  }
+}

@@ -67,3 +67,37 @@ output "replica_identifiers" {
   description = "Identifiers of the read replicas."
   value       = local.replica_identifiers
 }
+
+output "instance" {
+  description = "The instance as planned: class, storage (type, size, ceiling, IOPS and throughput: null where RDS keeps the baseline), Multi-AZ, backups and their window, maintenance window, Enhanced Monitoring interval."
+  value = {
+    instance_class          = aws_db_instance.this.instance_class
+    storage_type            = aws_db_instance.this.storage_type
+    allocated_storage       = aws_db_instance.this.allocated_storage
+    max_allocated_storage   = aws_db_instance.this.max_allocated_storage
+    iops                    = local.iops == null ? null : aws_db_instance.this.iops
+    storage_throughput      = local.storage_throughput == null ? null : aws_db_instance.this.storage_throughput
+    multi_az                = aws_db_instance.this.multi_az
+    backup_retention_period = aws_db_instance.this.backup_retention_period
+    backup_window           = aws_db_instance.this.backup_window
+    maintenance_window      = aws_db_instance.this.maintenance_window
+    monitoring_interval     = aws_db_instance.this.monitoring_interval
+  }
+}
+
+output "replicas" {
+  description = "The read replicas as planned, in the order of read_replicas: class, zone (null where RDS chooses), the instance they replicate, storage type."
+  value = [
+    for index, replica in aws_db_instance.replica : {
+      instance_class      = replica.instance_class
+      availability_zone   = var.read_replicas[index].availability_zone == null ? null : replica.availability_zone
+      replicate_source_db = replica.replicate_source_db
+      storage_type        = replica.storage_type
+    }
+  ]
+}
+
+output "parameters" {
+  description = "The parameter group's parameters as planned, by name."
+  value       = { for parameter in aws_db_parameter_group.this.parameter : parameter.name => parameter.value }
+}
