@@ -15,6 +15,7 @@
 //! [`load`] runs stages 1 to 6; [`cli`] is `platformgen`.
 pub mod cli;
 pub mod cost;
+pub mod date;
 pub mod diagnostic;
 pub mod document;
 pub mod duration;

@@ -660,3 +660,45 @@ fn the_committed_artifacts_are_in_sync_with_the_example_spec() {
         text(&output.stderr)
     );
 }
+
+/// A waiver warns in the 14 days before it expires and fails validation from its expiry day on,
+/// judged on the day `PLATFORMGEN_TODAY` names (the waiver in the fixture expires 2999-01-01).
+#[test]
+fn a_waiver_warns_before_it_expires_and_fails_from_its_expiry_day() {
+    let (_dir, spec) = fixture_file("waived_production_rule");
+    let spec = spec.to_str().expect("UTF-8 path");
+    let validate_on = |day: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_platformgen"))
+            .args(["validate", "--spec", spec])
+            .env("NO_COLOR", "1")
+            .env(generator::date::TODAY_VARIABLE, day)
+            .output()
+            .expect("platformgen runs");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), said)
+    };
+
+    let (valid, said) = validate_on("2998-12-01");
+    assert!(valid && !said.contains("expire"), "{said}");
+
+    let (valid, said) = validate_on("2998-12-25");
+    assert!(valid, "a waiver about to expire still waives: {said}");
+    assert!(
+        said.contains("warning[expired-waiver]: the waiver of `database-multi-az` expires on 2999-01-01 (in 7 days)"),
+        "{said}"
+    );
+    assert!(said.contains("platform-team should fix"), "{said}");
+
+    let (valid, said) = validate_on("2999-01-01");
+    assert!(!valid, "an expired waiver fails validation: {said}");
+    assert!(
+        said.contains(
+            "error[expired-waiver]: the waiver of `database-multi-az` expired on 2999-01-01"
+        ),
+        "{said}"
+    );
+}

@@ -279,7 +279,7 @@ fn an_oversized_spec_is_refused_before_parsing() {
 }
 
 /// The TOML in a production rule's help, pasted as it is at the end of the spec, waives the
-/// rule; its placeholder reason is refused until the real one is written.
+/// rule; its placeholder reason, owner and expiry are refused until the real ones are written.
 #[test]
 fn a_waiver_hint_pasted_as_it_is_waives_the_rule_and_asks_for_the_reason() {
     let text = String::from_utf8(specs::named("production_rule_multi_az").bytes()).expect("UTF-8");
@@ -308,13 +308,20 @@ fn a_waiver_hint_pasted_as_it_is_waives_the_rule_and_asks_for_the_reason() {
     let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(
         messages,
-        ["the waiver of `database-multi-az` still has the placeholder reason"]
+        [
+            "the waiver of `database-multi-az` still has the placeholder reason",
+            "the waiver of `database-multi-az` still has the placeholder owner",
+            "the waiver of `database-multi-az` still has the placeholder expires"
+        ]
     );
 
-    let reasoned = pasted.replace(
-        "TODO: why prod may break this rule, and until when",
-        "pilot customers only until GA in March",
-    );
+    let reasoned = pasted
+        .replace(
+            "TODO: why prod may break this rule",
+            "pilot customers only until GA in March",
+        )
+        .replace("TODO: who answers for it", "platform-team")
+        .replace("TODO: the day it ends, YYYY-MM-DD", "2999-01-01");
     generator::Model::load_str("spec", &reasoned)
         .unwrap_or_else(|error| panic!("the waiver with a reason validates:\n{error}"));
 }

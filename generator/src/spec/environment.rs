@@ -396,6 +396,12 @@ pub struct Waiver {
     /// Why the rule does not apply; shown in reviews.
     #[schemars(length(min = 10))]
     pub reason: String,
+    /// Who answers for the exception: a team or a person.
+    #[schemars(length(min = 2))]
+    pub owner: String,
+    /// The day (`YYYY-MM-DD`) the waiver stops lifting the rule: from that day validation fails,
+    /// and it warns in the 14 days before.
+    pub expires: String,
 }
 
 /// Rules an environment holds unless a waiver lifts them: the production rules, in every

@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::values::path;
+use crate::date::Day;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::Recovery;
 use crate::resolve::{Layer, Resolved};
 use crate::source::Path;
-use crate::spec::{self, NatMode, Rule, Tier};
+use crate::spec::{self, NatMode, Rule, Tier, Waiver};
 
 /// How far behind the latest write an RDS point-in-time restore can be: RDS uploads the
 /// transaction logs to S3 every 5 minutes.
@@ -193,6 +194,39 @@ fn violation(
     broken.then(|| (message, path(at)))
 }
 
+/// How long before its expiry a waiver warns.
+const WAIVER_WARNING_DAYS: i64 = 14;
+
+/// An expired waiver is an error (the rule holds again), one that expires within 14 days a
+/// warning.
+fn expiry(environment: &Resolved, waiver: &Waiver, at: &Path, out: &mut Vec<Diagnostic>) {
+    let rule = waiver.rule.as_str();
+    let days = Day::parse(&waiver.expires)
+        .and_then(|expires| Day::today().map(|today| today.days_until(expires)));
+    let diagnostic = match days {
+        Err(reason) => Diagnostic::error(Code::BadFormat, reason),
+        Ok(days) if days <= 0 => Diagnostic::error(
+            Code::ExpiredWaiver,
+            format!("the waiver of `{rule}` expired on {}", waiver.expires),
+        )
+        .help("fix what the rule asks for, or renew the waiver with its owner's agreement and a new date"),
+        Ok(days) if days <= WAIVER_WARNING_DAYS => Diagnostic::warning(
+            Code::ExpiredWaiver,
+            format!(
+                "the waiver of `{rule}` expires on {} (in {days} day{})",
+                waiver.expires,
+                if days == 1 { "" } else { "s" }
+            ),
+        )
+        .help(format!(
+            "{} should fix what the rule asks for, or renew the waiver",
+            waiver.owner
+        )),
+        Ok(_) => return,
+    };
+    out.push(environment.diagnostic(diagnostic.on_value(), at));
+}
+
 /// What a waiver's reason starts with until someone writes the real one.
 const REASON_PLACEHOLDER: &str = "TODO";
 
@@ -200,20 +234,25 @@ const REASON_PLACEHOLDER: &str = "TODO";
 /// entry for the `waivers` list the environment already writes.
 fn waiver_hint(environment: &Resolved, settings: &spec::Environment, rule: Rule) -> String {
     let name = &environment.name;
-    let reason = format!("{REASON_PLACEHOLDER}: why {name} may break this rule, and until when");
-    let what = "the reason is at least 10 characters saying why the rule does not apply here; \
-                reviews show it, and validation refuses it while it starts with `TODO`";
+    let reason = format!("{REASON_PLACEHOLDER}: why {name} may break this rule");
+    let owner = format!("{REASON_PLACEHOLDER}: who answers for it");
+    let expires = format!("{REASON_PLACEHOLDER}: the day it ends, YYYY-MM-DD");
+    let what = "the reason is at least 10 characters saying why the rule does not apply here, \
+                the owner who answers for it, and from the day it `expires` the rule holds \
+                again; reviews show them, and validation refuses them while they start with `TODO`";
     if environment.layer_of(&path("waivers")) == Layer::Environment && !settings.waivers.is_empty()
     {
         format!(
             "fix the value, or waive the rule visibly by adding this entry to the `waivers` list \
-             of [environments.{name}] ({what}):\n{{ rule = \"{}\", reason = \"{reason}\" }}",
+             of [environments.{name}] ({what}):\n{{ rule = \"{}\", reason = \"{reason}\", \
+             owner = \"{owner}\", expires = \"{expires}\" }}",
             rule.as_str()
         )
     } else {
         format!(
             "fix the value, or waive the rule visibly by adding this to the spec ({what}):\n\
-             [[environments.{name}.waivers]]\nrule = \"{}\"\nreason = \"{reason}\"",
+             [[environments.{name}.waivers]]\nrule = \"{}\"\nreason = \"{reason}\"\n\
+             owner = \"{owner}\"\nexpires = \"{expires}\"",
             rule.as_str()
         )
     }
@@ -228,22 +267,42 @@ pub(super) fn rules(
     out: &mut Vec<Diagnostic>,
 ) {
     for (index, waiver) in settings.waivers.iter().enumerate() {
-        if waiver.reason.trim_start().starts_with(REASON_PLACEHOLDER) {
-            out.push(
-                environment.diagnostic(
-                    Diagnostic::error(
-                        Code::Inconsistent,
-                        format!(
-                            "the waiver of `{}` still has the placeholder reason",
-                            waiver.rule.as_str()
-                        ),
-                    )
-                    .on_value()
-                    .label("write why the rule does not apply")
-                    .help("replace it with the real reason, which reviews will read"),
-                    &path("waivers").index(index).child("reason"),
-                ),
-            );
+        for (key, value, label) in [
+            (
+                "reason",
+                &waiver.reason,
+                "write why the rule does not apply",
+            ),
+            ("owner", &waiver.owner, "name who answers for the exception"),
+            (
+                "expires",
+                &waiver.expires,
+                "write the day the exception ends",
+            ),
+        ] {
+            if value.trim_start().starts_with(REASON_PLACEHOLDER) {
+                out.push(
+                    environment.diagnostic(
+                        Diagnostic::error(
+                            Code::Inconsistent,
+                            format!(
+                                "the waiver of `{}` still has the placeholder {key}",
+                                waiver.rule.as_str()
+                            ),
+                        )
+                        .on_value()
+                        .label(label)
+                        .help(format!(
+                            "replace it with the real {key}, which reviews will read"
+                        )),
+                        &path("waivers").index(index).child(key),
+                    ),
+                );
+            }
+        }
+        if !waiver.expires.starts_with(REASON_PLACEHOLDER) {
+            let at = path("waivers").index(index).child("expires");
+            expiry(environment, waiver, &at, out);
         }
     }
     let waived: BTreeMap<Rule, usize> = settings

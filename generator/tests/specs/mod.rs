@@ -609,7 +609,7 @@ handler = "get_transaction""#,
         "a waiver of a rule that does not exist, with a suggestion",
         &[InsertAfter(
             PROD_DEPLOY,
-            r#"waivers = [{ rule = "database-multiaz", reason = "a single zone is enough for the pilot" }]"#,
+            r#"waivers = [{ rule = "database-multiaz", reason = "a single zone is enough for the pilot", owner = "platform-team", expires = "2999-01-01" }]"#,
         )],
     ),
     fixture(
@@ -740,6 +740,21 @@ handler = "get_transaction""#,
             "tier = \"production\"\n",
             "tier = \"production\"\naccount_id = \"999999999999\"\n",
         )],
+    ),
+    fixture(
+        "expired_waiver",
+        "a production rule lifted by a waiver that has expired, and one whose owner is a placeholder",
+        &[
+            Replace(
+                PROD_RECOVERY,
+                concat!(
+                    r#"recovery = { rto = "1h", rpo = "5m", failover = "2m" }"#,
+                    "\n",
+                    r#"waivers = [{ rule = "nat-per-az", reason = "one NAT gateway until the traffic grows", owner = "TODO: who", expires = "2020-01-31" }]"#,
+                ),
+            ),
+            Replace(r#"nat = "per-az" }"#, r#"nat = "single" }"#),
+        ],
     ),
     fixture(
         "health_check_timeout_not_below_interval",
@@ -974,7 +989,7 @@ pub(super) const WARNINGS: &[Fixture] = &[
         "a waiver of a rule that holds anyway",
         &[InsertAfter(
             PROD_DEPLOY,
-            r#"waivers = [{ rule = "cache-failover", reason = "kept from the pilot, no longer needed" }]"#,
+            r#"waivers = [{ rule = "cache-failover", reason = "kept from the pilot, no longer needed", owner = "platform-team", expires = "2999-01-01" }]"#,
         )],
     ),
     fixture(
@@ -982,7 +997,7 @@ pub(super) const WARNINGS: &[Fixture] = &[
         "a waiver of a recovery rule where no recovery target is set",
         &[InsertAfter(
             DEV_DEPLOY,
-            r#"waivers = [{ rule = "failover-needs-multi-az", reason = "dev never fails over, it is rebuilt" }]"#,
+            r#"waivers = [{ rule = "failover-needs-multi-az", reason = "dev never fails over, it is rebuilt", owner = "platform-team", expires = "2999-01-01" }]"#,
         )],
     ),
     fixture(
@@ -1000,7 +1015,7 @@ pub(super) const WARNINGS: &[Fixture] = &[
         "a waiver in a non-production environment",
         &[InsertAfter(
             DEV_DEPLOY,
-            r#"waivers = [{ rule = "nat-per-az", reason = "dev does not need zone redundancy" }]"#,
+            r#"waivers = [{ rule = "nat-per-az", reason = "dev does not need zone redundancy", owner = "platform-team", expires = "2999-01-01" }]"#,
         )],
     ),
     nodes::LABELS_SELECT_ANOTHER_GROUP,
@@ -1078,7 +1093,7 @@ pub(super) const VALID: &[Fixture] = &[
             ),
             InsertAfter(
                 PROD_DEPLOY,
-                r#"waivers = [{ rule = "failover-within-rds-failover-time", reason = "the on-call goal is 1 minute; measured failovers are reviewed each quarter" }]"#,
+                r#"waivers = [{ rule = "failover-within-rds-failover-time", reason = "the on-call goal is 1 minute; measured failovers are reviewed each quarter", owner = "platform-team", expires = "2999-01-01" }]"#,
             ),
         ],
     ),
@@ -1090,7 +1105,7 @@ pub(super) const VALID: &[Fixture] = &[
             Replace(PROD_RECOVERY, r#"recovery = { rto = "1h", rpo = "5m" }"#),
             InsertAfter(
                 PROD_DEPLOY,
-                r#"waivers = [{ rule = "database-multi-az", reason = "pilot customers only; single-AZ accepted until GA" }]"#,
+                r#"waivers = [{ rule = "database-multi-az", reason = "pilot customers only; single-AZ accepted until GA", owner = "platform-team", expires = "2999-01-01" }]"#,
             ),
         ],
     ),
