@@ -91,8 +91,9 @@ services = {
 }
 
 # Budget
-monthly_budget_usd  = 200
-budget_alert_emails = ["devops@example.com"]
+monthly_budget_usd       = 200
+budget_alert_emails      = ["devops@example.com"]
+budget_alert_amounts_usd = []
 
 # WAF
 waf_enabled    = true

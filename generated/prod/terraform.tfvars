@@ -90,8 +90,9 @@ services = {
 }
 
 # Budget
-monthly_budget_usd  = 500
-budget_alert_emails = ["devops@example.com"]
+monthly_budget_usd       = 500
+budget_alert_emails      = ["devops@example.com"]
+budget_alert_amounts_usd = []
 
 # WAF
 waf_enabled    = true

@@ -259,6 +259,7 @@ fn prod_infrastructure_is_the_guides() {
         // replica, Multi-AZ with automatic failover, a daily backup at 02:00 UTC kept 7 days,
         // encrypted at rest and in transit, maintenance on Sunday 03:00-04:00 UTC.
         r#"redis_node_type = "cache.r6g.large""#,
+        r#"budget_alert_amounts_usd = [2000, 2500, 3000]"#,
         r#"redis_engine_version = "7.0""#,
         r#"redis_cluster_mode = true"#,
         r#"redis_num_shards = 3"#,

@@ -277,6 +277,7 @@ module "budget" {
   name               = local.name
   monthly_budget_usd = var.monthly_budget_usd
   alert_emails       = var.budget_alert_emails
+  alert_amounts_usd  = var.budget_alert_amounts_usd
   cost_filter_tags   = { Environment = var.environment }
 }
 

@@ -746,6 +746,17 @@ variable "monthly_budget_usd" {
   }
 }
 
+variable "budget_alert_amounts_usd" {
+  description = "Absolute monthly amounts in US dollars that also alert budget_alert_emails when actual spend passes them (at most 5)."
+  type        = list(number)
+  nullable    = false
+
+  validation {
+    condition     = length(var.budget_alert_amounts_usd) <= 5 && alltrue([for a in var.budget_alert_amounts_usd : a > 0])
+    error_message = "budget_alert_amounts_usd must hold at most 5 amounts, each greater than 0."
+  }
+}
+
 variable "budget_alert_emails" {
   description = "Addresses notified at 80 %/100 % actual and 100 % forecasted spend (at most 10; empty creates no budget)."
   type        = list(string)

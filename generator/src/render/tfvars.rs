@@ -235,6 +235,10 @@ pub fn variables(
             vec![
                 ("monthly_budget_usd", json!(s.budget.monthly_usd)),
                 ("budget_alert_emails", json!(s.budget.alert_emails)),
+                (
+                    "budget_alert_amounts_usd",
+                    json!(s.budget.alert_amounts_usd),
+                ),
             ],
         ),
         (

@@ -236,6 +236,11 @@ pub struct Budget {
     /// Who is told at 80 %, 100 % and at a 100 % forecast.
     #[schemars(length(min = 1))]
     pub alert_emails: Vec<String>,
+    /// Absolute monthly amounts (USD) that also alert when actual spend passes them, ascending,
+    /// at most 5 (AWS Budgets' notifications per budget), such as `[2000, 2500, 3000]`.
+    #[serde(default)]
+    #[schemars(length(max = 5))]
+    pub alert_amounts_usd: Vec<u32>,
 }
 
 /// Public HTTPS entry through the AWS load balancer controller.

@@ -60,6 +60,33 @@ pub(super) fn environment(
             ));
         }
     }
+    let amounts = &settings.budget.alert_amounts_usd;
+    for (index, pair) in amounts.windows(2).enumerate() {
+        if pair[0] >= pair[1] {
+            out.push(
+                resolved.diagnostic(
+                    Diagnostic::error(
+                        Code::SizeOrder,
+                        format!(
+                            "budget alert amounts must rise: {} comes after {}",
+                            pair[1], pair[0]
+                        ),
+                    )
+                    .help("list each amount once, lowest first"),
+                    &path("budget.alert_amounts_usd").index(index + 1),
+                ),
+            );
+        }
+    }
+    if let Some(index) = amounts.iter().position(|&amount| amount == 0) {
+        out.push(resolved.diagnostic(
+            Diagnostic::error(
+                Code::OutOfRange,
+                "a budget alert amount of $0 alerts always",
+            ),
+            &path("budget.alert_amounts_usd").index(index),
+        ));
+    }
     edge(spec, resolved, settings, out);
     let deploy = deploy(resolved, settings, out);
     let thresholds = thresholds(spec, resolved, settings, out);

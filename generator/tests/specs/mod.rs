@@ -757,6 +757,14 @@ handler = "get_transaction""#,
         ],
     ),
     fixture(
+        "budget_amounts_out_of_order",
+        "budget alert amounts that do not rise",
+        &[InsertAfter(
+            "monthly_usd = 450",
+            "alert_amounts_usd = [300, 600, 450]",
+        )],
+    ),
+    fixture(
         "health_check_timeout_not_below_interval",
         "a load balancer health check that times out no sooner than it repeats",
         &[InsertAfter(

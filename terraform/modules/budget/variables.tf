@@ -31,6 +31,18 @@ variable "alert_emails" {
   }
 }
 
+variable "alert_amounts_usd" {
+  description = "Absolute monthly amounts in US dollars that alert alert_emails when actual spend passes them (at most 5, ascending)."
+  type        = list(number)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.alert_amounts_usd) <= 5 && alltrue([for a in var.alert_amounts_usd : a > 0])
+    error_message = "alert_amounts_usd must hold at most 5 amounts, each greater than 0."
+  }
+}
+
 variable "cost_filter_tags" {
   description = "Only costs carrying one of these cost-allocation tag pairs count (tag key => value; AWS ORs the values), e.g. { Environment = \"prod\" }. Empty: the whole account."
   type        = map(string)

@@ -245,7 +245,30 @@ fn the_planned_secrets_waf_and_budget_are_the_specs() {
                 "{label}: WAF rate limit"
             );
         }
-        let budgets: Vec<&Value> = plan.of_type("aws_budgets_budget").map(|(_, b)| b).collect();
+        let is_amounts = |address: &str| address.ends_with("aws_budgets_budget.amounts[0]");
+        let budgets: Vec<&Value> = plan
+            .of_type("aws_budgets_budget")
+            .filter(|(address, _)| !is_amounts(address))
+            .map(|(_, b)| b)
+            .collect();
+        // The absolute amounts: a budget of their own, an alert on actual spend per amount.
+        let mut alerted: Vec<f64> = plan
+            .of_type("aws_budgets_budget")
+            .filter(|(address, _)| is_amounts(address))
+            .flat_map(|(_, b)| b["notification"].as_array().cloned().unwrap_or_default())
+            .map(|n| {
+                assert_eq!(n["threshold_type"], "ABSOLUTE_VALUE", "{label}");
+                n["threshold"].as_f64().expect("a threshold")
+            })
+            .collect();
+        alerted.sort_by(f64::total_cmp);
+        let expected: Vec<f64> = environment
+            .budget
+            .alert_amounts_usd
+            .iter()
+            .map(|&a| f64::from(a))
+            .collect();
+        assert_eq!(alerted, expected, "{label}: budget alert amounts");
         assert_eq!(
             budgets.len(),
             usize::from(!environment.budget.alert_emails.is_empty()),

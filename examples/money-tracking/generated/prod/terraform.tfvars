@@ -102,8 +102,9 @@ services = {
 }
 
 # Budget
-monthly_budget_usd  = 2500
-budget_alert_emails = ["platform@money-tracking.com"]
+monthly_budget_usd       = 2500
+budget_alert_emails      = ["platform@money-tracking.com"]
+budget_alert_amounts_usd = [2000, 2500, 3000]
 
 # WAF
 waf_enabled    = true

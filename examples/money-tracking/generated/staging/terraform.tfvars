@@ -102,8 +102,9 @@ services = {
 }
 
 # Budget
-monthly_budget_usd  = 1500
-budget_alert_emails = ["platform@money-tracking.com"]
+monthly_budget_usd       = 1500
+budget_alert_emails      = ["platform@money-tracking.com"]
+budget_alert_amounts_usd = []
 
 # WAF
 waf_enabled    = true
