@@ -13,13 +13,14 @@ tags = {
 }
 
 # VPC
-vpc_cidr              = "10.0.0.0/16"
-availability_zones    = ["us-east-1a", "us-east-1b"]
-public_subnet_cidrs   = ["10.0.1.0/24", "10.0.2.0/24"]
-private_subnet_cidrs  = ["10.0.11.0/24", "10.0.12.0/24"]
-database_subnet_cidrs = ["10.0.21.0/24", "10.0.22.0/24"]
-single_nat_gateway    = true
-enable_flow_logs      = true
+vpc_cidr                = "10.0.0.0/16"
+availability_zones      = ["us-east-1a", "us-east-1b"]
+public_subnet_cidrs     = ["10.0.1.0/24", "10.0.2.0/24"]
+private_subnet_cidrs    = ["10.0.11.0/24", "10.0.12.0/24"]
+database_subnet_cidrs   = ["10.0.21.0/24", "10.0.22.0/24"]
+single_nat_gateway      = true
+enable_flow_logs        = true
+vpc_interface_endpoints = []
 
 # EKS
 eks_cluster_version = "1.28"

@@ -135,6 +135,34 @@ fn replicas_every_cache_node_and_storage_above_the_baseline_are_priced() {
 }
 
 #[test]
+fn interface_endpoints_are_priced_per_endpoint_service_and_zone() {
+    let prices = PriceTable::of_region("us-east-1").expect("the us-east-1 table reads");
+    let mut model = load("specs/money-tracking.toml");
+    let estimate = cost::estimate(&model, Some("prod")).expect("priced");
+    // ecr (ecr.api + ecr.dkr), logs, monitoring in each of three zones.
+    let endpoints = line(
+        &estimate.environments["prod"].lines,
+        "VPC interface endpoints (ecr.api, ecr.dkr, logs, monitoring)",
+    );
+    let hour = prices.vpc_endpoint.interface_zone_hour;
+    assert_eq!(
+        (endpoints.quantity, endpoints.monthly),
+        (12, month(hour, 12))
+    );
+
+    let prod = model.environments.get_mut("prod").expect("prod");
+    prod.network.interface_endpoints.clear();
+    let estimate = cost::estimate(&model, Some("prod")).expect("priced");
+    assert!(
+        !estimate.environments["prod"]
+            .lines
+            .iter()
+            .any(|line| line.item.starts_with("VPC interface endpoints")),
+        "no endpoints, no line"
+    );
+}
+
+#[test]
 fn each_node_group_is_priced_at_its_instance_type_size_and_capacity() {
     let prices = PriceTable::of_region("us-east-1").expect("the us-east-1 table reads");
     let estimate =
@@ -365,4 +393,14 @@ fn the_cost_note_quotes_the_example_spec_s_current_estimate() {
         );
     }
     assert!(note.contains(&format!("table of {}", estimate.as_of)));
+
+    let guide = cost::estimate(&load("specs/money-tracking.toml"), Some("prod")).expect("priced");
+    let total = format!(
+        "--env prod` prices the whole spec at ${}",
+        guide.environments["prod"].total()
+    );
+    assert!(
+        note.replace('\n', " ").contains(&total),
+        "COST.md should quote money-tracking's prod estimate: {total}"
+    );
 }

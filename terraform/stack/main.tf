@@ -28,6 +28,7 @@ module "vpc" {
   database_subnet_cidrs = var.database_subnet_cidrs
   single_nat_gateway    = var.single_nat_gateway
   enable_flow_logs      = var.enable_flow_logs
+  interface_endpoints   = var.vpc_interface_endpoints
   log_retention_days    = var.log_retention_days
   eks_cluster_name      = local.name
   tags                  = local.tags

@@ -724,6 +724,12 @@ variable "cache_ttl_seconds" {
   }
 }
 
+variable "vpc_interface_endpoints" {
+  description = "AWS services the private subnets reach through interface endpoints (ecr.api, ecr.dkr, logs, monitoring, sts, secretsmanager)."
+  type        = list(string)
+  nullable    = false
+}
+
 variable "log_retention_days" {
   description = "Retention of every CloudWatch log group of the environment, in days."
   type        = number

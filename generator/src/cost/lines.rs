@@ -264,13 +264,32 @@ fn network(
             usage.nat_processed_gb,
             prices.nat.processed_gb,
         ),
+    ];
+    let endpoints: Vec<&str> = environment
+        .network
+        .interface_endpoints
+        .iter()
+        .flat_map(|endpoint| endpoint.services().iter().copied())
+        .collect();
+    if !endpoints.is_empty() {
+        // Data they carry is left in the NAT assumption above (priced higher there).
+        lines.push(Line::hourly(
+            format!(
+                "VPC interface endpoints ({}), one interface per zone",
+                endpoints.join(", ")
+            ),
+            endpoints.len() as u64 * zones,
+            prices.vpc_endpoint.interface_zone_hour,
+        ));
+    }
+    lines.extend([
         Line::hourly("Application Load Balancer", 1, prices.alb.hour),
         Line::hourly(
             format!("ALB capacity units, average (assumed for {tier})"),
             usage.alb_lcus,
             prices.alb.lcu_hour,
         ),
-    ];
+    ]);
     if environment.waf.enabled {
         lines.extend([
             Line::new("WAF web ACL", 1, prices.waf.web_acl_month),

@@ -33,6 +33,7 @@ pub struct PriceTable {
     pub rds: Rds,
     pub elasticache: Elasticache,
     pub nat: Nat,
+    pub vpc_endpoint: VpcEndpoint,
     pub alb: Alb,
     pub waf: Waf,
     pub secrets_manager: SecretsManager,
@@ -112,6 +113,14 @@ pub struct Nat {
     pub hour: Usd,
     #[serde(deserialize_with = "price")]
     pub processed_gb: Usd,
+}
+
+/// Interface endpoints bill per endpoint per zone (one network interface in each).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcEndpoint {
+    #[serde(deserialize_with = "price")]
+    pub interface_zone_hour: Usd,
 }
 
 #[derive(Debug, Clone, Deserialize)]

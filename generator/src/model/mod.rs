@@ -26,9 +26,9 @@ pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
     Addons, Alerting, AmiType, App, Architecture, Bucket, BucketEncryption, Budget, CachePolicy,
     CapacityType, DisruptionBudget, Egress, Engine, Handler, HealthCheck, HealthCheckPath, Ingress,
-    LogLevel, Method, NatMode, Panel, ParameterValue, Pool, Probe, Probes, Project, Receiver,
-    Rollout, Rule, RunnerLabel, Scaling, ServiceSettings, Severity, Taint, TaintEffect, Tier, Waf,
-    Waiver,
+    InterfaceEndpoint, LogLevel, Method, NatMode, Panel, ParameterValue, Pool, Probe, Probes,
+    Project, Receiver, Rollout, Rule, RunnerLabel, Scaling, ServiceSettings, Severity, Taint,
+    TaintEffect, Tier, Waf, Waiver,
 };
 pub use crate::window::{DailyWindow, WeeklyWindow};
 
@@ -518,6 +518,7 @@ pub struct Network {
     pub database_subnets: Vec<Ipv4Net>,
     pub nat: NatMode,
     pub flow_logs: bool,
+    pub interface_endpoints: std::collections::BTreeSet<InterfaceEndpoint>,
 }
 
 /// The SSH bastion.

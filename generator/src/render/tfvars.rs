@@ -95,6 +95,16 @@ pub fn variables(
                     json!(s.network.nat == NatMode::Single),
                 ),
                 ("enable_flow_logs", json!(s.network.flow_logs)),
+                (
+                    "vpc_interface_endpoints",
+                    json!(
+                        s.network
+                            .interface_endpoints
+                            .iter()
+                            .flat_map(|endpoint| endpoint.services().iter().copied())
+                            .collect::<Vec<_>>()
+                    ),
+                ),
             ],
         ),
         (

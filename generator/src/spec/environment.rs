@@ -83,6 +83,41 @@ pub struct Network {
     pub nat: NatMode,
     /// Send VPC flow logs to CloudWatch.
     pub flow_logs: bool,
+    /// AWS services the private subnets reach through interface endpoints (private DNS), not
+    /// the NAT gateways; S3 always has its gateway endpoint.
+    #[serde(default)]
+    pub interface_endpoints: std::collections::BTreeSet<InterfaceEndpoint>,
+}
+
+/// An AWS service reached through a VPC interface endpoint.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum InterfaceEndpoint {
+    /// ECR's API and its image layers' registry (`ecr.api`, `ecr.dkr`): image pulls.
+    Ecr,
+    /// CloudWatch Logs (`logs`).
+    Logs,
+    /// CloudWatch metrics (`monitoring`).
+    Monitoring,
+    /// STS (`sts`): IRSA's token exchange.
+    Sts,
+    /// Secrets Manager (`secretsmanager`): the External Secrets Operator's reads.
+    SecretsManager,
+}
+
+impl InterfaceEndpoint {
+    /// The endpoint services, as `com.amazonaws.<region>.<name>` ends.
+    pub fn services(self) -> &'static [&'static str] {
+        match self {
+            InterfaceEndpoint::Ecr => &["ecr.api", "ecr.dkr"],
+            InterfaceEndpoint::Logs => &["logs"],
+            InterfaceEndpoint::Monitoring => &["monitoring"],
+            InterfaceEndpoint::Sts => &["sts"],
+            InterfaceEndpoint::SecretsManager => &["secretsmanager"],
+        }
+    }
 }
 
 /// NAT gateway layout.

@@ -154,5 +154,6 @@ pub(super) fn network(
         database_subnets: kinds.next().unwrap_or_default(),
         nat: network.nat,
         flow_logs: network.flow_logs,
+        interface_endpoints: network.interface_endpoints.clone(),
     })
 }

@@ -76,6 +76,18 @@ variable "enable_flow_logs" {
   nullable    = false
 }
 
+variable "interface_endpoints" {
+  description = "AWS services reached through interface endpoints in the private subnets, by the end of their service name (ecr.api, ecr.dkr, logs, monitoring, sts, secretsmanager)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for e in var.interface_endpoints : contains(["ecr.api", "ecr.dkr", "logs", "monitoring", "sts", "secretsmanager"], e)])
+    error_message = "interface_endpoints may hold ecr.api, ecr.dkr, logs, monitoring, sts and secretsmanager."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the flow-log group, in days (a value CloudWatch Logs accepts)."
   type        = number

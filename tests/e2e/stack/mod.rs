@@ -124,6 +124,23 @@ fn the_planned_network_is_the_specs() {
             gateways,
             "{label}: NAT gateways"
         );
+        let endpoints: BTreeSet<String> = plan
+            .of_type("aws_vpc_endpoint")
+            .filter(|(_, endpoint)| endpoint["vpc_endpoint_type"] == "Interface")
+            // com.amazonaws.<region>.<service>; the mocked API names the region at random.
+            .filter_map(|(_, endpoint)| {
+                let name = text(&endpoint["service_name"]);
+                let (_, service) = name.strip_prefix("com.amazonaws.")?.split_once('.')?;
+                Some(service.to_string())
+            })
+            .collect();
+        let expected: BTreeSet<String> = network
+            .interface_endpoints
+            .iter()
+            .flat_map(|endpoint| endpoint.services().iter())
+            .map(|service| (*service).to_string())
+            .collect();
+        assert_eq!(endpoints, expected, "{label}: interface endpoints");
         assert_eq!(
             plan.of_type("aws_flow_log").count(),
             usize::from(network.flow_logs),

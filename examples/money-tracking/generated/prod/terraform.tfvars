@@ -13,13 +13,14 @@ tags = {
 }
 
 # VPC
-vpc_cidr              = "10.2.0.0/16"
-availability_zones    = ["us-east-1a", "us-east-1b", "us-east-1c"]
-public_subnet_cidrs   = ["10.2.1.0/24", "10.2.2.0/24", "10.2.3.0/24"]
-private_subnet_cidrs  = ["10.2.10.0/24", "10.2.11.0/24", "10.2.12.0/24"]
-database_subnet_cidrs = ["10.2.20.0/24", "10.2.21.0/24", "10.2.22.0/24"]
-single_nat_gateway    = false
-enable_flow_logs      = true
+vpc_cidr                = "10.2.0.0/16"
+availability_zones      = ["us-east-1a", "us-east-1b", "us-east-1c"]
+public_subnet_cidrs     = ["10.2.1.0/24", "10.2.2.0/24", "10.2.3.0/24"]
+private_subnet_cidrs    = ["10.2.10.0/24", "10.2.11.0/24", "10.2.12.0/24"]
+database_subnet_cidrs   = ["10.2.20.0/24", "10.2.21.0/24", "10.2.22.0/24"]
+single_nat_gateway      = false
+enable_flow_logs        = true
+vpc_interface_endpoints = ["ecr.api", "ecr.dkr", "logs", "monitoring"]
 
 # EKS
 eks_cluster_version = "1.28"
