@@ -88,7 +88,7 @@ bastion_allowed_cidrs = ["203.0.113.0/24"]
 cache_ttl_seconds  = 60
 log_retention_days = 7
 services = {
-  "expense-backend" = { ecr_repository = "expense-backend", port = 8080, runtime = true }
+  "expense-backend" = { buckets_read = [], buckets_read_write = [], ecr_repository = "expense-backend", port = 8080, reads_datastore_secrets = true, runtime = true, secrets = [] }
 }
 
 # Budget
@@ -108,6 +108,7 @@ secret_names = {
   database = "expense/dev/database"
   redis    = "expense/dev/redis"
 }
+platform_secrets = {}
 external_secrets_service_account = {
   name      = "external-secrets"
   namespace = "external-secrets"

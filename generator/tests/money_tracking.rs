@@ -346,3 +346,70 @@ fn the_runtime_talks_to_the_cache_as_a_cluster() {
         }
     }
 }
+
+/// The guide's "Secrets Manager" list under its names, its ExternalSecret (user-service reads
+/// the database, Redis and the JWT secret) and its BankServiceRole (the documents bucket, the
+/// Plaid secret), all from names the spec declares once.
+#[test]
+fn prod_secrets_and_service_access_are_the_guides() {
+    let (model, artifacts) = rendered();
+    let prod = model.environment("prod").expect("prod");
+    let names: Vec<String> = model
+        .secrets
+        .keys()
+        .map(|name| model.platform_secret_name(prod, name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "prod/money-tracking/encryption-key",
+            "prod/money-tracking/jwt-secret",
+            "prod/money-tracking/openai-api-key",
+            "prod/money-tracking/plaid-secret",
+            "prod/money-tracking/telegram-bot-token",
+        ]
+    );
+
+    let reads = |service: &str| -> BTreeMap<String, (String, Option<String>)> {
+        let path = format!("generated/prod/helm-values/{service}.yaml");
+        let values: helm_values::HelmValues =
+            serde_norway::from_str(text(&artifacts, &path)).expect("values parse");
+        assert!(values.secrets.external_secret.enabled, "{service}");
+        assert_eq!(values.secrets.external_secret.refresh_interval, "1h");
+        values
+            .secrets
+            .external_secret
+            .data
+            .into_iter()
+            .map(|read| (read.env, (read.remote_key, read.property)))
+            .collect()
+    };
+    let user = reads("user-service");
+    let read = |key: &str, property: Option<&str>| (key.to_string(), property.map(str::to_string));
+    assert_eq!(
+        user["DB_HOST"],
+        read("prod/money-tracking/database", Some("host"))
+    );
+    assert_eq!(
+        user["REDIS_HOST"],
+        read("prod/money-tracking/redis", Some("host"))
+    );
+    assert_eq!(
+        user["JWT_SECRET"],
+        read("prod/money-tracking/jwt-secret", None)
+    );
+    assert_eq!(
+        reads("bank-service")["ENCRYPTION_KEY"],
+        read("prod/money-tracking/encryption-key", None)
+    );
+
+    let tfvars = text(&artifacts, "generated/prod/terraform.tfvars");
+    assert!(
+        tfvars.contains(r#""bank-service"        = { buckets_read = [], buckets_read_write = ["documents"], ecr_repository = "bank-service", port = 3002, reads_datastore_secrets = true, runtime = false, secrets = ["plaid-secret"] }"#),
+        "{tfvars}"
+    );
+    assert!(
+        tfvars.contains(r#""plaid-secret"       = { description = "Plaid API credentials (bank-service reads them through the AWS API)", name = "prod/money-tracking/plaid-secret" }"#),
+        "{tfvars}"
+    );
+}

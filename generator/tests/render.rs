@@ -627,8 +627,8 @@ fn every_service_gets_its_release_image_role_and_deploy_and_one_release_carries_
         }
         let tfvars = &artifact(&artifacts, &format!("generated/{env}/terraform.tfvars")).contents;
         assert!(tfvars.contains(
-            "  \"expense-backend\" = { ecr_repository = \"expense-backend\", port = 8080, runtime = true }\n  \
-             reports           = { ecr_repository = \"expense-reports\", port = 8090, runtime = false }\n"
+            "  \"expense-backend\" = { buckets_read = [], buckets_read_write = [], ecr_repository = \"expense-backend\", port = 8080, reads_datastore_secrets = true, runtime = true, secrets = [] }\n  \
+             reports           = { buckets_read = [], buckets_read_write = [], ecr_repository = \"expense-reports\", port = 8090, reads_datastore_secrets = false, runtime = false, secrets = [] }\n"
         ), "{tfvars}");
     }
     // The reports deploy builds its own directory, and deploys on changes there.

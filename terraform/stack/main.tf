@@ -206,16 +206,28 @@ module "eks" {
   }
 }
 
+# The spec's [secrets], created empty under the names the ExternalSecrets read, with a key of
+# their own.
+module "secrets" {
+  source = "../../modules/secrets"
+
+  name    = local.name
+  secrets = var.platform_secrets
+  tags    = local.tags
+}
+
 locals {
   # What reading the services' secrets takes: the secrets, and their keys through Secrets Manager.
-  service_secret_arns = [module.rds.credentials_secret_arn, module.elasticache.connection_secret_arn]
-  service_kms_arns    = [module.rds.kms_key_arn, module.elasticache.kms_key_arn]
-  any_runtime         = anytrue([for service in values(var.services) : service.runtime])
+  service_secret_arns  = [module.rds.credentials_secret_arn, module.elasticache.connection_secret_arn]
+  service_kms_arns     = [module.rds.kms_key_arn, module.elasticache.kms_key_arn]
+  datastore_secrets    = anytrue([for service in values(var.services) : service.reads_datastore_secrets])
+  platform_secret_arns = values(module.secrets.secret_arns)
+  bucket_arn           = { for purpose, bucket in var.buckets : purpose => "arn:${data.aws_partition.current.partition}:s3:::${bucket.name}" }
 }
 
 # Each service's pods (service account <service> in the spec's namespace) assume a role of
-# their own, never the node role; the runtime's services may read the database and Redis
-# secrets with it, a service on its own image nothing yet.
+# their own, never the node role: the runtime's services may read the database and Redis
+# secrets with it, every service the platform secrets and buckets its `access` names.
 module "service_role" {
   source   = "../../modules/service-role"
   for_each = var.services
@@ -225,14 +237,29 @@ module "service_role" {
   oidc_issuer_url   = module.eks.oidc_issuer_url
   namespace         = var.namespace
   service_account   = each.key
-  secret_arns       = each.value.runtime ? local.service_secret_arns : []
-  kms_key_arns      = each.value.runtime ? local.service_kms_arns : []
-  tags              = local.tags
+  secret_arns = concat(
+    each.value.runtime ? local.service_secret_arns : [],
+    [for secret in each.value.secrets : module.secrets.secret_arns[secret]],
+  )
+  kms_key_arns = concat(
+    each.value.runtime ? local.service_kms_arns : [],
+    length(each.value.secrets) > 0 ? [module.secrets.kms_key_arn] : [],
+  )
+  bucket_arns = {
+    read       = [for purpose in each.value.buckets_read : local.bucket_arn[purpose]]
+    read_write = [for purpose in each.value.buckets_read_write : local.bucket_arn[purpose]]
+  }
+  bucket_kms_key_arns = compact([
+    for purpose in concat(each.value.buckets_read, each.value.buckets_read_write) :
+    module.buckets[purpose].kms_key_arn
+  ])
+  tags = local.tags
 }
 
 # The External Secrets Operator's controller: the ClusterSecretStore the chart's ExternalSecrets
 # name reads AWS Secrets Manager with this role (IRSA on the operator's service account), and it
-# may read exactly the secrets the runtime's services read.
+# may read exactly the secrets the releases read: the database's and Redis' where a release reads
+# them, and the spec's [secrets].
 module "external_secrets_role" {
   source = "../../modules/service-role"
 
@@ -241,9 +268,15 @@ module "external_secrets_role" {
   oidc_issuer_url   = module.eks.oidc_issuer_url
   namespace         = var.external_secrets_service_account.namespace
   service_account   = var.external_secrets_service_account.name
-  secret_arns       = local.any_runtime ? local.service_secret_arns : []
-  kms_key_arns      = local.any_runtime ? local.service_kms_arns : []
-  tags              = local.tags
+  secret_arns = concat(
+    local.datastore_secrets ? local.service_secret_arns : [],
+    local.platform_secret_arns,
+  )
+  kms_key_arns = concat(
+    local.datastore_secrets ? local.service_kms_arns : [],
+    length(var.platform_secrets) > 0 ? [module.secrets.kms_key_arn] : [],
+  )
+  tags = local.tags
 }
 
 module "waf" {

@@ -823,11 +823,15 @@ variable "buckets" {
 # ---------------------------------------------------------------- service and delivery
 
 variable "services" {
-  description = "The platform's services by name (each the service account of its pods in var.namespace): the port the ALB reaches its pods on, its ECR repository, and whether this repository's runtime serves it (its role then reads the database and Redis secrets)."
+  description = "The platform's services by name (each the service account of its pods in var.namespace): the port the ALB reaches its pods on, its ECR repository, and whether this repository's runtime serves it (its role then reads the database and Redis secrets), whether its release reads those two (through the External Secrets Operator), the buckets (by purpose) its role reads or reads and writes, and the platform secrets (by name) it reads itself."
   type = map(object({
-    port           = number
-    ecr_repository = string
-    runtime        = bool
+    port                    = number
+    ecr_repository          = string
+    runtime                 = bool
+    reads_datastore_secrets = bool
+    buckets_read            = list(string)
+    buckets_read_write      = list(string)
+    secrets                 = list(string)
   }))
   nullable = false
 
@@ -850,6 +854,16 @@ variable "services" {
     condition     = alltrue([for service in values(var.services) : length(service.ecr_repository) >= 2 && length(service.ecr_repository) <= 256 && can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", service.ecr_repository))])
     error_message = "every services[*].ecr_repository must be 2-256 characters: lower-case letters and digits separated by '.', '_', '-' or '/'."
   }
+
+  validation {
+    condition     = alltrue(flatten([for service in values(var.services) : [for purpose in concat(service.buckets_read, service.buckets_read_write) : contains(keys(var.buckets), purpose)]]))
+    error_message = "every services[*].buckets_read and buckets_read_write entry must be a purpose of var.buckets."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for service in values(var.services) : [for secret in service.secrets : contains(keys(var.platform_secrets), secret)]]))
+    error_message = "every services[*].secrets entry must be a key of var.platform_secrets."
+  }
 }
 
 variable "namespace" {
@@ -861,6 +875,15 @@ variable "namespace" {
     condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", var.namespace))
     error_message = "namespace must be a DNS label."
   }
+}
+
+variable "platform_secrets" {
+  description = "The spec's [secrets] by name: each its Secrets Manager name (what the ExternalSecrets read) and description. Created empty; values are put by their issuers."
+  type = map(object({
+    name        = string
+    description = string
+  }))
+  nullable = false
 }
 
 variable "secret_names" {

@@ -39,8 +39,9 @@ struct Case {
     label: String,
     /// The rendered tfvars, parsed.
     tfvars: hcl::Body,
-    /// (remote key, property) of every ExternalSecret item of every release.
-    reads: BTreeSet<(String, String)>,
+    /// (remote key, property) of every ExternalSecret item of every release; no property reads
+    /// the value whole.
+    reads: BTreeSet<(String, Option<String>)>,
 }
 
 impl Case {
@@ -72,12 +73,36 @@ impl Case {
             .collect()
     }
 
+    /// The names of the spec's own secrets (the tfvars' `platform_secrets`), which Terraform
+    /// creates empty for their issuers to fill.
+    fn platform_secret_names(&self) -> BTreeSet<String> {
+        let value: hcl::Value = self
+            .tfvars
+            .attributes()
+            .find(|attribute| attribute.key() == "platform_secrets")
+            .map(|attribute| hcl::Value::from(attribute.expr().clone()))
+            .unwrap_or_else(|| panic!("{}: the tfvars set no platform_secrets", self.label));
+        value
+            .as_object()
+            .unwrap_or_else(|| panic!("{}: platform_secrets is an object", self.label))
+            .values()
+            .map(|secret| {
+                secret
+                    .as_object()
+                    .and_then(|secret| secret.get("name"))
+                    .and_then(hcl::Value::as_str)
+                    .expect("a platform secret has a name")
+                    .to_string()
+            })
+            .collect()
+    }
+
     /// The properties read from the secret named `name`.
     fn properties_of(&self, name: &str) -> Vec<&str> {
         self.reads
             .iter()
             .filter(|(key, _)| key == name)
-            .map(|(_, property)| property.as_str())
+            .filter_map(|(_, property)| property.as_deref())
             .collect()
     }
 }
@@ -125,14 +150,16 @@ fn cases() -> Vec<Case> {
 
 /// The remote keys a case reads that its tfvars do not name.
 fn unnamed_remote_keys(case: &Case) -> Vec<String> {
-    let names: BTreeSet<String> = case.secret_names().into_values().collect();
+    let mut names: BTreeSet<String> = case.secret_names().into_values().collect();
+    names.extend(case.platform_secret_names());
     case.reads
         .iter()
         .map(|(key, _)| key)
         .filter(|key| !names.contains(*key))
         .map(|key| {
             format!(
-                "{}: the release reads `{key}`, which the tfvars' secret_names do not name",
+                "{}: the release reads `{key}`, which neither the tfvars' secret_names nor \
+                 platform_secrets name",
                 case.label
             )
         })
@@ -398,9 +425,9 @@ fn a_property_terraform_does_not_write_fails_the_terraform_check() {
         .expect("a release that reads secrets");
     let names = case.secret_names();
     case.reads
-        .insert((names["database"].clone(), "pasword".to_string()));
+        .insert((names["database"].clone(), Some("pasword".to_string())));
     case.reads
-        .insert((names["redis"].clone(), "url".to_string()));
+        .insert((names["redis"].clone(), Some("url".to_string())));
     let outputs = terraform_wiring_tests(std::slice::from_ref(&case));
     for (module, output) in outputs {
         let all = format!(

@@ -19,7 +19,7 @@ pub fn over_budget(model: &Model) -> Vec<Diagnostic> {
         .environments
         .values()
         .filter_map(|environment| {
-            let cost = estimate_environment(environment, &prices).ok()?;
+            let cost = estimate_environment(model, environment, &prices).ok()?;
             let over = cost.over_budget()?;
             let name = &environment.name;
             let diagnostic = Diagnostic::warning(

@@ -20,6 +20,7 @@ const WAF_RULES: u64 = 4;
 /// Every line of one environment, some of quantity 0 (a node group scaled to zero).
 pub(super) fn lines(
     environment: &Environment,
+    declared_secrets: &[&str],
     prices: &PriceTable,
     usage: &Usage,
 ) -> Result<Vec<Line>, CostError> {
@@ -31,6 +32,7 @@ pub(super) fn lines(
     lines.extend(database(environment, prices, &priced)?);
     lines.push(cache(environment, prices, &priced)?);
     lines.extend(network(environment, prices, usage, &priced)?);
+    lines.push(secrets(environment, declared_secrets, prices));
     lines.extend(assumed_usage(environment, prices, usage));
     Ok(lines)
 }
@@ -240,7 +242,8 @@ fn cache(
     ))
 }
 
-/// NAT gateways, the load balancer, the WAF, the bastion and their public addresses.
+/// NAT gateways, interface endpoints, the load balancer, the WAF, the bastion and their public
+/// addresses.
 fn network(
     environment: &Environment,
     prices: &PriceTable,
@@ -327,18 +330,26 @@ fn network(
         gateways + zones + bastions,
         prices.ec2.public_ipv4_hour,
     ));
-    // The service's two (read by its ExternalSecret), the master password RDS keeps, and the
-    // AUTH token the elasticache module stores when the cache requires one.
+    Ok(lines)
+}
+
+/// The secrets of the environment: the runtime's two (`database`, `redis`), the master password
+/// RDS keeps, the AUTH token the elasticache module stores when the cache requires one, and
+/// the spec's own (`declared`).
+fn secrets(environment: &Environment, declared: &[&str], prices: &PriceTable) -> Line {
     let mut secrets = vec!["database", "redis", "RDS master password"];
     if environment.cache.auth_token {
         secrets.push("Redis AUTH token");
     }
-    lines.push(Line::new(
-        format!("Secrets Manager: {}", secrets.join(", ")),
-        secrets.len() as u64,
+    let mut item = format!("Secrets Manager: {}", secrets.join(", "));
+    if !declared.is_empty() {
+        item.push_str(&format!(", the spec's {}", declared.join(", ")));
+    }
+    Line::new(
+        item,
+        (secrets.len() + declared.len()) as u64,
         prices.secrets_manager.secret_month,
-    ));
-    Ok(lines)
+    )
 }
 
 /// S3, CloudWatch Logs and data transfer: sizes no spec states, assumed per tier.

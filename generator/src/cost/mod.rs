@@ -123,7 +123,7 @@ pub fn estimate(model: &Model, only: Option<&str>) -> Result<Estimate, CostError
     let mut environments = BTreeMap::new();
     for environment in model.environments.values() {
         if only.is_none_or(|name| name == environment.name) {
-            let cost = estimate_environment(environment, &prices)?;
+            let cost = estimate_environment(model, environment, &prices)?;
             environments.insert(environment.name.clone(), cost);
         }
     }
@@ -136,13 +136,15 @@ pub fn estimate(model: &Model, only: Option<&str>) -> Result<Estimate, CostError
     })
 }
 
-/// One environment's lines at `prices`, with the usage its tier is assumed to have.
+/// One environment of `model` at `prices`, with the usage its tier is assumed to have.
 pub fn estimate_environment(
+    model: &Model,
     environment: &Environment,
     prices: &PriceTable,
 ) -> Result<EnvironmentCost, CostError> {
     let usage = Usage::of_tier(environment.tier)?;
-    let mut lines = lines::lines(environment, prices, &usage)?;
+    let declared: Vec<&str> = model.secrets.keys().map(String::as_str).collect();
+    let mut lines = lines::lines(environment, &declared, prices, &usage)?;
     lines.retain(|line| line.quantity > 0);
     Ok(EnvironmentCost {
         lines,

@@ -24,11 +24,11 @@ pub use crate::duration::PromDuration;
 pub use crate::promql::Promql;
 pub use crate::resolve::{Layer, Resolved};
 pub use crate::spec::{
-    Addons, Alerting, AmiType, App, Architecture, Bucket, BucketEncryption, Budget, CachePolicy,
-    CapacityType, DisruptionBudget, Egress, Engine, Handler, HealthCheck, HealthCheckPath, Ingress,
-    InterfaceEndpoint, LogLevel, Method, NatMode, Panel, ParameterValue, Pool, Probe, Probes,
-    Project, Receiver, Rollout, Rule, RunnerLabel, Scaling, ServiceSettings, Severity, Taint,
-    TaintEffect, Tier, Waf, Waiver,
+    Access, Addons, Alerting, AmiType, App, Architecture, Bucket, BucketAccess, BucketEncryption,
+    Budget, CachePolicy, CapacityType, DisruptionBudget, Egress, Engine, Handler, HealthCheck,
+    HealthCheckPath, Ingress, InterfaceEndpoint, LogLevel, Method, NatMode, Panel, ParameterValue,
+    PlatformSecret, Pool, Probe, Probes, Project, Receiver, Rollout, Rule, RunnerLabel, Scaling,
+    SecretStore, ServiceSettings, Severity, Taint, TaintEffect, Tier, Waf, Waiver,
 };
 pub use crate::window::{DailyWindow, WeeklyWindow};
 
@@ -41,6 +41,10 @@ pub struct Model {
     pub alerts: Vec<Alert>,
     pub slos: Vec<Slo>,
     pub dashboards: Vec<Dashboard>,
+    /// How secrets are named and synced: a prefix holding `{environment}`.
+    pub secret_store: SecretStore,
+    /// The platform's own secrets, by name (never `database` or `redis`).
+    pub secrets: BTreeMap<String, PlatformSecret>,
     pub alerting: Alerting,
     pub delivery: Delivery,
     /// The environments, by name.
@@ -72,16 +76,22 @@ impl Model {
         format!("{}-{purpose}", self.resource_name(environment))
     }
 
-    /// The Secrets Manager name of one of an environment's secrets
-    /// (`<project>/<environment>/<secret>`): Terraform creates it under this name (the tfvars
-    /// carry it), the chart's ExternalSecret reads it.
+    /// The Secrets Manager name of one of the secrets the platform makes for the runtime in an
+    /// environment (`<prefix>/database`): Terraform creates it under this name (the tfvars carry
+    /// it), the chart's ExternalSecret reads it.
     pub fn secret_name(&self, environment: &Environment, secret: Secret) -> String {
-        format!(
-            "{}/{}/{}",
-            self.project.name,
-            environment.name,
-            secret.as_str()
-        )
+        self.platform_secret_name(environment, secret.as_str())
+    }
+
+    /// The Secrets Manager name of a secret in an environment: the store's prefix, with the
+    /// project and the environment filled in, then `/<name>`.
+    pub fn platform_secret_name(&self, environment: &Environment, name: &str) -> String {
+        let prefix = self
+            .secret_store
+            .prefix
+            .replace("{project}", &self.project.name)
+            .replace("{environment}", &environment.name);
+        format!("{prefix}/{name}")
     }
 
     /// The service whose release carries the environment's PrometheusRule and dashboards: the
@@ -148,6 +158,25 @@ impl Secret {
             Secret::Redis => "redis",
         }
     }
+
+    /// The secret named `name`, if the platform makes one so named.
+    pub fn named(name: &str) -> Option<Secret> {
+        Secret::ALL
+            .into_iter()
+            .find(|secret| secret.as_str() == name)
+    }
+
+    /// The keys of its JSON value that every environment writes (Redis' `auth_token` only
+    /// where AUTH is on: see [`Secret::AUTH_TOKEN`]).
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            Secret::Database => &["engine", "host", "port", "dbname", "username", "password"],
+            Secret::Redis => &["host", "port", "tls", "auth_token"],
+        }
+    }
+
+    /// The key of the Redis secret written only where the cache requires AUTH.
+    pub const AUTH_TOKEN: &'static str = "auth_token";
 }
 
 /// Where the External Secrets Operator runs (its Helm chart's defaults): Terraform lets this
@@ -202,9 +231,24 @@ pub struct Service {
     /// Where its pods may connect: every service named is one of the spec's, and the runtime's
     /// services reach the database and the cache.
     pub egress: Egress,
+    /// Environment variables read from the platform's secrets: each a declared secret (and one
+    /// of its keys where it has keys), none a name the service's config or the platform sets.
+    pub secrets: Vec<SecretVariable>,
+    /// What its own role may do: buckets every environment has, secrets the spec declares.
+    pub access: Access,
     /// How its image is built, and which changes deploy it.
     pub build: Build,
     pub backend: Backend,
+}
+
+/// An environment variable a service reads from one of the platform's secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretVariable {
+    pub variable: String,
+    /// The secret's name in `[secrets]`.
+    pub secret: String,
+    /// The key of its JSON value; `None` reads the value whole.
+    pub key: Option<String>,
 }
 
 /// How a service's image is built from this repository.

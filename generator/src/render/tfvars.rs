@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::{hcl_key, render_template};
 use crate::model::{
-    Database, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Eks, Environment,
-    Model, Secret, Storage,
+    BucketAccess, Database, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Eks,
+    Environment, Model, Secret, Storage,
 };
 use crate::spec::{BucketEncryption, NatMode};
 
@@ -263,6 +263,7 @@ pub fn variables(
             "Secrets",
             vec![
                 ("secret_names", secret_names(spec, environment)),
+                ("platform_secrets", platform_secrets(spec, environment)),
                 (
                     "external_secrets_service_account",
                     json!({
@@ -365,6 +366,22 @@ fn secret_names(model: &Model, environment: &Environment) -> Value {
         .into()
 }
 
+/// `platform_secrets`: each of the spec's `[secrets]` with its name in this environment.
+fn platform_secrets(model: &Model, environment: &Environment) -> Value {
+    model
+        .secrets
+        .iter()
+        .map(|(name, secret)| {
+            let settings = json!({
+                "name": model.platform_secret_name(environment, name),
+                "description": secret.description,
+            });
+            (name.clone(), settings)
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
 /// `services`: each service's port, image repository, and whether the runtime serves it.
 /// The environment's buckets by purpose, with the name the load balancer's access logs and the
 /// services are told.
@@ -394,10 +411,23 @@ fn services(model: &Model) -> Value {
         .services
         .iter()
         .map(|service| {
+            let buckets = |access: BucketAccess| -> Vec<&String> {
+                let buckets = &service.access.buckets;
+                buckets
+                    .iter()
+                    .filter(|(_, a)| **a == access)
+                    .map(|(purpose, _)| purpose)
+                    .collect()
+            };
             let settings = json!({
                 "port": service.port,
                 "ecr_repository": service.image_repository,
                 "runtime": service.api().is_some(),
+                "reads_datastore_secrets": service.api().is_some()
+                    || service.secrets.iter().any(|read| Secret::named(&read.secret).is_some()),
+                "buckets_read": buckets(BucketAccess::Read),
+                "buckets_read_write": buckets(BucketAccess::ReadWrite),
+                "secrets": service.access.secrets,
             });
             (service.name.clone(), settings)
         })

@@ -10,6 +10,7 @@ mod eks;
 mod environment;
 mod observability;
 mod patterns;
+mod secrets;
 mod service;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ pub use eks::*;
 pub use environment::*;
 pub use observability::*;
 pub use patterns::*;
+pub use secrets::*;
 pub use service::*;
 
 /// A whole platform: one project, its services and their routes, its environments, alerts,
@@ -55,6 +57,14 @@ pub struct Spec {
     /// Grafana dashboards, each a list of panels from the built-in catalogue.
     #[serde(default)]
     pub dashboards: Vec<Dashboard>,
+    /// How the secrets are named in AWS Secrets Manager and synced into the cluster.
+    #[serde(default)]
+    pub secret_store: SecretStore,
+    /// The platform's secrets, by name (a DNS label; `database` and `redis` are the platform's
+    /// own): Terraform creates each in every environment, services read them by name.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": NAME_PATTERN }))]
+    pub secrets: BTreeMap<String, PlatformSecret>,
     /// Where alerts go, by severity.
     pub alerting: Alerting,
     /// How the platform is built and delivered (GitHub Actions).

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::patterns::{DURATION_PATTERN, NAME_PATTERN};
+use super::secrets::Access;
 
 /// One service (its name is its key in `[services]`: it names the Deployment, Service, image and
 /// metrics job).
@@ -62,6 +63,19 @@ pub struct Service {
     #[serde(default)]
     #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
     pub config: BTreeMap<String, String>,
+    /// Environment variables read from the platform's `[secrets]`: `NAME = "<secret>"` (a
+    /// secret's whole value) or `NAME = "<secret>.<key>"` (one key of it), synced into the
+    /// service's Kubernetes Secret by an ExternalSecret.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
+    #[schemars(extend("additionalProperties" = {
+        "type": "string",
+        "pattern": r"^[a-z][a-z0-9-]{0,30}[a-z0-9](\.[A-Za-z0-9_-]{1,64})?$"
+    }))]
+    pub secrets: BTreeMap<String, String>,
+    /// What the service's own AWS role may do: buckets and secrets by name.
+    #[serde(default)]
+    pub access: Access,
     /// The service's directory in this repository, for a service on its own image: its image is
     /// built from `<source>/Dockerfile`, and a change under it (on a branch that deploys)
     /// deploys the service. The runtime's services are built from `runtime/Dockerfile`.

@@ -10,7 +10,8 @@
 //! and add-ons, and which group each service runs on), `datastores` (its database and cache),
 //! `parameters` (the database's parameters and extensions against its engine), `sizing` (each
 //! service's settings there), `recovery` (its disaster recovery targets), `rules` (the production and recovery
-//! rules and their waivers), and here what spans the whole spec.
+//! rules and their waivers), `secrets` (the declared secrets, the services' reads of them and
+//! their roles' access), and here what spans the whole spec.
 
 mod datastores;
 mod edge;
@@ -22,6 +23,7 @@ mod parameters;
 mod recovery;
 mod routes;
 mod rules;
+mod secrets;
 mod services;
 mod sizing;
 mod values;
@@ -55,6 +57,9 @@ pub fn validate(
     no_workflow_expressions(spec, &mut out);
     project(spec, &mut out);
     let delivery = delivery(&spec.delivery, &mut out);
+    secrets::store(spec, &mut out);
+    secrets::declared(spec, &mut out);
+    secrets::unused(spec, &mut out);
     let services = services::services(spec, &mut out);
     observability::alerting(spec, &mut out);
     let alerts = observability::alerts(spec, &mut out);
@@ -67,6 +72,9 @@ pub fn validate(
         }
     }
     environment::across_environments(environments, &mut out);
+    if built.len() == environments.len() {
+        secrets::access(spec, &built, &mut out);
+    }
 
     let complete = built.len() == environments.len();
     match (services, alerts, slos, dashboards, delivery) {
@@ -80,6 +88,8 @@ pub fn validate(
                     alerts,
                     slos,
                     dashboards,
+                    secret_store: spec.secret_store.clone(),
+                    secrets: spec.secrets.clone(),
                     alerting: spec.alerting.clone(),
                     delivery,
                     environments: built,

@@ -44,6 +44,9 @@ pub(super) fn service(
             cache: service.egress.cache || service.runtime.is_some(),
             services: service.egress.services.clone(),
         },
+        // Filled by `secrets::service_secrets`, which knows the declared secrets.
+        secrets: Vec::new(),
+        access: service.access.clone(),
         build: build?,
         backend: backend?,
     })

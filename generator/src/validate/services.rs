@@ -2,6 +2,7 @@
 //! listen on the same port, and no two claim the same ingress path prefix or shadow another's.
 
 use super::routes::{self, service_path};
+use super::secrets;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Service, prefix_holds};
 use crate::source::Path;
@@ -12,7 +13,12 @@ pub(super) fn services(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Ser
     let built: Vec<Option<Service>> = spec
         .services
         .iter()
-        .map(|(name, written)| routes::service(name, written, out))
+        .map(|(name, written)| {
+            let variables = secrets::variables(spec, name, written, out);
+            let mut service = routes::service(name, written, out)?;
+            service.secrets = variables?;
+            Some(service)
+        })
         .collect();
     ports(spec, out);
     ingress_paths(spec, out);

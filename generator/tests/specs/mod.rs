@@ -7,6 +7,7 @@
 //! else. Shared by the generator's tests (`diagnostics.rs`, `cli.rs`).
 
 mod nodes;
+mod secrets;
 
 use std::path::{Path, PathBuf};
 
@@ -783,6 +784,10 @@ handler = "get_transaction""#,
     nodes::KUBE_PROXY_VERSION,
     nodes::UNKNOWN_GROUP,
     nodes::UNLABELLED_GROUP,
+    secrets::READS_THAT_DO_NOT_FIT,
+    secrets::PLATFORM_VARIABLE,
+    secrets::STORE_AND_NAMES,
+    secrets::ACCESS_BEYOND_THE_SPEC,
     fixture(
         "parameter_of_the_other_engine",
         "MySQL parameters on a PostgreSQL database",
@@ -1027,6 +1032,7 @@ pub(super) const WARNINGS: &[Fixture] = &[
         )],
     ),
     nodes::LABELS_SELECT_ANOTHER_GROUP,
+    secrets::UNUSED,
     fixture(
         "unknown_parameter",
         "parameters the PostgreSQL list does not hold, one a typo of a known one",
@@ -1118,6 +1124,7 @@ pub(super) const VALID: &[Fixture] = &[
         ],
     ),
     nodes::PLACED,
+    secrets::READ_AND_REACHED,
 ];
 
 /// The fixture of that name, from any table.

@@ -31,7 +31,7 @@ data "aws_iam_policy_document" "trust" {
 
 resource "aws_iam_role" "this" {
   name               = var.name
-  description        = "Pods of ${var.namespace}/${var.service_account}: read the service's secrets"
+  description        = "Pods of ${var.namespace}/${var.service_account}: the service's secrets and buckets"
   assume_role_policy = data.aws_iam_policy_document.trust.json
 
   tags = var.tags
@@ -65,12 +65,66 @@ data "aws_iam_policy_document" "permissions" {
       }
     }
   }
+
+  dynamic "statement" {
+    for_each = length(var.bucket_kms_key_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "UseBucketKeysThroughS3"
+      effect    = "Allow"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = var.bucket_kms_key_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${data.aws_region.current.name}.amazonaws.com"]
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "this" {
-  count = length(var.secret_arns) > 0 ? 1 : 0
+  count = length(var.secret_arns) + length(var.bucket_kms_key_arns) > 0 ? 1 : 0
 
   name   = "read-service-secrets"
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.permissions.json
+}
+
+# The buckets the service reaches, by the names the spec gives them: objects to read, or to
+# read and write, and listing each bucket. Written out here (not a policy document data
+# source) so the plan shows it whole.
+locals {
+  bucket_statements = concat(
+    length(var.bucket_arns.read) + length(var.bucket_arns.read_write) > 0 ? [{
+      Sid      = "ListBuckets"
+      Effect   = "Allow"
+      Action   = ["s3:ListBucket"]
+      Resource = sort(concat(var.bucket_arns.read, var.bucket_arns.read_write))
+    }] : [],
+    length(var.bucket_arns.read) > 0 ? [{
+      Sid      = "ReadObjects"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject"]
+      Resource = [for arn in sort(var.bucket_arns.read) : "${arn}/*"]
+    }] : [],
+    length(var.bucket_arns.read_write) > 0 ? [{
+      Sid      = "ReadWriteObjects"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      Resource = [for arn in sort(var.bucket_arns.read_write) : "${arn}/*"]
+    }] : [],
+  )
+}
+
+resource "aws_iam_role_policy" "buckets" {
+  count = length(local.bucket_statements) > 0 ? 1 : 0
+
+  name = "reach-service-buckets"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = local.bucket_statements
+  })
 }

@@ -60,6 +60,28 @@ variable "kms_key_arns" {
   nullable    = false
 }
 
+variable "bucket_arns" {
+  description = "S3 buckets whose objects the service reads (read) or reads, writes and deletes (read_write); it may list both."
+  type = object({
+    read       = list(string)
+    read_write = list(string)
+  })
+  default  = { read = [], read_write = [] }
+  nullable = false
+
+  validation {
+    condition     = alltrue([for arn in concat(var.bucket_arns.read, var.bucket_arns.read_write) : can(regex("^arn:[^:]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", arn))])
+    error_message = "bucket_arns must hold bucket ARNs (arn:<partition>:s3:::<name>)."
+  }
+}
+
+variable "bucket_kms_key_arns" {
+  description = "KMS keys of those buckets (SSE-KMS): used only through S3."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "tags" {
   description = "Tags applied to the role."
   type        = map(string)

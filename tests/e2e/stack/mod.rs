@@ -9,11 +9,16 @@
 //! The one module a mocked provider cannot plan, `terraform/modules/password` (an ephemeral
 //! resource; Terraform 1.11 mocks none), is swapped for `terraform/stack/tests/doubles/password`.
 
+mod access;
 mod datastores;
 mod edge;
 mod nodes;
 mod plan;
 
+use access::{
+    every_service_role_reaches_the_buckets_its_access_names,
+    the_planned_platform_secrets_are_the_specs,
+};
 use edge::{
     the_load_balancer_annotations_name_what_terraform_creates, the_planned_buckets_are_the_specs,
 };
@@ -75,6 +80,14 @@ pub(crate) fn tests() -> Vec<Test> {
         ),
         test!(
             the_load_balancer_annotations_name_what_terraform_creates,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_platform_secrets_are_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            every_service_role_reaches_the_buckets_its_access_names,
             Need::Tool("terraform-aws")
         ),
     ]

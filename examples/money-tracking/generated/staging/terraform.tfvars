@@ -95,11 +95,11 @@ bastion_allowed_cidrs = ["203.0.113.0/24"]
 cache_ttl_seconds  = 300
 log_retention_days = 30
 services = {
-  "analytics-service"   = { ecr_repository = "analytics-service", port = 3004, runtime = false }
-  "auth-service"        = { ecr_repository = "auth-service", port = 3001, runtime = false }
-  "bank-service"        = { ecr_repository = "bank-service", port = 3002, runtime = false }
-  "transaction-service" = { ecr_repository = "transaction-service", port = 3003, runtime = true }
-  "user-service"        = { ecr_repository = "user-service", port = 3000, runtime = false }
+  "analytics-service"   = { buckets_read = [], buckets_read_write = ["reports"], ecr_repository = "analytics-service", port = 3004, reads_datastore_secrets = true, runtime = false, secrets = [] }
+  "auth-service"        = { buckets_read = [], buckets_read_write = [], ecr_repository = "auth-service", port = 3001, reads_datastore_secrets = true, runtime = false, secrets = [] }
+  "bank-service"        = { buckets_read = [], buckets_read_write = ["documents"], ecr_repository = "bank-service", port = 3002, reads_datastore_secrets = true, runtime = false, secrets = ["plaid-secret"] }
+  "transaction-service" = { buckets_read = [], buckets_read_write = [], ecr_repository = "transaction-service", port = 3003, reads_datastore_secrets = true, runtime = true, secrets = [] }
+  "user-service"        = { buckets_read = [], buckets_read_write = [], ecr_repository = "user-service", port = 3000, reads_datastore_secrets = true, runtime = false, secrets = [] }
 }
 
 # Budget
@@ -121,8 +121,15 @@ buckets = {
 
 # Secrets
 secret_names = {
-  database = "money-tracking/staging/database"
-  redis    = "money-tracking/staging/redis"
+  database = "staging/money-tracking/database"
+  redis    = "staging/money-tracking/redis"
+}
+platform_secrets = {
+  "encryption-key"     = { description = "Encrypts the linked bank accounts' access tokens at rest (bank-service)", name = "staging/money-tracking/encryption-key" }
+  "jwt-secret"         = { description = "Signs and verifies the session tokens: auth-service issues them, the others check them", name = "staging/money-tracking/jwt-secret" }
+  "openai-api-key"     = { description = "OpenAI API key of the analytics workload's LLM calls", name = "staging/money-tracking/openai-api-key" }
+  "plaid-secret"       = { description = "Plaid API credentials (bank-service reads them through the AWS API)", name = "staging/money-tracking/plaid-secret" }
+  "telegram-bot-token" = { description = "Telegram bot token of the notifications user-service sends", name = "staging/money-tracking/telegram-bot-token" }
 }
 external_secrets_service_account = {
   name      = "external-secrets"

@@ -163,7 +163,9 @@ pub enum SecretStoreKind {
 pub struct SecretReference {
     pub env: String,
     pub remote_key: String,
-    pub property: String,
+    /// The key of the secret's JSON value; absent, the value is read whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -56,7 +56,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         let reference = |env: &str, secret: Secret, property: &str| SecretReference {
             env: env.to_string(),
             remote_key: model.secret_name(environment, secret),
-            property: property.to_string(),
+            property: Some(property.to_string()),
         };
         data = vec![
             reference("DB_HOST", Secret::Database, "host"),
@@ -68,6 +68,11 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             data.push(reference("REDIS_AUTH_TOKEN", Secret::Redis, "auth_token"));
         }
     }
+    data.extend(service.secrets.iter().map(|read| SecretReference {
+        env: read.variable.clone(),
+        remote_key: model.platform_secret_name(environment, &read.secret),
+        property: read.key.clone(),
+    }));
     let egress = &service.egress;
     let egress_ports: Vec<u16> = [(egress.database, database_port), (egress.cache, REDIS_PORT)]
         .into_iter()
@@ -176,7 +181,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
                 enabled: !data.is_empty(),
                 secret_store: "aws-secrets-manager".to_string(),
                 secret_store_kind: SecretStoreKind::ClusterSecretStore,
-                refresh_interval: "1h".to_string(),
+                refresh_interval: model.secret_store.refresh_interval.clone(),
                 data,
             },
         },
