@@ -509,7 +509,7 @@ fn help_documents_commands_exit_codes_and_examples() {
 
 /// A fresh output root holding a copy of the example spec at `specs/expense.toml`, with every
 /// artifact generated into it.
-fn generated_copy() -> tempfile::TempDir {
+pub(crate) fn generated_copy() -> tempfile::TempDir {
     let out = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(out.path().join("specs")).expect("mkdir");
     std::fs::copy(
@@ -523,7 +523,7 @@ fn generated_copy() -> tempfile::TempDir {
 }
 
 /// `platformgen generate --spec <out>/specs/expense.toml --out <out> <extra>`.
-fn generate_in(out: &Path, extra: &[&str]) -> Output {
+pub(crate) fn generate_in(out: &Path, extra: &[&str]) -> Output {
     let spec = out.join("specs/expense.toml");
     let mut args = vec![
         "generate",
@@ -536,7 +536,7 @@ fn generate_in(out: &Path, extra: &[&str]) -> Output {
     platformgen(&args)
 }
 
-fn check(out: &Path) -> Output {
+pub(crate) fn check(out: &Path) -> Output {
     generate_in(out, &["--check"])
 }
 
