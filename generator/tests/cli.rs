@@ -456,6 +456,29 @@ fn removing_an_environment_keeps_a_file_a_person_edited_until_forced() {
         "stale: generated/staging/helm-values/expense-backend.yaml (the spec no longer renders it, and it was \
          edited"
     ));
+    assert!(
+        text(&drift.stdout).contains(
+            "\n  keep    generated/staging/helm-values/expense-backend.yaml (stale, but edited: \
+             `generate --force` removes it)\n"
+        ),
+        "{}",
+        text(&drift.stdout)
+    );
+    let json = generate_in(out.path(), &["--check", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let kept = report["stale"]
+        .as_array()
+        .expect("stale")
+        .iter()
+        .find(|file| file["path"] == "generated/staging/helm-values/expense-backend.yaml")
+        .expect("the edited file");
+    assert_eq!(kept["removed_by"], "generate --force");
+    assert!(
+        kept["edited"]
+            .as_str()
+            .is_some_and(|why| why.contains("edited")),
+        "{kept}"
+    );
 
     let forced = generate_in(out.path(), &["--force"]);
     assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));

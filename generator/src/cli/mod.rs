@@ -77,7 +77,8 @@ pub enum Command {
         /// Render only this environment's artifacts (and the global ones).
         #[arg(long)]
         env: Option<String>,
-        /// Write nothing; exit 1 with a diff when a file on disk differs from the render.
+        /// Write nothing; exit 1 when files on disk differ from the render, with each file's diff
+        /// and a summary.
         #[arg(long)]
         check: bool,
         /// The directory that holds generated/ and .github/ (the repository root).
