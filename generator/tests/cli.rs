@@ -456,6 +456,29 @@ fn removing_an_environment_keeps_a_file_a_person_edited_until_forced() {
         "stale: generated/staging/helm-values/expense-backend.yaml (the spec no longer renders it, and it was \
          edited"
     ));
+    assert!(
+        text(&drift.stdout).contains(
+            "\n  keep    generated/staging/helm-values/expense-backend.yaml (stale, but edited: \
+             `generate --force` removes it)\n"
+        ),
+        "{}",
+        text(&drift.stdout)
+    );
+    let json = generate_in(out.path(), &["--check", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let kept = report["stale"]
+        .as_array()
+        .expect("stale")
+        .iter()
+        .find(|file| file["path"] == "generated/staging/helm-values/expense-backend.yaml")
+        .expect("the edited file");
+    assert_eq!(kept["removed_by"], "generate --force");
+    assert!(
+        kept["edited"]
+            .as_str()
+            .is_some_and(|why| why.contains("edited")),
+        "{kept}"
+    );
 
     let forced = generate_in(out.path(), &["--force"]);
     assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
@@ -509,7 +532,7 @@ fn help_documents_commands_exit_codes_and_examples() {
 
 /// A fresh output root holding a copy of the example spec at `specs/expense.toml`, with every
 /// artifact generated into it.
-fn generated_copy() -> tempfile::TempDir {
+pub(crate) fn generated_copy() -> tempfile::TempDir {
     let out = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(out.path().join("specs")).expect("mkdir");
     std::fs::copy(
@@ -523,7 +546,7 @@ fn generated_copy() -> tempfile::TempDir {
 }
 
 /// `platformgen generate --spec <out>/specs/expense.toml --out <out> <extra>`.
-fn generate_in(out: &Path, extra: &[&str]) -> Output {
+pub(crate) fn generate_in(out: &Path, extra: &[&str]) -> Output {
     let spec = out.join("specs/expense.toml");
     let mut args = vec![
         "generate",
@@ -536,7 +559,7 @@ fn generate_in(out: &Path, extra: &[&str]) -> Output {
     platformgen(&args)
 }
 
-fn check(out: &Path) -> Output {
+pub(crate) fn check(out: &Path) -> Output {
     generate_in(out, &["--check"])
 }
 

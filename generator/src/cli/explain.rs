@@ -1,15 +1,19 @@
 //! `platformgen explain`: a resolved value, or every value of an environment, and where each
-//! was written.
+//! was written, as text for people or JSON for tools (both laid out from one typed report).
 
 use std::path::Path as FsPath;
 
+use serde::Serialize;
 use serde_json::Value;
 
-use super::report::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Output, load, unknown_environment};
+use super::report::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Format, Output, load, unknown_environment};
 use crate::diagnostic::did_you_mean;
 use crate::load::Loaded;
 use crate::model::{Environment, Layer};
 use crate::source::{Path, Segment};
+
+/// A resolved key the environment does not hold (never: leaves come from the resolved value).
+static NULL: Value = Value::Null;
 
 /// The value as TOML would write it inline.
 pub(super) fn toml_inline(value: &Value) -> String {
@@ -30,7 +34,116 @@ pub(super) fn toml_inline(value: &Value) -> String {
     }
 }
 
-pub(super) fn explain(spec: &FsPath, env: &str, key: Option<&str>, output: &mut Output<'_>) -> u8 {
+/// `explain <env> <key>`: the value and where each value under it was set.
+#[derive(Serialize)]
+struct KeyReport<'a> {
+    spec: &'a str,
+    environment: &'a str,
+    key: String,
+    value: &'a Value,
+    /// The key itself when it holds a value, else every value under it.
+    settings: Vec<Setting<'a>>,
+}
+
+/// `explain <env>`: every resolved value, the alert thresholds in effect and the waivers.
+#[derive(Serialize)]
+struct EnvironmentReport<'a> {
+    spec: &'a str,
+    environment: &'a str,
+    settings: Vec<Setting<'a>>,
+    alert_thresholds: Vec<Threshold<'a>>,
+    waivers: Vec<WaiverSetting<'a>>,
+}
+
+/// One resolved value and where it was written.
+#[derive(Serialize)]
+struct Setting<'a> {
+    /// The key in the environment (`database.multi_az`), or in the spec for a global key.
+    key: String,
+    value: &'a Value,
+    layer: SetIn,
+    #[serde(flatten)]
+    at: Location<'a>,
+}
+
+#[derive(Serialize)]
+struct Threshold<'a> {
+    alert: &'a str,
+    threshold: f64,
+    layer: SetIn,
+    #[serde(flatten)]
+    at: Location<'a>,
+}
+
+#[derive(Serialize)]
+struct WaiverSetting<'a> {
+    rule: String,
+    reason: &'a str,
+    owner: &'a str,
+    expires: &'a str,
+    #[serde(flatten)]
+    at: Location<'a>,
+}
+
+/// Where a key of the spec is written.
+#[derive(Serialize)]
+struct Location<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    /// The key as the spec spells it: `environments.prod.database.multi_az`.
+    written_as: String,
+}
+
+/// Which part of the spec a value comes from.
+#[derive(Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum SetIn {
+    /// `[defaults]`.
+    Defaults,
+    /// `[environments.<name>]`.
+    Environment,
+    /// The service's own table, `[services.<name>]`.
+    Service,
+    /// A key outside the environments: the same in every environment.
+    Global,
+    /// The alert's own `threshold` (no layer overrides it).
+    AlertDefault,
+}
+
+impl SetIn {
+    fn of(layer: Layer) -> Self {
+        match layer {
+            Layer::Defaults => Self::Defaults,
+            Layer::Environment => Self::Environment,
+            Layer::Service => Self::Service,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Self::Defaults => layer_name(Layer::Defaults),
+            Self::Environment => layer_name(Layer::Environment),
+            Self::Service => layer_name(Layer::Service),
+            Self::Global => "set at",
+            Self::AlertDefault => "the alert's default",
+        }
+    }
+}
+
+impl Location<'_> {
+    fn text(&self) -> String {
+        format!("{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+pub(super) fn explain(
+    spec: &FsPath,
+    env: &str,
+    key: Option<&str>,
+    format: Format,
+    output: &mut Output<'_>,
+) -> u8 {
     let loaded = match load(spec, output) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -40,57 +153,118 @@ pub(super) fn explain(spec: &FsPath, env: &str, key: Option<&str>, output: &mut 
         return EXIT_INVALID;
     };
     let Some(key) = key else {
-        explain_environment(&loaded, environment, output);
+        let report = environment_report(&loaded, environment);
+        output.say(&match format {
+            Format::Human => environment_text(&report),
+            Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
+        });
         return EXIT_OK;
     };
     let Some(relative) = Path::parse_dotted(key) else {
         output.warn(&format!("error: `{key}` is not a key path; write it like `database.multi_az` or `services.<name>.routes[0].path`"));
         return EXIT_USAGE;
     };
+    let report = match key_report(&loaded, environment, &relative) {
+        Ok(report) => report,
+        Err(root) => return unknown_key(&relative, root, output),
+    };
+    output.say(&match format {
+        Format::Human => key_text(&report),
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
+    });
+    EXIT_OK
+}
+
+/// The report of one key; `Err` holds the value the key was looked up in when it is not there.
+fn key_report<'a>(
+    loaded: &'a Loaded,
+    environment: &'a Environment,
+    relative: &Path,
+) -> Result<KeyReport<'a>, &'a Value> {
+    let resolved = &environment.resolved;
     // A key of the spec outside the environments, unless the environment resolves it (a
     // service's settings here: `services.<name>.replicas`).
     let global = matches!(relative.0.first(), Some(Segment::Key(first)) if loaded.document.value.get(first).is_some() && !matches!(first.as_str(), "defaults" | "environments"))
-        && relative.lookup(&environment.resolved.value).is_none();
-    if global {
-        let Some(value) = relative.lookup(&loaded.document.value) else {
-            return unknown_key(&relative, &loaded.document.value, output);
-        };
-        output.say(&format!("{relative} = {}", toml_inline(value)));
-        output.say(&format!(
-            "    set at {} (the same in every environment)",
-            position(&loaded, &relative)
-        ));
-        return EXIT_OK;
-    }
-    let Some(value) = relative.lookup(&environment.resolved.value) else {
-        return unknown_key(&relative, &environment.resolved.value, output);
+        && relative.lookup(&resolved.value).is_none();
+    let report = |value, settings| KeyReport {
+        spec: &loaded.source.name,
+        environment: &environment.name,
+        key: relative.to_string(),
+        value,
+        settings,
     };
-    output.say(&format!("{env}.{relative} = {}", toml_inline(value)));
-    for (leaf, origin) in environment.resolved.leaves_under(&relative) {
-        let shown = if leaf == &relative {
+    if global {
+        let value = relative
+            .lookup(&loaded.document.value)
+            .ok_or(&loaded.document.value)?;
+        let setting = Setting {
+            key: relative.to_string(),
+            value,
+            layer: SetIn::Global,
+            at: location(loaded, relative),
+        };
+        return Ok(report(value, vec![setting]));
+    }
+    let value = relative.lookup(&resolved.value).ok_or(&resolved.value)?;
+    let settings = resolved
+        .leaves_under(relative)
+        .map(|(leaf, origin)| Setting {
+            key: leaf.to_string(),
+            value: leaf.lookup(&resolved.value).unwrap_or(&NULL),
+            layer: SetIn::of(resolved.layer_of(leaf)),
+            at: location(loaded, origin),
+        })
+        .collect();
+    Ok(report(value, settings))
+}
+
+fn key_text(report: &KeyReport<'_>) -> String {
+    let env = report.environment;
+    let mut lines = Vec::new();
+    if report.settings.iter().any(|s| s.layer == SetIn::Global) {
+        lines.push(format!("{} = {}", report.key, toml_inline(report.value)));
+        for setting in &report.settings {
+            lines.push(format!(
+                "    set at {} (the same in every environment)",
+                setting.at.text()
+            ));
+        }
+        return lines.join("\n");
+    }
+    lines.push(format!(
+        "{env}.{} = {}",
+        report.key,
+        toml_inline(report.value)
+    ));
+    for setting in &report.settings {
+        let shown = if setting.key == report.key {
             String::new()
         } else {
-            format!(
-                "{env}.{leaf} = {} ",
-                toml_inline(
-                    leaf.lookup(&environment.resolved.value)
-                        .unwrap_or(&Value::Null)
-                )
-            )
+            format!("{env}.{} = {} ", setting.key, toml_inline(setting.value))
         };
-        output.say(&format!(
-            "    {shown}{}: {} ({origin})",
-            layer_name(environment.resolved.layer_of(leaf)),
-            position(&loaded, origin)
+        lines.push(format!(
+            "    {shown}{}: {} ({})",
+            setting.layer.text(),
+            setting.at.text(),
+            setting.at.written_as
         ));
     }
-    EXIT_OK
+    lines.join("\n")
 }
 
 /// `file:line:col` of a key of the spec.
 pub(super) fn position(loaded: &Loaded, path: &Path) -> String {
+    location(loaded, path).text()
+}
+
+fn location<'a>(loaded: &'a Loaded, path: &Path) -> Location<'a> {
     let (line, column) = loaded.source.line_col(loaded.document.locate(path).start);
-    format!("{}:{line}:{column}", loaded.source.name)
+    Location {
+        file: &loaded.source.name,
+        line,
+        column,
+        written_as: path.to_string(),
+    }
 }
 
 pub(super) fn layer_name(layer: Layer) -> &'static str {
@@ -104,72 +278,113 @@ pub(super) fn layer_name(layer: Layer) -> &'static str {
 /// Every resolved value of an environment with where it was written, then the threshold of
 /// every alert in effect there (its own default or the environment's override), then the
 /// environment's waivers.
-pub(super) fn explain_environment(
-    loaded: &Loaded,
-    environment: &Environment,
-    output: &mut Output<'_>,
-) {
-    let env = &environment.name;
-    for (leaf, origin) in environment.resolved.leaves_under(&Path::root()) {
-        let value = leaf
-            .lookup(&environment.resolved.value)
-            .unwrap_or(&Value::Null);
-        output.say(&format!(
-            "{env}.{leaf} = {}\n    {}: {}",
-            toml_inline(value),
-            layer_name(environment.resolved.layer_of(leaf)),
-            position(loaded, origin)
-        ));
-    }
-    output.say(&format!("\nalert thresholds in effect in {env}:"));
-    let mut any = false;
+fn environment_report<'a>(
+    loaded: &'a Loaded,
+    environment: &'a Environment,
+) -> EnvironmentReport<'a> {
+    let resolved = &environment.resolved;
+    let root = Path::root();
+    let settings = resolved
+        .leaves_under(&root)
+        .map(|(leaf, origin)| Setting {
+            key: leaf.to_string(),
+            value: leaf.lookup(&resolved.value).unwrap_or(&NULL),
+            layer: SetIn::of(resolved.layer_of(leaf)),
+            at: location(loaded, origin),
+        })
+        .collect();
+    let mut alert_thresholds = Vec::new();
     for (index, alert) in loaded.model.alerts.iter().enumerate() {
-        let Some(value) = environment.thresholds.get(&alert.name) else {
+        let Some(&threshold) = environment.thresholds.get(&alert.name) else {
             continue;
         };
         let leaf = Path::root()
             .child("monitoring")
             .child("alert_thresholds")
             .child(&alert.name);
-        let (origin, from) = if environment.resolved.leaves_under(&leaf).next().is_some() {
+        let (origin, layer) = if resolved.leaves_under(&leaf).next().is_some() {
             (
-                environment.resolved.source_of(&leaf),
-                layer_name(environment.resolved.layer_of(&leaf)),
+                resolved.source_of(&leaf),
+                SetIn::of(resolved.layer_of(&leaf)),
             )
         } else {
             let origin = Path::root().child("alerts").index(index).child("threshold");
-            (origin, "the alert's default")
+            (origin, SetIn::AlertDefault)
         };
-        any = true;
-        output.say(&format!(
-            "    {} = {value}   {from}: {}",
-            alert.name,
-            position(loaded, &origin)
-        ));
+        alert_thresholds.push(Threshold {
+            alert: &alert.name,
+            threshold,
+            layer,
+            at: location(loaded, &origin),
+        });
     }
-    if !any {
-        output.say("    (no alert has a threshold)");
-    }
-    output.say(&format!(
-        "\nwaivers of the production and recovery rules in {env}:"
-    ));
-    if environment.waivers.is_empty() {
-        output.say("    (none)");
-    }
-    for (index, waiver) in environment.waivers.iter().enumerate() {
-        let origin = environment
-            .resolved
-            .source_of(&Path::root().child("waivers").index(index));
-        output.say(&format!(
-            "    {}: {}   {}",
-            serde_json::to_value(waiver.rule)
+    let waivers = environment
+        .waivers
+        .iter()
+        .enumerate()
+        .map(|(index, waiver)| WaiverSetting {
+            rule: serde_json::to_value(waiver.rule)
                 .ok()
                 .and_then(|rule| rule.as_str().map(str::to_string))
                 .unwrap_or_default(),
-            waiver.reason,
-            position(loaded, &origin)
+            reason: &waiver.reason,
+            owner: &waiver.owner,
+            expires: &waiver.expires,
+            at: location(
+                loaded,
+                &resolved.source_of(&Path::root().child("waivers").index(index)),
+            ),
+        })
+        .collect();
+    EnvironmentReport {
+        spec: &loaded.source.name,
+        environment: &environment.name,
+        settings,
+        alert_thresholds,
+        waivers,
+    }
+}
+
+fn environment_text(report: &EnvironmentReport<'_>) -> String {
+    let env = report.environment;
+    let mut lines = Vec::new();
+    for setting in &report.settings {
+        lines.push(format!(
+            "{env}.{} = {}\n    {}: {}",
+            setting.key,
+            toml_inline(setting.value),
+            setting.layer.text(),
+            setting.at.text()
         ));
     }
+    lines.push(format!("\nalert thresholds in effect in {env}:"));
+    if report.alert_thresholds.is_empty() {
+        lines.push("    (no alert has a threshold)".to_string());
+    }
+    for threshold in &report.alert_thresholds {
+        lines.push(format!(
+            "    {} = {}   {}: {}",
+            threshold.alert,
+            threshold.threshold,
+            threshold.layer.text(),
+            threshold.at.text()
+        ));
+    }
+    lines.push(format!(
+        "\nwaivers of the production and recovery rules in {env}:"
+    ));
+    if report.waivers.is_empty() {
+        lines.push("    (none)".to_string());
+    }
+    for waiver in &report.waivers {
+        lines.push(format!(
+            "    {}: {}   {}",
+            waiver.rule,
+            waiver.reason,
+            waiver.at.text()
+        ));
+    }
+    lines.join("\n")
 }
 
 pub(super) fn unknown_key(path: &Path, root: &Value, output: &mut Output<'_>) -> u8 {

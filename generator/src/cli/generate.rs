@@ -2,7 +2,8 @@
 
 use std::path::Path as FsPath;
 
-use super::report::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Output, load, unknown_environment};
+use super::check::{self, Checked};
+use super::report::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Format, Output, load, unknown_environment};
 use crate::output::{self, Scope};
 use crate::render::{Request, render_all};
 
@@ -12,6 +13,8 @@ pub(super) struct Destination<'a> {
     pub(super) out: &'a FsPath,
     pub(super) check: bool,
     pub(super) force: bool,
+    /// How `--check` reports.
+    pub(super) format: Format,
 }
 
 pub(super) fn generate(
@@ -24,6 +27,7 @@ pub(super) fn generate(
         out,
         check,
         force,
+        format,
     } = destination;
     if spec == FsPath::new("-") {
         output.warn(
@@ -93,41 +97,16 @@ pub(super) fn generate(
                 return EXIT_USAGE;
             }
         };
-        if drift.is_clean() {
-            output.say(&format!(
-                "{} artifacts are up to date with {spec_name}",
-                artifacts.len()
-            ));
-            return EXIT_OK;
-        }
-        for (path, diff) in &drift.changed {
-            output.say(&format!("changed: {path}"));
-            output.say(diff.trim_end());
-        }
-        for path in &drift.missing {
-            output.say(&format!(
-                "missing: {path} (the spec renders it; it is not on disk)"
-            ));
-        }
-        for stale in &drift.stale {
-            output.say(&match stale.edited {
-                None => format!(
-                    "stale: {} (generated earlier; the spec no longer renders it)",
-                    stale.path
-                ),
-                Some(why) => format!(
-                    "stale: {} (the spec no longer renders it, and {why}: `generate` keeps it, \
-                     `generate --force` removes it)",
-                    stale.path
-                ),
-            });
-        }
-        let count = drift.changed.len() + drift.missing.len() + drift.stale.len();
-        output.warn(&format!(
-            "error: {count} generated file{} out of date with {spec_name}\n  help: run `{fix}` and commit the result",
-            if count == 1 { " is" } else { "s are" }
-        ));
-        return EXIT_INVALID;
+        return check::report(
+            &Checked {
+                drift: &drift,
+                rendered: artifacts.len(),
+                spec: &spec_name,
+                fix: &fix,
+            },
+            format,
+            output,
+        );
     }
     match output::write(out, &artifacts, scope, force) {
         Ok(written) => {

@@ -1,5 +1,6 @@
 //! The `platformgen` command line: parse arguments, run one command, return the exit code.
 
+mod check;
 mod cost;
 mod diff;
 mod explain;
@@ -12,7 +13,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
 
 use crate::schema::spec_schema_text;
 pub use cost::CostFormat;
@@ -30,13 +32,16 @@ Examples:
   cat spec.toml | platformgen validate -        # a spec on standard input
   platformgen generate                          # render every artifact of specs/expense.toml
   platformgen generate --check                  # CI: fail with a diff if artifacts drifted
+  platformgen generate --check --format json    # the same drift, for tools
   platformgen explain prod database.multi_az    # resolved value and where it was written
   platformgen explain prod                      # every value of prod, thresholds, waivers
+  platformgen explain prod --format json        # the same, for tools
   platformgen diff staging prod                 # every value that differs, and where each was set
   platformgen cost                              # monthly estimate of each environment, per line
   platformgen cost --env prod --format markdown # the same for a pull request comment
   platformgen schema > specs/schema.json        # the JSON Schema editors use
-  platformgen init platform.toml --name shop --region eu-west-1";
+  platformgen init platform.toml --name shop --region eu-west-1
+  platformgen completions bash > ~/.local/share/bash-completion/completions/platformgen";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -72,7 +77,8 @@ pub enum Command {
         /// Render only this environment's artifacts (and the global ones).
         #[arg(long)]
         env: Option<String>,
-        /// Write nothing; exit 1 with a diff when a file on disk differs from the render.
+        /// Write nothing; exit 1 when files on disk differ from the render, with each file's diff
+        /// and a summary.
         #[arg(long)]
         check: bool,
         /// The directory that holds generated/ and .github/ (the repository root).
@@ -81,6 +87,9 @@ pub enum Command {
         /// Also remove files the spec no longer renders that a person edited (kept otherwise).
         #[arg(long, conflicts_with = "check")]
         force: bool,
+        /// With --check: `text` (or `human`) for people, `json` for tools.
+        #[arg(long, value_enum, default_value_t = Format::Human, requires = "check")]
+        format: Format,
     },
     /// Print the JSON Schema of spec files (what specs/schema.json holds).
     Schema {
@@ -99,6 +108,9 @@ pub enum Command {
         /// The spec file.
         #[arg(long, default_value = DEFAULT_SPEC)]
         spec: PathBuf,
+        /// `text` (or `human`) for people, `json` for tools.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Estimate each environment's monthly AWS cost from the spec alone, line by line, beside
     /// its budget (prices: generator/prices/<region>.toml).
@@ -142,6 +154,11 @@ pub enum Command {
         /// Replace the file if it exists.
         #[arg(long)]
         force: bool,
+    },
+    /// Print the completion script of a shell, for its completion directory or startup file.
+    Completions {
+        /// The shell.
+        shell: Shell,
     },
 }
 
@@ -190,6 +207,7 @@ pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
             check,
             out,
             force,
+            format,
         } => generate::generate(
             &spec,
             &generate::Destination {
@@ -197,6 +215,7 @@ pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
                 out: &out,
                 check,
                 force,
+                format,
             },
             output,
         ),
@@ -207,9 +226,12 @@ pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
         Command::Schema { output: Some(path) } => {
             report::write_file(&path, &spec_schema_text(), output)
         }
-        Command::Explain { env, key, spec } => {
-            explain::explain(&spec, &env, key.as_deref(), output)
-        }
+        Command::Explain {
+            env,
+            key,
+            spec,
+            format,
+        } => explain::explain(&spec, &env, key.as_deref(), format, output),
         Command::Cost { spec, env, format } => cost::cost(&spec, env.as_deref(), format, output),
         Command::Diff { a, b, spec, format } => diff::diff(&spec, [&a, &b], format, output),
         Command::Init {
@@ -218,5 +240,12 @@ pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
             region,
             force,
         } => init::init(&path, &name, &region, force, output),
+        Command::Completions { shell } => {
+            // Rendered first: clap_complete panics on a closed pipe (`... | head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "platformgen", &mut script);
+            let _ = output.out.write_all(&script);
+            EXIT_OK
+        }
     }
 }
