@@ -12,6 +12,7 @@
 //! service's settings there), `recovery` (its disaster recovery targets), `rules` (the production and recovery
 //! rules and their waivers), and here what spans the whole spec.
 
+mod countries;
 mod datastores;
 mod edge;
 mod eks;

@@ -16,6 +16,7 @@ mod plan;
 
 use edge::{
     the_load_balancer_annotations_name_what_terraform_creates, the_planned_buckets_are_the_specs,
+    the_planned_web_acl_allows_only_the_specs_countries,
 };
 
 use std::collections::BTreeSet;
@@ -75,6 +76,10 @@ pub(crate) fn tests() -> Vec<Test> {
         ),
         test!(
             the_load_balancer_annotations_name_what_terraform_creates,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_web_acl_allows_only_the_specs_countries,
             Need::Tool("terraform-aws")
         ),
     ]
