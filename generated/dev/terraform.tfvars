@@ -97,8 +97,9 @@ budget_alert_emails      = ["devops@example.com"]
 budget_alert_amounts_usd = []
 
 # WAF
-waf_enabled    = true
-waf_rate_limit = 2000
+waf_enabled           = true
+waf_rate_limit        = 2000
+waf_allowed_countries = []
 
 # S3
 buckets = {}

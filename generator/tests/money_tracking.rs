@@ -326,6 +326,35 @@ fn prod_buckets_and_load_balancer_are_the_guides() {
     }
 }
 
+/// The guide's geo-blocking in prod: the US, Canada, the UK (GB) and the EU's 27 member states
+/// are allowed, every other country blocked; dev and staging have no geo rule.
+#[test]
+fn prod_allows_the_guides_countries_only() {
+    let (model, artifacts) = rendered();
+    let allowed = &model
+        .environment("prod")
+        .expect("prod")
+        .waf
+        .allowed_countries;
+    assert_eq!(allowed.len(), 30, "{allowed:?}");
+    for country in ["US", "CA", "GB", "FR", "DE", "IE", "PL"] {
+        assert!(
+            allowed.iter().any(|a| a == country),
+            "{country}: {allowed:?}"
+        );
+    }
+    assert!(!allowed.iter().any(|a| a == "UK" || a == "CH" || a == "NO"));
+    let tfvars = text(&artifacts, "generated/prod/terraform.tfvars");
+    assert!(
+        tfvars.contains(r#"waf_allowed_countries = ["AT", "BE", "BG", "CA","#),
+        "{tfvars}"
+    );
+    for env in ["dev", "staging"] {
+        let environment = model.environment(env).expect(env);
+        assert!(environment.waf.allowed_countries.is_empty(), "{env}");
+    }
+}
+
 /// The runtime's service is told it talks to a Redis Cluster (its cluster client, keys under one
 /// hash tag), in every environment, since each one's cache is a cluster; the others are not
 /// the runtime and get no Redis wiring.

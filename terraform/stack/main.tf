@@ -285,6 +285,7 @@ module "waf" {
 
   name               = local.name
   rate_limit         = var.waf_rate_limit
+  allowed_countries  = var.waf_allowed_countries
   log_retention_days = var.log_retention_days
   tags               = local.tags
 }

@@ -791,6 +791,17 @@ variable "waf_rate_limit" {
   }
 }
 
+variable "waf_allowed_countries" {
+  description = "The only countries requests may come from (ISO 3166-1 alpha-2 codes); the WAF blocks the others. Empty: no geo rule."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for code in var.waf_allowed_countries : can(regex("^[A-Z]{2}$", code))]) && length(distinct(var.waf_allowed_countries)) == length(var.waf_allowed_countries)
+    error_message = "waf_allowed_countries must be distinct ISO 3166-1 alpha-2 codes, such as \"US\" or \"GB\"."
+  }
+}
+
 variable "buckets" {
   description = "S3 buckets by purpose: name (<project>-<env>-<purpose>), versioning, a KMS key of their own (else SSE-S3), lifecycle days (null: none), CORS origins, and whether the load balancer writes its access logs there."
   type = map(object({

@@ -13,8 +13,9 @@ use crate::model::{
 const NODE_ROOT_GB: u64 = 50;
 /// The bastion's gp3 root volume (terraform/modules/bastion, `root_volume_size_gb`).
 const BASTION_ROOT_GB: u64 = 20;
-/// The web ACL's rules (terraform/modules/waf): the rate limit per IP and three AWS managed rule
-/// groups (common, known bad inputs, SQL injection).
+/// The web ACL's rules every environment with a WAF has (terraform/modules/waf): the rate limit
+/// per IP and three AWS managed rule groups (common, known bad inputs, SQL injection); an allow
+/// list of countries adds one.
 const WAF_RULES: u64 = 4;
 
 /// Every line of one environment, some of quantity 0 (a node group scaled to zero).
@@ -294,11 +295,15 @@ fn network(
         ),
     ]);
     if environment.waf.enabled {
+        let geo = !environment.waf.allowed_countries.is_empty();
         lines.extend([
             Line::new("WAF web ACL", 1, prices.waf.web_acl_month),
             Line::new(
-                "WAF rules: rate limit per IP, 3 AWS managed rule groups",
-                WAF_RULES,
+                format!(
+                    "WAF rules: rate limit per IP, 3 AWS managed rule groups{}",
+                    if geo { ", allowed countries" } else { "" }
+                ),
+                WAF_RULES + u64::from(geo),
                 prices.waf.rule_month,
             ),
             Line::new(

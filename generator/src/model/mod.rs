@@ -28,7 +28,7 @@ pub use crate::spec::{
     Budget, CachePolicy, CapacityType, DisruptionBudget, Egress, Engine, Handler, HealthCheck,
     HealthCheckPath, Ingress, InterfaceEndpoint, LogLevel, Method, NatMode, Panel, ParameterValue,
     PlatformSecret, Pool, Probe, Probes, Project, Receiver, Rollout, Rule, RunnerLabel, Scaling,
-    SecretStore, ServiceSettings, Severity, Taint, TaintEffect, Tier, Waf, Waiver,
+    SecretStore, ServiceSettings, Severity, Taint, TaintEffect, Tier, Waiver,
 };
 pub use crate::window::{DailyWindow, WeeklyWindow};
 
@@ -486,6 +486,17 @@ pub struct Environment {
     pub waivers: Vec<Waiver>,
     /// The merged settings and where each was written (for `explain`).
     pub resolved: Resolved,
+}
+
+/// The AWS WAF web ACL in front of the load balancer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waf {
+    pub enabled: bool,
+    /// Requests one IP may send in 5 minutes before it is blocked.
+    pub rate_limit_per_5min: u32,
+    /// The only countries requests may come from, ISO 3166-1 alpha-2 codes, sorted (`EU`
+    /// expanded to its member states); empty: no geo rule.
+    pub allowed_countries: Vec<String>,
 }
 
 /// Disaster recovery targets, each checked against what the environment's settings deliver.

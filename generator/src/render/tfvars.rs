@@ -256,6 +256,7 @@ pub fn variables(
             vec![
                 ("waf_enabled", json!(s.waf.enabled)),
                 ("waf_rate_limit", json!(s.waf.rate_limit_per_5min)),
+                ("waf_allowed_countries", json!(s.waf.allowed_countries)),
             ],
         ),
         ("S3", vec![("buckets", buckets(spec, environment))]),

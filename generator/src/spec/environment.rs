@@ -371,6 +371,11 @@ pub struct Waf {
     /// Requests one IP may send in 5 minutes before it is blocked.
     #[schemars(range(min = 100, max = 2000000000))]
     pub rate_limit_per_5min: u32,
+    /// The only countries requests may come from (ISO 3166-1 alpha-2 codes, such as `US`, `GB`;
+    /// `EU` stands for the 27 member states of the European Union): the web ACL blocks every
+    /// request whose origin country, by its IP address, is not listed. Absent: no geo rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_countries: Option<Vec<String>>,
 }
 
 /// What deploys this environment.
@@ -465,6 +470,10 @@ pub enum Rule {
     NatPerAz,
     /// Deploys wait for a reviewer's approval.
     ApprovalRequired,
+    /// The WAF web ACL stands in front of the load balancer.
+    WafEnabled,
+    /// The database has Performance Insights on.
+    PerformanceInsights,
     /// An RPO needs automated backups with point-in-time recovery.
     RpoNeedsPointInTimeRecovery,
     /// An RPO is no shorter than point-in-time recovery's granularity (5 minutes on RDS).
@@ -487,6 +496,8 @@ impl Rule {
             Rule::DeletionProtection => "deletion-protection",
             Rule::NatPerAz => "nat-per-az",
             Rule::ApprovalRequired => "approval-required",
+            Rule::WafEnabled => "waf-enabled",
+            Rule::PerformanceInsights => "performance-insights",
             Rule::RpoNeedsPointInTimeRecovery => "rpo-needs-point-in-time-recovery",
             Rule::RpoWithinRestoreGranularity => "rpo-within-restore-granularity",
             Rule::FailoverNeedsMultiAz => "failover-needs-multi-az",

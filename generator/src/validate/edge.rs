@@ -1,9 +1,13 @@
 //! The environment's edge and storage: the account its ARNs name, its S3 buckets (names S3
-//! accepts, lifecycles in order, CORS origins), and the load balancer's access logs and health
-//! check.
+//! accepts, lifecycles in order, CORS origins), the load balancer's access logs and health
+//! check, and the WAF's allow list of countries.
 
+use std::collections::BTreeMap;
+
+use super::countries::{EU, countries};
 use super::values::path;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::model::Waf;
 use crate::resolve::Resolved;
 use crate::spec::{self, BucketEncryption, Spec};
 
@@ -163,6 +167,100 @@ fn ingress(resolved: &Resolved, settings: &spec::Environment, out: &mut Vec<Diag
             &path("ingress.health_check.timeout_seconds"),
         ));
     }
+}
+
+/// The web ACL, its allow list checked and resolved: every entry a country code (or `EU`), none
+/// twice (`EU` counts as each of its members), and not empty where given.
+pub(super) fn waf(
+    resolved: &Resolved,
+    settings: &spec::Environment,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Waf> {
+    let waf = &settings.waf;
+    let at = path("waf.allowed_countries");
+    let errors = |out: &[Diagnostic]| out.iter().filter(|d| d.is_error()).count();
+    let errors_before = errors(out);
+    // Each country, and the entry of the list that names it.
+    let mut allowed: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+    let written = waf.allowed_countries.as_deref();
+    if written.is_some_and(<[String]>::is_empty) {
+        out.push(resolved.diagnostic(
+            Diagnostic::error(
+                Code::OutOfRange,
+                "an empty allow list would block every request",
+            )
+            .on_value()
+            .help("list the countries requests may come from, or remove `allowed_countries` for no geo rule"),
+            &at,
+        ));
+    }
+    for (index, code) in written.unwrap_or_default().iter().enumerate() {
+        let entry = at.index(index);
+        let named = match countries(code) {
+            Ok(named) => named,
+            Err(help) => {
+                out.push(
+                    resolved.diagnostic(
+                        Diagnostic::error(
+                            Code::UnknownValue,
+                            format!("`{code}` is not an ISO 3166-1 alpha-2 country code"),
+                        )
+                        .on_value()
+                        .help(help),
+                        &entry,
+                    ),
+                );
+                continue;
+            }
+        };
+        for country in named {
+            if let Some(&(first, by)) = allowed.get(country) {
+                // Written twice as it is, or named once by `EU` and once on its own.
+                let other = if by == country { code.as_str() } else { by };
+                let (already, help) = if code == by {
+                    (
+                        format!("`{code}` is listed twice"),
+                        "list each country once".to_string(),
+                    )
+                } else {
+                    (
+                        format!("`{country}` is listed twice: `{other}` names it too"),
+                        format!(
+                            "`{EU}` names the European Union's 27 member states: drop `{country}`, or list the members one by one without `{EU}`"
+                        ),
+                    )
+                };
+                out.push(
+                    resolved.diagnostic(
+                        Diagnostic::error(Code::DuplicateName, already)
+                            .on_value()
+                            .help(help)
+                            .related(resolved.source_of(&at.index(first)), "first here", true),
+                        &entry,
+                    ),
+                );
+                break;
+            }
+            allowed.insert(country, (index, code));
+        }
+    }
+    if written.is_some() && !waf.enabled {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::warning(
+                    Code::Inconsistent,
+                    "the allow list of countries has no effect: the WAF is disabled",
+                )
+                .help("set `waf.enabled = true`, or remove `allowed_countries`"),
+                &at,
+            ),
+        );
+    }
+    (errors(out) == errors_before).then(|| Waf {
+        enabled: waf.enabled,
+        rate_limit_per_5min: waf.rate_limit_per_5min,
+        allowed_countries: allowed.into_keys().map(str::to_string).collect(),
+    })
 }
 
 #[cfg(test)]

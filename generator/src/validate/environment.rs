@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 use super::datastores;
-use super::edge::edge;
+use super::edge::{edge, waf};
 use super::eks::{eks, placement};
 use super::network::network;
 use super::recovery::recovery;
@@ -88,6 +88,7 @@ pub(super) fn environment(
         ));
     }
     edge(spec, resolved, settings, out);
+    let waf = waf(resolved, settings, out);
     let deploy = deploy(resolved, settings, out);
     let thresholds = thresholds(spec, resolved, settings, out);
     let recovery = recovery(resolved, settings, &spec.project.aws_region, out);
@@ -97,7 +98,7 @@ pub(super) fn environment(
 
     let errors = out.iter().filter(|d| d.is_error()).count();
     match (
-        network, eks, database, cache, bastion, deploy, recovery, services,
+        network, eks, database, cache, bastion, waf, deploy, recovery, services,
     ) {
         (
             Some(network),
@@ -105,6 +106,7 @@ pub(super) fn environment(
             Some(database),
             Some(cache),
             Some(bastion),
+            Some(waf),
             Some(deploy),
             Ok(recovery),
             Some(services),
@@ -121,7 +123,7 @@ pub(super) fn environment(
             services,
             budget: settings.budget.clone(),
             ingress: settings.ingress.clone(),
-            waf: settings.waf.clone(),
+            waf,
             buckets: settings.buckets.clone(),
             deploy,
             thresholds,

@@ -13,6 +13,7 @@
 //! rules and their waivers), `secrets` (the declared secrets, the services' reads of them and
 //! their roles' access), and here what spans the whole spec.
 
+mod countries;
 mod datastores;
 mod edge;
 mod eks;

@@ -1,8 +1,9 @@
 //! The rules an environment holds unless a visible waiver with a reason lifts them: the
 //! production rules, in every `tier = "production"` environment (multi-AZ database, cache
 //! failover, backups, private endpoint, deletion protection, NAT per zone, approval before
-//! deploy), and the recovery rules, wherever `[recovery]` sets targets (what the settings need
-//! to keep them: point-in-time recovery, a multi-AZ standby, backup copies in another region).
+//! deploy, the WAF, Performance Insights), and the recovery rules, wherever `[recovery]` sets
+//! targets (what the settings need to keep them: point-in-time recovery, a multi-AZ standby,
+//! backup copies in another region).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -24,7 +25,7 @@ const RESTORE_GRANULARITY: Duration = Duration::from_secs(5 * 60);
 const RDS_FAILOVER_TIME: Duration = Duration::from_secs(2 * 60);
 
 /// Every rule, in the order they are checked.
-const RULES: [Rule; 12] = [
+const RULES: [Rule; 14] = [
     Rule::DatabaseMultiAz,
     Rule::CacheFailover,
     Rule::BackupRetention,
@@ -32,6 +33,8 @@ const RULES: [Rule; 12] = [
     Rule::DeletionProtection,
     Rule::NatPerAz,
     Rule::ApprovalRequired,
+    Rule::WafEnabled,
+    Rule::PerformanceInsights,
     Rule::RpoNeedsPointInTimeRecovery,
     Rule::RpoWithinRestoreGranularity,
     Rule::FailoverNeedsMultiAz,
@@ -50,6 +53,8 @@ fn is_production_rule(rule: Rule) -> bool {
             | Rule::DeletionProtection
             | Rule::NatPerAz
             | Rule::ApprovalRequired
+            | Rule::WafEnabled
+            | Rule::PerformanceInsights
     )
 }
 
@@ -145,6 +150,17 @@ fn violation(
             !settings.deploy.approval_required,
             "production deploys must wait for an approval".to_string(),
             "deploy.approval_required",
+        ),
+        Rule::WafEnabled => (
+            !settings.waf.enabled,
+            "production traffic must pass the WAF (rate limit per IP, AWS managed rules)"
+                .to_string(),
+            "waf.enabled",
+        ),
+        Rule::PerformanceInsights => (
+            !database.performance_insights,
+            "the production database must have Performance Insights on".to_string(),
+            "database.performance_insights",
         ),
         Rule::RpoNeedsPointInTimeRecovery => (
             database.backup_retention_days == 0,

@@ -8,6 +8,7 @@
 
 mod nodes;
 mod secrets;
+mod waf;
 
 use std::path::{Path, PathBuf};
 
@@ -76,9 +77,14 @@ const DATABASE_POOL: &str =
 /// The end of the starter's [defaults.cache].
 const CACHE_END: &str = "auth_token = false";
 /// The prod environment's database and cache.
-const PROD_DATABASE: &str =
-    "database = { multi_az = true, backup_retention_days = 14, deletion_protection = true }";
+const PROD_DATABASE: &str = "database = { multi_az = true, backup_retention_days = 14, performance_insights = true, deletion_protection = true }";
 const PROD_CACHE: &str = "cache = { nodes = 2, automatic_failover = true }";
+/// RDS for MySQL offers Performance Insights from medium classes up, which the production rule
+/// asks of prod: a MySQL fixture moves prod's database up to one.
+const PROD_MYSQL_CLASS: Edit = Replace(
+    "performance_insights = true, ",
+    r#"instance_class = "db.t3.medium", performance_insights = true, "#,
+);
 
 /// Specs that fail validation, each pinned by a snapshot of its diagnostics.
 pub(super) const INVALID: &[Fixture] = &[
@@ -788,6 +794,11 @@ handler = "get_transaction""#,
     secrets::PLATFORM_VARIABLE,
     secrets::STORE_AND_NAMES,
     secrets::ACCESS_BEYOND_THE_SPEC,
+    waf::UNKNOWN_COUNTRIES,
+    waf::COUNTRY_TWICE,
+    waf::NO_COUNTRY,
+    waf::WAF_OFF_IN_PRODUCTION,
+    waf::NO_INSIGHTS_IN_PRODUCTION,
     fixture(
         "parameter_of_the_other_engine",
         "MySQL parameters on a PostgreSQL database",
@@ -806,6 +817,7 @@ handler = "get_transaction""#,
                 DATABASE_POOL,
                 "parameters = { shared_buffers = 131072, work_mem = 16384, slow_query_log = 1 }",
             ),
+            PROD_MYSQL_CLASS,
         ],
     ),
     fixture(
@@ -875,7 +887,7 @@ handler = "get_transaction""#,
         "a read replica in a zone the environment has no subnet in",
         &[Replace(
             PROD_DATABASE,
-            r#"database = { multi_az = true, backup_retention_days = 14, deletion_protection = true, read_replicas = [{ instance_class = "db.t3.small", availability_zone = "us-east-1c" }] }"#,
+            r#"database = { multi_az = true, backup_retention_days = 14, performance_insights = true, deletion_protection = true, read_replicas = [{ instance_class = "db.t3.small", availability_zone = "us-east-1c" }] }"#,
         )],
     ),
     fixture(
@@ -896,6 +908,7 @@ handler = "get_transaction""#,
             Replace(r#"engine = "postgres""#, r#"engine = "mysql""#),
             Replace(r#"version = "15""#, r#"version = "8.0""#),
             InsertAfter(DATABASE_POOL, r#"extensions = ["pg_stat_statements"]"#),
+            PROD_MYSQL_CLASS,
         ],
     ),
     fixture(
@@ -1033,6 +1046,7 @@ pub(super) const WARNINGS: &[Fixture] = &[
     ),
     nodes::LABELS_SELECT_ANOTHER_GROUP,
     secrets::UNUSED,
+    waf::COUNTRIES_WITHOUT_WAF,
     fixture(
         "unknown_parameter",
         "parameters the PostgreSQL list does not hold, one a typo of a known one",
@@ -1125,6 +1139,9 @@ pub(super) const VALID: &[Fixture] = &[
     ),
     nodes::PLACED,
     secrets::READ_AND_REACHED,
+    waf::GUIDE_COUNTRIES,
+    waf::WAIVED_WAF,
+    waf::WAIVED_INSIGHTS,
 ];
 
 /// The fixture of that name, from any table.

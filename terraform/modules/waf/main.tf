@@ -4,11 +4,42 @@ locals {
 
 resource "aws_wafv2_web_acl" "this" {
   name        = "${var.name}-waf"
-  description = "Rate limit per IP and AWS managed rules for ${var.name}"
+  description = "Rate limit per IP and AWS managed rules for ${var.name}${length(var.allowed_countries) > 0 ? ", allowed countries only" : ""}"
   scope       = var.scope
 
   default_action {
     allow {}
+  }
+
+  # Requests from a country not on the allow list are blocked before any other rule counts or
+  # inspects them.
+  dynamic "rule" {
+    for_each = length(var.allowed_countries) > 0 ? [var.allowed_countries] : []
+
+    content {
+      name     = "allowed-countries-only"
+      priority = 0
+
+      action {
+        block {}
+      }
+
+      statement {
+        not_statement {
+          statement {
+            geo_match_statement {
+              country_codes = rule.value
+            }
+          }
+        }
+      }
+
+      visibility_config {
+        cloudwatch_metrics_enabled = true
+        metric_name                = "${local.metric_prefix}AllowedCountriesOnly"
+        sampled_requests_enabled   = true
+      }
+    }
   }
 
   rule {

@@ -32,6 +32,23 @@ variable "rate_limit" {
   }
 }
 
+variable "allowed_countries" {
+  description = "The only countries requests may come from (ISO 3166-1 alpha-2 codes); a rule blocks every request whose origin country is not listed. Empty: no geo rule."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for code in var.allowed_countries : can(regex("^[A-Z]{2}$", code))])
+    error_message = "allowed_countries must be ISO 3166-1 alpha-2 codes, such as \"US\" or \"GB\"."
+  }
+
+  validation {
+    condition     = length(distinct(var.allowed_countries)) == length(var.allowed_countries)
+    error_message = "allowed_countries must list each country once."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the WAF log group, in days (a value CloudWatch Logs accepts)."
   type        = number

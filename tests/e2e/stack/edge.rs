@@ -1,5 +1,6 @@
-//! The environment's edge and storage, planned: the spec's buckets, and the load balancer the
-//! controller builds from the Ingress annotations attached to what Terraform creates.
+//! The environment's edge and storage, planned: the spec's buckets, the web ACL's allow list of
+//! countries, and the load balancer the controller builds from the Ingress annotations attached
+//! to what Terraform creates.
 
 use std::collections::BTreeSet;
 
@@ -86,6 +87,62 @@ pub(super) fn the_planned_buckets_are_the_specs() {
             assert_eq!(origins, bucket.cors_origins, "{label}: {purpose} CORS");
         }
     }
+}
+
+/// Where the spec gives an allow list of countries, the planned web ACL blocks, before any other
+/// rule, every request from a country not on it, exactly the spec's (`EU` expanded); elsewhere it
+/// has no geo rule. Every rule has a priority of its own.
+pub(super) fn the_planned_web_acl_allows_only_the_specs_countries() {
+    let mut geo_rules = 0;
+    for case in planned() {
+        let (plan, label, environment) = (&case.plan, &case.label, case.environment());
+        let Some((_, acl)) = plan.of_type("aws_wafv2_web_acl").next() else {
+            assert!(!environment.waf.enabled, "{label}: no web ACL planned");
+            continue;
+        };
+        let rules = acl["rule"].as_array().expect("the web ACL's rules");
+        let priorities: BTreeSet<u64> = rules
+            .iter()
+            .map(|rule| rule["priority"].as_u64().expect("a priority"))
+            .collect();
+        assert_eq!(priorities.len(), rules.len(), "{label}: rule priorities");
+        let geo: Vec<&Value> = rules
+            .iter()
+            .filter(|rule| {
+                !rule["statement"][0]["not_statement"][0]["statement"][0]["geo_match_statement"]
+                    .is_null()
+            })
+            .collect();
+        let allowed = &environment.waf.allowed_countries;
+        assert_eq!(
+            geo.len(),
+            usize::from(!allowed.is_empty()),
+            "{label}: geo rules"
+        );
+        if let Some(rule) = geo.first() {
+            geo_rules += 1;
+            let codes: Vec<String> =
+                rule["statement"][0]["not_statement"][0]["statement"][0]["geo_match_statement"][0]
+                    ["country_codes"]
+                    .as_array()
+                    .expect("country codes")
+                    .iter()
+                    .map(text)
+                    .collect();
+            assert_eq!(&codes, allowed, "{label}: allowed countries");
+            assert_eq!(
+                rule["action"][0]["block"].as_array().map(Vec::len),
+                Some(1),
+                "{label}: the geo rule blocks"
+            );
+            assert_eq!(
+                rule["priority"].as_u64(),
+                priorities.first().copied(),
+                "{label}: the geo rule comes first"
+            );
+        }
+    }
+    assert!(geo_rules > 0, "no example spec plans a geo rule");
 }
 
 /// The Ingress annotations of every release name the web ACL and the access-log bucket by the

@@ -21,6 +21,7 @@ use access::{
 };
 use edge::{
     the_load_balancer_annotations_name_what_terraform_creates, the_planned_buckets_are_the_specs,
+    the_planned_web_acl_allows_only_the_specs_countries,
 };
 
 use std::collections::BTreeSet;
@@ -88,6 +89,10 @@ pub(crate) fn tests() -> Vec<Test> {
         ),
         test!(
             every_service_role_reaches_the_buckets_its_access_names,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_web_acl_allows_only_the_specs_countries,
             Need::Tool("terraform-aws")
         ),
     ]

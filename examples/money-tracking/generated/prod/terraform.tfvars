@@ -108,8 +108,9 @@ budget_alert_emails      = ["platform@money-tracking.com"]
 budget_alert_amounts_usd = [2000, 2500, 3000]
 
 # WAF
-waf_enabled    = true
-waf_rate_limit = 2000
+waf_enabled           = true
+waf_rate_limit        = 2000
+waf_allowed_countries = ["AT", "BE", "BG", "CA", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "US"]
 
 # S3
 buckets = {

@@ -108,8 +108,9 @@ budget_alert_emails      = ["platform@money-tracking.com"]
 budget_alert_amounts_usd = []
 
 # WAF
-waf_enabled    = true
-waf_rate_limit = 2000
+waf_enabled           = true
+waf_rate_limit        = 2000
+waf_allowed_countries = []
 
 # S3
 buckets = {
