@@ -133,13 +133,14 @@ fn prod_runs_each_service_as_the_guide_deploys_it() {
             }
         }
     }
-    // The NetworkPolicy: bank-service reaches the database, Redis and the transactions API.
+    // The NetworkPolicy: bank-service reaches the database, Redis, the AWS APIs (its role's
+    // bucket and secret) and the transactions API.
     let bank: helm_values::HelmValues = serde_norway::from_str(text(
         &artifacts,
         "generated/prod/helm-values/bank-service.yaml",
     ))
     .expect("values parse");
-    assert_eq!(bank.network_policy.egress_ports, [5432, 6379]);
+    assert_eq!(bank.network_policy.egress_ports, [5432, 6379, 443]);
     assert_eq!(
         bank.network_policy.egress_services,
         [helm_values::EgressService {
@@ -431,6 +432,20 @@ fn prod_secrets_and_service_access_are_the_guides() {
         reads("bank-service")["ENCRYPTION_KEY"],
         read("prod/money-tracking/encryption-key", None)
     );
+
+    // Only the services whose roles reach AWS APIs may open HTTPS connections.
+    for (service, https) in [
+        ("bank-service", true),
+        ("analytics-service", true),
+        ("user-service", false),
+        ("transaction-service", false),
+    ] {
+        let path = format!("generated/prod/helm-values/{service}.yaml");
+        let values: helm_values::HelmValues =
+            serde_norway::from_str(text(&artifacts, &path)).expect("values parse");
+        let ports = &values.network_policy.egress_ports;
+        assert_eq!(ports.contains(&443), https, "{service}: {ports:?}");
+    }
 
     let tfvars = text(&artifacts, "generated/prod/terraform.tfvars");
     assert!(

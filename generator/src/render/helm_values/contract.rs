@@ -331,13 +331,14 @@ pub struct SecurityContext {
     pub run_as_group: u32,
 }
 
-/// Ingress only to the service port; egress only to DNS and the listed ports (database, Redis).
+/// Ingress only to the service port; egress only to DNS and the listed ports (database, Redis,
+/// the AWS APIs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NetworkPolicy {
     pub enabled: bool,
     /// Ports reachable at any address: the database's and Redis' (their addresses change on a
-    /// failover, their ports do not).
+    /// failover, their ports do not), and HTTPS where the service's role reaches AWS APIs.
     #[schemars(inner(range(min = 1)))]
     pub egress_ports: Vec<u16>,
     /// Other services' pods reachable, each on its port.

@@ -15,6 +15,8 @@ use crate::spec::Engine;
 
 /// ElastiCache's port, in every environment.
 const REDIS_PORT: u16 = 6379;
+/// The AWS APIs (S3, Secrets Manager, STS).
+const HTTPS_PORT: u16 = 443;
 
 /// The chart values of one service in one environment.
 pub fn values(model: &Model, environment: &Environment, service: &Service) -> HelmValues {
@@ -74,10 +76,17 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         property: read.key.clone(),
     }));
     let egress = &service.egress;
-    let egress_ports: Vec<u16> = [(egress.database, database_port), (egress.cache, REDIS_PORT)]
-        .into_iter()
-        .filter_map(|(reached, port)| reached.then_some(port))
-        .collect();
+    // A role that reaches buckets or secrets reaches them through the AWS APIs (and STS for the
+    // role's token) over HTTPS, whose addresses are AWS's to change.
+    let aws_apis = !service.access.buckets.is_empty() || !service.access.secrets.is_empty();
+    let egress_ports: Vec<u16> = [
+        (egress.database, database_port),
+        (egress.cache, REDIS_PORT),
+        (aws_apis, HTTPS_PORT),
+    ]
+    .into_iter()
+    .filter_map(|(reached, port)| reached.then_some(port))
+    .collect();
     let egress_services = egress
         .services
         .iter()
