@@ -1,6 +1,8 @@
 //! The rendered manifests, read back as data, agree with the spec and the runtime: port, probes,
 //! variables, sizing, rollout, hardening, ingress and monitoring, in every environment.
 
+use std::collections::BTreeSet;
+
 use super::{
     Example, RUNTIME_VARIABLES, Rendered, artifact, container, environment, of_kind, one,
     render_every_environment,
@@ -127,10 +129,19 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
                 .collect();
             assert_eq!(config, &wanted, "{label}");
-            assert!(
-                container.get("env").is_none(),
-                "{label}: no secret reaches it"
-            );
+            // Its secrets, and nothing else, reach it from the ExternalSecret's Secret.
+            let secret_env: BTreeSet<&str> = container["env"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| v["name"].as_str().expect("name"))
+                .collect();
+            let own: BTreeSet<&str> = service
+                .secrets
+                .iter()
+                .map(|s| s.variable.as_str())
+                .collect();
+            assert_eq!(secret_env, own, "{label}: the secrets that reach it");
         }
 
         // Sizing: the spec's figures.

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{Example, RUNTIME_VARIABLES, Rendered, container, one, render_every_environment};
+use super::{
+    Example, RUNTIME_VARIABLES, Rendered, container, environment, one, render_every_environment,
+};
 use crate::support::{assert_success, run, tool, tool_command};
 use serde_json::{Value, json};
 
@@ -110,8 +112,9 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
         let label = &install.label;
         let env = &install.environment;
         let service = model.service(&install.service).expect("service");
-        if service.api().is_none() {
-            // A service on its own image reads no platform secret (yet): no ExternalSecret.
+        let runtime = service.api().is_some();
+        if !runtime && service.secrets.is_empty() {
+            // A service on its own image that reads no secret has no ExternalSecret.
             assert!(
                 manifests.iter().all(|m| m["kind"] != "ExternalSecret"),
                 "{label}"
@@ -148,11 +151,21 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
             assert_eq!(reference["name"], spec["target"]["name"], "{label}");
             read.insert(reference["key"].as_str().expect("key"));
         }
-        let prefix = format!("{}/{env}/", model.project.name);
+        // Every remote key is one of the environment's secrets: `<prefix>/<name>`.
+        let prefix = model.platform_secret_name(environment(model, env), "");
+        // The runtime's variables are the ones it reads, and the service's own `secrets`.
+        let own: BTreeSet<&str> = service
+            .secrets
+            .iter()
+            .map(|s| s.variable.as_str())
+            .collect();
         let mut written = BTreeSet::new();
         for item in spec["data"].as_array().expect("data") {
             let key = item["secretKey"].as_str().expect("secretKey");
-            assert!(RUNTIME_VARIABLES.contains(&key), "{label}: {key}");
+            assert!(
+                own.contains(key) || (runtime && RUNTIME_VARIABLES.contains(&key)),
+                "{label}: {key}"
+            );
             written.insert(key);
             let remote = item["remoteRef"]["key"].as_str().expect("remoteRef.key");
             assert!(remote.starts_with(&prefix), "{label}: {remote}");

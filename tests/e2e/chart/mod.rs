@@ -365,7 +365,7 @@ fn is_crd(manifest: &Value) -> bool {
         .any(|group| api_version.starts_with(group))
 }
 
-fn environment<'a>(model: &'a Model, name: &str) -> &'a Environment {
+pub(super) fn environment<'a>(model: &'a Model, name: &str) -> &'a Environment {
     &model.environments[name]
 }
 
@@ -410,7 +410,8 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
             "ServiceAccount",
             "ServiceMonitor",
         ]);
-        if service.api().is_some() {
+        // The runtime reads the database and Redis; any service may read the spec's secrets.
+        if service.api().is_some() || !service.secrets.is_empty() {
             expected.insert("ExternalSecret");
         }
         if !service.ingress_paths.is_empty() {
