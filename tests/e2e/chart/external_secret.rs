@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{Example, RUNTIME_VARIABLES, Rendered, container, one, render_every_environment};
+use super::{
+    Example, RUNTIME_VARIABLES, Rendered, container, environment, one, render_every_environment,
+};
 use crate::support::{assert_success, run, tool, tool_command};
 use serde_json::{Value, json};
 
@@ -110,8 +112,8 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
         let label = &install.label;
         let env = &install.environment;
         let service = model.service(&install.service).expect("service");
-        if service.api().is_none() {
-            // A service on its own image reads no platform secret (yet): no ExternalSecret.
+        if service.api().is_none() && service.secrets.is_empty() {
+            // A service on its own image that reads no secret of the spec: no ExternalSecret.
             assert!(
                 manifests.iter().all(|m| m["kind"] != "ExternalSecret"),
                 "{label}"
@@ -139,20 +141,27 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
         // The Secret it creates is the one the Deployment reads, one key per variable.
         let deployment = one(manifests, "Deployment");
         let mut read = BTreeSet::new();
+        // Every variable read from a Secret (PLATFORM_SPEC is a plain value).
         for variable in container(deployment)["env"]
             .as_array()
             .into_iter()
             .flatten()
+            .filter(|variable| variable.get("valueFrom").is_some())
         {
             let reference = &variable["valueFrom"]["secretKeyRef"];
             assert_eq!(reference["name"], spec["target"]["name"], "{label}");
             read.insert(reference["key"].as_str().expect("key"));
         }
-        let prefix = format!("{}/{env}/", model.project.name);
+        let prefix = model.platform_secret_name(environment(model, env), "");
         let mut written = BTreeSet::new();
         for item in spec["data"].as_array().expect("data") {
             let key = item["secretKey"].as_str().expect("secretKey");
-            assert!(RUNTIME_VARIABLES.contains(&key), "{label}: {key}");
+            // A variable the runtime reads, or one the spec gives the service.
+            assert!(
+                RUNTIME_VARIABLES.contains(&key)
+                    || service.secrets.iter().any(|s| s.variable == key),
+                "{label}: {key}"
+            );
             written.insert(key);
             let remote = item["remoteRef"]["key"].as_str().expect("remoteRef.key");
             assert!(remote.starts_with(&prefix), "{label}: {remote}");
