@@ -32,6 +32,7 @@ pub(super) fn render_artifacts(data: &[u8]) -> bool {
     let request = Request {
         model: &loaded.model,
         spec_path: "fuzz.toml",
+        spec_text: &loaded.source.text,
         only_environment: None,
     };
     // The validator must refuse whatever a renderer cannot write.

@@ -1,6 +1,7 @@
 //! The generator's tests, one binary: the command line (`cli`), every kind of mistake in a spec
 //! (`diagnostics`, on the fixture specs of `specs`), the rendered artifacts read back
-//! (`render`, `render_dashboards`, `render_workflows`), the cost estimate (`cost`) and the
+//! (`render`, `render_dashboards`, `render_workflows`, and what a release's values file
+//! carries, `release`), the cost estimate (`cost`) and the
 //! comparison of two environments (`diff`), the guide's platform (`money_tracking`), what
 //! `generate --check` reports (`check`), `explain`'s JSON (`explain`), and the shells'
 //! completions and the pre-commit hook (`integrations`).
@@ -13,6 +14,7 @@ mod diff;
 mod explain;
 mod integrations;
 mod money_tracking;
+mod release;
 mod render;
 mod render_dashboards;
 mod render_workflows;

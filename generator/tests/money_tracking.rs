@@ -31,6 +31,7 @@ fn rendered() -> (Model, Vec<Artifact>) {
     let artifacts = render_all(&Request {
         model: &model,
         spec_path: SPEC,
+        spec_text: &std::fs::read_to_string(workspace().join(SPEC)).expect("the spec is readable"),
         only_environment: Some("prod"),
     })
     .expect("renders");

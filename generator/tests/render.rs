@@ -12,6 +12,7 @@ fn render(model: &Model) -> Vec<Artifact> {
     render_all(&Request {
         model,
         spec_path: EXAMPLE,
+        spec_text: &example_text(),
         only_environment: None,
     })
     .expect("renders")
@@ -173,9 +174,16 @@ fn helm_values_parse_back_into_the_typed_contract() {
         .contents;
         let parsed: helm_values::HelmValues =
             serde_norway::from_str(text).expect("values parse into HelmValues");
+        let request = Request {
+            model: &model,
+            spec_path: EXAMPLE,
+            spec_text: &example_text(),
+            only_environment: None,
+        };
         assert_eq!(
             parsed,
-            helm_values::values(&model, environment, runtime_service(&model)),
+            helm_values::release_values(&request, environment, runtime_service(&model))
+                .expect("renders"),
             "{}",
             environment.name
         );
@@ -409,7 +417,7 @@ fn prometheus_rules_carry_thresholds_and_routing(model: &Model) {
 const HOSTILE: &str =
     "q\"t b\\s\nnl ${v.x} %{if} {{ j }} {% b %} {= w =} ü 💥\tt #h: - [a] &a *r !t '";
 
-fn hostile_spec() -> Model {
+fn hostile_spec() -> (Model, String) {
     let toml_string = toml::Value::String(HOSTILE.to_string()).to_string();
     let text = generator::cli::STARTER_SPEC
         .replace(
@@ -425,18 +433,22 @@ fn hostile_spec() -> Model {
             &format!("description = {toml_string}"),
         )
         .replace("title = \"API\"", &format!("title = {toml_string}"));
-    Model::load_str("hostile.toml", &text).expect("hostile strings are valid spec values")
+    let model =
+        Model::load_str("hostile.toml", &text).expect("hostile strings are valid spec values");
+    (model, text)
 }
 
 #[test]
 fn hostile_strings_render_into_artifacts_that_parse_and_round_trip() {
-    let model = hostile_spec();
+    let (model, text) = hostile_spec();
     let artifacts = render_all(&Request {
         model: &model,
         spec_path: "hostile.toml",
+        spec_text: &text,
         only_environment: None,
     })
     .expect("renders");
+    let mut served = 0;
     for artifact in &artifacts {
         if artifact.path.ends_with(".tfvars") {
             let parsed: serde_json::Value = hcl::from_str(&artifact.contents).expect("HCL");
@@ -458,6 +470,10 @@ fn hostile_strings_render_into_artifacts_that_parse_and_round_trip() {
                 assert_eq!(alert["annotations"]["description"], HOSTILE);
                 assert_eq!(alert["labels"]["team"], HOSTILE);
             }
+            if artifact.path.contains("/helm-values/") && parsed.get("spec").is_some() {
+                assert_eq!(parsed["spec"]["file"], text.as_str(), "{}", artifact.path);
+                served += 1;
+            }
         } else if artifact.path.contains("/dashboards/") {
             let parsed: serde_json::Value = serde_json::from_str(&artifact.contents)
                 .unwrap_or_else(|e| panic!("{}: {e}", artifact.path));
@@ -469,6 +485,7 @@ fn hostile_strings_render_into_artifacts_that_parse_and_round_trip() {
             );
         }
     }
+    assert!(served > 0, "a runtime release carries the hostile spec");
 }
 
 #[test]
@@ -623,7 +640,7 @@ fn every_service_gets_its_release_image_role_and_deploy_and_one_release_carries_
             let workflow = format!(".github/workflows/deploy-{}-{env}.yml", service.name);
             let workflow = &artifact(&artifacts, &workflow).contents;
             assert!(workflow.contains(&format!("RELEASE: \"{}\"", service.name)));
-            assert_eq!(workflow.contains("RULES_FILE: "), carrier, "{workflow}");
+            assert!(!workflow.contains("--set-file"), "{workflow}");
         }
         let tfvars = &artifact(&artifacts, &format!("generated/{env}/terraform.tfvars")).contents;
         assert!(tfvars.contains(

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{EXAMPLE, example, runtime_service};
+use crate::support::{EXAMPLE, example, example_text, runtime_service};
 use generator::model::Model;
 use generator::render::{Artifact, Request, dashboards};
 use generator::spec::Panel;
@@ -59,6 +59,7 @@ fn render(model: &Model) -> Vec<Artifact> {
     let request = Request {
         model,
         spec_path: EXAMPLE,
+        spec_text: &example_text(),
         only_environment: None,
     };
     dashboards::render(&request).unwrap_or_else(|error| panic!("dashboards do not render: {error}"))
@@ -446,6 +447,7 @@ fn a_hostile_title_and_spec_path_round_trip_exactly() {
     let request = Request {
         model: &model,
         spec_path: hostile,
+        spec_text: &example_text(),
         only_environment: None,
     };
     let artifacts = dashboards::render(&request).unwrap_or_else(|error| panic!("{error}"));

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{EXAMPLE, example, runtime_service, workspace};
+use crate::support::{EXAMPLE, example, example_text, runtime_service, workspace};
 use generator::model::{Action, ActionRef, DeployTrigger, Model};
 use generator::render::{RenderError, Request, render_all, workflows};
 use serde_json::Value;
@@ -14,6 +14,7 @@ fn render_text(model: &Model) -> Result<BTreeMap<String, String>, RenderError> {
     let request = Request {
         model,
         spec_path: EXAMPLE,
+        spec_text: &example_text(),
         only_environment: None,
     };
     Ok(workflows::render(&request)?
@@ -269,6 +270,7 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
     let request = Request {
         model: &model,
         spec_path: EXAMPLE,
+        spec_text: &example_text(),
         only_environment: None,
     };
     let rendered: Vec<String> = render_all(&request)
@@ -294,15 +296,9 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
         );
         assert_eq!(helm["env"]["NAMESPACE"], model.delivery.namespace.as_str());
         assert_eq!(helm["env"]["CHART"], "runtime/chart");
-        // The chart takes the generated rules and every dashboard as files.
-        let rules = format!("generated/{name}/prometheus-rules.yaml");
-        assert_eq!(helm["env"]["RULES_FILE"], rules.as_str());
-        assert!(rendered.contains(&rules));
-        let dashboards = format!("generated/{name}/dashboards");
-        assert_eq!(helm["env"]["DASHBOARDS_DIR"], dashboards.as_str());
-        for dashboard in &model.dashboards {
-            assert!(rendered.contains(&format!("{dashboards}/{}.json", dashboard.uid)));
-        }
+        // The values file carries the rules and dashboards: nothing else is passed as a file.
+        assert!(helm["env"].get("RULES_FILE").is_none(), "{helm}");
+        assert!(helm["env"].get("DASHBOARDS_DIR").is_none(), "{helm}");
         // The tag with the verified digest: Kubernetes pulls exactly the image cosign verified.
         assert_eq!(
             helm["env"]["IMAGE_TAG"],
@@ -317,9 +313,6 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
             r#"helm upgrade --install "$RELEASE" "$CHART""#,
             r#"--namespace "$NAMESPACE" --create-namespace"#,
             r#"-f "$VALUES_FILE""#,
-            r#"files+=(--set-file "prometheusRule.file=$RULES_FILE")"#,
-            r#"files+=(--set-file "grafanaDashboards.files.$(basename "$dashboard" .json)=$dashboard")"#,
-            r#""${files[@]}""#,
             r#"--set-string image.registry="$IMAGE_REGISTRY""#,
             r#"--set-string image.tag="$IMAGE_TAG""#,
             "--wait --timeout 10m",
@@ -546,6 +539,7 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
     let request = Request {
         model: &model,
         spec_path: EXAMPLE,
+        spec_text: &example_text(),
         only_environment: Some("staging"),
     };
     let paths: Vec<String> = workflows::render(&request)
@@ -624,6 +618,7 @@ fn a_private_cluster_deploys_from_the_self_hosted_runner_the_spec_names() {
     let request = Request {
         model: &model,
         spec_path: EXAMPLE,
+        spec_text: &example_text(),
         only_environment: None,
     };
     let config = workflows::render(&request)
@@ -663,8 +658,6 @@ fn a_push_deploys_a_service_only_when_its_sources_values_chart_or_workflow_chang
                     "runtime/chart/**",
                     &format!("generated/{name}/helm-values/{}.yaml", service.name),
                     &format!(".github/workflows/{file}"),
-                    &format!("generated/{name}/prometheus-rules.yaml"),
-                    &format!("generated/{name}/dashboards/**"),
                 ] {
                     assert!(paths.contains(&wanted), "{name}: {wanted} not in {paths:?}");
                 }
@@ -871,6 +864,7 @@ fn dependabot_updates_the_spec_ecosystems_at_its_interval_and_only_when_asked() 
         let request = Request {
             model,
             spec_path: EXAMPLE,
+            spec_text: &example_text(),
             only_environment: None,
         };
         workflows::render(&request)

@@ -37,6 +37,7 @@ fn render_dashboards(dir: &Path) -> Vec<PathBuf> {
     let request = Request {
         model: &model,
         spec_path: SPEC,
+        spec_text: &std::fs::read_to_string(workspace().join(SPEC)).expect("the spec is readable"),
         only_environment: None,
     };
     let artifacts = dashboards::render(&request)

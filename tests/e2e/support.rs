@@ -48,9 +48,12 @@ pub(crate) fn render_spec(spec: &Path) -> (generator::Model, Vec<generator::rend
         .unwrap_or(spec)
         .display()
         .to_string();
+    let text = std::fs::read_to_string(spec)
+        .unwrap_or_else(|error| panic!("{} is readable: {error}", spec.display()));
     let request = generator::render::Request {
         model: &model,
         spec_path: &name,
+        spec_text: &text,
         only_environment: None,
     };
     let artifacts = generator::render::render_all(&request)

@@ -161,6 +161,8 @@ fn real_terraform_rejects_tfvars_that_break_a_validation() {
     let request = Request {
         model: &model,
         spec_path: "specs/expense.toml",
+        spec_text: &std::fs::read_to_string(workspace().join("specs/expense.toml"))
+            .expect("the spec is readable"),
         only_environment: Some("dev"),
     };
     let rendered = render_all(&request).expect("renders");

@@ -60,6 +60,8 @@ fn render_model_into(model: &Model, dir: &Path) -> Vec<PathBuf> {
     let request = Request {
         model,
         spec_path: "specs/expense.toml",
+        spec_text: &std::fs::read_to_string(workspace().join("specs/expense.toml"))
+            .expect("the spec is readable"),
         only_environment: None,
     };
     let artifacts = workflows::render(&request).expect("the workflows render");

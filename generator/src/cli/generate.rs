@@ -62,6 +62,7 @@ pub(super) fn generate(
     let request = Request {
         model: &loaded.model,
         spec_path: &spec_name,
+        spec_text: &loaded.source.text,
         only_environment: env,
     };
     let mut artifacts = match render_all(&request) {

@@ -41,6 +41,8 @@ pub struct Request<'a> {
     pub model: &'a Model,
     /// The spec path as the user gave it, written into every artifact's header.
     pub spec_path: &'a str,
+    /// The spec file's text, exactly as read: every runtime release carries it, and serves it.
+    pub spec_text: &'a str,
     /// Only this environment's artifacts (global artifacts are still rendered).
     pub only_environment: Option<&'a str>,
 }

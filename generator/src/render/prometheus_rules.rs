@@ -444,17 +444,23 @@ fn slo_tests(model: &Model, environment: &Environment) -> Vec<serde_json::Value>
 pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     request
         .environments()
-        .map(|environment| {
-            let body = render_template(
-                "prometheus-rules.yaml.j2",
-                &context(request.model, environment),
-            )?;
-            Ok(Artifact {
-                path: format!("generated/{}/prometheus-rules.yaml", environment.name),
-                contents: format!("{}{body}", request.header("#")),
-            })
-        })
+        .map(|environment| rules_file(request, environment))
         .collect()
+}
+
+/// `generated/<env>/prometheus-rules.yaml` of one environment.
+pub fn rules_file(
+    request: &Request<'_>,
+    environment: &Environment,
+) -> Result<Artifact, RenderError> {
+    let body = render_template(
+        "prometheus-rules.yaml.j2",
+        &context(request.model, environment),
+    )?;
+    Ok(Artifact {
+        path: format!("generated/{}/prometheus-rules.yaml", environment.name),
+        contents: format!("{}{body}", request.header("#")),
+    })
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
-//! The same API on MariaDB and PostgreSQL (fresh database per test), and migrations. (A
-//! database that goes away under load is a scenario of the fault suite, `tests/faults`.)
+//! The same API on MariaDB and PostgreSQL (fresh database per test), migrations, and the spec
+//! the binary serves. (A database that goes away under load is a scenario of the fault suite,
+//! `tests/faults`.)
 
 use sea_orm::{ConnectionTrait, Database, Statement};
 
-use crate::helpers::{Engine, Options, TestApp, TestDb};
+use serde_json::json;
+
+use crate::helpers::{Engine, Options, ServerProcess, TestApp, TestDb};
 use crate::transactions::{exercise_every_route, idempotent_retries};
 use testkit::{Need, Test, test};
 
@@ -15,6 +18,7 @@ pub(crate) fn tests() -> Vec<Test> {
         test!(async the_sqlite_schema_has_timestamps_and_the_created_at_index),
         test!(async the_migrate_subcommand_creates_the_schema_and_exits),
         test!(async on_a_bare_machine_the_binary_uses_the_embedded_spec_and_a_sqlite_file),
+        test!(async the_binary_serves_the_routes_of_the_spec_platform_spec_names),
         test!(async replicas_starting_together_on_an_empty_postgres_all_come_up, Need::POSTGRES),
         test!(async replicas_starting_together_on_an_empty_mariadb_all_come_up, Need::MARIADB),
         test!(async replicas_starting_together_on_an_empty_sqlite_file_all_come_up),
@@ -130,6 +134,55 @@ async fn on_a_bare_machine_the_binary_uses_the_embedded_spec_and_a_sqlite_file()
     );
     assert!(logs.contains("\"spec\":\"embedded\""), "{logs}");
     assert!(dir.path().join("expense.sqlite3").exists());
+}
+
+/// What the chart does for a release generated from another spec: mounts that spec and points
+/// `PLATFORM_SPEC` at it. The binary then serves that spec's service, not the expense API.
+async fn the_binary_serves_the_routes_of_the_spec_platform_spec_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("spec.toml");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/money-tracking.toml"),
+        &spec,
+    )
+    .expect("copy the spec");
+    let db = TestDb::sqlite();
+    let spec_path = spec.to_str().expect("a UTF-8 path");
+    let server = ServerProcess::start(
+        &db.url,
+        &[
+            ("PLATFORM_SPEC", spec_path),
+            ("SERVICE", "transaction-service"),
+            ("ENVIRONMENT", "dev"),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let created = client
+        .post(server.url("/v1/transactions"))
+        .json(&json!({"amount": 12.5, "description": "Coffee"}))
+        .send()
+        .await
+        .expect("POST /v1/transactions");
+    assert!(created.status().is_success(), "{}", created.status());
+    let listed = client
+        .get(server.url("/v1/transactions"))
+        .send()
+        .await
+        .expect("GET /v1/transactions");
+    assert_eq!(listed.status(), 200);
+    let body = listed.text().await.expect("body");
+    assert!(body.contains("\"Coffee\""), "{body}");
+    // The expense API's routes are not served.
+    for path in ["/transaction", "/transaction/id"] {
+        let status = client
+            .get(server.url(path))
+            .send()
+            .await
+            .expect("GET")
+            .status();
+        assert_eq!(status, 404, "{path}");
+    }
 }
 
 async fn replicas_start_together(engine: Engine) {

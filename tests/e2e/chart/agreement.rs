@@ -129,19 +129,25 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
                 .collect();
             assert_eq!(config, &wanted, "{label}");
-            // Its secrets, and nothing else, reach it from the ExternalSecret's Secret.
+            // Exactly the secrets the spec gives it, each from the release's Secret.
             let secret_env: BTreeSet<&str> = container["env"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|v| v["name"].as_str().expect("name"))
+                .map(|v| {
+                    assert!(v["valueFrom"]["secretKeyRef"].is_object(), "{label}: {v}");
+                    v["name"].as_str().expect("name")
+                })
                 .collect();
-            let own: BTreeSet<&str> = service
+            let wanted: BTreeSet<&str> = service
                 .secrets
                 .iter()
                 .map(|s| s.variable.as_str())
                 .collect();
-            assert_eq!(secret_env, own, "{label}: the secrets that reach it");
+            assert_eq!(
+                secret_env, wanted,
+                "{label}: its secrets, and only those, reach it"
+            );
         }
 
         // Sizing: the spec's figures.
@@ -253,10 +259,12 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         assert_eq!(hardening["readOnlyRootFilesystem"], true);
         assert_eq!(hardening["allowPrivilegeEscalation"], false);
         assert_eq!(hardening["capabilities"]["drop"], json!(["ALL"]));
-        assert_eq!(
-            container["volumeMounts"],
-            json!([{ "name": "tmp", "mountPath": "/tmp" }])
-        );
+        // /tmp, writable; and for the runtime, the spec it serves, read-only (`release`).
+        let mut mounts = vec![json!({ "name": "tmp", "mountPath": "/tmp" })];
+        if service.api().is_some() {
+            mounts.push(json!({ "name": "spec", "mountPath": "/etc/platform", "readOnly": true }));
+        }
+        assert_eq!(container["volumeMounts"], json!(mounts), "{label}");
         assert!(pod["volumes"][0]["emptyDir"].is_object());
         let annotations = &deployment["spec"]["template"]["metadata"]["annotations"];
         assert!(

@@ -40,12 +40,7 @@ pub(super) fn the_charts_own_defaults_render_a_standalone_install() {
 }
 
 /// helm-check on prod's values with `overrides` on top; returns (succeeded, everything printed).
-fn render_prod_with(
-    helm: &Path,
-    example: &Example,
-    overrides: &str,
-    with_set_files: bool,
-) -> (bool, String) {
+fn render_prod_with(helm: &Path, example: &Example, overrides: &str) -> (bool, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let installs = installs(example, dir.path());
     let prod = installs
@@ -54,12 +49,12 @@ fn render_prod_with(
         .expect("prod");
     let overrides_path = dir.path().join("overrides.yaml");
     std::fs::write(&overrides_path, overrides).expect("write");
-    let mut files: Vec<&Path> = vec![&prod.values];
-    if with_set_files {
-        files.push(&prod.set_files);
-    }
-    files.push(&overrides_path);
-    let output = helm_check(helm, &example.model, &prod.service, &files);
+    let output = helm_check(
+        helm,
+        &example.model,
+        &prod.service,
+        &[&prod.values, &overrides_path],
+    );
     let printed = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -104,9 +99,14 @@ pub(super) fn a_bad_values_file_is_rejected_naming_the_field() {
             "resources:\n  limits:\n    memory: lots\n",
             "at '/resources/limits/memory'",
         ),
+        (
+            "spec:\n  file: \"[project]\\n\"\n",
+            "spec.sha256 is not the SHA-256 of spec.file",
+        ),
+        ("spec:\n  sha256: ABC\n", "at '/spec/sha256'"),
     ];
     for (overrides, message) in cases {
-        let (succeeded, printed) = render_prod_with(&helm, &expense, overrides, true);
+        let (succeeded, printed) = render_prod_with(&helm, &expense, overrides);
         assert!(!succeeded, "accepted:\n{overrides}");
         assert!(
             printed.contains(message),
@@ -119,7 +119,7 @@ pub(super) fn without_the_external_secret_the_chart_needs_a_confirmed_existing_s
     let helm = tool("helm-check");
     let expense = expense();
     let off = "secrets:\n  externalSecret:\n    enabled: false\n";
-    let (succeeded, printed) = render_prod_with(&helm, &expense, off, true);
+    let (succeeded, printed) = render_prod_with(&helm, &expense, off);
     assert!(!succeeded, "rendered without any Secret:\n{printed}");
     assert!(
         printed.contains("the ExternalSecret is disabled")
@@ -128,35 +128,38 @@ pub(super) fn without_the_external_secret_the_chart_needs_a_confirmed_existing_s
         "{printed}"
     );
     let existing = format!("{off}  existing: true\n");
-    let (succeeded, printed) = render_prod_with(&helm, &expense, &existing, true);
+    let (succeeded, printed) = render_prod_with(&helm, &expense, &existing);
     assert!(succeeded, "{printed}");
     assert!(!printed.contains("kind: ExternalSecret"));
     assert!(printed.contains("secretKeyRef"));
 }
 
-pub(super) fn a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_to_pass() {
+pub(super) fn a_values_file_without_the_rules_or_a_dashboard_fails_saying_what_to_do() {
     let helm = tool("helm-check");
     let expense = expense();
     let model = &expense.model;
-    let (succeeded, printed) = render_prod_with(&helm, &expense, "{}\n", false);
+    let (succeeded, printed) = render_prod_with(&helm, &expense, "prometheusRule:\n  file: \"\"\n");
     assert!(!succeeded);
     assert!(
-        printed.contains("--set-file prometheusRule.file=generated/<env>/prometheus-rules.yaml"),
+        printed.contains("prometheusRule.file: empty")
+            && printed.contains("install with the generated values file"),
         "{printed}"
     );
-    let no_rules = "prometheusRule:\n  enabled: false\n";
-    let (succeeded, printed) = render_prod_with(&helm, &expense, no_rules, false);
-    assert!(!succeeded);
     let uid = &model.dashboards[0].uid;
+    let (succeeded, printed) = render_prod_with(
+        &helm,
+        &expense,
+        &format!("grafanaDashboards:\n  files:\n    {uid}: \"\"\n"),
+    );
+    assert!(!succeeded);
     assert!(
-        printed.contains(&format!("--set-file grafanaDashboards.files.{uid}=")),
+        printed.contains(&format!("grafanaDashboards.files.{uid}: empty")),
         "{printed}"
     );
     let (succeeded, printed) = render_prod_with(
         &helm,
         &expense,
         "prometheusRule:\n  file: \"kind: ConfigMap\"\n",
-        true,
     );
     assert!(!succeeded);
     assert!(printed.contains("not the PrometheusRule"), "{printed}");
@@ -177,8 +180,7 @@ pub(super) fn rules_generated_for_another_namespace_are_refused() {
         .arg("--name")
         .arg(&prod.service)
         .args(["--namespace", "elsewhere", CHART])
-        .arg(&prod.values)
-        .arg(&prod.set_files);
+        .arg(&prod.values);
     let output = run(&mut command);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

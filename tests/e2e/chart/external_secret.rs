@@ -112,9 +112,8 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
         let label = &install.label;
         let env = &install.environment;
         let service = model.service(&install.service).expect("service");
-        let runtime = service.api().is_some();
-        if !runtime && service.secrets.is_empty() {
-            // A service on its own image that reads no secret has no ExternalSecret.
+        if service.api().is_none() && service.secrets.is_empty() {
+            // A service on its own image that reads no secret of the spec: no ExternalSecret.
             assert!(
                 manifests.iter().all(|m| m["kind"] != "ExternalSecret"),
                 "{label}"
@@ -142,28 +141,25 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
         // The Secret it creates is the one the Deployment reads, one key per variable.
         let deployment = one(manifests, "Deployment");
         let mut read = BTreeSet::new();
+        // Every variable read from a Secret (PLATFORM_SPEC is a plain value).
         for variable in container(deployment)["env"]
             .as_array()
             .into_iter()
             .flatten()
+            .filter(|variable| variable.get("valueFrom").is_some())
         {
             let reference = &variable["valueFrom"]["secretKeyRef"];
             assert_eq!(reference["name"], spec["target"]["name"], "{label}");
             read.insert(reference["key"].as_str().expect("key"));
         }
-        // Every remote key is one of the environment's secrets: `<prefix>/<name>`.
         let prefix = model.platform_secret_name(environment(model, env), "");
-        // The runtime's variables are the ones it reads, and the service's own `secrets`.
-        let own: BTreeSet<&str> = service
-            .secrets
-            .iter()
-            .map(|s| s.variable.as_str())
-            .collect();
         let mut written = BTreeSet::new();
         for item in spec["data"].as_array().expect("data") {
             let key = item["secretKey"].as_str().expect("secretKey");
+            // A variable the runtime reads, or one the spec gives the service.
             assert!(
-                own.contains(key) || (runtime && RUNTIME_VARIABLES.contains(&key)),
+                RUNTIME_VARIABLES.contains(&key)
+                    || service.secrets.iter().any(|s| s.variable == key),
                 "{label}: {key}"
             );
             written.insert(key);

@@ -1,19 +1,22 @@
 //! The runtime's Helm chart (`runtime/chart`), rendered for every environment the way the deploy
-//! installs it: each environment's freshly generated values, plus its generated PrometheusRule and
-//! dashboards passed as `--set-file` would pass them. Real Helm (helm-check) lints and renders it
+//! installs it: each environment's freshly generated values file and nothing else (it carries the
+//! spec the runtime serves, and the environment's rules and dashboards for the release that
+//! deploys them). Real Helm (helm-check) lints and renders it
 //! once for all the chart's tests (the helpers they share are here); the Kubernetes 1.28 schemas,
 //! the prometheus-operator models and checkov check what it renders, and snapshots show it. The
 //! other checks have a module each: the rendered manifests agreeing with the spec and the runtime
 //! (`agreement`), the ExternalSecret (`external_secret`), the installs a deploy can get wrong
-//! (`deploy`) and the image the chart runs (`image`). Every test is registered here, so each is
+//! (`deploy`), what a release's values file carries (`release`) and the image the chart runs
+//! (`image`). Every test is registered here, so each is
 //! still named `chart::<test>`.
 
 mod agreement;
 mod deploy;
 mod external_secret;
 mod image;
+mod release;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
@@ -24,7 +27,7 @@ use crate::support::{
 use agreement::the_rendered_manifests_agree_with_the_spec_and_the_runtime;
 use deploy::{
     a_bad_values_file_is_rejected_naming_the_field,
-    a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_to_pass,
+    a_values_file_without_the_rules_or_a_dashboard_fails_saying_what_to_do,
     rules_generated_for_another_namespace_are_refused,
     the_charts_own_defaults_render_a_standalone_install,
     without_the_external_secret_the_chart_needs_a_confirmed_existing_secret,
@@ -36,6 +39,10 @@ use external_secret::{
 use generator::model::{Environment, Model};
 use generator::render::Artifact;
 use image::the_runtime_image_matches_what_the_chart_expects_of_it;
+use release::{
+    a_money_tracking_runtime_release_mounts_and_serves_its_own_spec,
+    the_values_file_alone_deploys_the_rules_and_dashboards,
+};
 use serde_json::{Value, json};
 use testkit::{Need, Test, test};
 
@@ -83,7 +90,15 @@ pub(crate) fn tests() -> Vec<Test> {
             Need::Tool("helm-check")
         ),
         test!(
-            a_deploy_that_forgets_the_rules_or_a_dashboard_fails_saying_what_to_pass,
+            a_values_file_without_the_rules_or_a_dashboard_fails_saying_what_to_do,
+            Need::Tool("helm-check")
+        ),
+        test!(
+            the_values_file_alone_deploys_the_rules_and_dashboards,
+            Need::Tool("helm-check")
+        ),
+        test!(
+            a_money_tracking_runtime_release_mounts_and_serves_its_own_spec,
             Need::Tool("helm-check")
         ),
         test!(
@@ -185,9 +200,6 @@ struct Install {
     service: String,
     /// `generated/<env>/helm-values/<service>.yaml`, freshly rendered, written to a temp dir.
     values: PathBuf,
-    /// What the deploy's `--set-file` options set: the PrometheusRule and every dashboard, for
-    /// the release that carries them (an empty file for the others).
-    set_files: PathBuf,
 }
 
 impl Install {
@@ -197,8 +209,7 @@ impl Install {
     }
 }
 
-/// Writes each service's fresh values in each environment, and its `--set-file` equivalent,
-/// into `dir`.
+/// Writes each service's fresh values in each environment into `dir`.
 fn installs(example: &Example, dir: &Path) -> Vec<Install> {
     let artifacts = &example.artifacts;
     let model = &example.model;
@@ -210,40 +221,11 @@ fn installs(example: &Example, dir: &Path) -> Vec<Install> {
             let values = dir.join(format!("{key}-values.yaml"));
             let path = format!("generated/{environment}/helm-values/{}.yaml", service.name);
             std::fs::write(&values, &artifact(artifacts, &path).contents).expect("write values");
-            let set_files = if model.observability_service().name == service.name {
-                let prefix = format!("generated/{environment}/dashboards/");
-                let dashboards: BTreeMap<&str, &str> = artifacts
-                    .iter()
-                    .filter_map(|a| {
-                        let uid = a.path.strip_prefix(&prefix)?.strip_suffix(".json")?;
-                        Some((uid, a.contents.as_str()))
-                    })
-                    .collect();
-                let rules = &artifact(
-                    artifacts,
-                    &format!("generated/{environment}/prometheus-rules.yaml"),
-                )
-                .contents;
-                // `--set-file key=path` sets the key to the file's text: the same as this file.
-                json!({
-                    "prometheusRule": { "file": rules },
-                    "grafanaDashboards": { "files": dashboards },
-                })
-            } else {
-                json!({})
-            };
-            let set_files_path = dir.join(format!("{key}-set-files.yaml"));
-            std::fs::write(
-                &set_files_path,
-                serde_norway::to_string(&set_files).expect("YAML"),
-            )
-            .expect("write set-files");
             installs.push(Install {
                 label,
                 environment: environment.clone(),
                 service: service.name.clone(),
                 values,
-                set_files: set_files_path,
             });
         }
     }
@@ -328,12 +310,7 @@ fn render_with_helm() -> (Vec<Example>, Vec<Rendered>) {
     let mut rendered = Vec::new();
     for (index, example) in examples.iter().enumerate() {
         for install in installs(example, dir.path()) {
-            let output = helm_check(
-                &helm,
-                &example.model,
-                &install.service,
-                &[&install.values, &install.set_files],
-            );
+            let output = helm_check(&helm, &example.model, &install.service, &[&install.values]);
             assert_success(&output, &format!("helm-check {CHART} ({})", install.label));
             let (texts, manifests) = documents(&output).into_iter().unzip();
             rendered.push(Rendered {
@@ -365,7 +342,7 @@ fn is_crd(manifest: &Value) -> bool {
         .any(|group| api_version.starts_with(group))
 }
 
-pub(super) fn environment<'a>(model: &'a Model, name: &str) -> &'a Environment {
+fn environment<'a>(model: &'a Model, name: &str) -> &'a Environment {
     &model.environments[name]
 }
 
@@ -410,7 +387,7 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
             "ServiceAccount",
             "ServiceMonitor",
         ]);
-        // The runtime reads the database and Redis; any service may read the spec's secrets.
+        // The runtime reads the database's and Redis' secrets; any service, the spec's it names.
         if service.api().is_some() || !service.secrets.is_empty() {
             expected.insert("ExternalSecret");
         }
@@ -487,9 +464,10 @@ fn the_service_monitor_and_prometheus_rule_pass_the_operator_models() {
 }
 
 /// The rendered manifests with the generated rules and dashboards (snapshotted by the generator's
-/// own tests, and compared in `agreement`) replaced by where they come from, so the snapshot shows
-/// the chart.
-fn for_snapshot(environment: &str, manifests: &[Value]) -> String {
+/// own tests, and compared in `agreement`), and the spec the runtime serves and its checksum
+/// (compared in `release`), replaced by where they come from, so the snapshot shows the chart
+/// and an edit of the spec does not change it.
+fn for_snapshot(spec: &str, environment: &str, manifests: &[Value]) -> String {
     let documents: Vec<String> = manifests
         .iter()
         .cloned()
@@ -508,6 +486,14 @@ fn for_snapshot(environment: &str, manifests: &[Value]) -> String {
                 for (file, text) in data.iter_mut() {
                     *text = json!(format!("<generated/{environment}/dashboards/{file}>"));
                 }
+            }
+            if let Some(served) = manifest.pointer_mut("/data/spec.toml") {
+                *served = json!(format!("<{spec}>"));
+            }
+            if let Some(checksum) =
+                manifest.pointer_mut("/spec/template/metadata/annotations/checksum~1spec")
+            {
+                *checksum = json!(format!("<sha256 of {spec}>"));
             }
             serde_norway::to_string(&manifest).expect("YAML")
         })
@@ -532,7 +518,11 @@ fn the_rendered_manifests_match_their_snapshots() {
                     "chart_{}_{}_{}",
                     examples[*example].name, install.environment, install.service
                 ),
-                for_snapshot(&install.environment, manifests)
+                for_snapshot(
+                    &format!("specs/{}.toml", examples[*example].name),
+                    &install.environment,
+                    manifests
+                )
             );
         });
     }

@@ -176,22 +176,32 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     let mut artifacts = Vec::new();
     for environment in request.environments() {
         for dashboard in &request.model.dashboards {
-            let mut contents =
-                serde_json::to_string_pretty(&self::dashboard(request, environment, dashboard))
-                    .map_err(|error| RenderError {
-                        template: "dashboards.rs".to_string(),
-                        line: None,
-                        message: error.to_string(),
-                    })?;
-            contents.push('\n');
-            artifacts.push(Artifact {
-                path: format!(
-                    "generated/{}/dashboards/{}.json",
-                    environment.name, dashboard.uid
-                ),
-                contents,
-            });
+            artifacts.push(dashboard_file(request, environment, dashboard)?);
         }
     }
     Ok(artifacts)
+}
+
+/// `generated/<env>/dashboards/<uid>.json`: one dashboard of the spec in one environment.
+pub fn dashboard_file(
+    request: &Request<'_>,
+    environment: &Environment,
+    dashboard: &Dashboard,
+) -> Result<Artifact, RenderError> {
+    let mut contents =
+        serde_json::to_string_pretty(&self::dashboard(request, environment, dashboard)).map_err(
+            |error| RenderError {
+                template: "dashboards.rs".to_string(),
+                line: None,
+                message: error.to_string(),
+            },
+        )?;
+    contents.push('\n');
+    Ok(Artifact {
+        path: format!(
+            "generated/{}/dashboards/{}.json",
+            environment.name, dashboard.uid
+        ),
+        contents,
+    })
 }

@@ -48,6 +48,11 @@ pub struct HelmValues {
     pub service_monitor: ServiceMonitor,
     pub prometheus_rule: PrometheusRule,
     pub grafana_dashboards: GrafanaDashboards,
+    /// The spec the release was generated from, which the runtime serves; absent for a service
+    /// on its own image, and in the chart's defaults (the runtime then serves the spec in its
+    /// image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<ServedSpec>,
     /// Annotations on every pod.
     pub pod_annotations: BTreeMap<String, String>,
     pub service_account: ServiceAccount,
@@ -287,14 +292,14 @@ pub struct ServiceMonitor {
     pub labels: BTreeMap<String, String>,
 }
 
-/// The generated PrometheusRule, deployed by the chart. The rules stay in
-/// `generated/<env>/prometheus-rules.yaml`; the deploy passes that file's text with
-/// `--set-file prometheusRule.file=...`, and the chart refuses to render without it when enabled.
+/// The generated PrometheusRule, deployed by the chart. The values file of the release that
+/// carries it holds the text of `generated/<env>/prometheus-rules.yaml`, and the chart refuses
+/// to render without it when enabled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PrometheusRule {
     pub enabled: bool,
-    /// Contents of `generated/<env>/prometheus-rules.yaml` (empty in the values file).
+    /// Contents of `generated/<env>/prometheus-rules.yaml` (empty when not enabled).
     pub file: String,
 }
 
@@ -304,10 +309,24 @@ pub struct GrafanaDashboards {
     pub enabled: bool,
     /// The label the Grafana sidecar watches ConfigMaps for.
     pub sidecar_label: String,
-    /// Dashboard uid -> contents of `generated/<env>/dashboards/<uid>.json`. The values file
-    /// names every dashboard of the spec with empty contents; the deploy fills each with
-    /// `--set-file grafanaDashboards.files.<uid>=...`, and the chart refuses an empty one.
+    /// Dashboard uid -> contents of `generated/<env>/dashboards/<uid>.json`: every dashboard
+    /// of the spec in the values file of the release that carries them. The chart refuses an
+    /// empty one.
     pub files: BTreeMap<String, String>,
+}
+
+/// The spec file a release was generated from. The chart puts it in a ConfigMap, mounts it
+/// read-only and points `PLATFORM_SPEC` at it, and rolls the pods when its checksum changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServedSpec {
+    /// The spec file's text, exactly as the generator read it.
+    #[schemars(length(min = 1))]
+    pub file: String,
+    /// SHA-256 of `file`, in lowercase hex: the pods' `checksum/spec` annotation. The chart
+    /// refuses a `file` it does not match.
+    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

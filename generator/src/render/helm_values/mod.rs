@@ -10,6 +10,7 @@ pub use contract::*;
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_template;
+use super::{dashboards, prometheus_rules};
 use crate::model::{self, Environment, HealthCheckPath, Model, Secret, Service};
 use crate::spec::Engine;
 
@@ -18,7 +19,8 @@ const REDIS_PORT: u16 = 6379;
 /// The AWS APIs (S3, Secrets Manager, STS).
 const HTTPS_PORT: u16 = 443;
 
-/// The chart values of one service in one environment.
+/// The chart values of one service in one environment, as the model decides them: without the
+/// files a release carries (see [`release_values`]).
 pub fn values(model: &Model, environment: &Environment, service: &Service) -> HelmValues {
     let settings = environment;
     // The service's own sizing and configuration in this environment.
@@ -236,13 +238,9 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         grafana_dashboards: GrafanaDashboards {
             enabled: carrier,
             sidecar_label: "grafana_dashboard".to_string(),
-            files: model
-                .dashboards
-                .iter()
-                .filter(|_| carrier)
-                .map(|dashboard| (dashboard.uid.clone(), String::new()))
-                .collect(),
+            files: BTreeMap::new(),
         },
+        spec: None,
         pod_annotations: BTreeMap::from([
             ("prometheus.io/scrape".to_string(), "true".to_string()),
             ("prometheus.io/port".to_string(), service.port.to_string()),
@@ -267,6 +265,48 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             egress_services,
         },
     }
+}
+
+/// The values file of one service's release in one environment: [`values`], plus the files the
+/// release deploys, so that the values file alone installs it. A runtime release carries the
+/// spec it serves; the environment's carrier release carries the rules and dashboards, the very
+/// text of `generated/<env>/prometheus-rules.yaml` and `generated/<env>/dashboards/<uid>.json`.
+pub fn release_values(
+    request: &Request<'_>,
+    environment: &Environment,
+    service: &Service,
+) -> Result<HelmValues, RenderError> {
+    let mut values = values(request.model, environment, service);
+    if service.api().is_some() {
+        values.spec = Some(ServedSpec {
+            file: request.spec_text.to_string(),
+            sha256: sha256_hex(request.spec_text),
+        });
+    }
+    if values.prometheus_rule.enabled {
+        values.prometheus_rule.file = prometheus_rules::rules_file(request, environment)?.contents;
+    }
+    if values.grafana_dashboards.enabled {
+        values.grafana_dashboards.files = request
+            .model
+            .dashboards
+            .iter()
+            .map(|dashboard| {
+                let file = dashboards::dashboard_file(request, environment, dashboard)?;
+                Ok((dashboard.uid.clone(), file.contents))
+            })
+            .collect::<Result<_, RenderError>>()?;
+    }
+    Ok(values)
+}
+
+/// SHA-256 of `text` in lowercase hex, as Helm's `sha256sum` prints it.
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// Where the chart's values schema is written.
@@ -326,8 +366,10 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     let mut artifacts = Vec::new();
     for environment in request.environments() {
         for service in &model.services {
-            let body =
-                render_template("helm-values.yaml.j2", &values(model, environment, service))?;
+            let body = render_template(
+                "helm-values.yaml.j2",
+                &release_values(request, environment, service)?,
+            )?;
             artifacts.push(Artifact {
                 path: path(environment, service),
                 contents: format!("{}{body}", request.header("#")),

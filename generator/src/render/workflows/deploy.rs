@@ -31,21 +31,13 @@ const BUILD_AND_PUSH: &[&str] = &[
 ];
 const UPDATE_KUBECONFIG: &[&str] =
     &[r#"aws eks update-kubeconfig --name "$CLUSTER_NAME" --region "$REGION""#];
-/// The release that carries the environment's generated PrometheusRule and dashboards takes them
-/// as files (they live outside the chart); the generator owns the dashboards directory, so it
-/// holds exactly the spec's dashboards.
+/// The values file is the whole release: it carries the spec the runtime serves and, for the
+/// release that deploys them, the environment's rules and dashboards. Only the image is the
+/// deploy's own.
 const HELM_UPGRADE: &[&str] = &[
-    "files=()",
-    r#"if [ -n "${RULES_FILE:-}" ]; then"#,
-    r#"  files+=(--set-file "prometheusRule.file=$RULES_FILE")"#,
-    r#"  for dashboard in "$DASHBOARDS_DIR"/*.json; do"#,
-    r#"    files+=(--set-file "grafanaDashboards.files.$(basename "$dashboard" .json)=$dashboard")"#,
-    "  done",
-    "fi",
     r#"helm upgrade --install "$RELEASE" "$CHART" \"#,
     r#"  --namespace "$NAMESPACE" --create-namespace \"#,
     r#"  -f "$VALUES_FILE" \"#,
-    r#"  "${files[@]}" \"#,
     r#"  --set-string image.registry="$IMAGE_REGISTRY" \"#,
     r#"  --set-string image.tag="$IMAGE_TAG" \"#,
     "  --wait --timeout 10m",
@@ -113,36 +105,25 @@ pub(super) fn deploy_workflow(
     let base_url = format!("https://{host}");
     let image = format!("${{{{ steps.ecr.outputs.registry }}}}/{repository}:${{{{ github.sha }}}}");
     let values = helm_values::path(environment, service);
-    let carrier = spec.observability_service().name == service.name;
-    let rules = format!("generated/{name}/prometheus-rules.yaml");
-    let dashboards = format!("generated/{name}/dashboards");
 
-    // A push to a deploying branch deploys the service when its image, its values, the chart or
-    // this workflow changed (and, for the release that carries them, the rules and dashboards).
+    // A push to a deploying branch deploys the service when its image, its values (which carry
+    // the spec, rules and dashboards the release deploys), the chart or this workflow changed.
     let mut push_paths = service.build.sources.clone();
     push_paths.extend([
         HELM_CHART_SOURCES.to_string(),
         values.clone(),
         path(environment, service),
     ]);
-    if carrier {
-        push_paths.extend([rules.clone(), format!("{dashboards}/**")]);
-    }
     if push_branches.is_empty() {
         push_paths.clear();
     }
 
-    let mut helm = Step::run("helm upgrade --install", HELM_UPGRADE)
+    let helm = Step::run("helm upgrade --install", HELM_UPGRADE)
         .id("helm")
         .env("RELEASE", release.clone())
         .env("CHART", HELM_CHART)
         .env("NAMESPACE", namespace.clone())
         .env("VALUES_FILE", values);
-    if carrier {
-        helm = helm
-            .env("RULES_FILE", rules)
-            .env("DASHBOARDS_DIR", dashboards);
-    }
     // The values name the repository; the registry is the account's, known only here. With the
     // supply chain on, the tag carries the verified digest, which is what Kubernetes pulls.
     let supply_chain = spec.delivery.supply_chain;

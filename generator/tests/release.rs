@@ -1,0 +1,166 @@
+//! What a release's values file carries besides the model's values, so that the file alone
+//! installs it: the spec the runtime serves, and the environment's rules and dashboards.
+
+use std::collections::BTreeMap;
+
+use generator::Model;
+use generator::render::{Artifact, Request, helm_values, render_all};
+use sha2::Digest as _;
+
+use crate::support::workspace;
+
+/// Every example spec: the seeds', and the guide's platform of five services.
+const SPECS: [&str; 3] = [
+    "specs/expense.toml",
+    "specs/ledger.toml",
+    "specs/money-tracking.toml",
+];
+
+/// A spec of the repository: its exact text, the model, and everything it renders.
+fn rendered(spec: &str) -> (String, Model, Vec<Artifact>) {
+    let text = std::fs::read_to_string(workspace().join(spec)).expect("the spec is readable");
+    let model = Model::load_str(spec, &text).unwrap_or_else(|error| panic!("{spec}: {error}"));
+    let artifacts = render_all(&Request {
+        model: &model,
+        spec_path: spec,
+        spec_text: &text,
+        only_environment: None,
+    })
+    .unwrap_or_else(|error| panic!("{spec} renders: {error}"));
+    (text, model, artifacts)
+}
+
+fn contents<'a>(artifacts: &'a [Artifact], path: &str) -> &'a str {
+    &artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .unwrap_or_else(|| panic!("{path} is not rendered"))
+        .contents
+}
+
+fn sha256_hex(text: &str) -> String {
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[test]
+fn a_runtime_release_carries_the_exact_spec_file_and_its_checksum_and_an_own_image_one_none() {
+    let mut runtime_releases = 0;
+    let mut own_image_releases = 0;
+    for spec in SPECS {
+        let (text, model, artifacts) = rendered(spec);
+        for environment in model.environments.values() {
+            for service in &model.services {
+                let path = helm_values::path(environment, service);
+                let values: helm_values::HelmValues =
+                    serde_norway::from_str(contents(&artifacts, &path))
+                        .unwrap_or_else(|error| panic!("{path}: {error}"));
+                if service.api().is_some() {
+                    let served = values.spec.unwrap_or_else(|| panic!("{path}: no spec"));
+                    // Byte for byte: comments, blank lines and the final newline included.
+                    assert!(served.file == text, "{path}: the spec differs from {spec}");
+                    assert_eq!(served.sha256, sha256_hex(&text), "{path}");
+                    runtime_releases += 1;
+                } else {
+                    assert_eq!(values.spec, None, "{path}: an own-image service");
+                    own_image_releases += 1;
+                }
+            }
+        }
+    }
+    assert!(runtime_releases >= 3 && own_image_releases >= 3);
+}
+
+#[test]
+fn the_carrier_release_holds_the_environments_rendered_rules_and_dashboards_and_no_other_does() {
+    for spec in SPECS {
+        let (_, model, artifacts) = rendered(spec);
+        let carrier = &model.observability_service().name;
+        for environment in model.environments.values() {
+            let env = &environment.name;
+            for service in &model.services {
+                let path = helm_values::path(environment, service);
+                let values: helm_values::HelmValues =
+                    serde_norway::from_str(contents(&artifacts, &path))
+                        .unwrap_or_else(|error| panic!("{path}: {error}"));
+                if &service.name != carrier {
+                    assert!(!values.prometheus_rule.enabled, "{path}");
+                    assert_eq!(values.prometheus_rule.file, "", "{path}");
+                    assert!(!values.grafana_dashboards.enabled, "{path}");
+                    assert!(values.grafana_dashboards.files.is_empty(), "{path}");
+                    continue;
+                }
+                assert!(values.prometheus_rule.enabled, "{path}");
+                assert_eq!(
+                    values.prometheus_rule.file,
+                    contents(
+                        &artifacts,
+                        &format!("generated/{env}/prometheus-rules.yaml")
+                    ),
+                    "{path}"
+                );
+                // Still the rules once parsed: the chart reads them with fromYaml.
+                let rules: serde_json::Value =
+                    serde_norway::from_str(&values.prometheus_rule.file).expect("YAML");
+                assert_eq!(rules["kind"], "PrometheusRule", "{path}");
+                let prefix = format!("generated/{env}/dashboards/");
+                let rendered: BTreeMap<String, String> = artifacts
+                    .iter()
+                    .filter_map(|a| {
+                        let uid = a.path.strip_prefix(&prefix)?.strip_suffix(".json")?;
+                        Some((uid.to_string(), a.contents.clone()))
+                    })
+                    .collect();
+                assert_eq!(rendered.len(), model.dashboards.len(), "{prefix}");
+                assert!(values.grafana_dashboards.enabled, "{path}");
+                assert_eq!(values.grafana_dashboards.files, rendered, "{path}");
+                for (uid, json) in &values.grafana_dashboards.files {
+                    let dashboard: serde_json::Value = serde_json::from_str(json).expect("JSON");
+                    assert_eq!(dashboard["uid"], uid.as_str(), "{path}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn no_deploy_workflow_passes_a_file_beside_the_values_file() {
+    for spec in SPECS {
+        let (_, model, artifacts) = rendered(spec);
+        let deploys: Vec<&Artifact> = artifacts
+            .iter()
+            .filter(|a| a.path.starts_with(".github/workflows/deploy-"))
+            .collect();
+        assert_eq!(
+            deploys.len(),
+            model.environments.len() * model.services.len(),
+            "{spec}"
+        );
+        for deploy in deploys {
+            let workflow: serde_json::Value =
+                serde_norway::from_str(&deploy.contents).expect("YAML");
+            let helm = workflow["jobs"]["deploy"]["steps"]
+                .as_array()
+                .expect("steps")
+                .iter()
+                .find(|step| step["name"] == "helm upgrade --install")
+                .unwrap_or_else(|| panic!("{}: no helm step", deploy.path));
+            let script = helm["run"].as_str().expect("run");
+            assert!(!deploy.contents.contains("--set-file"), "{}", deploy.path);
+            // One values file, and the image: `--set-string image.registry/tag` only.
+            assert_eq!(script.matches(" -f ").count(), 1, "{script}");
+            let sets: Vec<&str> = script
+                .split_whitespace()
+                .filter(|word| word.starts_with("--set"))
+                .collect();
+            assert_eq!(sets, ["--set-string", "--set-string"], "{script}");
+            assert!(
+                script.contains(r#"--set-string image.registry="$IMAGE_REGISTRY""#)
+                    && script.contains(r#"--set-string image.tag="$IMAGE_TAG""#),
+                "{script}"
+            );
+        }
+    }
+}
