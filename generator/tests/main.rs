@@ -15,6 +15,7 @@ mod integrations;
 mod money_tracking;
 mod render;
 mod render_dashboards;
+mod render_terraform;
 mod render_workflows;
 mod specs;
 mod support;

@@ -161,7 +161,10 @@ fn aws_access_is_oidc_role_assumption_of_the_spec_role_in_the_spec_region() {
                 continue;
             };
             // The deploys assume the deploy role; Terraform's plans and applies their own.
-            let terraform = delivery.terraform.as_ref().expect("the example has the workflow");
+            let terraform = delivery
+                .terraform
+                .as_ref()
+                .expect("the example has the workflow");
             let role_name = match job_name.split_once('-') {
                 Some(("plan", _)) if name == "terraform.yml" => &terraform.plan_role_name,
                 Some(("apply", _)) if name == "terraform.yml" => &terraform.apply_role_name,
@@ -403,7 +406,11 @@ fn every_job_states_its_permissions_and_timeout_and_workflows_grant_nothing_by_d
             );
             let timeout = job["timeout-minutes"].as_u64().unwrap_or(0);
             // A first Terraform apply creates a cluster and a database.
-            let limit = if job_name.starts_with("apply-") { 120 } else { 60 };
+            let limit = if job_name.starts_with("apply-") {
+                120
+            } else {
+                60
+            };
             assert!(
                 (1..=limit).contains(&timeout),
                 "{name} {job_name} timeout {timeout}"

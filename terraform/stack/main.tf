@@ -187,8 +187,11 @@ module "terraform_roles" {
   source = "../../modules/terraform-roles"
   count  = var.terraform_roles == null ? 0 : 1
 
+  # The provider's ARN is fixed by the account and GitHub's host, so the trust policies are known
+  # in the plan; depends_on still creates the provider (module.oidc) first.
   github_repository = var.github_repository
-  oidc_provider_arn = module.oidc.oidc_provider_arn
+  oidc_provider_arn = "arn:${data.aws_partition.current.partition}:iam::${local.account_id}:oidc-provider/token.actions.githubusercontent.com"
+  partition         = data.aws_partition.current.partition
   plan_role         = var.terraform_roles.plan
   apply_role        = var.terraform_roles.apply
   state = {
@@ -201,6 +204,8 @@ module "terraform_roles" {
   readable_kms_key_arns = [module.rds.kms_key_arn, module.elasticache.kms_key_arn]
   denied_bucket_names   = [for bucket in values(var.buckets) : bucket.name]
   tags                  = local.tags
+
+  depends_on = [module.oidc]
 }
 
 module "eks" {

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 pub use action::{Action, ActionRef};
-pub use delivery::{Delivery, DependencyUpdates, TerraformDelivery};
 pub use datastores::{Cache, CacheTopology, Database, GP3_STRIPED_FROM_GB, ReadReplica, Storage};
+pub use delivery::{Delivery, DependencyUpdates, TerraformDelivery};
 pub use eks::{Eks, NodeGroup, pool_groups};
 pub use route::{RouteTemplate, TemplateSegment};
 

@@ -217,8 +217,10 @@ fn delivery(
         }
     }
     for name in delivery.actions.keys() {
-        let used = Action::named(name)
-            .is_some_and(|action| Action::used(delivery.supply_chain, delivery.terraform.enabled).any(|used| used == action));
+        let used = Action::named(name).is_some_and(|action| {
+            Action::used(delivery.supply_chain, delivery.terraform.enabled)
+                .any(|used| used == action)
+        });
         if !used {
             out.push(
                 Diagnostic::warning(Code::Inconsistent, format!("no workflow uses `{name}`"))

@@ -1,10 +1,10 @@
+# No data source here: the stack makes this module wait for the OIDC provider (depends_on), which
+# would defer any data source to the apply and leave the trust policies unknown in the plan.
 locals {
   github_oidc_host = "token.actions.githubusercontent.com"
-  partition        = data.aws_partition.current.partition
+  partition        = var.partition
   state_bucket_arn = "arn:${local.partition}:s3:::${var.state.bucket}"
 }
-
-data "aws_partition" "current" {}
 
 # ---------------------------------------------------------------- plan: read-only
 

@@ -10,8 +10,20 @@ variable "github_repository" {
 }
 
 variable "oidc_provider_arn" {
-  description = "ARN of the account's GitHub OIDC provider (the oidc module's output)."
+  description = "ARN of the account's GitHub OIDC provider (arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com)."
   type        = string
+  nullable    = false
+
+  validation {
+    condition     = endswith(var.oidc_provider_arn, ":oidc-provider/token.actions.githubusercontent.com")
+    error_message = "oidc_provider_arn must be the ARN of GitHub's OIDC provider."
+  }
+}
+
+variable "partition" {
+  description = "The AWS partition of the account (aws, aws-cn, aws-us-gov)."
+  type        = string
+  default     = "aws"
   nullable    = false
 }
 

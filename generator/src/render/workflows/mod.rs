@@ -56,7 +56,10 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
         let workflow = terraform::terraform_workflow(request.model, roles);
         artifacts.push(Artifact {
             path: terraform::PATH.to_string(),
-            contents: format!("{header}{}", render_workflow(TERRAFORM_TEMPLATE, &workflow)?),
+            contents: format!(
+                "{header}{}",
+                render_workflow(TERRAFORM_TEMPLATE, &workflow)?
+            ),
         });
     }
     for environment in request.environments() {

@@ -162,7 +162,10 @@ fn terraform_steps(model: &Model, environment: &Environment, role: &str, kind: &
         "Configure AWS credentials (OIDC)",
         model.delivery.action(Action::ConfigureAwsCredentials),
     )
-    .with("role-to-assume", format!("arn:aws:iam::{account}:role/{role}"))
+    .with(
+        "role-to-assume",
+        format!("arn:aws:iam::{account}:role/{role}"),
+    )
     .with(
         "role-session-name",
         format!("terraform-{kind}-{name}-${{{{ github.run_id }}}}"),
@@ -251,12 +254,7 @@ fn plan_job(model: &Model, roles: &TerraformDelivery, environment: &Environment)
             group: format!("terraform-plan-{name}-${{{{ github.event.pull_request.number }}}}"),
             cancel_in_progress: true,
         }),
-        ..plain_job(
-            format!("plan-{name}"),
-            format!("Plan {name}"),
-            30,
-            steps,
-        )
+        ..plain_job(format!("plan-{name}"), format!("Plan {name}"), 30, steps)
     }
 }
 
@@ -388,8 +386,5 @@ pub(super) fn terraform_workflow(model: &Model, roles: &TerraformDelivery) -> Wo
 }
 
 fn terraform_env() -> Vec<Variable> {
-    vec![
-        variable("TF_IN_AUTOMATION", "1"),
-        variable("TF_INPUT", "0"),
-    ]
+    vec![variable("TF_IN_AUTOMATION", "1"), variable("TF_INPUT", "0")]
 }
