@@ -198,9 +198,15 @@ pub(super) fn the_terraform_roles_trust_only_the_specs_subjects() {
             let statement = &statements[0];
             assert_eq!(statement["Effect"], "Allow");
             assert_eq!(statement["Action"], "sts:AssumeRoleWithWebIdentity");
+            // The spec's account where it names one, else the mocked credentials'.
+            let account = case
+                .environment()
+                .account_id
+                .as_deref()
+                .unwrap_or("123456789012");
             assert_eq!(
                 statement["Principal"]["Federated"],
-                "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+                format!("arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com"),
                 "{label}: {role}"
             );
             let condition = statement["Condition"].as_object().expect("a condition");
