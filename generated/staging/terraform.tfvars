@@ -119,3 +119,7 @@ external_secrets_service_account = {
 namespace                = "expense"
 github_repository        = "example-org/expense-platform"
 github_actions_role_name = "GitHubActionsRole"
+terraform_roles = {
+  apply = { name = "expense-terraform-apply", subjects = ["repo:example-org/expense-platform:environment:staging"] }
+  plan  = { name = "expense-terraform-plan", subjects = ["repo:example-org/expense-platform:pull_request", "repo:example-org/expense-platform:ref:refs/heads/main"] }
+}

@@ -17,6 +17,7 @@ mod money_tracking;
 mod release;
 mod render;
 mod render_dashboards;
+mod render_terraform;
 mod render_workflows;
 mod specs;
 mod support;

@@ -75,7 +75,7 @@ fn script(step: &Value) -> &str {
 fn ci_and_one_deploy_workflow_per_environment_are_rendered() {
     let model = example();
     let workflows = render(&model);
-    let mut expected = vec!["ci.yml".to_string()];
+    let mut expected = vec!["ci.yml".to_string(), "terraform.yml".to_string()];
     expected.extend(
         model
             .environments
@@ -161,10 +161,17 @@ fn aws_access_is_oidc_role_assumption_of_the_spec_role_in_the_spec_region() {
             let Some(step) = step_using(job, "aws-actions/configure-aws-credentials") else {
                 continue;
             };
-            let role = format!(
-                "arn:aws:iam::${{{{ secrets.AWS_ACCOUNT_ID }}}}:role/{}",
-                delivery.aws_role_name
-            );
+            // The deploys assume the deploy role; Terraform's plans and applies their own.
+            let terraform = delivery
+                .terraform
+                .as_ref()
+                .expect("the example has the workflow");
+            let role_name = match job_name.split_once('-') {
+                Some(("plan", _)) if name == "terraform.yml" => &terraform.plan_role_name,
+                Some(("apply", _)) if name == "terraform.yml" => &terraform.apply_role_name,
+                _ => &delivery.aws_role_name,
+            };
+            let role = format!("arn:aws:iam::${{{{ secrets.AWS_ACCOUNT_ID }}}}:role/{role_name}");
             assert_eq!(step["with"]["role-to-assume"], role, "{name} {job_name}");
             assert_eq!(
                 step["with"]["aws-region"],
@@ -391,8 +398,14 @@ fn every_job_states_its_permissions_and_timeout_and_workflows_grant_nothing_by_d
                 "{name} {job_name} has no permissions"
             );
             let timeout = job["timeout-minutes"].as_u64().unwrap_or(0);
+            // A first Terraform apply creates a cluster and a database.
+            let limit = if job_name.starts_with("apply-") {
+                120
+            } else {
+                60
+            };
             assert!(
-                (1..=60).contains(&timeout),
+                (1..=limit).contains(&timeout),
                 "{name} {job_name} timeout {timeout}"
             );
         }
@@ -413,14 +426,19 @@ fn only_jobs_that_assume_an_aws_role_may_request_an_oidc_token() {
                 // AWS access.
                 let uploads_the_scan =
                     scope == "security-events" && job_name == "code-scanning" && !assumes;
+                // Only the jobs that post a Terraform plan write to the pull request, with no
+                // AWS access.
+                let comments_the_plan =
+                    scope == "pull-requests" && job_name.starts_with("comment-") && !assumes;
                 assert!(
-                    level == "read" || scope == "id-token" || uploads_the_scan,
+                    level == "read" || scope == "id-token" || uploads_the_scan || comments_the_plan,
                     "{name} {job_name} may write {scope}"
                 );
             }
         }
     }
-    assert_eq!(assuming, 3, "each deploy assumes the role once");
+    // Each deploy assumes the deploy role once; each environment's plan and apply their roles.
+    assert_eq!(assuming, 3 + 2 * 3);
 }
 
 #[test]
@@ -553,6 +571,7 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
             ".github/actionlint.yaml",
             ".github/workflows/ci.yml",
             ".github/dependabot.yml",
+            ".github/workflows/terraform.yml",
             ".github/workflows/deploy-expense-backend-staging.yml"
         ]
     );
@@ -839,8 +858,11 @@ fn only_the_code_scanning_job_writes_security_events_and_it_uploads_the_kept_sca
 fn turning_the_supply_chain_off_removes_its_steps_and_the_code_scanning_job() {
     let mut model = example();
     model.delivery.supply_chain = false;
+    // The Terraform workflow passes its plans as artifacts too.
     for action in Action::SUPPLY_CHAIN {
-        model.delivery.actions.remove(&action);
+        if !Action::TERRAFORM.contains(&action) {
+            model.delivery.actions.remove(&action);
+        }
     }
     for (name, workflow) in render(&model) {
         assert!(workflow["jobs"].get("code-scanning").is_none(), "{name}");

@@ -180,6 +180,34 @@ module "oidc" {
   tags                = local.tags
 }
 
+# The roles of .github/workflows/terraform.yml (var.terraform_roles, rendered from the spec's
+# [delivery.terraform]; null when the spec turns the workflow off). The state's names are the
+# bootstrap's (terraform/bootstrap), the key this environment's backend.tf.
+module "terraform_roles" {
+  source = "../../modules/terraform-roles"
+  count  = var.terraform_roles == null ? 0 : 1
+
+  # The provider's ARN is fixed by the account and GitHub's host, so the trust policies are known
+  # in the plan; depends_on still creates the provider (module.oidc) first.
+  github_repository = var.github_repository
+  oidc_provider_arn = "arn:${data.aws_partition.current.partition}:iam::${local.account_id}:oidc-provider/token.actions.githubusercontent.com"
+  partition         = data.aws_partition.current.partition
+  plan_role         = var.terraform_roles.plan
+  apply_role        = var.terraform_roles.apply
+  state = {
+    bucket         = "${var.project_name}-terraform-state-${local.account_id}"
+    key            = "environments/${var.environment}/terraform.tfstate"
+    lock_table_arn = "arn:${data.aws_partition.current.partition}:dynamodb:${var.aws_region}:${local.account_id}:table/${var.project_name}-terraform-locks"
+    kms_alias      = "alias/${var.project_name}-terraform-state"
+  }
+  readable_secret_arns  = [module.rds.credentials_secret_arn, module.elasticache.connection_secret_arn]
+  readable_kms_key_arns = [module.rds.kms_key_arn, module.elasticache.kms_key_arn]
+  denied_bucket_names   = [for bucket in values(var.buckets) : bucket.name]
+  tags                  = local.tags
+
+  depends_on = [module.oidc]
+}
+
 module "eks" {
   source = "../../modules/eks"
 

@@ -153,6 +153,16 @@ output "github_actions_role_arn" {
   value       = module.oidc.role_arn
 }
 
+output "terraform_plan_role_arn" {
+  description = "role-to-assume of the Terraform workflow's pull-request plans (null without the workflow)."
+  value       = one(module.terraform_roles[*].plan_role_arn)
+}
+
+output "terraform_apply_role_arn" {
+  description = "role-to-assume of the Terraform workflow's applies (null without the workflow)."
+  value       = one(module.terraform_roles[*].apply_role_arn)
+}
+
 output "service_role_arns" {
   description = "IRSA role of each service, by name (service account annotation eks.amazonaws.com/role-arn)."
   value       = { for name, role in module.service_role : name => role.role_arn }

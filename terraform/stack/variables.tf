@@ -941,3 +941,18 @@ variable "github_actions_role_name" {
     error_message = "github_actions_role_name must be 1-64 characters of letters, digits and +=,.@_-."
   }
 }
+
+variable "terraform_roles" {
+  description = "The roles of .github/workflows/terraform.yml: the read-only plan role and the administrator apply role, each with the exact OIDC subjects it trusts; null when the spec turns the workflow off."
+  type = object({
+    plan = object({
+      name     = string
+      subjects = list(string)
+    })
+    apply = object({
+      name     = string
+      subjects = list(string)
+    })
+  })
+  nullable = true
+}

@@ -41,11 +41,17 @@ impl Action {
         Action::UploadSarif,
     ];
 
-    /// The actions the workflows use, with the image supply chain on or off.
-    pub fn used(supply_chain: bool) -> impl Iterator<Item = Action> {
-        Action::ALL
-            .into_iter()
-            .filter(move |action| supply_chain || !Action::SUPPLY_CHAIN.contains(action))
+    /// The actions the Terraform workflow passes its plans with (besides those CI uses).
+    pub const TERRAFORM: [Action; 2] = [Action::UploadArtifact, Action::DownloadArtifact];
+
+    /// The actions the workflows use, with the image supply chain and the Terraform workflow on
+    /// or off.
+    pub fn used(supply_chain: bool, terraform: bool) -> impl Iterator<Item = Action> {
+        Action::ALL.into_iter().filter(move |action| {
+            supply_chain
+                || !Action::SUPPLY_CHAIN.contains(action)
+                || (terraform && Action::TERRAFORM.contains(action))
+        })
     }
 
     /// `owner/name`, as `[delivery.actions]` keys it.

@@ -8,6 +8,7 @@
 
 mod action;
 mod datastores;
+mod delivery;
 mod eks;
 mod route;
 mod secrets;
@@ -18,6 +19,7 @@ use ipnet::Ipv4Net;
 
 pub use action::{Action, ActionRef};
 pub use datastores::{Cache, CacheTopology, Database, GP3_STRIPED_FROM_GB, ReadReplica, Storage};
+pub use delivery::{Delivery, DependencyUpdates, TerraformDelivery};
 pub use eks::{Eks, NodeGroup, pool_groups};
 pub use route::{RouteTemplate, TemplateSegment};
 pub use secrets::{
@@ -373,38 +375,6 @@ pub struct Dashboard {
     pub panels: Vec<Panel>,
     /// The service its panels show.
     pub service: String,
-}
-
-/// How the platform is delivered.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    pub aws_role_name: String,
-    pub namespace: String,
-    pub min_coverage_percent: u8,
-    /// Every action the workflows use, with its pinned reference.
-    pub actions: BTreeMap<Action, ActionRef>,
-    /// Provenance, SBOM, code scanning, signing and verification of the images.
-    pub supply_chain: bool,
-    /// What `.github/dependabot.yml` updates, if it is rendered.
-    pub dependency_updates: Option<DependencyUpdates>,
-    /// `cargo deny check` runs in the pull-request checks.
-    pub cargo_deny: bool,
-}
-
-/// What Dependabot updates, each ecosystem once, and how often.
-#[derive(Debug, Clone)]
-pub struct DependencyUpdates {
-    pub interval: crate::spec::UpdateInterval,
-    pub ecosystems: std::collections::BTreeSet<crate::spec::Ecosystem>,
-}
-
-impl Delivery {
-    /// The pinned reference of an action the workflows use (validation made sure each is there).
-    pub fn action(&self, action: Action) -> &ActionRef {
-        self.actions
-            .get(&action)
-            .unwrap_or_else(|| unreachable!("validation requires every action: {action:?}"))
-    }
 }
 
 /// One environment, resolved and validated.

@@ -56,6 +56,10 @@ const WORKFLOW_TEMPLATES: &[(&str, &str)] = &[
         "workflows/dependabot.yml.j2",
         include_str!("../../templates/workflows/dependabot.yml.j2"),
     ),
+    (
+        "workflows/terraform.yml.j2",
+        include_str!("../../templates/workflows/terraform.yml.j2"),
+    ),
 ];
 
 struct Templates {

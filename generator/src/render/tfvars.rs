@@ -283,9 +283,28 @@ pub fn variables(
                     "github_actions_role_name",
                     json!(spec.delivery.aws_role_name),
                 ),
+                ("terraform_roles", terraform_roles(spec, environment)),
             ],
         ),
     ]
+}
+
+/// The Terraform workflow's roles and the OIDC subjects each trusts (null: no workflow, no roles).
+fn terraform_roles(model: &Model, environment: &Environment) -> Value {
+    let Some(roles) = &model.delivery.terraform else {
+        return Value::Null;
+    };
+    let repository = &model.project.github_repository;
+    json!({
+        "plan": {
+            "name": roles.plan_role_name,
+            "subjects": roles.plan_subjects(repository, &model.deploying_branches()),
+        },
+        "apply": {
+            "name": roles.apply_role_name,
+            "subjects": roles.apply_subjects(repository, &environment.name),
+        },
+    })
 }
 
 fn pad(text: &str, width: usize) -> String {

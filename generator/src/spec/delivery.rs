@@ -38,10 +38,44 @@ pub struct Delivery {
     /// the pull-request checks; the repository needs a `deny.toml` at its root.
     #[serde(default)]
     pub cargo_deny: bool,
+    /// `.github/workflows/terraform.yml` and the two IAM roles it assumes (default on): pull
+    /// requests that touch `terraform/**` or the generated tfvars are checked (fmt, validate,
+    /// checkov) and planned per environment with a read-only role, the plan posted as one
+    /// comment per environment; each environment's deploy trigger applies it with the apply role.
+    #[serde(default)]
+    pub terraform: TerraformDelivery,
 }
 
 fn enabled() -> bool {
     true
+}
+
+/// The Terraform workflow and the names of the roles it assumes through GitHub OIDC.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerraformDelivery {
+    /// Render the workflow and create its roles; `false` removes both.
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    /// The read-only role pull-request plans assume. Default `<project>-terraform-plan`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9+=,.@_-]{1,64}$"))]
+    pub plan_role_name: Option<String>,
+    /// The administrator role applies assume, only from the environments' GitHub environments.
+    /// Default `<project>-terraform-apply`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9+=,.@_-]{1,64}$"))]
+    pub apply_role_name: Option<String>,
+}
+
+impl Default for TerraformDelivery {
+    fn default() -> Self {
+        TerraformDelivery {
+            enabled: true,
+            plan_role_name: None,
+            apply_role_name: None,
+        }
+    }
 }
 
 /// What Dependabot updates, and how often.

@@ -36,7 +36,7 @@ use serde_json::Value;
 pub use parameters::{known_extensions, known_parameters};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Action, ActionRef, Delivery, DependencyUpdates, Model};
+use crate::model::{Action, ActionRef, Delivery, DependencyUpdates, Model, TerraformDelivery};
 use crate::resolve::Resolved;
 use crate::source::Path;
 use crate::spec::{self, Spec};
@@ -57,7 +57,7 @@ pub fn validate(
     let mut out = Vec::new();
     no_workflow_expressions(spec, &mut out);
     project(spec, &mut out);
-    let delivery = delivery(&spec.delivery, &mut out);
+    let delivery = delivery(&spec.delivery, &spec.project.name, &mut out);
     secrets::store(spec, &mut out);
     secrets::declared(spec, &mut out);
     secrets::unused(spec, &mut out);
@@ -163,11 +163,15 @@ fn project(spec: &Spec, out: &mut Vec<Diagnostic>) {
 
 /// Every action the workflows use, pinned as `[delivery.actions]` says; a pin by tag only is
 /// a warning, because a tag can be moved to other code after the review.
-fn delivery(delivery: &spec::Delivery, out: &mut Vec<Diagnostic>) -> Option<Delivery> {
+fn delivery(
+    delivery: &spec::Delivery,
+    project: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Delivery> {
     let at = Path::root().child("delivery").child("actions");
     let mut actions = BTreeMap::new();
     let mut complete = true;
-    for action in Action::used(delivery.supply_chain) {
+    for action in Action::used(delivery.supply_chain, delivery.terraform.enabled) {
         match delivery.actions.get(action.name()) {
             Some(version) => {
                 let reference = ActionRef::new(action, &version.version, version.sha.as_deref());
@@ -213,8 +217,10 @@ fn delivery(delivery: &spec::Delivery, out: &mut Vec<Diagnostic>) -> Option<Deli
         }
     }
     for name in delivery.actions.keys() {
-        let used = Action::named(name)
-            .is_some_and(|action| Action::used(delivery.supply_chain).any(|used| used == action));
+        let used = Action::named(name).is_some_and(|action| {
+            Action::used(delivery.supply_chain, delivery.terraform.enabled)
+                .any(|used| used == action)
+        });
         if !used {
             out.push(
                 Diagnostic::warning(Code::Inconsistent, format!("no workflow uses `{name}`"))
@@ -237,7 +243,54 @@ fn delivery(delivery: &spec::Delivery, out: &mut Vec<Diagnostic>) -> Option<Deli
         supply_chain: delivery.supply_chain,
         dependency_updates,
         cargo_deny: delivery.cargo_deny,
+        terraform: terraform_roles(delivery, project, out),
     })
+}
+
+/// The Terraform workflow's two roles, by the spec's names or `<project>-terraform-plan|apply`;
+/// each environment's account holds them beside the deploy role, so the three names differ.
+fn terraform_roles(
+    delivery: &spec::Delivery,
+    project: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<TerraformDelivery> {
+    let terraform = &delivery.terraform;
+    if !terraform.enabled {
+        return None;
+    }
+    let at = Path::root().child("delivery").child("terraform");
+    let roles = TerraformDelivery {
+        plan_role_name: terraform
+            .plan_role_name
+            .clone()
+            .unwrap_or_else(|| format!("{project}-terraform-plan")),
+        apply_role_name: terraform
+            .apply_role_name
+            .clone()
+            .unwrap_or_else(|| format!("{project}-terraform-apply")),
+    };
+    let named = [
+        ("plan_role_name", &roles.plan_role_name),
+        ("apply_role_name", &roles.apply_role_name),
+    ];
+    for (index, (key, name)) in named.iter().enumerate() {
+        let taken = *name == &delivery.aws_role_name
+            || named[..index].iter().any(|(_, earlier)| earlier == name);
+        if taken {
+            out.push(
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("the role name `{name}` is already another delivery role's"),
+                )
+                .at_path(at.child(key))
+                .help(
+                    "the deploy, plan and apply roles live in the same account: give each its \
+                     own name",
+                ),
+            );
+        }
+    }
+    Some(roles)
 }
 
 /// Each ecosystem once: a second entry would be a second, conflicting Dependabot update.

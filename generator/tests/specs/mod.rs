@@ -60,6 +60,8 @@ macro_rules! second_service {
 /// The dev environment's deploy trigger, the end of its table.
 const DEV_DEPLOY: &str = r#"deploy = { branch = "main", approval_required = false }"#;
 /// The starter's default deploy runner (a self-hosted runner inside the VPC).
+/// The last key of the starter's [delivery] table: where its sub-tables may go.
+const SUPPLY_CHAIN_ON: &str = "supply_chain = true ";
 const DEFAULT_RUNNER: &str = r#"runner = ["self-hosted", "linux", "myapp-deployer"]"#;
 /// The starter's e-mail receiver settings.
 const STARTER_EMAIL: &str = r#"email = { to = "oncall@example.com", from = "alertmanager@example.com", smarthost = "email-smtp.us-east-1.amazonaws.com:587", username = "alertmanager" }"#;
@@ -240,6 +242,14 @@ handler = "list_transactions""#,
         "missing_workflow_action",
         "an action the workflows use is missing from [delivery.actions]",
         &[RemoveLine(r#""azure/setup-helm""#)],
+    ),
+    fixture(
+        "terraform_role_named_as_the_deploy_role",
+        "the Terraform plan role given the deploy role's name (one account holds both)",
+        &[InsertAfter(
+            SUPPLY_CHAIN_ON,
+            "\n[delivery.terraform]\nplan_role_name = \"GitHubActionsRole\"",
+        )],
     ),
     fixture(
         "dependency_ecosystem_twice",
@@ -1075,6 +1085,14 @@ pub(super) const WARNINGS: &[Fixture] = &[
 
 /// Specs that validate without a warning.
 pub(super) const VALID: &[Fixture] = &[
+    fixture(
+        "terraform_off",
+        "the Terraform workflow and its roles turned off",
+        &[InsertAfter(
+            SUPPLY_CHAIN_ON,
+            "\n[delivery.terraform]\nenabled = false",
+        )],
+    ),
     fixture(
         "unpriced_instance_type",
         "a node type the price table lacks: valid, no budget warning (`cost` names it)",

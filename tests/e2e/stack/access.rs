@@ -144,3 +144,102 @@ pub(super) fn every_service_role_reaches_the_buckets_its_access_names() {
         "no example service reaches a bucket: nothing was checked"
     );
 }
+
+/// The Terraform workflow's two roles, planned: named as the spec says, each trusting exactly
+/// the OIDC subjects the generator derives from the spec (pull requests and the deploying
+/// branches for the plan role, this environment's GitHub environment alone for the apply role),
+/// only with the STS audience, through GitHub's provider in the account.
+pub(super) fn the_terraform_roles_trust_only_the_specs_subjects() {
+    let mut checked = 0;
+    for case in planned() {
+        let (plan, label, model) = (&case.plan, &case.label, &case.model);
+        let Some(roles) = &model.delivery.terraform else {
+            assert_eq!(
+                plan.of_type("aws_iam_role")
+                    .filter(|(address, _)| address.starts_with("module.terraform_roles"))
+                    .count(),
+                0,
+                "{label}: roles without the workflow"
+            );
+            continue;
+        };
+        let repository = &model.project.github_repository;
+        let mut plan_subjects = vec![format!("repo:{repository}:pull_request")];
+        plan_subjects.extend(
+            model
+                .deploying_branches()
+                .iter()
+                .map(|branch| format!("repo:{repository}:ref:refs/heads/{branch}")),
+        );
+        let apply_subjects = vec![format!(
+            "repo:{repository}:environment:{}",
+            case.environment
+        )];
+        for (role, name, subjects, policy) in [
+            (
+                "plan",
+                &roles.plan_role_name,
+                plan_subjects,
+                "ReadOnlyAccess",
+            ),
+            (
+                "apply",
+                &roles.apply_role_name,
+                apply_subjects,
+                "AdministratorAccess",
+            ),
+        ] {
+            let planned = plan.at(&format!("module.terraform_roles[0].aws_iam_role.{role}"));
+            assert_eq!(text(&planned["name"]), *name, "{label}: {role} role name");
+            let trust: Value = serde_json::from_str(&text(&planned["assume_role_policy"]))
+                .unwrap_or_else(|e| panic!("{label}: the {role} trust is known JSON: {e}"));
+            let statements = trust["Statement"].as_array().expect("statements");
+            assert_eq!(statements.len(), 1, "{label}: {role}");
+            let statement = &statements[0];
+            assert_eq!(statement["Effect"], "Allow");
+            assert_eq!(statement["Action"], "sts:AssumeRoleWithWebIdentity");
+            // The spec's account where it names one, else the mocked credentials'.
+            let account = case
+                .environment()
+                .account_id
+                .as_deref()
+                .unwrap_or("123456789012");
+            assert_eq!(
+                statement["Principal"]["Federated"],
+                format!("arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com"),
+                "{label}: {role}"
+            );
+            let condition = statement["Condition"].as_object().expect("a condition");
+            assert_eq!(
+                condition.keys().collect::<Vec<_>>(),
+                ["StringEquals"],
+                "{label}: {role}: exact subjects, no wildcard match"
+            );
+            let equals = &condition["StringEquals"];
+            assert_eq!(
+                equals["token.actions.githubusercontent.com:aud"],
+                "sts.amazonaws.com"
+            );
+            assert_eq!(
+                equals["token.actions.githubusercontent.com:sub"],
+                serde_json::json!(subjects),
+                "{label}: {role} subjects"
+            );
+            let attachment = plan.at(&format!(
+                "module.terraform_roles[0].aws_iam_role_policy_attachment.{}",
+                if role == "plan" {
+                    "plan_read_only"
+                } else {
+                    "apply_administrator"
+                }
+            ));
+            assert_eq!(
+                text(&attachment["policy_arn"]),
+                format!("arn:aws:iam::aws:policy/{policy}"),
+                "{label}: {role}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "no example spec has the Terraform workflow");
+}

@@ -17,7 +17,7 @@ mod plan;
 
 use access::{
     every_service_role_reaches_the_buckets_its_access_names,
-    the_planned_platform_secrets_are_the_specs,
+    the_planned_platform_secrets_are_the_specs, the_terraform_roles_trust_only_the_specs_subjects,
 };
 use edge::{
     the_load_balancer_annotations_name_what_terraform_creates, the_planned_buckets_are_the_specs,
@@ -93,6 +93,10 @@ pub(crate) fn tests() -> Vec<Test> {
         ),
         test!(
             the_planned_web_acl_allows_only_the_specs_countries,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_terraform_roles_trust_only_the_specs_subjects,
             Need::Tool("terraform-aws")
         ),
     ]

@@ -141,3 +141,7 @@ external_secrets_service_account = {
 namespace                = "money-tracking"
 github_repository        = "example-org/money-tracking"
 github_actions_role_name = "GitHubActionsRole"
+terraform_roles = {
+  apply = { name = "money-tracking-terraform-apply", subjects = ["repo:example-org/money-tracking:environment:staging"] }
+  plan  = { name = "money-tracking-terraform-plan", subjects = ["repo:example-org/money-tracking:pull_request", "repo:example-org/money-tracking:ref:refs/heads/main"] }
+}

@@ -1,7 +1,5 @@
 //! `ci.yml`: the pull-request checks of this repository.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 
 use super::context::{
@@ -9,7 +7,7 @@ use super::context::{
     ServiceContainer, Step, TERRAFORM_VERSION, TEST_SERVICE_URLS, Triggers, Variable, Workflow,
     checkout, read, variable,
 };
-use crate::model::{Action, DeployTrigger, Model};
+use crate::model::{Action, Model};
 
 // ---------------------------------------------------------------------------------------------
 // ci.yml
@@ -99,9 +97,9 @@ fn test_service_env(require_external: bool) -> Vec<Variable> {
 }
 
 /// A job that only reads the repository.
-fn reading_job(id: &'static str, name: &str, timeout_minutes: u32, steps: Vec<Step>) -> Job {
+fn reading_job(id: &str, name: &str, timeout_minutes: u32, steps: Vec<Step>) -> Job {
     Job {
-        id,
+        id: id.to_string(),
         name: name.to_string(),
         needs: Vec::new(),
         condition: None,
@@ -109,25 +107,12 @@ fn reading_job(id: &'static str, name: &str, timeout_minutes: u32, steps: Vec<St
         timeout_minutes,
         permissions: vec![read("contents")],
         environment: None,
+        concurrency: None,
         services: Vec::new(),
         env: Vec::new(),
         outputs: Vec::new(),
         steps,
     }
-}
-
-/// The branches whose pull requests and pushes CI checks: every branch a deploy follows.
-fn checked_branches(model: &Model) -> Vec<String> {
-    let mut branches = BTreeSet::new();
-    for environment in model.environments.values() {
-        if let DeployTrigger::Branch(branch) = &environment.deploy.trigger {
-            branches.insert(branch.clone());
-        }
-    }
-    if branches.is_empty() {
-        branches.insert("main".to_string());
-    }
-    branches.into_iter().collect()
 }
 
 pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
@@ -266,7 +251,8 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
         ));
     }
 
-    let branches = checked_branches(model);
+    // Every branch a deploy follows.
+    let branches = model.deploying_branches();
     Workflow {
         name: "CI".to_string(),
         triggers: Triggers {
@@ -275,10 +261,10 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
             push_tags: Vec::new(),
             push_paths: Vec::new(),
         },
-        concurrency: Concurrency {
+        concurrency: Some(Concurrency {
             group: "${{ github.workflow }}-${{ github.ref }}".to_string(),
             cancel_in_progress: true,
-        },
+        }),
         env: vec![
             variable("CARGO_TERM_COLOR", "always"),
             variable("CARGO_INCREMENTAL", "0"),

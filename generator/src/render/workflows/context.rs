@@ -16,6 +16,8 @@ pub(super) const CARGO_LLVM_COV_VERSION: &str = "0.9.1";
 pub(super) const CARGO_DENY_VERSION: &str = "0.20.2";
 /// Terraform as proven by `tests/tools` (`terraform/` requires >= 1.9).
 pub(super) const TERRAFORM_VERSION: &str = "1.15.5";
+/// checkov as proven by `tests/tools` (terraform/check.sh's scan).
+pub(super) const CHECKOV_VERSION: &str = "3.3.30";
 /// Helm as proven by `tests/tools` (the helm-check SDK is Helm v4.2.3).
 pub(super) const HELM_VERSION: &str = "v4.2.3";
 pub(super) const HELM_CHART: &str = "runtime/chart";
@@ -40,7 +42,7 @@ pub(super) const TEST_SERVICE_URLS: &[(&str, &str)] = &[
 pub(super) struct Workflow {
     pub(super) name: String,
     pub(super) triggers: Triggers,
-    pub(super) concurrency: Concurrency,
+    pub(super) concurrency: Option<Concurrency>,
     pub(super) env: Vec<Variable>,
     pub(super) jobs: Vec<Job>,
 }
@@ -70,18 +72,21 @@ pub(super) struct Variable {
 
 #[derive(Debug, Serialize)]
 pub(super) struct Job {
-    pub(super) id: &'static str,
+    /// Written in this crate, or an environment's name (validated as a plain name) after a prefix.
+    pub(super) id: String,
     pub(super) name: String,
     /// The jobs this one waits for.
-    pub(super) needs: Vec<&'static str>,
-    /// The job's `if:`, written in this crate.
-    pub(super) condition: Option<&'static str>,
+    pub(super) needs: Vec<String>,
+    /// The job's `if:`, written in this crate (environment names, plain names, may be in it).
+    pub(super) condition: Option<String>,
     /// One label, or the list of labels a self-hosted runner must carry.
     pub(super) runs_on: Value,
     pub(super) timeout_minutes: u32,
     /// Scope and level, for example `("contents", "read")`; empty prints `permissions: {}`.
     pub(super) permissions: Vec<Permission>,
     pub(super) environment: Option<JobEnvironment>,
+    /// The job's own concurrency group, where runs of the workflow must not overlap per job.
+    pub(super) concurrency: Option<Concurrency>,
     pub(super) services: Vec<ServiceContainer>,
     pub(super) env: Vec<Variable>,
     /// Values later jobs read as `needs.<id>.outputs.<name>`.
@@ -101,6 +106,9 @@ pub(super) struct JobEnvironment {
     pub(super) url: String,
     /// Reviewers configured on the GitHub environment must approve the job (a comment says so).
     pub(super) approval_required: bool,
+    /// The job talks to the cluster's API (helm), so where it may run from matters (comments
+    /// say so).
+    pub(super) reaches_cluster: bool,
     /// The cluster's API has no public endpoint, so a hosted runner cannot reach it (a comment
     /// says so).
     pub(super) private_cluster: bool,

@@ -217,7 +217,7 @@ pub(super) fn deploy_workflow(
     );
 
     let job = Job {
-        id: "deploy",
+        id: "deploy".to_string(),
         name: format!("Deploy {} to {name}", service.name),
         needs: Vec::new(),
         condition: None,
@@ -228,8 +228,10 @@ pub(super) fn deploy_workflow(
             name: name.clone(),
             url: base_url,
             approval_required: environment.deploy.approval_required,
+            reaches_cluster: true,
             private_cluster: !environment.eks.endpoint_public_access,
         }),
+        concurrency: None,
         services: Vec::new(),
         env: Vec::new(),
         outputs: if supply_chain {
@@ -252,10 +254,10 @@ pub(super) fn deploy_workflow(
             push_paths,
         },
         // One deploy of a service to an environment at a time, never cancelled half-way through.
-        concurrency: Concurrency {
+        concurrency: Some(Concurrency {
             group: format!("deploy-{}-{name}", service.name),
             cancel_in_progress: false,
-        },
+        }),
         env: Vec::new(),
         jobs,
     }

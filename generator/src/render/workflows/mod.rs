@@ -1,6 +1,7 @@
 //! `.github/`: this repository's own CI (`workflows/ci.yml`), one deploy workflow per service
-//! and environment (`workflows/deploy-<service>-<env>.yml`) and the Dependabot configuration
-//! (`dependabot.yml`), rendered from the spec's services, `[delivery]` and environments.
+//! and environment (`workflows/deploy-<service>-<env>.yml`), the Terraform workflow
+//! (`workflows/terraform.yml`) and the Dependabot configuration (`dependabot.yml`), rendered from
+//! the spec's services, `[delivery]` and environments.
 //!
 //! Every decision (which jobs, which steps, their environment variables, the pinned `uses:`
 //! references, the triggers) is made here; the templates only lay the context out as YAML.
@@ -16,6 +17,7 @@ mod context;
 mod dependabot;
 mod deploy;
 mod supply_chain;
+mod terraform;
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_workflow;
@@ -23,6 +25,7 @@ use super::template::render_workflow;
 const CI_TEMPLATE: &str = "workflows/ci.yml.j2";
 const DEPLOY_TEMPLATE: &str = "workflows/deploy.yml.j2";
 const DEPENDABOT_TEMPLATE: &str = "workflows/dependabot.yml.j2";
+const TERRAFORM_TEMPLATE: &str = "workflows/terraform.yml.j2";
 
 pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     let header = request.header("#");
@@ -46,6 +49,16 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
             contents: format!(
                 "{header}{}",
                 render_workflow(DEPENDABOT_TEMPLATE, &dependabot)?
+            ),
+        });
+    }
+    if let Some(roles) = &request.model.delivery.terraform {
+        let workflow = terraform::terraform_workflow(request.model, roles);
+        artifacts.push(Artifact {
+            path: terraform::PATH.to_string(),
+            contents: format!(
+                "{header}{}",
+                render_workflow(TERRAFORM_TEMPLATE, &workflow)?
             ),
         });
     }

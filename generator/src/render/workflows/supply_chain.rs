@@ -153,15 +153,16 @@ pub(super) const VERIFIED_IMAGE_TAG: &str = "${{ github.sha }}@${{ steps.image.o
 /// deploy: the only job allowed to write security events, and it holds no AWS access.
 pub(super) fn code_scanning_job(model: &Model, service: &Service) -> Job {
     Job {
-        id: CODE_SCANNING_JOB,
+        id: CODE_SCANNING_JOB.to_string(),
         name: format!("Upload the scan of {} to code scanning", service.name),
-        needs: vec!["deploy"],
-        condition: Some("always() && needs.deploy.outputs.sarif != ''"),
+        needs: vec!["deploy".to_string()],
+        condition: Some("always() && needs.deploy.outputs.sarif != ''".to_string()),
         runs_on: Value::from(RUNNER),
         timeout_minutes: 10,
         // `actions: read` lets upload-sarif read the run in a private repository.
         permissions: vec![read("actions"), read("contents"), write("security-events")],
         environment: None,
+        concurrency: None,
         services: Vec::new(),
         env: Vec::new(),
         outputs: Vec::new(),

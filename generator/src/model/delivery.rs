@@ -1,0 +1,85 @@
+//! How the platform is delivered: the workflows' actions and roles, resolved.
+
+use std::collections::BTreeMap;
+
+use super::{Action, ActionRef};
+
+/// How the platform is delivered.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub aws_role_name: String,
+    pub namespace: String,
+    pub min_coverage_percent: u8,
+    /// Every action the workflows use, with its pinned reference.
+    pub actions: BTreeMap<Action, ActionRef>,
+    /// Provenance, SBOM, code scanning, signing and verification of the images.
+    pub supply_chain: bool,
+    /// What `.github/dependabot.yml` updates, if it is rendered.
+    pub dependency_updates: Option<DependencyUpdates>,
+    /// `cargo deny check` runs in the pull-request checks.
+    pub cargo_deny: bool,
+    /// The Terraform workflow and its roles, when rendered.
+    pub terraform: Option<TerraformDelivery>,
+}
+
+/// What Dependabot updates, each ecosystem once, and how often.
+#[derive(Debug, Clone)]
+pub struct DependencyUpdates {
+    pub interval: crate::spec::UpdateInterval,
+    pub ecosystems: std::collections::BTreeSet<crate::spec::Ecosystem>,
+}
+
+impl Delivery {
+    /// The pinned reference of an action the workflows use (validation made sure each is there).
+    pub fn action(&self, action: Action) -> &ActionRef {
+        self.actions
+            .get(&action)
+            .unwrap_or_else(|| unreachable!("validation requires every action: {action:?}"))
+    }
+}
+
+/// The Terraform workflow's roles, by name (the spec's or the defaults).
+#[derive(Debug, Clone)]
+pub struct TerraformDelivery {
+    /// Read-only, assumed by pull-request plans.
+    pub plan_role_name: String,
+    /// Administrator, assumed by the applies from the environments' GitHub environments.
+    pub apply_role_name: String,
+}
+
+impl TerraformDelivery {
+    /// The OIDC subjects the plan role trusts: the repository's pull requests and its deploying
+    /// branches (`branches`), nothing else.
+    pub fn plan_subjects(&self, repository: &str, branches: &[String]) -> Vec<String> {
+        let mut subjects = vec![format!("repo:{repository}:pull_request")];
+        subjects.extend(
+            branches
+                .iter()
+                .map(|branch| format!("repo:{repository}:ref:refs/heads/{branch}")),
+        );
+        subjects
+    }
+
+    /// The OIDC subject the apply role of `environment` trusts: a job running in that GitHub
+    /// environment of the repository, which is where its approval rules apply.
+    pub fn apply_subjects(&self, repository: &str, environment: &str) -> Vec<String> {
+        vec![format!("repo:{repository}:environment:{environment}")]
+    }
+}
+
+impl super::Model {
+    /// The branches the deploys follow (`main` when every environment deploys on a tag): what CI
+    /// checks, and where the Terraform plan role may also be assumed from.
+    pub fn deploying_branches(&self) -> Vec<String> {
+        let mut branches = std::collections::BTreeSet::new();
+        for environment in self.environments.values() {
+            if let super::DeployTrigger::Branch(branch) = &environment.deploy.trigger {
+                branches.insert(branch.clone());
+            }
+        }
+        if branches.is_empty() {
+            branches.insert("main".to_string());
+        }
+        branches.into_iter().collect()
+    }
+}
