@@ -138,7 +138,7 @@ pub(super) fn variables(
                     format!("`{name}` reads `{secret_name}`, which `[secrets]` does not declare"),
                 )
                 .on_value()
-                .help(declare_hint(spec, secret_name)),
+                .help(declare_hint(spec, secret_name, true)),
             );
             continue;
         }
@@ -225,7 +225,7 @@ pub(super) fn access(
                     )
                     .at_path(at.child("secrets").index(index))
                     .on_value()
-                    .help(declare_hint(spec, secret)),
+                    .help(declare_hint(spec, secret, false)),
                 );
             }
         }
@@ -292,14 +292,20 @@ pub(super) fn unused(spec: &Spec, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn declare_hint(spec: &Spec, secret: &str) -> String {
-    let declared: Vec<&String> = spec.secrets.keys().collect();
-    if declared.is_empty() {
+/// How to name a secret that is not there: one the spec declares (and, for a variable, one of
+/// the platform's, which only the External Secrets Operator reads), or declare it.
+fn declare_hint(spec: &Spec, secret: &str, platform_too: bool) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    if platform_too {
+        names.extend(Secret::ALL.map(Secret::as_str));
+    }
+    names.extend(spec.secrets.keys().map(String::as_str));
+    if names.is_empty() {
         format!("declare it: [secrets.{secret}] with its description")
     } else {
         format!(
             "name one of {}, or declare it: [secrets.{secret}]",
-            listed(&declared)
+            listed(&names)
         )
     }
 }

@@ -1,11 +1,9 @@
 //! `ci.yml`: the pull-request checks of this repository.
 
-use serde_json::Value;
-
 use super::context::{
-    CARGO_DENY_VERSION, CARGO_LLVM_COV_VERSION, Concurrency, Job, RUNNER, RUST_TOOLCHAIN,
-    ServiceContainer, Step, TERRAFORM_VERSION, TEST_SERVICE_URLS, Triggers, Variable, Workflow,
-    checkout, read, variable,
+    CARGO_DENY_VERSION, CARGO_LLVM_COV_VERSION, Concurrency, Job, RUST_TOOLCHAIN, ServiceContainer,
+    Step, TERRAFORM_VERSION, TEST_SERVICE_URLS, Triggers, Variable, Workflow, checkout,
+    reading_job, variable,
 };
 use crate::model::{Action, Model};
 
@@ -94,25 +92,6 @@ fn test_service_env(require_external: bool) -> Vec<Variable> {
         env.push(variable("REQUIRE_EXTERNAL", "1"));
     }
     env
-}
-
-/// A job that only reads the repository.
-fn reading_job(id: &str, name: &str, timeout_minutes: u32, steps: Vec<Step>) -> Job {
-    Job {
-        id: id.to_string(),
-        name: name.to_string(),
-        needs: Vec::new(),
-        condition: None,
-        runs_on: Value::from(RUNNER),
-        timeout_minutes,
-        permissions: vec![read("contents")],
-        environment: None,
-        concurrency: None,
-        services: Vec::new(),
-        env: Vec::new(),
-        outputs: Vec::new(),
-        steps,
-    }
 }
 
 pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {

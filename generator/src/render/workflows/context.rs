@@ -201,6 +201,31 @@ impl Step {
     }
 }
 
+/// A job on the hosted runner that reads the repository and nothing else: the base the
+/// workflows' jobs extend (`..reading_job(...)`) with what they need more.
+pub(super) fn reading_job(
+    id: impl Into<String>,
+    name: impl Into<String>,
+    timeout_minutes: u32,
+    steps: Vec<Step>,
+) -> Job {
+    Job {
+        id: id.into(),
+        name: name.into(),
+        needs: Vec::new(),
+        condition: None,
+        runs_on: Value::from(RUNNER),
+        timeout_minutes,
+        permissions: vec![read("contents")],
+        environment: None,
+        concurrency: None,
+        services: Vec::new(),
+        env: Vec::new(),
+        outputs: Vec::new(),
+        steps,
+    }
+}
+
 pub(super) fn read(scope: &'static str) -> Permission {
     Permission {
         scope,

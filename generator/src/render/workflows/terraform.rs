@@ -4,11 +4,9 @@
 //! comment per environment, updated in place. A push of an environment's deploy trigger (its
 //! branch or tag) applies that environment with the apply role, in its GitHub environment.
 
-use serde_json::Value;
-
 use super::context::{
-    CHECKOV_VERSION, Concurrency, Job, JobEnvironment, RUNNER, Step, TERRAFORM_VERSION, Triggers,
-    Variable, Workflow, checkout, read, variable, write,
+    CHECKOV_VERSION, Concurrency, Job, JobEnvironment, Step, TERRAFORM_VERSION, Triggers, Variable,
+    Workflow, checkout, read, reading_job, variable, write,
 };
 use crate::model::{Action, DeployTrigger, Environment, Model, TerraformDelivery};
 
@@ -122,24 +120,6 @@ pub(super) fn marker(environment: &str) -> String {
     format!("<!-- platformgen: terraform plan of {environment} -->")
 }
 
-fn plain_job(id: String, name: String, timeout_minutes: u32, steps: Vec<Step>) -> Job {
-    Job {
-        id,
-        name,
-        needs: Vec::new(),
-        condition: None,
-        runs_on: Value::from(RUNNER),
-        timeout_minutes,
-        permissions: vec![read("contents")],
-        environment: None,
-        concurrency: None,
-        services: Vec::new(),
-        env: Vec::new(),
-        outputs: Vec::new(),
-        steps,
-    }
-}
-
 fn setup_terraform(model: &Model) -> Step {
     Step::uses(
         "Set up Terraform",
@@ -196,7 +176,7 @@ fn check_job(model: &Model) -> Job {
     let environments: Vec<&str> = model.environments.keys().map(String::as_str).collect();
     Job {
         condition: Some(PULL_REQUEST.to_string()),
-        ..plain_job(
+        ..reading_job(
             "check".to_string(),
             "fmt, validate, checkov".to_string(),
             20,
@@ -254,7 +234,7 @@ fn plan_job(model: &Model, roles: &TerraformDelivery, environment: &Environment)
             group: format!("terraform-plan-{name}-${{{{ github.event.pull_request.number }}}}"),
             cancel_in_progress: true,
         }),
-        ..plain_job(format!("plan-{name}"), format!("Plan {name}"), 30, steps)
+        ..reading_job(format!("plan-{name}"), format!("Plan {name}"), 30, steps)
     }
 }
 
@@ -269,7 +249,7 @@ fn comment_job(model: &Model, environment: &Environment) -> Job {
             "always() && (needs.{plan}.result == 'success' || needs.{plan}.result == 'failure')"
         )),
         permissions: vec![write("pull-requests")],
-        ..plain_job(
+        ..reading_job(
             format!("comment-{name}"),
             format!("Comment the plan of {name}"),
             10,
@@ -311,7 +291,7 @@ fn route_job(model: &Model) -> Job {
             "environment",
             "${{ steps.route.outputs.environment }}",
         )],
-        ..plain_job(
+        ..reading_job(
             "route".to_string(),
             "Which environment this push applies".to_string(),
             5,
@@ -347,7 +327,7 @@ fn apply_job(model: &Model, roles: &TerraformDelivery, environment: &Environment
             cancel_in_progress: false,
         }),
         // A first apply creates a cluster and a database.
-        ..plain_job(format!("apply-{name}"), format!("Apply {name}"), 120, steps)
+        ..reading_job(format!("apply-{name}"), format!("Apply {name}"), 120, steps)
     }
 }
 
