@@ -23,7 +23,8 @@ pub use delivery::{Delivery, DependencyUpdates, TerraformDelivery};
 pub use eks::{Eks, NodeGroup, pool_groups};
 pub use route::{RouteTemplate, TemplateSegment};
 pub use secrets::{
-    EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Secret, SecretVariable,
+    EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, SECRET_STORE, Secret,
+    SecretVariable,
 };
 
 pub use crate::duration::PromDuration;

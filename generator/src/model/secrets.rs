@@ -44,6 +44,9 @@ impl Secret {
 /// Where the External Secrets Operator runs (its Helm chart's defaults): Terraform lets this
 /// service account read the environment's secrets, for the ClusterSecretStore.
 pub const EXTERNAL_SECRETS_NAMESPACE: &str = "external-secrets";
+/// The `ClusterSecretStore` every release's ExternalSecret reads
+/// (`generated/<env>/external-secrets/cluster-secret-store.yaml`).
+pub const SECRET_STORE: &str = "aws-secrets-manager";
 pub const EXTERNAL_SECRETS_SERVICE_ACCOUNT: &str = "external-secrets";
 
 /// An environment variable a service reads from one of the platform's secrets.

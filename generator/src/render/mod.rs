@@ -10,6 +10,7 @@ pub mod dashboards;
 pub mod helm_values;
 pub mod operations;
 pub mod prometheus_rules;
+pub mod secret_store;
 mod template;
 pub mod tfvars;
 pub mod workflows;
@@ -23,6 +24,7 @@ pub fn render_all(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     artifacts.extend(helm_values::render(request)?);
     artifacts.extend(prometheus_rules::render(request)?);
     artifacts.extend(alertmanager::render(request)?);
+    artifacts.extend(secret_store::render(request)?);
     artifacts.extend(operations::render(request)?);
     artifacts.extend(dashboards::render(request)?);
     artifacts.extend(workflows::render(request)?);

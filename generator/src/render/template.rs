@@ -35,6 +35,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "alertmanager.yml.j2",
         include_str!("../../templates/alertmanager.yml.j2"),
     ),
+    (
+        "cluster-secret-store.yaml.j2",
+        include_str!("../../templates/cluster-secret-store.yaml.j2"),
+    ),
 ];
 
 /// Workflow templates print with `{= =}` instead of `{{ }}`, so GitHub's `${{ }}` passes

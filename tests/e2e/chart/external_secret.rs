@@ -7,6 +7,7 @@ use super::{
     Example, RUNTIME_VARIABLES, Rendered, container, environment, one, render_every_environment,
 };
 use crate::support::{assert_success, run, tool, tool_command};
+use generator::render::secret_store;
 use serde_json::{Value, json};
 
 /// Every field path of an `external-secrets.io/v1` ExternalSecret the chart may write (`[]` is
@@ -101,6 +102,7 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
     let (examples, rendered) = render_every_environment();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut all = Vec::new();
+    let mut stores = Vec::new();
     for Rendered {
         example,
         install,
@@ -121,6 +123,29 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
             continue;
         }
         let document = one(manifests, "ExternalSecret");
+        // It reads the store platformgen renders for its environment, in the project's region.
+        let Example { artifacts, .. } = &examples[*example];
+        let store_path = secret_store::path(environment(model, env));
+        let store: Value = serde_norway::from_str(
+            &artifacts
+                .iter()
+                .find(|a| a.path == store_path)
+                .unwrap_or_else(|| panic!("{label}: {store_path} is rendered"))
+                .contents,
+        )
+        .expect("the store is YAML");
+        assert_eq!(store["kind"], "ClusterSecretStore", "{label}");
+        assert_eq!(
+            document["spec"]["secretStoreRef"],
+            json!({ "name": store["metadata"]["name"], "kind": "ClusterSecretStore" }),
+            "{label}: the ExternalSecret names the rendered store"
+        );
+        assert_eq!(
+            store["spec"]["provider"]["aws"],
+            json!({ "service": "SecretsManager", "region": model.project.aws_region }),
+            "{label}"
+        );
+        stores.push(store);
         assert_eq!(
             external_secret_errors(document),
             Vec::<String>::new(),
@@ -174,6 +199,7 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
     }
     // The operator's own CRD models (ajv validators compiled from the v1 CRDs) check it too.
     let input = dir.path().join("external-secrets.json");
+    all.extend(&stores);
     std::fs::write(&input, serde_json::to_string(&all).expect("JSON")).expect("write");
     let output = run(tool_command(&tool("external-secrets-check")).arg(&input));
     assert_success(

@@ -190,7 +190,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             existing: false,
             external_secret: ExternalSecret {
                 enabled: !data.is_empty(),
-                secret_store: "aws-secrets-manager".to_string(),
+                secret_store: model::SECRET_STORE.to_string(),
                 secret_store_kind: SecretStoreKind::ClusterSecretStore,
                 refresh_interval: model.secret_store.refresh_interval.clone(),
                 data,
