@@ -446,6 +446,11 @@ fn prod_secrets_and_service_access_are_the_guides() {
             serde_norway::from_str(text(&artifacts, &path)).expect("values parse");
         let ports = &values.network_policy.egress_ports;
         assert_eq!(ports.contains(&443), https, "{service}: {ports:?}");
+        // The pods assume the role Terraform makes for the service, in prod's account.
+        assert_eq!(
+            values.service_account.annotations[helm_values::IRSA_ANNOTATION],
+            format!("arn:aws:iam::333333333333:role/money-tracking-prod-{service}")
+        );
     }
 
     let tfvars = text(&artifacts, "generated/prod/terraform.tfvars");

@@ -78,6 +78,32 @@ impl Model {
         format!("{}-{}", self.project.name, environment.name)
     }
 
+    /// The IAM role Terraform gives a service's pods in an environment (`module.service_role`):
+    /// `<project>-<environment>-<service>`, cut to IAM's 64 characters.
+    pub fn service_role_name(&self, environment: &Environment, service: &str) -> String {
+        format!("{}-{service}", self.resource_name(environment))
+            .chars()
+            .take(64)
+            .collect()
+    }
+
+    /// That role's ARN, where the spec names the environment's account.
+    pub fn service_role_arn(&self, environment: &Environment, service: &str) -> Option<String> {
+        let region = &self.project.aws_region;
+        let partition = if region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else if region.starts_with("cn-") {
+            "aws-cn"
+        } else {
+            "aws"
+        };
+        let account = environment.account_id.as_ref()?;
+        Some(format!(
+            "arn:{partition}:iam::{account}:role/{}",
+            self.service_role_name(environment, service)
+        ))
+    }
+
     /// The S3 name of an environment's bucket: `<project>-<environment>-<purpose>`.
     pub fn bucket_name(&self, environment: &Environment, purpose: &str) -> String {
         format!("{}-{purpose}", self.resource_name(environment))

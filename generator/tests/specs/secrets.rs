@@ -118,5 +118,8 @@ access = { buckets = { documents = "read-write" }, secrets = ["plaid"] }"#,
         ),
         Replace(CACHE_END, "auth_token = true"),
         DASHBOARD_EDIT,
+        // The role's ARN in the release needs each environment's account.
+        InsertAfter(r#"tier = "development""#, r#"account_id = "123456789012""#),
+        InsertAfter("\ntier = \"production\"", r#"account_id = "123456789012""#),
     ],
 );

@@ -33,6 +33,7 @@ use datastores::{
     the_planned_cache_is_the_specs, the_planned_database_and_its_replicas_are_the_specs,
 };
 use generator::model::{NatMode, Secret};
+use generator::render::helm_values::IRSA_ANNOTATION;
 use nodes::{
     the_planned_add_ons_and_autoscaler_are_the_specs, the_planned_node_groups_are_the_specs,
 };
@@ -213,20 +214,37 @@ fn every_service_gets_its_repository_and_role() {
             repositories, images,
             "{label}: one ECR repository per image"
         );
-        let prefix = model.resource_name(case.environment());
         for service in &model.services {
             let role = plan.at(&format!(
                 "module.service_role[\"{}\"].aws_iam_role.this",
                 service.name
             ));
-            let name: String = format!("{prefix}-{}", service.name)
-                .chars()
-                .take(64)
-                .collect();
             assert_eq!(
                 text(&role["name"]),
-                name,
+                model.service_role_name(case.environment(), &service.name),
                 "{label}: {}'s role",
+                service.name
+            );
+            // Its release annotates the service account with that role, where the spec names
+            // the account (the role's ARN is the account's).
+            let release = case
+                .releases
+                .iter()
+                .find(|values| values.name_override == service.name)
+                .expect("the service's release");
+            let annotation = release
+                .service_account
+                .annotations
+                .get(IRSA_ANNOTATION)
+                .cloned();
+            let expected = case
+                .environment()
+                .account_id
+                .as_ref()
+                .map(|account| format!("arn:aws:iam::{account}:role/{}", text(&role["name"])));
+            assert_eq!(
+                annotation, expected,
+                "{label}: {}'s service account",
                 service.name
             );
         }

@@ -16,6 +16,8 @@ use crate::spec::Engine;
 
 /// ElastiCache's port, in every environment.
 const REDIS_PORT: u16 = 6379;
+/// The service account annotation EKS reads the pods' IAM role from.
+pub const IRSA_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
 /// The AWS APIs (S3, Secrets Manager, STS).
 const HTTPS_PORT: u16 = 443;
 
@@ -249,10 +251,15 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
                 service.metrics_path.clone(),
             ),
         ]),
+        // IRSA: the pods assume the service's own role, where the spec names the account.
         service_account: ServiceAccount {
             create: true,
             name: String::new(),
-            annotations: BTreeMap::new(),
+            annotations: model
+                .service_role_arn(environment, &service.name)
+                .map(|arn| (IRSA_ANNOTATION.to_string(), arn))
+                .into_iter()
+                .collect(),
         },
         // The distroless `nonroot` user of the runtime image (runtime/Dockerfile).
         security_context: SecurityContext {
