@@ -4,29 +4,35 @@ locals {
   github_oidc_host = "token.actions.githubusercontent.com"
   partition        = var.partition
   state_bucket_arn = "arn:${local.partition}:s3:::${var.state.bucket}"
+
+  # Each role's trust: only the exact subjects given, only with the STS audience; jsonencode
+  # rather than a policy document, so the plan shows them.
+  trust = {
+    for role, subjects in { plan = var.plan_role.subjects, apply = var.apply_role.subjects } :
+    role => jsonencode({
+      Version = "2012-10-17"
+      Statement = [{
+        Effect    = "Allow"
+        Action    = "sts:AssumeRoleWithWebIdentity"
+        Principal = { Federated = var.oidc_provider_arn }
+        Condition = {
+          StringEquals = {
+            "${local.github_oidc_host}:aud" = "sts.amazonaws.com"
+            "${local.github_oidc_host}:sub" = subjects
+          }
+        }
+      }]
+    })
+  }
 }
 
 # ---------------------------------------------------------------- plan: read-only
 
-# Only the exact subjects given (pull requests and the deploying branches of one repository),
-# only with the STS audience; jsonencode rather than a policy document, so the plan shows them.
+# Trusted by pull requests and the deploying branches of one repository (local.trust).
 resource "aws_iam_role" "plan" {
-  name        = var.plan_role.name
-  description = "Terraform plans of ${var.github_repository} through GitHub OIDC: read-only"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = var.oidc_provider_arn }
-      Condition = {
-        StringEquals = {
-          "${local.github_oidc_host}:aud" = "sts.amazonaws.com"
-          "${local.github_oidc_host}:sub" = var.plan_role.subjects
-        }
-      }
-    }]
-  })
+  name                 = var.plan_role.name
+  description          = "Terraform plans of ${var.github_repository} through GitHub OIDC: read-only"
+  assume_role_policy   = local.trust["plan"]
   max_session_duration = 3600
 
   tags = var.tags
@@ -112,22 +118,9 @@ resource "aws_iam_role_policy" "plan" {
 # ---------------------------------------------------------------- apply: administrator
 
 resource "aws_iam_role" "apply" {
-  name        = var.apply_role.name
-  description = "Terraform applies of ${var.github_repository} through GitHub OIDC, from its GitHub environments"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = var.oidc_provider_arn }
-      Condition = {
-        StringEquals = {
-          "${local.github_oidc_host}:aud" = "sts.amazonaws.com"
-          "${local.github_oidc_host}:sub" = var.apply_role.subjects
-        }
-      }
-    }]
-  })
+  name                 = var.apply_role.name
+  description          = "Terraform applies of ${var.github_repository} through GitHub OIDC, from its GitHub environments"
+  assume_role_policy   = local.trust["apply"]
   max_session_duration = var.apply_max_session_duration
 
   tags = var.tags
