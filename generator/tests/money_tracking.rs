@@ -27,12 +27,17 @@ fn the_committed_tree_is_what_the_spec_renders() {
 }
 
 fn rendered() -> (Model, Vec<Artifact>) {
+    rendered_in(Some("prod"))
+}
+
+/// The artifacts of one environment, or of all of them.
+fn rendered_in(only_environment: Option<&str>) -> (Model, Vec<Artifact>) {
     let model = Model::load(&workspace().join(SPEC)).expect("the guide's spec is valid");
     let artifacts = render_all(&Request {
         model: &model,
         spec_path: SPEC,
         spec_text: &std::fs::read_to_string(workspace().join(SPEC)).expect("the spec is readable"),
-        only_environment: Some("prod"),
+        only_environment,
     })
     .expect("renders");
     (model, artifacts)
@@ -141,7 +146,8 @@ fn prod_runs_each_service_as_the_guide_deploys_it() {
         "generated/prod/helm-values/bank-service.yaml",
     ))
     .expect("values parse");
-    assert_eq!(bank.network_policy.egress_ports, [5432, 6379, 443]);
+    // ... and the tracing collector, Jaeger's OTLP port.
+    assert_eq!(bank.network_policy.egress_ports, [5432, 6379, 443, 4317]);
     assert_eq!(
         bank.network_policy.egress_services,
         [helm_values::EgressService {
@@ -183,6 +189,48 @@ fn prod_runs_each_service_as_the_guide_deploys_it() {
             serde_norway::from_str(text(&artifacts, &path)).expect("values parse");
         assert!(values.node_selector.is_empty(), "{service}");
         assert!(values.tolerations.is_empty(), "{service}");
+    }
+}
+
+/// The guide's sampling strategy: every service traced, 10 % of traces kept in production and
+/// all of them in staging and development, through the OpenTelemetry SDK's own variables. The
+/// runtime (transaction-service) exports no spans yet, and is given no tracing settings.
+#[test]
+fn every_environment_samples_traces_as_the_guide_says() {
+    let (_, artifacts) = rendered_in(None);
+    for (environment, ratio) in [("prod", "0.1"), ("staging", "1"), ("dev", "1")] {
+        let path = format!("generated/{environment}/helm-values/transaction-service.yaml");
+        let runtime: helm_values::HelmValues =
+            serde_norway::from_str(text(&artifacts, &path)).expect("values parse");
+        assert!(
+            !runtime.config.keys().any(|key| key.starts_with("OTEL_")),
+            "{path}"
+        );
+        for service in [
+            "user-service",
+            "auth-service",
+            "bank-service",
+            "analytics-service",
+        ] {
+            let path = format!("generated/{environment}/helm-values/{service}.yaml");
+            let values: helm_values::HelmValues =
+                serde_norway::from_str(text(&artifacts, &path)).expect("values parse");
+            for (key, value) in [
+                ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+                ("OTEL_TRACES_SAMPLER_ARG", ratio),
+                ("OTEL_SERVICE_NAME", service),
+                (
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    "http://jaeger-collector.monitoring.svc:4317",
+                ),
+            ] {
+                assert_eq!(values.config[key], value, "{path}: {key}");
+            }
+            assert!(
+                values.network_policy.egress_ports.contains(&4317),
+                "{path} reaches the collector"
+            );
+        }
     }
 }
 

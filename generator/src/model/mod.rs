@@ -12,6 +12,7 @@ mod delivery;
 mod eks;
 mod route;
 mod secrets;
+mod tracing;
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,8 @@ pub use secrets::{
     EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, SECRET_STORE, Secret,
     SecretVariable,
 };
+
+pub use tracing::{TRACING_VARIABLES, Tracing};
 
 pub use crate::duration::PromDuration;
 pub use crate::promql::Promql;
@@ -424,6 +427,8 @@ pub struct Environment {
     /// By purpose.
     pub buckets: BTreeMap<String, Bucket>,
     pub deploy: Deploy,
+    /// Where the services send their spans here, if the environment traces.
+    pub tracing: Option<Tracing>,
     /// The threshold in effect of every alert that has one: the environment's override, or the
     /// alert's default.
     pub thresholds: BTreeMap<String, f64>,

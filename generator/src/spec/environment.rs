@@ -45,6 +45,10 @@ pub struct Environment {
     pub deploy: Deploy,
     #[serde(default)]
     pub monitoring: Monitoring,
+    /// Distributed tracing: where every service sends its spans, and how many it keeps.
+    /// Absent: the services get no tracing settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracing: Option<Tracing>,
     /// Disaster recovery targets this environment promises; validation checks that its
     /// settings can keep them (the recovery rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -403,6 +407,25 @@ pub struct Deploy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct RunnerLabel(#[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,64}$"))] pub String);
+
+/// The OpenTelemetry settings every service's containers get, as the SDKs' standard variables
+/// (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_TRACES_SAMPLER=parentbased_traceidratio`,
+/// `OTEL_TRACES_SAMPLER_ARG`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`); the services'
+/// network policies let them reach the collector's port. The runtime's services export no spans
+/// yet, and get neither.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tracing {
+    /// The OTLP collector the spans go to, `http://<host>:<port>` (gRPC on 4317, HTTP on
+    /// 4318), for example the guide's Jaeger collector
+    /// `http://jaeger-collector.observability.svc:4317`.
+    #[schemars(regex(pattern = r"^https?://[A-Za-z0-9.-]+:[0-9]{1,5}$"))]
+    pub endpoint: String,
+    /// The share of new traces recorded, from 0 to 1 (the guide: 0.1 in production, 1 in
+    /// staging and development); a request that arrives traced keeps its caller's decision.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub sample_ratio: f64,
+}
 
 /// Per-environment monitoring settings.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

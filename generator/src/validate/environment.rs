@@ -15,7 +15,9 @@ use super::rules::rules;
 use super::sizing;
 use super::values::{cidr_diagnostic, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::model::{Bastion, Deploy, DeployTrigger, Environment};
+use crate::model::{
+    Bastion, Deploy, DeployTrigger, Environment, ServiceSettings, TRACING_VARIABLES, Tracing,
+};
 use crate::resolve::Resolved;
 use crate::spec::{self, Spec};
 
@@ -90,6 +92,7 @@ pub(super) fn environment(
     edge(spec, resolved, settings, out);
     let waf = waf(resolved, settings, out);
     let deploy = deploy(resolved, settings, out);
+    let tracing = tracing(spec, resolved, settings, services.as_ref(), out);
     let thresholds = thresholds(spec, resolved, settings, out);
     let recovery = recovery(resolved, settings, &spec.project.aws_region, out);
     if let Ok(recovery) = &recovery {
@@ -126,6 +129,7 @@ pub(super) fn environment(
             waf,
             buckets: settings.buckets.clone(),
             deploy,
+            tracing,
             thresholds,
             recovery,
             waivers: settings.waivers.clone(),
@@ -133,6 +137,67 @@ pub(super) fn environment(
         }),
         _ => None,
     }
+}
+
+/// Where the services send their spans here: a collector at a port the network policies can
+/// open, and no service configuring a variable the platform sets for tracing.
+fn tracing(
+    spec: &Spec,
+    resolved: &Resolved,
+    settings: &spec::Environment,
+    services: Option<&BTreeMap<String, ServiceSettings>>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Tracing> {
+    let tracing = settings.tracing.as_ref()?;
+    for (name, service) in services.into_iter().flatten() {
+        for key in service.config.keys() {
+            if !TRACING_VARIABLES.contains(&key.as_str()) {
+                continue;
+            }
+            let diagnostic = Diagnostic::error(
+                Code::Inconsistent,
+                format!("`{key}` is set by the platform wherever `tracing` is on"),
+            )
+            .help(format!(
+                "remove `{key}`: every service's tracing comes from `tracing` (the collector \
+                 and the sample ratio)"
+            ));
+            let relative = path("services").child(name).child("config").child(key);
+            let written_here = settings
+                .services
+                .get(name)
+                .is_some_and(|here| here.config.contains_key(key));
+            out.push(if written_here || !spec.services.contains_key(name) {
+                resolved.diagnostic(diagnostic, &relative)
+            } else {
+                diagnostic.at_path(relative)
+            });
+        }
+    }
+    // The schema holds the endpoint to `http(s)://<host>:<digits>`.
+    let port = tracing
+        .endpoint
+        .rsplit_once(':')
+        .and_then(|(_, port)| port.parse::<u16>().ok())
+        .filter(|port| *port > 0);
+    if port.is_none() {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::error(
+                    Code::OutOfRange,
+                    format!("`{}` has no valid port (1 to 65535)", tracing.endpoint),
+                )
+                .on_value()
+                .help("name the collector's OTLP port: 4317 (gRPC) or 4318 (HTTP)"),
+                &path("tracing.endpoint"),
+            ),
+        );
+    }
+    Some(Tracing {
+        endpoint: tracing.endpoint.clone(),
+        port: port?,
+        sample_ratio: tracing.sample_ratio,
+    })
 }
 
 fn bastion(

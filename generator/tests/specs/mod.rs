@@ -8,6 +8,7 @@
 
 mod nodes;
 mod secrets;
+mod tracing;
 mod waf;
 
 use std::path::{Path, PathBuf};
@@ -804,6 +805,7 @@ handler = "get_transaction""#,
     secrets::PLATFORM_VARIABLE,
     secrets::STORE_AND_NAMES,
     secrets::ACCESS_BEYOND_THE_SPEC,
+    tracing::TRACING_THAT_DOES_NOT_FIT,
     waf::UNKNOWN_COUNTRIES,
     waf::COUNTRY_TWICE,
     waf::NO_COUNTRY,

@@ -123,10 +123,17 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 );
             }
         } else {
+            // Its configuration, and where the environment traces, the SDK's variables.
+            let tracing = environment(model, env)
+                .tracing
+                .iter()
+                .flat_map(|tracing| tracing.variables(&service.name, env));
             let wanted: serde_json::Map<String, Value> = app
                 .config
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                .clone()
+                .into_iter()
+                .chain(tracing)
+                .map(|(k, v)| (k, Value::from(v)))
                 .collect();
             assert_eq!(config, &wanted, "{label}");
             // Exactly the secrets the spec gives it, each from the release's Secret.

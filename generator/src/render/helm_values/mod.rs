@@ -79,11 +79,16 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         remote_key: model.platform_secret_name(environment, &read.secret),
         property: read.key.clone(),
     }));
+    // The runtime exports no spans (yet): only services on their own image trace.
+    let tracing = environment.tracing.as_ref().filter(|_| !runtime);
+    if let Some(tracing) = tracing {
+        config.extend(tracing.variables(&service.name, &environment.name));
+    }
     let egress = &service.egress;
     // A role that reaches buckets or secrets reaches them through the AWS APIs (and STS for the
     // role's token) over HTTPS, whose addresses are AWS's to change.
     let aws_apis = !service.access.buckets.is_empty() || !service.access.secrets.is_empty();
-    let egress_ports: Vec<u16> = [
+    let mut egress_ports: Vec<u16> = [
         (egress.database, database_port),
         (egress.cache, REDIS_PORT),
         (aws_apis, HTTPS_PORT),
@@ -91,6 +96,12 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
     .into_iter()
     .filter_map(|(reached, port)| reached.then_some(port))
     .collect();
+    // The tracing collector, wherever it runs.
+    if let Some(tracing) = tracing
+        && !egress_ports.contains(&tracing.port)
+    {
+        egress_ports.push(tracing.port);
+    }
     let egress_services = egress
         .services
         .iter()
