@@ -192,6 +192,40 @@ fn prod_runs_each_service_as_the_guide_deploys_it() {
     }
 }
 
+/// The guide's namespace, one per environment (`money-tracking-prod`): where the workflows deploy,
+/// what the rules select and carry, and what Terraform's roles trust.
+#[test]
+fn each_environment_deploys_to_the_guides_namespace() {
+    let (model, artifacts) = rendered_in(None);
+    for environment in ["dev", "staging", "prod"] {
+        let namespace = format!("money-tracking-{environment}");
+        assert_eq!(model.environments[environment].namespace, namespace);
+        let workflow = text(
+            &artifacts,
+            &format!(".github/workflows/deploy-user-service-{environment}.yml"),
+        );
+        assert!(
+            workflow.contains(&format!("NAMESPACE: \"{namespace}\"")),
+            "{workflow}"
+        );
+        let rules = text(
+            &artifacts,
+            &format!("generated/{environment}/prometheus-rules.yaml"),
+        );
+        assert!(
+            rules.contains(&format!("up{{namespace=\\\"{namespace}\\\"}} == 0")),
+            "{rules}"
+        );
+        assert!(!rules.contains("$namespace"), "{rules}");
+        let tfvars: serde_json::Value = hcl::from_str(text(
+            &artifacts,
+            &format!("generated/{environment}/terraform.tfvars"),
+        ))
+        .expect("HCL");
+        assert_eq!(tfvars["namespace"], namespace.as_str());
+    }
+}
+
 /// The guide's sampling strategy: every service traced, 10 % of traces kept in production and
 /// all of them in staging and development, through the OpenTelemetry SDK's own variables. The
 /// runtime (transaction-service) exports no spans yet, and is given no tracing settings.

@@ -378,7 +378,7 @@ fn every_query_is_promql_over_contract_metrics_only() {
                     );
                 } else if !expr.starts_with("slo:") {
                     assert!(
-                        expr.contains(&format!("namespace=\"{}\"", model.delivery.namespace)),
+                        expr.contains(&format!("namespace=\"{}\"", model.project.name)),
                         "{expr}"
                     );
                 }

@@ -301,7 +301,10 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
             helm["env"]["RELEASE"],
             runtime_service(&model).name.as_str()
         );
-        assert_eq!(helm["env"]["NAMESPACE"], model.delivery.namespace.as_str());
+        assert_eq!(
+            helm["env"]["NAMESPACE"],
+            model.environments[name].namespace.as_str()
+        );
         assert_eq!(helm["env"]["CHART"], "runtime/chart");
         // The values file carries the rules and dashboards: nothing else is passed as a file.
         assert!(helm["env"].get("RULES_FILE").is_none(), "{helm}");
@@ -581,7 +584,9 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
 fn hostile_spec_strings_stay_inside_their_yaml_values() {
     let hostile = "x\"y\\z\n  injected: true # '{{ a }}' {% b %} ${ c } \u{1F600}\t: -";
     let mut model = example();
-    model.delivery.namespace = hostile.to_string();
+    for environment in model.environments.values_mut() {
+        environment.namespace = hostile.to_string();
+    }
     model.services[0].name = hostile.to_string();
     let workflows = render(&model);
     for env in ["dev", "staging", "prod"] {

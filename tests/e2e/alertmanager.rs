@@ -176,7 +176,7 @@ fn every_generated_alert_reaches_the_receivers_the_spec_gives_it() {
             // The operator matches the namespace's AlertmanagerConfig on this label only.
             assert_eq!(
                 rule["labels"]["namespace"],
-                json!(rendered.model.delivery.namespace),
+                json!(rendered.model.environments[&rendered.environment].namespace),
                 "{}: alert {name} must carry the namespace its AlertmanagerConfig matches",
                 rendered.label
             );
@@ -325,7 +325,7 @@ fn the_alertmanager_config_routes_as_the_plain_file_does() {
         let plain = rendered.plain_yaml();
         assert_eq!(
             operator["metadata"]["namespace"],
-            json!(rendered.model.delivery.namespace),
+            json!(rendered.model.environments[&rendered.environment].namespace),
             "{}",
             rendered.label
         );

@@ -448,10 +448,11 @@ fn a_property_terraform_does_not_write_fails_the_terraform_check() {
 }
 
 fn the_roles_trust_the_namespace_the_releases_go_to() {
-    // The tfvars carry the spec's namespace, which the workflows deploy to and the rules name.
+    // The tfvars carry each environment's namespace, which the workflows deploy to and the
+    // rules name.
     for spec in example_specs() {
         let (model, artifacts) = render_spec(&spec);
-        for environment in model.environments.keys() {
+        for (environment, settings) in &model.environments {
             let tfvars = artifacts
                 .iter()
                 .find(|a| a.path == format!("generated/{environment}/terraform.tfvars"))
@@ -463,8 +464,8 @@ fn the_roles_trust_the_namespace_the_releases_go_to() {
                 .map(|attribute| hcl::Value::from(attribute.expr().clone()));
             assert_eq!(
                 namespace,
-                Some(hcl::Value::from(model.delivery.namespace.clone())),
-                "{} {environment}: the tfvars' namespace is delivery.namespace",
+                Some(hcl::Value::from(settings.namespace.clone())),
+                "{} {environment}: the tfvars' namespace is the environment's",
                 spec.display()
             );
             let deploy = artifacts
@@ -476,10 +477,10 @@ fn the_roles_trust_the_namespace_the_releases_go_to() {
             assert!(
                 deploy
                     .contents
-                    .contains(&format!("NAMESPACE: \"{}\"", model.delivery.namespace)),
+                    .contains(&format!("NAMESPACE: \"{}\"", settings.namespace)),
                 "{}: the deploy workflow does not deploy to namespace {}",
                 deploy.path,
-                model.delivery.namespace
+                settings.namespace
             );
         }
     }

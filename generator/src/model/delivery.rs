@@ -8,7 +8,6 @@ use super::{Action, ActionRef};
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub aws_role_name: String,
-    pub namespace: String,
     pub min_coverage_percent: u8,
     /// Every action the workflows use, with its pinned reference.
     pub actions: BTreeMap<Action, ActionRef>,

@@ -412,6 +412,9 @@ pub struct Dashboard {
 pub struct Environment {
     pub name: String,
     pub tier: Tier,
+    /// The Kubernetes namespace the services are deployed to here (`delivery.namespace` with
+    /// the project and the environment filled in).
+    pub namespace: String,
     pub account_id: Option<String>,
     pub network: Network,
     pub eks: Eks,
@@ -480,15 +483,20 @@ impl Environment {
         }))
     }
 
-    /// An alert's expression with this environment's threshold in place of `$threshold`.
+    /// An alert's expression with this environment's threshold in place of `$threshold`, and
+    /// its namespace in place of `$namespace`.
     pub fn alert_expression(&self, alert: &Alert) -> String {
+        let expr = self.in_namespace(alert.expr.text());
         match self.thresholds.get(&alert.name) {
-            Some(value) => alert
-                .expr
-                .text()
-                .replace("$threshold", &format_number(*value)),
-            None => alert.expr.text().to_string(),
+            Some(value) => expr.replace("$threshold", &format_number(*value)),
+            None => expr,
         }
+    }
+
+    /// PromQL (or a series of a rule test) with this environment's namespace in place of
+    /// `$namespace`.
+    pub fn in_namespace(&self, promql: &str) -> String {
+        promql.replace("$namespace", &self.namespace)
     }
 }
 

@@ -146,7 +146,7 @@ fn context(model: &Model, environment: &Environment) -> Context {
     }
     Context {
         name: format!("{}-alert-routing", model.project.name),
-        namespace: model.delivery.namespace.clone(),
+        namespace: environment.namespace.clone(),
         environment: environment.name.clone(),
         secret: RECEIVERS_SECRET,
         secret_dir: format!("/etc/alertmanager/secrets/{RECEIVERS_SECRET}"),

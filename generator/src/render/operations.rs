@@ -96,7 +96,7 @@ fn context(model: &Model, environment: &Environment) -> Context {
         database_secret: model.secret_name(environment, Secret::Database),
         database_name: database.name.clone(),
         move_id_counter: move_id_counter_sql(database.engine),
-        namespace: model.delivery.namespace.clone(),
+        namespace: environment.namespace.clone(),
         readers: model
             .services
             .iter()

@@ -129,8 +129,8 @@ fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group>
             alert: None,
             expr: format!(
                 "({}) / ({})",
-                slo.bad_events.text().replace("$window", window),
-                slo.total_events.text().replace("$window", window)
+                environment.in_namespace(&slo.bad_events.text().replace("$window", window)),
+                environment.in_namespace(&slo.total_events.text().replace("$window", window))
             ),
             for_: None,
             labels: labels(),
@@ -179,7 +179,7 @@ fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group>
             labels.insert("slo".into(), slo.name.clone());
             labels.insert("service".into(), service.clone());
             labels.insert("environment".into(), environment.name.clone());
-            labels.insert("namespace".into(), model.delivery.namespace.clone());
+            labels.insert("namespace".into(), environment.namespace.clone());
             labels.insert("long_window".into(), (*long).into());
             Rule {
                 record: None,
@@ -279,7 +279,7 @@ fn context(model: &Model, environment: &Environment) -> Context {
                 labels.insert("severity".into(), severity_name(severity).into());
                 labels.insert("environment".into(), environment.name.clone());
                 // The namespace's AlertmanagerConfig matches only alerts carrying it.
-                labels.insert("namespace".into(), model.delivery.namespace.clone());
+                labels.insert("namespace".into(), environment.namespace.clone());
                 let mut annotations = BTreeMap::from([
                     ("summary".to_string(), alert.summary.clone()),
                     ("description".to_string(), alert.description.clone()),
@@ -310,7 +310,7 @@ fn context(model: &Model, environment: &Environment) -> Context {
     }
     Context {
         name: format!("{carrier}-rules"),
-        namespace: model.delivery.namespace.clone(),
+        namespace: environment.namespace.clone(),
         labels: pairs(BTreeMap::from([
             ("app.kubernetes.io/name".to_string(), carrier.clone()),
             (
@@ -383,7 +383,9 @@ fn alert_tests(model: &Model, environment: &Environment) -> Vec<serde_json::Valu
         ] {
             let input_series: Vec<serde_json::Value> = series
                 .iter()
-                .map(|(series, values)| serde_json::json!({ "series": series, "values": values }))
+                .map(|(series, values)| {
+                    serde_json::json!({ "series": environment.in_namespace(series), "values": values })
+                })
                 .collect();
             tests.push(serde_json::json!({
                 "name": format!("{} {scenario} in {}", alert.name, environment.name),

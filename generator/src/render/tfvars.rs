@@ -277,7 +277,7 @@ pub fn variables(
         (
             "Delivery",
             vec![
-                ("namespace", json!(spec.delivery.namespace)),
+                ("namespace", json!(environment.namespace)),
                 ("github_repository", json!(spec.project.github_repository)),
                 (
                     "github_actions_role_name",

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::patterns::NAME_PATTERN;
-
 /// How the platform is delivered: the actions the workflows use and the deploy role.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -15,8 +13,11 @@ pub struct Delivery {
     /// Name of the IAM role the workflows assume through GitHub OIDC.
     #[schemars(regex(pattern = r"^[A-Za-z0-9+=,.@_-]{1,64}$"))]
     pub aws_role_name: String,
-    /// Kubernetes namespace the service is deployed to.
-    #[schemars(regex(pattern = NAME_PATTERN))]
+    /// Kubernetes namespace the services are deployed to in each environment: `{project}` and
+    /// `{environment}` are replaced (the guide's `{project}-{environment}` makes
+    /// `money-tracking-prod`). The rules, dashboards, alert routing, deploy workflows and the
+    /// roles Terraform creates all name the result.
+    #[schemars(regex(pattern = r"^([a-z0-9-]|\{project\}|\{environment\})+$"))]
     pub namespace: String,
     /// Minimum line coverage the PR check enforces, in percent.
     #[schemars(range(min = 0, max = 100))]

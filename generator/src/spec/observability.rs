@@ -78,7 +78,8 @@ pub struct Alert {
     /// Alert name, in CamelCase (for example `HighErrorRate`).
     #[schemars(regex(pattern = r"^[A-Z][A-Za-z0-9]*$"))]
     pub name: String,
-    /// PromQL expression. `$threshold` stands for the threshold of the environment.
+    /// PromQL expression. `$threshold` stands for the threshold of the environment, and
+    /// `$namespace` for its namespace (`up{namespace="$namespace"} == 0`).
     #[schemars(length(min = 1))]
     pub expr: String,
     /// Default value of `$threshold`; environments override it in `monitoring.alert_thresholds`.
@@ -111,7 +112,8 @@ pub struct Alert {
 }
 
 /// Unit-test input of an alert: series (a PromQL selector) -> values in promtool's expanding
-/// notation, one sample a minute (for example `0+10x40`: 0, 10, 20, ... 400).
+/// notation, one sample a minute (for example `0+10x40`: 0, 10, 20, ... 400). `$namespace` in
+/// a series stands for the environment's namespace, as in the expression.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertTest {
@@ -142,10 +144,12 @@ pub struct Slo {
     pub window: String,
     #[schemars(length(min = 1))]
     pub description: String,
-    /// PromQL rate of bad events; `$window` stands for the rate window.
+    /// PromQL rate of bad events; `$window` stands for the rate window, `$namespace` for the
+    /// environment's namespace.
     #[schemars(length(min = 1))]
     pub bad_events: String,
-    /// PromQL rate of all events; `$window` stands for the rate window.
+    /// PromQL rate of all events; `$window` stands for the rate window, `$namespace` for the
+    /// environment's namespace.
     #[schemars(length(min = 1))]
     pub total_events: String,
     /// The service it is about (its `service` label); may be left out when the spec has one.

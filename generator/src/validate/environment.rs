@@ -92,6 +92,7 @@ pub(super) fn environment(
     edge(spec, resolved, settings, out);
     let waf = waf(resolved, settings, out);
     let deploy = deploy(resolved, settings, out);
+    let namespace = namespace(spec, resolved, out);
     let tracing = tracing(spec, resolved, settings, services.as_ref(), out);
     let thresholds = thresholds(spec, resolved, settings, out);
     let recovery = recovery(resolved, settings, &spec.project.aws_region, out);
@@ -101,7 +102,7 @@ pub(super) fn environment(
 
     let errors = out.iter().filter(|d| d.is_error()).count();
     match (
-        network, eks, database, cache, bastion, waf, deploy, recovery, services,
+        network, eks, database, cache, bastion, waf, deploy, recovery, services, namespace,
     ) {
         (
             Some(network),
@@ -113,9 +114,11 @@ pub(super) fn environment(
             Some(deploy),
             Ok(recovery),
             Some(services),
+            Some(namespace),
         ) if errors == errors_before && placed => Some(Environment {
             name: resolved.name.clone(),
             tier: settings.tier,
+            namespace,
             account_id: settings.account_id.clone(),
             network,
             eks,
@@ -137,6 +140,36 @@ pub(super) fn environment(
         }),
         _ => None,
     }
+}
+
+/// The namespace the services are deployed to here: `delivery.namespace` filled in, a name
+/// Kubernetes accepts (a DNS label).
+fn namespace(spec: &Spec, resolved: &Resolved, out: &mut Vec<Diagnostic>) -> Option<String> {
+    let namespace = spec
+        .delivery
+        .namespace
+        .replace("{project}", &spec.project.name)
+        .replace("{environment}", &resolved.name);
+    let label = namespace.len() <= 63
+        && namespace.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && namespace.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if label {
+        return Some(namespace);
+    }
+    out.push(
+        Diagnostic::error(
+            Code::BadFormat,
+            format!(
+                "in environment `{}` the namespace is `{namespace}`, which Kubernetes refuses: \
+                 a namespace is at most 63 characters, starting and ending with a letter or digit",
+                resolved.name
+            ),
+        )
+        .at_path(path("delivery.namespace"))
+        .on_value()
+        .help("shorten it, or start and end it with a letter or digit (`{project}-{environment}`)"),
+    );
+    None
 }
 
 /// Where the services send their spans here: a collector at a port the network policies can

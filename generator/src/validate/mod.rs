@@ -237,7 +237,6 @@ fn delivery(
         .map(|updates| dependency_updates(updates, out));
     complete.then(|| Delivery {
         aws_role_name: delivery.aws_role_name.clone(),
-        namespace: delivery.namespace.clone(),
         min_coverage_percent: delivery.min_coverage_percent,
         actions,
         supply_chain: delivery.supply_chain,

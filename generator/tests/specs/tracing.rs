@@ -1,7 +1,8 @@
-//! The fixtures of distributed tracing: a collector without a usable port, and services that
-//! configure the variables the platform sets for tracing. Listed in `INVALID` of `specs/mod.rs`.
+//! The fixtures of distributed tracing (a collector without a usable port, services that
+//! configure the variables the platform sets for tracing) and of the namespace each environment
+//! deploys to. Listed in `INVALID` of `specs/mod.rs`.
 
-use super::Edit::InsertAfter;
+use super::Edit::{InsertAfter, Replace};
 use super::{DEFAULT_RUNNER, DEV_DEPLOY, Fixture, fixture};
 
 pub(super) const TRACING_THAT_DOES_NOT_FIT: Fixture = fixture(
@@ -21,4 +22,13 @@ pub(super) const TRACING_THAT_DOES_NOT_FIT: Fixture = fixture(
             r#"services.myapp-backend.config = { OTEL_TRACES_SAMPLER = "always_on" }"#,
         ),
     ],
+);
+
+pub(super) const NAMESPACE_KUBERNETES_REFUSES: Fixture = fixture(
+    "namespace_kubernetes_refuses",
+    "a namespace that, filled in, ends with a dash in every environment",
+    &[Replace(
+        r#"namespace = "myapp""#,
+        r#"namespace = "{project}-{environment}-""#,
+    )],
 );

@@ -12,7 +12,8 @@ pub(super) fn the_charts_own_defaults_render_a_standalone_install() {
     let helm = tool("helm-check");
     let expense = expense();
     let model = &expense.model;
-    let output = helm_check(&helm, model, &model.services[0].name, &[]);
+    let namespace = &model.environments["prod"].namespace;
+    let output = helm_check(&helm, namespace, &model.services[0].name, &[]);
     assert_success(&output, "helm-check with the chart's values.yaml");
     let (texts, manifests): (Vec<String>, Vec<Value>) = documents(&output).into_iter().unzip();
     let kinds: BTreeSet<&str> = manifests
@@ -51,7 +52,7 @@ fn render_prod_with(helm: &Path, example: &Example, overrides: &str) -> (bool, S
     std::fs::write(&overrides_path, overrides).expect("write");
     let output = helm_check(
         helm,
-        &example.model,
+        &example.model.environments["prod"].namespace,
         &prod.service,
         &[&prod.values, &overrides_path],
     );

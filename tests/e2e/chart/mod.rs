@@ -232,15 +232,16 @@ fn installs(example: &Example, dir: &Path) -> Vec<Install> {
     installs
 }
 
-/// helm-check of the release `release` (a service's name, as the deploy names it).
-fn helm_check(helm: &Path, model: &Model, release: &str, values: &[&Path]) -> Output {
+/// helm-check of the release `release` (a service's name, as the deploy names it) into
+/// `namespace`.
+fn helm_check(helm: &Path, namespace: &str, release: &str, values: &[&Path]) -> Output {
     let mut command = tool_command(helm);
     command
         .current_dir(workspace())
         .arg("--name")
         .arg(release)
         .arg("--namespace")
-        .arg(&model.delivery.namespace)
+        .arg(namespace)
         .arg(CHART)
         .args(values);
     run(&mut command)
@@ -310,7 +311,8 @@ fn render_with_helm() -> (Vec<Example>, Vec<Rendered>) {
     let mut rendered = Vec::new();
     for (index, example) in examples.iter().enumerate() {
         for install in installs(example, dir.path()) {
-            let output = helm_check(&helm, &example.model, &install.service, &[&install.values]);
+            let namespace = &example.model.environments[&install.environment].namespace;
+            let output = helm_check(&helm, namespace, &install.service, &[&install.values]);
             assert_success(&output, &format!("helm-check {CHART} ({})", install.label));
             let (texts, manifests) = documents(&output).into_iter().unzip();
             rendered.push(Rendered {

@@ -22,7 +22,8 @@ fn render_release(spec: &str, environment: &str, service: &str) -> Vec<Value> {
         .into_iter()
         .find(|i| i.environment == environment && i.service == service)
         .unwrap_or_else(|| panic!("{spec}: no {service} in {environment}"));
-    let output = helm_check(&helm, &example.model, service, &[&install.values]);
+    let namespace = &example.model.environments[environment].namespace;
+    let output = helm_check(&helm, namespace, service, &[&install.values]);
     assert_success(
         &output,
         &format!("helm-check {CHART} ({spec} {environment} {service})"),

@@ -138,7 +138,7 @@ external_secrets_service_account = {
 }
 
 # Delivery
-namespace                = "money-tracking"
+namespace                = "money-tracking-dev"
 github_repository        = "example-org/money-tracking"
 github_actions_role_name = "GitHubActionsRole"
 terraform_roles = {

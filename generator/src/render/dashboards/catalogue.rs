@@ -4,7 +4,7 @@
 use promql_parser::util::escape_string;
 
 use super::grafana::Visualization;
-use crate::model::{Model, Service};
+use crate::model::{Environment, Model, Service};
 use crate::spec::{Handler, Panel};
 
 /// How a catalogue panel looks and what it queries.
@@ -38,10 +38,10 @@ pub(super) struct Selectors {
 }
 
 impl Selectors {
-    pub(super) fn new(model: &Model, service: &Service) -> Self {
+    pub(super) fn new(environment: &Environment, service: &Service) -> Self {
         let name = &service.name;
         let service = escape_string(name);
-        let namespace = escape_string(&model.delivery.namespace);
+        let namespace = escape_string(&environment.namespace);
         // Pods of a Deployment are named `<deployment>-<replicaset hash>-<pod hash>`.
         let pod = escape_string(&format!("{}-[a-z0-9]+-[a-z0-9]+", regex_escape(name)));
         Selectors {
@@ -72,8 +72,13 @@ fn one(expr: String, legend: &str) -> Vec<(String, String)> {
 }
 
 /// The built-in panel catalogue: what each `Panel` shows of `service` and the PromQL it runs.
-pub(super) fn catalogue_entry(model: &Model, service: &Service, panel: Panel) -> CatalogueEntry {
-    let s = Selectors::new(model, service);
+pub(super) fn catalogue_entry(
+    model: &Model,
+    environment: &Environment,
+    service: &Service,
+    panel: Panel,
+) -> CatalogueEntry {
+    let s = Selectors::new(environment, service);
     let job = &s.job;
     let rate = |metric: &str, extra: &str| {
         let selector = if extra.is_empty() {

@@ -71,7 +71,7 @@ fn dashboard(
         .iter()
         .enumerate()
         .map(|(index, panel)| {
-            let spec = catalogue_entry(model, service, *panel);
+            let spec = catalogue_entry(model, environment, service, *panel);
             GrafanaPanel {
                 datasource: datasource.clone(),
                 description: spec.description,

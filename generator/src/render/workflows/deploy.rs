@@ -100,7 +100,7 @@ pub(super) fn deploy_workflow(
     let role = &spec.delivery.aws_role_name;
     let repository = service.image_repository.clone();
     let release = service.name.clone();
-    let namespace = spec.delivery.namespace.clone();
+    let namespace = environment.namespace.clone();
     let project = &spec.project.name;
     let base_url = format!("https://{host}");
     let image = format!("${{{{ steps.ecr.outputs.registry }}}}/{repository}:${{{{ github.sha }}}}");
