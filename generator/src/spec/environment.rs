@@ -45,6 +45,9 @@ pub struct Environment {
     pub deploy: Deploy,
     #[serde(default)]
     pub monitoring: Monitoring,
+    /// Chart versions of the cluster add-ons, where they differ from the generator's pins.
+    #[serde(default)]
+    pub cluster_addons: super::addons::ClusterAddons,
     /// Disaster recovery targets this environment promises; validation checks that its
     /// settings can keep them (the recovery rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]

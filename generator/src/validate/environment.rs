@@ -15,7 +15,7 @@ use super::rules::rules;
 use super::sizing;
 use super::values::{cidr_diagnostic, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::model::{Bastion, Deploy, DeployTrigger, Environment};
+use crate::model::{Bastion, Deploy, DeployTrigger, Environment, addon_versions};
 use crate::resolve::Resolved;
 use crate::spec::{self, Spec};
 
@@ -126,6 +126,7 @@ pub(super) fn environment(
             waf,
             buckets: settings.buckets.clone(),
             deploy,
+            cluster_addons: addon_versions(&settings.cluster_addons),
             thresholds,
             recovery,
             waivers: settings.waivers.clone(),
