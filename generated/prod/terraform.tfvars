@@ -114,6 +114,14 @@ external_secrets_service_account = {
   namespace = "external-secrets"
 }
 
+# Cluster add-ons
+cluster_addon_roles = {
+  cluster_autoscaler       = { name = "expense-prod-cluster-autoscaler", namespace = "kube-system", service_account = "cluster-autoscaler" }
+  fluent_bit               = { name = "expense-prod-aws-for-fluent-bit", namespace = "amazon-cloudwatch", service_account = "aws-for-fluent-bit" }
+  load_balancer_controller = { name = "expense-prod-aws-load-balancer-controller", namespace = "kube-system", service_account = "aws-load-balancer-controller" }
+}
+container_log_group_name = "/aws/eks/expense-prod/containers"
+
 # Delivery
 namespace                = "expense"
 github_repository        = "example-org/expense-platform"

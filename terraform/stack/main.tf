@@ -224,6 +224,13 @@ module "eks" {
   log_retention_days        = var.log_retention_days
   tags                      = local.tags
 
+  # The role and service account the cluster autoscaler's generated values annotate.
+  cluster_autoscaler = {
+    role_name       = var.cluster_addon_roles.cluster_autoscaler.name
+    namespace       = var.cluster_addon_roles.cluster_autoscaler.namespace
+    service_account = var.cluster_addon_roles.cluster_autoscaler.service_account
+  }
+
   # The delivery workflows deploy with Helm into the spec's namespace, and nowhere else.
   access_entries = {
     github_actions = {
@@ -305,6 +312,26 @@ module "external_secrets_role" {
     length(var.platform_secrets) > 0 ? [module.secrets.kms_key_arn] : [],
   )
   tags = local.tags
+}
+
+# What the cluster add-ons of generated/<env>/addons/ need from AWS: the load balancer
+# controller's and Fluent Bit's roles (under the names and service accounts the tfvars'
+# cluster_addon_roles carry, the ones their values annotate), and the containers' log group with
+# the environment's retention.
+module "cluster_addons" {
+  source = "../../modules/cluster-addons"
+
+  cluster_name      = local.name
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer_url   = module.eks.oidc_issuer_url
+  roles = {
+    load_balancer_controller = var.cluster_addon_roles.load_balancer_controller
+    fluent_bit               = var.cluster_addon_roles.fluent_bit
+  }
+  log_group_name     = var.container_log_group_name
+  log_retention_days = var.log_retention_days
+  log_kms_key_arn    = module.eks.kms_key_arn
+  tags               = local.tags
 }
 
 module "waf" {

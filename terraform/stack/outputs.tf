@@ -173,6 +173,21 @@ output "external_secrets_role_arn" {
   value       = module.external_secrets_role.role_arn
 }
 
+output "aws_load_balancer_controller_role_arn" {
+  description = "IAM role of the AWS Load Balancer Controller (IRSA), for its service account (generated/<env>/addons/)."
+  value       = module.cluster_addons.load_balancer_controller_role_arn
+}
+
+output "fluent_bit_role_arn" {
+  description = "IAM role of Fluent Bit (IRSA), for its service account (generated/<env>/addons/)."
+  value       = module.cluster_addons.fluent_bit_role_arn
+}
+
+output "container_log_group_name" {
+  description = "CloudWatch log group of the containers' logs."
+  value       = module.cluster_addons.log_group_name
+}
+
 output "waf_web_acl_arn" {
   description = "WAF web ACL for the Ingress annotation alb.ingress.kubernetes.io/wafv2-acl-arn, or null."
   value       = var.waf_enabled ? module.waf[0].web_acl_arn : null

@@ -920,6 +920,34 @@ variable "external_secrets_service_account" {
   nullable = false
 }
 
+# ---------------------------------------------------------------- cluster add-ons
+
+variable "cluster_addon_roles" {
+  description = "IAM roles of the cluster add-ons that call AWS (the External Secrets Operator's aside): each one's name and the service account (namespace, name) that may assume it, the ones the add-ons' generated values annotate."
+  type = object({
+    load_balancer_controller = object({ name = string, namespace = string, service_account = string })
+    cluster_autoscaler       = object({ name = string, namespace = string, service_account = string })
+    fluent_bit               = object({ name = string, namespace = string, service_account = string })
+  })
+  nullable = false
+
+  validation {
+    condition     = alltrue([for role in values(var.cluster_addon_roles) : can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", role.name))])
+    error_message = "cluster_addon_roles names must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "container_log_group_name" {
+  description = "CloudWatch log group of every container's log (Fluent Bit writes it), kept log_retention_days."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_./#-]{1,512}$", var.container_log_group_name))
+    error_message = "container_log_group_name must be 1-512 characters of letters, digits and _-./#."
+  }
+}
+
 variable "github_repository" {
   description = "GitHub repository (\"owner/name\") whose workflows may assume the CI/CD role."
   type        = string

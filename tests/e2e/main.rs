@@ -1,7 +1,9 @@
 //! The end-to-end tests: every artifact of every example spec checked by the real tool that
-//! consumes it, and the runtime agreeing with all of them. Tests that need a validator declare
-//! it; without it they are reported as not run (see `testkit`).
+//! consumes it (the cluster add-ons' values through their vendored charts: `addons`), and the
+//! runtime agreeing with all of them. Tests that need a validator declare it; without it they
+//! are reported as not run (see `testkit`).
 
+mod addons;
 mod agreement;
 mod alertmanager;
 mod chart;
@@ -21,6 +23,7 @@ mod workflows;
 fn main() -> std::process::ExitCode {
     testkit::main(
         [
+            addons::tests(),
             agreement::tests(),
             alertmanager::tests(),
             chart::tests(),

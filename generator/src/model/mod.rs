@@ -7,6 +7,7 @@
 //! checks in full (an RDS instance, a cache, a budget) are carried as the spec writes them.
 
 mod action;
+mod addons;
 mod datastores;
 mod delivery;
 mod eks;
@@ -19,6 +20,9 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 pub use action::{Action, ActionRef};
+pub use addons::{
+    Addon, ChartRepository, PROMETHEUS_RELEASE, addon_versions, cluster_autoscaler_image_tag,
+};
 pub use datastores::{Cache, CacheTopology, Database, GP3_STRIPED_FROM_GB, ReadReplica, Storage};
 pub use delivery::{Delivery, DependencyUpdates, TerraformDelivery};
 pub use eks::{Eks, NodeGroup, pool_groups};
@@ -92,6 +96,11 @@ impl Model {
 
     /// That role's ARN, where the spec names the environment's account.
     pub fn service_role_arn(&self, environment: &Environment, service: &str) -> Option<String> {
+        self.role_arn(environment, &self.service_role_name(environment, service))
+    }
+
+    /// The ARN of the environment's IAM role `name`, where the spec names its account.
+    pub fn role_arn(&self, environment: &Environment, name: &str) -> Option<String> {
         let region = &self.project.aws_region;
         let partition = if region.starts_with("us-gov-") {
             "aws-us-gov"
@@ -101,10 +110,7 @@ impl Model {
             "aws"
         };
         let account = environment.account_id.as_ref()?;
-        Some(format!(
-            "arn:{partition}:iam::{account}:role/{}",
-            self.service_role_name(environment, service)
-        ))
+        Some(format!("arn:{partition}:iam::{account}:role/{name}"))
     }
 
     /// The S3 name of an environment's bucket: `<project>-<environment>-<purpose>`.
@@ -432,6 +438,8 @@ pub struct Environment {
     pub deploy: Deploy,
     /// Where the services send their spans here, if the environment traces.
     pub tracing: Option<Tracing>,
+    /// The cluster add-ons and the chart version of each, in the order they are installed.
+    pub cluster_addons: Vec<(Addon, String)>,
     /// The threshold in effect of every alert that has one: the environment's override, or the
     /// alert's default.
     pub thresholds: BTreeMap<String, f64>,

@@ -4,6 +4,7 @@
 //! Every value a template prints is escaped for the file it writes (JSON for `.json`/`.yaml`/
 //! `.yml`, HCL for `.tfvars`), so any string, however hostile, comes out as a valid literal.
 
+pub mod addons;
 pub mod alertmanager;
 mod artifact;
 pub mod dashboards;
@@ -25,6 +26,7 @@ pub fn render_all(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     artifacts.extend(prometheus_rules::render(request)?);
     artifacts.extend(alertmanager::render(request)?);
     artifacts.extend(secret_store::render(request)?);
+    artifacts.extend(addons::render(request)?);
     artifacts.extend(operations::render(request)?);
     artifacts.extend(dashboards::render(request)?);
     artifacts.extend(workflows::render(request)?);

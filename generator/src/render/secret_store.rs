@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_template;
 use crate::model::{
-    EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Environment, Model, SECRET_STORE,
+    Addon, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Environment, Model,
+    SECRET_STORE,
 };
 
 #[derive(Debug, Serialize)]
@@ -38,10 +39,9 @@ fn context(model: &Model, environment: &Environment) -> Context {
         region: model.project.aws_region.clone(),
         operator_namespace: EXTERNAL_SECRETS_NAMESPACE,
         operator_service_account: EXTERNAL_SECRETS_SERVICE_ACCOUNT,
-        role_name: format!("{}-external-secrets", model.resource_name(environment))
-            .chars()
-            .take(64)
-            .collect(),
+        role_name: model
+            .addon_role_name(environment, Addon::ExternalSecrets)
+            .unwrap_or_default(),
     }
 }
 

@@ -39,6 +39,34 @@ const TEMPLATES: &[(&str, &str)] = &[
         "cluster-secret-store.yaml.j2",
         include_str!("../../templates/cluster-secret-store.yaml.j2"),
     ),
+    (
+        "addons/aws-load-balancer-controller-values.yaml.j2",
+        include_str!("../../templates/addons/aws-load-balancer-controller-values.yaml.j2"),
+    ),
+    (
+        "addons/prometheus-values.yaml.j2",
+        include_str!("../../templates/addons/prometheus-values.yaml.j2"),
+    ),
+    (
+        "addons/external-secrets-values.yaml.j2",
+        include_str!("../../templates/addons/external-secrets-values.yaml.j2"),
+    ),
+    (
+        "addons/metrics-server-values.yaml.j2",
+        include_str!("../../templates/addons/metrics-server-values.yaml.j2"),
+    ),
+    (
+        "addons/cluster-autoscaler-values.yaml.j2",
+        include_str!("../../templates/addons/cluster-autoscaler-values.yaml.j2"),
+    ),
+    (
+        "addons/aws-for-fluent-bit-values.yaml.j2",
+        include_str!("../../templates/addons/aws-for-fluent-bit-values.yaml.j2"),
+    ),
+    (
+        "addons/bootstrap.sh.j2",
+        include_str!("../../templates/addons/bootstrap.sh.j2"),
+    ),
 ];
 
 /// Workflow templates print with `{= =}` instead of `{{ }}`, so GitHub's `${{ }}` passes
@@ -105,6 +133,8 @@ fn environment(
             AutoEscape::Custom("hcl".into())
         } else if name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml") {
             AutoEscape::Json
+        } else if name.ends_with(".sh") {
+            AutoEscape::Custom("sh".into())
         } else {
             AutoEscape::None
         }
@@ -131,7 +161,26 @@ fn format_value(
         })?;
         return out.write_str(&hcl(&json)).map_err(minijinja::Error::from);
     }
+    if matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "sh") && !value.is_safe() {
+        return out
+            .write_str(&shell_word(&value.to_string()))
+            .map_err(minijinja::Error::from);
+    }
     minijinja::escape_formatter(out, state, value)
+}
+
+/// A shell word that is exactly `text`: bare when no character is special, single-quoted
+/// otherwise.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:=@%+,-".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 /// A YAML mapping key: bare when plain text cannot be misread, JSON-quoted otherwise.
@@ -243,6 +292,16 @@ mod tests {
             r#""line\nnext\ttab\u0001""#
         );
         assert_eq!(hcl_string("$5 and 100%"), r#""$5 and 100%""#);
+    }
+
+    #[test]
+    fn shell_words_quote_whatever_the_shell_would_read() {
+        assert_eq!(
+            shell_word("eks/aws-load-balancer-controller"),
+            "eks/aws-load-balancer-controller"
+        );
+        assert_eq!(shell_word("it's $HOME"), "'it'\\''s $HOME'");
+        assert_eq!(shell_word(""), "''");
     }
 
     #[test]

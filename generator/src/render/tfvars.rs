@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::{hcl_key, render_template};
 use crate::model::{
-    BucketAccess, Database, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, Eks,
-    Environment, Model, Secret, Storage,
+    Addon, BucketAccess, Database, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+    Eks, Environment, Model, Secret, Storage,
 };
 use crate::spec::{BucketEncryption, NatMode};
 
@@ -275,6 +275,19 @@ pub fn variables(
             ],
         ),
         (
+            "Cluster add-ons",
+            vec![
+                (
+                    "cluster_addon_roles",
+                    cluster_addon_roles(spec, environment),
+                ),
+                (
+                    "container_log_group_name",
+                    json!(spec.container_log_group(environment)),
+                ),
+            ],
+        ),
+        (
             "Delivery",
             vec![
                 ("namespace", json!(environment.namespace)),
@@ -287,6 +300,30 @@ pub fn variables(
             ],
         ),
     ]
+}
+
+/// The IAM roles of the add-ons that call AWS (but the External Secrets Operator's, which
+/// `external_secrets_service_account` gives): the name the add-on's values annotate its service
+/// account with, and the service account the role trusts.
+fn cluster_addon_roles(model: &Model, environment: &Environment) -> Value {
+    let roles: serde_json::Map<String, Value> = [
+        ("load_balancer_controller", Addon::LoadBalancerController),
+        ("cluster_autoscaler", Addon::ClusterAutoscaler),
+        ("fluent_bit", Addon::FluentBit),
+    ]
+    .into_iter()
+    .filter_map(|(key, addon)| {
+        Some((
+            key.to_string(),
+            json!({
+                "name": model.addon_role_name(environment, addon)?,
+                "namespace": addon.namespace(),
+                "service_account": addon.service_account()?,
+            }),
+        ))
+    })
+    .collect();
+    Value::Object(roles)
 }
 
 /// The Terraform workflow's roles and the OIDC subjects each trusts (null: no workflow, no roles).

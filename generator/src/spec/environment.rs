@@ -49,6 +49,9 @@ pub struct Environment {
     /// Absent: the services get no tracing settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracing: Option<Tracing>,
+    /// Chart versions of the cluster add-ons, where they differ from the generator's pins.
+    #[serde(default)]
+    pub cluster_addons: super::addons::ClusterAddons,
     /// Disaster recovery targets this environment promises; validation checks that its
     /// settings can keep them (the recovery rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]

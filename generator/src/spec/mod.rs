@@ -4,6 +4,7 @@
 //! Range, length and pattern rules live on the fields so that the JSON Schema check reports them
 //! all at once with positions; rules that relate several values live in `validate`.
 
+mod addons;
 mod datastores;
 mod delivery;
 mod eks;
@@ -18,6 +19,7 @@ use std::collections::BTreeMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
+pub use addons::*;
 pub use datastores::*;
 pub use delivery::*;
 pub use eks::*;

@@ -17,6 +17,7 @@ use super::values::{cidr_diagnostic, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{
     Bastion, Deploy, DeployTrigger, Environment, ServiceSettings, TRACING_VARIABLES, Tracing,
+    addon_versions,
 };
 use crate::resolve::Resolved;
 use crate::spec::{self, Spec};
@@ -133,6 +134,7 @@ pub(super) fn environment(
             buckets: settings.buckets.clone(),
             deploy,
             tracing,
+            cluster_addons: addon_versions(&settings.cluster_addons),
             thresholds,
             recovery,
             waivers: settings.waivers.clone(),

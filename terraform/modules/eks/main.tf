@@ -196,28 +196,6 @@ resource "aws_iam_role_policy_attachment" "node" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/${each.value}"
 }
 
-# Log shipping from the nodes (Fluent Bit), limited to this cluster's log groups.
-data "aws_iam_policy_document" "node_logs" {
-  statement {
-    effect = "Allow"
-    actions = [
-      "logs:CreateLogGroup",
-      "logs:CreateLogStream",
-      "logs:PutLogEvents",
-      "logs:DescribeLogStreams",
-    ]
-    resources = [
-      "arn:${local.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws/eks/${var.cluster_name}/*",
-    ]
-  }
-}
-
-resource "aws_iam_role_policy" "node_logs" {
-  name   = "ship-container-logs"
-  role   = aws_iam_role.node.id
-  policy = data.aws_iam_policy_document.node_logs.json
-}
-
 resource "aws_launch_template" "node" {
   name_prefix            = "${var.cluster_name}-node-"
   description            = "Worker nodes of ${var.cluster_name}: IMDSv2 only, encrypted gp3 root volume"
@@ -341,47 +319,44 @@ resource "aws_eks_addon" "this" {
 # ---------------------------------------------------------------- IRSA roles of the add-ons
 
 locals {
-  # The kube-system service accounts that assume a role of their own: the cluster autoscaler
-  # (installed with its Helm chart under this name), and the EBS CSI driver's controller where
-  # the driver is installed.
+  # The service accounts that assume a role of their own: the cluster autoscaler (installed with
+  # its Helm chart under the name, and with the role name, var.cluster_autoscaler gives), and the
+  # EBS CSI driver's controller where the driver is installed.
   irsa = merge(
-    { autoscaler = "cluster-autoscaler" },
-    local.ebs_csi_driver ? { ebs-csi = "ebs-csi-controller-sa" } : {},
+    {
+      autoscaler = {
+        role_name       = var.cluster_autoscaler.role_name
+        namespace       = var.cluster_autoscaler.namespace
+        service_account = var.cluster_autoscaler.service_account
+      }
+    },
+    local.ebs_csi_driver ? {
+      ebs-csi = { role_name = null, namespace = "kube-system", service_account = "ebs-csi-controller-sa" }
+    } : {},
   )
 }
 
-data "aws_iam_policy_document" "irsa_trust" {
-  for_each = local.irsa
-
-  statement {
-    effect  = "Allow"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [aws_iam_openid_connect_provider.this.arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_issuer_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_issuer_host}:sub"
-      values   = ["system:serviceaccount:kube-system:${each.value}"]
-    }
-  }
-}
-
+# Each trusts exactly its service account; written out so a plan shows the subject.
 resource "aws_iam_role" "irsa" {
   for_each = local.irsa
 
-  name_prefix        = "${substr(var.cluster_name, 0, 24)}-${each.key}-"
-  description        = "kube-system/${each.value} of ${var.cluster_name} (IRSA)"
-  assume_role_policy = data.aws_iam_policy_document.irsa_trust[each.key].json
+  name        = each.value.role_name
+  name_prefix = each.value.role_name == null ? "${substr(var.cluster_name, 0, 24)}-${each.key}-" : null
+  description = "${each.value.namespace}/${each.value.service_account} of ${var.cluster_name} (IRSA)"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = aws_iam_openid_connect_provider.this.arn }
+      Condition = {
+        StringEquals = {
+          "${local.oidc_issuer_host}:aud" = "sts.amazonaws.com"
+          "${local.oidc_issuer_host}:sub" = "system:serviceaccount:${each.value.namespace}:${each.value.service_account}"
+        }
+      }
+    }]
+  })
 
   tags = var.tags
 }

@@ -70,7 +70,7 @@ output "autoscaler_tags" {
 }
 
 output "cluster_autoscaler_role_arn" {
-  description = "IAM role of the cluster autoscaler (IRSA): annotate its service account kube-system/cluster-autoscaler with it."
+  description = "IAM role of the cluster autoscaler (IRSA): annotate its service account (var.cluster_autoscaler) with it."
   value       = aws_iam_role.irsa["autoscaler"].arn
 }
 
@@ -87,4 +87,9 @@ output "oidc_provider_arn" {
 output "oidc_issuer_url" {
   description = "OIDC issuer URL of the cluster."
   value       = aws_eks_cluster.this.identity[0].oidc[0].issuer
+}
+
+output "kms_key_arn" {
+  description = "KMS key of the cluster's secrets and log groups (CloudWatch Logs may use it for this account's log groups)."
+  value       = module.kms.key_arn
 }

@@ -169,6 +169,17 @@ variable "access_entries" {
   nullable = false
 }
 
+variable "cluster_autoscaler" {
+  description = "The cluster autoscaler's IAM role: its name (null: a generated one) and the service account (namespace, name) that may assume it."
+  type = object({
+    role_name       = optional(string)
+    namespace       = optional(string, "kube-system")
+    service_account = optional(string, "cluster-autoscaler")
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "tags" {
   description = "Tags applied to every resource."
   type        = map(string)

@@ -4,35 +4,29 @@ locals {
 
 data "aws_region" "current" {}
 
-# IRSA: only the one service account of the one namespace can assume the role.
-data "aws_iam_policy_document" "trust" {
-  statement {
-    effect  = "Allow"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [var.oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.issuer_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.issuer_host}:sub"
-      values   = ["system:serviceaccount:${var.namespace}:${var.service_account}"]
-    }
+# IRSA: only the one service account of the one namespace can assume the role. Written out (not
+# a policy document data source) so a plan shows whom it trusts.
+locals {
+  trust = {
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = var.oidc_provider_arn }
+      Condition = {
+        StringEquals = {
+          "${local.issuer_host}:aud" = "sts.amazonaws.com"
+          "${local.issuer_host}:sub" = "system:serviceaccount:${var.namespace}:${var.service_account}"
+        }
+      }
+    }]
   }
 }
 
 resource "aws_iam_role" "this" {
   name               = var.name
-  description        = "Pods of ${var.namespace}/${var.service_account}: the service's secrets and buckets"
-  assume_role_policy = data.aws_iam_policy_document.trust.json
+  description        = coalesce(var.description, "Pods of ${var.namespace}/${var.service_account}: the service's secrets and buckets")
+  assume_role_policy = jsonencode(local.trust)
 
   tags = var.tags
 }
@@ -127,4 +121,13 @@ resource "aws_iam_role_policy" "buckets" {
     Version   = "2012-10-17"
     Statement = local.bucket_statements
   })
+}
+
+# Whatever else the workload needs, as whole policy documents (a cluster add-on's own policy).
+resource "aws_iam_role_policy" "extra" {
+  for_each = var.policies
+
+  name   = each.key
+  role   = aws_iam_role.this.id
+  policy = each.value
 }

@@ -82,6 +82,19 @@ variable "bucket_kms_key_arns" {
   nullable    = false
 }
 
+variable "policies" {
+  description = "Further inline policies of the role, by name: whole IAM policy documents (JSON), for a workload whose needs are not secrets and buckets (a cluster add-on)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "description" {
+  description = "Description of the role; null: the pods of the service account, reaching the service's secrets and buckets."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags applied to the role."
   type        = map(string)

@@ -49,6 +49,25 @@ mock_provider "aws" {
   }
 }
 
+# The cluster's OIDC issuer and provider, known while planning, so the IRSA roles' trust
+# policies (written out in modules/service-role and modules/eks) can be read from the plan.
+override_resource {
+  target          = module.eks.aws_eks_cluster.this
+  override_during = plan
+  values = {
+    identity              = [{ oidc = [{ issuer = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE" }] }]
+    certificate_authority = [{ data = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t" }]
+  }
+}
+
+override_resource {
+  target          = module.eks.aws_iam_openid_connect_provider.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+  }
+}
+
 run "plan" {
   command = plan
 }

@@ -250,7 +250,7 @@ fn helm_check(helm: &Path, namespace: &str, release: &str, values: &[&Path]) -> 
 /// The manifests helm-check rendered, as printed and parsed into data (empty documents left
 /// out). helm-check separates documents with `---` lines; inside a document such a line could
 /// only appear indented (in a block scalar), so splitting on it is exact.
-fn documents(output: &Output) -> Vec<(String, Value)> {
+pub(crate) fn documents(output: &Output) -> Vec<(String, Value)> {
     let text = String::from_utf8_lossy(&output.stdout);
     let mut documents = vec![String::new()];
     for line in text.lines() {

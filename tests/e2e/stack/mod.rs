@@ -10,6 +10,7 @@
 //! resource; Terraform 1.11 mocks none), is swapped for `terraform/stack/tests/doubles/password`.
 
 mod access;
+mod addons;
 mod datastores;
 mod edge;
 mod nodes;
@@ -19,6 +20,7 @@ use access::{
     every_service_role_reaches_the_buckets_its_access_names,
     the_planned_platform_secrets_are_the_specs, the_terraform_roles_trust_only_the_specs_subjects,
 };
+use addons::every_add_on_role_trusts_the_service_account_its_values_annotate;
 use edge::{
     the_load_balancer_annotations_name_what_terraform_creates, the_planned_buckets_are_the_specs,
     the_planned_web_acl_allows_only_the_specs_countries,
@@ -98,6 +100,10 @@ pub(crate) fn tests() -> Vec<Test> {
         ),
         test!(
             the_terraform_roles_trust_only_the_specs_subjects,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            every_add_on_role_trusts_the_service_account_its_values_annotate,
             Need::Tool("terraform-aws")
         ),
     ]

@@ -11,6 +11,7 @@ use crate::support::{
 };
 use generator::Model;
 use generator::model::Environment;
+use generator::render::Artifact;
 use generator::render::helm_values::HelmValues;
 
 /// One environment of one example spec, planned.
@@ -21,6 +22,8 @@ pub(crate) struct Planned {
     pub(crate) environment: String,
     /// The environment's Helm values, one per service.
     pub(crate) releases: Vec<HelmValues>,
+    /// The environment's cluster add-ons (`generated/<env>/addons/`): values and bootstrap.sh.
+    pub(crate) addons: Vec<Artifact>,
     pub(crate) plan: Plan,
 }
 
@@ -172,8 +175,17 @@ fn plan_every_environment() -> Vec<Planned> {
                 .filter(|a| a.path.starts_with(&prefix))
                 .map(|a| serde_norway::from_str(&a.contents).expect("the values parse back"))
                 .collect();
+            let addons = artifacts
+                .iter()
+                .filter(|a| {
+                    a.path
+                        .starts_with(&format!("generated/{environment}/addons/"))
+                })
+                .cloned()
+                .collect();
             planned.push(Planned {
                 label,
+                addons,
                 model: model.clone(),
                 environment: environment.clone(),
                 releases,

@@ -137,6 +137,14 @@ external_secrets_service_account = {
   namespace = "external-secrets"
 }
 
+# Cluster add-ons
+cluster_addon_roles = {
+  cluster_autoscaler       = { name = "money-tracking-prod-cluster-autoscaler", namespace = "kube-system", service_account = "cluster-autoscaler" }
+  fluent_bit               = { name = "money-tracking-prod-aws-for-fluent-bit", namespace = "amazon-cloudwatch", service_account = "aws-for-fluent-bit" }
+  load_balancer_controller = { name = "money-tracking-prod-aws-load-balancer-controller", namespace = "kube-system", service_account = "aws-load-balancer-controller" }
+}
+container_log_group_name = "/aws/eks/money-tracking-prod/containers"
+
 # Delivery
 namespace                = "money-tracking-prod"
 github_repository        = "example-org/money-tracking"

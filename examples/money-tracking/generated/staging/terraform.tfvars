@@ -137,6 +137,14 @@ external_secrets_service_account = {
   namespace = "external-secrets"
 }
 
+# Cluster add-ons
+cluster_addon_roles = {
+  cluster_autoscaler       = { name = "money-tracking-staging-cluster-autoscaler", namespace = "kube-system", service_account = "cluster-autoscaler" }
+  fluent_bit               = { name = "money-tracking-staging-aws-for-fluent-bit", namespace = "amazon-cloudwatch", service_account = "aws-for-fluent-bit" }
+  load_balancer_controller = { name = "money-tracking-staging-aws-load-balancer-controller", namespace = "kube-system", service_account = "aws-load-balancer-controller" }
+}
+container_log_group_name = "/aws/eks/money-tracking-staging/containers"
+
 # Delivery
 namespace                = "money-tracking-staging"
 github_repository        = "example-org/money-tracking"

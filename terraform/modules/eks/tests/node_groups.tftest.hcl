@@ -41,6 +41,14 @@ override_resource {
   }
 }
 
+override_resource {
+  target          = aws_iam_openid_connect_provider.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+  }
+}
+
 variables {
   cluster_name              = "money-tracking-prod"
   cluster_version           = "1.28"
@@ -197,9 +205,9 @@ run "the_cluster_autoscaler_finds_every_group_and_knows_its_labels_and_taints" {
   }
 
   assert {
-    condition = [for s in data.aws_iam_policy_document.irsa_trust["autoscaler"].statement : { for c in s.condition : c.variable => tolist(c.values) }] == [{
-      "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud" = tolist(["sts.amazonaws.com"])
-      "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub" = tolist(["system:serviceaccount:kube-system:cluster-autoscaler"])
+    condition = [for s in jsondecode(aws_iam_role.irsa["autoscaler"].assume_role_policy).Statement : s.Condition.StringEquals] == [{
+      "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud" = "sts.amazonaws.com"
+      "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub" = "system:serviceaccount:kube-system:cluster-autoscaler"
     }]
     error_message = "only kube-system/cluster-autoscaler assumes the autoscaler's role"
   }
@@ -237,7 +245,7 @@ run "the_add_ons_run_at_the_spec_versions_and_the_ebs_csi_driver_has_its_role" {
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.irsa_trust["ebs-csi"].statement : one([for c in s.condition : tolist(c.values) if endswith(c.variable, ":sub")])] == [tolist(["system:serviceaccount:kube-system:ebs-csi-controller-sa"])]
+    condition     = [for s in jsondecode(aws_iam_role.irsa["ebs-csi"].assume_role_policy).Statement : one([for k, v in s.Condition.StringEquals : v if endswith(k, ":sub")])] == ["system:serviceaccount:kube-system:ebs-csi-controller-sa"]
     error_message = "only the EBS CSI controller's service account assumes its role"
   }
 }
