@@ -627,7 +627,10 @@ fn every_service_gets_its_release_image_role_and_deploy_and_one_release_carries_
             .expect("values parse");
             assert_eq!(values.name_override, service.name);
             assert_eq!(values.container_port, service.port);
-            assert_eq!(values.ingress.paths, service.ingress_paths);
+            assert_eq!(
+                values.ingress.paths,
+                environment.settings_of(service).ingress_paths
+            );
             // The rules and dashboards are installed once, by the first service's release.
             let carrier = service.name == "expense-backend";
             assert_eq!(

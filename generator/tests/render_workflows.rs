@@ -582,7 +582,11 @@ fn hostile_spec_strings_stay_inside_their_yaml_values() {
     let hostile = "x\"y\\z\n  injected: true # '{{ a }}' {% b %} ${ c } \u{1F600}\t: -";
     let mut model = example();
     model.delivery.namespace = hostile.to_string();
-    model.services[0].name = hostile.to_string();
+    let renamed = std::mem::replace(&mut model.services[0].name, hostile.to_string());
+    for environment in model.environments.values_mut() {
+        let settings = environment.services.remove(&renamed).expect("settings");
+        environment.services.insert(hostile.to_string(), settings);
+    }
     let workflows = render(&model);
     for env in ["dev", "staging", "prod"] {
         let job = &workflows[&format!("deploy-{hostile}-{env}.yml")]["jobs"]["deploy"];
