@@ -114,7 +114,8 @@ pub struct Egress {
     pub services: Vec<String>,
 }
 
-/// The timings of a service's probes (each probe written is written whole).
+/// The timings of a service's probes (a probe the service's table writes is written whole; an
+/// environment's settings may then change any one timing of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Probes {

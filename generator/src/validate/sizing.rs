@@ -164,10 +164,17 @@ fn probes(resolved: &Resolved, at: &Path, probes: &Probes, out: &mut Vec<Diagnos
                         ),
                     )
                     .on_value()
-                    .help(format!(
-                        "make `timeout_seconds` shorter than `period_seconds` ({})",
-                        probe.period_seconds
-                    )),
+                    .help(if key == "period_seconds" {
+                        format!(
+                            "make `period_seconds` longer than `timeout_seconds` ({})",
+                            probe.timeout_seconds
+                        )
+                    } else {
+                        format!(
+                            "make `timeout_seconds` shorter than `period_seconds` ({})",
+                            probe.period_seconds
+                        )
+                    }),
                     &written.child(key),
                 ),
             );
