@@ -2,8 +2,8 @@
 //! it (tables merge key by key; a value or a list replaces the default), and every merged value
 //! remembers the key that wrote it, which `explain` prints and diagnostics point at. Each service
 //! of the spec then gets its settings in the environment (`services.<name>`): what the layers
-//! say for it, `app`'s replicas, autoscaling and resources for the rest, and the node group its
-//! own table names where the layers name none.
+//! say for it, `app`'s replicas, autoscaling and resources for the rest, and the node group,
+//! probes, rollout and ingress paths its own table writes where the layers write none of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,7 +41,7 @@ pub fn resolve(document: &Value) -> BTreeMap<String, Resolved> {
                 inherit_app(&mut value, &mut origins, service);
             }
             for service in &services {
-                inherit_node_group(&mut value, &mut origins, service, &tables[service]);
+                inherit_service_table(&mut value, &mut origins, service, &tables[service]);
             }
             let resolved = Resolved {
                 name: name.clone(),
@@ -221,7 +221,7 @@ fn inherit_app(value: &mut Value, origins: &mut BTreeMap<Path, Path>, service: &
                 settings,
                 key,
                 inherited,
-                &from.child(key),
+                (&from.child(key), Origins::Recorded),
                 &to.child(key),
                 origins,
             );
@@ -229,35 +229,46 @@ fn inherit_app(value: &mut Value, origins: &mut BTreeMap<Path, Path>, service: &
     }
 }
 
-/// The node group the service's own table names, where the layers name none for it here.
-fn inherit_node_group(
+/// What the service's own table (`[services.<name>]`) sets for every environment, where the
+/// layers set none of it for the service here: key by key, each leaf keeping the table's key as
+/// where it was written.
+fn inherit_service_table(
     value: &mut Value,
     origins: &mut BTreeMap<Path, Path>,
     service: &str,
     table: &Value,
 ) {
-    let Some(node_group) = table.get("node_group") else {
-        return;
-    };
+    const INHERITED: [&str; 4] = ["node_group", "probes", "rollout", "ingress_paths"];
     let settings = value
         .get_mut("services")
         .and_then(|services| services.get_mut(service))
         .and_then(Value::as_object_mut);
-    if let Some(settings) = settings
-        && !settings.contains_key("node_group")
-    {
-        settings.insert("node_group".to_string(), node_group.clone());
-        origins.insert(
-            Path::root()
-                .child("services")
-                .child(service)
-                .child("node_group"),
-            Path::root()
-                .child("services")
-                .child(service)
-                .child("node_group"),
-        );
+    let Some(settings) = settings else {
+        return;
+    };
+    // The table's keys and the settings' keys are the same path: `services.<name>.<key>`.
+    let at = Path::root().child("services").child(service);
+    for key in INHERITED {
+        if let Some(written) = table.get(key) {
+            let key_path = at.child(key);
+            fill(
+                settings,
+                key,
+                written,
+                (&key_path, Origins::AtKey),
+                &key_path,
+                origins,
+            );
+        }
     }
+}
+
+/// Where the leaves of a filled value were written: recorded already for a merged value (its
+/// path is relative to the environment), or at the spec key it is copied from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origins {
+    Recorded,
+    AtKey,
 }
 
 /// Sets `key` of `target` to `value` where it is missing, or fills a table key by key; each leaf
@@ -266,7 +277,7 @@ fn fill(
     target: &mut Map<String, Value>,
     key: &str,
     value: &Value,
-    from: &Path,
+    (from, recorded): (&Path, Origins),
     to: &Path,
     origins: &mut BTreeMap<Path, Path>,
 ) {
@@ -277,13 +288,17 @@ fn fill(
                     existing,
                     child,
                     inner,
-                    &from.child(child),
+                    (&from.child(child), recorded),
                     &to.child(child),
                     origins,
                 );
             }
         }
         (Some(_), _) => {}
+        (None, _) if recorded == Origins::AtKey => {
+            record_leaves(value, from, to, origins);
+            target.insert(key.to_string(), value.clone());
+        }
         (None, _) => {
             let copied: Vec<(Path, Path)> = origins
                 .range(from.clone()..)

@@ -111,3 +111,32 @@ fn explain_json_errors_are_the_texts() {
     assert!(key.stdout.is_empty());
     assert!(text(&key.stderr).contains("did you mean `multi_az`?"));
 }
+
+/// `explain` of a service's probe where prod overrides one timing: that timing from prod's
+/// table, the others from the service's own.
+#[test]
+fn explain_names_where_each_timing_of_an_overridden_probe_was_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = generator::cli::STARTER_SPEC
+        .replacen(
+            "shutdown_grace_seconds = 20",
+            "shutdown_grace_seconds = 20\nprobes.readiness = { initial_delay_seconds = 5, \
+             period_seconds = 10, timeout_seconds = 2, failure_threshold = 3 }",
+            1,
+        )
+        .replacen(
+            r#"runner = ["self-hosted", "linux", "myapp-prod"] }"#,
+            "runner = [\"self-hosted\", \"linux\", \"myapp-prod\"] }\n\
+             services.myapp-backend.probes.readiness.timeout_seconds = 5",
+            1,
+        );
+    std::fs::write(dir.path().join("platform.toml"), spec).expect("spec");
+    let output = Command::new(env!("CARGO_BIN_EXE_platformgen"))
+        .args(["explain", "prod", "services.myapp-backend.probes.readiness"])
+        .args(["--spec", "platform.toml"])
+        .current_dir(dir.path())
+        .output()
+        .expect("platformgen runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    insta::assert_snapshot!("explain_overridden_probe", text(&output.stdout));
+}

@@ -627,7 +627,10 @@ fn every_service_gets_its_release_image_role_and_deploy_and_one_release_carries_
             .expect("values parse");
             assert_eq!(values.name_override, service.name);
             assert_eq!(values.container_port, service.port);
-            assert_eq!(values.ingress.paths, service.ingress_paths);
+            assert_eq!(
+                values.ingress.paths,
+                environment.settings_of(service).ingress_paths
+            );
             // The rules and dashboards are installed once, by the first service's release.
             let carrier = service.name == "expense-backend";
             assert_eq!(
@@ -710,4 +713,61 @@ fn an_environment_sizes_and_configures_one_service_without_touching_the_others()
         origin("services.expense-backend.resources.memory_request"),
         "defaults.app.resources.memory_request"
     );
+}
+
+#[test]
+fn an_environment_overrides_a_probe_timing_and_the_ingress_paths_of_its_own_release_only() {
+    let text = example_text()
+        .replacen(
+            "shutdown_grace_seconds = 20",
+            "shutdown_grace_seconds = 20\nprobes.liveness = { initial_delay_seconds = 30, \
+             period_seconds = 10, timeout_seconds = 5, failure_threshold = 3 }",
+            1,
+        )
+        .replacen(
+            "[environments.prod.deploy]",
+            "[environments.prod.services.expense-backend]\n\
+             probes.liveness.initial_delay_seconds = 60\n\
+             rollout = { max_surge = 2, max_unavailable = 0 }\n\
+             ingress_paths = [\"/transaction\", \"/health\"]\n\n\
+             [environments.prod.deploy]",
+            1,
+        );
+    let model = Model::load_str("probe-overrides.toml", &text).expect("valid");
+    let service = runtime_service(&model);
+    let timing = |probe: &helm_values::Probe| {
+        (
+            probe.initial_delay_seconds,
+            probe.period_seconds,
+            probe.timeout_seconds,
+            probe.failure_threshold,
+        )
+    };
+    let prod = helm_values::values(&model, model.environment("prod").expect("prod"), service);
+    // The one timing prod writes; the rest of the probe is the service's.
+    assert_eq!(timing(&prod.probes.liveness), (60, 10, 5, 3));
+    assert_eq!(timing(&prod.probes.readiness), (5, 5, 2, 2));
+    assert_eq!(
+        (prod.rollout.max_surge, prod.rollout.max_unavailable),
+        (2, 0)
+    );
+    assert_eq!(prod.ingress.paths, ["/transaction", "/health"]);
+    for name in ["dev", "staging"] {
+        let other = helm_values::values(&model, model.environment(name).expect(name), service);
+        assert_eq!(timing(&other.probes.liveness), (30, 10, 5, 3), "{name}");
+        assert_eq!(
+            (other.rollout.max_surge, other.rollout.max_unavailable),
+            (1, 0),
+            "{name}"
+        );
+        assert_eq!(other.ingress.paths, ["/"], "{name}");
+    }
+    // prod's smoke test through the ingress follows prod's prefixes: `/health` is routed.
+    let artifacts = render(&model);
+    let deploy = &artifact(
+        &artifacts,
+        ".github/workflows/deploy-expense-backend-prod.yml",
+    )
+    .contents;
+    assert!(deploy.contains("HEALTH_PATH: \"/health\""), "{deploy}");
 }

@@ -584,10 +584,12 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
 fn hostile_spec_strings_stay_inside_their_yaml_values() {
     let hostile = "x\"y\\z\n  injected: true # '{{ a }}' {% b %} ${ c } \u{1F600}\t: -";
     let mut model = example();
+    let renamed = std::mem::replace(&mut model.services[0].name, hostile.to_string());
     for environment in model.environments.values_mut() {
         environment.namespace = hostile.to_string();
+        let settings = environment.services.remove(&renamed).expect("settings");
+        environment.services.insert(hostile.to_string(), settings);
     }
-    model.services[0].name = hostile.to_string();
     let workflows = render(&model);
     for env in ["dev", "staging", "prod"] {
         let job = &workflows[&format!("deploy-{hostile}-{env}.yml")]["jobs"]["deploy"];

@@ -215,14 +215,8 @@ pub struct Service {
     pub readiness_path: String,
     pub metrics_path: String,
     pub shutdown_grace_seconds: u32,
-    /// Each probe answers within its period.
-    pub probes: Probes,
-    /// Replaces pods: never both limits 0.
-    pub rollout: Rollout,
     /// Below the autoscaler's minimum in every environment where a budget applies.
     pub disruption_budget: DisruptionBudget,
-    /// Prefixes of the ingress host routed to the service; no two services share or shadow one.
-    pub ingress_paths: Vec<String>,
     /// The service's own non-secret environment (none of it a name the platform sets).
     pub config: BTreeMap<String, String>,
     /// Where its pods may connect: every service named is one of the spec's, and the runtime's
@@ -279,9 +273,11 @@ impl Build {
 }
 
 impl Service {
-    /// Whether the environment's ingress sends `path` to this service.
-    pub fn routes_on_ingress(&self, path: &str) -> bool {
-        self.ingress_paths
+    /// Whether `environment`'s ingress sends `path` to this service.
+    pub fn routes_on_ingress(&self, environment: &Environment, path: &str) -> bool {
+        environment
+            .settings_of(self)
+            .ingress_paths
             .iter()
             .any(|prefix| prefix_holds(prefix, path))
     }
@@ -428,7 +424,9 @@ pub struct Environment {
     pub cache: Cache,
     pub bastion: Bastion,
     pub app: App,
-    /// Every service's settings here, by name (its configuration merged with the service's).
+    /// Every service's settings here, by name (its configuration merged with the service's):
+    /// each probe answers within its period, no rollout has both limits 0, and no two services
+    /// share or shadow an ingress prefix.
     pub services: BTreeMap<String, ServiceSettings>,
     pub budget: Budget,
     pub ingress: Ingress,

@@ -102,7 +102,11 @@ fn context(model: &Model, environment: &Environment) -> Context {
             .iter()
             .filter_map(|service| {
                 let api = service.api()?;
-                let routed = |path: &str| service.routes_on_ingress(path).then(|| path.to_string());
+                let routed = |path: &str| {
+                    service
+                        .routes_on_ingress(environment, path)
+                        .then(|| path.to_string())
+                };
                 Some(Reader {
                     deployment: service.name.clone(),
                     external_secret: helm_values::values(model, environment, service)

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::datastores::{Cache, Database};
 use super::eks::Eks;
-use super::patterns::{CIDR_PATTERN, NAME_PATTERN};
+use super::patterns::{CIDR_PATTERN, INGRESS_PATH_PATTERN, NAME_PATTERN};
+use super::service::{Probes, Rollout, root_path};
 
 /// Everything one environment needs. In the file, `[defaults]` and each
 /// `[environments.<name>]` are partial; the two merged must be complete.
@@ -187,6 +188,20 @@ pub struct ServiceSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = NAME_PATTERN))]
     pub node_group: Option<String>,
+    /// How Kubernetes probes the service's containers here (default: the service's own
+    /// `probes`, key by key, so `probes.liveness.initial_delay_seconds` alone changes one
+    /// timing of a probe the service's table writes).
+    #[serde(default)]
+    pub probes: Probes,
+    /// How a new version replaces the old here (default: the service's own `rollout`, key by
+    /// key).
+    #[serde(default)]
+    pub rollout: Rollout,
+    /// Path prefixes the environment's ingress host sends to the service (default: the
+    /// service's own `ingress_paths`; a list given here replaces it whole).
+    #[serde(default = "root_path")]
+    #[schemars(inner(regex(pattern = INGRESS_PATH_PATTERN)))]
+    pub ingress_paths: Vec<String>,
 }
 
 /// Log levels of the runtime.

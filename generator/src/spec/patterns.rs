@@ -9,3 +9,5 @@ pub const NAME_PATTERN: &str = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$";
 
 /// Pattern of environment names.
 pub const ENVIRONMENT_NAME_PATTERN: &str = r"^[a-z][a-z0-9-]{0,15}$";
+/// A path prefix of the ingress host: `/`, or `/` and segments (`/v1/users`).
+pub const INGRESS_PATH_PATTERN: &str = r"^/([A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)?$";

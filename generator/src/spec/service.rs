@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::patterns::{DURATION_PATTERN, NAME_PATTERN};
+use super::patterns::{DURATION_PATTERN, INGRESS_PATH_PATTERN, NAME_PATTERN};
 use super::secrets::Access;
 
 /// One service (its name is its key in `[services]`: it names the Deployment, Service, image and
@@ -45,7 +45,7 @@ pub struct Service {
     /// Path prefixes the environment's ingress host sends to this service (the ALB matches
     /// them as prefixes); `[]` keeps the service off the ingress.
     #[serde(default = "root_path")]
-    #[schemars(inner(regex(pattern = r"^/([A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)?$")))]
+    #[schemars(inner(regex(pattern = INGRESS_PATH_PATTERN)))]
     pub ingress_paths: Vec<String>,
     /// What the service's pods may reach besides DNS (a NetworkPolicy): the database, the cache,
     /// other services by name. The runtime's services always reach the database and the cache.
@@ -94,7 +94,7 @@ pub struct Service {
     pub routes: Vec<Route>,
 }
 
-fn root_path() -> Vec<String> {
+pub(super) fn root_path() -> Vec<String> {
     vec!["/".to_string()]
 }
 
@@ -114,7 +114,8 @@ pub struct Egress {
     pub services: Vec<String>,
 }
 
-/// The timings of a service's probes (each probe written is written whole).
+/// The timings of a service's probes (a probe the service's table writes is written whole; an
+/// environment's settings may then change any one timing of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Probes {

@@ -12,6 +12,7 @@ use super::eks::{eks, placement};
 use super::network::network;
 use super::recovery::recovery;
 use super::rules::rules;
+use super::services::ingress_paths;
 use super::sizing;
 use super::values::{cidr_diagnostic, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
@@ -48,6 +49,9 @@ pub(super) fn environment(
     let bastion = bastion(resolved, &settings.bastion, out);
     app(resolved, &settings.app, out);
     let services = sizing::services(spec, resolved, settings, out);
+    if let Some(services) = &services {
+        ingress_paths(resolved, services, out);
+    }
     let placed = match (&eks, &services) {
         (Some(eks), Some(services)) => placement(resolved, eks, services, out),
         _ => false,

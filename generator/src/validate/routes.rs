@@ -1,14 +1,12 @@
-//! Each service on its own: its probes, rollout and configuration, what runs it, and for a
-//! runtime-backed service its routes: each route fits its handler (method, path parameter), none
-//! is declared twice, the probe paths are routed, and every limit is resolved.
+//! Each service on its own: its configuration, what runs it, and for a runtime-backed service
+//! its routes: each route fits its handler (method, path parameter), none is declared twice, the
+//! probe paths are routed, and every limit is resolved.
 
 use std::collections::BTreeMap;
 
 use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{
-    self, Api, Backend, Build, Egress, Probes, RateLimit, Rollout, Route, RouteTemplate, Service,
-};
+use crate::model::{self, Api, Backend, Build, Egress, RateLimit, Route, RouteTemplate, Service};
 use crate::source::Path;
 use crate::spec::{self, CachePolicy, Handler, RouteRateLimit};
 
@@ -17,12 +15,10 @@ pub(super) fn service(
     service: &spec::Service,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Service> {
-    let probes_fit = probes(name, &service.probes, out);
-    let rollout_moves = rollout(name, service.rollout, out);
     let config_own = config(name, service, out);
     let backend = backend(name, service, out);
     let build = build(name, service, out);
-    if !(probes_fit && rollout_moves && config_own) {
+    if !config_own {
         return None;
     }
     Some(Service {
@@ -33,10 +29,7 @@ pub(super) fn service(
         readiness_path: service.readiness_path.clone(),
         metrics_path: service.metrics_path.clone(),
         shutdown_grace_seconds: service.shutdown_grace_seconds,
-        probes: service.probes.clone(),
-        rollout: service.rollout,
         disruption_budget: service.disruption_budget,
-        ingress_paths: service.ingress_paths.clone(),
         config: service.config.clone(),
         egress: Egress {
             // The runtime reads the database and caches in Redis.
@@ -170,61 +163,6 @@ fn config(name: &str, service: &spec::Service, out: &mut Vec<Diagnostic>) -> boo
         }
     }
     own
-}
-
-/// Whether a rolling update can make progress: with no pod above the count and none missing,
-/// Kubernetes refuses the Deployment.
-fn rollout(name: &str, rollout: Rollout, out: &mut Vec<Diagnostic>) -> bool {
-    let stuck = rollout.max_surge == 0 && rollout.max_unavailable == 0;
-    if stuck {
-        out.push(
-            Diagnostic::error(
-                Code::Inconsistent,
-                "`max_surge` and `max_unavailable` are both 0: no pod could ever be replaced, \
-                 and Kubernetes refuses the Deployment",
-            )
-            .at_path(service_path(name).child("rollout"))
-            .help("set `max_surge = 1` (a new pod first, capacity never drops)"),
-        );
-    }
-    !stuck
-}
-
-/// Whether every probe answers within its period: a probe still waiting when the next is due
-/// makes a slow container look dead.
-fn probes(name: &str, probes: &Probes, out: &mut Vec<Diagnostic>) -> bool {
-    let mut fit = true;
-    for (kind, probe) in [
-        ("liveness", &probes.liveness),
-        ("readiness", &probes.readiness),
-        ("startup", &probes.startup),
-    ] {
-        if probe.timeout_seconds >= probe.period_seconds {
-            fit = false;
-            out.push(
-                Diagnostic::error(
-                    Code::Inconsistent,
-                    format!(
-                        "the {kind} probe waits {} s for an answer but runs every {} s: the \
-                         next probe starts before this one can fail",
-                        probe.timeout_seconds, probe.period_seconds
-                    ),
-                )
-                .at_path(
-                    service_path(name)
-                        .child("probes")
-                        .child(kind)
-                        .child("timeout_seconds"),
-                )
-                .on_value()
-                .help(format!(
-                    "make `timeout_seconds` shorter than `period_seconds` ({})",
-                    probe.period_seconds
-                )),
-            );
-        }
-    }
-    fit
 }
 
 /// Where a service is written: `services.<name>`.

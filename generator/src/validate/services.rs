@@ -1,10 +1,14 @@
 //! The services together: each is checked on its own (`routes`), then what they share: no two
-//! listen on the same port, and no two claim the same ingress path prefix or shadow another's.
+//! listen on the same port, and in each environment no two claim the same ingress path prefix
+//! or shadow another's.
+
+use std::collections::BTreeMap;
 
 use super::routes::{self, service_path};
 use super::secrets;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Service, prefix_holds};
+use crate::model::{Service, ServiceSettings, prefix_holds};
+use crate::resolve::Resolved;
 use crate::source::Path;
 use crate::spec::Spec;
 
@@ -21,7 +25,6 @@ pub(super) fn services(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Ser
         })
         .collect();
     ports(spec, out);
-    ingress_paths(spec, out);
     egress(spec, out);
     built.into_iter().collect()
 }
@@ -141,21 +144,36 @@ fn ports(spec: &Spec, out: &mut Vec<Diagnostic>) {
 
 /// The ALB matches each request against the prefixes of every service on the host: two services
 /// with one prefix, or one prefix inside another's (`/v1` and `/v1/users`), leave which service
-/// answers to rule order rather than to the spec.
-fn ingress_paths(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    let claims: Vec<(&String, usize, &String)> = spec
-        .services
+/// answers to rule order rather than to the spec. Checked in each environment, on the key that
+/// wrote the prefix (the service's table where nothing did: the default `["/"]`).
+pub(super) fn ingress_paths(
+    resolved: &Resolved,
+    services: &BTreeMap<String, ServiceSettings>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let claims: Vec<(&String, usize, &String)> = services
         .iter()
-        .flat_map(|(name, service)| {
-            service
+        .flat_map(|(name, settings)| {
+            settings
                 .ingress_paths
                 .iter()
                 .enumerate()
                 .map(move |(index, path)| (name, index, path))
         })
         .collect();
+    let written_at = |name: &str, index: usize| {
+        let relative = Path::root()
+            .child("services")
+            .child(name)
+            .child("ingress_paths");
+        if resolved.leaves_under(&relative).next().is_some() {
+            (resolved.source_of(&relative.index(index)), Some(relative))
+        } else {
+            (service_path(name).child("ingress_paths").index(index), None)
+        }
+    };
     for (position, (name, index, path)) in claims.iter().enumerate() {
-        let at = service_path(name).child("ingress_paths").index(*index);
+        let (at, relative) = written_at(name, *index);
         for (other, other_index, other_path) in &claims[..position] {
             let relation = if path == other_path {
                 format!("`{name}` and `{other}` both claim the ingress prefix `{path}`")
@@ -175,19 +193,18 @@ fn ingress_paths(spec: &Spec, out: &mut Vec<Diagnostic>) {
                  keeps a service off the ingress)"
                     .to_string()
             };
-            out.push(
-                Diagnostic::error(Code::Inconsistent, relation)
-                    .at_path(at.clone())
-                    .on_value()
-                    .related(
-                        service_path(other)
-                            .child("ingress_paths")
-                            .index(*other_index),
-                        format!("`{other}` claims `{other_path}` here"),
-                        true,
-                    )
-                    .help(help),
-            );
+            let diagnostic = Diagnostic::error(Code::Inconsistent, relation)
+                .on_value()
+                .related(
+                    written_at(other, *other_index).0,
+                    format!("`{other}` claims `{other_path}` here"),
+                    true,
+                )
+                .help(help);
+            out.push(match &relative {
+                Some(relative) => resolved.diagnostic(diagnostic, &relative.index(*index)),
+                None => diagnostic.at_path(at.clone()),
+            });
         }
     }
 }

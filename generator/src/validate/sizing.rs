@@ -1,13 +1,14 @@
 //! Each service's settings in an environment, and the sizing every one of them (and `app`)
 //! must respect: replicas within the autoscaler's bounds, limits at least the requests, a
-//! disruption budget below the minimum.
+//! disruption budget below the minimum; probes that answer within their period, a rollout that
+//! can make progress.
 
 use std::collections::BTreeMap;
 
 use super::values::{bytes, millicores, path};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::ServiceSettings;
-use crate::resolve::Resolved;
+use crate::model::{Probes, Rollout, ServiceSettings};
+use crate::resolve::{Layer, Resolved};
 use crate::source::Path;
 use crate::spec::{self, Spec};
 
@@ -54,6 +55,8 @@ pub(super) fn services(
             out,
         );
         disruption_budget(resolved, name, service, here, out);
+        probes(resolved, &at, &here.probes, out);
+        rollout(resolved, &at, here.rollout, out);
         let mut config = service.config.clone();
         config.extend(here.config.clone());
         built.insert(
@@ -108,6 +111,74 @@ fn disruption_budget(
                 "keep `min_available` below {least}, or raise the minimum replicas"
             )),
         );
+    }
+}
+
+/// Whether a rolling update can make progress: with no pod above the count and none missing,
+/// Kubernetes refuses the Deployment (`at`: `services.<name>`).
+fn rollout(resolved: &Resolved, at: &Path, rollout: Rollout, out: &mut Vec<Diagnostic>) {
+    if rollout.max_surge == 0 && rollout.max_unavailable == 0 {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    "`max_surge` and `max_unavailable` are both 0: no pod could ever be \
+                     replaced, and Kubernetes refuses the Deployment",
+                )
+                .help("set `max_surge = 1` (a new pod first, capacity never drops)"),
+                &at.child("rollout"),
+            ),
+        );
+    }
+}
+
+/// Whether every probe answers within its period: a probe still waiting when the next is due
+/// makes a slow container look dead.
+fn probes(resolved: &Resolved, at: &Path, probes: &Probes, out: &mut Vec<Diagnostic>) {
+    for (kind, probe) in [
+        ("liveness", &probes.liveness),
+        ("readiness", &probes.readiness),
+        ("startup", &probes.startup),
+    ] {
+        if probe.timeout_seconds >= probe.period_seconds {
+            // On whichever of the two the nearer layer wrote: that is the change that broke it.
+            let written = at.child("probes").child(kind);
+            let nearness = |key: &str| match resolved.layer_of(&written.child(key)) {
+                Layer::Service => 0,
+                Layer::Defaults => 1,
+                Layer::Environment => 2,
+            };
+            let key = if nearness("period_seconds") > nearness("timeout_seconds") {
+                "period_seconds"
+            } else {
+                "timeout_seconds"
+            };
+            out.push(
+                resolved.diagnostic(
+                    Diagnostic::error(
+                        Code::Inconsistent,
+                        format!(
+                            "the {kind} probe waits {} s for an answer but runs every {} s: the \
+                             next probe starts before this one can fail",
+                            probe.timeout_seconds, probe.period_seconds
+                        ),
+                    )
+                    .on_value()
+                    .help(if key == "period_seconds" {
+                        format!(
+                            "make `period_seconds` longer than `timeout_seconds` ({})",
+                            probe.timeout_seconds
+                        )
+                    } else {
+                        format!(
+                            "make `timeout_seconds` shorter than `period_seconds` ({})",
+                            probe.period_seconds
+                        )
+                    }),
+                    &written.child(key),
+                ),
+            );
+        }
     }
 }
 

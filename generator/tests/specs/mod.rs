@@ -7,6 +7,7 @@
 //! else. Shared by the generator's tests (`diagnostics.rs`, `cli.rs`).
 
 mod nodes;
+mod overrides;
 mod secrets;
 mod tracing;
 mod waf;
@@ -807,6 +808,9 @@ handler = "get_transaction""#,
     secrets::ACCESS_BEYOND_THE_SPEC,
     tracing::TRACING_THAT_DOES_NOT_FIT,
     tracing::NAMESPACE_KUBERNETES_REFUSES,
+    overrides::PROBE_TIMING_OVERRIDDEN,
+    overrides::ROLLOUT_STUCK_BY_DEFAULT,
+    overrides::PREFIX_SHARED_IN_ONE_ENVIRONMENT,
     waf::UNKNOWN_COUNTRIES,
     waf::COUNTRY_TWICE,
     waf::NO_COUNTRY,

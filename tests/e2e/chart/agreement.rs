@@ -30,7 +30,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         let pod = &deployment["spec"]["template"]["spec"];
         let container = container(deployment);
 
-        // Port and probes: what the runtime listens on and serves.
+        // Port and probes: what the runtime listens on and serves, at the environment's timings.
         assert_eq!(
             container["ports"][0]["containerPort"], service.port,
             "{label}"
@@ -50,9 +50,9 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             service.health_path.as_str()
         );
         for (probe, timing) in [
-            ("livenessProbe", service.probes.liveness),
-            ("readinessProbe", service.probes.readiness),
-            ("startupProbe", service.probes.startup),
+            ("livenessProbe", app.probes.liveness),
+            ("readinessProbe", app.probes.readiness),
+            ("startupProbe", app.probes.startup),
         ] {
             let rendered = &container[probe];
             assert_eq!(
@@ -249,8 +249,8 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 strategy["maxUnavailable"].clone()
             ),
             (
-                json!(service.rollout.max_surge),
-                json!(service.rollout.max_unavailable)
+                json!(app.rollout.max_surge),
+                json!(app.rollout.max_unavailable)
             )
         );
         assert!(
@@ -337,7 +337,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
 
         // Ingress: the environment's host and the seed's ALB annotations, to the Service; none
         // for a service off the ingress.
-        if service.ingress_paths.is_empty() {
+        if app.ingress_paths.is_empty() {
             assert!(of_kind(manifests, "Ingress").is_empty(), "{label}");
         } else {
             let ingress = one(manifests, "Ingress");
@@ -380,7 +380,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 .as_array()
                 .expect("paths");
             let prefixes: Vec<&str> = paths.iter().filter_map(|p| p["path"].as_str()).collect();
-            assert_eq!(prefixes, service.ingress_paths, "{label}");
+            assert_eq!(prefixes, app.ingress_paths, "{label}");
             for path in paths {
                 assert_eq!(path["pathType"], "Prefix");
                 let backend = &path["backend"]["service"];

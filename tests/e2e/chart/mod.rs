@@ -393,15 +393,14 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
         if service.api().is_some() || !service.secrets.is_empty() {
             expected.insert("ExternalSecret");
         }
-        if !service.ingress_paths.is_empty() {
+        let settings = environment(model, &install.environment).settings_of(service);
+        if !settings.ingress_paths.is_empty() {
             expected.insert("Ingress");
         }
         if model.observability_service().name == service.name {
             expected.insert("PrometheusRule");
         }
-        let autoscaling = &environment(model, &install.environment)
-            .settings_of(service)
-            .autoscaling;
+        let autoscaling = &settings.autoscaling;
         if autoscaling.max_replicas > autoscaling.min_replicas {
             expected.insert("HorizontalPodAutoscaler");
         }

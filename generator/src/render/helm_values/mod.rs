@@ -188,14 +188,14 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             },
         },
         probes: Probes {
-            liveness: probe(&service.health_path, service.probes.liveness),
-            readiness: probe(&service.readiness_path, service.probes.readiness),
-            startup: probe(&service.health_path, service.probes.startup),
+            liveness: probe(&service.health_path, sizing.probes.liveness),
+            readiness: probe(&service.readiness_path, sizing.probes.readiness),
+            startup: probe(&service.health_path, sizing.probes.startup),
         },
         termination_grace_period_seconds: service.shutdown_grace_seconds + 10,
         rollout: RolloutValues {
-            max_surge: service.rollout.max_surge,
-            max_unavailable: service.rollout.max_unavailable,
+            max_surge: sizing.rollout.max_surge,
+            max_unavailable: sizing.rollout.max_unavailable,
         },
         config,
         secrets: Secrets {
@@ -232,10 +232,10 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         node_selector,
         tolerations,
         ingress: IngressValues {
-            enabled: !service.ingress_paths.is_empty(),
+            enabled: !sizing.ingress_paths.is_empty(),
             class_name: "alb".to_string(),
             host: settings.ingress.host.clone(),
-            paths: service.ingress_paths.clone(),
+            paths: sizing.ingress_paths.clone(),
             annotations,
         },
         service_monitor: ServiceMonitor {

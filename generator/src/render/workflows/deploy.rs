@@ -184,14 +184,16 @@ pub(super) fn deploy_workflow(
     ]);
     // Through the ingress, where the ingress routes the probe's path to the service; elsewhere
     // helm --wait has seen every new pod pass its readiness probe.
-    if service.routes_on_ingress(&service.health_path) {
+    if service.routes_on_ingress(environment, &service.health_path) {
         steps.push(
             Step::run("Smoke test: health", SMOKE_HEALTH)
                 .env("BASE_URL", base_url.clone())
                 .env("HEALTH_PATH", service.health_path.clone()),
         );
     }
-    if let Some(path) = api_smoke_path(service).filter(|path| service.routes_on_ingress(path)) {
+    if let Some(path) =
+        api_smoke_path(service).filter(|path| service.routes_on_ingress(environment, path))
+    {
         steps.push(
             Step::run("Smoke test: API", SMOKE_API)
                 .env("BASE_URL", base_url.clone())

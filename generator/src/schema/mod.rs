@@ -5,14 +5,15 @@
 //! `[environments.<name>]` are partial layers (nothing required), and the *environment* schema,
 //! which a merged environment must satisfy (everything required).
 
-use std::collections::BTreeSet;
+mod layers;
+
 use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use schemars::generate::SchemaSettings;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::{Path, Segment};
@@ -30,7 +31,7 @@ pub fn spec_schema() -> Value {
         .into_generator()
         .into_root_schema_for::<Spec>()
         .to_value();
-    make_environment_layers_partial(&mut schema);
+    layers::make_environment_layers_partial(&mut schema);
     schema
 }
 
@@ -47,60 +48,6 @@ pub fn spec_schema_text() -> String {
     let mut text = serde_json::to_string_pretty(&spec_schema()).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Removes `required` from the definitions used only by environment layers, so that a layer may
-/// set any part. Definitions also used outside the layers keep their required keys.
-fn make_environment_layers_partial(schema: &mut Value) {
-    let Some(definitions) = schema.get("$defs").and_then(Value::as_object).cloned() else {
-        return;
-    };
-    let mut from_layers = BTreeSet::from(["Environment".to_string()]);
-    collect_refs(
-        definitions.get("Environment").unwrap_or(&Value::Null),
-        &definitions,
-        &mut from_layers,
-    );
-    let mut outside = Value::Object(schema.as_object().cloned().unwrap_or_default());
-    if let Some(properties) = outside.get_mut("properties").and_then(Value::as_object_mut) {
-        properties.remove("defaults");
-        properties.remove("environments");
-    }
-    if let Some(root) = outside.as_object_mut() {
-        root.remove("$defs");
-    }
-    let mut from_outside = BTreeSet::new();
-    collect_refs(&outside, &definitions, &mut from_outside);
-    if let Some(definitions) = schema.get_mut("$defs").and_then(Value::as_object_mut) {
-        for name in from_layers.difference(&from_outside) {
-            if let Some(Value::Object(definition)) = definitions.get_mut(name) {
-                definition.remove("required");
-            }
-        }
-    }
-}
-
-fn collect_refs(node: &Value, definitions: &Map<String, Value>, found: &mut BTreeSet<String>) {
-    match node {
-        Value::Object(map) => {
-            if let Some(name) = map
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/$defs/"))
-                && found.insert(name.to_string())
-                && let Some(definition) = definitions.get(name)
-            {
-                collect_refs(definition, definitions, found);
-            }
-            for value in map.values() {
-                collect_refs(value, definitions, found);
-            }
-        }
-        Value::Array(items) => items
-            .iter()
-            .for_each(|item| collect_refs(item, definitions, found)),
-        _ => {}
-    }
 }
 
 /// The compiled schemas; built once per process.

@@ -1,0 +1,59 @@
+//! The fixtures of per-environment probes, rollout and ingress paths: each problem is found in
+//! the environment whose settings have it, on the key that wrote the value. Listed in `INVALID`
+//! of `specs/mod.rs`.
+
+use super::Edit::InsertAfter;
+use super::{AFTER_THE_SERVICE, DEFAULT_RUNNER, DEV_DEPLOY, Fixture, PROD_DEPLOY, fixture};
+
+/// The starter's service: where its own probes and ingress paths go.
+const SERVICE_GRACE: &str = "shutdown_grace_seconds = 20";
+
+pub(super) const PROBE_TIMING_OVERRIDDEN: Fixture = fixture(
+    "probe_timing_overridden_per_environment",
+    "dev waits as long for the readiness answer as its period, and [defaults] shortens the \
+     liveness period to its timeout, each over the service's own probes",
+    &[
+        InsertAfter(
+            SERVICE_GRACE,
+            "probes.liveness = { initial_delay_seconds = 10, period_seconds = 10, timeout_seconds = 2, failure_threshold = 3 }\n\
+             probes.readiness = { initial_delay_seconds = 5, period_seconds = 10, timeout_seconds = 2, failure_threshold = 3 }",
+        ),
+        InsertAfter(
+            DEFAULT_RUNNER,
+            "\n[defaults.services.myapp-backend]\nprobes.liveness.period_seconds = 2",
+        ),
+        InsertAfter(
+            DEV_DEPLOY,
+            "services.myapp-backend.probes.readiness.timeout_seconds = 10",
+        ),
+    ],
+);
+
+pub(super) const ROLLOUT_STUCK_BY_DEFAULT: Fixture = fixture(
+    "rollout_stuck_in_defaults",
+    "[defaults] gives the service a rolling update with neither a surge nor an unavailable pod",
+    &[InsertAfter(
+        DEFAULT_RUNNER,
+        "\n[defaults.services.myapp-backend]\nrollout = { max_surge = 0, max_unavailable = 0 }",
+    )],
+);
+
+pub(super) const PREFIX_SHARED_IN_ONE_ENVIRONMENT: Fixture = fixture(
+    "prefix_shared_in_one_environment",
+    "two services on prefixes of their own, until prod routes the second to the first's prefix",
+    &[
+        InsertAfter(SERVICE_GRACE, r#"ingress_paths = ["/transaction"]"#),
+        InsertAfter(
+            AFTER_THE_SERVICE,
+            "\n[services.myapp-reports]\nport = 8081\nimage_repository = \"myapp-reports\"\n\
+             health_path = \"/health\"\nreadiness_path = \"/ready\"\nmetrics_path = \"/metrics\"\n\
+             shutdown_grace_seconds = 10\ningress_paths = [\"/v1/reports\"]\n\
+             source = \"services/reports\"",
+        ),
+        InsertAfter(
+            PROD_DEPLOY,
+            r#"services.myapp-reports.ingress_paths = ["/transaction"]"#,
+        ),
+        InsertAfter("[[dashboards]]", r#"service = "myapp-backend""#),
+    ],
+);
