@@ -101,7 +101,18 @@ impl Editor {
         let response = self.request("shutdown", Value::Null);
         assert!(response.response_result.is_ok(), "{response:?}");
         self.notify("exit", Value::Null);
+        self.exit_code()
+    }
+
+    fn exit_code(&mut self) -> Option<i32> {
         self.server.wait().expect("the server exits").code()
+    }
+}
+
+/// A test that fails part-way leaves no server behind (it would hold the test's stderr open).
+impl Drop for Editor {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
     }
 }
 
@@ -265,5 +276,5 @@ fn a_spec_that_is_not_toml_gets_the_parse_error_where_it_is() {
     assert_eq!(diagnostics[0]["range"]["start"]["line"], 2);
     // `exit` without `shutdown`: exit code 1, as the protocol says.
     editor.notify("exit", Value::Null);
-    assert_eq!(editor.server.wait().expect("exits").code(), Some(1));
+    assert_eq!(editor.exit_code(), Some(1));
 }

@@ -74,3 +74,53 @@ fn referenced(document: &Document, path: &Path) -> Option<Path> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"[services.api]
+secrets = { JWT_SECRET = "jwt-secret" }
+node_group = "memory"
+
+[secrets.jwt-secret]
+description = "signs the tokens"
+
+[defaults.eks.node_groups.memory]
+instance_types = ["r6g.large"]
+
+[defaults.database]
+multi_az = false
+
+[environments.prod.database]
+multi_az = true
+
+[environments.prod.monitoring]
+alert_thresholds = { HighErrorRate = 0.1 }
+
+[[alerts]]
+name = "HighErrorRate"
+"#;
+
+    /// Where go to definition from the first `from` of the spec lands: the line and the text.
+    fn jump(from: &str) -> Option<(usize, &'static str)> {
+        let analysis = Analysis::of("spec.toml", SPEC);
+        let offset = SPEC.find(from).expect("in the spec") + 1;
+        let span = definition(&analysis, offset)?;
+        let line = SPEC[..span.start].matches('\n').count() + 1;
+        Some((line, &SPEC[span]))
+    }
+
+    #[test]
+    fn references_lead_to_their_declarations() {
+        assert_eq!(jump("\"jwt-secret\""), Some((5, "jwt-secret")));
+        assert_eq!(jump("\"memory\""), Some((8, "memory")));
+        assert_eq!(jump("HighErrorRate ="), Some((21, "name")));
+    }
+
+    #[test]
+    fn an_environments_key_leads_to_the_default_it_overrides() {
+        assert_eq!(jump("multi_az = true"), Some((12, "multi_az")));
+        assert_eq!(jump("description"), None);
+    }
+}
