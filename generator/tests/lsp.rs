@@ -219,6 +219,19 @@ fn an_editor_sees_diagnostics_as_it_types_hovers_completes_and_jumps() {
         "{shown}"
     );
 
+    // On prod's database table: the rules in force on it, and the waiver lifting one.
+    let hover = editor.request("textDocument/hover", at(&uri, header, 20));
+    let shown = hover.response_result.expect("hover")["contents"]["value"]
+        .as_str()
+        .expect("markdown")
+        .to_string();
+    let waiver = format!(
+        "- waived in prod at {}:{}:1: RDS for MySQL has no Performance Insights",
+        path.display(),
+        line_of(&clean, "[[environments.prod.waivers]]") + 1
+    );
+    assert!(shown.contains(&waiver), "{shown}");
+
     // A blank line in [environments.prod.database]: the keys it does not write yet.
     let blank = line_in(&clean, header, "");
     let completion = editor.request("textDocument/completion", at(&uri, blank, 0));

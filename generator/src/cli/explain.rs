@@ -42,7 +42,7 @@ pub(super) struct KeyReport<'a> {
     spec: &'a str,
     environment: &'a str,
     key: String,
-    value: &'a Value,
+    pub(super) value: &'a Value,
     /// The key itself when it holds a value, else every value under it.
     settings: Vec<Setting<'a>>,
 }

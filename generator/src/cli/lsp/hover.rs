@@ -33,6 +33,14 @@ pub(super) fn hover(analysis: &Analysis, offset: usize) -> Option<Hover> {
         let Ok(report) = key_report(written, resolved, &relative) else {
             continue;
         };
+        // A table's report lists every value under it: too long to read in a hover.
+        if report.value.is_object() {
+            sections.push(format!(
+                "A table: hover a key under it for its value in each environment, or run \
+                 `platformgen explain <environment> {relative}`."
+            ));
+            break;
+        }
         explained.push(key_text(&report));
         if report.is_global() {
             break;
