@@ -80,6 +80,13 @@ impl Editor {
         }
     }
 
+    /// The markdown of a hover at `position`.
+    fn hover(&mut self, position: Value) -> String {
+        let hover = self.request("textDocument/hover", position);
+        let shown = &hover.response_result.expect("hover")["contents"]["value"];
+        shown.as_str().expect("markdown").to_string()
+    }
+
     /// The next diagnostics the server publishes.
     fn published(&mut self) -> Vec<Value> {
         loop {
@@ -202,11 +209,7 @@ fn an_editor_sees_diagnostics_as_it_types_hovers_completes_and_jumps() {
 
     // prod overrides multi_az; dev sets its own; the production rule and a recovery rule read it.
     let multi_az = line_in(&clean, header, "multi_az = true");
-    let hover = editor.request("textDocument/hover", at(&uri, multi_az, 3));
-    let shown = hover.response_result.expect("hover")["contents"]["value"]
-        .as_str()
-        .expect("markdown")
-        .to_string();
+    let shown = editor.hover(at(&uri, multi_az, 3));
     let written = format!(
         "prod.database.multi_az = true\n    set in the environment: {}:{}:1 (environments.prod.database.multi_az)",
         path.display(),
@@ -220,11 +223,7 @@ fn an_editor_sees_diagnostics_as_it_types_hovers_completes_and_jumps() {
     );
 
     // On prod's database table: the rules in force on it, and the waiver lifting one.
-    let hover = editor.request("textDocument/hover", at(&uri, header, 20));
-    let shown = hover.response_result.expect("hover")["contents"]["value"]
-        .as_str()
-        .expect("markdown")
-        .to_string();
+    let shown = editor.hover(at(&uri, header, 20));
     let waiver = format!(
         "- waived in prod at {}:{}:1: RDS for MySQL has no Performance Insights",
         path.display(),
