@@ -23,6 +23,13 @@ pub struct Span {
     pub value: Range<usize>,
 }
 
+/// Which side of a `key = value` a position of the file is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Key,
+    Value,
+}
+
 /// A problem with the spec's bytes, as a diagnostic.
 pub fn read_problem(problem: &ReadProblem) -> Diagnostic {
     match problem {
@@ -97,6 +104,34 @@ impl Document {
             current = path.parent();
         }
         0..0
+    }
+
+    /// What is written at byte `offset`: the innermost key whose name covers it (a header's too),
+    /// else the innermost value that is not a table (whose span may be a whole section).
+    pub fn at(&self, offset: usize) -> Option<(Path, Part)> {
+        let covers = |range: &Range<usize>| range.start <= offset && offset <= range.end;
+        let is_table = |path: &Path| match path.lookup(&self.value) {
+            Some(Value::Object(_)) => true,
+            Some(Value::Array(items)) => items.first().is_some_and(Value::is_object),
+            _ => false,
+        };
+        let innermost = |part: Part| {
+            self.spans
+                .iter()
+                .filter_map(|(path, span)| match part {
+                    Part::Key => span
+                        .key
+                        .as_ref()
+                        .filter(|key| covers(key))
+                        .map(|key| (path, key)),
+                    Part::Value => {
+                        (covers(&span.value) && !is_table(path)).then_some((path, &span.value))
+                    }
+                })
+                .min_by_key(|(path, range)| (range.end - range.start, path.0.len()))
+                .map(|(path, _)| (path.clone(), part))
+        };
+        innermost(Part::Key).or_else(|| innermost(Part::Value))
     }
 
     /// The span of the value at `path` (or of its nearest written ancestor's key).
@@ -305,6 +340,20 @@ mod tests {
         let range = document.locate(&c);
         assert_eq!(&source.text[range], "c");
         assert_eq!(source.line_col(document.locate(&c).start), (2, 1));
+    }
+
+    #[test]
+    fn a_position_finds_the_key_or_value_written_there() {
+        let source = Source::new("t.toml", "[a.b]\nc = [1, 22]\n");
+        let document = Document::parse(&source).expect("valid");
+        let at = |needle: &str| document.at(source.text.find(needle).expect("in the text"));
+        let c = Path::parse_dotted("a.b.c").expect("path");
+        assert_eq!(at("c ="), Some((c.clone(), Part::Key)));
+        assert_eq!(at("22"), Some((c.index(1), Part::Value)));
+        assert_eq!(
+            at("b]").map(|(path, _)| path.to_string()),
+            Some("a.b".into())
+        );
     }
 
     #[test]

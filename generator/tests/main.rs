@@ -3,8 +3,9 @@
 //! (`render`, `render_dashboards`, `render_workflows`, and what a release's values file
 //! carries, `release`), the cost estimate (`cost`) and the
 //! comparison of two environments (`diff`), the guide's platform (`money_tracking`), what
-//! `generate --check` reports (`check`), `explain`'s JSON (`explain`), and the shells'
-//! completions and the pre-commit hook (`integrations`).
+//! `generate --check` reports (`check`), `explain`'s JSON (`explain`), the shells'
+//! completions and the pre-commit hook (`integrations`), and the language server driven as an
+//! editor drives it (`lsp`).
 
 mod check;
 mod cli;
@@ -13,6 +14,7 @@ mod diagnostics;
 mod diff;
 mod explain;
 mod integrations;
+mod lsp;
 mod money_tracking;
 mod release;
 mod render;

@@ -6,7 +6,7 @@ use std::path::Path as FsPath;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::explain::{layer_name, position, toml_inline};
+use super::explain::{Written, layer_name, position, toml_inline};
 use super::report::{EXIT_INVALID, EXIT_OK, Format, Output, load, unknown_environment};
 use crate::load::Loaded;
 use crate::model::Layer;
@@ -60,7 +60,7 @@ fn text(loaded: &Loaded, environments: [&Resolved; 2], differences: &[Difference
                 Some(side) => format!(
                     "    {name:<width$} = {value:<value_width$}   {}: {}",
                     layer_name(resolved.layer_of(difference.key)),
-                    position(loaded, side.origin)
+                    position(Written::of(loaded), side.origin)
                 ),
                 None => format!("    {name:<width$}   (not set)"),
             });
@@ -107,7 +107,7 @@ fn json(loaded: &Loaded, environments: [&Resolved; 2], differences: &[Difference
                     .map(|(resolved, side)| JsonSide {
                         environment: &resolved.name,
                         value: side.map(|side| side.value),
-                        set_at: side.map(|side| position(loaded, side.origin)),
+                        set_at: side.map(|side| position(Written::of(loaded), side.origin)),
                         written_as: side.map(|side| side.origin.to_string()),
                         layer: side.map(|_| match resolved.layer_of(difference.key) {
                             Layer::Defaults => "defaults",

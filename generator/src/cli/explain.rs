@@ -8,9 +8,11 @@ use serde_json::Value;
 
 use super::report::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Format, Output, load, unknown_environment};
 use crate::diagnostic::did_you_mean;
+use crate::document::Document;
 use crate::load::Loaded;
 use crate::model::{Environment, Layer};
-use crate::source::{Path, Segment};
+use crate::resolve::Resolved;
+use crate::source::{Path, Segment, Source};
 
 /// A resolved key the environment does not hold (never: leaves come from the resolved value).
 static NULL: Value = Value::Null;
@@ -36,11 +38,11 @@ pub(super) fn toml_inline(value: &Value) -> String {
 
 /// `explain <env> <key>`: the value and where each value under it was set.
 #[derive(Serialize)]
-struct KeyReport<'a> {
+pub(super) struct KeyReport<'a> {
     spec: &'a str,
     environment: &'a str,
     key: String,
-    value: &'a Value,
+    pub(super) value: &'a Value,
     /// The key itself when it holds a value, else every value under it.
     settings: Vec<Setting<'a>>,
 }
@@ -137,6 +139,23 @@ impl Location<'_> {
     }
 }
 
+/// The spec as `explain` reads it: its text and where every key is written. A spec that parses
+/// is enough (the language server explains a spec while it is still invalid).
+#[derive(Clone, Copy)]
+pub(super) struct Written<'a> {
+    pub(super) source: &'a Source,
+    pub(super) document: &'a Document,
+}
+
+impl<'a> Written<'a> {
+    pub(super) fn of(loaded: &'a Loaded) -> Self {
+        Written {
+            source: &loaded.source,
+            document: &loaded.document,
+        }
+    }
+}
+
 pub(super) fn explain(
     spec: &FsPath,
     env: &str,
@@ -164,7 +183,7 @@ pub(super) fn explain(
         output.warn(&format!("error: `{key}` is not a key path; write it like `database.multi_az` or `services.<name>.routes[0].path`"));
         return EXIT_USAGE;
     };
-    let report = match key_report(&loaded, environment, &relative) {
+    let report = match key_report(Written::of(&loaded), &environment.resolved, &relative) {
         Ok(report) => report,
         Err(root) => return unknown_key(&relative, root, output),
     };
@@ -175,33 +194,32 @@ pub(super) fn explain(
     EXIT_OK
 }
 
-/// The report of one key; `Err` holds the value the key was looked up in when it is not there.
-fn key_report<'a>(
-    loaded: &'a Loaded,
-    environment: &'a Environment,
+/// The report of one key in one environment; `Err` holds the value the key was looked up in
+/// when it is not there.
+pub(super) fn key_report<'a>(
+    written: Written<'a>,
+    resolved: &'a Resolved,
     relative: &Path,
 ) -> Result<KeyReport<'a>, &'a Value> {
-    let resolved = &environment.resolved;
+    let spec = &written.document.value;
     // A key of the spec outside the environments, unless the environment resolves it (a
     // service's settings here: `services.<name>.replicas`).
-    let global = matches!(relative.0.first(), Some(Segment::Key(first)) if loaded.document.value.get(first).is_some() && !matches!(first.as_str(), "defaults" | "environments"))
+    let global = matches!(relative.0.first(), Some(Segment::Key(first)) if spec.get(first).is_some() && !matches!(first.as_str(), "defaults" | "environments"))
         && relative.lookup(&resolved.value).is_none();
     let report = |value, settings| KeyReport {
-        spec: &loaded.source.name,
-        environment: &environment.name,
+        spec: &written.source.name,
+        environment: &resolved.name,
         key: relative.to_string(),
         value,
         settings,
     };
     if global {
-        let value = relative
-            .lookup(&loaded.document.value)
-            .ok_or(&loaded.document.value)?;
+        let value = relative.lookup(spec).ok_or(spec)?;
         let setting = Setting {
             key: relative.to_string(),
             value,
             layer: SetIn::Global,
-            at: location(loaded, relative),
+            at: location(written, relative),
         };
         return Ok(report(value, vec![setting]));
     }
@@ -212,16 +230,23 @@ fn key_report<'a>(
             key: leaf.to_string(),
             value: leaf.lookup(&resolved.value).unwrap_or(&NULL),
             layer: SetIn::of(resolved.layer_of(leaf)),
-            at: location(loaded, origin),
+            at: location(written, origin),
         })
         .collect();
     Ok(report(value, settings))
 }
 
-fn key_text(report: &KeyReport<'_>) -> String {
+impl KeyReport<'_> {
+    /// Whether the key lies outside the environments: the same in each.
+    pub(super) fn is_global(&self) -> bool {
+        self.settings.iter().any(|s| s.layer == SetIn::Global)
+    }
+}
+
+pub(super) fn key_text(report: &KeyReport<'_>) -> String {
     let env = report.environment;
     let mut lines = Vec::new();
-    if report.settings.iter().any(|s| s.layer == SetIn::Global) {
+    if report.is_global() {
         lines.push(format!("{} = {}", report.key, toml_inline(report.value)));
         for setting in &report.settings {
             lines.push(format!(
@@ -253,14 +278,14 @@ fn key_text(report: &KeyReport<'_>) -> String {
 }
 
 /// `file:line:col` of a key of the spec.
-pub(super) fn position(loaded: &Loaded, path: &Path) -> String {
-    location(loaded, path).text()
+pub(super) fn position(written: Written<'_>, path: &Path) -> String {
+    location(written, path).text()
 }
 
-fn location<'a>(loaded: &'a Loaded, path: &Path) -> Location<'a> {
-    let (line, column) = loaded.source.line_col(loaded.document.locate(path).start);
+fn location<'a>(written: Written<'a>, path: &Path) -> Location<'a> {
+    let (line, column) = written.source.line_col(written.document.locate(path).start);
     Location {
-        file: &loaded.source.name,
+        file: &written.source.name,
         line,
         column,
         written_as: path.to_string(),
@@ -283,6 +308,7 @@ fn environment_report<'a>(
     environment: &'a Environment,
 ) -> EnvironmentReport<'a> {
     let resolved = &environment.resolved;
+    let written = Written::of(loaded);
     let root = Path::root();
     let settings = resolved
         .leaves_under(&root)
@@ -290,7 +316,7 @@ fn environment_report<'a>(
             key: leaf.to_string(),
             value: leaf.lookup(&resolved.value).unwrap_or(&NULL),
             layer: SetIn::of(resolved.layer_of(leaf)),
-            at: location(loaded, origin),
+            at: location(written, origin),
         })
         .collect();
     let mut alert_thresholds = Vec::new();
@@ -315,7 +341,7 @@ fn environment_report<'a>(
             alert: &alert.name,
             threshold,
             layer,
-            at: location(loaded, &origin),
+            at: location(written, &origin),
         });
     }
     let waivers = environment
@@ -331,7 +357,7 @@ fn environment_report<'a>(
             owner: &waiver.owner,
             expires: &waiver.expires,
             at: location(
-                loaded,
+                written,
                 &resolved.source_of(&Path::root().child("waivers").index(index)),
             ),
         })

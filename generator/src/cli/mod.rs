@@ -6,6 +6,7 @@ mod diff;
 mod explain;
 mod generate;
 mod init;
+pub mod lsp;
 mod report;
 mod validate;
 
@@ -41,6 +42,7 @@ Examples:
   platformgen cost --env prod --format markdown # the same for a pull request comment
   platformgen schema > specs/schema.json        # the JSON Schema editors use
   platformgen init platform.toml --name shop --region eu-west-1
+  platformgen lsp                               # language server for editors (generator/LSP.md)
   platformgen completions bash > ~/.local/share/bash-completion/completions/platformgen";
 
 #[derive(Debug, Parser)]
@@ -155,6 +157,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Serve editors as a language server over standard input and output: diagnostics as you
+    /// type, hover with each environment's value and where it was set, completion from the
+    /// schema, go to definition (setup: generator/LSP.md).
+    Lsp,
     /// Print the completion script of a shell, for its completion directory or startup file.
     Completions {
         /// The shell.
@@ -176,7 +182,8 @@ pub fn main() -> ExitCode {
         }
     };
     let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // Standard output is not held locked: `lsp`'s writer thread writes the protocol to it.
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr().lock());
     ExitCode::from(run(
         cli.command,
         &mut Output {
@@ -240,6 +247,7 @@ pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
             region,
             force,
         } => init::init(&path, &name, &region, force, output),
+        Command::Lsp => lsp::serve(output),
         Command::Completions { shell } => {
             // Rendered first: clap_complete panics on a closed pipe (`... | head`).
             let mut script = Vec::new();

@@ -34,6 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 pub use parameters::{known_extensions, known_parameters};
+pub use rules::{RuleOnKey, rules_on};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Action, ActionRef, Delivery, DependencyUpdates, Model, TerraformDelivery};

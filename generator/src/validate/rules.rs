@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::values::path;
 use crate::date::Day;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::Recovery;
+use crate::model::{self, Recovery};
 use crate::resolve::{Layer, Resolved};
 use crate::source::Path;
 use crate::spec::{self, NatMode, Rule, Tier, Waiver};
@@ -58,20 +58,11 @@ fn is_production_rule(rule: Rule) -> bool {
     )
 }
 
-/// Why `rule` applies to the environment (the note its violation carries), or `None`.
-fn applies(
-    environment: &Resolved,
-    settings: &spec::Environment,
-    recovery: Option<&Recovery>,
-    rule: Rule,
-) -> Option<String> {
+/// Why `rule` applies to the environment `name` (the note its violation carries), or `None`.
+fn applies(name: &str, tier: Tier, recovery: Option<&Recovery>, rule: Rule) -> Option<String> {
     if is_production_rule(rule) {
-        return (settings.tier == Tier::Production).then(|| {
-            format!(
-                "environment `{}` has tier = \"production\"",
-                environment.name
-            )
-        });
+        return (tier == Tier::Production)
+            .then(|| format!("environment `{name}` has tier = \"production\""));
     }
     let recovery = recovery?;
     let promise = match rule {
@@ -87,9 +78,62 @@ fn applies(
         _ => format!("rpo = \"{}\"", recovery.rpo),
     };
     Some(format!(
-        "environment `{}` promises {promise} in its [recovery] targets",
-        environment.name
+        "environment `{name}` promises {promise} in its [recovery] targets"
     ))
+}
+
+/// The keys of an environment each rule reads: the ones `violation` points at.
+fn keys(rule: Rule) -> &'static [&'static str] {
+    match rule {
+        Rule::DatabaseMultiAz | Rule::FailoverNeedsMultiAz => &["database.multi_az"],
+        Rule::CacheFailover => &["cache.automatic_failover", "cache.replicas_per_shard"],
+        Rule::BackupRetention | Rule::RpoNeedsPointInTimeRecovery => {
+            &["database.backup_retention_days"]
+        }
+        Rule::PrivateEksEndpoint => &["eks.endpoint_public_access"],
+        Rule::DeletionProtection => &["database.deletion_protection"],
+        Rule::NatPerAz => &["network.nat"],
+        Rule::ApprovalRequired => &["deploy.approval_required"],
+        Rule::WafEnabled => &["waf.enabled"],
+        Rule::PerformanceInsights => &["database.performance_insights"],
+        Rule::RpoWithinRestoreGranularity => &["recovery.rpo"],
+        Rule::FailoverWithinRdsFailoverTime => &["recovery.failover"],
+        Rule::RegionLossNeedsBackupCopies => {
+            &["recovery.region_loss", "database.backup_copy_region"]
+        }
+    }
+}
+
+/// A rule in force on a key of an environment, and the waiver that lifts it there, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleOnKey {
+    pub rule: Rule,
+    /// Why the rule applies in the environment (its tier, or a recovery target).
+    pub why: String,
+    /// The index in the environment's `waivers` of the waiver of this rule.
+    pub waiver: Option<usize>,
+}
+
+/// Every rule in force in `environment` that reads the key at `relative` or a key under it.
+pub fn rules_on(environment: &model::Environment, relative: &Path) -> Vec<RuleOnKey> {
+    RULES
+        .into_iter()
+        .filter(|&rule| {
+            keys(rule)
+                .iter()
+                .any(|key| path(key).0.starts_with(&relative.0))
+        })
+        .filter_map(|rule| {
+            let why = applies(
+                &environment.name,
+                environment.tier,
+                environment.recovery.as_ref(),
+                rule,
+            )?;
+            let waiver = environment.waivers.iter().position(|w| w.rule == rule);
+            Some(RuleOnKey { rule, why, waiver })
+        })
+        .collect()
 }
 
 /// Whether the environment breaks `rule`: the message and the key to point at.
@@ -328,7 +372,7 @@ pub(super) fn rules(
         .map(|(index, waiver)| (waiver.rule, index))
         .collect();
     for rule in RULES {
-        let applies = applies(environment, settings, recovery, rule);
+        let applies = applies(&environment.name, settings.tier, recovery, rule);
         let broken = applies
             .is_some()
             .then(|| violation(settings, recovery, rule))
