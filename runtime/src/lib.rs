@@ -20,6 +20,7 @@ pub mod routes;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod traces;
 
 pub use config::Settings;
 pub use startup::App;

@@ -16,11 +16,14 @@ use crate::redis_client::{RedisClient, RedisError};
 use crate::routes::{self, AppState};
 use crate::store::{Store, StoreError};
 use crate::telemetry::{Metrics, TelemetryError};
+use crate::traces::{Traces, TracesError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
     Telemetry(#[from] TelemetryError),
+    #[error(transparent)]
+    Traces(#[from] TracesError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("invalid Redis settings: {0}")]
@@ -85,6 +88,10 @@ impl App {
             settings.cache.key_prefix.clone(),
             metrics.clone(),
         );
+        let traces = match &settings.tracing {
+            Some(tracing) => Some(Traces::start(tracing.clone()).await?),
+            None => None,
+        };
         let state = Arc::new(AppState {
             settings: settings.clone(),
             store,
@@ -92,6 +99,7 @@ impl App {
             limiter,
             metrics,
             redis,
+            traces,
             openapi: OnceLock::new(),
         });
         let service = routes::service(&state);
@@ -155,6 +163,9 @@ impl App {
         self.server.serve(self.service).await;
         self.state.store.close().await;
         self.state.metrics.shutdown();
+        if let Some(traces) = &self.state.traces {
+            traces.shutdown().await;
+        }
         tracing::info!("stopped");
     }
 }

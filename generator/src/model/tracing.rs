@@ -6,7 +6,7 @@ use crate::model::format_number;
 /// Where an environment's services send their spans, and the share of traces they keep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tracing {
-    /// The OTLP collector, `http(s)://<host>:<port>`.
+    /// The OTLP/HTTP collector, `http(s)://<host>:<port>`.
     pub endpoint: String,
     /// The collector's port, which each service's network policy lets it reach.
     pub port: u16,
@@ -16,10 +16,11 @@ pub struct Tracing {
 
 /// The variables the platform sets where an environment traces; a service's `config` may not
 /// take them.
-pub const TRACING_VARIABLES: [&str; 5] = [
+pub const TRACING_VARIABLES: [&str; 6] = [
     "OTEL_SERVICE_NAME",
     "OTEL_RESOURCE_ATTRIBUTES",
     "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
     "OTEL_TRACES_SAMPLER",
     "OTEL_TRACES_SAMPLER_ARG",
 ];
@@ -33,6 +34,7 @@ impl Tracing {
             service.to_string(),
             format!("deployment.environment={environment}"),
             self.endpoint.clone(),
+            "http/protobuf".to_string(),
             "parentbased_traceidratio".to_string(),
             format_number(self.sample_ratio),
         ];

@@ -427,16 +427,16 @@ pub struct Deploy {
 pub struct RunnerLabel(#[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,64}$"))] pub String);
 
 /// The OpenTelemetry settings every service's containers get, as the SDKs' standard variables
-/// (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_TRACES_SAMPLER=parentbased_traceidratio`,
-/// `OTEL_TRACES_SAMPLER_ARG`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`); the services'
-/// network policies let them reach the collector's port. The runtime's services export no spans
-/// yet, and get neither.
+/// (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`,
+/// `OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG`,
+/// `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`); the services' network policies let them
+/// reach the collector's port. The runtime sends a span per request.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tracing {
-    /// The OTLP collector the spans go to, `http://<host>:<port>` (gRPC on 4317, HTTP on
+    /// The OTLP/HTTP collector the spans go to, `http://<host>:<port>` (OTLP/HTTP listens on
     /// 4318), for example the guide's Jaeger collector
-    /// `http://jaeger-collector.observability.svc:4317`.
+    /// `http://jaeger-collector.monitoring.svc:4318`.
     #[schemars(regex(pattern = r"^https?://[A-Za-z0-9.-]+:[0-9]{1,5}$"))]
     pub endpoint: String,
     /// The share of new traces recorded, from 0 to 1 (the guide: 0.1 in production, 1 in

@@ -227,7 +227,7 @@ fn tracing(
                     format!("`{}` has no valid port (1 to 65535)", tracing.endpoint),
                 )
                 .on_value()
-                .help("name the collector's OTLP port: 4317 (gRPC) or 4318 (HTTP)"),
+                .help("name the collector's OTLP/HTTP port (4318 unless it says otherwise)"),
                 &path("tracing.endpoint"),
             ),
         );

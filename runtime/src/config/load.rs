@@ -11,7 +11,7 @@ use super::error::ConfigError;
 use super::settings::{
     CacheSettings, ClientTimeouts, DatabaseEngine, RateLimit, RouteSettings, Settings,
 };
-use super::vars::{Vars, database_from_vars, redis_from_vars};
+use super::vars::{Vars, database_from_vars, redis_from_vars, tracing_from_vars};
 
 /// Where the runtime reads its spec when neither `--spec` nor `PLATFORM_SPEC` is given.
 pub const DEFAULT_SPEC_PATH: &str = "specs/expense.toml";
@@ -130,6 +130,7 @@ impl Settings {
             trust_forwarded_for: vars.flag("TRUST_X_FORWARDED_FOR")?,
             client_timeouts: ClientTimeouts::default(),
             max_replicas: sizing.replicas.max(sizing.autoscaling.max_replicas).max(1),
+            tracing: tracing_from_vars(vars, &service.name)?,
         })
     }
 }

@@ -10,6 +10,6 @@ pub use error::ConfigError;
 pub use load::{DEFAULT_ENVIRONMENT, DEFAULT_SPEC_PATH, EMBEDDED_SPEC, SpecSource, load_model};
 pub use settings::{
     CacheSettings, ClientTimeouts, DatabaseEngine, DatabaseSettings, PoolSettings, RateLimit,
-    RedisSettings, RouteSettings, SecretUrl, Settings,
+    RedisSettings, RouteSettings, Sampling, SecretUrl, Settings, TracingSettings,
 };
 pub use vars::{DEFAULT_SQLITE_PATH, Vars};

@@ -32,6 +32,29 @@ pub struct Settings {
     /// The most replicas the environment runs (`app.replicas`, `autoscaling.max_replicas`):
     /// the rate limiter sizes the slices of a budget it leases by it.
     pub max_replicas: u32,
+    /// Where request spans go, and which are kept; `None` without `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub tracing: Option<TracingSettings>,
+}
+
+/// Distributed tracing, from the OpenTelemetry SDK's standard variables the chart sets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TracingSettings {
+    /// The OTLP/HTTP collector (`OTEL_EXPORTER_OTLP_ENDPOINT`); spans go to `<it>/v1/traces`.
+    pub endpoint: String,
+    /// `OTEL_SERVICE_NAME`, else the spec's service.
+    pub service_name: String,
+    /// `OTEL_RESOURCE_ATTRIBUTES`, `key=value` pairs.
+    pub resource: Vec<(String, String)>,
+    pub sampling: Sampling,
+}
+
+/// Which new traces are kept (`OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sampling {
+    /// The share of root spans kept, 0 to 1.
+    pub ratio: f64,
+    /// A request that arrives traced (`traceparent`) keeps its caller's decision.
+    pub parent_based: bool,
 }
 
 /// Limits on slow clients (a Slowloris client sends its request a byte at a time and never

@@ -7,7 +7,10 @@ use std::time::Duration;
 use generator::model::{Database, Engine, Pool};
 
 use super::error::ConfigError;
-use super::settings::{DatabaseEngine, DatabaseSettings, PoolSettings, RedisSettings, SecretUrl};
+use super::settings::{
+    DatabaseEngine, DatabaseSettings, PoolSettings, RedisSettings, Sampling, SecretUrl,
+    TracingSettings,
+};
 
 /// The SQLite file used when no database is configured.
 pub const DEFAULT_SQLITE_PATH: &str = "expense.sqlite3";
@@ -52,6 +55,83 @@ impl Vars {
             },
         }
     }
+}
+
+/// Tracing, where `OTEL_EXPORTER_OTLP_ENDPOINT` names a collector: the SDK's sampler names
+/// (default `parentbased_always_on`), its ratio, the service name and resource attributes.
+pub(super) fn tracing_from_vars(
+    vars: &Vars,
+    service: &str,
+) -> Result<Option<TracingSettings>, ConfigError> {
+    let Some(endpoint) = vars.get("OTEL_EXPORTER_OTLP_ENDPOINT") else {
+        return Ok(None);
+    };
+    if let Some(protocol) = vars.get("OTEL_EXPORTER_OTLP_PROTOCOL")
+        && protocol != "http/protobuf"
+    {
+        return Err(ConfigError::BadVariable {
+            name: "OTEL_EXPORTER_OTLP_PROTOCOL",
+            value: protocol.to_owned(),
+            expected: "`http/protobuf`, the protocol the runtime exports spans with",
+        });
+    }
+    let ratio = || -> Result<f64, ConfigError> {
+        let Some(arg) = vars.get("OTEL_TRACES_SAMPLER_ARG") else {
+            return Ok(1.0);
+        };
+        arg.parse::<f64>()
+            .ok()
+            .filter(|ratio| (0.0..=1.0).contains(ratio))
+            .ok_or_else(|| ConfigError::BadVariable {
+                name: "OTEL_TRACES_SAMPLER_ARG",
+                value: arg.to_owned(),
+                expected: "a ratio from 0 to 1",
+            })
+    };
+    let sampler = vars
+        .get("OTEL_TRACES_SAMPLER")
+        .unwrap_or("parentbased_always_on");
+    let (ratio, parent_based) = match sampler {
+        "always_on" => (1.0, false),
+        "always_off" => (0.0, false),
+        "traceidratio" => (ratio()?, false),
+        "parentbased_always_on" => (1.0, true),
+        "parentbased_always_off" => (0.0, true),
+        "parentbased_traceidratio" => (ratio()?, true),
+        other => {
+            return Err(ConfigError::BadVariable {
+                name: "OTEL_TRACES_SAMPLER",
+                value: other.to_owned(),
+                expected: "one of always_on, always_off, traceidratio, parentbased_always_on, \
+                           parentbased_always_off, parentbased_traceidratio",
+            });
+        }
+    };
+    let resource = match vars.get("OTEL_RESOURCE_ATTRIBUTES") {
+        None => Vec::new(),
+        Some(pairs) => pairs
+            .split(',')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, value)) if !key.trim().is_empty() => {
+                    Ok((key.trim().to_owned(), value.trim().to_owned()))
+                }
+                _ => Err(ConfigError::BadVariable {
+                    name: "OTEL_RESOURCE_ATTRIBUTES",
+                    value: pairs.to_owned(),
+                    expected: "comma-separated key=value pairs",
+                }),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(Some(TracingSettings {
+        endpoint: endpoint.trim_end_matches('/').to_owned(),
+        service_name: vars.get("OTEL_SERVICE_NAME").unwrap_or(service).to_owned(),
+        resource,
+        sampling: Sampling {
+            ratio,
+            parent_based,
+        },
+    }))
 }
 
 fn pool_settings(pool: &Pool) -> PoolSettings {
@@ -239,6 +319,55 @@ mod tests {
             .expect("configured");
         assert_eq!(redis.urls[0].expose(), "rediss://:s3cr%3At@cache:6379");
         assert_eq!(redis.urls[0].redacted(), "rediss://:***@cache:6379");
+    }
+
+    #[test]
+    fn the_sdks_variables_become_the_tracing_settings() {
+        assert_eq!(
+            tracing_from_vars(&Vars::default(), "api").expect("ok"),
+            None
+        );
+        let vars = Vars::from_pairs([
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.1"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod"),
+        ]);
+        let tracing = tracing_from_vars(&vars, "api").expect("ok").expect("on");
+        assert_eq!(tracing.endpoint, "http://collector:4318");
+        assert_eq!(tracing.service_name, "api");
+        assert_eq!(
+            tracing.resource,
+            [("deployment.environment".to_string(), "prod".to_string())]
+        );
+        assert_eq!(
+            tracing.sampling,
+            Sampling {
+                ratio: 0.1,
+                parent_based: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_tracing_variable_the_runtime_cannot_follow_is_refused_by_name() {
+        let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318");
+        for (name, value) in [
+            ("OTEL_TRACES_SAMPLER", "jaeger_remote"),
+            ("OTEL_TRACES_SAMPLER_ARG", "1.5"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "no-equals-sign"),
+        ] {
+            let mut pairs = vec![endpoint, (name, value)];
+            if name == "OTEL_TRACES_SAMPLER_ARG" {
+                pairs.push(("OTEL_TRACES_SAMPLER", "traceidratio"));
+            }
+            let error = tracing_from_vars(&Vars::from_pairs(pairs), "api")
+                .expect_err("refused")
+                .to_string();
+            assert!(error.starts_with(&format!("{name}=`{value}`")), "{error}");
+        }
     }
 
     /// The expense spec's dev database (MySQL, a pool of 10 + 20), its name `expense`.

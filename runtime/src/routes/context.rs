@@ -10,7 +10,7 @@ use salvo::prelude::*;
 use super::client::with_client_ip;
 use super::state::{AppState, MatchedRoute};
 use crate::error::status_body;
-use crate::logging;
+use crate::{logging, traces};
 
 /// The header that carries a request's correlation id, in and out.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
@@ -43,12 +43,25 @@ impl Handler for RequestContext {
             );
         });
         depot.insert_typed(self.0.clone());
+        let span = self
+            .0
+            .traces
+            .as_ref()
+            .map(|traces| traces.request_span(req.method(), req.headers()));
         // Every line logged while handling the request (a Redis fallback, a database error)
         // carries its correlation id.
         logging::with_correlation_id(correlation_id.clone(), ctrl.call_next(req, depot, res)).await;
         let status = res.status_code.map_or(200, |s| s.as_u16());
         let matched = depot.get_typed::<Arc<MatchedRoute>>().ok();
         let elapsed = started.elapsed();
+        if let Some(span) = span {
+            traces::finish(
+                span,
+                req.method(),
+                matched.map(|route| route.template.as_str()),
+                status,
+            );
+        }
         self.0.metrics.http_request(
             matched.map(|route| &route.labels),
             req.method(),

@@ -10,6 +10,7 @@ use crate::rate_limit::RateLimiter;
 use crate::redis_client::RedisClient;
 use crate::store::Store;
 use crate::telemetry::{Metrics, RouteLabels};
+use crate::traces::Traces;
 
 /// Everything a handler needs, shared by every request of one server.
 #[derive(Debug)]
@@ -20,6 +21,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub metrics: Metrics,
     pub redis: Option<RedisClient>,
+    /// Request spans, where the environment sends them to a collector.
+    pub traces: Option<Traces>,
     /// The OpenAPI document of exactly the routes served, built once with the router.
     pub openapi: OnceLock<OpenApi>,
 }

@@ -8,6 +8,7 @@ mod hostile;
 mod observability;
 mod rate_limits;
 mod shutdown;
+mod tracing;
 mod transactions;
 
 fn main() -> std::process::ExitCode {
@@ -21,6 +22,7 @@ fn main() -> std::process::ExitCode {
             observability::tests(),
             rate_limits::tests(),
             shutdown::tests(),
+            tracing::tests(),
             transactions::tests(),
         ]
         .into_iter()

@@ -142,6 +142,12 @@ const RUNTIME_VARIABLES: &[&str] = &[
     "REDIS_KEY_PREFIX",
     "TRUST_X_FORWARDED_FOR",
     "RUST_LOG",
+    "OTEL_SERVICE_NAME",
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
 ];
 
 /// API groups whose kinds are CRDs, checked by their own validators, not kubernetes-validate.

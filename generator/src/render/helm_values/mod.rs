@@ -79,8 +79,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         remote_key: model.platform_secret_name(environment, &read.secret),
         property: read.key.clone(),
     }));
-    // The runtime exports no spans (yet): only services on their own image trace.
-    let tracing = environment.tracing.as_ref().filter(|_| !runtime);
+    let tracing = environment.tracing.as_ref();
     if let Some(tracing) = tracing {
         config.extend(tracing.variables(&service.name, &environment.name));
     }
