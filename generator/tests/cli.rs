@@ -503,6 +503,29 @@ fn the_committed_schema_is_in_sync_with_the_types() {
 }
 
 #[test]
+fn the_committed_spec_reference_is_in_sync_with_the_types() {
+    let committed = std::fs::read_to_string(workspace().join(generator::schema::REFERENCE_PATH))
+        .expect("generator/SPEC-REFERENCE.md exists");
+    let current = generator::schema::spec_reference_text();
+    assert!(
+        committed == current,
+        "generator/SPEC-REFERENCE.md is stale: run `cargo run -p generator --bin platformgen -- schema --format markdown -o generator/SPEC-REFERENCE.md`"
+    );
+    let output = platformgen(&["schema", "--format", "markdown"]);
+    assert_eq!(text(&output.stdout), current);
+    // Every key the schema has is in it, down to an environment's probe timings.
+    for key in [
+        "`project.name`",
+        "`services.<name>.probes.liveness.timeout_seconds`",
+        "`environments.<env>.database.engine`",
+        "`alerts[].expr`",
+        "`services.<name>.routes[].rate_limit.requests`",
+    ] {
+        assert!(current.contains(&format!("| {key} |")), "{key}");
+    }
+}
+
+#[test]
 fn the_schema_is_a_valid_draft_2020_12_schema_that_accepts_the_example() {
     let schema = generator::schema::spec_schema();
     assert_eq!(

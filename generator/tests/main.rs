@@ -7,6 +7,7 @@
 //! completions and the pre-commit hook (`integrations`), and the language server driven as an
 //! editor drives it (`lsp`).
 
+mod architecture;
 mod check;
 mod cli;
 mod cost;

@@ -6,6 +6,7 @@
 mod addons;
 mod agreement;
 mod alertmanager;
+mod architecture;
 mod chart;
 mod dashboards;
 mod fuzz_regressions;
@@ -26,6 +27,7 @@ fn main() -> std::process::ExitCode {
             addons::tests(),
             agreement::tests(),
             alertmanager::tests(),
+            architecture::tests(),
             chart::tests(),
             dashboards::tests(),
             fuzz_regressions::tests(),

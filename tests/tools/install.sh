@@ -39,6 +39,7 @@ NPM_PACKAGES=(
     ts-json-schema-generator@2.4.0
     @kubernetes-models/prometheus-operator@6.0.0
     @kubernetes-models/external-secrets@2.0.0
+    mermaid@11.17.2
 )
 SCHEMA_VERSION=1 # bump when the way the Grafana schema is derived changes
 # ---------------------------------------------------------------------------------------------
@@ -91,6 +92,7 @@ installed_ok() {
     for f in tsc ts-json-schema-generator; do
         [[ -x "$NPM_DIR/node_modules/.bin/$f" ]] || return 1
     done
+    [[ -f "$NPM_DIR/node_modules/mermaid/package.json" ]] || return 1
     [[ -s "$SCHEMA" ]] || return 1
     [[ -x "$ST_VENV/bin/schemathesis" && -x "$BIN/schemathesis" ]] || return 1
     local spec

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::schema::spec_schema_text;
+use crate::schema::{spec_reference_text, spec_schema_text};
 pub use cost::CostFormat;
 pub use report::{DEFAULT_SPEC, EXIT_INVALID, EXIT_OK, EXIT_USAGE, Format, Output, STARTER_SPEC};
 
@@ -41,6 +41,7 @@ Examples:
   platformgen cost                              # monthly estimate of each environment, per line
   platformgen cost --env prod --format markdown # the same for a pull request comment
   platformgen schema > specs/schema.json        # the JSON Schema editors use
+  platformgen schema --format markdown -o generator/SPEC-REFERENCE.md  # every key, for people
   platformgen init platform.toml --name shop --region eu-west-1
   platformgen lsp                               # language server for editors (generator/LSP.md)
   platformgen completions bash > ~/.local/share/bash-completion/completions/platformgen";
@@ -93,11 +94,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human, requires = "check")]
         format: Format,
     },
-    /// Print the JSON Schema of spec files (what specs/schema.json holds).
+    /// Print the JSON Schema of spec files (what specs/schema.json holds), or the reference of
+    /// every key drawn from it (what generator/SPEC-REFERENCE.md holds).
     Schema {
         /// Write it to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// `json`: the JSON Schema; `markdown`: every key with its type, allowed values,
+        /// default and description.
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Json)]
+        format: SchemaFormat,
     },
     /// Show a resolved value of an environment and where it was written.
     Explain {
@@ -168,6 +174,15 @@ pub enum Command {
     },
 }
 
+/// What `platformgen schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaFormat {
+    /// The JSON Schema (draft 2020-12).
+    Json,
+    /// The reference of every key, as Markdown.
+    Markdown,
+}
+
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -226,12 +241,21 @@ pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
             },
             output,
         ),
-        Command::Schema { output: None } => {
-            let _ = write!(output.out, "{}", spec_schema_text());
-            EXIT_OK
-        }
-        Command::Schema { output: Some(path) } => {
-            report::write_file(&path, &spec_schema_text(), output)
+        Command::Schema {
+            output: destination,
+            format,
+        } => {
+            let text = match format {
+                SchemaFormat::Json => spec_schema_text(),
+                SchemaFormat::Markdown => spec_reference_text(),
+            };
+            match destination {
+                Some(path) => report::write_file(&path, &text, output),
+                None => {
+                    let _ = write!(output.out, "{text}");
+                    EXIT_OK
+                }
+            }
         }
         Command::Explain {
             env,

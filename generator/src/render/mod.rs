@@ -6,9 +6,11 @@
 
 pub mod addons;
 pub mod alertmanager;
+pub mod architecture;
 mod artifact;
 pub mod dashboards;
 pub mod helm_values;
+mod mermaid;
 pub mod operations;
 pub mod prometheus_rules;
 pub mod secret_store;
@@ -28,6 +30,7 @@ pub fn render_all(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     artifacts.extend(secret_store::render(request)?);
     artifacts.extend(addons::render(request)?);
     artifacts.extend(operations::render(request)?);
+    artifacts.extend(architecture::render(request)?);
     artifacts.extend(dashboards::render(request)?);
     artifacts.extend(workflows::render(request)?);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));

@@ -24,6 +24,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/prometheus-rules.yaml.j2"),
     ),
     (
+        "ARCHITECTURE.md.j2",
+        include_str!("../../templates/ARCHITECTURE.md.j2"),
+    ),
+    (
         "OPERATIONS.md.j2",
         include_str!("../../templates/OPERATIONS.md.j2"),
     ),

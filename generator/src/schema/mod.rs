@@ -6,6 +6,7 @@
 //! which a merged environment must satisfy (everything required).
 
 mod layers;
+mod reference;
 
 use std::sync::OnceLock;
 
@@ -14,6 +15,8 @@ use jsonschema::{ValidationError, Validator};
 use schemars::generate::SchemaSettings;
 
 use serde_json::Value;
+
+pub use reference::{REFERENCE_PATH, spec_reference_text};
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::{Path, Segment};
