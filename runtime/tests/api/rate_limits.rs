@@ -6,7 +6,7 @@ use std::time::Duration;
 use generator::spec::{Handler, Method};
 use runtime::config::RateLimit;
 
-use crate::helpers::{Options, TestApp, TestDb, fresh_prefix};
+use crate::helpers::{Options, TestApp, TestDb, fresh_prefix, wait_for_room_in_window};
 use testkit::{Need, Test, test};
 
 /// This module's tests, and what each needs besides the workspace.
@@ -156,6 +156,8 @@ async fn one_replica_spends_a_lease_locally_and_reports_exactly_what_remains() {
     let redis_url = testkit::service_url(Need::REDIS);
     let db = TestDb::sqlite();
     let prefix = fresh_prefix();
+    // The count starts again in the next minute: stay inside one.
+    wait_for_room_in_window(&redis_url, Duration::from_secs(60), Duration::from_secs(20)).await;
     let app = TestApp::spawn(
         Options::new(&db)
             .redis(&redis_url)

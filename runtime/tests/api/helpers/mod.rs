@@ -23,7 +23,7 @@ pub(crate) use proxy::{Proxy, socket_of, through};
 // `self::`: a bare `redis` here could also be the crate.
 #[allow(unused_imports)]
 pub(crate) use self::redis::{
-    REDIS_SERVER, RedisCluster, RedisServer, forget_prefix, fresh_prefix,
+    REDIS_SERVER, RedisCluster, RedisServer, forget_prefix, fresh_prefix, wait_for_room_in_window,
 };
 
 use std::net::SocketAddr;

@@ -35,6 +35,27 @@ pub(crate) async fn forget_prefix(url: &str, prefix: &str) {
     }
 }
 
+/// Waits, if need be, for the next `window` of Redis' clock (the rate limiter's windows), so that
+/// a test needing `needed` of one window does not straddle two.
+pub(crate) async fn wait_for_room_in_window(url: &str, window: Duration, needed: Duration) {
+    let client = redis::Client::open(url).expect("redis url");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connection");
+    let (seconds, micros): (u64, u64) = redis::cmd("TIME")
+        .query_async(&mut connection)
+        .await
+        .expect("TIME");
+    let now = Duration::from_secs(seconds) + Duration::from_micros(micros);
+    let window_ms = window.as_millis().max(1);
+    let elapsed = Duration::from_millis(u64::try_from(now.as_millis() % window_ms).unwrap_or(0));
+    let left = window.saturating_sub(elapsed);
+    if left < needed {
+        tokio::time::sleep(left + Duration::from_millis(50)).await;
+    }
+}
+
 /// A free port whose cluster bus port (+10000) is free too.
 fn free_redis_port(taken: &[u16]) -> u16 {
     loop {
