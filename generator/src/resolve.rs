@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{Path, Segment};
+use crate::spec::{Probes, Rollout};
 
 /// Every environment of a parsed spec, resolved, by name.
 pub fn resolve(document: &Value) -> BTreeMap<String, Resolved> {
@@ -261,6 +262,25 @@ fn inherit_service_table(
             );
         }
     }
+    // What neither wrote takes the built-in timings and rollout, key by key, so an environment
+    // may change one timing of a probe the service's table does not write.
+    let builtin = [
+        ("probes", serde_json::to_value(Probes::default())),
+        ("rollout", serde_json::to_value(Rollout::default())),
+    ];
+    for (key, default) in builtin {
+        if let Ok(default) = default {
+            let key_path = at.child(key);
+            fill(
+                settings,
+                key,
+                &default,
+                (&key_path, Origins::Builtin),
+                &key_path,
+                origins,
+            );
+        }
+    }
 }
 
 /// Where the leaves of a filled value were written: recorded already for a merged value (its
@@ -269,6 +289,8 @@ fn inherit_service_table(
 enum Origins {
     Recorded,
     AtKey,
+    /// The spec's built-in default: written nowhere.
+    Builtin,
 }
 
 /// Sets `key` of `target` to `value` where it is missing, or fills a table key by key; each leaf
@@ -297,6 +319,9 @@ fn fill(
         (Some(_), _) => {}
         (None, _) if recorded == Origins::AtKey => {
             record_leaves(value, from, to, origins);
+            target.insert(key.to_string(), value.clone());
+        }
+        (None, _) if recorded == Origins::Builtin => {
             target.insert(key.to_string(), value.clone());
         }
         (None, _) => {

@@ -771,3 +771,36 @@ fn an_environment_overrides_a_probe_timing_and_the_ingress_paths_of_its_own_rele
     .contents;
     assert!(deploy.contains("HEALTH_PATH: \"/health\""), "{deploy}");
 }
+
+#[test]
+fn an_environment_changes_one_built_in_timing_and_keeps_the_rest_of_the_defaults() {
+    // The expense service's table writes no probe and no rollout: prod changes one key of each.
+    let text = example_text().replacen(
+        "[environments.prod.deploy]",
+        "[environments.prod.services.expense-backend]\n\
+         probes.startup.failure_threshold = 60\n\
+         rollout.max_surge = 3\n\n\
+         [environments.prod.deploy]",
+        1,
+    );
+    let model = Model::load_str("builtin-overrides.toml", &text).expect("valid");
+    let service = runtime_service(&model);
+    let prod = helm_values::values(&model, model.environment("prod").expect("prod"), service);
+    let startup = &prod.probes.startup;
+    assert_eq!(
+        (
+            startup.initial_delay_seconds,
+            startup.period_seconds,
+            startup.timeout_seconds,
+            startup.failure_threshold
+        ),
+        (0, 5, 2, 60)
+    );
+    assert_eq!(
+        (prod.rollout.max_surge, prod.rollout.max_unavailable),
+        (3, 0)
+    );
+    let dev = helm_values::values(&model, model.environment("dev").expect("dev"), service);
+    assert_eq!(dev.probes.startup.failure_threshold, 24);
+    assert_eq!(dev.rollout.max_surge, 1);
+}
