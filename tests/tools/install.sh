@@ -173,19 +173,19 @@ fi
 
 # ---- npm -----------------------------------------------------------------------------------
 command -v npm >/dev/null || die "npm not found (need Node >= 20)"
-if [[ $FORCE == 1 ]]; then rm -rf "$NPM_DIR"; fi
-mkdir -p "$NPM_DIR"
-[[ -f "$NPM_DIR/package.json" ]] || printf '{ "name": "platform-tools", "private": true }\n' >"$NPM_DIR/package.json"
-log "npm: installing ${NPM_PACKAGES[*]}"
-# EBADENGINE warnings (@kubernetes-models wants node >= 22) are expected and harmless here.
-npm install --prefix "$NPM_DIR" --save-exact --no-audit --no-fund --loglevel=error \
-    "${NPM_PACKAGES[@]}" >/dev/null
-if [[ $FORCE == 1 ]]; then rm -rf "$MERMAID_DIR"; fi
-mkdir -p "$MERMAID_DIR"
-[[ -f "$MERMAID_DIR/package.json" ]] || printf '{ "name": "platform-tools-mermaid", "private": true }\n' >"$MERMAID_DIR/package.json"
-log "npm: installing $MERMAID_PACKAGE"
-npm install --prefix "$MERMAID_DIR" --save-exact --no-audit --no-fund --loglevel=error \
-    "$MERMAID_PACKAGE" >/dev/null
+# npm_install DIR PACKAGE...: the packages, pinned, into a folder of their own.
+npm_install() {
+    local dir="$1"
+    shift
+    if [[ $FORCE == 1 ]]; then rm -rf "$dir"; fi
+    mkdir -p "$dir"
+    [[ -f "$dir/package.json" ]] || printf '{ "name": "%s", "private": true }\n' "$(basename "$dir")" >"$dir/package.json"
+    log "npm: installing $*"
+    # EBADENGINE warnings (@kubernetes-models wants node >= 22) are expected and harmless here.
+    npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "$@" >/dev/null
+}
+npm_install "$NPM_DIR" "${NPM_PACKAGES[@]}"
+npm_install "$MERMAID_DIR" "$MERMAID_PACKAGE"
 T_NPM=$((SECONDS - START - T_APT - T_PIP))
 
 # ---- derived: Grafana dashboard JSON Schema ------------------------------------------------

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::{
-    Example, RUNTIME_VARIABLES, Rendered, artifact, container, environment, of_kind, one,
-    render_every_environment,
+    Example, Rendered, artifact, container, environment, of_kind, one, render_every_environment,
+    runtime_reads,
 };
 use generator::model::HealthCheckPath;
 use serde_json::{Value, json};
@@ -102,7 +102,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 .chain(secret_env.iter().copied())
             {
                 assert!(
-                    RUNTIME_VARIABLES.contains(&name),
+                    runtime_reads(name),
                     "{label}: the Deployment sets {name}, which the runtime does not read"
                 );
             }

@@ -142,13 +142,13 @@ const RUNTIME_VARIABLES: &[&str] = &[
     "REDIS_KEY_PREFIX",
     "TRUST_X_FORWARDED_FOR",
     "RUST_LOG",
-    "OTEL_SERVICE_NAME",
-    "OTEL_RESOURCE_ATTRIBUTES",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_PROTOCOL",
-    "OTEL_TRACES_SAMPLER",
-    "OTEL_TRACES_SAMPLER_ARG",
 ];
+
+/// Whether the runtime reads the variable `name`: one of its own, or the OpenTelemetry SDK's
+/// tracing variables the platform sets (runtime/src/config/vars.rs reads each).
+fn runtime_reads(name: &str) -> bool {
+    RUNTIME_VARIABLES.contains(&name) || generator::model::TRACING_VARIABLES.contains(&name)
+}
 
 /// API groups whose kinds are CRDs, checked by their own validators, not kubernetes-validate.
 const CRD_GROUPS: &[&str] = &["monitoring.coreos.com/", "external-secrets.io/"];
