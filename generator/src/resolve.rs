@@ -239,7 +239,14 @@ fn inherit_service_table(
     service: &str,
     table: &Value,
 ) {
-    const INHERITED: [&str; 4] = ["node_group", "probes", "rollout", "ingress_paths"];
+    const INHERITED: [&str; 6] = [
+        "node_group",
+        "probes",
+        "rollout",
+        "ingress_paths",
+        "disruption_budget",
+        "egress",
+    ];
     let settings = value
         .get_mut("services")
         .and_then(|services| services.get_mut(service))

@@ -540,3 +540,55 @@ fn prod_secrets_and_service_access_are_the_guides() {
         "{tfvars}"
     );
 }
+
+/// An environment changes what one service may reach and how many of another's pods a drain
+/// keeps, in its own releases only.
+#[test]
+fn an_environment_overrides_egress_and_the_disruption_budget_of_its_own_releases() {
+    let text = std::fs::read_to_string(workspace().join(SPEC))
+        .expect("the spec is readable")
+        .replacen(
+            "[environments.prod.tracing]",
+            "[environments.prod.services.bank-service]\n\
+             egress.services = [\"transaction-service\", \"user-service\"]\n\n\
+             [environments.prod.services.auth-service]\n\
+             disruption_budget = { min_available = 2 }\n\n\
+             [environments.prod.tracing]",
+            1,
+        );
+    let model = Model::load_str(SPEC, &text).expect("valid");
+    let values = |environment: &str, service: &str| {
+        helm_values::values(
+            &model,
+            model.environment(environment).expect("environment"),
+            model.service(service).expect("service"),
+        )
+    };
+    let reached = |environment: &str| -> Vec<String> {
+        values(environment, "bank-service")
+            .network_policy
+            .egress_services
+            .into_iter()
+            .map(|service| service.name)
+            .collect()
+    };
+    assert_eq!(reached("prod"), ["transaction-service", "user-service"]);
+    assert_eq!(reached("staging"), ["transaction-service"]);
+    // The rest of prod's egress is the service's own: the database and Redis.
+    assert_eq!(
+        values("prod", "bank-service").network_policy.egress_ports[..2],
+        [5432, 6379]
+    );
+    assert_eq!(
+        values("prod", "auth-service")
+            .pod_disruption_budget
+            .min_available,
+        2
+    );
+    assert_eq!(
+        values("staging", "auth-service")
+            .pod_disruption_budget
+            .min_available,
+        1
+    );
+}

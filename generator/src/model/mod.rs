@@ -215,13 +215,8 @@ pub struct Service {
     pub readiness_path: String,
     pub metrics_path: String,
     pub shutdown_grace_seconds: u32,
-    /// Below the autoscaler's minimum in every environment where a budget applies.
-    pub disruption_budget: DisruptionBudget,
     /// The service's own non-secret environment (none of it a name the platform sets).
     pub config: BTreeMap<String, String>,
-    /// Where its pods may connect: every service named is one of the spec's, and the runtime's
-    /// services reach the database and the cache.
-    pub egress: Egress,
     /// Environment variables read from the platform's secrets: each a declared secret (and one
     /// of its keys where it has keys), none a name the service's config or the platform sets.
     pub secrets: Vec<SecretVariable>,

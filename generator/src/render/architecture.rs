@@ -103,20 +103,21 @@ fn flowchart(model: &Model, environment: &Environment) -> Flowchart {
     }
     for service in &model.services {
         let id = node_id("svc", &service.name);
-        let paths = &environment.settings_of(service).ingress_paths;
+        let settings = environment.settings_of(service);
+        let paths = &settings.ingress_paths;
         if !paths.is_empty() {
             chart.edge("alb", &id, Line::Traffic, &paths.join(" "));
         }
         if let Some(group) = environment.placement_of(service) {
             chart.edge(&id, &node_id("ng", &group.name), Line::Placement, "runs on");
         }
-        if service.egress.database {
+        if settings.egress.database {
             chart.edge(&id, "rds", Line::Traffic, "");
         }
-        if service.egress.cache {
+        if settings.egress.cache {
             chart.edge(&id, "cache", Line::Traffic, "");
         }
-        for other in &service.egress.services {
+        for other in &settings.egress.services {
             chart.edge(&id, &node_id("svc", other), Line::Traffic, "");
         }
         for (purpose, access) in &service.access.buckets {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::datastores::{Cache, Database};
 use super::eks::Eks;
 use super::patterns::{CIDR_PATTERN, INGRESS_PATH_PATTERN, NAME_PATTERN};
-use super::service::{Probes, Rollout, root_path};
+use super::service::{DisruptionBudget, Egress, Probes, Rollout, root_path};
 
 /// Everything one environment needs. In the file, `[defaults]` and each
 /// `[environments.<name>]` are partial; the two merged must be complete.
@@ -202,6 +202,14 @@ pub struct ServiceSettings {
     #[serde(default = "root_path")]
     #[schemars(inner(regex(pattern = INGRESS_PATH_PATTERN)))]
     pub ingress_paths: Vec<String>,
+    /// The pods kept up while nodes are drained here (default: the service's own
+    /// `disruption_budget`).
+    #[serde(default)]
+    pub disruption_budget: DisruptionBudget,
+    /// Where the service's pods may connect here (default: the service's own `egress`, key by
+    /// key; a `services` list given here replaces it whole).
+    #[serde(default)]
+    pub egress: Egress,
 }
 
 /// Log levels of the runtime.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{self, Api, Backend, Build, Egress, RateLimit, Route, RouteTemplate, Service};
+use crate::model::{self, Api, Backend, Build, RateLimit, Route, RouteTemplate, Service};
 use crate::source::Path;
 use crate::spec::{self, CachePolicy, Handler, RouteRateLimit};
 
@@ -29,14 +29,7 @@ pub(super) fn service(
         readiness_path: service.readiness_path.clone(),
         metrics_path: service.metrics_path.clone(),
         shutdown_grace_seconds: service.shutdown_grace_seconds,
-        disruption_budget: service.disruption_budget,
         config: service.config.clone(),
-        egress: Egress {
-            // The runtime reads the database and caches in Redis.
-            database: service.egress.database || service.runtime.is_some(),
-            cache: service.egress.cache || service.runtime.is_some(),
-            services: service.egress.services.clone(),
-        },
         // Filled by `secrets::service_secrets`, which knows the declared secrets.
         secrets: Vec::new(),
         access: service.access.clone(),

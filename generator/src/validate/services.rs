@@ -86,32 +86,38 @@ fn egress(spec: &Spec, out: &mut Vec<Diagnostic>) {
                 .child("egress")
                 .child("services")
                 .index(index);
-            let problem = if target == name {
-                format!("`{name}` lists itself as a service it reaches")
-            } else if !spec.services.contains_key(target) {
-                format!("`{name}` reaches `{target}`, which is not a service of this spec")
-            } else {
-                continue;
-            };
-            let others: Vec<String> = spec
-                .services
-                .keys()
-                .filter(|other| *other != name)
-                .map(|other| format!("`{other}`"))
-                .collect();
-            let help = if others.is_empty() {
-                "remove it: the spec has no other service".to_string()
-            } else {
-                format!("name one of {}", others.join(", "))
-            };
-            out.push(
-                Diagnostic::error(Code::UnknownValue, problem)
-                    .at_path(at)
-                    .on_value()
-                    .help(help),
-            );
+            if let Some(problem) = unknown_egress(spec, name, target) {
+                out.push(problem.at_path(at));
+            }
         }
     }
+}
+
+/// The error, unlocated, when `name` may not reach `target`: itself, or no service of the spec.
+pub(super) fn unknown_egress(spec: &Spec, name: &str, target: &str) -> Option<Diagnostic> {
+    let problem = if target == name {
+        format!("`{name}` lists itself as a service it reaches")
+    } else if !spec.services.contains_key(target) {
+        format!("`{name}` reaches `{target}`, which is not a service of this spec")
+    } else {
+        return None;
+    };
+    let others: Vec<String> = spec
+        .services
+        .keys()
+        .filter(|other| *other != name)
+        .map(|other| format!("`{other}`"))
+        .collect();
+    let help = if others.is_empty() {
+        "remove it: the spec has no other service".to_string()
+    } else {
+        format!("name one of {}", others.join(", "))
+    };
+    Some(
+        Diagnostic::error(Code::UnknownValue, problem)
+            .on_value()
+            .help(help),
+    )
 }
 
 /// Two services on one port cannot run side by side where they share a network namespace (a

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::services::unknown_egress;
 use super::values::{bytes, millicores, path};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Probes, Rollout, ServiceSettings};
@@ -54,15 +55,21 @@ pub(super) fn services(
             &here.resources,
             out,
         );
-        disruption_budget(resolved, name, service, here, out);
+        disruption_budget(resolved, name, here, out);
         probes(resolved, &at, &here.probes, out);
         rollout(resolved, &at, here.rollout, out);
         let mut config = service.config.clone();
         config.extend(here.config.clone());
+        egress_here(spec, resolved, name, here, out);
+        let mut egress = here.egress.clone();
+        // The runtime reads the database and caches in Redis.
+        egress.database |= service.runtime.is_some();
+        egress.cache |= service.runtime.is_some();
         built.insert(
             name.clone(),
             ServiceSettings {
                 config,
+                egress,
                 ..here.clone()
             },
         );
@@ -70,17 +77,40 @@ pub(super) fn services(
     complete.then_some(built)
 }
 
+/// The services an environment's layers let `name` reach are the spec's, and not itself (what the
+/// service's own table names is checked once, with the services).
+fn egress_here(
+    spec: &Spec,
+    resolved: &Resolved,
+    name: &str,
+    here: &ServiceSettings,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (index, target) in here.egress.services.iter().enumerate() {
+        let at = path("services")
+            .child(name)
+            .child("egress")
+            .child("services")
+            .index(index);
+        if resolved.layer_of(&at) == Layer::Service {
+            continue;
+        }
+        if let Some(problem) = unknown_egress(spec, name, target) {
+            out.push(resolved.diagnostic(problem, &at));
+        }
+    }
+}
+
 /// A service's disruption budget leaves a node drainable where the budget applies (more than
 /// one replica): it keeps fewer pods up than the autoscaler's minimum.
 fn disruption_budget(
     resolved: &Resolved,
     name: &str,
-    service: &spec::Service,
     here: &ServiceSettings,
     out: &mut Vec<Diagnostic>,
 ) {
     let least = here.autoscaling.min_replicas;
-    let kept = service.disruption_budget.min_available;
+    let kept = here.disruption_budget.min_available;
     if least > 1 && kept >= least {
         let replicas = path("services")
             .child(name)
@@ -95,11 +125,12 @@ fn disruption_budget(
                 ),
             )
             .at_path(
-                Path::root()
-                    .child("services")
-                    .child(name)
-                    .child("disruption_budget")
-                    .child("min_available"),
+                resolved.source_of(
+                    &path("services")
+                        .child(name)
+                        .child("disruption_budget")
+                        .child("min_available"),
+                ),
             )
             .on_value()
             .related(

@@ -57,3 +57,14 @@ pub(super) const PREFIX_SHARED_IN_ONE_ENVIRONMENT: Fixture = fixture(
         InsertAfter("[[dashboards]]", r#"service = "myapp-backend""#),
     ],
 );
+
+pub(super) const EGRESS_AND_BUDGET_PER_ENVIRONMENT: Fixture = fixture(
+    "egress_and_budget_overridden_per_environment",
+    "prod lets the service reach a service the spec does not have and itself, and keeps as many \
+     pods up while draining as it runs",
+    &[InsertAfter(
+        PROD_DEPLOY,
+        "services.myapp-backend = { egress = { services = [\"myapp-ledger\", \"myapp-backend\"] }, \
+         disruption_budget = { min_available = 2 }, autoscaling = { min_replicas = 2 } }",
+    )],
+);

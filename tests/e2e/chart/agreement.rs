@@ -212,7 +212,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         );
         for pdb in pdbs {
             assert_eq!(
-                pdb["spec"]["minAvailable"], service.disruption_budget.min_available,
+                pdb["spec"]["minAvailable"], app.disruption_budget.min_available,
                 "{label}"
             );
             assert!(
@@ -324,7 +324,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         // port.
         let policy = one(manifests, "NetworkPolicy");
         let rules = policy["spec"]["egress"].as_array().expect("egress rules");
-        for other in &service.egress.services {
+        for other in &app.egress.services {
             let port = model.service(other).expect("a service").port;
             assert!(
                 rules.iter().any(|rule| {

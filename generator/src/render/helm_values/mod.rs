@@ -83,7 +83,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
     if let Some(tracing) = tracing {
         config.extend(tracing.variables(&service.name, &environment.name));
     }
-    let egress = &service.egress;
+    let egress = &sizing.egress;
     // A role that reaches buckets or secrets reaches them through the AWS APIs (and STS for the
     // role's token) over HTTPS, whose addresses are AWS's to change.
     let aws_apis = !service.access.buckets.is_empty() || !service.access.secrets.is_empty();
@@ -221,7 +221,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         },
         pod_disruption_budget: PodDisruptionBudget {
             enabled: sizing.autoscaling.min_replicas > 1,
-            min_available: service.disruption_budget.min_available,
+            min_available: sizing.disruption_budget.min_available,
         },
         spread: Spread {
             across_nodes: true,
