@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::report::{EXIT_INVALID, EXIT_OK, Format, Output, count};
+use super::report::{EXIT_INVALID, EXIT_OK, Format, Output};
 use crate::output::Drift;
+use crate::render::count;
 
 /// How many added or removed lines of each changed file the summary shows.
 const PREVIEW_LINES: usize = 4;

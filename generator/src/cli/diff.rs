@@ -45,7 +45,7 @@ fn text(loaded: &Loaded, environments: [&Resolved; 2], differences: &[Difference
     let width = a.len().max(b.len());
     let mut lines = vec![format!(
         "{a} and {b} differ in {} (of {}):",
-        super::report::count(differences.len(), "value"),
+        crate::render::count(differences.len(), "value"),
         loaded.source.name
     )];
     for difference in differences {

@@ -8,6 +8,7 @@ use clap::ValueEnum;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::{LoadError, Loaded, load_file};
+use crate::render::count;
 use crate::source::Source;
 
 /// Exit codes, as documented in `--help`.
@@ -80,10 +81,6 @@ pub(super) fn load(spec: &FsPath, output: &mut Output<'_>) -> Result<Loaded, u8>
 }
 
 /// `1 error`, `2 warnings`.
-pub(super) fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
 pub(super) fn report_human(
     source: &Source,
     diagnostics: &[Diagnostic],

@@ -4,9 +4,10 @@ use std::path::{Path as FsPath, PathBuf};
 
 use serde_json::Value;
 
-use super::report::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Format, Output, count, report_human};
+use super::report::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Format, Output, report_human};
 use crate::diagnostic::Diagnostic;
 use crate::load::{LoadError, load_file};
+use crate::render::count;
 use crate::source::Source;
 
 pub(super) fn report_json(source: &Source, diagnostics: &[Diagnostic], valid: bool) -> Value {

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::artifact::{Artifact, RenderError, Request};
+use super::count;
 use super::mermaid::{Flowchart, Line, Shape, node_id};
 use super::template::render_template;
 use crate::model::{CacheTopology, Environment, Model, NatMode, NodeGroup, Service, Storage};
@@ -429,14 +430,6 @@ fn sizes(model: &Model, environments: &[&Environment]) -> Sizes {
 }
 
 /// `n thing`, or `n things`.
-fn count(n: u32, thing: &str) -> String {
-    if n == 1 {
-        format!("1 {thing}")
-    } else {
-        format!("{n} {thing}s")
-    }
-}
-
 fn yes_no(value: bool) -> String {
     if value { "yes" } else { "no" }.to_string()
 }

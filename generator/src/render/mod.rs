@@ -36,3 +36,11 @@ pub fn render_all(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(artifacts)
 }
+
+/// `n` things, in English: `1 replica`, `3 replicas` (the generated docs and the command line's
+/// messages both count this way).
+pub(crate) fn count(n: impl std::fmt::Display, what: &str) -> String {
+    let n = n.to_string();
+    let plural = if n == "1" { "" } else { "s" };
+    format!("{n} {what}{plural}")
+}
