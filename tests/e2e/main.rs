@@ -9,6 +9,7 @@ mod alertmanager;
 mod architecture;
 mod chart;
 mod dashboards;
+mod deployment;
 mod fuzz_regressions;
 mod operations;
 mod prometheus;
@@ -30,6 +31,7 @@ fn main() -> std::process::ExitCode {
             architecture::tests(),
             chart::tests(),
             dashboards::tests(),
+            deployment::tests(),
             fuzz_regressions::tests(),
             operations::tests(),
             prometheus::tests(),

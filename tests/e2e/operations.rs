@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use hcl::eval::{Context, Evaluate};
-use hcl::{Body, Expression, Value};
-
-use crate::support::{assert_success, example_specs, render_spec, run, workspace};
+use crate::support::{
+    assert_success, attribute, evaluate, example_specs, render_spec, run, shell_blocks,
+    terraform_file, workspace,
+};
 use generator::Model;
 use generator::model::Environment;
 use generator::render::Artifact;
@@ -45,15 +45,6 @@ fn runbooks() -> Vec<(Model, String, String)> {
     out
 }
 
-/// The ```sh blocks of a Markdown text, in order.
-fn shell_blocks(markdown: &str) -> Vec<&str> {
-    markdown
-        .split("```sh\n")
-        .skip(1)
-        .map(|rest| rest.split_once("\n```").map_or(rest, |(block, _)| block))
-        .collect()
-}
-
 fn every_runbooks_shell_blocks_pass_shellcheck() {
     let shellcheck = tool("shellcheck");
     for (_, environment, runbook) in runbooks() {
@@ -76,53 +67,6 @@ fn every_runbooks_shell_blocks_pass_shellcheck() {
             &output,
             &format!("shellcheck of {environment}'s runbook:\n{script}"),
         );
-    }
-}
-
-/// A Terraform file of the repository, parsed.
-fn terraform_file(path: &str) -> Body {
-    let text = std::fs::read_to_string(workspace().join(path))
-        .unwrap_or_else(|error| panic!("{path}: {error}"));
-    hcl::from_str(&text).unwrap_or_else(|error| panic!("{path} is not HCL: {error}"))
-}
-
-/// The expression of `attribute` in the block `kind "labels"...` of `body` (`locals` has none).
-fn attribute<'a>(body: &'a Body, kind: &str, labels: &[&str], attribute: &str) -> &'a Expression {
-    body.blocks()
-        .filter(|block| block.identifier() == kind)
-        .find(|block| {
-            block
-                .labels()
-                .iter()
-                .map(hcl::BlockLabel::as_str)
-                .eq(labels.iter().copied())
-        })
-        .and_then(|block| {
-            block
-                .body()
-                .attributes()
-                .find(|candidate| candidate.key() == attribute)
-        })
-        .map(hcl::Attribute::expr)
-        .unwrap_or_else(|| panic!("no `{attribute}` in {kind} {labels:?}"))
-}
-
-/// An expression's value with `var` and `local` bound as given.
-fn evaluate(expression: &Expression, var: &[(&str, &str)], local: &[(&str, &str)]) -> String {
-    let object = |pairs: &[(&str, &str)]| {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(key, value)| ((*key).to_string(), Value::from(*value)))
-                .collect(),
-        )
-    };
-    let mut context = Context::new();
-    context.declare_var("var", object(var));
-    context.declare_var("local", object(local));
-    match expression.evaluate(&context) {
-        Ok(Value::String(text)) => text,
-        other => panic!("{expression} does not evaluate to a string: {other:?}"),
     }
 }
 

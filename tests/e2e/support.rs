@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use hcl::eval::{Context, Evaluate};
+use hcl::{Body, Expression, Value};
+
 pub(crate) use testkit::{tool, tool_command, workspace};
 
 /// Runs a command and returns its output, panicking with the command line if it cannot start.
@@ -92,4 +95,69 @@ pub(crate) fn terraform_modules_copy() -> tempfile::TempDir {
         "copying terraform/modules",
     );
     copy
+}
+
+/// The ```sh blocks of a Markdown text, in order.
+pub(crate) fn shell_blocks(markdown: &str) -> Vec<&str> {
+    markdown
+        .split("```sh\n")
+        .skip(1)
+        .map(|rest| rest.split_once("\n```").map_or(rest, |(block, _)| block))
+        .collect()
+}
+
+/// A Terraform file of the repository, parsed.
+pub(crate) fn terraform_file(path: &str) -> Body {
+    let text = std::fs::read_to_string(workspace().join(path))
+        .unwrap_or_else(|error| panic!("{path}: {error}"));
+    hcl::from_str(&text).unwrap_or_else(|error| panic!("{path} is not HCL: {error}"))
+}
+
+/// The expression of `attribute` in the block `kind "labels"...` of `body` (`locals` has none).
+pub(crate) fn attribute<'a>(
+    body: &'a Body,
+    kind: &str,
+    labels: &[&str],
+    attribute: &str,
+) -> &'a Expression {
+    body.blocks()
+        .filter(|block| block.identifier() == kind)
+        .find(|block| {
+            block
+                .labels()
+                .iter()
+                .map(hcl::BlockLabel::as_str)
+                .eq(labels.iter().copied())
+        })
+        .and_then(|block| {
+            block
+                .body()
+                .attributes()
+                .find(|candidate| candidate.key() == attribute)
+        })
+        .map(hcl::Attribute::expr)
+        .unwrap_or_else(|| panic!("no `{attribute}` in {kind} {labels:?}"))
+}
+
+/// An expression's value with `var` and `local` bound as given.
+pub(crate) fn evaluate(
+    expression: &Expression,
+    var: &[(&str, &str)],
+    local: &[(&str, &str)],
+) -> String {
+    let object = |pairs: &[(&str, &str)]| {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(key, value)| ((*key).to_string(), Value::from(*value)))
+                .collect(),
+        )
+    };
+    let mut context = Context::new();
+    context.declare_var("var", object(var));
+    context.declare_var("local", object(local));
+    match expression.evaluate(&context) {
+        Ok(Value::String(text)) => text,
+        other => panic!("{expression} does not evaluate to a string: {other:?}"),
+    }
 }

@@ -19,7 +19,10 @@ external_secrets_role_arn="$(output external_secrets_role_arn)"
 cluster_autoscaler_role_arn="$(output cluster_autoscaler_role_arn)"
 fluent_bit_role_arn="$(output fluent_bit_role_arn)"
 
-aws eks update-kubeconfig --name expense-dev --region us-east-1
+# The context named after the cluster where there is one (a private endpoint reached through a
+# forwarded port, generated/DEPLOYMENT.md), else the cluster's endpoint.
+kubectl config use-context expense-dev > /dev/null 2>&1 \
+  || aws eks update-kubeconfig --name expense-dev --region us-east-1 --alias expense-dev
 
 helm repo add autoscaler https://kubernetes.github.io/autoscaler --force-update
 helm repo add eks https://aws.github.io/eks-charts --force-update

@@ -277,6 +277,24 @@ impl Service {
             .any(|prefix| prefix_holds(prefix, path))
     }
 
+    /// What a smoke test GETs through `environment`'s ingress: the health probe's path and the
+    /// API's list of transactions, each where the ingress sends it to this service.
+    pub fn smoke_paths(&self, environment: &Environment) -> SmokePaths<'_> {
+        let list = self.api().and_then(|api| {
+            api.routes
+                .iter()
+                .find(|route| {
+                    route.method == Method::Get && route.handler == Handler::ListTransactions
+                })
+                .map(|route| route.path.as_str())
+        });
+        SmokePaths {
+            health: Some(self.health_path.as_str())
+                .filter(|path| self.routes_on_ingress(environment, path)),
+            api: list.filter(|path| self.routes_on_ingress(environment, path)),
+        }
+    }
+
     /// The API the runtime serves for this service, if the runtime serves it.
     pub fn api(&self) -> Option<&Api> {
         match &self.backend {
@@ -284,6 +302,13 @@ impl Service {
             Backend::Image => None,
         }
     }
+}
+
+/// The paths a smoke test of a service GETs through the ingress (see [`Service::smoke_paths`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmokePaths<'a> {
+    pub health: Option<&'a str>,
+    pub api: Option<&'a str>,
 }
 
 /// What runs a service.

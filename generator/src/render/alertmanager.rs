@@ -82,7 +82,7 @@ struct ReceiverConfig {
 }
 
 /// Every receiver the spec routes anything to, in a fixed order.
-fn receivers_used(model: &Model) -> BTreeSet<Receiver> {
+pub fn receivers_used(model: &Model) -> BTreeSet<Receiver> {
     let alerting = &model.alerting;
     alerting
         .critical

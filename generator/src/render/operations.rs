@@ -120,7 +120,7 @@ fn context(model: &Model, environment: &Environment) -> Context {
             })
             .collect(),
         host: environment.ingress.host.clone(),
-        terraform_dir: format!("terraform/environments/{}", environment.name),
+        terraform_dir: super::tfvars::terraform_root(environment),
     }
 }
 

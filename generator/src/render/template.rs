@@ -28,6 +28,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/ARCHITECTURE.md.j2"),
     ),
     (
+        "DEPLOYMENT.md.j2",
+        include_str!("../../templates/DEPLOYMENT.md.j2"),
+    ),
+    (
         "OPERATIONS.md.j2",
         include_str!("../../templates/OPERATIONS.md.j2"),
     ),
@@ -175,7 +179,7 @@ fn format_value(
 
 /// A shell word that is exactly `text`: bare when no character is special, single-quoted
 /// otherwise.
-fn shell_word(text: &str) -> String {
+pub(super) fn shell_word(text: &str) -> String {
     let plain = !text.is_empty()
         && text
             .chars()

@@ -402,11 +402,21 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
             .collect();
         let body = render_template("terraform.tfvars.j2", &Context { groups })?;
         artifacts.push(Artifact {
-            path: format!("generated/{}/terraform.tfvars", environment.name),
+            path: path(environment),
             contents: format!("{}{body}", request.header("#")),
         });
     }
     Ok(artifacts)
+}
+
+/// Where an environment's values are written.
+pub fn path(environment: &Environment) -> String {
+    format!("generated/{}/terraform.tfvars", environment.name)
+}
+
+/// The Terraform root that applies an environment's values.
+pub fn terraform_root(environment: &Environment) -> String {
+    format!("terraform/environments/{}", environment.name)
 }
 
 /// `secret_names`: the name of each secret Terraform creates and the chart reads.

@@ -20,7 +20,7 @@ pub(super) const TERRAFORM_VERSION: &str = "1.15.5";
 pub(super) const CHECKOV_VERSION: &str = "3.3.30";
 /// Helm as proven by `tests/tools` (the helm-check SDK is Helm v4.2.3).
 pub(super) const HELM_VERSION: &str = "v4.2.3";
-pub(super) const HELM_CHART: &str = "runtime/chart";
+pub(crate) const HELM_CHART: &str = "runtime/chart";
 /// Every file of the chart, as a path filter.
 pub(super) const HELM_CHART_SOURCES: &str = "runtime/chart/**";
 

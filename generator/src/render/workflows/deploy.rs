@@ -10,7 +10,7 @@ use super::context::{
     Concurrency, HELM_CHART, HELM_CHART_SOURCES, HELM_VERSION, Job, JobEnvironment, RUNNER, Step,
     Triggers, Workflow, checkout, read, write,
 };
-use crate::model::{Action, DeployTrigger, Environment, Handler, Method, Model, Service};
+use crate::model::{Action, DeployTrigger, Environment, Model, Service};
 use crate::render::artifact::Artifact;
 use crate::render::helm_values;
 
@@ -65,16 +65,6 @@ const NOTIFY: &[&str] = &[
     r#"jq --null-input --arg text "$text" '{text: $text}' \"#,
     r#"  | curl --fail --silent --show-error --header 'Content-Type: application/json' --data @- "$SLACK_WEBHOOK_URL""#,
 ];
-
-/// The path a smoke test GETs to prove the API answers: the route that lists transactions.
-fn api_smoke_path(service: &Service) -> Option<&str> {
-    service
-        .api()?
-        .routes
-        .iter()
-        .find(|route| route.method == Method::Get && route.handler == Handler::ListTransactions)
-        .map(|route| route.path.as_str())
-}
 
 /// Where the deploy of `service` to `environment` is written.
 pub(super) fn path(environment: &Environment, service: &Service) -> String {
@@ -184,16 +174,15 @@ pub(super) fn deploy_workflow(
     ]);
     // Through the ingress, where the ingress routes the probe's path to the service; elsewhere
     // helm --wait has seen every new pod pass its readiness probe.
-    if service.routes_on_ingress(environment, &service.health_path) {
+    let smoke = service.smoke_paths(environment);
+    if let Some(path) = smoke.health {
         steps.push(
             Step::run("Smoke test: health", SMOKE_HEALTH)
                 .env("BASE_URL", base_url.clone())
-                .env("HEALTH_PATH", service.health_path.clone()),
+                .env("HEALTH_PATH", path),
         );
     }
-    if let Some(path) =
-        api_smoke_path(service).filter(|path| service.routes_on_ingress(environment, path))
-    {
+    if let Some(path) = smoke.api {
         steps.push(
             Step::run("Smoke test: API", SMOKE_API)
                 .env("BASE_URL", base_url.clone())

@@ -18,6 +18,7 @@ mod dependabot;
 mod deploy;
 mod supply_chain;
 mod terraform;
+pub(crate) use context::HELM_CHART;
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_workflow;

@@ -9,6 +9,7 @@ use super::context::{
     Workflow, checkout, read, reading_job, variable, write,
 };
 use crate::model::{Action, DeployTrigger, Environment, Model, TerraformDelivery};
+use crate::render::tfvars;
 
 pub(super) const PATH: &str = ".github/workflows/terraform.yml";
 
@@ -159,17 +160,13 @@ fn terraform_steps(model: &Model, environment: &Environment, role: &str, kind: &
         setup_terraform(model),
         credentials,
         Step::run("terraform init (the environment's state)", INIT)
-            .env("ROOT", root(environment))
+            .env("ROOT", tfvars::terraform_root(environment))
             .env("PROJECT", model.project.name.clone())
             .env("REGION", model.project.aws_region.clone()),
         Step::run("terraform plan", PLAN)
-            .env("ROOT", root(environment))
-            .env("TFVARS", format!("generated/{name}/terraform.tfvars")),
+            .env("ROOT", tfvars::terraform_root(environment))
+            .env("TFVARS", tfvars::path(environment)),
     ]
-}
-
-fn root(environment: &Environment) -> String {
-    format!("terraform/environments/{}", environment.name)
 }
 
 fn check_job(model: &Model) -> Job {
@@ -205,7 +202,7 @@ fn plan_job(model: &Model, roles: &TerraformDelivery, environment: &Environment)
     let mut steps = terraform_steps(model, environment, &roles.plan_role_name, "plan");
     steps.extend([
         comment(Step::run("Write the plan comment", WRITE_COMMENT))
-            .env("ROOT", root(environment))
+            .env("ROOT", tfvars::terraform_root(environment))
             .env("PLAN_BYTES", COMMENT_PLAN_BYTES),
         comment(Step::run("Write the failure comment", WRITE_FAILURE))
             .when("failure()")
@@ -309,7 +306,10 @@ fn route_job(model: &Model) -> Job {
 fn apply_job(model: &Model, roles: &TerraformDelivery, environment: &Environment) -> Job {
     let name = &environment.name;
     let mut steps = terraform_steps(model, environment, &roles.apply_role_name, "apply");
-    steps.push(Step::run("terraform apply (the plan above)", APPLY).env("ROOT", root(environment)));
+    steps.push(
+        Step::run("terraform apply (the plan above)", APPLY)
+            .env("ROOT", tfvars::terraform_root(environment)),
+    );
     Job {
         needs: vec!["route".to_string()],
         condition: Some(format!("needs.route.outputs.environment == '{name}'")),

@@ -15,7 +15,10 @@ terraform_root="${TERRAFORM_ROOT:-terraform/environments/dev}"
 output() { terraform -chdir="$terraform_root" output -raw "$1"; }
 vpc_id="$(output vpc_id)"
 
-aws eks update-kubeconfig --name money-tracking-dev --region us-east-1
+# The context named after the cluster where there is one (a private endpoint reached through a
+# forwarded port, generated/DEPLOYMENT.md), else the cluster's endpoint.
+kubectl config use-context money-tracking-dev > /dev/null 2>&1 \
+  || aws eks update-kubeconfig --name money-tracking-dev --region us-east-1 --alias money-tracking-dev
 
 helm repo add autoscaler https://kubernetes.github.io/autoscaler --force-update
 helm repo add eks https://aws.github.io/eks-charts --force-update
