@@ -7,7 +7,7 @@ use super::{
     Example, Rendered, artifact, container, environment, of_kind, one, render_every_environment,
     runtime_reads,
 };
-use generator::model::HealthCheckPath;
+use generator::model::{COST_DASHBOARD_UID, HealthCheckPath};
 use serde_json::{Value, json};
 
 pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
@@ -426,9 +426,16 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             .into_iter()
             .filter(|m| m["metadata"]["labels"]["grafana_dashboard"] == "1")
             .collect();
-        assert_eq!(dashboards.len(), model.dashboards.len(), "{label}");
-        for dashboard in &model.dashboards {
-            let file = format!("{}.json", dashboard.uid);
+        // The spec's dashboards and the cost dashboard.
+        let uids: Vec<&str> = model
+            .dashboards
+            .iter()
+            .map(|dashboard| dashboard.uid.as_str())
+            .chain([COST_DASHBOARD_UID])
+            .collect();
+        assert_eq!(dashboards.len(), uids.len(), "{label}");
+        for uid in uids {
+            let file = format!("{uid}.json");
             let generated =
                 &artifact(artifacts, &format!("generated/{env}/dashboards/{file}")).contents;
             let deployed = dashboards
