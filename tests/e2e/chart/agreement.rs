@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use super::{
-    Example, Rendered, artifact, container, environment, of_kind, one, render_every_environment,
-    runtime_reads,
+    Example, Rendered, artifact, container, dashboard_uids, environment, of_kind, one,
+    render_every_environment, runtime_reads,
 };
-use generator::model::{COST_DASHBOARD_UID, HealthCheckPath};
+use generator::model::HealthCheckPath;
 use serde_json::{Value, json};
 
 pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
@@ -426,13 +426,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             .into_iter()
             .filter(|m| m["metadata"]["labels"]["grafana_dashboard"] == "1")
             .collect();
-        // The spec's dashboards and the cost dashboard.
-        let uids: Vec<&str> = model
-            .dashboards
-            .iter()
-            .map(|dashboard| dashboard.uid.as_str())
-            .chain([COST_DASHBOARD_UID])
-            .collect();
+        let uids = dashboard_uids(model);
         assert_eq!(dashboards.len(), uids.len(), "{label}");
         for uid in uids {
             let file = format!("{uid}.json");

@@ -4,9 +4,10 @@
 
 use sha2::Digest as _;
 
-use super::{CHART, container, documents, expense, helm_check, installs, of_kind, one};
+use super::{
+    CHART, container, dashboard_uids, documents, expense, helm_check, installs, of_kind, one,
+};
 use crate::support::{assert_success, render_spec, tool, workspace};
-use generator::model::COST_DASHBOARD_UID;
 use serde_json::{Value, json};
 
 /// helm-check of one service's release in one environment, from its generated values file only.
@@ -119,13 +120,7 @@ pub(super) fn the_values_file_alone_deploys_the_rules_and_dashboards() {
         .into_iter()
         .filter(|m| m["metadata"]["labels"]["grafana_dashboard"] == "1")
         .collect();
-    // The spec's dashboards and the cost dashboard.
-    let uids: Vec<&str> = model
-        .dashboards
-        .iter()
-        .map(|dashboard| dashboard.uid.as_str())
-        .chain([COST_DASHBOARD_UID])
-        .collect();
+    let uids = dashboard_uids(model);
     assert_eq!(dashboards.len(), uids.len());
     for uid in uids {
         let file = format!("{uid}.json");
