@@ -77,6 +77,7 @@ fn benchmarks(c: &mut Criterion) {
                     spec: EXAMPLE_PATH.into(),
                     env: None,
                     format: black_box(CostFormat::Text),
+                    compare: None,
                 })
             });
         },

@@ -404,3 +404,90 @@ fn the_cost_note_quotes_the_example_spec_s_current_estimate() {
         "COST.md should quote money-tracking's prod estimate: {total}"
     );
 }
+
+/// What the pull request's comment says: the base's estimate (read back from its JSON, with an
+/// environment fewer and an older table) beside the head's, where prod grew by two nodes and
+/// its budget was raised.
+#[test]
+fn a_pull_request_s_change_of_cost_is_shown_per_environment_with_the_lines_that_moved() {
+    let mut base = report::Report::of(&cost::estimate(&example(), None).expect("priced"));
+    base.environments.remove("staging");
+    base.prices.as_of = "2026-06-01".to_string();
+    let base: report::Report =
+        serde_json::from_str(&serde_json::to_string(&base).expect("JSON")).expect("reads back");
+
+    let mut head = example();
+    let prod = head.environments.get_mut("prod").expect("prod");
+    prod.eks.node_groups[0].desired_size += 2;
+    prod.budget.monthly_usd = 900;
+    let estimate = cost::estimate(&head, None).expect("priced");
+    let comment = cost::compare::markdown(&base, &estimate);
+    insta::assert_snapshot!("compare_markdown", comment);
+
+    let (was, is) = (
+        base.environments["prod"].total_monthly_usd,
+        estimate.environments["prod"].total(),
+    );
+    let grown = is.above(was).expect("prod costs more");
+    assert!(
+        comment.contains(&format!(
+            "| prod | ${was} | ${is} | +${grown} | $900.00 (was $500.00)"
+        )),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("| dev | $249.49 | $249.49 | $0.00 |"),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("| staging |  | $382.18 | new |"),
+        "{comment}"
+    );
+    assert!(
+        !comment.contains("dev: the lines that changed"),
+        "{comment}"
+    );
+}
+
+#[test]
+fn cost_compares_with_a_base_estimate_and_refuses_a_file_that_is_not_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path().join("base.json");
+    let json = platformgen(&["cost", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json.stderr));
+    std::fs::write(&base, &json.stdout).expect("write");
+    let base = base.to_str().expect("utf-8 path");
+
+    let same = platformgen(&["cost", "--compare", base, "--env", "prod"]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stderr));
+    let shown = text(&same.stdout);
+    assert!(
+        shown.contains("| prod | $831.78 | $831.78 | $0.00 |"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("| dev |"),
+        "--env keeps one environment: {shown}"
+    );
+    assert!(!shown.contains("<details>"), "no line changed: {shown}");
+
+    let not_json = dir.path().join("plan.txt");
+    std::fs::write(&not_json, "no estimate here").expect("write");
+    let output = platformgen(&["cost", "--compare", not_json.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("is not an estimate")
+            && text(&output.stderr).contains("help: write it with `platformgen cost --format json"),
+        "{}",
+        text(&output.stderr)
+    );
+    let missing = platformgen(&["cost", "--compare", "no/such/base.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).starts_with("error: cannot read `no/such/base.json`"));
+    let both = platformgen(&["cost", "--compare", base, "--format", "json"]);
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "--compare prints Markdown only"
+    );
+}

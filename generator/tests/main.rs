@@ -1,7 +1,7 @@
 //! The generator's tests, one binary: the command line (`cli`), every kind of mistake in a spec
 //! (`diagnostics`, on the fixture specs of `specs`), the rendered artifacts read back
 //! (`render`, `render_dashboards`, `render_workflows`, and what a release's values file
-//! carries, `release`), the cost estimate (`cost`) and the
+//! carries, `release`), the cost estimate (`cost`) and what it renders (`cost_artifacts`), the
 //! comparison of two environments (`diff`), the guide's platform (`money_tracking`), what
 //! `generate --check` reports (`check`), `explain`'s JSON (`explain`), the shells'
 //! completions and the pre-commit hook (`integrations`), and the language server driven as an
@@ -11,6 +11,7 @@ mod architecture;
 mod check;
 mod cli;
 mod cost;
+mod cost_artifacts;
 mod diagnostics;
 mod diff;
 mod explain;

@@ -113,7 +113,8 @@ fn the_carrier_release_holds_the_environments_rendered_rules_and_dashboards_and_
                         Some((uid.to_string(), a.contents.clone()))
                     })
                     .collect();
-                assert_eq!(rendered.len(), model.dashboards.len(), "{prefix}");
+                // The spec's dashboards and the cost dashboard.
+                assert_eq!(rendered.len(), model.dashboards.len() + 1, "{prefix}");
                 assert!(values.grafana_dashboards.enabled, "{path}");
                 assert_eq!(values.grafana_dashboards.files, rendered, "{path}");
                 for (uid, json) in &values.grafana_dashboards.files {

@@ -75,7 +75,11 @@ fn script(step: &Value) -> &str {
 fn ci_and_one_deploy_workflow_per_environment_are_rendered() {
     let model = example();
     let workflows = render(&model);
-    let mut expected = vec!["ci.yml".to_string(), "terraform.yml".to_string()];
+    let mut expected = vec![
+        "ci.yml".to_string(),
+        "cost.yml".to_string(),
+        "terraform.yml".to_string(),
+    ];
     expected.extend(
         model
             .environments
@@ -429,10 +433,10 @@ fn only_jobs_that_assume_an_aws_role_may_request_an_oidc_token() {
                 // AWS access.
                 let uploads_the_scan =
                     scope == "security-events" && job_name == "code-scanning" && !assumes;
-                // Only the jobs that post a Terraform plan write to the pull request, with no
-                // AWS access.
+                // Only the jobs that post a Terraform plan or the change of cost write to the
+                // pull request, with no AWS access.
                 let comments_the_plan =
-                    scope == "pull-requests" && job_name.starts_with("comment-") && !assumes;
+                    scope == "pull-requests" && job_name.starts_with("comment") && !assumes;
                 assert!(
                     level == "read" || scope == "id-token" || uploads_the_scan || comments_the_plan,
                     "{name} {job_name} may write {scope}"
@@ -575,6 +579,7 @@ fn rendering_one_environment_renders_ci_and_only_that_deploy() {
             ".github/workflows/ci.yml",
             ".github/dependabot.yml",
             ".github/workflows/terraform.yml",
+            ".github/workflows/cost.yml",
             ".github/workflows/deploy-expense-backend-staging.yml"
         ]
     );
@@ -865,9 +870,9 @@ fn only_the_code_scanning_job_writes_security_events_and_it_uploads_the_kept_sca
 fn turning_the_supply_chain_off_removes_its_steps_and_the_code_scanning_job() {
     let mut model = example();
     model.delivery.supply_chain = false;
-    // The Terraform workflow passes its plans as artifacts too.
+    // The Terraform and cost workflows pass their comments as artifacts too.
     for action in Action::SUPPLY_CHAIN {
-        if !Action::TERRAFORM.contains(&action) {
+        if !Action::COMMENT_ARTIFACTS.contains(&action) {
             model.delivery.actions.remove(&action);
         }
     }
@@ -964,4 +969,109 @@ fn ci_runs_cargo_deny_only_when_the_spec_asks_for_it() {
             .get("dependencies")
             .is_none()
     );
+}
+
+/// The cost workflow of a pull request that changes the spec or the prices: the base estimated
+/// by its own checkout, the head by its own, `--compare` between them; the comment job alone
+/// writes to the pull request, runs nothing of its code and is skipped for forks.
+#[test]
+fn the_cost_workflow_compares_the_base_and_the_head_and_only_its_comment_job_writes() {
+    let workflows = render(&example());
+    let cost = &workflows["cost.yml"];
+    assert_eq!(
+        cost["on"]["pull_request"]["paths"],
+        serde_json::json!([EXAMPLE, "generator/prices/**", ".github/workflows/cost.yml"])
+    );
+    assert!(cost["on"].get("push").is_none(), "pull requests only");
+    assert_eq!(cost["permissions"], serde_json::json!({}));
+
+    let estimate = &cost["jobs"]["estimate"];
+    assert_eq!(
+        estimate["permissions"],
+        serde_json::json!({"contents": "read"})
+    );
+    let base = step_named(estimate, "Check out the base");
+    assert_eq!(
+        base["with"]["ref"],
+        "${{ github.event.pull_request.base.sha }}"
+    );
+    assert_eq!(base["with"]["path"], "base");
+    assert_eq!(base["with"]["persist-credentials"], false);
+    let head = step_named(estimate, "Check out the head");
+    assert_eq!(head["with"]["path"], "head");
+    assert!(
+        head["with"].get("ref").is_none(),
+        "the merge GitHub prepares"
+    );
+    let base_estimate = step_named(
+        estimate,
+        "Estimate the base (its own platformgen and prices)",
+    );
+    assert!(
+        script(base_estimate)
+            .contains(r#"--manifest-path base/Cargo.toml -p generator --bin platformgen -- \"#)
+    );
+    assert!(
+        script(base_estimate)
+            .contains(r#"cost --spec "base/$PLATFORM_SPEC" --format json > "$BASE_ESTIMATE""#)
+    );
+    let write = step_named(estimate, "Estimate the head and write the comment");
+    assert_eq!(write["env"]["PLATFORM_SPEC"], EXAMPLE);
+    assert!(
+        script(write).contains(r#"cost --spec "head/$PLATFORM_SPEC" --compare "$BASE_ESTIMATE""#)
+    );
+    assert_eq!(
+        write["env"]["BASE_ESTIMATE"],
+        base_estimate["env"]["BASE_ESTIMATE"]
+    );
+    let failure = step_named(estimate, "Write the failure comment");
+    assert_eq!(failure["if"], "failure()");
+    let keep = step_using(estimate, "actions/upload-artifact").expect("kept");
+    assert_eq!(keep["with"]["path"], write["env"]["COMMENT_FILE"]);
+
+    let comment = &cost["jobs"]["comment"];
+    assert_eq!(
+        comment["permissions"],
+        serde_json::json!({"pull-requests": "write"})
+    );
+    assert_eq!(comment["needs"], serde_json::json!(["estimate"]));
+    assert!(
+        comment["if"]
+            .as_str()
+            .expect("if")
+            .ends_with("&& github.event.pull_request.head.repo.full_name == github.repository"),
+        "{}",
+        comment["if"]
+    );
+    assert!(
+        step_using(comment, "actions/checkout").is_none(),
+        "nothing of the pull request's code"
+    );
+    let download = step_using(comment, "actions/download-artifact").expect("download");
+    assert_eq!(download["with"]["name"], keep["with"]["name"]);
+    let post = step_named(comment, "Post or update the cost comment");
+    assert_eq!(post["env"]["MARKER"], write["env"]["MARKER"]);
+    // Every value from an event reaches a script through env, never inside `run:`.
+    for step in all_steps(cost) {
+        assert!(!script(step).contains("${{"), "{}", script(step));
+    }
+}
+
+#[test]
+fn turning_the_cost_comment_off_removes_the_cost_workflow_and_its_steps() {
+    let mut model = example();
+    model.delivery.cost_comment = false;
+    let workflows = render(&model);
+    assert!(
+        !workflows.contains_key("cost.yml"),
+        "{:?}",
+        workflows.keys()
+    );
+    for (name, workflow) in &workflows {
+        for step in all_steps(workflow) {
+            assert!(!script(step).contains("--compare"), "{name}");
+        }
+    }
+    // The Terraform workflow still passes its plans as artifacts.
+    assert!(workflows.contains_key("terraform.yml"));
 }

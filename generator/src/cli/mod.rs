@@ -40,6 +40,7 @@ Examples:
   platformgen diff staging prod                 # every value that differs, and where each was set
   platformgen cost                              # monthly estimate of each environment, per line
   platformgen cost --env prod --format markdown # the same for a pull request comment
+  platformgen cost --compare base.json          # the change from a base's `cost --format json`
   platformgen schema > specs/schema.json        # the JSON Schema editors use
   platformgen schema --format markdown -o generator/SPEC-REFERENCE.md  # every key, for people
   platformgen init platform.toml --name shop --region eu-west-1
@@ -132,6 +133,11 @@ pub enum Command {
         /// `text` for a terminal, `markdown` for a pull request comment, `json` for tools.
         #[arg(long, value_enum, default_value_t = CostFormat::Text)]
         format: CostFormat,
+        /// Print, as Markdown, the change from this estimate (`cost --format json` of a pull
+        /// request's base) to the spec's: base, head, change and budget per environment, and
+        /// the lines that changed.
+        #[arg(long, value_name = "BASE.json", conflicts_with = "format")]
+        compare: Option<PathBuf>,
     },
     /// Show every resolved value that differs between two environments, and where each side
     /// was written.
@@ -263,7 +269,20 @@ pub fn run(command: Command, output: &mut Output<'_>) -> u8 {
             spec,
             format,
         } => explain::explain(&spec, &env, key.as_deref(), format, output),
-        Command::Cost { spec, env, format } => cost::cost(&spec, env.as_deref(), format, output),
+        Command::Cost {
+            spec,
+            env,
+            format,
+            compare,
+        } => cost::cost(
+            &spec,
+            &cost::CostRequest {
+                env: env.as_deref(),
+                format,
+                compare: compare.as_deref(),
+            },
+            output,
+        ),
         Command::Diff { a, b, spec, format } => diff::diff(&spec, [&a, &b], format, output),
         Command::Init {
             path,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::{CostError, Line, PriceTable, Usage, Usd};
 use crate::model::{
-    CacheTopology, CapacityType, Environment, GP3_STRIPED_FROM_GB, NatMode, Storage, Tier,
+    CacheTopology, CapacityType, Environment, GP3_STRIPED_FROM_GB, NatMode, Storage,
 };
 
 /// Each node's gp3 root volume (terraform/modules/eks, `node_disk_size_gb`).
@@ -256,7 +256,7 @@ fn network(
         NatMode::Single => (1, "single"),
         NatMode::PerAz => (zones, "per-az: one per zone"),
     };
-    let tier = tier_name(environment.tier);
+    let tier = environment.tier.name();
     let mut lines = vec![
         Line::hourly(
             format!("NAT gateways ({layout})"),
@@ -359,7 +359,7 @@ fn secrets(environment: &Environment, declared: &[&str], prices: &PriceTable) ->
 
 /// S3, CloudWatch Logs and data transfer: sizes no spec states, assumed per tier.
 fn assumed_usage(environment: &Environment, prices: &PriceTable, usage: &Usage) -> Vec<Line> {
-    let tier = tier_name(environment.tier);
+    let tier = environment.tier.name();
     let retention = u64::from(environment.app.log_retention_days);
     // Kept `retention` days, each month's logs are stored retention / 30 months.
     let stored = (usage.logs_ingested_gb * retention).div_ceil(30);
@@ -385,12 +385,4 @@ fn assumed_usage(environment: &Environment, prices: &PriceTable, usage: &Usage) 
             prices.data_transfer.internet_out_gb,
         ),
     ]
-}
-
-fn tier_name(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Development => "development",
-        Tier::Staging => "staging",
-        Tier::Production => "production",
-    }
 }

@@ -1,6 +1,7 @@
 //! The monthly cost of each environment, estimated from the Model alone (before any plan):
 //! one [`Estimate`] of priced lines, built once, which `report` lays out as text, Markdown or
-//! JSON, and `budget` holds against each environment's budget when a spec is loaded.
+//! JSON, `compare` sets beside a pull request base's, and `budget` holds against each
+//! environment's budget when a spec is loaded.
 //!
 //! Every line is `quantity x unit price = monthly`, to the cent; hourly prices count 730 hours
 //! a month. Prices come from the region's committed table (`prices`), usage a spec cannot state
@@ -8,6 +9,7 @@
 //! on an assumption says so in its name; `lines` says what each environment is charged for.
 
 mod budget;
+pub mod compare;
 mod lines;
 mod prices;
 pub mod report;

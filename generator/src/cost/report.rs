@@ -4,64 +4,72 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{EnvironmentCost, Estimate, Line, Usd};
 
+/// The estimate as `--format json` writes it, and `--compare` reads it back (the base of a pull
+/// request, estimated by the base's own platformgen).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub environments: BTreeMap<String, ReportEnvironment>,
+    pub prices: ReportPrices,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportEnvironment {
+    pub total_monthly_usd: Usd,
+    pub budget_usd: Option<Usd>,
+    pub lines: Vec<ReportLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportLine {
+    pub item: String,
+    pub quantity: u64,
+    pub unit_usd: Usd,
+    pub monthly_usd: Usd,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportPrices {
+    pub region: String,
+    pub as_of: String,
+}
+
+impl Report {
+    pub fn of(estimate: &Estimate) -> Report {
+        let environment = |cost: &EnvironmentCost| ReportEnvironment {
+            total_monthly_usd: cost.total(),
+            budget_usd: cost.budget,
+            lines: cost
+                .lines
+                .iter()
+                .map(|line| ReportLine {
+                    item: line.item.clone(),
+                    quantity: line.quantity,
+                    unit_usd: line.unit,
+                    monthly_usd: line.monthly,
+                })
+                .collect(),
+        };
+        Report {
+            environments: estimate
+                .environments
+                .iter()
+                .map(|(name, cost)| (name.clone(), environment(cost)))
+                .collect(),
+            prices: ReportPrices {
+                region: estimate.region.clone(),
+                as_of: estimate.as_of.clone(),
+            },
+        }
+    }
+}
+
 /// The estimate as tools read it: `{"environments": {...}, "prices": {"region", "as_of"}}`.
 pub fn json(estimate: &Estimate) -> String {
-    #[derive(Serialize)]
-    struct Report<'a> {
-        environments: BTreeMap<&'a str, Environment<'a>>,
-        prices: Prices<'a>,
-    }
-    #[derive(Serialize)]
-    struct Environment<'a> {
-        total_monthly_usd: Usd,
-        budget_usd: Option<Usd>,
-        lines: Vec<JsonLine<'a>>,
-    }
-    #[derive(Serialize)]
-    struct JsonLine<'a> {
-        item: &'a str,
-        quantity: u64,
-        unit_usd: Usd,
-        monthly_usd: Usd,
-    }
-    #[derive(Serialize)]
-    struct Prices<'a> {
-        region: &'a str,
-        as_of: &'a str,
-    }
-    let report = Report {
-        environments: estimate
-            .environments
-            .iter()
-            .map(|(name, cost)| {
-                let lines = cost
-                    .lines
-                    .iter()
-                    .map(|line| JsonLine {
-                        item: &line.item,
-                        quantity: line.quantity,
-                        unit_usd: line.unit,
-                        monthly_usd: line.monthly,
-                    })
-                    .collect();
-                let environment = Environment {
-                    total_monthly_usd: cost.total(),
-                    budget_usd: cost.budget,
-                    lines,
-                };
-                (name.as_str(), environment)
-            })
-            .collect(),
-        prices: Prices {
-            region: &estimate.region,
-            as_of: &estimate.as_of,
-        },
-    };
-    serde_json::to_string_pretty(&report).unwrap_or_default()
+    serde_json::to_string_pretty(&Report::of(estimate)).unwrap_or_default()
 }
 
 /// The estimate as a text table per environment, for a terminal.
@@ -152,7 +160,7 @@ pub fn markdown(estimate: &Estimate) -> String {
     out
 }
 
-fn cells(line: &Line) -> [String; 4] {
+pub(crate) fn cells(line: &Line) -> [String; 4] {
     [
         line.item.clone(),
         line.quantity.to_string(),
@@ -169,7 +177,7 @@ fn budget_note(cost: &EnvironmentCost) -> String {
     }
 }
 
-fn prices_note(estimate: &Estimate) -> String {
+pub(crate) fn prices_note(estimate: &Estimate) -> String {
     format!(
         "Prices: {} on-demand as of {} ({}), {} hours a month; usage no spec states is assumed \
          per tier, as each such line says ({}/usage.toml).",

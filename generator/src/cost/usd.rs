@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 const MICROS: i64 = 1_000_000;
 
@@ -97,6 +97,23 @@ impl Serialize for Usd {
     }
 }
 
+/// A number as `platformgen cost --format json` writes it: any amount it can print (not
+/// negative, below nine billion dollars), to the millionth.
+impl<'de> Deserialize<'de> for Usd {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Usd, D::Error> {
+        let dollars = f64::deserialize(deserializer)?;
+        let micros = (dollars * 1e6).round();
+        if !(0.0..9e15).contains(&micros) {
+            return Err(serde::de::Error::custom(format!(
+                "{dollars} is not an amount of USD (0 or more)"
+            )));
+        }
+        // A whole number below 2^53 (checked above; NaN fails it): exact.
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(Usd(micros as i64))
+    }
+}
+
 fn grouped(whole: i64) -> String {
     let digits = whole.to_string();
     let mut out = String::new();
@@ -140,5 +157,14 @@ mod tests {
         assert_eq!(Usd::from_price(f64::NAN), None);
         assert_eq!(Usd::from_price(f64::INFINITY), None);
         assert_eq!(Usd::from_price(2e6), None);
+    }
+
+    #[test]
+    fn an_amount_reads_back_from_json_as_it_was_written() {
+        for amount in [usd(0.0), usd(60.736), Usd::dollars(2_500_000)] {
+            let json = serde_json::to_string(&amount).expect("serializes");
+            assert_eq!(serde_json::from_str::<Usd>(&json).expect("reads"), amount);
+        }
+        assert!(serde_json::from_str::<Usd>("-1.0").is_err());
     }
 }

@@ -41,16 +41,17 @@ impl Action {
         Action::UploadSarif,
     ];
 
-    /// The actions the Terraform workflow passes its plans with (besides those CI uses).
-    pub const TERRAFORM: [Action; 2] = [Action::UploadArtifact, Action::DownloadArtifact];
+    /// The actions the Terraform and cost workflows pass their comments with, from the job that
+    /// writes one to the job that may post it (besides those CI uses).
+    pub const COMMENT_ARTIFACTS: [Action; 2] = [Action::UploadArtifact, Action::DownloadArtifact];
 
-    /// The actions the workflows use, with the image supply chain and the Terraform workflow on
-    /// or off.
-    pub fn used(supply_chain: bool, terraform: bool) -> impl Iterator<Item = Action> {
+    /// The actions the workflows use, with the image supply chain on or off, and with or without
+    /// a workflow that passes a comment between its jobs (the Terraform or the cost workflow).
+    pub fn used(supply_chain: bool, comments: bool) -> impl Iterator<Item = Action> {
         Action::ALL.into_iter().filter(move |action| {
             supply_chain
                 || !Action::SUPPLY_CHAIN.contains(action)
-                || (terraform && Action::TERRAFORM.contains(action))
+                || (comments && Action::COMMENT_ARTIFACTS.contains(action))
         })
     }
 

@@ -17,6 +17,8 @@ pub struct Delivery {
     pub dependency_updates: Option<DependencyUpdates>,
     /// `cargo deny check` runs in the pull-request checks.
     pub cargo_deny: bool,
+    /// Pull requests that change the spec or the prices get their change of cost as a comment.
+    pub cost_comment: bool,
     /// The Terraform workflow and its roles, when rendered.
     pub terraform: Option<TerraformDelivery>,
 }

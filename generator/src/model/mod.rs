@@ -419,6 +419,10 @@ pub struct Slo {
     pub service: String,
 }
 
+/// The uid of the cost dashboard every environment gets (`render::dashboards::cost`); no
+/// dashboard of the spec may take it.
+pub const COST_DASHBOARD_UID: &str = "aws-cost";
+
 /// A Grafana dashboard of one service.
 #[derive(Debug, Clone)]
 pub struct Dashboard {

@@ -8,6 +8,7 @@ pub mod addons;
 pub mod alertmanager;
 pub mod architecture;
 mod artifact;
+pub mod cost;
 pub mod dashboards;
 pub mod deployment;
 pub mod helm_values;
@@ -33,6 +34,7 @@ pub fn render_all(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     artifacts.extend(operations::render(request)?);
     artifacts.extend(architecture::render(request)?);
     artifacts.extend(deployment::render(request)?);
+    artifacts.extend(cost::render(request)?);
     artifacts.extend(dashboards::render(request)?);
     artifacts.extend(workflows::render(request)?);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));

@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "ARCHITECTURE.md.j2",
         include_str!("../../templates/ARCHITECTURE.md.j2"),
     ),
+    ("COST.md.j2", include_str!("../../templates/COST.md.j2")),
     (
         "DEPLOYMENT.md.j2",
         include_str!("../../templates/DEPLOYMENT.md.j2"),
@@ -99,6 +100,10 @@ const WORKFLOW_TEMPLATES: &[(&str, &str)] = &[
     (
         "workflows/terraform.yml.j2",
         include_str!("../../templates/workflows/terraform.yml.j2"),
+    ),
+    (
+        "workflows/cost.yml.j2",
+        include_str!("../../templates/workflows/cost.yml.j2"),
     ),
 ];
 

@@ -39,6 +39,12 @@ pub struct Delivery {
     /// the pull-request checks; the repository needs a `deny.toml` at its root.
     #[serde(default)]
     pub cargo_deny: bool,
+    /// `.github/workflows/cost.yml` (default on): on a pull request that changes the spec or
+    /// the price tables (`generator/prices/`), the estimate of the base (by the base's own
+    /// platformgen) and of the head, and their difference per environment, posted as one
+    /// comment, updated in place.
+    #[serde(default = "enabled")]
+    pub cost_comment: bool,
     /// `.github/workflows/terraform.yml` and the two IAM roles it assumes (default on): pull
     /// requests that touch `terraform/**` or the generated tfvars are checked (fmt, validate,
     /// checkov) and planned per environment with a read-only role, the plan posted as one

@@ -71,6 +71,17 @@ pub enum Tier {
     Production,
 }
 
+impl Tier {
+    /// The name the spec (and `generator/prices/usage.toml`) uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Development => "development",
+            Tier::Staging => "staging",
+            Tier::Production => "production",
+        }
+    }
+}
+
 /// The environment's VPC.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

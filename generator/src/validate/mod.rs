@@ -172,7 +172,9 @@ fn delivery(
     let at = Path::root().child("delivery").child("actions");
     let mut actions = BTreeMap::new();
     let mut complete = true;
-    for action in Action::used(delivery.supply_chain, delivery.terraform.enabled) {
+    let comments = delivery.terraform.enabled || delivery.cost_comment;
+    let used: Vec<Action> = Action::used(delivery.supply_chain, comments).collect();
+    for &action in &used {
         match delivery.actions.get(action.name()) {
             Some(version) => {
                 let reference = ActionRef::new(action, &version.version, version.sha.as_deref());
@@ -218,11 +220,7 @@ fn delivery(
         }
     }
     for name in delivery.actions.keys() {
-        let used = Action::named(name).is_some_and(|action| {
-            Action::used(delivery.supply_chain, delivery.terraform.enabled)
-                .any(|used| used == action)
-        });
-        if !used {
+        if !Action::named(name).is_some_and(|action| used.contains(&action)) {
             out.push(
                 Diagnostic::warning(Code::Inconsistent, format!("no workflow uses `{name}`"))
                     .at_path(at.child(name))
@@ -243,6 +241,7 @@ fn delivery(
         supply_chain: delivery.supply_chain,
         dependency_updates,
         cargo_deny: delivery.cargo_deny,
+        cost_comment: delivery.cost_comment,
         terraform: terraform_roles(delivery, project, out),
     })
 }

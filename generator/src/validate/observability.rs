@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::services::service_of;
 use super::values::duration;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Alert, AlertTest, Dashboard, Promql, Slo};
+use crate::model::{Alert, AlertTest, COST_DASHBOARD_UID, Dashboard, Promql, Slo};
 use crate::promql::PromqlError;
 use crate::source::Path;
 use crate::spec::{self, Panel, Receiver, Severity, Spec};
@@ -272,6 +272,17 @@ pub(super) fn dashboards(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<D
                 )
                 .at_path(at.child("uid"))
                 .note(format!("first used by dashboards[{first}]")),
+            );
+        }
+        if dashboard.uid == COST_DASHBOARD_UID {
+            out.push(
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("the dashboard uid `{COST_DASHBOARD_UID}` is the cost dashboard's"),
+                )
+                .at_path(at.child("uid"))
+                .note("every environment gets a generated cost dashboard under this uid")
+                .help("choose another uid"),
             );
         }
         let mut panels = BTreeSet::new();

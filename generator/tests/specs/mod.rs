@@ -453,6 +453,11 @@ handler = "get_transaction""#,
         )],
     ),
     fixture(
+        "dashboard_taking_the_cost_dashboard_s_uid",
+        "a dashboard under the uid of the generated cost dashboard",
+        &[Replace(r#"uid = "myapp-api""#, r#"uid = "aws-cost""#)],
+    ),
+    fixture(
         "environment_settings_of_an_unknown_service",
         "prod sizing a service the spec does not have",
         &[InsertAfter(

@@ -332,6 +332,16 @@ fn render_with_helm() -> (Vec<Example>, Vec<Rendered>) {
     (examples, rendered)
 }
 
+/// The uids of the dashboards the carrier release deploys: the spec's and the cost dashboard.
+fn dashboard_uids(model: &Model) -> Vec<&str> {
+    model
+        .dashboards
+        .iter()
+        .map(|dashboard| dashboard.uid.as_str())
+        .chain([generator::model::COST_DASHBOARD_UID])
+        .collect()
+}
+
 fn of_kind<'a>(manifests: &'a [Value], kind: &str) -> Vec<&'a Value> {
     manifests.iter().filter(|m| m["kind"] == kind).collect()
 }

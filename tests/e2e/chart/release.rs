@@ -4,7 +4,9 @@
 
 use sha2::Digest as _;
 
-use super::{CHART, container, documents, expense, helm_check, installs, of_kind, one};
+use super::{
+    CHART, container, dashboard_uids, documents, expense, helm_check, installs, of_kind, one,
+};
 use crate::support::{assert_success, render_spec, tool, workspace};
 use serde_json::{Value, json};
 
@@ -118,9 +120,10 @@ pub(super) fn the_values_file_alone_deploys_the_rules_and_dashboards() {
         .into_iter()
         .filter(|m| m["metadata"]["labels"]["grafana_dashboard"] == "1")
         .collect();
-    assert_eq!(dashboards.len(), model.dashboards.len());
-    for dashboard in &model.dashboards {
-        let file = format!("{}.json", dashboard.uid);
+    let uids = dashboard_uids(model);
+    assert_eq!(dashboards.len(), uids.len());
+    for uid in uids {
+        let file = format!("{uid}.json");
         let generated = &super::artifact(
             &expense.artifacts,
             &format!("generated/prod/dashboards/{file}"),

@@ -1,7 +1,10 @@
 //! The Grafana dashboard JSON model, as far as these dashboards use it: typed values that serde
 //! writes in the form Grafana exports.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+use serde_json::Value;
 
 /// The Grafana dashboard JSON model, as far as these dashboards use it. Fields are declared in
 /// alphabetical order, the order Grafana exports them in, so the file is serde's pretty form.
@@ -57,19 +60,24 @@ pub(super) enum Visualization {
     Stat,
     /// The latest value on a dial between `min` and `max`.
     Gauge,
+    /// Markdown, no query.
+    Text,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct GrafanaPanel {
-    pub(super) datasource: DataSource,
-    pub(super) description: &'static str,
+    /// None for a text panel, which queries nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) datasource: Option<DataSource>,
+    pub(super) description: String,
     pub(super) field_config: FieldConfig,
     pub(super) grid_pos: GridPos,
     pub(super) id: u32,
     pub(super) options: PanelOptions,
-    pub(super) targets: Vec<Target>,
-    pub(super) title: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) targets: Vec<Query>,
+    pub(super) title: String,
     #[serde(rename = "type")]
     pub(super) kind: Visualization,
 }
@@ -83,6 +91,9 @@ pub(super) struct FieldConfig {
 #[derive(Debug, Serialize)]
 pub(super) struct FieldDefaults {
     pub(super) color: ColorMode,
+    /// The panel plugin's own field options (a time series' threshold lines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) custom: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) max: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,6 +150,10 @@ pub(super) enum PanelOptions {
         show_threshold_labels: bool,
         show_threshold_markers: bool,
     },
+    Text {
+        content: String,
+        mode: &'static str,
+    },
 }
 
 impl PanelOptions {
@@ -170,6 +185,15 @@ impl PanelOptions {
                 show_threshold_labels: false,
                 show_threshold_markers: true,
             },
+            Visualization::Text => PanelOptions::markdown(String::new()),
+        }
+    }
+
+    /// A text panel showing `content`, Markdown.
+    pub(super) fn markdown(content: String) -> Self {
+        PanelOptions::Text {
+            content,
+            mode: "markdown",
         }
     }
 }
@@ -205,6 +229,14 @@ impl ReduceOptions {
     };
 }
 
+/// One query of a panel, in its data source's own form.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub(super) enum Query {
+    Prometheus(Target),
+    CloudWatch(CloudWatchTarget),
+}
+
 /// One PromQL query of a panel.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -215,6 +247,33 @@ pub(super) struct Target {
     pub(super) legend_format: String,
     pub(super) range: bool,
     pub(super) ref_id: String,
+}
+
+/// One CloudWatch metrics query of a panel (the data source's metric search, built by fields).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CloudWatchTarget {
+    pub(super) datasource: DataSource,
+    /// Dimension -> value; `*` matches every value (one series each).
+    pub(super) dimensions: BTreeMap<&'static str, String>,
+    pub(super) expression: &'static str,
+    pub(super) id: &'static str,
+    /// The series' name; `${PROP('Dim.<name>')}` names it by a dimension's value.
+    pub(super) label: String,
+    /// Only metrics with exactly these dimensions.
+    pub(super) match_exact: bool,
+    /// 0: built by fields, not written as an expression.
+    pub(super) metric_editor_mode: u8,
+    pub(super) metric_name: &'static str,
+    /// 0: metric search.
+    pub(super) metric_query_type: u8,
+    pub(super) namespace: &'static str,
+    /// Seconds per point.
+    pub(super) period: &'static str,
+    pub(super) query_mode: &'static str,
+    pub(super) ref_id: String,
+    pub(super) region: &'static str,
+    pub(super) statistic: &'static str,
 }
 
 /// The data source variable the dashboard offers.

@@ -11,7 +11,9 @@ pub use contract::*;
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_template;
 use super::{dashboards, prometheus_rules};
-use crate::model::{self, Environment, HealthCheckPath, Model, Secret, Service};
+use crate::model::{
+    self, COST_DASHBOARD_UID, Environment, HealthCheckPath, Model, Secret, Service,
+};
 use crate::spec::Engine;
 
 /// ElastiCache's port, in every environment.
@@ -304,7 +306,7 @@ pub fn release_values(
         values.prometheus_rule.file = prometheus_rules::rules_file(request, environment)?.contents;
     }
     if values.grafana_dashboards.enabled {
-        values.grafana_dashboards.files = request
+        let mut files = request
             .model
             .dashboards
             .iter()
@@ -312,7 +314,10 @@ pub fn release_values(
                 let file = dashboards::dashboard_file(request, environment, dashboard)?;
                 Ok((dashboard.uid.clone(), file.contents))
             })
-            .collect::<Result<_, RenderError>>()?;
+            .collect::<Result<BTreeMap<_, _>, RenderError>>()?;
+        let cost = dashboards::cost_dashboard_file(request, environment)?;
+        files.insert(COST_DASHBOARD_UID.to_string(), cost.contents);
+        values.grafana_dashboards.files = files;
     }
     Ok(values)
 }

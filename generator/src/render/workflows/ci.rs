@@ -11,7 +11,7 @@ use crate::model::{Action, Model};
 // ci.yml
 // ---------------------------------------------------------------------------------------------
 
-const INSTALL_RUST: &[&str] = &[
+pub(super) const INSTALL_RUST: &[&str] = &[
     r#"rustup toolchain install "$RUST_TOOLCHAIN" --profile minimal"#,
     r#"rustup default "$RUST_TOOLCHAIN""#,
 ];

@@ -1,7 +1,8 @@
 //! `.github/`: this repository's own CI (`workflows/ci.yml`), one deploy workflow per service
 //! and environment (`workflows/deploy-<service>-<env>.yml`), the Terraform workflow
-//! (`workflows/terraform.yml`) and the Dependabot configuration (`dependabot.yml`), rendered from
-//! the spec's services, `[delivery]` and environments.
+//! (`workflows/terraform.yml`), the pull requests' cost comment (`workflows/cost.yml`) and the
+//! Dependabot configuration (`dependabot.yml`), rendered from the spec's services, `[delivery]`
+//! and environments.
 //!
 //! Every decision (which jobs, which steps, their environment variables, the pinned `uses:`
 //! references, the triggers) is made here; the templates only lay the context out as YAML.
@@ -13,7 +14,9 @@
 //!   holding `${{` is refused, because GitHub would evaluate it as an expression.
 
 mod ci;
+mod comment;
 mod context;
+mod cost;
 mod dependabot;
 mod deploy;
 mod supply_chain;
@@ -27,6 +30,7 @@ const CI_TEMPLATE: &str = "workflows/ci.yml.j2";
 const DEPLOY_TEMPLATE: &str = "workflows/deploy.yml.j2";
 const DEPENDABOT_TEMPLATE: &str = "workflows/dependabot.yml.j2";
 const TERRAFORM_TEMPLATE: &str = "workflows/terraform.yml.j2";
+const COST_TEMPLATE: &str = "workflows/cost.yml.j2";
 
 pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     let header = request.header("#");
@@ -61,6 +65,13 @@ pub fn render(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
                 "{header}{}",
                 render_workflow(TERRAFORM_TEMPLATE, &workflow)?
             ),
+        });
+    }
+    if request.model.delivery.cost_comment {
+        let workflow = cost::cost_workflow(request.model, request.spec_path);
+        artifacts.push(Artifact {
+            path: cost::PATH.to_string(),
+            contents: format!("{header}{}", render_workflow(COST_TEMPLATE, &workflow)?),
         });
     }
     for environment in request.environments() {

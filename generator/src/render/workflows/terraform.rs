@@ -4,6 +4,7 @@
 //! comment per environment, updated in place. A push of an environment's deploy trigger (its
 //! branch or tag) applies that environment with the apply role, in its GitHub environment.
 
+use super::comment;
 use super::context::{
     CHECKOV_VERSION, Concurrency, Job, JobEnvironment, Step, TERRAFORM_VERSION, Triggers, Variable,
     Workflow, checkout, read, reading_job, variable, write,
@@ -84,18 +85,6 @@ const WRITE_FAILURE: &[&str] = &[
     r#"  printf '%s\n' "$MARKER""#,
     r#"  printf '### Terraform plan of %s at %s failed\n\nSee %s\n' "$ENVIRONMENT" "$COMMIT" "$RUN_URL""#,
     r#"} > "$COMMENT_FILE""#,
-];
-/// One comment per environment: the bot's comment that starts with the marker is updated, or
-/// one is created. The API's answers (which repeat the comment) go nowhere.
-const POST_COMMENT: &[&str] = &[
-    r#"comment="$(gh api --paginate "repos/$REPOSITORY/issues/$PULL_REQUEST/comments" \"#,
-    r#"  | jq -rs --arg marker "$MARKER" \"#,
-    r#"    'first(.[][] | select(.user.login == "github-actions[bot]" and (.body | startswith($marker))) | .id) // empty')""#,
-    r#"if [ -n "$comment" ]; then"#,
-    r#"  gh api --method PATCH "repos/$REPOSITORY/issues/comments/$comment" -F "body=@$COMMENT_FILE" > /dev/null"#,
-    "else",
-    r#"  gh api --method POST "repos/$REPOSITORY/issues/$PULL_REQUEST/comments" -F "body=@$COMMENT_FILE" > /dev/null"#,
-    "fi",
 ];
 /// The environment whose deploy trigger the pushed ref matches (bash globs, as the deploy
 /// workflows' `on.push` match it), or none. `TRIGGERS` holds `<environment> <branch|tag> <glob>`
@@ -210,15 +199,7 @@ fn plan_job(model: &Model, roles: &TerraformDelivery, environment: &Environment)
                 "RUN_URL",
                 "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
             ),
-        Step::uses(
-            "Keep the comment for the comment job",
-            model.delivery.action(Action::UploadArtifact),
-        )
-        .when("always()")
-        .with("name", format!("terraform-plan-{name}"))
-        .with("path", COMMENT_FILE)
-        .with("retention-days", 1)
-        .with("if-no-files-found", "ignore"),
+        comment::keep(model, &format!("terraform-plan-{name}"), COMMENT_FILE),
     ]);
     Job {
         needs: vec!["check".to_string()],
@@ -239,32 +220,19 @@ fn plan_job(model: &Model, roles: &TerraformDelivery, environment: &Environment)
 /// pull request's code.
 fn comment_job(model: &Model, environment: &Environment) -> Job {
     let name = &environment.name;
-    let plan = format!("plan-{name}");
-    Job {
-        needs: vec![plan.clone()],
-        condition: Some(format!(
-            "always() && (needs.{plan}.result == 'success' || needs.{plan}.result == 'failure')"
-        )),
-        permissions: vec![write("pull-requests")],
-        ..reading_job(
-            format!("comment-{name}"),
-            format!("Comment the plan of {name}"),
-            10,
-            vec![
-                Step::uses(
-                    "Download the comment",
-                    model.delivery.action(Action::DownloadArtifact),
-                )
-                .with("name", format!("terraform-plan-{name}")),
-                Step::run("Post or update the plan comment", POST_COMMENT)
-                    .env("GH_TOKEN", "${{ github.token }}")
-                    .env("REPOSITORY", "${{ github.repository }}")
-                    .env("PULL_REQUEST", "${{ github.event.pull_request.number }}")
-                    .env("MARKER", marker(name))
-                    .env("COMMENT_FILE", COMMENT_FILE),
-            ],
-        )
-    }
+    comment::post_job(
+        model,
+        &comment::Comment {
+            id: format!("comment-{name}"),
+            name: format!("Comment the plan of {name}"),
+            what: "plan",
+            writer: format!("plan-{name}"),
+            artifact: format!("terraform-plan-{name}"),
+            file: COMMENT_FILE,
+            marker: marker(name),
+            only_if: None,
+        },
+    )
 }
 
 /// `<environment> <branch|tag> <glob>`, one line per environment, for `ROUTE`.
