@@ -24,7 +24,7 @@ pub use addons::{
     Addon, ChartRepository, PROMETHEUS_RELEASE, addon_versions, cluster_autoscaler_image_tag,
 };
 pub use datastores::{Cache, CacheTopology, Database, GP3_STRIPED_FROM_GB, ReadReplica, Storage};
-pub use delivery::{Delivery, DependencyUpdates, TerraformDelivery};
+pub use delivery::{BLUE_GREEN_COLOURS, Delivery, DependencyUpdates, Strategy, TerraformDelivery};
 pub use eks::{Eks, NodeGroup, pool_groups};
 pub use route::{RouteTemplate, TemplateSegment};
 pub use secrets::{
@@ -551,6 +551,7 @@ pub struct Deploy {
     pub approval_required: bool,
     /// The self-hosted runner's labels; empty for a GitHub-hosted runner.
     pub runner: Vec<RunnerLabel>,
+    pub strategy: Strategy,
 }
 
 /// What starts a deploy.

@@ -172,9 +172,11 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         },
         replica_count: sizing.replicas,
         container_port: service.port,
+        colour: Colour::None,
         service: ServiceValues {
             kind: ServiceType::ClusterIP,
             port: service.port,
+            active_colour: Colour::None,
         },
         resources: ResourceValues {
             requests: Quantities {

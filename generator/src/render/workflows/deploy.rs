@@ -3,6 +3,9 @@
 
 use serde_json::Value;
 
+use serde::Serialize;
+
+use super::blue_green::BlueGreen;
 use super::ci::trivy_scan;
 use super::supply_chain;
 
@@ -10,7 +13,7 @@ use super::context::{
     Concurrency, HELM_CHART, HELM_CHART_SOURCES, HELM_VERSION, Job, JobEnvironment, RUNNER, Step,
     Triggers, Workflow, checkout, read, write,
 };
-use crate::model::{Action, DeployTrigger, Environment, Handler, Method, Model, Service};
+use crate::model::{Action, DeployTrigger, Environment, Handler, Method, Model, Service, Strategy};
 use crate::render::artifact::Artifact;
 use crate::render::helm_values;
 
@@ -84,11 +87,42 @@ pub(super) fn path(environment: &Environment, service: &Service) -> String {
     )
 }
 
+/// A deploy workflow, and how it replaces the running version (its header comment says so).
+#[derive(Debug, Serialize)]
+pub(super) struct DeployWorkflow {
+    #[serde(flatten)]
+    pub(super) workflow: Workflow,
+    /// Blue-green: how long the previous colour is kept (`keep_previous`); `None`: rolling.
+    pub(super) keep_previous: Option<String>,
+}
+
+/// The step that assumes the deploy role through GitHub OIDC: the job's first session, and a
+/// fresh one where a blue-green deploy's watch may outlive it.
+pub(super) fn configure_aws_credentials(
+    model: &Model,
+    environment: &Environment,
+    name: &str,
+) -> Step {
+    Step::uses(name, model.delivery.action(Action::ConfigureAwsCredentials))
+        .with(
+            "role-to-assume",
+            format!(
+                "arn:aws:iam::${{{{ secrets.AWS_ACCOUNT_ID }}}}:role/{}",
+                model.delivery.aws_role_name
+            ),
+        )
+        .with(
+            "role-session-name",
+            format!("deploy-{}-${{{{ github.run_id }}}}", environment.name),
+        )
+        .with("aws-region", model.project.aws_region.clone())
+}
+
 pub(super) fn deploy_workflow(
     model: &Model,
     environment: &Environment,
     service: &Service,
-) -> Workflow {
+) -> DeployWorkflow {
     let spec = model;
     let name = environment.name.clone();
     let (push_branches, push_tags) = match &environment.deploy.trigger {
@@ -97,7 +131,6 @@ pub(super) fn deploy_workflow(
     };
     let host = &environment.ingress.host;
     let region = spec.project.aws_region.clone();
-    let role = &spec.delivery.aws_role_name;
     let repository = service.image_repository.clone();
     let release = service.name.clone();
     let namespace = environment.namespace.clone();
@@ -118,25 +151,14 @@ pub(super) fn deploy_workflow(
         push_paths.clear();
     }
 
-    let helm = Step::run("helm upgrade --install", HELM_UPGRADE)
-        .id("helm")
-        .env("RELEASE", release.clone())
-        .env("CHART", HELM_CHART)
-        .env("NAMESPACE", namespace.clone())
-        .env("VALUES_FILE", values);
     // The values name the repository; the registry is the account's, known only here. With the
     // supply chain on, the tag carries the verified digest, which is what Kubernetes pulls.
     let supply_chain = spec.delivery.supply_chain;
-    let helm = helm
-        .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
-        .env(
-            "IMAGE_TAG",
-            if supply_chain {
-                supply_chain::VERIFIED_IMAGE_TAG
-            } else {
-                "${{ github.sha }}"
-            },
-        );
+    let image_tag = if supply_chain {
+        supply_chain::VERIFIED_IMAGE_TAG
+    } else {
+        "${{ github.sha }}"
+    };
     let image_steps = if supply_chain {
         supply_chain::image_steps(model, environment, service, &path(environment, service))
     } else {
@@ -154,19 +176,7 @@ pub(super) fn deploy_workflow(
     let mut steps = vec![
         checkout(model),
         // OIDC only: the role trusts this repository's workflows; no access key exists anywhere.
-        Step::uses(
-            "Configure AWS credentials (OIDC)",
-            model.delivery.action(Action::ConfigureAwsCredentials),
-        )
-        .with(
-            "role-to-assume",
-            format!("arn:aws:iam::${{{{ secrets.AWS_ACCOUNT_ID }}}}:role/{role}"),
-        )
-        .with(
-            "role-session-name",
-            format!("deploy-{name}-${{{{ github.run_id }}}}"),
-        )
-        .with("aws-region", region.clone()),
+        configure_aws_credentials(model, environment, "Configure AWS credentials (OIDC)"),
         Step::uses(
             "Log in to Amazon ECR",
             model.delivery.action(Action::AmazonEcrLogin),
@@ -180,12 +190,12 @@ pub(super) fn deploy_workflow(
         Step::run("Update kubeconfig", UPDATE_KUBECONFIG)
             .env("CLUSTER_NAME", format!("{project}-{name}"))
             .env("REGION", region),
-        helm,
     ]);
     // Through the ingress, where the ingress routes the probe's path to the service; elsewhere
     // helm --wait has seen every new pod pass its readiness probe.
+    let mut ingress_smoke_tests = Vec::new();
     if service.routes_on_ingress(environment, &service.health_path) {
-        steps.push(
+        ingress_smoke_tests.push(
             Step::run("Smoke test: health", SMOKE_HEALTH)
                 .env("BASE_URL", base_url.clone())
                 .env("HEALTH_PATH", service.health_path.clone()),
@@ -194,18 +204,49 @@ pub(super) fn deploy_workflow(
     if let Some(path) =
         api_smoke_path(service).filter(|path| service.routes_on_ingress(environment, path))
     {
-        steps.push(
+        ingress_smoke_tests.push(
             Step::run("Smoke test: API", SMOKE_API)
                 .env("BASE_URL", base_url.clone())
                 .env("API_PATH", path),
         );
     }
-    steps.push(
-        Step::run("Roll back a failed release", ROLLBACK)
-            .when("failure() && steps.helm.outcome != 'skipped'")
-            .env("RELEASE", release)
-            .env("NAMESPACE", namespace),
-    );
+    let mut timeout_minutes = 60;
+    match &environment.deploy.strategy {
+        Strategy::Rolling => {
+            steps.push(
+                Step::run("helm upgrade --install", HELM_UPGRADE)
+                    .id("helm")
+                    .env("RELEASE", release.clone())
+                    .env("CHART", HELM_CHART)
+                    .env("NAMESPACE", namespace.clone())
+                    .env("VALUES_FILE", values)
+                    .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
+                    .env("IMAGE_TAG", image_tag),
+            );
+            steps.extend(ingress_smoke_tests);
+            steps.push(
+                Step::run("Roll back a failed release", ROLLBACK)
+                    .when("failure() && steps.helm.outcome != 'skipped'")
+                    .env("RELEASE", release)
+                    .env("NAMESPACE", namespace),
+            );
+        }
+        Strategy::BlueGreen { keep_previous } => {
+            let blue_green = BlueGreen {
+                model,
+                environment,
+                service,
+                keep_previous,
+                values,
+                image_tag,
+                ingress_smoke_tests,
+                api_path: api_smoke_path(service).map(str::to_string),
+                base_url: base_url.clone(),
+            };
+            timeout_minutes = blue_green.timeout_minutes();
+            steps.extend(blue_green.steps());
+        }
+    }
     steps.push(
         Step::run("Notify Slack", NOTIFY)
             .when("always()")
@@ -224,7 +265,7 @@ pub(super) fn deploy_workflow(
         needs: Vec::new(),
         condition: None,
         runs_on: deploy_runner(&environment.deploy.runner),
-        timeout_minutes: 60,
+        timeout_minutes,
         permissions: vec![read("contents"), write("id-token")],
         environment: Some(JobEnvironment {
             name: name.clone(),
@@ -247,7 +288,7 @@ pub(super) fn deploy_workflow(
     if supply_chain {
         jobs.push(supply_chain::code_scanning_job(model, service));
     }
-    Workflow {
+    let workflow = Workflow {
         name: format!("Deploy {} to {name}", service.name),
         triggers: Triggers {
             pull_request_branches: Vec::new(),
@@ -262,6 +303,14 @@ pub(super) fn deploy_workflow(
         }),
         env: Vec::new(),
         jobs,
+    };
+    DeployWorkflow {
+        workflow,
+        keep_previous: environment
+            .deploy
+            .strategy
+            .keep_previous()
+            .map(|keep| keep.to_string()),
     }
 }
 
