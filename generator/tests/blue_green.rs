@@ -110,9 +110,14 @@ fn a_blue_green_deploy_smoke_tests_the_idle_colour_before_the_switch_and_the_liv
     let switch = step(job, "Switch the Service to the new colour");
     assert_eq!(switch["id"], "switch");
     assert!(script(switch).contains(r#"--set-string service.activeColour="$COLOUR""#));
+    // The revision to switch back to is the shared release's before the deploy touches it.
+    assert!(script(colour).contains(r#"helm history "$RELEASE" --namespace "$NAMESPACE" --max 1"#));
     assert!(
-        script(switch).find(r#"echo "from=$from""#) < script(switch).find("helm upgrade"),
-        "the revision to switch back to is recorded before the switch"
+        position(job, "Find the live colour")
+            < position(
+                job,
+                "Update what the colours share (the Service keeps the live colour)"
+            )
     );
     assert_eq!(
         step(job, "Smoke test: the Service")["env"]["TARGET"],
@@ -139,8 +144,8 @@ fn a_blue_green_deploy_switches_back_and_removes_colours_only_when_it_should() {
     let workflows = deploys(&model, EXAMPLE);
     let job = deploy_job(&workflows, "expense-backend", "prod");
     let back = step(job, "Switch back to the previous colour");
-    assert_eq!(back["if"], "failure() && steps.switch.outcome != 'skipped'");
-    assert_eq!(back["env"]["FROM"], "${{ steps.switch.outputs.from }}");
+    assert_eq!(back["if"], "failure() && steps.shared.outcome != 'skipped'");
+    assert_eq!(back["env"]["FROM"], "${{ steps.colour.outputs.from }}");
     assert!(script(back).contains(r#"helm rollback "$RELEASE" "$FROM""#));
     let failed = step(job, "Remove the failed colour");
     assert_eq!(failed["if"], "failure() && steps.idle.outcome != 'skipped'");

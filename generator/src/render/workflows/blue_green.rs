@@ -3,7 +3,8 @@
 //! what the colours share (traffic unchanged), install the new version as the other colour's
 //! release, smoke-test it through a port-forward, switch the Service to it, smoke-test the live
 //! path, watch it for `keep_previous` with the previous colour still running, then remove the
-//! previous colour; on a failure after the switch, switch back, and remove a failed colour.
+//! previous colour. On a failure once the shared release changed, return it to its revision
+//! before the deploy (switching back where the switch happened), and remove the failed colour.
 //!
 //! Each colour is a Helm release of its own (`<service>-blue`, `<service>-green`, the chart's
 //! `colour` value) beside the release without a colour (`<service>`), which holds the Service
@@ -22,7 +23,8 @@ use super::context::Step;
 use crate::model::{Environment, Model, PromDuration, Service};
 
 /// Reads the colour the Service selects (none before the first blue-green deploy, or while the
-/// release still deploys with a rolling update); the other colour is the one to deploy.
+/// release still deploys with a rolling update); the other colour is the one to deploy. Records
+/// the shared release's revision before the deploy changes it: what a switch back returns to.
 const FIND_LIVE_COLOUR: &[&str] = &[
     r#"live="$(kubectl get service "$RELEASE" --namespace "$NAMESPACE" --ignore-not-found --output 'jsonpath={.spec.selector.colour}')""#,
     r#"case "$live" in"#,
@@ -37,6 +39,9 @@ const FIND_LIVE_COLOUR: &[&str] = &[
     r#"echo "live colour: ${live:-none}; deploying the $idle colour""#,
     r#"echo "live=$live" >> "$GITHUB_OUTPUT""#,
     r#"echo "idle=$idle" >> "$GITHUB_OUTPUT""#,
+    r#"if history="$(helm history "$RELEASE" --namespace "$NAMESPACE" --max 1 --output json 2> /dev/null)"; then"#,
+    r#"  echo "from=$(jq '.[0].revision' <<< "$history")" >> "$GITHUB_OUTPUT""#,
+    "fi",
 ];
 /// What the colours share (the Service, Ingress, ServiceAccount, ExternalSecret, policies, rules
 /// and dashboards) takes the new values before the new colour starts, which may need a new
@@ -95,11 +100,8 @@ const SMOKE_PORT_FORWARD: &[&str] = &[
     r#"  curl --fail --silent --show-error --max-time 10 --output /dev/null "$base$API_PATH""#,
     "fi",
 ];
-/// Points the Service at the new colour; the revision it switches from is what a switch back
-/// returns to (recorded before the upgrade, so a failed upgrade can go back too).
+/// Points the Service at the new colour.
 const SWITCH: &[&str] = &[
-    r#"from="$(helm history "$RELEASE" --namespace "$NAMESPACE" --max 1 --output json | jq '.[0].revision')""#,
-    r#"echo "from=$from" >> "$GITHUB_OUTPUT""#,
     r#"helm upgrade --install "$RELEASE" "$CHART" \"#,
     r#"  --namespace "$NAMESPACE" \"#,
     r#"  -f "$VALUES_FILE" \"#,
@@ -149,11 +151,12 @@ const WATCH: &[&str] = &[
     "done",
     r#"echo "$RELEASE-$COLOUR stayed healthy for $WATCH""#,
 ];
-/// Back to the shared release's revision before the switch: the Service selects the previous
-/// colour again (on the first blue-green deploy of a rolling release, its Deployment returns).
+/// Back to the shared release's revision before the deploy: the Service selects the previous
+/// colour again, with what the colours share as it was (on the first blue-green deploy of a
+/// rolling release, its Deployment returns).
 const SWITCH_BACK: &[&str] = &[
     r#"if [ -z "$FROM" ] || [ "$FROM" = null ]; then"#,
-    r#"  echo "::error::$RELEASE had no revision before the switch: nothing to switch back to""#,
+    r#"  echo "::error::$RELEASE had no revision before this deploy: nothing to switch back to""#,
     "  exit 1",
     "fi",
     r#"helm rollback "$RELEASE" "$FROM" --namespace "$NAMESPACE" --wait --timeout 10m"#,
@@ -225,11 +228,15 @@ impl BlueGreen<'_> {
                 .env("HEALTH_PATH", self.service.health_path.clone())
                 .env("API_PATH", self.api_path.clone().unwrap_or_default())
         };
-        let health_url = self
+        let health_path = &self.service.health_path;
+        let health_url = if self
             .service
-            .routes_on_ingress(self.environment, &self.service.health_path)
-            .then(|| format!("{}{}", self.base_url, self.service.health_path))
-            .unwrap_or_default();
+            .routes_on_ingress(self.environment, health_path)
+        {
+            format!("{}{health_path}", self.base_url)
+        } else {
+            String::new()
+        };
         let keep = self.keep_previous;
 
         let mut steps = vec![
@@ -238,6 +245,7 @@ impl BlueGreen<'_> {
                 "Update what the colours share (the Service keeps the live colour)",
                 UPDATE_SHARED,
             ))
+            .id("shared")
             .env("LIVE", LIVE)
             .env("IDLE", IDLE),
             helm(Step::run("Deploy the idle colour", DEPLOY_IDLE))
@@ -271,8 +279,8 @@ impl BlueGreen<'_> {
             refresh_credentials(self.model, self.environment, "Refresh AWS credentials")
                 .when("!cancelled() && steps.idle.outcome != 'skipped'"),
             cluster(Step::run("Switch back to the previous colour", SWITCH_BACK))
-                .when("failure() && steps.switch.outcome != 'skipped'")
-                .env("FROM", "${{ steps.switch.outputs.from }}"),
+                .when("failure() && steps.shared.outcome != 'skipped'")
+                .env("FROM", "${{ steps.colour.outputs.from }}"),
             cluster(Step::run("Remove the failed colour", REMOVE_COLOUR))
                 .when("failure() && steps.idle.outcome != 'skipped'")
                 .env("COLOUR", IDLE),

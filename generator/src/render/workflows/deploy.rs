@@ -310,7 +310,7 @@ pub(super) fn deploy_workflow(
             .deploy
             .strategy
             .keep_previous()
-            .map(|keep| keep.to_string()),
+            .map(ToString::to_string),
     }
 }
 
