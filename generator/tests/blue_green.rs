@@ -290,9 +290,17 @@ fn explain_says_where_the_strategy_and_the_keep_time_were_written() {
             format!("environments.prod.{key}")
         );
     }
+    // Rolling where nothing says otherwise, and `explain` says so (the built-in default).
+    let staging = &model.environments["staging"];
+    assert_eq!(staging.deploy.strategy, Strategy::Rolling);
+    let strategy = generator::source::Path::parse_dotted("deploy.strategy").expect("a path");
     assert_eq!(
-        model.environments["staging"].deploy.strategy,
-        Strategy::Rolling,
-        "rolling where nothing says otherwise"
+        strategy.lookup(&staging.resolved.value),
+        Some(&Value::from("rolling"))
+    );
+    assert_eq!(
+        staging.resolved.leaves_under(&strategy).count(),
+        0,
+        "written nowhere"
     );
 }

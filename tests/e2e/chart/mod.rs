@@ -5,9 +5,10 @@
 //! once for all the chart's tests (the helpers they share are here); the Kubernetes 1.28 schemas,
 //! the prometheus-operator models and checkov check what it renders, and snapshots show it. The
 //! other checks have a module each: the rendered manifests agreeing with the spec and the runtime
-//! (`agreement`), the releases of a blue-green deploy (`colours`), the ExternalSecret (`external_secret`), the installs a deploy can get wrong
-//! (`deploy`), what a release's values file carries (`release`) and the image the chart runs
-//! (`image`). Every test is registered here, so each is
+//! (`agreement`), the releases of a blue-green deploy (`colours`), the ExternalSecret
+//! (`external_secret`), the installs a deploy can get wrong (`deploy`), what a release's values
+//! file carries (`release`) and the image the chart runs (`image`). Every test is registered
+//! here, so each is
 //! still named `chart::<test>`.
 
 mod agreement;
