@@ -19,7 +19,8 @@
 //! environment requires one); a job on a GitHub-hosted runner may run 6 hours, and validation
 //! bounds `keep_previous` by the hour an AWS session of the deploy role lasts.
 
-use super::context::Step;
+use super::context::{HELM_CHART, Step};
+use super::deploy::configure_aws_credentials;
 use crate::model::{Environment, Model, PromDuration, Service};
 
 /// Reads the colour the Service selects (none before the first blue-green deploy, or while the
@@ -211,7 +212,7 @@ impl BlueGreen<'_> {
         let port = u32::from(self.service.port);
         let helm = |step: Step| {
             step.env("RELEASE", release.clone())
-                .env("CHART", super::context::HELM_CHART)
+                .env("CHART", HELM_CHART)
                 .env("NAMESPACE", namespace.clone())
                 .env("VALUES_FILE", self.values.clone())
                 .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
@@ -262,7 +263,8 @@ impl BlueGreen<'_> {
         ];
         steps.extend(self.ingress_smoke_tests);
         steps.extend([
-            refresh_credentials(
+            // A new session of the deploy role: the job's first may end during the watch.
+            configure_aws_credentials(
                 self.model,
                 self.environment,
                 "Refresh AWS credentials for the watch",
@@ -276,7 +278,7 @@ impl BlueGreen<'_> {
             .env("WATCH", keep.as_str())
             .env("WATCH_SECONDS", keep.value().as_secs())
             .env("HEALTH_URL", health_url),
-            refresh_credentials(self.model, self.environment, "Refresh AWS credentials")
+            configure_aws_credentials(self.model, self.environment, "Refresh AWS credentials")
                 .when("!cancelled() && steps.idle.outcome != 'skipped'"),
             cluster(Step::run("Switch back to the previous colour", SWITCH_BACK))
                 .when("failure() && steps.shared.outcome != 'skipped'")
@@ -293,10 +295,4 @@ impl BlueGreen<'_> {
         ]);
         steps
     }
-}
-
-/// A new AWS session of the deploy role (OIDC): the session the job started with may end during
-/// the watch.
-fn refresh_credentials(model: &Model, environment: &Environment, name: &str) -> Step {
-    super::deploy::configure_aws_credentials(model, environment, name)
 }
