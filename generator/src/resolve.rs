@@ -44,6 +44,7 @@ pub fn resolve(document: &Value) -> BTreeMap<String, Resolved> {
             for service in &services {
                 inherit_service_table(&mut value, &mut origins, service, &tables[service]);
             }
+            builtin_strategy(&mut value, &mut origins);
             let resolved = Resolved {
                 name: name.clone(),
                 value,
@@ -287,6 +288,25 @@ fn inherit_service_table(
                 origins,
             );
         }
+    }
+}
+
+/// The deploy strategy where no layer writes one: rolling, the built-in default, so `explain`
+/// answers for it in every environment.
+fn builtin_strategy(value: &mut Value, origins: &mut BTreeMap<Path, Path>) {
+    let Some(Value::Object(deploy)) = value.get_mut("deploy") else {
+        return;
+    };
+    if let Ok(strategy) = serde_json::to_value(crate::spec::DeployStrategy::default()) {
+        let at = Path::root().child("deploy").child("strategy");
+        fill(
+            deploy,
+            "strategy",
+            &strategy,
+            (&at, Origins::Builtin),
+            &at,
+            origins,
+        );
     }
 }
 

@@ -1,4 +1,4 @@
-//! The generator's tests, one binary: the command line (`cli`), every kind of mistake in a spec
+//! The generator's tests, one binary: the command line (`cli`), blue-green deploys (`blue_green`), every kind of mistake in a spec
 //! (`diagnostics`, on the fixture specs of `specs`), the rendered artifacts read back
 //! (`render`, `render_dashboards`, `render_workflows`, and what a release's values file
 //! carries, `release`), the cost estimate (`cost`) and what it renders (`cost_artifacts`), the
@@ -8,6 +8,7 @@
 //! editor drives it (`lsp`).
 
 mod architecture;
+mod blue_green;
 mod check;
 mod cli;
 mod cost;

@@ -140,28 +140,50 @@ fn no_deploy_workflow_passes_a_file_beside_the_values_file() {
             "{spec}"
         );
         for deploy in deploys {
+            let (environment, service) = model
+                .environments
+                .values()
+                .flat_map(|e| model.services.iter().map(move |s| (e, s)))
+                .find(|(e, s)| {
+                    deploy.path == format!(".github/workflows/deploy-{}-{}.yml", s.name, e.name)
+                })
+                .expect("a deploy of one service to one environment");
+            // The values cannot name the role where the spec names no account: the deploy does.
+            let role_from_deploy = model.service_role_arn(environment, &service.name).is_none();
             let workflow: serde_json::Value =
                 serde_norway::from_str(&deploy.contents).expect("YAML");
-            let helm = workflow["jobs"]["deploy"]["steps"]
-                .as_array()
-                .expect("steps")
-                .iter()
-                .find(|step| step["name"] == "helm upgrade --install")
-                .unwrap_or_else(|| panic!("{}: no helm step", deploy.path));
-            let script = helm["run"].as_str().expect("run");
             assert!(!deploy.contents.contains("--set-file"), "{}", deploy.path);
-            // One values file, and the image: `--set-string image.registry/tag` only.
-            assert_eq!(script.matches(" -f ").count(), 1, "{script}");
-            let sets: Vec<&str> = script
-                .split_whitespace()
-                .filter(|word| word.starts_with("--set"))
-                .collect();
-            assert_eq!(sets, ["--set-string", "--set-string"], "{script}");
-            assert!(
-                script.contains(r#"--set-string image.registry="$IMAGE_REGISTRY""#)
-                    && script.contains(r#"--set-string image.tag="$IMAGE_TAG""#),
-                "{script}"
-            );
+            for helm in crate::render_workflows::helm_upgrades(&workflow["jobs"]["deploy"]) {
+                let script = helm["run"].as_str().expect("run");
+                // One values file, and the image: `--set-string image.registry/tag`; and for a
+                // blue-green release its colour, or the colour its Service selects.
+                assert_eq!(script.matches(" -f ").count(), 1, "{script}");
+                let sets: Vec<&str> = script
+                    .split_whitespace()
+                    .filter(|word| word.starts_with("--set"))
+                    .collect();
+                let colour = script.contains(r#"--set-string colour="$COLOUR""#);
+                let shared = script.contains(r#"--set-string service.activeColour="$"#);
+                // The release that holds the service account: every release but a colour's.
+                let role = role_from_deploy && !colour;
+                assert_eq!(
+                    script.contains(
+                        r#"--set-string "serviceAccount.annotations.eks\.amazonaws\.com/role-arn=$ROLE_ARN""#
+                    ),
+                    role,
+                    "{script}"
+                );
+                assert_eq!(
+                    sets,
+                    vec!["--set-string"; 2 + usize::from(colour || shared) + usize::from(role)],
+                    "{script}"
+                );
+                assert!(
+                    script.contains(r#"--set-string image.registry="$IMAGE_REGISTRY""#)
+                        && script.contains(r#"--set-string image.tag="$IMAGE_TAG""#),
+                    "{script}"
+                );
+            }
         }
     }
 }

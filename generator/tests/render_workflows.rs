@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::support::{EXAMPLE, example, example_text, runtime_service, workspace};
-use generator::model::{Action, ActionRef, DeployTrigger, Model};
+use generator::model::{Action, ActionRef, DeployTrigger, Model, Strategy};
 use generator::render::{RenderError, Request, render_all, workflows};
 use serde_json::Value;
 
@@ -69,6 +69,17 @@ fn step_named<'a>(job: &'a Value, name: &str) -> &'a Value {
 
 fn script(step: &Value) -> &str {
     step["run"].as_str().unwrap_or("")
+}
+
+/// The steps of a job that install or upgrade a release: one of a rolling deploy, three of a
+/// blue-green one (what the colours share, the idle colour, the switch).
+pub(crate) fn helm_upgrades(job: &Value) -> Vec<&Value> {
+    let upgrades: Vec<&Value> = steps(job)
+        .iter()
+        .filter(|step| script(step).contains("helm upgrade --install"))
+        .collect();
+    assert!(!upgrades.is_empty(), "no helm upgrade in {job}");
+    upgrades
 }
 
 #[test]
@@ -205,31 +216,39 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
             .iter()
             .filter_map(|s| s["name"].as_str())
             .collect();
-        assert_eq!(
-            order,
-            [
-                "Check out",
-                "Configure AWS credentials (OIDC)",
-                "Log in to Amazon ECR",
-                "Set up Docker Buildx",
-                "Build and push the image (provenance, SBOM)",
-                "Trivy scan for code scanning (SARIF)",
-                "Keep the scan for code scanning",
-                "Trivy scan",
-                "Install cosign",
-                "Find the image's signature",
-                "CycloneDX SBOM",
-                "Sign the image and attest its SBOM (cosign, keyless)",
-                "Verify the image's signature and SBOM attestation",
-                "Set up Helm",
-                "Update kubeconfig",
+        let mut expected = vec![
+            "Check out",
+            "Configure AWS credentials (OIDC)",
+            "Log in to Amazon ECR",
+            "Set up Docker Buildx",
+            "Build and push the image (provenance, SBOM)",
+            "Trivy scan for code scanning (SARIF)",
+            "Keep the scan for code scanning",
+            "Trivy scan",
+            "Install cosign",
+            "Find the image's signature",
+            "CycloneDX SBOM",
+            "Sign the image and attest its SBOM (cosign, keyless)",
+            "Verify the image's signature and SBOM attestation",
+            "Set up Helm",
+            "Update kubeconfig",
+        ];
+        let tail = match &model.environments[name].deploy.strategy {
+            Strategy::Rolling => [
                 "helm upgrade --install",
                 "Smoke test: health",
                 "Smoke test: API",
                 "Roll back a failed release",
-                "Notify Slack",
             ]
-        );
+            .map(str::to_string)
+            .to_vec(),
+            Strategy::BlueGreen { keep_previous } => {
+                crate::blue_green::steps_after_kubeconfig(keep_previous.as_str(), true)
+            }
+        };
+        expected.extend(tail.iter().map(String::as_str));
+        expected.push("Notify Slack");
+        assert_eq!(order, expected, "{name}");
         let push = step_named(job, "Build and push the image (provenance, SBOM)");
         assert_eq!(
             push["env"]["REPOSITORY"],
@@ -291,47 +310,53 @@ fn helm_deploys_the_environments_generated_values_with_wait() {
         .collect();
     for name in model.environments.keys() {
         let job = &workflows[&format!("deploy-expense-backend-{name}.yml")]["jobs"]["deploy"];
-        let helm = step_named(job, "helm upgrade --install");
-        let values = format!(
-            "generated/{name}/helm-values/{}.yaml",
-            runtime_service(&model).name
-        );
-        assert_eq!(helm["env"]["VALUES_FILE"], values.as_str());
-        assert!(
-            rendered.contains(&values),
-            "the deploy uses {values}, which the generator must render"
-        );
-        assert_eq!(
-            helm["env"]["RELEASE"],
-            runtime_service(&model).name.as_str()
-        );
-        assert_eq!(
-            helm["env"]["NAMESPACE"],
-            model.environments[name].namespace.as_str()
-        );
-        assert_eq!(helm["env"]["CHART"], "runtime/chart");
-        // The values file carries the rules and dashboards: nothing else is passed as a file.
-        assert!(helm["env"].get("RULES_FILE").is_none(), "{helm}");
-        assert!(helm["env"].get("DASHBOARDS_DIR").is_none(), "{helm}");
-        // The tag with the verified digest: Kubernetes pulls exactly the image cosign verified.
-        assert_eq!(
-            helm["env"]["IMAGE_TAG"],
-            "${{ github.sha }}@${{ steps.image.outputs.digest }}"
-        );
-        assert_eq!(
-            helm["env"]["IMAGE_REGISTRY"],
-            "${{ steps.ecr.outputs.registry }}"
-        );
-        let command = script(helm);
-        for part in [
-            r#"helm upgrade --install "$RELEASE" "$CHART""#,
-            r#"--namespace "$NAMESPACE" --create-namespace"#,
-            r#"-f "$VALUES_FILE""#,
-            r#"--set-string image.registry="$IMAGE_REGISTRY""#,
-            r#"--set-string image.tag="$IMAGE_TAG""#,
-            "--wait --timeout 10m",
-        ] {
-            assert!(command.contains(part), "{part:?} missing from {command}");
+        for (index, helm) in helm_upgrades(job).into_iter().enumerate() {
+            let values = format!(
+                "generated/{name}/helm-values/{}.yaml",
+                runtime_service(&model).name
+            );
+            assert_eq!(helm["env"]["VALUES_FILE"], values.as_str());
+            assert!(
+                rendered.contains(&values),
+                "the deploy uses {values}, which the generator must render"
+            );
+            assert_eq!(
+                helm["env"]["RELEASE"],
+                runtime_service(&model).name.as_str()
+            );
+            assert_eq!(
+                helm["env"]["NAMESPACE"],
+                model.environments[name].namespace.as_str()
+            );
+            assert_eq!(helm["env"]["CHART"], "runtime/chart");
+            // The values file carries the rules and dashboards: nothing else is passed as a file.
+            assert!(helm["env"].get("RULES_FILE").is_none(), "{helm}");
+            assert!(helm["env"].get("DASHBOARDS_DIR").is_none(), "{helm}");
+            // The tag with the verified digest: Kubernetes pulls exactly the image cosign verified.
+            assert_eq!(
+                helm["env"]["IMAGE_TAG"],
+                "${{ github.sha }}@${{ steps.image.outputs.digest }}"
+            );
+            assert_eq!(
+                helm["env"]["IMAGE_REGISTRY"],
+                "${{ steps.ecr.outputs.registry }}"
+            );
+            let command = script(helm);
+            for part in [
+                r#"helm upgrade --install "$RELEASE"#,
+                r#""$CHART""#,
+                r#"--namespace "$NAMESPACE""#,
+                r#"-f "$VALUES_FILE""#,
+                r#"--set-string image.registry="$IMAGE_REGISTRY""#,
+                r#"--set-string image.tag="$IMAGE_TAG""#,
+                "--wait --timeout 10m",
+            ] {
+                assert!(command.contains(part), "{part:?} missing from {command}");
+            }
+            // The first release the deploy installs creates the namespace.
+            if index == 0 {
+                assert!(command.contains(r#"--namespace "$NAMESPACE" --create-namespace"#));
+            }
         }
     }
 }
@@ -397,17 +422,26 @@ fn a_pinned_action_renders_its_sha_with_the_tag_in_a_comment() {
 
 #[test]
 fn every_job_states_its_permissions_and_timeout_and_workflows_grant_nothing_by_default() {
-    for (name, workflow) in render(&example()) {
+    let model = example();
+    for (name, workflow) in render(&model) {
         assert_eq!(workflow["permissions"], serde_json::json!({}), "{name}");
+        let blue_green = model.environments.values().any(|environment| {
+            environment.deploy.strategy != Strategy::Rolling
+                && name.ends_with(&format!("-{}.yml", environment.name))
+        });
         for (job_name, job) in jobs(&workflow) {
             assert!(
                 job["permissions"].is_object(),
                 "{name} {job_name} has no permissions"
             );
             let timeout = job["timeout-minutes"].as_u64().unwrap_or(0);
-            // A first Terraform apply creates a cluster and a database.
+            // A first Terraform apply creates a cluster and a database; a blue-green deploy
+            // watches the new colour (its own test pins how long), within the 6 hours a job
+            // may run on a GitHub-hosted runner.
             let limit = if job_name.starts_with("apply-") {
                 120
+            } else if blue_green && job_name == "deploy" {
+                360
             } else {
                 60
             };
@@ -598,10 +632,14 @@ fn hostile_spec_strings_stay_inside_their_yaml_values() {
     let workflows = render(&model);
     for env in ["dev", "staging", "prod"] {
         let job = &workflows[&format!("deploy-{hostile}-{env}.yml")]["jobs"]["deploy"];
-        let helm = step_named(job, "helm upgrade --install");
-        assert_eq!(helm["env"]["NAMESPACE"], hostile);
-        assert_eq!(helm["env"]["RELEASE"], hostile);
-        assert!(helm["env"].get("injected").is_none() && helm.get("injected").is_none());
+        for step in steps(job)
+            .iter()
+            .filter(|step| step["env"]["RELEASE"].is_string())
+        {
+            assert_eq!(step["env"]["NAMESPACE"], hostile);
+            assert_eq!(step["env"]["RELEASE"], hostile);
+            assert!(step["env"].get("injected").is_none() && step.get("injected").is_none());
+        }
     }
 }
 
@@ -712,7 +750,7 @@ fn every_example_deploy() -> Vec<(Model, String, Value)> {
     deploys
 }
 
-/// Where in a job a step touches helm: sets it up, or runs it.
+/// Where in a job a step touches helm or the cluster: sets helm up, or runs helm or kubectl.
 fn first_helm_step(job: &Value) -> usize {
     steps(job)
         .iter()
@@ -721,6 +759,7 @@ fn first_helm_step(job: &Value) -> usize {
                 .as_str()
                 .is_some_and(|uses| uses.starts_with("azure/setup-helm@"))
                 || script(step).contains("helm ")
+                || script(step).contains("kubectl ")
         })
         .expect("a helm step")
 }
@@ -885,8 +924,9 @@ fn turning_the_supply_chain_off_removes_its_steps_and_the_code_scanning_job() {
         if name.starts_with("deploy-") {
             let job = &workflow["jobs"]["deploy"];
             assert!(job.get("outputs").is_none(), "{name}");
-            let helm = step_named(job, "helm upgrade --install");
-            assert_eq!(helm["env"]["IMAGE_TAG"], "${{ github.sha }}");
+            for helm in helm_upgrades(job) {
+                assert_eq!(helm["env"]["IMAGE_TAG"], "${{ github.sha }}");
+            }
             assert!(script(step_named(job, "Build and push the image")).contains("docker push"));
         }
     }

@@ -228,21 +228,40 @@ fn every_file_the_deployment_guide_names_exists() {
     }
 }
 
-/// The `env` of the deploy workflow's `helm upgrade --install` step.
-fn helm_step_env(workflow: &str) -> Value {
+/// The `helm upgrade --install` steps of a deploy workflow: each step's script and `env`.
+fn helm_upgrades(workflow: &str) -> Vec<(String, Value)> {
     let workflow: Value = serde_norway::from_str(workflow).expect("a workflow is YAML");
     workflow["jobs"]["deploy"]["steps"]
         .as_sequence()
         .expect("steps")
         .iter()
-        .find(|step| step["id"].as_str() == Some("helm"))
-        .expect("a helm step")["env"]
-        .clone()
+        .filter_map(|step| {
+            let run = step["run"].as_str()?;
+            run.contains("helm upgrade --install")
+                .then(|| (run.to_string(), step["env"].clone()))
+        })
+        .collect()
+}
+
+/// The commands of the guide's releases step of an environment: one `helm upgrade` each.
+fn guide_upgrades(section: &str) -> Vec<String> {
+    let block = section
+        .split("### ")
+        .find(|step| step.contains(". Releases\n"))
+        .expect("a releases step");
+    shell_blocks(block)[0]
+        .split("helm upgrade --install ")
+        .skip(1)
+        .map(|command| format!("helm upgrade --install {command}"))
+        .collect()
 }
 
 fn the_deployment_guide_installs_each_release_as_its_deploy_workflow_does() {
+    const ROLE: &str = "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=";
+    let mut blue_green = 0;
     for (model, artifacts, guide) in guides() {
         for (environment, body) in sections(&guide) {
+            let upgrades = guide_upgrades(body);
             for service in &model.services {
                 let path = format!(
                     ".github/workflows/deploy-{}-{environment}.yml",
@@ -252,27 +271,52 @@ fn the_deployment_guide_installs_each_release_as_its_deploy_workflow_does() {
                     .iter()
                     .find(|artifact| artifact.path == path)
                     .unwrap_or_else(|| panic!("no {path}"));
-                let env = helm_step_env(&workflow.contents);
-                let field = |name: &str| {
-                    env[name]
-                        .as_str()
-                        .unwrap_or_else(|| panic!("{path}: no {name}"))
-                        .to_string()
-                };
-                let expected = format!(
-                    "helm upgrade --install {} {} -n {} \\\n  -f {} \\\n",
-                    field("RELEASE"),
-                    field("CHART"),
-                    field("NAMESPACE"),
-                    field("VALUES_FILE")
-                );
-                assert!(
-                    body.contains(&expected),
-                    "{environment} of {} does not install {} as {path} does:\n{expected}\n{body}",
-                    model.project.name,
-                    service.name
-                );
+                let mut releases = BTreeSet::new();
+                for (run, env) in helm_upgrades(&workflow.contents) {
+                    let field = |name: &str| {
+                        env[name]
+                            .as_str()
+                            .unwrap_or_else(|| panic!("{path}: no {name}"))
+                            .to_string()
+                    };
+                    // A colour's release: the guide's first deploy installs the first colour.
+                    let colour = run.contains("--install \"$RELEASE-$COLOUR\"");
+                    let release = if colour {
+                        blue_green += 1;
+                        format!("{}-blue", field("RELEASE"))
+                    } else {
+                        field("RELEASE")
+                    };
+                    if !releases.insert(release.clone()) {
+                        continue; // the switch upgrades the shared release again
+                    }
+                    let head = format!(
+                        "helm upgrade --install {release} {} -n {} \\\n  -f {} \\\n",
+                        field("CHART"),
+                        field("NAMESPACE"),
+                        field("VALUES_FILE")
+                    );
+                    let command = upgrades
+                        .iter()
+                        .find(|command| command.starts_with(&head))
+                        .unwrap_or_else(|| {
+                            panic!("{environment}: no `{head}` as {path} installs it:\n{body}")
+                        });
+                    assert_eq!(
+                        command.contains(ROLE),
+                        run.contains("role-arn=$ROLE_ARN"),
+                        "{environment}: {release} annotates its service account with its role \
+                         in the guide as in {path}:\n{command}\n{run}"
+                    );
+                    assert_eq!(
+                        command.contains("--set-string colour=blue"),
+                        colour,
+                        "{environment}: {release}'s colour:\n{command}"
+                    );
+                }
+                assert!(!releases.is_empty(), "{path} installs no release");
             }
         }
     }
+    assert!(blue_green > 0, "no example environment deploys blue-green");
 }

@@ -1,6 +1,7 @@
-//! The rendered GitHub workflows pass the real linters: actionlint (which runs shellcheck on every
-//! `run:` script and knows which action runtimes are deprecated) and the SchemaStore workflow
-//! schema through check-jsonschema. Both tools are installed by `tests/tools/install.sh`.
+//! The rendered GitHub workflows of every example spec pass the real linters: actionlint (which
+//! runs shellcheck on every `run:` script and knows which action runtimes are deprecated), the
+//! SchemaStore workflow schema through check-jsonschema, and zizmor. The tools are installed by
+//! `tests/tools/install.sh`.
 
 use std::path::{Path, PathBuf};
 
@@ -105,21 +106,36 @@ fn actionlint(files: &[PathBuf]) -> std::process::Output {
     run(command.args(files))
 }
 
+/// Every example spec's workflows, each spec's with its own actionlint configuration (its
+/// runner labels): the rolling and the blue-green deploys, every script through shellcheck.
 fn rendered_workflows_pass_actionlint_with_shellcheck() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let files = render_into(dir.path());
-    let output = actionlint(&files);
-    assert_success(&output, "actionlint");
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout),
-        "",
-        "actionlint findings"
-    );
+    let mut blue_green = 0;
+    for spec in crate::support::example_specs() {
+        let model = Model::load(&spec).expect("the example spec loads");
+        let files = render_model_into(&model, &dir.path().join(spec.file_stem().expect("a name")));
+        blue_green += files
+            .iter()
+            .filter(|file| {
+                std::fs::read_to_string(file)
+                    .is_ok_and(|text| text.contains("Deploy the idle colour"))
+            })
+            .count();
+        let output = actionlint(&files);
+        assert_success(&output, &format!("actionlint ({})", spec.display()));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            "",
+            "actionlint findings ({})",
+            spec.display()
+        );
+    }
+    assert!(blue_green > 0, "no example deploys blue-green");
 }
 
 fn rendered_workflows_match_the_github_workflow_schema() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let files = render_into(dir.path());
+    let files = render_every_example_into(dir.path());
     let check = tool("check-jsonschema");
     let output = run(tool_command(&check)
         .args(["--builtin-schema", "vendor.github-workflows"])

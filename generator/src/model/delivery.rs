@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Action, ActionRef};
+use super::{Action, ActionRef, PromDuration};
 
 /// How the platform is delivered.
 #[derive(Debug, Clone)]
@@ -21,6 +21,30 @@ pub struct Delivery {
     pub cost_comment: bool,
     /// The Terraform workflow and its roles, when rendered.
     pub terraform: Option<TerraformDelivery>,
+}
+
+/// How a deploy replaces the running version of a service in an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strategy {
+    /// The Deployment's rolling update.
+    Rolling,
+    /// The new version as the idle colour beside the live one, smoke-tested, then the Service
+    /// switched to it; the previous colour is kept (and switched back to on a failure) for
+    /// `keep_previous`, then removed.
+    BlueGreen { keep_previous: PromDuration },
+}
+
+/// The two colours of a blue-green service, the first the one a first deploy starts with.
+pub const BLUE_GREEN_COLOURS: [&str; 2] = ["blue", "green"];
+
+impl Strategy {
+    /// How long a blue-green deploy keeps the previous colour; `None` for a rolling one.
+    pub fn keep_previous(&self) -> Option<&PromDuration> {
+        match self {
+            Strategy::Rolling => None,
+            Strategy::BlueGreen { keep_previous } => Some(keep_previous),
+        }
+    }
 }
 
 /// What Dependabot updates, each ecosystem once, and how often.

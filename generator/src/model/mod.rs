@@ -24,7 +24,7 @@ pub use addons::{
     Addon, ChartRepository, PROMETHEUS_RELEASE, addon_versions, cluster_autoscaler_image_tag,
 };
 pub use datastores::{Cache, CacheTopology, Database, GP3_STRIPED_FROM_GB, ReadReplica, Storage};
-pub use delivery::{Delivery, DependencyUpdates, TerraformDelivery};
+pub use delivery::{BLUE_GREEN_COLOURS, Delivery, DependencyUpdates, Strategy, TerraformDelivery};
 pub use eks::{Eks, NodeGroup, pool_groups};
 pub use route::{RouteTemplate, TemplateSegment};
 pub use secrets::{
@@ -101,6 +101,13 @@ impl Model {
 
     /// The ARN of the environment's IAM role `name`, where the spec names its account.
     pub fn role_arn(&self, environment: &Environment, name: &str) -> Option<String> {
+        let account = environment.account_id.as_ref()?;
+        Some(self.role_arn_in(account, name))
+    }
+
+    /// The ARN of the IAM role `name` in `account` (the spec's, or an expression that reads it
+    /// at deploy time), in the partition of the project's region.
+    pub fn role_arn_in(&self, account: &str, name: &str) -> String {
         let region = &self.project.aws_region;
         let partition = if region.starts_with("us-gov-") {
             "aws-us-gov"
@@ -109,8 +116,7 @@ impl Model {
         } else {
             "aws"
         };
-        let account = environment.account_id.as_ref()?;
-        Some(format!("arn:{partition}:iam::{account}:role/{name}"))
+        format!("arn:{partition}:iam::{account}:role/{name}")
     }
 
     /// The S3 name of an environment's bucket: `<project>-<environment>-<purpose>`.
@@ -277,21 +283,23 @@ impl Service {
             .any(|prefix| prefix_holds(prefix, path))
     }
 
+    /// The path of the runtime's list of transactions, if it serves one: what a smoke test GETs
+    /// to prove the API answers.
+    pub fn list_path(&self) -> Option<&str> {
+        self.api()?
+            .routes
+            .iter()
+            .find(|route| route.method == Method::Get && route.handler == Handler::ListTransactions)
+            .map(|route| route.path.as_str())
+    }
+
     /// What a smoke test GETs through `environment`'s ingress: the health probe's path and the
     /// API's list of transactions, each where the ingress sends it to this service.
     pub fn smoke_paths(&self, environment: &Environment) -> SmokePaths<'_> {
-        let list = self.api().and_then(|api| {
-            api.routes
-                .iter()
-                .find(|route| {
-                    route.method == Method::Get && route.handler == Handler::ListTransactions
-                })
-                .map(|route| route.path.as_str())
-        });
+        let routed = |path: &&str| self.routes_on_ingress(environment, path);
         SmokePaths {
-            health: Some(self.health_path.as_str())
-                .filter(|path| self.routes_on_ingress(environment, path)),
-            api: list.filter(|path| self.routes_on_ingress(environment, path)),
+            health: Some(self.health_path.as_str()).filter(routed),
+            api: self.list_path().filter(routed),
         }
     }
 
@@ -580,6 +588,7 @@ pub struct Deploy {
     pub approval_required: bool,
     /// The self-hosted runner's labels; empty for a GitHub-hosted runner.
     pub runner: Vec<RunnerLabel>,
+    pub strategy: Strategy,
 }
 
 /// What starts a deploy.

@@ -10,7 +10,7 @@ use super::artifact::{Artifact, RenderError, Request};
 use super::template::{render_template, shell_word};
 use super::workflows::HELM_CHART;
 use super::{addons, alertmanager, helm_values, tfvars};
-use crate::model::{DeployTrigger, Environment, Model, Receiver};
+use crate::model::{BLUE_GREEN_COLOURS, DeployTrigger, Environment, Model, Receiver, Strategy};
 
 pub const PATH: &str = "generated/DEPLOYMENT.md";
 
@@ -333,18 +333,24 @@ fn images(model: &Model, environment: &Environment) -> Step {
 }
 
 fn releases(model: &Model, environment: &Environment) -> Step {
+    let namespace = shell_word(&environment.namespace);
+    let image = r#"  --set-string image.registry="$registry" --set-string image.tag="$tag" --wait --timeout 10m"#;
+    // Blue-green: the release without a colour (the Service selecting the first colour, and
+    // all the colours share), then the first colour's own release, as a first deploy of the
+    // workflow installs them.
+    let first_colour = match environment.deploy.strategy {
+        Strategy::Rolling => None,
+        Strategy::BlueGreen { .. } => Some(BLUE_GREEN_COLOURS[0]),
+    };
     let mut commands = Vec::new();
     let mut read_roles = false;
     for service in &model.services {
+        let release = shell_word(&service.name);
+        let values = helm_values::path(environment, service);
         commands.push(format!(
-            "helm upgrade --install {} {HELM_CHART} -n {} \\",
-            shell_word(&service.name),
-            shell_word(&environment.namespace)
+            "helm upgrade --install {release} {HELM_CHART} -n {namespace} \\"
         ));
-        commands.push(format!(
-            "  -f {} \\",
-            helm_values::path(environment, service)
-        ));
+        commands.push(format!("  -f {values} \\"));
         if model.service_role_arn(environment, &service.name).is_none() {
             read_roles = true;
             commands.push(format!(
@@ -353,10 +359,18 @@ fn releases(model: &Model, environment: &Environment) -> Step {
                 service.name
             ));
         }
-        commands.push(
-            r#"  --set-string image.registry="$registry" --set-string image.tag="$tag" --wait --timeout 10m"#
-                .to_string(),
-        );
+        if let Some(colour) = first_colour {
+            commands.push(format!("  --set-string service.activeColour={colour} \\"));
+        }
+        commands.push(image.to_string());
+        if let Some(colour) = first_colour {
+            commands.push(format!(
+                "helm upgrade --install {release}-{colour} {HELM_CHART} -n {namespace} \\"
+            ));
+            commands.push(format!("  -f {values} \\"));
+            commands.push(format!("  --set-string colour={colour} \\"));
+            commands.push(image.to_string());
+        }
     }
     let mut notes = vec![format!(
         "One values file per release: it carries the spec{}, so only the image is given here.",
@@ -366,6 +380,14 @@ fn releases(model: &Model, environment: &Environment) -> Step {
             ""
         }
     )];
+    if let Some(colour) = first_colour {
+        notes.push(format!(
+            "`{}` deploys blue-green: each service is a release that holds its Service \
+             (selecting the live colour) and what the colours share, and one release per \
+             colour; the first is {colour}, and later deploys alternate.",
+            environment.name
+        ));
+    }
     if read_roles {
         notes.push(
             "The spec names no account, so the service accounts' IAM roles are read from \

@@ -438,6 +438,28 @@ pub struct Deploy {
     /// `["self-hosted", "linux", "expense-prod"]`.
     #[serde(default)]
     pub runner: Vec<RunnerLabel>,
+    /// How a new version replaces the running one: `rolling` (default: the Deployment replaces
+    /// its pods a few at a time) or `blue-green` (the new version starts beside the old as the
+    /// other colour, is smoke-tested, then the Service switches to it; the old colour is kept
+    /// `keep_previous` and the deploy switches back if the new one fails meanwhile).
+    #[serde(default)]
+    pub strategy: DeployStrategy,
+    /// Blue-green only: how long the deploy watches the new colour after the switch, keeping
+    /// the old colour to switch back to, before it removes the old colour (default `10m`, the
+    /// devops guide's "monitor for 10 minutes"; from `1m` to `45m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_previous: Option<String>,
+}
+
+/// How a deploy replaces the running version of each service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeployStrategy {
+    /// The Deployment's rolling update (`rollout.max_surge`, `rollout.max_unavailable`).
+    #[default]
+    Rolling,
+    /// Two colours side by side, the Service selecting the live one.
+    BlueGreen,
 }
 
 /// A GitHub Actions runner label.

@@ -14,6 +14,7 @@ use super::recovery::recovery;
 use super::rules::rules;
 use super::services::ingress_paths;
 use super::sizing;
+use super::strategy::strategy;
 use super::values::{cidr_diagnostic, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{
@@ -322,7 +323,8 @@ fn app(resolved: &Resolved, app: &spec::App, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The trigger (a branch or a tag, exactly one) and the runner, which must reach the cluster.
+/// The trigger (a branch or a tag, exactly one), the runner, which must reach the cluster, and
+/// the strategy.
 fn deploy(
     resolved: &Resolved,
     settings: &spec::Environment,
@@ -377,10 +379,12 @@ fn deploy(
             &path("eks.public_access_cidrs"),
         ));
     }
+    let strategy = strategy(resolved, deploy, out);
     Some(Deploy {
         trigger: trigger?,
         approval_required: deploy.approval_required,
         runner: deploy.runner.clone(),
+        strategy: strategy?,
     })
 }
 

@@ -9,9 +9,10 @@
 //! arithmetic), `environment` (each environment's settings), `eks` (its cluster, node groups
 //! and add-ons, and which group each service runs on), `datastores` (its database and cache),
 //! `parameters` (the database's parameters and extensions against its engine), `sizing` (each
-//! service's settings there), `recovery` (its disaster recovery targets), `rules` (the production and recovery
-//! rules and their waivers), `secrets` (the declared secrets, the services' reads of them and
-//! their roles' access), and here what spans the whole spec.
+//! service's settings there), `strategy` (how its deploys replace a version), `recovery` (its
+//! disaster recovery targets), `rules` (the production and recovery rules and their waivers),
+//! `secrets` (the declared secrets, the services' reads of them and their roles' access), and
+//! here what spans the whole spec.
 
 mod countries;
 mod datastores;
@@ -27,6 +28,7 @@ mod rules;
 mod secrets;
 mod services;
 mod sizing;
+mod strategy;
 mod values;
 
 use std::collections::{BTreeMap, BTreeSet};

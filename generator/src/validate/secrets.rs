@@ -193,29 +193,6 @@ pub(super) fn access(
     for (name, service) in &spec.services {
         auth_token_read(name, service, environments, out);
         let at = service_path(name).child("access");
-        let reaches = !service.access.buckets.is_empty() || !service.access.secrets.is_empty();
-        let unnamed: Vec<&str> = environments
-            .values()
-            .filter(|environment| environment.account_id.is_none())
-            .map(|environment| environment.name.as_str())
-            .collect();
-        if reaches && !unnamed.is_empty() {
-            out.push(
-                Diagnostic::warning(
-                    Code::MissingKey,
-                    format!(
-                        "`{name}`'s role cannot be named in its release in {}: the spec gives no \
-                         account_id there, so its pods would not assume it",
-                        listed(&unnamed)
-                    ),
-                )
-                .at_path(at.clone())
-                .help(
-                    "set `account_id` in each environment (the release then annotates the \
-                     service account with the role's ARN)",
-                ),
-            );
-        }
         for purpose in service.access.buckets.keys() {
             let lacking: Vec<&str> = environments
                 .values()

@@ -9,6 +9,7 @@
 mod nodes;
 mod overrides;
 mod secrets;
+mod strategy;
 mod tracing;
 mod waf;
 
@@ -822,6 +823,9 @@ handler = "get_transaction""#,
     waf::NO_COUNTRY,
     waf::WAF_OFF_IN_PRODUCTION,
     waf::NO_INSIGHTS_IN_PRODUCTION,
+    strategy::KEEP_PREVIOUS_OUT_OF_BOUNDS,
+    strategy::KEEP_PREVIOUS_WHILE_ROLLING,
+    strategy::UNKNOWN_STRATEGY,
     fixture(
         "parameter_of_the_other_engine",
         "MySQL parameters on a PostgreSQL database",
@@ -1070,6 +1074,7 @@ pub(super) const WARNINGS: &[Fixture] = &[
     nodes::LABELS_SELECT_ANOTHER_GROUP,
     secrets::UNUSED,
     waf::COUNTRIES_WITHOUT_WAF,
+    strategy::KEEP_PREVIOUS_INHERITED_WHILE_ROLLING,
     fixture(
         "unknown_parameter",
         "parameters the PostgreSQL list does not hold, one a typo of a known one",
@@ -1173,6 +1178,7 @@ pub(super) const VALID: &[Fixture] = &[
     waf::GUIDE_COUNTRIES,
     waf::WAIVED_WAF,
     waf::WAIVED_INSIGHTS,
+    strategy::BLUE_GREEN_IN_PRODUCTION,
 ];
 
 /// The fixture of that name, from any table.

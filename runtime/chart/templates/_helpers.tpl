@@ -7,13 +7,72 @@ Names and labels shared by every template of the expense-backend chart.
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/*
+Blue-green (the deploy's `strategy = "blue-green"`): a colour release (`colour` set, named
+<release>-<colour>) holds one colour's workload: its Deployment, ConfigMaps, HPA and PDB, named
+<fullname>-<colour>, its pods labelled colour=<colour> (and, as every release's, instance=the
+release, so a rolling release's Service never selects them). The release without a colour whose
+`service.activeColour` is set holds the rest, shared by both colours: the Service (selecting the
+live colour's pods), Ingress, ServiceAccount, ExternalSecret, NetworkPolicy, ServiceMonitor,
+rules and dashboards. With neither (rolling), one release holds everything.
+*/}}
+
+{{/* The release the colours share: the release name, less the colour release's suffix. */}}
+{{- define "expense-backend.sharedRelease" -}}
+{{- if .Values.colour }}
+{{- $suffix := printf "-%s" .Values.colour }}
+{{- if not (hasSuffix $suffix .Release.Name) }}
+{{- fail (printf "colour: the release of the %s colour is named <release>%s, not %q" .Values.colour $suffix .Release.Name) }}
+{{- end }}
+{{- trimSuffix $suffix .Release.Name }}
+{{- else }}
+{{- .Release.Name }}
+{{- end }}
+{{- end }}
+
 {{/* The release's full name: the release name alone when it already holds the service name. */}}
 {{- define "expense-backend.fullname" -}}
 {{- $name := include "expense-backend.name" . }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- $release := include "expense-backend.sharedRelease" . }}
+{{- if contains $name $release }}
+{{- $release | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" $release $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/* The Deployment's name (and its ConfigMaps', HPA's, PDB's): the colour's own where set. */}}
+{{- define "expense-backend.workloadName" -}}
+{{- $fullname := include "expense-backend.fullname" . }}
+{{- if .Values.colour }}
+{{- printf "%s-%s" ($fullname | trunc 57 | trimSuffix "-") .Values.colour }}
+{{- else }}
+{{- $fullname }}
+{{- end }}
+{{- end }}
+
+{{/* "true" where this release holds the workload: a colour release, or a rolling one. */}}
+{{- define "expense-backend.holdsWorkload" -}}
+{{- if and .Values.colour .Values.service.activeColour }}
+{{- fail "colour and service.activeColour: a colour release holds only its workload, and the release without a colour switches the Service; set one of them" }}
+{{- end }}
+{{- if or .Values.colour (not .Values.service.activeColour) }}true{{ end }}
+{{- end }}
+
+{{/* "true" where this release holds what the colours share: every release but a colour's. */}}
+{{- define "expense-backend.holdsShared" -}}
+{{- if not .Values.colour }}true{{ end }}
+{{- end }}
+
+{{/*
+The pods the shared objects select: the release's (rolling), or every colour's of the service
+(blue-green); the Service adds the live colour.
+*/}}
+{{- define "expense-backend.servicePodLabels" -}}
+{{- if .Values.service.activeColour }}
+app.kubernetes.io/name: {{ include "expense-backend.name" . }}
+{{- else }}
+{{- include "expense-backend.selectorLabels" . }}
 {{- end }}
 {{- end }}
 
@@ -27,6 +86,14 @@ app.kubernetes.io/name: {{ include "expense-backend.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* Labels that select this release's own pods, with their colour where it has one. */}}
+{{- define "expense-backend.podSelectorLabels" -}}
+{{ include "expense-backend.selectorLabels" . }}
+{{- with .Values.colour }}
+colour: {{ . }}
+{{- end }}
+{{- end }}
+
 {{- define "expense-backend.labels" -}}
 helm.sh/chart: {{ include "expense-backend.chart" . }}
 {{ include "expense-backend.selectorLabels" . }}
@@ -35,6 +102,9 @@ app.kubernetes.io/component: backend
 app.kubernetes.io/part-of: {{ .Values.partOf | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 environment: {{ .Values.environment | quote }}
+{{- with .Values.colour }}
+colour: {{ . }}
+{{- end }}
 {{- end }}
 
 {{- define "expense-backend.serviceAccountName" -}}

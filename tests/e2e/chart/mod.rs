@@ -5,12 +5,14 @@
 //! once for all the chart's tests (the helpers they share are here); the Kubernetes 1.28 schemas,
 //! the prometheus-operator models and checkov check what it renders, and snapshots show it. The
 //! other checks have a module each: the rendered manifests agreeing with the spec and the runtime
-//! (`agreement`), the ExternalSecret (`external_secret`), the installs a deploy can get wrong
-//! (`deploy`), what a release's values file carries (`release`) and the image the chart runs
-//! (`image`). Every test is registered here, so each is
+//! (`agreement`), the releases of a blue-green deploy (`colours`), the ExternalSecret
+//! (`external_secret`), the installs a deploy can get wrong (`deploy`), what a release's values
+//! file carries (`release`) and the image the chart runs (`image`). Every test is registered
+//! here, so each is
 //! still named `chart::<test>`.
 
 mod agreement;
+mod colours;
 mod deploy;
 mod external_secret;
 mod image;
@@ -25,6 +27,11 @@ use crate::support::{
     assert_success, example_specs, render_spec, run, tool, tool_command, workspace,
 };
 use agreement::the_rendered_manifests_agree_with_the_spec_and_the_runtime;
+use colours::{
+    a_colour_release_misnamed_or_also_switching_the_service_is_refused,
+    both_colours_and_what_they_share_pass_the_kubernetes_1_28_schemas,
+    the_colours_and_what_they_share_fit_together_as_a_rolling_release_does,
+};
 use deploy::{
     a_bad_values_file_is_rejected_naming_the_field,
     a_values_file_without_the_rules_or_a_dashboard_fails_saying_what_to_do,
@@ -107,6 +114,19 @@ pub(crate) fn tests() -> Vec<Test> {
         ),
         test!(the_external_secret_field_check_rejects_unknown_and_missing_fields),
         test!(the_runtime_image_matches_what_the_chart_expects_of_it),
+        test!(
+            both_colours_and_what_they_share_pass_the_kubernetes_1_28_schemas,
+            Need::Tool("helm-check"),
+            Need::Tool("kubernetes-validate")
+        ),
+        test!(
+            the_colours_and_what_they_share_fit_together_as_a_rolling_release_does,
+            Need::Tool("helm-check")
+        ),
+        test!(
+            a_colour_release_misnamed_or_also_switching_the_service_is_refused,
+            Need::Tool("helm-check")
+        ),
         test!(
             checkov_finds_no_kubernetes_misconfiguration_beyond_the_accepted_ones,
             Need::Tool("helm-check"),

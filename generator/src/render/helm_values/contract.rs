@@ -26,6 +26,11 @@ pub struct HelmValues {
     /// Port the container listens on.
     #[schemars(range(min = 1024, max = 65535))]
     pub container_port: u16,
+    /// Set at deploy time on a blue-green environment's colour release (`<release>-<colour>`),
+    /// which then holds only that colour's workload; empty (the generated files) for a rolling
+    /// release.
+    #[serde(default, skip_serializing_if = "Colour::is_none")]
+    pub colour: Colour,
     pub service: ServiceValues,
     pub resources: ResourceValues,
     pub probes: Probes,
@@ -85,6 +90,27 @@ pub struct ServiceValues {
     pub kind: ServiceType,
     #[schemars(range(min = 1, max = 65535))]
     pub port: u16,
+    /// Set at deploy time on a blue-green environment's release without a colour: the colour
+    /// the Service selects; that release then holds only what the colours share.
+    #[serde(default, skip_serializing_if = "Colour::is_none")]
+    pub active_colour: Colour,
+}
+
+/// A blue-green colour, or none (a rolling release).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Colour {
+    #[default]
+    #[serde(rename = "")]
+    None,
+    Blue,
+    Green,
+}
+
+impl Colour {
+    pub fn is_none(&self) -> bool {
+        *self == Colour::None
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -174,9 +174,11 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         },
         replica_count: sizing.replicas,
         container_port: service.port,
+        colour: Colour::None,
         service: ServiceValues {
             kind: ServiceType::ClusterIP,
             port: service.port,
+            active_colour: Colour::None,
         },
         resources: ResourceValues {
             requests: Quantities {
@@ -263,7 +265,8 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
                 service.metrics_path.clone(),
             ),
         ]),
-        // IRSA: the pods assume the service's own role, where the spec names the account.
+        // IRSA: the pods assume the service's own role. Where the spec names no account, the
+        // deploy workflow sets the annotation from the GitHub environment's account.
         service_account: ServiceAccount {
             create: true,
             name: String::new(),

@@ -195,6 +195,15 @@ impl Step {
         self
     }
 
+    /// Adds `line` to the script right after the line `after` (a line of the same script).
+    pub(super) fn line_after(mut self, after: &str, line: &'static str) -> Step {
+        let at = self.run.iter().position(|candidate| *candidate == after);
+        debug_assert!(at.is_some(), "no line `{after}` in {}", self.name);
+        self.run
+            .insert(at.map_or(self.run.len(), |at| at + 1), line);
+        self
+    }
+
     pub(super) fn allowed_to_fail(mut self) -> Step {
         self.continue_on_error = true;
         self

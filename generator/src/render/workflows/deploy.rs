@@ -3,6 +3,9 @@
 
 use serde_json::Value;
 
+use serde::Serialize;
+
+use super::blue_green::BlueGreen;
 use super::ci::trivy_scan;
 use super::supply_chain;
 
@@ -10,7 +13,7 @@ use super::context::{
     Concurrency, HELM_CHART, HELM_CHART_SOURCES, HELM_VERSION, Job, JobEnvironment, RUNNER, Step,
     Triggers, Workflow, checkout, read, write,
 };
-use crate::model::{Action, DeployTrigger, Environment, Model, Service};
+use crate::model::{Action, DeployTrigger, Environment, Model, Service, Strategy};
 use crate::render::artifact::Artifact;
 use crate::render::helm_values;
 
@@ -42,6 +45,33 @@ const HELM_UPGRADE: &[&str] = &[
     r#"  --set-string image.tag="$IMAGE_TAG" \"#,
     "  --wait --timeout 10m",
 ];
+/// The line of a `helm upgrade` that names the values file, after which the service account's
+/// role is set where the values cannot name it.
+const VALUES_LINE: &str = r#"  -f "$VALUES_FILE" \"#;
+const ROLE_ANNOTATION: &str =
+    r#"  --set-string "serviceAccount.annotations.eks\.amazonaws\.com/role-arn=$ROLE_ARN" \"#;
+
+/// A `helm upgrade` of the release that holds the service account, annotated with the service's
+/// role (IRSA): the values carry its ARN where the spec names the account; elsewhere its ARN is
+/// built here from the GitHub environment's `AWS_ACCOUNT_ID`, the account the deploy role is
+/// assumed in.
+pub(super) fn with_service_role(
+    step: Step,
+    model: &Model,
+    environment: &Environment,
+    service: &Service,
+) -> Step {
+    if model.service_role_arn(environment, &service.name).is_some() {
+        return step;
+    }
+    let role = model.service_role_name(environment, &service.name);
+    step.line_after(VALUES_LINE, ROLE_ANNOTATION)
+        .env("ROLE_ARN", model.role_arn_in(ACCOUNT_FROM_SECRET, &role))
+}
+
+/// The account of the environment, as the workflows read it.
+pub(super) const ACCOUNT_FROM_SECRET: &str = "${{ secrets.AWS_ACCOUNT_ID }}";
+
 const SMOKE_HEALTH: &[&str] = &[
     r#"curl --fail --silent --show-error --max-time 10 --retry 30 --retry-delay 10 --retry-all-errors "$BASE_URL$HEALTH_PATH""#,
 ];
@@ -74,11 +104,42 @@ pub(super) fn path(environment: &Environment, service: &Service) -> String {
     )
 }
 
+/// A deploy workflow, and how it replaces the running version (its header comment says so).
+#[derive(Debug, Serialize)]
+pub(super) struct DeployWorkflow {
+    #[serde(flatten)]
+    pub(super) workflow: Workflow,
+    /// Blue-green: how long the previous colour is kept (`keep_previous`); `None`: rolling.
+    pub(super) keep_previous: Option<String>,
+}
+
+/// The step that assumes the deploy role through GitHub OIDC: the job's first session, and a
+/// fresh one where a blue-green deploy's watch may outlive it.
+pub(super) fn configure_aws_credentials(
+    model: &Model,
+    environment: &Environment,
+    name: &str,
+) -> Step {
+    Step::uses(name, model.delivery.action(Action::ConfigureAwsCredentials))
+        .with(
+            "role-to-assume",
+            format!(
+                "arn:aws:iam::{ACCOUNT_FROM_SECRET}:role/{}",
+                model.delivery.aws_role_name
+            ),
+        )
+        .with(
+            "role-session-name",
+            format!("deploy-{}-${{{{ github.run_id }}}}", environment.name),
+        )
+        .with("aws-region", model.project.aws_region.clone())
+}
+
 pub(super) fn deploy_workflow(
     model: &Model,
     environment: &Environment,
     service: &Service,
-) -> Workflow {
+) -> DeployWorkflow {
     let spec = model;
     let name = environment.name.clone();
     let (push_branches, push_tags) = match &environment.deploy.trigger {
@@ -87,7 +148,6 @@ pub(super) fn deploy_workflow(
     };
     let host = &environment.ingress.host;
     let region = spec.project.aws_region.clone();
-    let role = &spec.delivery.aws_role_name;
     let repository = service.image_repository.clone();
     let release = service.name.clone();
     let namespace = environment.namespace.clone();
@@ -108,25 +168,14 @@ pub(super) fn deploy_workflow(
         push_paths.clear();
     }
 
-    let helm = Step::run("helm upgrade --install", HELM_UPGRADE)
-        .id("helm")
-        .env("RELEASE", release.clone())
-        .env("CHART", HELM_CHART)
-        .env("NAMESPACE", namespace.clone())
-        .env("VALUES_FILE", values);
     // The values name the repository; the registry is the account's, known only here. With the
     // supply chain on, the tag carries the verified digest, which is what Kubernetes pulls.
     let supply_chain = spec.delivery.supply_chain;
-    let helm = helm
-        .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
-        .env(
-            "IMAGE_TAG",
-            if supply_chain {
-                supply_chain::VERIFIED_IMAGE_TAG
-            } else {
-                "${{ github.sha }}"
-            },
-        );
+    let image_tag = if supply_chain {
+        supply_chain::VERIFIED_IMAGE_TAG
+    } else {
+        "${{ github.sha }}"
+    };
     let image_steps = if supply_chain {
         supply_chain::image_steps(model, environment, service, &path(environment, service))
     } else {
@@ -144,19 +193,7 @@ pub(super) fn deploy_workflow(
     let mut steps = vec![
         checkout(model),
         // OIDC only: the role trusts this repository's workflows; no access key exists anywhere.
-        Step::uses(
-            "Configure AWS credentials (OIDC)",
-            model.delivery.action(Action::ConfigureAwsCredentials),
-        )
-        .with(
-            "role-to-assume",
-            format!("arn:aws:iam::${{{{ secrets.AWS_ACCOUNT_ID }}}}:role/{role}"),
-        )
-        .with(
-            "role-session-name",
-            format!("deploy-{name}-${{{{ github.run_id }}}}"),
-        )
-        .with("aws-region", region.clone()),
+        configure_aws_credentials(model, environment, "Configure AWS credentials (OIDC)"),
         Step::uses(
             "Log in to Amazon ECR",
             model.delivery.action(Action::AmazonEcrLogin),
@@ -170,31 +207,61 @@ pub(super) fn deploy_workflow(
         Step::run("Update kubeconfig", UPDATE_KUBECONFIG)
             .env("CLUSTER_NAME", format!("{project}-{name}"))
             .env("REGION", region),
-        helm,
     ]);
     // Through the ingress, where the ingress routes the probe's path to the service; elsewhere
     // helm --wait has seen every new pod pass its readiness probe.
     let smoke = service.smoke_paths(environment);
+    let mut ingress_smoke_tests = Vec::new();
     if let Some(path) = smoke.health {
-        steps.push(
+        ingress_smoke_tests.push(
             Step::run("Smoke test: health", SMOKE_HEALTH)
                 .env("BASE_URL", base_url.clone())
                 .env("HEALTH_PATH", path),
         );
     }
     if let Some(path) = smoke.api {
-        steps.push(
+        ingress_smoke_tests.push(
             Step::run("Smoke test: API", SMOKE_API)
                 .env("BASE_URL", base_url.clone())
                 .env("API_PATH", path),
         );
     }
-    steps.push(
-        Step::run("Roll back a failed release", ROLLBACK)
-            .when("failure() && steps.helm.outcome != 'skipped'")
-            .env("RELEASE", release)
-            .env("NAMESPACE", namespace),
-    );
+    let mut timeout_minutes = 60;
+    match &environment.deploy.strategy {
+        Strategy::Rolling => {
+            let helm = Step::run("helm upgrade --install", HELM_UPGRADE)
+                .id("helm")
+                .env("RELEASE", release.clone())
+                .env("CHART", HELM_CHART)
+                .env("NAMESPACE", namespace.clone())
+                .env("VALUES_FILE", values)
+                .env("IMAGE_REGISTRY", "${{ steps.ecr.outputs.registry }}")
+                .env("IMAGE_TAG", image_tag);
+            steps.push(with_service_role(helm, model, environment, service));
+            steps.extend(ingress_smoke_tests);
+            steps.push(
+                Step::run("Roll back a failed release", ROLLBACK)
+                    .when("failure() && steps.helm.outcome != 'skipped'")
+                    .env("RELEASE", release)
+                    .env("NAMESPACE", namespace),
+            );
+        }
+        Strategy::BlueGreen { keep_previous } => {
+            let blue_green = BlueGreen {
+                model,
+                environment,
+                service,
+                keep_previous,
+                values,
+                image_tag,
+                ingress_smoke_tests,
+                api_path: service.list_path().map(str::to_string),
+                base_url: base_url.clone(),
+            };
+            timeout_minutes = blue_green.timeout_minutes();
+            steps.extend(blue_green.steps());
+        }
+    }
     steps.push(
         Step::run("Notify Slack", NOTIFY)
             .when("always()")
@@ -213,7 +280,7 @@ pub(super) fn deploy_workflow(
         needs: Vec::new(),
         condition: None,
         runs_on: deploy_runner(&environment.deploy.runner),
-        timeout_minutes: 60,
+        timeout_minutes,
         permissions: vec![read("contents"), write("id-token")],
         environment: Some(JobEnvironment {
             name: name.clone(),
@@ -236,7 +303,7 @@ pub(super) fn deploy_workflow(
     if supply_chain {
         jobs.push(supply_chain::code_scanning_job(model, service));
     }
-    Workflow {
+    let workflow = Workflow {
         name: format!("Deploy {} to {name}", service.name),
         triggers: Triggers {
             pull_request_branches: Vec::new(),
@@ -251,6 +318,14 @@ pub(super) fn deploy_workflow(
         }),
         env: Vec::new(),
         jobs,
+    };
+    DeployWorkflow {
+        workflow,
+        keep_previous: environment
+            .deploy
+            .strategy
+            .keep_previous()
+            .map(ToString::to_string),
     }
 }
 

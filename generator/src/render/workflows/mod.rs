@@ -13,6 +13,7 @@
 //! - every spec value is printed through the template's YAML (JSON) escaping, and a spec value
 //!   holding `${{` is refused, because GitHub would evaluate it as an expression.
 
+mod blue_green;
 mod ci;
 mod comment;
 mod context;
