@@ -240,13 +240,14 @@ fn inherit_service_table(
     service: &str,
     table: &Value,
 ) {
-    const INHERITED: [&str; 6] = [
+    const INHERITED: [&str; 7] = [
         "node_group",
         "probes",
         "rollout",
         "ingress_paths",
         "disruption_budget",
         "egress",
+        "access",
     ];
     let settings = value
         .get_mut("services")

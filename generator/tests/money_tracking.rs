@@ -592,3 +592,70 @@ fn an_environment_overrides_egress_and_the_disruption_budget_of_its_own_releases
         1
     );
 }
+
+/// An environment lets a service's role reach one more bucket there: its IRSA policy (the
+/// tfvars), its NetworkPolicy's HTTPS egress and `explain` say so, the other environments keep
+/// the service's own access.
+#[test]
+fn an_environment_extends_a_services_access_in_its_own_role_only() {
+    let spec = std::fs::read_to_string(workspace().join(SPEC))
+        .expect("the spec is readable")
+        .replacen(
+            "[environments.prod.tracing]",
+            "[environments.prod.services.transaction-service]\n\
+             access.buckets.reports = \"read\"\n\n\
+             [environments.prod.tracing]",
+            1,
+        );
+    let model = Model::load_str(SPEC, &spec).expect("valid");
+    let request = Request {
+        model: &model,
+        spec_path: SPEC,
+        spec_text: &spec,
+        only_environment: None,
+    };
+    let artifacts = render_all(&request).expect("renders");
+    let role = |environment: &str| -> String {
+        text(
+            &artifacts,
+            &format!("generated/{environment}/terraform.tfvars"),
+        )
+        .lines()
+        .find(|line| line.trim_start().starts_with("\"transaction-service\""))
+        .expect("the service's role")
+        .to_string()
+    };
+    assert!(
+        role("prod").contains(r#"buckets_read = ["reports"]"#),
+        "{}",
+        role("prod")
+    );
+    assert!(
+        role("staging").contains("buckets_read = []"),
+        "{}",
+        role("staging")
+    );
+    let https = |environment: &str| {
+        helm_values::values(
+            &model,
+            model.environment(environment).expect("environment"),
+            model.service("transaction-service").expect("service"),
+        )
+        .network_policy
+        .egress_ports
+        .contains(&443)
+    };
+    assert!(https("prod"));
+    assert!(!https("staging"));
+    let key = generator::source::Path::parse_dotted(
+        "services.transaction-service.access.buckets.reports",
+    )
+    .expect("a path");
+    assert_eq!(
+        model.environments["prod"]
+            .resolved
+            .source_of(&key)
+            .to_string(),
+        "environments.prod.services.transaction-service.access.buckets.reports"
+    );
+}

@@ -226,8 +226,6 @@ pub struct Service {
     /// Environment variables read from the platform's secrets: each a declared secret (and one
     /// of its keys where it has keys), none a name the service's config or the platform sets.
     pub secrets: Vec<SecretVariable>,
-    /// What its own role may do: buckets every environment has, secrets the spec declares.
-    pub access: Access,
     /// How its image is built, and which changes deploy it.
     pub build: Build,
     pub backend: Backend,

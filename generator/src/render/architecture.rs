@@ -121,11 +121,11 @@ fn flowchart(model: &Model, environment: &Environment) -> Flowchart {
         for other in &settings.egress.services {
             chart.edge(&id, &node_id("svc", other), Line::Traffic, "");
         }
-        for (purpose, access) in &service.access.buckets {
+        for (purpose, access) in &settings.access.buckets {
             let label = format!("IRSA {}", access.as_str());
             chart.edge(&id, &node_id("bucket", purpose), Line::Access, &label);
         }
-        for secret in &service.access.secrets {
+        for secret in &settings.access.secrets {
             chart.edge(&id, &node_id("secret", secret), Line::Access, "IRSA read");
         }
     }
@@ -339,7 +339,7 @@ fn draw_secrets(chart: &mut Flowchart, model: &Model, environment: &Environment)
     let read: BTreeSet<&String> = model
         .services
         .iter()
-        .flat_map(|service| &service.access.secrets)
+        .flat_map(|service| &environment.settings_of(service).access.secrets)
         .collect();
     if read.is_empty() {
         return;

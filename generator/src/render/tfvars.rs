@@ -237,7 +237,7 @@ pub fn variables(
             vec![
                 ("cache_ttl_seconds", json!(s.app.cache_ttl_seconds)),
                 ("log_retention_days", json!(s.app.log_retention_days)),
-                ("services", services(spec)),
+                ("services", services(spec, s)),
             ],
         ),
         (
@@ -473,16 +473,17 @@ fn buckets(model: &Model, environment: &Environment) -> Value {
         .into()
 }
 
-fn services(model: &Model) -> Value {
+fn services(model: &Model, environment: &Environment) -> Value {
     model
         .services
         .iter()
         .map(|service| {
-            let buckets = |access: BucketAccess| -> Vec<&String> {
-                let buckets = &service.access.buckets;
+            let access = &environment.settings_of(service).access;
+            let buckets = |wanted: BucketAccess| -> Vec<&String> {
+                let buckets = &access.buckets;
                 buckets
                     .iter()
-                    .filter(|(_, a)| **a == access)
+                    .filter(|(_, a)| **a == wanted)
                     .map(|(purpose, _)| purpose)
                     .collect()
             };
@@ -494,7 +495,7 @@ fn services(model: &Model) -> Value {
                     || service.secrets.iter().any(|read| Secret::named(&read.secret).is_some()),
                 "buckets_read": buckets(BucketAccess::Read),
                 "buckets_read_write": buckets(BucketAccess::ReadWrite),
-                "secrets": service.access.secrets,
+                "secrets": access.secrets,
             });
             (service.name.clone(), settings)
         })

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::datastores::{Cache, Database};
 use super::eks::Eks;
 use super::patterns::{CIDR_PATTERN, INGRESS_PATH_PATTERN, NAME_PATTERN};
+use super::secrets::Access;
 use super::service::{DisruptionBudget, Egress, Probes, Rollout, root_path};
 
 /// Everything one environment needs. In the file, `[defaults]` and each
@@ -221,6 +222,11 @@ pub struct ServiceSettings {
     /// key; a `services` list given here replaces it whole).
     #[serde(default)]
     pub egress: Egress,
+    /// What the service's own AWS role may do here (default: the service's own `access`, key by
+    /// key: a bucket given here is added or changes its access; a `secrets` list given here
+    /// replaces it whole).
+    #[serde(default)]
+    pub access: Access,
 }
 
 /// Log levels of the runtime.

@@ -63,7 +63,7 @@ pub fn validate(
     let delivery = delivery(&spec.delivery, &spec.project.name, &mut out);
     secrets::store(spec, &mut out);
     secrets::declared(spec, &mut out);
-    secrets::unused(spec, &mut out);
+    secrets::unused(spec, environments, &mut out);
     let services = services::services(spec, &mut out);
     observability::alerting(spec, &mut out);
     let alerts = observability::alerts(spec, &mut out);

@@ -32,7 +32,6 @@ pub(super) fn service(
         config: service.config.clone(),
         // Filled by `secrets::service_secrets`, which knows the declared secrets.
         secrets: Vec::new(),
-        access: service.access.clone(),
         build: build?,
         backend: backend?,
     })

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::routes::service_path;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{self, Environment, Secret, SecretVariable};
+use crate::resolve::{Layer, Resolved};
 use crate::source::Path;
 use crate::spec::{self, Spec};
 
@@ -269,16 +270,28 @@ fn auth_token_read(
     }
 }
 
-/// A declared secret no service reads is created, paid for and filled for nothing.
-pub(super) fn unused(spec: &Spec, out: &mut Vec<Diagnostic>) {
+/// A declared secret no service reads is created, paid for and filled for nothing: read by a
+/// service's variables, its role's `access`, or an environment's change of that access.
+pub(super) fn unused(
+    spec: &Spec,
+    environments: &BTreeMap<String, (Resolved, spec::Environment)>,
+    out: &mut Vec<Diagnostic>,
+) {
     for name in spec.secrets.keys() {
         let read = spec.services.values().any(|service| {
-            service.access.secrets.contains(name)
-                || service
-                    .secrets
-                    .values()
-                    .any(|reference| reference.split('.').next() == Some(name.as_str()))
-        });
+            service
+                .secrets
+                .values()
+                .any(|reference| reference.split('.').next() == Some(name.as_str()))
+        }) || environments.values().any(|(_, settings)| {
+            settings
+                .services
+                .values()
+                .any(|here| here.access.secrets.contains(name))
+        }) || spec
+            .services
+            .values()
+            .any(|service| service.access.secrets.contains(name));
         if !read {
             out.push(
                 Diagnostic::warning(
@@ -289,6 +302,51 @@ pub(super) fn unused(spec: &Spec, out: &mut Vec<Diagnostic>) {
                 .help("read it in a service's `secrets` or `access.secrets`, or remove it"),
             );
         }
+    }
+}
+
+/// The buckets and secrets an environment's layers let a service's role reach are the
+/// environment's and the spec's (what the service's own table names is checked once, by
+/// [`access`]).
+pub(super) fn access_here(
+    spec: &Spec,
+    resolved: &Resolved,
+    settings: &spec::Environment,
+    name: &str,
+    here: &spec::ServiceSettings,
+    out: &mut Vec<Diagnostic>,
+) {
+    let at = Path::root().child("services").child(name).child("access");
+    for purpose in here.access.buckets.keys() {
+        let key = at.child("buckets").child(purpose);
+        if resolved.layer_of(&key) == Layer::Service || settings.buckets.contains_key(purpose) {
+            continue;
+        }
+        let problem = Diagnostic::error(
+            Code::UnknownValue,
+            format!(
+                "`{name}` reaches the `{purpose}` bucket, which `{}` does not have",
+                resolved.name
+            ),
+        )
+        .help(format!(
+            "add [environments.{}.buckets.{purpose}] (or [defaults.buckets.{purpose}]), or remove it",
+            resolved.name
+        ));
+        out.push(resolved.diagnostic(problem, &key));
+    }
+    for (index, secret) in here.access.secrets.iter().enumerate() {
+        let key = at.child("secrets").index(index);
+        if resolved.layer_of(&key) == Layer::Service || spec.secrets.contains_key(secret) {
+            continue;
+        }
+        let problem = Diagnostic::error(
+            Code::UnknownValue,
+            format!("`{name}` reaches `{secret}`, which `[secrets]` does not declare"),
+        )
+        .on_value()
+        .help(declare_hint(spec, secret, false));
+        out.push(resolved.diagnostic(problem, &key));
     }
 }
 

@@ -61,6 +61,7 @@ pub(super) fn services(
         let mut config = service.config.clone();
         config.extend(here.config.clone());
         egress_here(spec, resolved, name, here, out);
+        super::secrets::access_here(spec, resolved, settings, name, here, out);
         let mut egress = here.egress.clone();
         // The runtime reads the database and caches in Redis.
         egress.database |= service.runtime.is_some();

@@ -68,3 +68,13 @@ pub(super) const EGRESS_AND_BUDGET_PER_ENVIRONMENT: Fixture = fixture(
          disruption_budget = { min_available = 2 }, autoscaling = { min_replicas = 2 } }",
     )],
 );
+
+pub(super) const ACCESS_PER_ENVIRONMENT: Fixture = fixture(
+    "access_overridden_per_environment",
+    "prod lets the service's role reach a bucket prod does not have and a secret the spec does \
+     not declare",
+    &[InsertAfter(
+        PROD_DEPLOY,
+        "services.myapp-backend = { access = { buckets = { archive = \"read\" }, secrets = [\"stripe\"] } }",
+    )],
+);

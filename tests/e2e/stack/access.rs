@@ -64,7 +64,7 @@ pub(super) fn every_service_role_reaches_the_buckets_its_access_names() {
                 .of_type("aws_iam_role_policy")
                 .find(|(a, _)| *a == address)
                 .map(|(_, policy)| policy);
-            let buckets = &service.access.buckets;
+            let buckets = &environment.settings_of(service).access.buckets;
             let Some(policy) = policy else {
                 assert!(
                     buckets.is_empty(),

@@ -88,7 +88,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
     let egress = &sizing.egress;
     // A role that reaches buckets or secrets reaches them through the AWS APIs (and STS for the
     // role's token) over HTTPS, whose addresses are AWS's to change.
-    let aws_apis = !service.access.buckets.is_empty() || !service.access.secrets.is_empty();
+    let aws_apis = !sizing.access.buckets.is_empty() || !sizing.access.secrets.is_empty();
     let mut egress_ports: Vec<u16> = [
         (egress.database, database_port),
         (egress.cache, REDIS_PORT),
