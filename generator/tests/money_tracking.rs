@@ -659,3 +659,42 @@ fn an_environment_extends_a_services_access_in_its_own_role_only() {
         "environments.prod.services.transaction-service.access.buckets.reports"
     );
 }
+
+/// An environment gives a service one more variable from a secret: its release there reads it
+/// through the ExternalSecret, the others' do not.
+#[test]
+fn an_environment_adds_a_variable_read_from_a_secret_to_its_own_release_only() {
+    let spec = std::fs::read_to_string(workspace().join(SPEC))
+        .expect("the spec is readable")
+        .replacen(
+            "[environments.prod.tracing]",
+            "[environments.prod.services.bank-service]\n\
+             secrets.OPENAI_API_KEY = \"openai-api-key\"\n\n\
+             [environments.prod.tracing]",
+            1,
+        );
+    let model = Model::load_str(SPEC, &spec).expect("valid");
+    let reads = |environment: &str| -> Vec<String> {
+        helm_values::values(
+            &model,
+            model.environment(environment).expect("environment"),
+            model.service("bank-service").expect("service"),
+        )
+        .secrets
+        .external_secret
+        .data
+        .into_iter()
+        .map(|item| item.env)
+        .collect()
+    };
+    assert!(
+        reads("prod").contains(&"OPENAI_API_KEY".to_string()),
+        "{:?}",
+        reads("prod")
+    );
+    assert!(!reads("staging").contains(&"OPENAI_API_KEY".to_string()));
+    // The service's own reads stay in both.
+    for environment in ["prod", "staging"] {
+        assert!(reads(environment).contains(&"ENCRYPTION_KEY".to_string()));
+    }
+}

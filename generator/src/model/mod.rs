@@ -223,9 +223,6 @@ pub struct Service {
     pub shutdown_grace_seconds: u32,
     /// The service's own non-secret environment (none of it a name the platform sets).
     pub config: BTreeMap<String, String>,
-    /// Environment variables read from the platform's secrets: each a declared secret (and one
-    /// of its keys where it has keys), none a name the service's config or the platform sets.
-    pub secrets: Vec<SecretVariable>,
     /// How its image is built, and which changes deploy it.
     pub build: Build,
     pub backend: Backend,
@@ -458,6 +455,10 @@ pub struct Environment {
     /// each probe answers within its period, no rollout has both limits 0, and no two services
     /// share or shadow an ingress prefix.
     pub services: BTreeMap<String, ServiceSettings>,
+    /// The variables each service reads from secrets here, by service: its own `secrets` with
+    /// the environment's additions, each a declared secret (and one of its keys where it has
+    /// keys), none a name its config or the platform sets.
+    pub secret_variables: BTreeMap<String, Vec<SecretVariable>>,
     pub budget: Budget,
     pub ingress: Ingress,
     pub waf: Waf,
@@ -503,6 +504,13 @@ pub struct Recovery {
 }
 
 impl Environment {
+    /// The variables `service` reads from secrets here.
+    pub fn secret_variables_of(&self, service: &Service) -> &[SecretVariable] {
+        self.secret_variables
+            .get(&service.name)
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// The settings of `service` here (validation gives every service its own).
     pub fn settings_of(&self, service: &Service) -> &ServiceSettings {
         self.services

@@ -492,7 +492,10 @@ fn services(model: &Model, environment: &Environment) -> Value {
                 "ecr_repository": service.image_repository,
                 "runtime": service.api().is_some(),
                 "reads_datastore_secrets": service.api().is_some()
-                    || service.secrets.iter().any(|read| Secret::named(&read.secret).is_some()),
+                    || environment
+                        .secret_variables_of(service)
+                        .iter()
+                        .any(|read| Secret::named(&read.secret).is_some()),
                 "buckets_read": buckets(BucketAccess::Read),
                 "buckets_read_write": buckets(BucketAccess::ReadWrite),
                 "secrets": access.secrets,

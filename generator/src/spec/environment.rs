@@ -222,6 +222,15 @@ pub struct ServiceSettings {
     /// key; a `services` list given here replaces it whole).
     #[serde(default)]
     pub egress: Egress,
+    /// Environment variables read from the platform's `[secrets]` added to (or replacing) the
+    /// service's own `secrets` here, written the same way (`NAME = "<secret>.<key>"`).
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
+    #[schemars(extend("additionalProperties" = {
+        "type": "string",
+        "pattern": r"^[a-z][a-z0-9-]{0,30}[a-z0-9](\.[A-Za-z0-9_-]{1,64})?$"
+    }))]
+    pub secrets: BTreeMap<String, String>,
     /// What the service's own AWS role may do here (default: the service's own `access`, key by
     /// key: a bucket given here is added or changes its access; a `secrets` list given here
     /// replaces it whole).

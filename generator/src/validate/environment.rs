@@ -50,6 +50,7 @@ pub(super) fn environment(
     let bastion = bastion(resolved, &settings.bastion, out);
     app(resolved, &settings.app, out);
     let services = sizing::services(spec, resolved, settings, out);
+    let secret_variables = super::secrets::variables_here(spec, resolved, settings, out);
     if let Some(services) = &services {
         ingress_paths(resolved, services, out);
     }
@@ -108,7 +109,17 @@ pub(super) fn environment(
 
     let errors = out.iter().filter(|d| d.is_error()).count();
     match (
-        network, eks, database, cache, bastion, waf, deploy, recovery, services, namespace,
+        network,
+        eks,
+        database,
+        cache,
+        bastion,
+        waf,
+        deploy,
+        recovery,
+        services,
+        namespace,
+        secret_variables,
     ) {
         (
             Some(network),
@@ -121,6 +132,7 @@ pub(super) fn environment(
             Ok(recovery),
             Some(services),
             Some(namespace),
+            Some(secret_variables),
         ) if errors == errors_before && placed => Some(Environment {
             name: resolved.name.clone(),
             tier: settings.tier,
@@ -133,6 +145,7 @@ pub(super) fn environment(
             bastion,
             app: settings.app.clone(),
             services,
+            secret_variables,
             budget: settings.budget.clone(),
             ingress: settings.ingress.clone(),
             waf,

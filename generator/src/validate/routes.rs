@@ -31,7 +31,6 @@ pub(super) fn service(
         shutdown_grace_seconds: service.shutdown_grace_seconds,
         config: service.config.clone(),
         // Filled by `secrets::service_secrets`, which knows the declared secrets.
-        secrets: Vec::new(),
         build: build?,
         backend: backend?,
     })

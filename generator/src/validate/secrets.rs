@@ -84,104 +84,179 @@ pub(super) fn declared(spec: &Spec, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The variables `service` reads from the declared secrets, each checked against the secret
-/// and against the names the service's config and the platform set; `None` if any is wrong.
+/// Whether every variable `service` reads from the declared secrets is right: checked against
+/// the secret and against the names the service's config and the platform set.
 pub(super) fn variables(
     spec: &Spec,
     name: &str,
     service: &spec::Service,
     out: &mut Vec<Diagnostic>,
-) -> Option<Vec<SecretVariable>> {
-    let mut variables = Vec::new();
-    let mut wrong = false;
+) -> bool {
+    let mut right = true;
     for (variable, reference) in &service.secrets {
-        let at = service_path(name).child("secrets").child(variable);
-        let mut problem = |diagnostic: Diagnostic| {
-            wrong = true;
-            out.push(diagnostic.at_path(at.clone()));
-        };
-        if service.config.contains_key(variable) {
-            problem(
-                Diagnostic::error(
-                    Code::DuplicateName,
-                    format!("`{variable}` is also set in `{name}`'s config"),
-                )
-                .help("keep one: config for plain values, secrets for secret ones"),
-            );
-            continue;
+        if let Err(problem) = read(spec, name, service, &service.config, variable, reference) {
+            right = false;
+            let at = service_path(name).child("secrets").child(variable);
+            out.push((*problem).at_path(at));
         }
-        if service.runtime.is_some() && model::PLATFORM_VARIABLES.contains(&variable.as_str()) {
-            problem(
-                Diagnostic::error(
-                    Code::Inconsistent,
-                    format!("`{variable}` is set by the platform for the runtime of `{name}`"),
-                )
-                .help("name the variable otherwise"),
-            );
-            continue;
+    }
+    right
+}
+
+/// The variables each service reads in an environment: its own, with the environment's layers'
+/// additions and replacements, each of those checked as the service's own are (and its Redis
+/// token against this environment's cache), on the key that wrote it; `None` if any is wrong.
+pub(super) fn variables_here(
+    spec: &Spec,
+    resolved: &Resolved,
+    settings: &spec::Environment,
+    out: &mut Vec<Diagnostic>,
+) -> Option<BTreeMap<String, Vec<SecretVariable>>> {
+    let mut all = BTreeMap::new();
+    let mut wrong = false;
+    for (name, service) in &spec.services {
+        let here = settings.services.get(name);
+        let mut config = service.config.clone();
+        let mut reads = service.secrets.clone();
+        if let Some(here) = here {
+            config.extend(here.config.clone());
+            reads.extend(here.secrets.clone());
         }
-        let (secret_name, key) = match reference.split_once('.') {
-            Some((secret, key)) => (secret, Some(key)),
-            None => (reference.as_str(), None),
-        };
-        // The platform's own secrets are there to read too, with the keys Terraform writes.
-        let keys: Vec<String> = match Secret::named(secret_name) {
+        let mut variables = Vec::new();
+        for (variable, reference) in &reads {
+            let written_here = here.is_some_and(|here| here.secrets.contains_key(variable));
+            let at = Path::root()
+                .child("services")
+                .child(name)
+                .child("secrets")
+                .child(variable);
+            let checked =
+                read(spec, name, service, &config, variable, reference).and_then(|read| {
+                    let token = read.secret == Secret::Redis.as_str()
+                        && read.key.as_deref() == Some(Secret::AUTH_TOKEN);
+                    // The service's own read of the token is checked against every environment
+                // once, with the service.
+                if token && written_here && !settings.cache.auth_token {
+                        return Err(Box::new(Diagnostic::error(
+                        Code::Inconsistent,
+                        format!(
+                            "`{variable}` reads the Redis AUTH token, which `{}` does not have \
+                             (its cache has `auth_token = false`)",
+                            resolved.name
+                        ),
+                    )
+                    .on_value()
+                    .help("turn `cache.auth_token` on here, or read no token")));
+                    }
+                    Ok(read)
+                });
+            let config_here = here.is_some_and(|here| here.config.contains_key(variable));
+            match checked {
+                Ok(read) => variables.push(read),
+                Err(problem) if written_here => {
+                    wrong = true;
+                    out.push(resolved.diagnostic(*problem, &at));
+                }
+                // The service's own read, which the environment's config shadows.
+                Err(_) if config_here => {
+                    wrong = true;
+                    let config = Path::root().child("services").child(name).child("config");
+                    let problem = Diagnostic::error(
+                        Code::DuplicateName,
+                        format!("`{variable}` is also read from a secret by `{name}`"),
+                    )
+                    .help("keep one: config for plain values, secrets for secret ones");
+                    out.push(resolved.diagnostic(problem, &config.child(variable)));
+                }
+                // The service's own reads are checked once, with the service.
+                Err(_) => wrong = true,
+            }
+        }
+        all.insert(name.clone(), variables);
+    }
+    (!wrong).then_some(all)
+}
+
+/// One variable read from a secret: a name neither the service's `config` nor the platform
+/// sets, of a declared secret (or the platform's own), whole or by one of its keys.
+fn read(
+    spec: &Spec,
+    name: &str,
+    service: &spec::Service,
+    config: &BTreeMap<String, String>,
+    variable: &str,
+    reference: &str,
+) -> Result<SecretVariable, Box<Diagnostic>> {
+    if config.contains_key(variable) {
+        return Err(Box::new(
+            Diagnostic::error(
+                Code::DuplicateName,
+                format!("`{variable}` is also set in `{name}`'s config"),
+            )
+            .help("keep one: config for plain values, secrets for secret ones"),
+        ));
+    }
+    if service.runtime.is_some() && model::PLATFORM_VARIABLES.contains(&variable) {
+        return Err(Box::new(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!("`{variable}` is set by the platform for the runtime of `{name}`"),
+            )
+            .help("name the variable otherwise"),
+        ));
+    }
+    let (secret_name, key) = match reference.split_once('.') {
+        Some((secret, key)) => (secret, Some(key)),
+        None => (reference, None),
+    };
+    // The platform's own secrets are there to read too, with the keys Terraform writes.
+    let keys: Vec<String> =
+        match Secret::named(secret_name) {
             Some(platform) => platform.keys().iter().map(ToString::to_string).collect(),
-            None => match spec.secrets.get(secret_name) {
-                Some(secret) => secret.keys.clone(),
-                None => Vec::new(),
-            },
-        };
-        if Secret::named(secret_name).is_none() && !spec.secrets.contains_key(secret_name) {
-            problem(
-                Diagnostic::error(
+            None => {
+                match spec.secrets.get(secret_name) {
+                    Some(secret) => secret.keys.clone(),
+                    None => {
+                        return Err(Box::new(Diagnostic::error(
                     Code::UnknownValue,
                     format!("`{name}` reads `{secret_name}`, which `[secrets]` does not declare"),
                 )
                 .on_value()
-                .help(declare_hint(spec, secret_name, true)),
-            );
-            continue;
-        }
-        match (key, keys.is_empty()) {
-            (Some(key), true) => problem(
-                Diagnostic::error(
-                    Code::Inconsistent,
-                    format!("`{secret_name}` is one value, with no key `{key}`"),
-                )
-                .on_value()
-                .help(format!(
-                    "read it whole as `\"{secret_name}\"`, or list its keys in \
-                     [secrets.{secret_name}] keys"
-                )),
-            ),
-            (None, false) => problem(
-                Diagnostic::error(
-                    Code::MissingKey,
-                    format!("`{secret_name}` holds keys; `{variable}` must read one of them"),
-                )
-                .on_value()
-                .help(format!(
-                    "write `\"{secret_name}.<key>\"`, one of {}",
-                    listed(&keys)
-                )),
-            ),
-            (Some(key), false) if !keys.iter().any(|k| k == key) => problem(
-                Diagnostic::error(
-                    Code::UnknownValue,
-                    format!("`{secret_name}` has no key `{key}`"),
-                )
-                .on_value()
-                .help(format!("read one of {}", listed(&keys))),
-            ),
-            _ => variables.push(SecretVariable {
-                variable: variable.clone(),
-                secret: secret_name.to_string(),
-                key: key.map(str::to_string),
-            }),
-        }
+                .help(declare_hint(spec, secret_name, true))));
+                    }
+                }
+            }
+        };
+    match (key, keys.is_empty()) {
+        (Some(key), true) => Err(Box::new(Diagnostic::error(
+            Code::Inconsistent,
+            format!("`{secret_name}` is one value, with no key `{key}`"),
+        )
+        .on_value()
+        .help(format!(
+            "read it whole as `\"{secret_name}\"`, or list its keys in [secrets.{secret_name}] keys"
+        )))),
+        (None, false) => Err(Box::new(Diagnostic::error(
+            Code::MissingKey,
+            format!("`{secret_name}` holds keys; `{variable}` must read one of them"),
+        )
+        .on_value()
+        .help(format!(
+            "write `\"{secret_name}.<key>\"`, one of {}",
+            listed(&keys)
+        )))),
+        (Some(key), false) if !keys.iter().any(|k| k == key) => Err(Box::new(Diagnostic::error(
+            Code::UnknownValue,
+            format!("`{secret_name}` has no key `{key}`"),
+        )
+        .on_value()
+        .help(format!("read one of {}", listed(&keys))))),
+        _ => Ok(SecretVariable {
+            variable: variable.to_string(),
+            secret: secret_name.to_string(),
+            key: key.map(str::to_string),
+        }),
     }
-    (!wrong).then_some(variables)
 }
 
 /// Whether every bucket a service's role reaches is one every environment has, every secret

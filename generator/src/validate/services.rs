@@ -19,9 +19,7 @@ pub(super) fn services(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Ser
         .iter()
         .map(|(name, written)| {
             let variables = secrets::variables(spec, name, written, out);
-            let mut service = routes::service(name, written, out)?;
-            service.secrets = variables?;
-            Some(service)
+            routes::service(name, written, out).filter(|_| variables)
         })
         .collect();
     ports(spec, out);

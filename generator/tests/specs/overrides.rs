@@ -78,3 +78,16 @@ pub(super) const ACCESS_PER_ENVIRONMENT: Fixture = fixture(
         "services.myapp-backend = { access = { buckets = { archive = \"read\" }, secrets = [\"stripe\"] } }",
     )],
 );
+
+pub(super) const SECRETS_PER_ENVIRONMENT: Fixture = fixture(
+    "secrets_overridden_per_environment",
+    "prod reads an undeclared secret and the Redis token its cache does not have, and its config \
+     sets a name the service reads from a secret",
+    &[
+        InsertAfter(SERVICE_GRACE, r#"secrets = { DB_URL = "database.host" }"#),
+        InsertAfter(
+            PROD_DEPLOY,
+            "services.myapp-backend = { secrets = { STRIPE_KEY = \"stripe\", TOKEN = \"redis.auth_token\" }, config = { DB_URL = \"x\" } }",
+        ),
+    ],
+);

@@ -146,8 +146,8 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                     v["name"].as_str().expect("name")
                 })
                 .collect();
-            let wanted: BTreeSet<&str> = service
-                .secrets
+            let wanted: BTreeSet<&str> = environment(model, env)
+                .secret_variables_of(service)
                 .iter()
                 .map(|s| s.variable.as_str())
                 .collect();

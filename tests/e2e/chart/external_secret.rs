@@ -114,7 +114,8 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
         let label = &install.label;
         let env = &install.environment;
         let service = model.service(&install.service).expect("service");
-        if service.api().is_none() && service.secrets.is_empty() {
+        let reads = environment(model, env).secret_variables_of(service);
+        if service.api().is_none() && reads.is_empty() {
             // A service on its own image that reads no secret of the spec: no ExternalSecret.
             assert!(
                 manifests.iter().all(|m| m["kind"] != "ExternalSecret"),
@@ -183,7 +184,7 @@ pub(super) fn the_external_secret_matches_the_external_secrets_v1_crd() {
             let key = item["secretKey"].as_str().expect("secretKey");
             // A variable the runtime reads, or one the spec gives the service.
             assert!(
-                runtime_reads(key) || service.secrets.iter().any(|s| s.variable == key),
+                runtime_reads(key) || reads.iter().any(|s| s.variable == key),
                 "{label}: {key}"
             );
             written.insert(key);

@@ -426,7 +426,8 @@ fn the_chart_lints_and_renders_every_environments_generated_values() {
             "ServiceMonitor",
         ]);
         // The runtime reads the database's and Redis' secrets; any service, the spec's it names.
-        if service.api().is_some() || !service.secrets.is_empty() {
+        let reads = environment(model, &install.environment).secret_variables_of(service);
+        if service.api().is_some() || !reads.is_empty() {
             expected.insert("ExternalSecret");
         }
         let settings = environment(model, &install.environment).settings_of(service);

@@ -76,11 +76,16 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             data.push(reference("REDIS_AUTH_TOKEN", Secret::Redis, "auth_token"));
         }
     }
-    data.extend(service.secrets.iter().map(|read| SecretReference {
-        env: read.variable.clone(),
-        remote_key: model.platform_secret_name(environment, &read.secret),
-        property: read.key.clone(),
-    }));
+    data.extend(
+        environment
+            .secret_variables_of(service)
+            .iter()
+            .map(|read| SecretReference {
+                env: read.variable.clone(),
+                remote_key: model.platform_secret_name(environment, &read.secret),
+                property: read.key.clone(),
+            }),
+    );
     let tracing = environment.tracing.as_ref();
     if let Some(tracing) = tracing {
         config.extend(tracing.variables(&service.name, &environment.name));
