@@ -187,3 +187,64 @@ fn no_deploy_workflow_passes_a_file_beside_the_values_file() {
         }
     }
 }
+
+/// Every alert of every environment's rules links to a runbook: the spec's own link, or the
+/// section of the environment's OPERATIONS.md that bears its name.
+#[test]
+fn every_alert_links_to_its_section_of_the_environments_runbook() {
+    for spec in SPECS {
+        let (_, model, artifacts) = rendered(spec);
+        let text = |path: &str| -> &str {
+            &artifacts
+                .iter()
+                .find(|artifact| artifact.path == path)
+                .unwrap_or_else(|| panic!("{spec}: no {path}"))
+                .contents
+        };
+        for environment in model.environments.keys() {
+            let runbook = text(&format!("generated/{environment}/OPERATIONS.md"));
+            let rules: serde_json::Value = serde_norway::from_str(text(&format!(
+                "generated/{environment}/prometheus-rules.yaml"
+            )))
+            .expect("YAML");
+            let mut linked = 0;
+            for rule in rules["spec"]["groups"]
+                .as_array()
+                .expect("groups")
+                .iter()
+                .flat_map(|group| group["rules"].as_array().expect("rules"))
+                .filter(|rule| rule["alert"].is_string())
+            {
+                let name = rule["alert"].as_str().expect("name");
+                let url = rule["annotations"]["runbook_url"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{spec} {environment}: {name} has no runbook"));
+                let written = model.alerts.iter().find(|alert| alert.name == name);
+                if let Some(own) = written.and_then(|alert| alert.runbook_url.as_ref()) {
+                    assert_eq!(
+                        url, own,
+                        "{spec} {environment}: {name} keeps the spec's link"
+                    );
+                    continue;
+                }
+                // The deploying branch's copy.
+                let branch = &model.deploying_branches()[0];
+                let page = format!(
+                    "https://github.com/{}/blob/{branch}/generated/{environment}/OPERATIONS.md#",
+                    model.project.github_repository
+                );
+                let anchor = url
+                    .strip_prefix(&page)
+                    .unwrap_or_else(|| panic!("{spec} {environment}: {name} links to {url}"));
+                let heading = runbook
+                    .lines()
+                    .filter_map(|line| line.strip_prefix("### "))
+                    .find(|heading| heading.to_lowercase() == anchor)
+                    .unwrap_or_else(|| panic!("{spec} {environment}: no section `{anchor}`"));
+                assert_eq!(heading, name);
+                linked += 1;
+            }
+            assert!(linked >= 2, "{spec} {environment}: {linked} alerts");
+        }
+    }
+}

@@ -19,6 +19,7 @@ use generator::model::{Addon, Environment, Model, cluster_autoscaler_image_tag};
 use generator::render::Artifact;
 use generator::render::addons::{bootstrap_path, values_path};
 use generator::render::helm_values::IRSA_ANNOTATION;
+use generator::render::operations::PROMETHEUS_SERVICE;
 use testkit::{Need, Test, test};
 
 /// Where the vendored charts are.
@@ -197,6 +198,12 @@ fn every_add_ons_values_render_through_its_pinned_chart_and_pass_the_kubernetes_
                 // Prometheus, the Alertmanager, the monitors and rules the stack renders) are
                 // checked against its models.
                 if *addon == Addon::KubePrometheusStack {
+                    // The Service the runbooks port-forward to (OPERATIONS.md).
+                    assert!(
+                        manifests.iter().any(|m| m["kind"] == "Service"
+                            && m["metadata"]["name"] == PROMETHEUS_SERVICE),
+                        "{label}: no Service {PROMETHEUS_SERVICE}"
+                    );
                     check_operator_resources(&manifests, &manifest, &label);
                 }
                 assert_carries_the_environment(

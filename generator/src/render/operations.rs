@@ -6,10 +6,13 @@
 
 use serde::Serialize;
 
+use super::alertmanager::timing;
 use super::artifact::{Artifact, RenderError, Request};
 use super::helm_values;
+use super::prometheus_rules::{severity_name, slo_alert_name};
 use super::template::render_template;
-use crate::model::{Engine, Environment, Handler, Model, Secret};
+use super::template::shell_word;
+use crate::model::{Engine, Environment, Handler, Model, Receiver, Secret, Severity};
 
 #[derive(Serialize)]
 struct Context {
@@ -37,6 +40,29 @@ struct Context {
     readers: Vec<Reader>,
     host: String,
     terraform_dir: String,
+    /// A section per alert the environment's rules raise, in the order of the rules.
+    alerts: Vec<AlertRunbook>,
+    /// The commands that show Prometheus' view of an alert: a port-forward to it.
+    prometheus_forward: String,
+    /// The services' releases: their pods, logs and recent deploys are the first checks.
+    releases: Vec<String>,
+}
+
+/// What an alert means, how to look first, and who owns it.
+#[derive(Serialize)]
+struct AlertRunbook {
+    name: String,
+    severity: &'static str,
+    /// Who hears of it, and how soon.
+    routing: String,
+    escalation: String,
+    summary: String,
+    description: String,
+    /// The alert's expression here, and how long it must hold.
+    expression: String,
+    for_: String,
+    /// The expression as a shell word, for the query against Prometheus.
+    query: String,
 }
 
 /// A service that reads the database, and how to check it serves again.
@@ -121,7 +147,125 @@ fn context(model: &Model, environment: &Environment) -> Context {
             .collect(),
         host: environment.ingress.host.clone(),
         terraform_dir: super::tfvars::terraform_root(environment),
+        alerts: alert_runbooks(model, environment),
+        prometheus_forward: format!(
+            "kubectl -n monitoring port-forward service/{PROMETHEUS_SERVICE} 9090:9090 &"
+        ),
+        releases: model.services.iter().map(|s| s.name.clone()).collect(),
     }
+}
+
+/// The Prometheus of the cluster add-ons: kube-prometheus-stack's Service of the release
+/// `prometheus` (`<release>-kube-prometheus-prometheus`).
+pub const PROMETHEUS_SERVICE: &str = "prometheus-kube-prometheus-prometheus";
+
+/// Where an alert's runbook is: its section of the environment's `OPERATIONS.md`, on the
+/// repository's deploying branch (GitHub's anchor of a heading is its text in lower case).
+pub fn runbook_url(model: &Model, environment: &Environment, alert: &str) -> String {
+    let branch = model
+        .deploying_branches()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "main".to_string());
+    format!(
+        "https://github.com/{}/blob/{branch}/generated/{}/OPERATIONS.md#{}",
+        model.project.github_repository,
+        environment.name,
+        alert.to_lowercase()
+    )
+}
+
+/// Who hears of an alert routed to `receivers` at `severity`, and how soon.
+fn routing(model: &Model, severity: Severity, receivers: &[Receiver]) -> String {
+    let (wait, _, repeat) = timing(severity);
+    let to: Vec<String> = receivers
+        .iter()
+        .map(|receiver| match receiver {
+            Receiver::Pagerduty => "PagerDuty".to_string(),
+            Receiver::Slack => format!("Slack {}", model.alerting.slack_channel),
+            Receiver::Email => "the e-mail digest".to_string(),
+        })
+        .collect();
+    let to = if to.is_empty() {
+        "no receiver".to_string()
+    } else {
+        to.join(" and ")
+    };
+    format!("{to}, {wait} after it fires, again every {repeat} while it does")
+}
+
+/// What the owner of an alert of `severity` does, beyond the first checks.
+fn escalation(model: &Model, severity: Severity) -> String {
+    let owner = &model.project.owner;
+    match severity {
+        Severity::Critical => format!(
+            "It pages the on-call engineer, who owns it until it resolves: acknowledge it, and \
+             if a deploy in the last hour is the cause, roll that release back first \
+             (`helm rollback`). Not resolved within 30 minutes: bring in {owner}."
+        ),
+        Severity::Warning => format!(
+            "Look within working hours. Users affected (errors, latency above the SLO): treat \
+             it as critical and page. Still firing the next day: a ticket for {owner}."
+        ),
+        Severity::Info => {
+            "Read in the daily digest; no action out of hours. Firing every day: a ticket to \
+             tune it or its cause."
+                .to_string()
+        }
+    }
+}
+
+fn alert_runbooks(model: &Model, environment: &Environment) -> Vec<AlertRunbook> {
+    let mut runbooks: Vec<AlertRunbook> = model
+        .alerts
+        .iter()
+        .map(|alert| {
+            let expression = environment.alert_expression(alert);
+            AlertRunbook {
+                name: alert.name.clone(),
+                severity: severity_name(alert.severity),
+                routing: routing(model, alert.severity, &alert.receivers),
+                escalation: escalation(model, alert.severity),
+                summary: alert.summary.clone(),
+                description: alert.description.clone(),
+                query: shell_word(&expression),
+                expression,
+                for_: alert.for_.to_string(),
+            }
+        })
+        .collect();
+    // An SLO's burn-rate alerts share a name: one section, its fast burn's routing.
+    for slo in &model.slos {
+        let error_budget = format!("slo:error_budget_remaining:ratio{{slo=\"{}\"}}", slo.name);
+        runbooks.push(AlertRunbook {
+            name: slo_alert_name(slo),
+            severity: severity_name(Severity::Critical),
+            routing: format!(
+                "fast burns (over 1h and 6h) critical: {}; slow burns (over 1d and 3d) warning: {}",
+                routing(
+                    model,
+                    Severity::Critical,
+                    model.receivers(Severity::Critical)
+                ),
+                routing(model, Severity::Warning, model.receivers(Severity::Warning))
+            ),
+            escalation: escalation(model, Severity::Critical),
+            summary: format!(
+                "The {} SLO of {} is burning its error budget",
+                slo.name, slo.service
+            ),
+            description: format!(
+                "{} ({}% over {}). The alert's `long_window` label says which burn fired.",
+                slo.description,
+                crate::model::format_number(slo.objective),
+                slo.window
+            ),
+            query: shell_word(&error_budget),
+            expression: error_budget,
+            for_: "2m to 3h by window".to_string(),
+        });
+    }
+    runbooks
 }
 
 /// The SQL that moves the transaction id counter a million ids past the highest restored id.

@@ -99,6 +99,11 @@ pub fn sli_record(window: &str) -> String {
 }
 
 /// CamelCase of an SLO name, for alert names (`availability` -> `Availability`).
+/// The name of an SLO's burn-rate alerts (every window's).
+pub fn slo_alert_name(slo: &crate::model::Slo) -> String {
+    format!("{}ErrorBudgetBurn", camel(&slo.name))
+}
+
 fn camel(name: &str) -> String {
     name.split('_')
         .map(|part| {
@@ -183,7 +188,7 @@ fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group>
             labels.insert("long_window".into(), (*long).into());
             Rule {
                 record: None,
-                alert: Some(format!("{}ErrorBudgetBurn", camel(&slo.name))),
+                alert: Some(slo_alert_name(slo)),
                 expr: format!(
                     "{l}{selector} > {limit} and {s}{selector} > {limit}",
                     l = sli_record(long),
@@ -195,6 +200,10 @@ fn slo_groups(model: &Model, environment: &Environment, slo: &Slo) -> Vec<Group>
                     (
                         "summary".to_string(),
                         format!("{} SLO of {service} is burning its error budget {factor}x too fast", slo.name),
+                    ),
+                    (
+                        "runbook_url".to_string(),
+                        super::operations::runbook_url(model, environment, &slo_alert_name(slo)),
                     ),
                     (
                         "description".to_string(),
@@ -284,9 +293,11 @@ fn context(model: &Model, environment: &Environment) -> Context {
                     ("summary".to_string(), alert.summary.clone()),
                     ("description".to_string(), alert.description.clone()),
                 ]);
-                if let Some(url) = &alert.runbook_url {
-                    annotations.insert("runbook_url".into(), url.clone());
-                }
+                // The spec's link, or the alert's section of the environment's runbook.
+                let runbook = alert.runbook_url.clone().unwrap_or_else(|| {
+                    super::operations::runbook_url(model, environment, &alert.name)
+                });
+                annotations.insert("runbook_url".into(), runbook);
                 Rule {
                     record: None,
                     alert: Some(alert.name.clone()),

@@ -135,8 +135,8 @@ pub(super) fn variables_here(
                     let token = read.secret == Secret::Redis.as_str()
                         && read.key.as_deref() == Some(Secret::AUTH_TOKEN);
                     // The service's own read of the token is checked against every environment
-                // once, with the service.
-                if token && written_here && !settings.cache.auth_token {
+                    // once, with the service.
+                    if token && written_here && !settings.cache.auth_token {
                         return Err(Box::new(Diagnostic::error(
                         Code::Inconsistent,
                         format!(
