@@ -35,6 +35,8 @@ struct Context {
     run_as_user: u32,
     run_as_group: u32,
     config_dir: &'static str,
+    /// `pgbouncer.ini` in `config_dir`, which the container runs with.
+    config_file: String,
     upstream_dir: &'static str,
     ini: String,
     /// SHA-256 of `ini`: the pods roll when the configuration changes.
@@ -127,6 +129,7 @@ fn context(model: &Model, environment: &Environment, pooler: &Pooler) -> Context
         run_as_user: RUN_AS_USER,
         run_as_group: RUN_AS_GROUP,
         config_dir: CONFIG_DIR,
+        config_file: format!("{CONFIG_DIR}/pgbouncer.ini"),
         upstream_dir: UPSTREAM_DIR,
         ini_sha256: super::helm_values::sha256_hex(&ini),
         ini,
