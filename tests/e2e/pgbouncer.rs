@@ -28,8 +28,17 @@ pub(crate) fn tests() -> Vec<Test> {
     ]
 }
 
-/// Each environment's PgBouncer documents, by kind, with a label naming the spec and environment.
-fn rendered() -> Vec<(String, generator::Model, String, Vec<(String, Value)>)> {
+/// One environment's PgBouncer: a label naming the spec and the environment, the model, the
+/// environment's name, and the documents (as written, and parsed).
+struct Rendered {
+    label: String,
+    model: generator::Model,
+    environment: String,
+    documents: Vec<(String, Value)>,
+}
+
+/// The PgBouncer of every environment of every example spec that runs one.
+fn rendered() -> Vec<Rendered> {
     let mut all = Vec::new();
     for spec in example_specs() {
         let (model, artifacts) = render_spec(&spec);
@@ -43,12 +52,12 @@ fn rendered() -> Vec<(String, generator::Model, String, Vec<(String, Value)>)> {
             );
             if let Some(file) = file {
                 let label = format!("{}/{}", spec.display(), environment.name);
-                all.push((
+                all.push(Rendered {
                     label,
-                    model.clone(),
-                    environment.name.clone(),
-                    documents_of(&file.contents),
-                ));
+                    model: model.clone(),
+                    environment: environment.name.clone(),
+                    documents: documents_of(&file.contents),
+                });
             }
         }
     }
@@ -70,7 +79,13 @@ fn of_kind<'a>(documents: &'a [(String, Value)], kind: &str) -> Vec<&'a Value> {
 fn every_pgbouncer_passes_the_kubernetes_1_28_schemas_and_the_external_secrets_models() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut external_secrets = Vec::new();
-    for (index, (label, _, _, documents)) in rendered().into_iter().enumerate() {
+    for (
+        index,
+        Rendered {
+            label, documents, ..
+        },
+    ) in rendered().into_iter().enumerate()
+    {
         let kinds: BTreeSet<&str> = documents
             .iter()
             .filter_map(|(_, value)| value["kind"].as_str())
@@ -124,21 +139,45 @@ fn every_pgbouncer_passes_the_kubernetes_1_28_schemas_and_the_external_secrets_m
 }
 
 fn every_service_behind_pgbouncer_is_one_of_its_entries_and_connects_to_its_service() {
-    for (label, model, environment, documents) in rendered() {
+    for Rendered {
+        label,
+        model,
+        environment,
+        documents,
+    } in rendered()
+    {
         let environment = model.environment(&environment).expect("environment");
         // The upstream: the database secret Terraform writes, by the keys it writes.
         let [external] = of_kind(&documents, "ExternalSecret")[..] else {
             panic!("{label}: one ExternalSecret");
         };
         let remote = model.secret_name(environment, Secret::Database);
-        for read in external["spec"]["data"].as_array().expect("data") {
-            assert_eq!(read["remoteRef"]["key"], remote.as_str(), "{label}");
-            let key = read["remoteRef"]["property"].as_str().expect("property");
+        assert_eq!(
+            external["spec"]["dataFrom"],
+            serde_json::json!([{ "extract": { "key": remote } }]),
+            "{label}"
+        );
+        let templates = &external["spec"]["target"]["template"]["data"];
+        let mut used = BTreeSet::new();
+        for file in ["databases.ini", "userlist.txt"] {
+            let text = templates[file].as_str().expect("template");
+            for reference in text.split("{{ .").skip(1) {
+                used.insert(reference.split(' ').next().expect("key").to_string());
+            }
+        }
+        for key in &used {
             assert!(
-                Secret::Database.keys().contains(&key),
+                Secret::Database.keys().contains(&key.as_str()),
                 "{label}: `{key}` is not a key Terraform writes"
             );
         }
+        assert_eq!(
+            used,
+            ["dbname", "host", "password", "port", "username"]
+                .map(String::from)
+                .into(),
+            "{label}"
+        );
         let [service] = of_kind(&documents, "Service")[..] else {
             panic!("{label}: one Service");
         };
