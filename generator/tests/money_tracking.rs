@@ -139,21 +139,27 @@ fn prod_runs_each_service_as_the_guide_deploys_it() {
             }
         }
     }
-    // The NetworkPolicy: bank-service reaches the database, Redis, the AWS APIs (its role's
-    // bucket and secret) and the transactions API.
+    // The NetworkPolicy: bank-service reaches the database through PgBouncer's pods, Redis, the
+    // AWS APIs (its role's bucket and secret) and the transactions API; not the database's port.
     let bank: helm_values::HelmValues = serde_norway::from_str(text(
         &artifacts,
         "generated/prod/helm-values/bank-service.yaml",
     ))
     .expect("values parse");
     // ... and the tracing collector, Jaeger's OTLP/HTTP port.
-    assert_eq!(bank.network_policy.egress_ports, [5432, 6379, 443, 4318]);
+    assert_eq!(bank.network_policy.egress_ports, [6379, 443, 4318]);
     assert_eq!(
         bank.network_policy.egress_services,
-        [helm_values::EgressService {
-            name: "transaction-service".to_string(),
-            port: 3003
-        }]
+        [
+            helm_values::EgressService {
+                name: "transaction-service".to_string(),
+                port: 3003
+            },
+            helm_values::EgressService {
+                name: "pgbouncer".to_string(),
+                port: 6432
+            }
+        ]
     );
     // The analytics workload is off the ingress, on the memory-optimized nodes: it selects their
     // label and tolerates their taint, workload=analytics:NoSchedule.
@@ -495,9 +501,28 @@ fn prod_secrets_and_service_access_are_the_guides() {
     let user = reads("user-service");
     let read = |key: &str, property: Option<&str>| (key.to_string(), property.map(str::to_string));
     assert_eq!(
-        user["DB_HOST"],
-        read("prod/money-tracking/database", Some("host"))
+        user["DB_USER"],
+        read("prod/money-tracking/database", Some("username"))
     );
+    // The database's address is PgBouncer's Service, and the database name the service's own
+    // entry of it: configuration, not the secret's.
+    for variable in ["DB_HOST", "DB_PORT", "DB_NAME"] {
+        assert!(
+            !user.contains_key(variable),
+            "{variable} read from a secret"
+        );
+    }
+    let user_values: helm_values::HelmValues = serde_norway::from_str(text(
+        &artifacts,
+        "generated/prod/helm-values/user-service.yaml",
+    ))
+    .expect("values parse");
+    assert_eq!(
+        user_values.config["DB_HOST"],
+        "pgbouncer.money-tracking-prod.svc.cluster.local"
+    );
+    assert_eq!(user_values.config["DB_PORT"], "6432");
+    assert_eq!(user_values.config["DB_NAME"], "user-service");
     assert_eq!(
         user["REDIS_HOST"],
         read("prod/money-tracking/redis", Some("host"))
@@ -572,12 +597,15 @@ fn an_environment_overrides_egress_and_the_disruption_budget_of_its_own_releases
             .map(|service| service.name)
             .collect()
     };
-    assert_eq!(reached("prod"), ["transaction-service", "user-service"]);
-    assert_eq!(reached("staging"), ["transaction-service"]);
-    // The rest of prod's egress is the service's own: the database and Redis.
     assert_eq!(
-        values("prod", "bank-service").network_policy.egress_ports[..2],
-        [5432, 6379]
+        reached("prod"),
+        ["transaction-service", "user-service", "pgbouncer"]
+    );
+    assert_eq!(reached("staging"), ["transaction-service", "pgbouncer"]);
+    // The rest of prod's egress is the service's own: Redis (the database through PgBouncer).
+    assert_eq!(
+        values("prod", "bank-service").network_policy.egress_ports[..1],
+        [6379]
     );
     assert_eq!(
         values("prod", "auth-service")

@@ -129,6 +129,11 @@ impl Store {
             .connect_timeout(settings.acquire_timeout)
             .idle_timeout(Duration::from_secs(300))
             .sqlx_logging(false);
+        if let Some(capacity) = settings.pooled_statement_cache {
+            options.map_sqlx_postgres_opts(move |postgres| {
+                postgres.statement_cache_capacity(capacity)
+            });
+        }
         if settings.pool.pre_ping {
             // The spec's pre_ping guards against connections that died while idle (the server's
             // wait_timeout, a failover). A connection used within the last second is alive; a

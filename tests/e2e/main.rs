@@ -12,6 +12,7 @@ mod dashboards;
 mod deployment;
 mod fuzz_regressions;
 mod operations;
+mod pgbouncer;
 mod prometheus;
 mod schema;
 mod schemathesis;
@@ -34,6 +35,7 @@ fn main() -> std::process::ExitCode {
             deployment::tests(),
             fuzz_regressions::tests(),
             operations::tests(),
+            pgbouncer::tests(),
             prometheus::tests(),
             schema::tests(),
             schemathesis::tests(),

@@ -16,8 +16,10 @@
 set -euo pipefail
 
 # ---- pinned versions (everything that goes into the stamp) --------------------------------
-# prometheus: promtool; prometheus-alertmanager: amtool (its daemon is installed, never started).
-APT_PACKAGES=(prometheus prometheus-alertmanager shellcheck)
+# prometheus: promtool; prometheus-alertmanager: amtool (its daemon is installed, never started);
+# pgbouncer: the pooler the runtime's tests put in front of PostgreSQL (tests/tools/bin/
+# pgbouncer-instance; its daemon is installed, never started).
+APT_PACKAGES=(prometheus prometheus-alertmanager shellcheck pgbouncer)
 PIP_PACKAGES=(
     checkov==3.3.30
     helm-python-sdk==0.2.2
@@ -87,6 +89,7 @@ KEY="$(printf '%s\n' "${APT_PACKAGES[@]}" "${PIP_PACKAGES[@]}" "$PIP_TERRAFORM_F
 installed_ok() {
     [[ -f "$STAMP" && "$(cat "$STAMP")" == "$KEY" ]] || return 1
     command -v promtool >/dev/null && command -v amtool >/dev/null && command -v shellcheck >/dev/null || return 1
+    command -v pgbouncer >/dev/null || return 1
     local f
     for f in checkov kubernetes-validate actionlint check-jsonschema python; do
         [[ -x "$VENV/bin/$f" ]] || return 1
@@ -121,9 +124,10 @@ fi
 rm -f "$STAMP"
 START=$SECONDS
 
-# ---- Debian: promtool (prometheus 2.42), amtool (alertmanager 0.25) and shellcheck ---------
-if command -v promtool >/dev/null && command -v amtool >/dev/null && command -v shellcheck >/dev/null; then
-    log "apt: promtool, amtool and shellcheck already present, skipping apt"
+# ---- Debian: promtool (prometheus 2.42), amtool (alertmanager 0.25), shellcheck, pgbouncer --
+if command -v promtool >/dev/null && command -v amtool >/dev/null && command -v shellcheck >/dev/null &&
+    command -v pgbouncer >/dev/null; then
+    log "apt: promtool, amtool, shellcheck and pgbouncer already present, skipping apt"
 else
     SUDO=()
     if [[ $(id -u) != 0 ]]; then
@@ -137,6 +141,7 @@ else
     command -v promtool >/dev/null || die "promtool still missing after apt-get install prometheus"
     command -v amtool >/dev/null || die "amtool still missing after apt-get install prometheus-alertmanager"
     command -v shellcheck >/dev/null || die "shellcheck still missing after apt-get install"
+    command -v pgbouncer >/dev/null || die "pgbouncer still missing after apt-get install"
 fi
 T_APT=$((SECONDS - START))
 

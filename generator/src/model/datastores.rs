@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::spec::{Engine, ParameterValue, Pool};
+use crate::spec::{Engine, ParameterValue, Pool, PoolMode};
 use crate::window::{DailyWindow, WeeklyWindow};
 
 /// gp3 storage of RDS for MySQL and PostgreSQL is striped over four volumes from this size on:
@@ -46,6 +46,8 @@ pub struct Database {
     pub extensions: Vec<String>,
     /// `shared_preload_libraries`: the spec's own, then those its extensions need, each once.
     pub preload_libraries: Vec<String>,
+    /// PgBouncer in front of it, where the environment runs one (PostgreSQL only).
+    pub pooler: Option<Pooler>,
 }
 
 impl Database {
@@ -64,6 +66,46 @@ impl Database {
             );
         }
         group
+    }
+}
+
+/// The name of the PgBouncer workload (Deployment, Service, ConfigMap, ...) and its pods'
+/// `app.kubernetes.io/name`, in the services' namespace.
+pub const POOLER_NAME: &str = "pgbouncer";
+/// The port PgBouncer listens on, and its Service's.
+pub const POOLER_PORT: u16 = 6432;
+/// Connections PostgreSQL on RDS keeps for administrators whatever `max_connections` says:
+/// `superuser_reserved_connections` (3) and `rds.rds_superuser_reserved_connections` (2).
+pub const RESERVED_CONNECTIONS: u32 = 5;
+
+/// PgBouncer in front of the database, validated: PostgreSQL only, its pools within the
+/// database's `max_connections` where the spec sets it, transaction mode only with prepared
+/// statements tracked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pooler {
+    pub mode: PoolMode,
+    /// Server connections of each replica for each service (`default_pool_size`).
+    pub pool_size_per_service: u32,
+    /// Client connections each replica accepts (`max_client_conn`).
+    pub max_client_connections: u32,
+    /// `max_prepared_statements`; above 0 in transaction mode.
+    pub max_prepared_statements: u32,
+    /// At least 2, spread across zones.
+    pub replicas: u32,
+}
+
+impl Pooler {
+    /// The most server connections all replicas open for `services` services.
+    pub fn server_connections(&self, services: usize) -> u32 {
+        let services = u32::try_from(services).unwrap_or(u32::MAX);
+        self.replicas
+            .saturating_mul(services)
+            .saturating_mul(self.pool_size_per_service)
+    }
+
+    /// The Service's DNS name in `namespace`, which the services connect to.
+    pub fn host(namespace: &str) -> String {
+        format!("{POOLER_NAME}.{namespace}.svc.cluster.local")
     }
 }
 

@@ -23,7 +23,10 @@ pub use action::{Action, ActionRef};
 pub use addons::{
     Addon, ChartRepository, PROMETHEUS_RELEASE, addon_versions, cluster_autoscaler_image_tag,
 };
-pub use datastores::{Cache, CacheTopology, Database, GP3_STRIPED_FROM_GB, ReadReplica, Storage};
+pub use datastores::{
+    Cache, CacheTopology, Database, GP3_STRIPED_FROM_GB, POOLER_NAME, POOLER_PORT, Pooler,
+    RESERVED_CONNECTIONS, ReadReplica, Storage,
+};
 pub use delivery::{BLUE_GREEN_COLOURS, Delivery, DependencyUpdates, Strategy, TerraformDelivery};
 pub use eks::{Eks, NodeGroup, pool_groups};
 pub use route::{RouteTemplate, TemplateSegment};
@@ -41,8 +44,8 @@ pub use crate::spec::{
     Access, Addons, Alerting, AmiType, App, Architecture, Bucket, BucketAccess, BucketEncryption,
     Budget, CachePolicy, CapacityType, DisruptionBudget, Egress, Engine, Handler, HealthCheck,
     HealthCheckPath, Ingress, InterfaceEndpoint, LogLevel, Method, NatMode, Panel, ParameterValue,
-    PlatformSecret, Pool, Probe, Probes, Project, Receiver, Rollout, Rule, RunnerLabel, Scaling,
-    SecretStore, ServiceSettings, Severity, Taint, TaintEffect, Tier, Waiver,
+    PlatformSecret, Pool, PoolMode, Probe, Probes, Project, Receiver, Rollout, Rule, RunnerLabel,
+    Scaling, SecretStore, ServiceSettings, Severity, Taint, TaintEffect, Tier, Waiver,
 };
 pub use crate::window::{DailyWindow, WeeklyWindow};
 

@@ -9,8 +9,10 @@ use serde::Serialize;
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::{render_template, shell_word};
 use super::workflows::HELM_CHART;
-use super::{addons, alertmanager, helm_values, tfvars};
-use crate::model::{BLUE_GREEN_COLOURS, DeployTrigger, Environment, Model, Receiver, Strategy};
+use super::{addons, alertmanager, count, helm_values, pgbouncer, tfvars};
+use crate::model::{
+    BLUE_GREEN_COLOURS, DeployTrigger, Environment, Model, POOLER_NAME, Receiver, Strategy,
+};
 
 pub const PATH: &str = "generated/DEPLOYMENT.md";
 
@@ -252,6 +254,30 @@ fn cluster_addons(environment: &Environment) -> Step {
         ],
         vec![format!("bash {}", addons::bootstrap_path(environment))],
     )
+}
+
+/// PgBouncer, where the environment runs one: after the add-ons (its ExternalSecret needs the
+/// operator and the store), before the releases (whose pods connect through it).
+fn pooler(environment: &Environment) -> Option<Step> {
+    let pooler = environment.database.pooler.as_ref()?;
+    let namespace = shell_word(&environment.namespace);
+    Some(Step::new(
+        "PgBouncer",
+        &[format!(
+            "{} in front of the database ({} mode, {} server connections per service each), \
+             which the services connect to; ready before the releases start.",
+            count(pooler.replicas, "PgBouncer replica"),
+            pooler.mode.as_str(),
+            pooler.pool_size_per_service
+        )],
+        vec![
+            format!("kubectl apply -f {}", pgbouncer::path(environment)),
+            format!(
+                "kubectl -n {namespace} wait externalsecret/{POOLER_NAME}-upstream --for=condition=Ready --timeout=5m"
+            ),
+            format!("kubectl -n {namespace} rollout status deployment/{POOLER_NAME} --timeout=5m"),
+        ],
+    ))
 }
 
 fn alert_routing(model: &Model, environment: &Environment) -> Step {
@@ -503,6 +529,9 @@ fn section(model: &Model, environment: &Environment) -> Section {
         cluster_addons(environment),
         alert_routing(model, environment),
         images(model, environment),
+    ]);
+    steps.extend(pooler(environment));
+    steps.extend([
         releases(model, environment),
         smoke_test(environment, model),
         handover(model, environment),

@@ -14,6 +14,7 @@ pub mod deployment;
 pub mod helm_values;
 mod mermaid;
 pub mod operations;
+pub mod pgbouncer;
 pub mod prometheus_rules;
 pub mod secret_store;
 mod template;
@@ -30,6 +31,7 @@ pub fn render_all(request: &Request<'_>) -> Result<Vec<Artifact>, RenderError> {
     artifacts.extend(prometheus_rules::render(request)?);
     artifacts.extend(alertmanager::render(request)?);
     artifacts.extend(secret_store::render(request)?);
+    artifacts.extend(pgbouncer::render(request)?);
     artifacts.extend(addons::render(request)?);
     artifacts.extend(operations::render(request)?);
     artifacts.extend(architecture::render(request)?);

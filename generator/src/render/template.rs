@@ -49,6 +49,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/cluster-secret-store.yaml.j2"),
     ),
     (
+        "pgbouncer.yaml.j2",
+        include_str!("../../templates/pgbouncer.yaml.j2"),
+    ),
+    (
         "addons/aws-load-balancer-controller-values.yaml.j2",
         include_str!("../../templates/addons/aws-load-balancer-controller-values.yaml.j2"),
     ),

@@ -87,6 +87,10 @@ pub struct Database {
     /// (`vector` for pgvector); those that must be preloaded join `shared_preload_libraries`.
     #[serde(default)]
     pub extensions: Vec<String>,
+    /// PgBouncer in front of the database (PostgreSQL only): the services reach it, not the
+    /// instance. Absent: the services connect to the instance itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pooler: Option<Pooler>,
 }
 
 impl Database {
@@ -120,6 +124,14 @@ impl Engine {
         match self {
             Engine::Mysql => "mysql",
             Engine::Postgres => "postgres",
+        }
+    }
+
+    /// The port RDS serves the engine on.
+    pub fn port(self) -> u16 {
+        match self {
+            Engine::Mysql => 3306,
+            Engine::Postgres => 5432,
         }
     }
 }
@@ -191,6 +203,71 @@ pub struct Pool {
     pub recycle_seconds: u32,
     /// Check a connection before use.
     pub pre_ping: bool,
+}
+
+/// PgBouncer, run in the cluster in front of the database: each service's connections share
+/// `pool_size_per_service` server connections of each PgBouncer replica.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pooler {
+    /// Run it here (default true): `false` turns off a pooler `[defaults]` gives.
+    #[serde(default = "Pooler::on")]
+    pub enabled: bool,
+    /// `transaction` (default): a server connection serves a client for one transaction;
+    /// `session`: for as long as the client stays connected.
+    #[serde(default)]
+    pub mode: PoolMode,
+    /// Server connections each PgBouncer replica opens to the database for each service that
+    /// reaches it (`default_pool_size`; each service is a database entry of its own).
+    #[schemars(range(min = 1, max = 1000))]
+    pub pool_size_per_service: u32,
+    /// Client connections each PgBouncer replica accepts (`max_client_conn`).
+    #[schemars(range(min = 1, max = 100000))]
+    pub max_client_connections: u32,
+    /// Protocol-level prepared statements PgBouncer keeps per server connection in
+    /// transaction mode (`max_prepared_statements`, default 200; 0 turns the tracking off).
+    #[serde(default = "Pooler::default_prepared_statements")]
+    #[schemars(range(min = 0, max = 10000))]
+    pub max_prepared_statements: u32,
+    /// PgBouncer pods (default 2), spread across the zones; each holds its own pools.
+    #[serde(default = "Pooler::default_replicas")]
+    #[schemars(range(min = 2, max = 20))]
+    pub replicas: u32,
+}
+
+impl Pooler {
+    fn on() -> bool {
+        true
+    }
+
+    fn default_prepared_statements() -> u32 {
+        200
+    }
+
+    fn default_replicas() -> u32 {
+        2
+    }
+}
+
+/// How long a PgBouncer server connection serves one client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolMode {
+    /// One transaction: session state (SET, advisory locks, LISTEN) does not survive it.
+    #[default]
+    Transaction,
+    /// The client's whole connection.
+    Session,
+}
+
+impl PoolMode {
+    /// As `pool_mode` in pgbouncer.ini takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PoolMode::Transaction => "transaction",
+            PoolMode::Session => "session",
+        }
+    }
 }
 
 /// The ElastiCache Redis replication group: one shard of `nodes` (a primary and its replicas),

@@ -112,6 +112,8 @@ pub(super) fn database(
         parameters,
         extensions,
         preload_libraries: preload,
+        // Settled once the services are (`pooler::pooler`).
+        pooler: None,
     })
 }
 

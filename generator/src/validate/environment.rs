@@ -10,6 +10,7 @@ use super::datastores;
 use super::edge::{edge, waf};
 use super::eks::{eks, placement};
 use super::network::network;
+use super::pooler;
 use super::recovery::recovery;
 use super::rules::rules;
 use super::services::ingress_paths;
@@ -18,8 +19,8 @@ use super::strategy::strategy;
 use super::values::{cidr_diagnostic, overlaps, parse_cidr, path};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{
-    Bastion, Deploy, DeployTrigger, Environment, ServiceSettings, TRACING_VARIABLES, Tracing,
-    addon_versions,
+    Bastion, Database, Deploy, DeployTrigger, Environment, ServiceSettings, TRACING_VARIABLES,
+    Tracing, addon_versions,
 };
 use crate::resolve::Resolved;
 use crate::spec::{self, Spec};
@@ -51,6 +52,8 @@ pub(super) fn environment(
     app(resolved, &settings.app, out);
     let services = sizing::services(spec, resolved, settings, out);
     let secret_variables = super::secrets::variables_here(spec, resolved, settings, out);
+    let pooler = pooler::pooler(spec, resolved, &settings.database, services.as_ref(), out);
+    let database = database.map(|database| Database { pooler, ..database });
     if let Some(services) = &services {
         ingress_paths(resolved, services, out);
     }

@@ -22,6 +22,7 @@ mod environment;
 mod network;
 mod observability;
 mod parameters;
+mod pooler;
 mod recovery;
 mod routes;
 mod rules;

@@ -8,6 +8,7 @@
 
 mod nodes;
 mod overrides;
+mod pooler;
 mod secrets;
 mod strategy;
 mod tracing;
@@ -813,6 +814,9 @@ handler = "get_transaction""#,
     secrets::STORE_AND_NAMES,
     secrets::ACCESS_BEYOND_THE_SPEC,
     tracing::TRACING_THAT_DOES_NOT_FIT,
+    pooler::POOLER_ON_MYSQL,
+    pooler::POOLS_ABOVE_MAX_CONNECTIONS,
+    pooler::TRANSACTION_MODE_WITHOUT_PREPARED_STATEMENTS,
     tracing::NAMESPACE_KUBERNETES_REFUSES,
     overrides::PROBE_TIMING_OVERRIDDEN,
     overrides::ROLLOUT_STUCK_BY_DEFAULT,
@@ -1076,6 +1080,7 @@ pub(super) const WARNINGS: &[Fixture] = &[
     nodes::LABELS_SELECT_ANOTHER_GROUP,
     secrets::UNUSED,
     waf::COUNTRIES_WITHOUT_WAF,
+    pooler::FEWER_CLIENTS_THAN_THE_POOLS_OPEN,
     strategy::KEEP_PREVIOUS_INHERITED_WHILE_ROLLING,
     fixture(
         "unknown_parameter",
@@ -1178,6 +1183,7 @@ pub(super) const VALID: &[Fixture] = &[
     nodes::PLACED,
     secrets::READ_AND_REACHED,
     waf::GUIDE_COUNTRIES,
+    pooler::POOLER_IN_FRONT_OF_POSTGRES,
     waf::WAIVED_WAF,
     waf::WAIVED_INSIGHTS,
     strategy::BLUE_GREEN_IN_PRODUCTION,

@@ -106,6 +106,10 @@ pub struct DatabaseSettings {
     /// Attempts at start-up before giving up, with exponential backoff between them.
     pub connect_attempts: u32,
     pub acquire_timeout: Duration,
+    /// PgBouncer in transaction mode in front of the database (the spec's `database.pooler`):
+    /// the prepared statements each connection keeps, at most what PgBouncer tracks per server
+    /// connection (`max_prepared_statements`). `None`: the driver's own cache.
+    pub pooled_statement_cache: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

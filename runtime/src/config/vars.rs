@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use generator::model::{Database, Engine, Pool};
+use generator::model::{Database, Engine, Pool, PoolMode};
 
 use super::error::ConfigError;
 use super::settings::{
@@ -203,6 +203,23 @@ pub(super) fn database_from_vars(
         pool: pool_settings(&database.pool),
         connect_attempts,
         acquire_timeout: Duration::from_secs(5),
+        pooled_statement_cache: pooled_statement_cache(database),
+    })
+}
+
+/// The prepared statements sqlx caches per connection unless told otherwise.
+const SQLX_STATEMENT_CACHE: usize = 100;
+
+/// Behind PgBouncer in transaction mode, each query's server connection is any of the pool's:
+/// PgBouncer (1.21 on) prepares on it the named statements sqlx sends, and keeps at most
+/// `max_prepared_statements` per server connection. A client cache no larger than that keeps
+/// every statement it reuses prepared there, rather than prepared again on each use.
+fn pooled_statement_cache(database: &Database) -> Option<usize> {
+    let pooler = database.pooler.as_ref()?;
+    (pooler.mode == PoolMode::Transaction).then(|| {
+        usize::try_from(pooler.max_prepared_statements)
+            .unwrap_or(usize::MAX)
+            .min(SQLX_STATEMENT_CACHE)
     })
 }
 

@@ -6,6 +6,7 @@ mod errors;
 mod helpers;
 mod hostile;
 mod observability;
+mod pooler;
 mod rate_limits;
 mod shutdown;
 mod tracing;
@@ -20,6 +21,7 @@ fn main() -> std::process::ExitCode {
             errors::tests(),
             hostile::tests(),
             observability::tests(),
+            pooler::tests(),
             rate_limits::tests(),
             shutdown::tests(),
             tracing::tests(),

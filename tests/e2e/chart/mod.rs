@@ -277,7 +277,11 @@ fn helm_check(helm: &Path, namespace: &str, release: &str, values: &[&Path]) -> 
 /// out). helm-check separates documents with `---` lines; inside a document such a line could
 /// only appear indented (in a block scalar), so splitting on it is exact.
 pub(crate) fn documents(output: &Output) -> Vec<(String, Value)> {
-    let text = String::from_utf8_lossy(&output.stdout);
+    documents_of(&String::from_utf8_lossy(&output.stdout))
+}
+
+/// The documents of a multi-document YAML text, each as written and parsed (empty ones left out).
+pub(crate) fn documents_of(text: &str) -> Vec<(String, Value)> {
     let mut documents = vec![String::new()];
     for line in text.lines() {
         if line == "---" {

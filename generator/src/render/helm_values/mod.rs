@@ -12,9 +12,9 @@ use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_template;
 use super::{dashboards, prometheus_rules};
 use crate::model::{
-    self, COST_DASHBOARD_UID, Environment, HealthCheckPath, Model, Secret, Service,
+    self, COST_DASHBOARD_UID, Environment, HealthCheckPath, Model, POOLER_NAME, POOLER_PORT,
+    Pooler, Secret, Service,
 };
-use crate::spec::Engine;
 
 /// ElastiCache's port, in every environment.
 const REDIS_PORT: u16 = 6379;
@@ -29,9 +29,21 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
     let settings = environment;
     // The service's own sizing and configuration in this environment.
     let sizing = environment.settings_of(service);
-    let database_port: u16 = match settings.database.engine {
-        Engine::Mysql => 3306,
-        Engine::Postgres => 5432,
+    // Behind PgBouncer, the services reach its Service, each as a database entry of its own
+    // (render::pgbouncer); else the instance, whose address only the secret knows.
+    let pooler = settings.database.pooler.as_ref();
+    let database_port = match pooler {
+        Some(_) => POOLER_PORT,
+        None => settings.database.engine.port(),
+    };
+    let pooled = |key: &str| -> Option<String> {
+        pooler?;
+        match key {
+            "host" => Some(Pooler::host(&environment.namespace)),
+            "port" => Some(POOLER_PORT.to_string()),
+            "dbname" => Some(service.name.clone()),
+            _ => None,
+        }
     };
     let runtime = service.api().is_some();
     // One release of the environment installs its rules and dashboards.
@@ -46,7 +58,10 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
                 "LISTEN_ADDR".to_string(),
                 format!("0.0.0.0:{}", service.port),
             ),
-            ("DB_DATABASE".to_string(), settings.database.name.clone()),
+            (
+                "DB_DATABASE".to_string(),
+                pooled("dbname").unwrap_or_else(|| settings.database.name.clone()),
+            ),
             ("DB_PORT".to_string(), database_port.to_string()),
             ("REDIS_PORT".to_string(), REDIS_PORT.to_string()),
             (
@@ -66,26 +81,35 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             remote_key: model.secret_name(environment, secret),
             property: Some(property.to_string()),
         };
-        data = vec![
-            reference("DB_HOST", Secret::Database, "host"),
+        match pooled("host") {
+            Some(host) => {
+                config.insert("DB_HOST".to_string(), host);
+            }
+            None => data.push(reference("DB_HOST", Secret::Database, "host")),
+        }
+        data.extend([
             reference("DB_USER", Secret::Database, "username"),
             reference("DB_PWD", Secret::Database, "password"),
             reference("REDIS_HOST", Secret::Redis, "host"),
-        ];
+        ]);
         if settings.cache.auth_token {
             data.push(reference("REDIS_AUTH_TOKEN", Secret::Redis, "auth_token"));
         }
     }
-    data.extend(
-        environment
-            .secret_variables_of(service)
-            .iter()
-            .map(|read| SecretReference {
+    for read in environment.secret_variables_of(service) {
+        // The database's address, where PgBouncer stands in for it, is configuration.
+        let database = Secret::named(&read.secret) == Some(Secret::Database);
+        match read.key.as_deref().filter(|_| database).and_then(pooled) {
+            Some(value) => {
+                config.insert(read.variable.clone(), value);
+            }
+            None => data.push(SecretReference {
                 env: read.variable.clone(),
                 remote_key: model.platform_secret_name(environment, &read.secret),
                 property: read.key.clone(),
             }),
-    );
+        }
+    }
     let tracing = environment.tracing.as_ref();
     if let Some(tracing) = tracing {
         config.extend(tracing.variables(&service.name, &environment.name));
@@ -108,7 +132,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
     {
         egress_ports.push(tracing.port);
     }
-    let egress_services = egress
+    let mut egress_services: Vec<EgressService> = egress
         .services
         .iter()
         .filter_map(|name| model.service(name))
@@ -117,6 +141,14 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             port: other.port,
         })
         .collect();
+    // PgBouncer's pods, not the database's port at any address.
+    if egress.database && pooler.is_some() {
+        egress_ports.retain(|&port| port != database_port);
+        egress_services.push(EgressService {
+            name: POOLER_NAME.to_string(),
+            port: POOLER_PORT,
+        });
+    }
     let placement = environment.placement_of(service);
     let node_selector = placement
         .map(|group| group.labels.clone())
@@ -331,7 +363,7 @@ pub fn release_values(
 }
 
 /// SHA-256 of `text` in lowercase hex, as Helm's `sha256sum` prints it.
-fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     use sha2::Digest as _;
     sha2::Sha256::digest(text.as_bytes())
         .iter()

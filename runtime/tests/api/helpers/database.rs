@@ -115,7 +115,7 @@ impl Drop for TestDb {
 /// A free port for a database server of a test's own, below the kernel's ephemeral range
 /// (32768-60999 by default): no listener on port 0 or outgoing connection takes it while the
 /// server is stopped, so a client retrying meanwhile never reaches another service, nor itself.
-fn free_database_port() -> u16 {
+pub(super) fn free_database_port() -> u16 {
     loop {
         let random = uuid::Uuid::new_v4();
         let port =

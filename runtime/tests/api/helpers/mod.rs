@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 mod database;
+mod pgbouncer;
 mod process;
 mod proxy;
 mod redis;
@@ -17,6 +18,7 @@ mod redis;
 #[allow(unused_imports)]
 pub(crate) use database::{DatabaseServer, Engine, MARIADB_INSTANCE, POSTGRES_INSTANCE, TestDb};
 #[allow(unused_imports)]
+pub(crate) use pgbouncer::{PGBOUNCER_INSTANCE, PgBouncer, tracks_prepared_statements};
 pub(crate) use process::ServerProcess;
 #[allow(unused_imports)]
 pub(crate) use proxy::{Proxy, socket_of, through};
