@@ -93,10 +93,13 @@ fn connections(
                     Diagnostic::error(
                         Code::Inconsistent,
                         format!(
-                            "PgBouncer's pools open up to {servers} server connections ({} replicas x {} services x {}), \
+                            "PgBouncer's pools open up to {servers} server connections ({} replicas x {} x {}), \
                              but `max_connections` = {max} leaves {usable} once RDS reserves {RESERVED_CONNECTIONS} for administrators",
                             pooler.replicas,
-                            reaching.len(),
+                            match reaching.len() {
+                                1 => "1 service".to_string(),
+                                n => format!("{n} services"),
+                            },
                             pooler.pool_size_per_service
                         ),
                     )

@@ -298,13 +298,26 @@ mod tests {
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        // What the ExternalSecret adds from the Redis secret (the configuration endpoint).
+        // What the ExternalSecret adds from the Redis secret (the configuration endpoint) and
+        // the database's (the credentials; its address is PgBouncer's, in the values).
         pairs.extend([
             ("REDIS_HOST", "clustercfg.money-tracking-prod.example"),
             ("REDIS_AUTH_TOKEN", "token"),
+            ("DB_USER", "money_tracking"),
+            ("DB_PWD", "secret"),
         ]);
         let settings =
             Settings::from_model(&model, "prod", None, &Vars::from_pairs(pairs)).expect("settings");
+        // Prod's database is behind PgBouncer in transaction mode: the runtime connects to its
+        // Service, as its own entry, and keeps no more statements than PgBouncer tracks.
+        assert!(
+            settings.database.url.redacted().ends_with(
+                "@pgbouncer.money-tracking-prod.svc.cluster.local:6432/transaction-service"
+            ),
+            "{}",
+            settings.database.url.redacted()
+        );
+        assert_eq!(settings.database.pooled_statement_cache, Some(100));
         let redis = settings.redis.expect("redis is configured");
         assert!(redis.cluster, "the cluster client");
         assert_eq!(

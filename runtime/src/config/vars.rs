@@ -388,6 +388,39 @@ mod tests {
     }
 
     /// The expense spec's dev database (MySQL, a pool of 10 + 20), its name `expense`.
+    #[test]
+    fn behind_a_transaction_pooler_the_statement_cache_holds_at_most_what_it_tracks() {
+        use generator::model::Pooler;
+        let mut database = database_spec();
+        assert_eq!(pooled_statement_cache(&database), None, "no pooler");
+        let pooler = Pooler {
+            mode: PoolMode::Transaction,
+            pool_size_per_service: 20,
+            max_client_connections: 100,
+            max_prepared_statements: 40,
+            replicas: 2,
+        };
+        database.pooler = Some(pooler.clone());
+        assert_eq!(pooled_statement_cache(&database), Some(40));
+        database.pooler = Some(Pooler {
+            max_prepared_statements: 200,
+            ..pooler.clone()
+        });
+        assert_eq!(
+            pooled_statement_cache(&database),
+            Some(SQLX_STATEMENT_CACHE)
+        );
+        database.pooler = Some(Pooler {
+            mode: PoolMode::Session,
+            ..pooler
+        });
+        assert_eq!(
+            pooled_statement_cache(&database),
+            None,
+            "a session keeps its own"
+        );
+    }
+
     fn database_spec() -> Database {
         let model = generator::Model::load_str("expense.toml", crate::config::EMBEDDED_SPEC)
             .expect("the embedded spec is valid");

@@ -7,7 +7,7 @@ use super::{
     Example, Rendered, artifact, container, dashboard_uids, environment, of_kind, one,
     render_every_environment, runtime_reads,
 };
-use generator::model::HealthCheckPath;
+use generator::model::{HealthCheckPath, POOLER_PORT, Pooler, Secret};
 use serde_json::{Value, json};
 
 pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
@@ -116,11 +116,22 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 cluster.then_some("true"),
                 "{label}: the runtime is told whether its Redis is a cluster"
             );
-            for needed in ["DB_HOST", "DB_USER", "DB_PWD", "REDIS_HOST"] {
+            for needed in ["DB_USER", "DB_PWD", "REDIS_HOST"] {
                 assert!(
                     secret_env.contains(&needed),
                     "{label}: {needed} reaches the pod"
                 );
+            }
+            // The database's address: the secret's, or behind PgBouncer its Service's.
+            let here = environment(model, env);
+            match &here.database.pooler {
+                None => assert!(secret_env.contains(&"DB_HOST"), "{label}: DB_HOST"),
+                Some(_) => {
+                    assert!(!secret_env.contains(&"DB_HOST"), "{label}: DB_HOST");
+                    assert_eq!(config["DB_HOST"], Pooler::host(&here.namespace), "{label}");
+                    assert_eq!(config["DB_PORT"], POOLER_PORT.to_string(), "{label}");
+                    assert_eq!(config["DB_DATABASE"], service.name.as_str(), "{label}");
+                }
             }
         } else {
             // Its configuration, and where the environment traces, the SDK's variables.
@@ -128,11 +139,30 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 .tracing
                 .iter()
                 .flat_map(|tracing| tracing.variables(&service.name, env));
+            // Behind PgBouncer, what it reads of the database's address is its Service's.
+            let here = environment(model, env);
+            let pooled: Vec<(String, String)> = here
+                .database
+                .pooler
+                .iter()
+                .flat_map(|_| &service.secrets)
+                .filter(|read| read.secret == Secret::Database.as_str())
+                .filter_map(|read| {
+                    let value = match read.key.as_deref()? {
+                        "host" => Pooler::host(&here.namespace),
+                        "port" => POOLER_PORT.to_string(),
+                        "dbname" => service.name.clone(),
+                        _ => return None,
+                    };
+                    Some((read.variable.clone(), value))
+                })
+                .collect();
             let wanted: serde_json::Map<String, Value> = app
                 .config
                 .clone()
                 .into_iter()
                 .chain(tracing)
+                .chain(pooled.iter().cloned())
                 .map(|(k, v)| (k, Value::from(v)))
                 .collect();
             assert_eq!(config, &wanted, "{label}");
@@ -150,6 +180,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 .secret_variables_of(service)
                 .iter()
                 .map(|s| s.variable.as_str())
+                .filter(|variable| pooled.iter().all(|(name, _)| name != variable))
                 .collect();
             assert_eq!(
                 secret_env, wanted,
