@@ -145,7 +145,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 .database
                 .pooler
                 .iter()
-                .flat_map(|_| &service.secrets)
+                .flat_map(|_| here.secret_variables_of(service))
                 .filter(|read| read.secret == Secret::Database.as_str())
                 .filter_map(|read| {
                     let value = match read.key.as_deref()? {
