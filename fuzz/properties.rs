@@ -44,8 +44,11 @@ pub(super) fn render_artifacts(data: &[u8]) -> bool {
         if path.ends_with(".tfvars") {
             hcl::from_str::<hcl::Body>(text).unwrap_or_else(|e| panic!("{path} is not HCL: {e}"));
         } else if path.ends_with(".yaml") || path.ends_with(".yml") {
-            serde_norway::from_str::<serde_norway::Value>(text)
-                .unwrap_or_else(|e| panic!("{path} is not YAML: {e}"));
+            // A manifest file may hold several documents (`---` lines): each must parse.
+            for document in text.split("\n---\n") {
+                serde_norway::from_str::<serde_norway::Value>(document)
+                    .unwrap_or_else(|e| panic!("{path} is not YAML: {e}"));
+            }
         } else if path.ends_with(".json") {
             serde_json::from_str::<serde_json::Value>(text)
                 .unwrap_or_else(|e| panic!("{path} is not JSON: {e}"));
