@@ -108,3 +108,22 @@ impl super::Model {
         branches.into_iter().collect()
     }
 }
+
+/// What deploys the environment, and where the deploy job runs.
+#[derive(Debug, Clone)]
+pub struct Deploy {
+    pub trigger: DeployTrigger,
+    pub approval_required: bool,
+    /// The self-hosted runner's labels; empty for a GitHub-hosted runner.
+    pub runner: Vec<crate::spec::RunnerLabel>,
+    pub strategy: Strategy,
+}
+
+/// What starts a deploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeployTrigger {
+    /// Every push to this branch.
+    Branch(String),
+    /// Every pushed tag matching this glob.
+    Tag(String),
+}

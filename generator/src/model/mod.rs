@@ -11,13 +11,12 @@ mod addons;
 mod datastores;
 mod delivery;
 mod eks;
+mod network;
 mod route;
 mod secrets;
 mod tracing;
 
 use std::collections::BTreeMap;
-
-use ipnet::Ipv4Net;
 
 pub use action::{Action, ActionRef};
 pub use addons::{
@@ -27,8 +26,12 @@ pub use datastores::{
     Cache, CacheTopology, Database, GP3_STRIPED_FROM_GB, POOLER_NAME, POOLER_PORT, Pooler,
     RESERVED_CONNECTIONS, ReadReplica, Storage,
 };
-pub use delivery::{BLUE_GREEN_COLOURS, Delivery, DependencyUpdates, Strategy, TerraformDelivery};
+pub use delivery::{
+    BLUE_GREEN_COLOURS, Delivery, DependencyUpdates, Deploy, DeployTrigger, Strategy,
+    TerraformDelivery,
+};
 pub use eks::{Eks, NodeGroup, pool_groups};
+pub use network::{Bastion, Network};
 pub use route::{RouteTemplate, TemplateSegment};
 pub use secrets::{
     EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, SECRET_STORE, Secret,
@@ -566,47 +569,6 @@ pub fn format_number(value: f64) -> String {
     } else {
         trimmed.to_string()
     }
-}
-
-/// The environment's VPC.
-#[derive(Debug, Clone)]
-pub struct Network {
-    pub vpc: Ipv4Net,
-    pub availability_zones: Vec<String>,
-    /// One of each kind per zone, in the zones' order.
-    pub public_subnets: Vec<Ipv4Net>,
-    pub private_subnets: Vec<Ipv4Net>,
-    pub database_subnets: Vec<Ipv4Net>,
-    pub nat: NatMode,
-    pub flow_logs: bool,
-    pub interface_endpoints: std::collections::BTreeSet<InterfaceEndpoint>,
-}
-
-/// The SSH bastion.
-#[derive(Debug, Clone)]
-pub struct Bastion {
-    pub enabled: bool,
-    pub instance_type: String,
-    pub allowed_cidrs: Vec<Ipv4Net>,
-}
-
-/// What deploys the environment, and where the deploy job runs.
-#[derive(Debug, Clone)]
-pub struct Deploy {
-    pub trigger: DeployTrigger,
-    pub approval_required: bool,
-    /// The self-hosted runner's labels; empty for a GitHub-hosted runner.
-    pub runner: Vec<RunnerLabel>,
-    pub strategy: Strategy,
-}
-
-/// What starts a deploy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeployTrigger {
-    /// Every push to this branch.
-    Branch(String),
-    /// Every pushed tag matching this glob.
-    Tag(String),
 }
 
 #[cfg(test)]

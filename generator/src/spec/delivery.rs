@@ -151,3 +151,51 @@ impl UpdateInterval {
         }
     }
 }
+
+/// What deploys this environment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deploy {
+    /// Deploy on every push to this branch (set this or `tag`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._/-]+$"))]
+    pub branch: Option<String>,
+    /// Deploy on every pushed tag matching this glob, for example `v*-prod` (set this or `branch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._*/-]+$"))]
+    pub tag: Option<String>,
+    /// Hold the deploy until a reviewer approves it (a GitHub environment with reviewers).
+    pub approval_required: bool,
+    /// Labels of the runner the deploy job runs on; empty means a GitHub-hosted runner. A
+    /// private EKS endpoint needs a self-hosted runner inside the VPC, such as
+    /// `["self-hosted", "linux", "expense-prod"]`.
+    #[serde(default)]
+    pub runner: Vec<RunnerLabel>,
+    /// How a new version replaces the running one: `rolling` (default: the Deployment replaces
+    /// its pods a few at a time) or `blue-green` (the new version starts beside the old as the
+    /// other colour, is smoke-tested, then the Service switches to it; the old colour is kept
+    /// `keep_previous` and the deploy switches back if the new one fails meanwhile).
+    #[serde(default)]
+    pub strategy: DeployStrategy,
+    /// Blue-green only: how long the deploy watches the new colour after the switch, keeping
+    /// the old colour to switch back to, before it removes the old colour (default `10m`, the
+    /// devops guide's "monitor for 10 minutes"; from `1m` to `45m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_previous: Option<String>,
+}
+
+/// How a deploy replaces the running version of each service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeployStrategy {
+    /// The Deployment's rolling update (`rollout.max_surge`, `rollout.max_unavailable`).
+    #[default]
+    Rolling,
+    /// Two colours side by side, the Service selecting the live one.
+    BlueGreen,
+}
+
+/// A GitHub Actions runner label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct RunnerLabel(#[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,64}$"))] pub String);
