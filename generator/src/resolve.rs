@@ -240,7 +240,12 @@ fn inherit_service_table(
     service: &str,
     table: &Value,
 ) {
-    const INHERITED: [&str; 7] = [
+    const INHERITED: [&str; 12] = [
+        "port",
+        "image_repository",
+        "health_path",
+        "readiness_path",
+        "metrics_path",
         "node_group",
         "probes",
         "rollout",

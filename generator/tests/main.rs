@@ -2,7 +2,8 @@
 //! (`diagnostics`, on the fixture specs of `specs`), the rendered artifacts read back
 //! (`render`, `render_dashboards`, `render_workflows`, and what a release's values file
 //! carries, `release`), the cost estimate (`cost`) and what it renders (`cost_artifacts`), the
-//! comparison of two environments (`diff`), the guide's platform (`money_tracking`), what
+//! comparison of two environments (`diff`), the guide's platform (`money_tracking`), a service's
+//! port, image and paths per environment (`per_environment`), what
 //! `generate --check` reports (`check`), `explain`'s JSON (`explain`), the shells'
 //! completions and the pre-commit hook (`integrations`), and the language server driven as an
 //! editor drives it (`lsp`).
@@ -19,6 +20,7 @@ mod explain;
 mod integrations;
 mod lsp;
 mod money_tracking;
+mod per_environment;
 mod release;
 mod render;
 mod render_dashboards;

@@ -188,14 +188,19 @@ fn helm_values_parse_back_into_the_typed_contract() {
             environment.name
         );
         let settings = environment;
-        assert_eq!(parsed.container_port, runtime_service(&model).port);
+        assert_eq!(
+            parsed.container_port,
+            environment.settings_of(runtime_service(&model)).port
+        );
         assert_eq!(
             parsed.probes.liveness.path,
-            runtime_service(&model).health_path
+            environment.settings_of(runtime_service(&model)).health_path
         );
         assert_eq!(
             parsed.probes.readiness.path,
-            runtime_service(&model).readiness_path
+            environment
+                .settings_of(runtime_service(&model))
+                .readiness_path
         );
         assert_eq!(
             parsed.autoscaling.min_replicas,
@@ -236,7 +241,7 @@ fn the_spec_probe_timings_reach_the_chart_values() {
     assert_eq!(timing(&probes.liveness), (30, 10, 5, 3));
     assert_eq!(timing(&probes.readiness), (5, 5, 2, 2));
     assert_eq!(timing(&probes.startup), (0, 5, 2, 24));
-    assert_eq!(probes.startup.path, runtime_service(&model).health_path);
+    assert_eq!(probes.startup.path, "/health");
 }
 
 #[test]
@@ -630,7 +635,7 @@ fn every_service_gets_its_release_image_role_and_deploy_and_one_release_carries_
             )
             .expect("values parse");
             assert_eq!(values.name_override, service.name);
-            assert_eq!(values.container_port, service.port);
+            assert_eq!(values.container_port, environment.settings_of(service).port);
             assert_eq!(
                 values.ingress.paths,
                 environment.settings_of(service).ingress_paths

@@ -210,7 +210,7 @@ fn aws_access_is_oidc_role_assumption_of_the_spec_role_in_the_spec_region() {
 fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests_and_notifies() {
     let model = example();
     let workflows = render(&model);
-    for name in model.environments.keys() {
+    for (name, environment) in &model.environments {
         let job = &workflows[&format!("deploy-expense-backend-{name}.yml")]["jobs"]["deploy"];
         let order: Vec<&str> = steps(job)
             .iter()
@@ -252,7 +252,10 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
         let push = step_named(job, "Build and push the image (provenance, SBOM)");
         assert_eq!(
             push["env"]["REPOSITORY"],
-            runtime_service(&model).image_repository.as_str()
+            environment
+                .settings_of(runtime_service(&model))
+                .image_repository
+                .as_str()
         );
         assert_eq!(push["env"]["IMAGE_TAG"], "${{ github.sha }}");
         assert!(script(push).contains("--provenance=mode=max --sbom=true"));
@@ -263,7 +266,9 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
             scan["with"]["image-ref"],
             format!(
                 "${{{{ steps.ecr.outputs.registry }}}}/{}@${{{{ steps.image.outputs.digest }}}}",
-                runtime_service(&model).image_repository
+                environment
+                    .settings_of(runtime_service(&model))
+                    .image_repository
             )
         );
         assert_eq!(scan["with"]["exit-code"], "1");
@@ -277,7 +282,10 @@ fn every_deploy_assumes_the_role_logs_in_to_ecr_pushes_scans_deploys_smoke_tests
         let health = step_named(job, "Smoke test: health");
         assert_eq!(
             health["env"]["HEALTH_PATH"],
-            runtime_service(&model).health_path.as_str()
+            environment
+                .settings_of(runtime_service(&model))
+                .health_path
+                .as_str()
         );
         assert!(script(health).contains("--retry"));
         assert_eq!(

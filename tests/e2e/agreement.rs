@@ -286,7 +286,11 @@ async fn the_runtime_exports_every_metric_and_label_the_rules_and_dashboards_rea
         for environment in model.environments.keys() {
             let running = start(&model, environment).await;
             exercise(&client, &running.base, &model).await;
-            let metrics_path = &runtime_service(&model).metrics_path;
+            let metrics_path = &model
+                .environment(environment)
+                .expect("environment")
+                .settings_of(runtime_service(&model))
+                .metrics_path;
             let text = client
                 .get(format!("{}{metrics_path}", running.base))
                 .send()
@@ -382,15 +386,16 @@ async fn the_runtime_answers_on_the_probe_paths_and_port_the_chart_uses() {
                 })
                 .expect("values");
             let values: serde_json::Value = serde_norway::from_str(&values.contents).expect("YAML");
+            let port = model
+                .environment(environment)
+                .expect("environment")
+                .settings_of(runtime_service(&model))
+                .port;
             assert_eq!(
-                values["containerPort"],
-                runtime_service(&model).port,
+                values["containerPort"], port,
                 "the chart's port is the port the runtime binds"
             );
-            assert_eq!(
-                values["config"]["LISTEN_ADDR"],
-                format!("0.0.0.0:{}", runtime_service(&model).port)
-            );
+            assert_eq!(values["config"]["LISTEN_ADDR"], format!("0.0.0.0:{port}"));
             let running = start(&model, environment).await;
             for probe in ["liveness", "readiness", "startup"] {
                 let Some(path) = values["probes"][probe]["path"].as_str() else {

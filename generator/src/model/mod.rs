@@ -221,11 +221,8 @@ fn list(names: &[String]) -> String {
 #[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
-    pub port: u16,
-    pub image_repository: String,
-    pub health_path: String,
-    pub readiness_path: String,
-    pub metrics_path: String,
+    /// Its port, image repository and probe and metrics paths are per environment:
+    /// [`Environment::settings_of`].
     pub shutdown_grace_seconds: u32,
     /// The service's own non-secret environment (none of it a name the platform sets).
     pub config: BTreeMap<String, String>,
@@ -296,10 +293,11 @@ impl Service {
 
     /// What a smoke test GETs through `environment`'s ingress: the health probe's path and the
     /// API's list of transactions, each where the ingress sends it to this service.
-    pub fn smoke_paths(&self, environment: &Environment) -> SmokePaths<'_> {
+    pub fn smoke_paths<'a>(&'a self, environment: &'a Environment) -> SmokePaths<'a> {
         let routed = |path: &&str| self.routes_on_ingress(environment, path);
+        let health = environment.settings_of(self).health_path.as_str();
         SmokePaths {
-            health: Some(self.health_path.as_str()).filter(routed),
+            health: Some(health).filter(routed),
             api: self.list_path().filter(routed),
         }
     }

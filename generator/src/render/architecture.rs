@@ -276,7 +276,7 @@ fn service_label(environment: &Environment, service: &Service) -> Vec<String> {
     let settings = environment.settings_of(service);
     let mut label = vec![
         service.name.clone(),
-        format!("port {}", service.port),
+        format!("port {}", settings.port),
         replicas(environment, service),
     ];
     if settings.ingress_paths.is_empty() {

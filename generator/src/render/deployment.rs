@@ -339,7 +339,8 @@ fn images(model: &Model, environment: &Environment) -> Step {
         r#"tag="$(git rev-parse HEAD)""#.to_string(),
     ];
     for service in &model.services {
-        let image = format!(r#""$registry/{}:$tag""#, service.image_repository);
+        let repository = &environment.settings_of(service).image_repository;
+        let image = format!(r#""$registry/{repository}:$tag""#);
         commands.push(format!(
             "docker build --file {} --tag {image} {}",
             shell_word(&service.build.dockerfile),

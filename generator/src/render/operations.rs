@@ -138,7 +138,7 @@ fn context(model: &Model, environment: &Environment) -> Context {
                     external_secret: helm_values::values(model, environment, service)
                         .secrets
                         .name,
-                    readiness_path: routed(&service.readiness_path),
+                    readiness_path: routed(&environment.settings_of(service).readiness_path),
                     list_path: api
                         .route_of(Handler::ListTransactions)
                         .and_then(|route| routed(route.path.as_str())),

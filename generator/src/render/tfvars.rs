@@ -487,9 +487,10 @@ fn services(model: &Model, environment: &Environment) -> Value {
                     .map(|(purpose, _)| purpose)
                     .collect()
             };
+            let here = environment.settings_of(service);
             let settings = json!({
-                "port": service.port,
-                "ecr_repository": service.image_repository,
+                "port": here.port,
+                "ecr_repository": here.image_repository,
                 "runtime": service.api().is_some(),
                 "reads_datastore_secrets": service.api().is_some()
                     || environment

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::datastores::{Cache, Database};
 use super::delivery::Deploy;
 use super::eks::Eks;
-use super::patterns::{CIDR_PATTERN, INGRESS_PATH_PATTERN, NAME_PATTERN};
+use super::patterns::{
+    CIDR_PATTERN, HTTP_PATH_PATTERN, IMAGE_REPOSITORY_PATTERN, INGRESS_PATH_PATTERN, NAME_PATTERN,
+    SECRET_REFERENCE_PATTERN, VARIABLE_NAME_PATTERN,
+};
 use super::secrets::Access;
 use super::service::{DisruptionBudget, Egress, Probes, Rollout, root_path};
 
@@ -184,6 +187,29 @@ pub struct App {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSettings {
+    /// TCP port the service's containers listen on here (default: the service's own `port`).
+    // These five always come from the service's table where no layer sets them; `default` only
+    // lets settings of a service the spec does not have reach the check that names it.
+    #[serde(default)]
+    #[schemars(range(min = 1024, max = 65535))]
+    pub port: u16,
+    /// ECR repository of the service's image here (default: the service's own
+    /// `image_repository`): the deploy workflows push to it and the pods pull from it.
+    #[schemars(regex(pattern = IMAGE_REPOSITORY_PATTERN))]
+    #[serde(default)]
+    pub image_repository: String,
+    /// Liveness path here (default: the service's own `health_path`).
+    #[schemars(regex(pattern = HTTP_PATH_PATTERN))]
+    #[serde(default)]
+    pub health_path: String,
+    /// Readiness path here (default: the service's own `readiness_path`).
+    #[schemars(regex(pattern = HTTP_PATH_PATTERN))]
+    #[serde(default)]
+    pub readiness_path: String,
+    /// Path Prometheus scrapes here, on `port` (default: the service's own `metrics_path`).
+    #[schemars(regex(pattern = HTTP_PATH_PATTERN))]
+    #[serde(default)]
+    pub metrics_path: String,
     /// Replicas before the autoscaler acts (default: `app.replicas`).
     #[schemars(range(min = 1, max = 100))]
     pub replicas: u32,
@@ -193,7 +219,7 @@ pub struct ServiceSettings {
     pub resources: Resources,
     /// Non-secret environment variables added to (or replacing) the service's own `config`.
     #[serde(default)]
-    #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
+    #[schemars(extend("propertyNames" = { "pattern": VARIABLE_NAME_PATTERN }))]
     pub config: BTreeMap<String, String>,
     /// The node group (of `eks.node_groups`) the service's pods run on (default: the service's
     /// own `node_group`; without one, any node without a taint): its labels become the pods'
@@ -226,10 +252,10 @@ pub struct ServiceSettings {
     /// Environment variables read from the platform's `[secrets]` added to (or replacing) the
     /// service's own `secrets` here, written the same way (`NAME = "<secret>.<key>"`).
     #[serde(default)]
-    #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
+    #[schemars(extend("propertyNames" = { "pattern": VARIABLE_NAME_PATTERN }))]
     #[schemars(extend("additionalProperties" = {
         "type": "string",
-        "pattern": r"^[a-z][a-z0-9-]{0,30}[a-z0-9](\.[A-Za-z0-9_-]{1,64})?$"
+        "pattern": SECRET_REFERENCE_PATTERN
     }))]
     pub secrets: BTreeMap<String, String>,
     /// What the service's own AWS role may do here (default: the service's own `access`, key by

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::patterns::{DURATION_PATTERN, INGRESS_PATH_PATTERN, NAME_PATTERN};
+use super::patterns::{
+    DURATION_PATTERN, HTTP_PATH_PATTERN, IMAGE_REPOSITORY_PATTERN, INGRESS_PATH_PATTERN,
+    NAME_PATTERN, SECRET_REFERENCE_PATTERN, VARIABLE_NAME_PATTERN,
+};
 use super::secrets::Access;
 
 /// One service (its name is its key in `[services]`: it names the Deployment, Service, image and
@@ -18,16 +21,16 @@ pub struct Service {
     #[schemars(range(min = 1024, max = 65535))]
     pub port: u16,
     /// ECR repository name of the image.
-    #[schemars(regex(pattern = r"^[a-z0-9]+([._/-][a-z0-9]+)*$"))]
+    #[schemars(regex(pattern = IMAGE_REPOSITORY_PATTERN))]
     pub image_repository: String,
     /// Liveness path: 200 while the process lives.
-    #[schemars(regex(pattern = r"^/[A-Za-z0-9/_-]*$"))]
+    #[schemars(regex(pattern = HTTP_PATH_PATTERN))]
     pub health_path: String,
     /// Readiness path: 503 while the database is unreachable.
-    #[schemars(regex(pattern = r"^/[A-Za-z0-9/_-]*$"))]
+    #[schemars(regex(pattern = HTTP_PATH_PATTERN))]
     pub readiness_path: String,
     /// Path of the Prometheus metrics endpoint.
-    #[schemars(regex(pattern = r"^/[A-Za-z0-9/_-]*$"))]
+    #[schemars(regex(pattern = HTTP_PATH_PATTERN))]
     pub metrics_path: String,
     /// Seconds a shutting-down replica waits for in-flight requests.
     #[schemars(range(min = 1, max = 300))]
@@ -61,16 +64,16 @@ pub struct Service {
     /// Non-secret environment variables of the containers (a ConfigMap), beside those the
     /// platform sets for the runtime.
     #[serde(default)]
-    #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
+    #[schemars(extend("propertyNames" = { "pattern": VARIABLE_NAME_PATTERN }))]
     pub config: BTreeMap<String, String>,
     /// Environment variables read from the platform's `[secrets]`: `NAME = "<secret>"` (a
     /// secret's whole value) or `NAME = "<secret>.<key>"` (one key of it), synced into the
     /// service's Kubernetes Secret by an ExternalSecret.
     #[serde(default)]
-    #[schemars(extend("propertyNames" = { "pattern": "^[A-Z_][A-Z0-9_]*$" }))]
+    #[schemars(extend("propertyNames" = { "pattern": VARIABLE_NAME_PATTERN }))]
     #[schemars(extend("additionalProperties" = {
         "type": "string",
-        "pattern": r"^[a-z][a-z0-9-]{0,30}[a-z0-9](\.[A-Za-z0-9_-]{1,64})?$"
+        "pattern": SECRET_REFERENCE_PATTERN
     }))]
     pub secrets: BTreeMap<String, String>,
     /// What the service's own AWS role may do: buckets and secrets by name.

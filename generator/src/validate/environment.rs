@@ -13,7 +13,7 @@ use super::network::network;
 use super::pooler;
 use super::recovery::recovery;
 use super::rules::rules;
-use super::services::ingress_paths;
+use super::services::{ingress_paths, ports};
 use super::sizing;
 use super::strategy::strategy;
 use super::values::{cidr_diagnostic, overlaps, parse_cidr, path};
@@ -55,6 +55,7 @@ pub(super) fn environment(
     let pooler = pooler::pooler(spec, resolved, &settings.database, services.as_ref(), out);
     let database = database.map(|database| Database { pooler, ..database });
     if let Some(services) = &services {
+        ports(resolved, services, out);
         ingress_paths(resolved, services, out);
     }
     let placed = match (&eks, &services) {

@@ -23,11 +23,6 @@ pub(super) fn service(
     }
     Some(Service {
         name: name.to_string(),
-        port: service.port,
-        image_repository: service.image_repository.clone(),
-        health_path: service.health_path.clone(),
-        readiness_path: service.readiness_path.clone(),
-        metrics_path: service.metrics_path.clone(),
         shutdown_grace_seconds: service.shutdown_grace_seconds,
         config: service.config.clone(),
         // Filled by `secrets::service_secrets`, which knows the declared secrets.
@@ -276,31 +271,45 @@ fn routes(
             body_limit_bytes: route.body_limit_bytes.unwrap_or(api.body_limit_bytes),
         });
     }
-    for (key, wanted, handler) in [
-        ("health_path", &written.health_path, Handler::Health),
-        ("readiness_path", &written.readiness_path, Handler::Ready),
-        ("metrics_path", &written.metrics_path, Handler::Metrics),
+    for (key, handler, wanted) in [
+        ("health_path", Handler::Health, &written.health_path),
+        ("readiness_path", Handler::Ready, &written.readiness_path),
+        ("metrics_path", Handler::Metrics, &written.metrics_path),
     ] {
-        let routed = written
-            .routes
-            .iter()
-            .any(|route| route.handler == handler && &route.path == wanted);
-        if !routed {
-            out.push(
-                Diagnostic::error(
-                    Code::RouteMismatch,
-                    format!("`{key}` is `{wanted}`, but no route serves it with the `{}` handler", handler_name(handler)),
-                )
-                .at_path(service_path(name).child(key))
-                .help(format!(
-                    "add a route: [[services.{name}.routes]] method = \"GET\", path = \"{wanted}\", handler = \"{}\"",
-                    handler_name(handler)
-                )),
-            );
+        if let Some(problem) = unrouted(name, written, (key, handler), wanted) {
+            out.push(problem.at_path(service_path(name).child(key)));
         }
     }
     let errors = out.iter().filter(|d| d.is_error()).count();
     (errors == errors_before).then_some(routes)
+}
+
+/// The error, unlocated, when the runtime serving `name` has no route with `handler` for the
+/// path `key` (`health_path`, `readiness_path` or `metrics_path`) says it answers on.
+pub(super) fn unrouted(
+    name: &str,
+    written: &spec::Service,
+    (key, handler): (&str, Handler),
+    wanted: &str,
+) -> Option<Diagnostic> {
+    let routed = written
+        .routes
+        .iter()
+        .any(|route| route.handler == handler && route.path == wanted);
+    (!routed).then(|| {
+        Diagnostic::error(
+            Code::RouteMismatch,
+            format!(
+                "`{key}` is `{wanted}`, but no route of `{name}` serves it with the `{}` handler",
+                handler_name(handler)
+            ),
+        )
+        .help(format!(
+            "add a route: [[services.{name}.routes]] method = \"GET\", path = \"{wanted}\", \
+             handler = \"{}\"",
+            handler_name(handler)
+        ))
+    })
 }
 
 pub(super) fn handler_name(handler: Handler) -> String {

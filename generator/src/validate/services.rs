@@ -1,6 +1,6 @@
-//! The services together: each is checked on its own (`routes`), then what they share: no two
-//! listen on the same port, and in each environment no two claim the same ingress path prefix
-//! or shadow another's.
+//! The services together: each is checked on its own (`routes`), then what they share: in each
+//! environment no two listen on the same port, and no two claim the same ingress path prefix or
+//! shadow another's.
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,6 @@ pub(super) fn services(spec: &Spec, out: &mut Vec<Diagnostic>) -> Option<Vec<Ser
             routes::service(name, written, out).filter(|_| variables)
         })
         .collect();
-    ports(spec, out);
     egress(spec, out);
     built.into_iter().collect()
 }
@@ -120,28 +119,32 @@ pub(super) fn unknown_egress(spec: &Spec, name: &str, target: &str) -> Option<Di
 
 /// Two services on one port cannot run side by side where they share a network namespace (a
 /// developer's machine, one compose file), and their metrics scrape configs would collide.
-fn ports(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    let services: Vec<(&String, u16)> = spec
-        .services
+/// Checked in each environment, on the key that wrote each port (the service's table where no
+/// layer did).
+pub(super) fn ports(
+    resolved: &Resolved,
+    services: &BTreeMap<String, ServiceSettings>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let ports: Vec<(&String, u16)> = services
         .iter()
-        .map(|(name, service)| (name, service.port))
+        .map(|(name, settings)| (name, settings.port))
         .collect();
-    for (index, (name, port)) in services.iter().enumerate() {
-        if let Some((first, _)) = services[..index].iter().find(|(_, other)| other == port) {
-            out.push(
-                Diagnostic::error(
-                    Code::DuplicateName,
-                    format!("`{name}` and `{first}` both listen on port {port}"),
-                )
-                .at_path(service_path(name).child("port"))
-                .on_value()
-                .related(
-                    service_path(first).child("port"),
-                    format!("`{first}` listens on {port}"),
-                    true,
-                )
-                .help("give each service a port of its own"),
-            );
+    let key = |name: &str| Path::root().child("services").child(name).child("port");
+    for (index, (name, port)) in ports.iter().enumerate() {
+        if let Some((first, _)) = ports[..index].iter().find(|(_, other)| other == port) {
+            let diagnostic = Diagnostic::error(
+                Code::DuplicateName,
+                format!("`{name}` and `{first}` both listen on port {port}"),
+            )
+            .on_value()
+            .related(
+                resolved.source_of(&key(first)),
+                format!("`{first}` listens on {port}"),
+                true,
+            )
+            .help("give each service a port of its own");
+            out.push(resolved.diagnostic(diagnostic, &key(name)));
         }
     }
 }

@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 
+use super::routes::unrouted;
 use super::services::unknown_egress;
 use super::values::{bytes, millicores, path};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Probes, Rollout, ServiceSettings};
 use crate::resolve::{Layer, Resolved};
 use crate::source::Path;
-use crate::spec::{self, Spec};
+use crate::spec::{self, Handler, Spec};
 
 /// Each service's settings in the environment: only the spec's services have any, each sized
 /// consistently, its disruption budget leaving a node drainable; its configuration is its own
@@ -61,6 +62,9 @@ pub(super) fn services(
         let mut config = service.config.clone();
         config.extend(here.config.clone());
         egress_here(spec, resolved, name, here, out);
+        if service.runtime.is_some() {
+            served_here(resolved, name, service, here, out);
+        }
         super::secrets::access_here(spec, resolved, settings, name, here, out);
         let mut egress = here.egress.clone();
         // The runtime reads the database and caches in Redis.
@@ -97,6 +101,30 @@ fn egress_here(
             continue;
         }
         if let Some(problem) = unknown_egress(spec, name, target) {
+            out.push(resolved.diagnostic(problem, &at));
+        }
+    }
+}
+
+/// The probe and metrics paths an environment's layers give a runtime-backed service are routes
+/// the runtime serves (the service's own are checked once, with its routes).
+fn served_here(
+    resolved: &Resolved,
+    name: &str,
+    service: &spec::Service,
+    here: &ServiceSettings,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (key, handler, wanted) in [
+        ("health_path", Handler::Health, &here.health_path),
+        ("readiness_path", Handler::Ready, &here.readiness_path),
+        ("metrics_path", Handler::Metrics, &here.metrics_path),
+    ] {
+        let at = path("services").child(name).child(key);
+        if resolved.layer_of(&at) == Layer::Service {
+            continue;
+        }
+        if let Some(problem) = unrouted(name, service, (key, handler), wanted) {
             out.push(resolved.diagnostic(problem, &at));
         }
     }

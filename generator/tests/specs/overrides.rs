@@ -91,3 +91,25 @@ pub(super) const SECRETS_PER_ENVIRONMENT: Fixture = fixture(
         ),
     ],
 );
+
+pub(super) const PORT_SHARED_IN_ONE_ENVIRONMENT: Fixture = fixture(
+    "port_shared_in_one_environment",
+    "two services on ports of their own, until prod moves the second to the first's port; dev \
+     points the runtime's metrics scrape at a path it does not serve",
+    &[
+        InsertAfter(SERVICE_GRACE, r#"ingress_paths = ["/transaction"]"#),
+        InsertAfter(
+            AFTER_THE_SERVICE,
+            "\n[services.myapp-reports]\nport = 8081\nimage_repository = \"myapp-reports\"\n\
+             health_path = \"/health\"\nreadiness_path = \"/ready\"\nmetrics_path = \"/metrics\"\n\
+             shutdown_grace_seconds = 10\ningress_paths = [\"/v1/reports\"]\n\
+             source = \"services/reports\"",
+        ),
+        InsertAfter(PROD_DEPLOY, "services.myapp-reports.port = 8080"),
+        InsertAfter(
+            DEV_DEPLOY,
+            r#"services.myapp-backend.metrics_path = "/internal/metrics""#,
+        ),
+        InsertAfter("[[dashboards]]", r#"service = "myapp-backend""#),
+    ],
+);

@@ -89,7 +89,7 @@ impl Settings {
             Some(addr) => addr,
             // Loopback unless told otherwise: a developer's run is not on the network. The chart
             // and the image set LISTEN_ADDR to every interface.
-            None => SocketAddr::from(([127, 0, 0, 1], service.port)),
+            None => SocketAddr::from(([127, 0, 0, 1], sizing.port)),
         };
         let redis_timeout = Duration::from_millis(u64::from(app.redis_timeout_ms));
         let redis = redis_from_vars(vars, redis_timeout)?;

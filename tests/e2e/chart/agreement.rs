@@ -31,23 +31,20 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         let container = container(deployment);
 
         // Port and probes: what the runtime listens on and serves, at the environment's timings.
-        assert_eq!(
-            container["ports"][0]["containerPort"], service.port,
-            "{label}"
-        );
+        assert_eq!(container["ports"][0]["containerPort"], app.port, "{label}");
         assert_eq!(container["ports"][0]["name"], "http");
         assert_eq!(
             container["livenessProbe"]["httpGet"]["path"],
-            service.health_path.as_str()
+            app.health_path.as_str()
         );
         assert_eq!(
             container["readinessProbe"]["httpGet"]["path"],
-            service.readiness_path.as_str()
+            app.readiness_path.as_str()
         );
         assert_eq!(container["livenessProbe"]["httpGet"]["port"], "http");
         assert_eq!(
             container["startupProbe"]["httpGet"]["path"],
-            service.health_path.as_str()
+            app.health_path.as_str()
         );
         for (probe, timing) in [
             ("livenessProbe", app.probes.liveness),
@@ -73,7 +70,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         }
         let svc = one(manifests, "Service");
         assert_eq!(svc["spec"]["ports"][0]["targetPort"], "http");
-        assert_eq!(svc["spec"]["ports"][0]["port"], service.port);
+        assert_eq!(svc["spec"]["ports"][0]["port"], app.port);
 
         // The pod gets its ConfigMap: for the runtime, only variables it reads, and its
         // secrets; for a service on its own image, exactly its configuration here.
@@ -108,7 +105,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
             }
             assert_eq!(config["ENVIRONMENT"], env.as_str());
             assert_eq!(config["SERVICE"], service.name.as_str(), "{label}");
-            assert_eq!(config["LISTEN_ADDR"], format!("0.0.0.0:{}", service.port));
+            assert_eq!(config["LISTEN_ADDR"], format!("0.0.0.0:{}", app.port));
             // A Redis Cluster is reached with the runtime's cluster client, and only then.
             let cluster = environment(model, env).cache.topology.is_cluster();
             assert_eq!(
@@ -310,7 +307,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 .as_str()
                 .is_some_and(|s| s.len() == 64)
         );
-        assert_eq!(annotations["prometheus.io/port"], service.port.to_string());
+        assert_eq!(annotations["prometheus.io/port"], app.port.to_string());
         let selector = &deployment["spec"]["selector"]["matchLabels"];
         assert_eq!(
             pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
@@ -356,7 +353,9 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         let policy = one(manifests, "NetworkPolicy");
         let rules = policy["spec"]["egress"].as_array().expect("egress rules");
         for other in &app.egress.services {
-            let port = model.service(other).expect("a service").port;
+            let port = environment(model, env)
+                .settings_of(model.service(other).expect("a service"))
+                .port;
             assert!(
                 rules.iter().any(|rule| {
                     rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == *other
@@ -391,8 +390,8 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
                 .as_ref()
                 .map(|check| check.path)
             {
-                Some(HealthCheckPath::Health) => &service.health_path,
-                _ => &service.readiness_path,
+                Some(HealthCheckPath::Health) => &app.health_path,
+                _ => &app.readiness_path,
             };
             assert_eq!(
                 ingress_annotations["alb.ingress.kubernetes.io/healthcheck-path"],
@@ -425,7 +424,7 @@ pub(super) fn the_rendered_manifests_agree_with_the_spec_and_the_runtime() {
         assert_eq!(monitor["spec"]["endpoints"][0]["port"], "http");
         assert_eq!(
             monitor["spec"]["endpoints"][0]["path"],
-            service.metrics_path.as_str()
+            app.metrics_path.as_str()
         );
         assert_eq!(
             monitor["spec"]["selector"]["matchLabels"],

@@ -59,18 +59,14 @@ pub(super) fn the_runtime_image_matches_what_the_chart_expects_of_it() {
     assert_ne!(uid, "0");
     let expense = expense();
     let model = &expense.model;
-    assert_eq!(
-        all("EXPOSE"),
-        vec![
-            model
-                .runtime_service(None)
-                .expect("the runtime serves a service")
-                .0
-                .port
-                .to_string()
-                .as_str()
-        ]
-    );
+    // The image exposes the port the runtime's service listens on in every environment.
+    let (service, _) = model
+        .runtime_service(None)
+        .expect("the runtime serves a service");
+    for environment in model.environments.values() {
+        let port = environment.settings_of(service).port.to_string();
+        assert_eq!(all("EXPOSE"), vec![port.as_str()], "{}", environment.name);
+    }
 
     let ignore = std::fs::read_to_string(root.join(".dockerignore")).expect(".dockerignore");
     let ignored: Vec<&str> = ignore.lines().map(str::trim).collect();

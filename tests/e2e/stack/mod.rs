@@ -214,7 +214,7 @@ fn every_service_gets_its_repository_and_role() {
         let images: BTreeSet<String> = model
             .services
             .iter()
-            .map(|s| s.image_repository.clone())
+            .map(|s| case.environment().settings_of(s).image_repository.clone())
             .collect();
         assert_eq!(
             repositories, images,

@@ -56,7 +56,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             ("ENVIRONMENT".to_string(), environment.name.clone()),
             (
                 "LISTEN_ADDR".to_string(),
-                format!("0.0.0.0:{}", service.port),
+                format!("0.0.0.0:{}", sizing.port),
             ),
             (
                 "DB_DATABASE".to_string(),
@@ -138,7 +138,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         .filter_map(|name| model.service(name))
         .map(|other| EgressService {
             name: other.name.clone(),
-            port: other.port,
+            port: environment.settings_of(other).port,
         })
         .collect();
     // PgBouncer's pods, not the database's port at any address.
@@ -205,16 +205,16 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         environment: environment.name.clone(),
         image: Image {
             registry: String::new(),
-            repository: service.image_repository.clone(),
+            repository: sizing.image_repository.clone(),
             tag: String::new(),
             pull_policy: PullPolicy::IfNotPresent,
         },
         replica_count: sizing.replicas,
-        container_port: service.port,
+        container_port: sizing.port,
         colour: Colour::None,
         service: ServiceValues {
             kind: ServiceType::ClusterIP,
-            port: service.port,
+            port: sizing.port,
             active_colour: Colour::None,
         },
         resources: ResourceValues {
@@ -228,9 +228,9 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
             },
         },
         probes: Probes {
-            liveness: probe(&service.health_path, sizing.probes.liveness),
-            readiness: probe(&service.readiness_path, sizing.probes.readiness),
-            startup: probe(&service.health_path, sizing.probes.startup),
+            liveness: probe(&sizing.health_path, sizing.probes.liveness),
+            readiness: probe(&sizing.readiness_path, sizing.probes.readiness),
+            startup: probe(&sizing.health_path, sizing.probes.startup),
         },
         termination_grace_period_seconds: service.shutdown_grace_seconds + 10,
         rollout: RolloutValues {
@@ -281,7 +281,7 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         service_monitor: ServiceMonitor {
             enabled: true,
             interval: "30s".to_string(),
-            path: service.metrics_path.clone(),
+            path: sizing.metrics_path.clone(),
             labels: BTreeMap::from([("release".to_string(), "prometheus".to_string())]),
         },
         prometheus_rule: PrometheusRule {
@@ -296,10 +296,10 @@ pub fn values(model: &Model, environment: &Environment, service: &Service) -> He
         spec: None,
         pod_annotations: BTreeMap::from([
             ("prometheus.io/scrape".to_string(), "true".to_string()),
-            ("prometheus.io/port".to_string(), service.port.to_string()),
+            ("prometheus.io/port".to_string(), sizing.port.to_string()),
             (
                 "prometheus.io/path".to_string(),
-                service.metrics_path.clone(),
+                sizing.metrics_path.clone(),
             ),
         ]),
         // IRSA: the pods assume the service's own role. Where the spec names no account, the
@@ -457,16 +457,17 @@ fn load_balancer_annotations(
 ) -> Vec<(String, String)> {
     let annotation = |key: &str, value: String| (format!("alb.ingress.kubernetes.io/{key}"), value);
     let ingress = &environment.ingress;
+    let sizing = environment.settings_of(service);
     let mut annotations = Vec::new();
     match &ingress.health_check {
         None => annotations.push(annotation(
             "healthcheck-path",
-            service.readiness_path.clone(),
+            sizing.readiness_path.clone(),
         )),
         Some(check) => {
             let path = match check.path {
-                HealthCheckPath::Health => &service.health_path,
-                HealthCheckPath::Readiness => &service.readiness_path,
+                HealthCheckPath::Health => &sizing.health_path,
+                HealthCheckPath::Readiness => &sizing.readiness_path,
             };
             annotations.extend([
                 annotation("healthcheck-path", path.clone()),

@@ -209,7 +209,8 @@ impl BlueGreen<'_> {
     pub(super) fn steps(self) -> Vec<Step> {
         let release = self.service.name.clone();
         let namespace = self.environment.namespace.clone();
-        let port = u32::from(self.service.port);
+        let here = self.environment.settings_of(self.service);
+        let port = u32::from(here.port);
         let helm = |step: Step| {
             step.env("RELEASE", release.clone())
                 .env("CHART", HELM_CHART)
@@ -229,10 +230,10 @@ impl BlueGreen<'_> {
             cluster(Step::run(name, SMOKE_PORT_FORWARD))
                 .env("TARGET", target)
                 .env("PORT", port)
-                .env("HEALTH_PATH", self.service.health_path.clone())
+                .env("HEALTH_PATH", here.health_path.clone())
                 .env("API_PATH", self.api_path.clone().unwrap_or_default())
         };
-        let health_path = &self.service.health_path;
+        let health_path = &here.health_path;
         let health_url = if self
             .service
             .routes_on_ingress(self.environment, health_path)

@@ -101,7 +101,8 @@ pub(super) fn ci_workflow(model: &Model, spec_path: &str) -> Workflow {
     // Every service's image, built and scanned (never pushed) on every change.
     let mut image_steps = vec![checkout(model)];
     for service in &spec.services {
-        let image = format!("{}:ci-${{{{ github.sha }}}}", service.image_repository);
+        // A local tag only: the image is never pushed.
+        let image = format!("{}:ci-${{{{ github.sha }}}}", service.name);
         let build = &service.build;
         image_steps.push(
             Step::run(&format!("docker build {}", service.name), DOCKER_BUILD)

@@ -148,7 +148,7 @@ pub(super) fn deploy_workflow(
     };
     let host = &environment.ingress.host;
     let region = spec.project.aws_region.clone();
-    let repository = service.image_repository.clone();
+    let repository = environment.settings_of(service).image_repository.clone();
     let release = service.name.clone();
     let namespace = environment.namespace.clone();
     let project = &spec.project.name;

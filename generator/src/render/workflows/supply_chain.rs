@@ -73,7 +73,7 @@ pub(super) fn image_steps(
     service: &Service,
     workflow: &str,
 ) -> Vec<Step> {
-    let repository = service.image_repository.clone();
+    let repository = environment.settings_of(service).image_repository.clone();
     let by_digest = format!("{REGISTRY}/{repository}@{DIGEST}");
     let signer = signer_identity(model, environment, workflow);
     let not_signed = "steps.signature.outputs.signed != 'true'";
