@@ -15,7 +15,10 @@ use crate::model::{
 
 /// The image: PgBouncer 1.24.0 as CloudNativePG builds it (Debian, user `pgbouncer` 998:996).
 /// From 1.21 on PgBouncer tracks protocol-level prepared statements in transaction mode
-/// (`max_prepared_statements`), which the runtime's driver sends for every query.
+/// (`max_prepared_statements`), which the runtime's driver sends for every query. Built for
+/// linux/amd64 and linux/arm64 (cloudnative-pg/pgbouncer-containers' build workflow at the
+/// v1.24.0-* tags), so the pods, placed on no node group, run on any untainted node, x86 or
+/// Graviton.
 pub const IMAGE: &str = "ghcr.io/cloudnative-pg/pgbouncer:1.24.0";
 const RUN_AS_USER: u32 = 998;
 const RUN_AS_GROUP: u32 = 996;
