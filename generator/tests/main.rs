@@ -1,6 +1,7 @@
 //! The generator's tests, one binary: the command line (`cli`), blue-green deploys (`blue_green`), every kind of mistake in a spec
 //! (`diagnostics`, on the fixture specs of `specs`), the rendered artifacts read back
-//! (`render`, `render_dashboards`, `render_workflows`, and what a release's values file
+//! (`render`, `render_dashboards`, `render_workflows`, the platforms each deploy builds its image
+//! for, `image_platforms`, and what a release's values file
 //! carries, `release`), the cost estimate (`cost`) and what it renders (`cost_artifacts`), the
 //! comparison of two environments (`diff`), the guide's platform (`money_tracking`), a service's
 //! port, image and paths per environment (`per_environment`), what
@@ -17,6 +18,7 @@ mod cost_artifacts;
 mod diagnostics;
 mod diff;
 mod explain;
+mod image_platforms;
 mod integrations;
 mod lsp;
 mod money_tracking;

@@ -32,6 +32,10 @@ pub(crate) fn tests() -> Vec<Test> {
             the_alert_unit_tests_fail_when_an_environments_threshold_is_wrong,
             Need::Tool("promtool")
         ),
+        test!(
+            the_pgbouncer_unit_tests_fail_when_a_pool_alert_is_weakened,
+            Need::Tool("promtool")
+        ),
     ]
 }
 
@@ -138,9 +142,14 @@ fn promtool_proves_every_alert_and_slo_burn_rate_alert_fires_when_it_must_and_on
                 model.alerts.len(),
                 "every alert of the example specs has a test"
             );
+            // Two per PgBouncer alert where the environment runs PgBouncer.
+            let pooler = environment.database.pooler.as_ref().map_or(0, |pooler| {
+                2 * generator::render::prometheus_rules::pooler_alerts(&model, environment, pooler)
+                    .len()
+            });
             assert_eq!(
                 tests["tests"].as_array().map(Vec::len),
-                Some(2 * tested + 3 * model.slos.len())
+                Some(2 * tested + 3 * model.slos.len() + pooler)
             );
             let dir = tempfile::tempdir().expect("tempdir");
             let file = write_rule_tests(dir.path(), &resource["spec"], &tests);
@@ -157,15 +166,15 @@ fn promtool_proves_every_alert_and_slo_burn_rate_alert_fires_when_it_must_and_on
     }
 }
 
-/// Runs the generated rule unit tests of `environment` (example spec) against its rules with
-/// `from` replaced by `to`: what promtool printed.
+/// Runs the generated rule unit tests of `environment` (of the example `spec`) against its rules
+/// with `from` replaced by `to`: what promtool printed.
 fn rule_tests_on_weakened_rules(
     promtool: &std::path::Path,
-    environment: &str,
+    (spec, environment): (&str, &str),
     from: &str,
     to: &str,
 ) -> std::process::Output {
-    let (model, artifacts) = render_spec(&crate::support::workspace().join("specs/expense.toml"));
+    let (model, artifacts) = render_spec(&crate::support::workspace().join(spec));
     let rule = artifacts
         .iter()
         .find(|a| a.path == format!("generated/{environment}/prometheus-rules.yaml"))
@@ -186,7 +195,12 @@ fn rule_tests_on_weakened_rules(
 fn the_slo_unit_tests_fail_when_a_burn_rate_threshold_is_wrong() {
     let promtool = tool("promtool");
     // The 1x ticket threshold of the availability SLO is 0.001; make it 3x too lax.
-    let output = rule_tests_on_weakened_rules(&promtool, "prod", "> 0.001 and", "> 0.003 and");
+    let output = rule_tests_on_weakened_rules(
+        &promtool,
+        ("specs/expense.toml", "prod"),
+        "> 0.001 and",
+        "> 0.003 and",
+    );
     assert!(
         !output.status.success(),
         "a weakened threshold must fail the generated unit tests"
@@ -203,7 +217,7 @@ fn the_alert_unit_tests_fail_when_an_environments_threshold_is_wrong() {
     // HighErrorRate at 50 % instead of 5 %: its firing series (10 % errors) no longer fire it.
     let output = rule_tests_on_weakened_rules(
         &promtool,
-        "staging",
+        ("specs/expense.toml", "staging"),
         "sum(rate(http_requests_total[5m])) > 0.05",
         "sum(rate(http_requests_total[5m])) > 0.5",
     );
@@ -222,4 +236,42 @@ fn the_alert_unit_tests_fail_when_an_environments_threshold_is_wrong() {
         ) && printed.contains("got: nil"),
         "{printed}"
     );
+}
+
+fn the_pgbouncer_unit_tests_fail_when_a_pool_alert_is_weakened() {
+    let promtool = tool("promtool");
+    let money_tracking = ("specs/money-tracking.toml", "prod");
+    // Each weakened PgBouncer alert misses its firing pool; the spec's pool alert, which reads
+    // PgBouncer's exporter too, likewise.
+    for (from, to, alert) in [
+        (
+            r#"database!=\"pgbouncer\"}) > 0""#,
+            r#"database!=\"pgbouncer\"}) > 5""#,
+            "PgBouncerClientsWaiting",
+        ),
+        (
+            r#"database!=\"pgbouncer\"}) >= 1""#,
+            r#"database!=\"pgbouncer\"}) >= 5""#,
+            "PgBouncerClientWaitTooLong",
+        ),
+        (
+            r#"database!=\"pgbouncer\"}) >= on"#,
+            r#"database!=\"pgbouncer\"}) > on"#,
+            "PgBouncerPoolSaturated",
+        ),
+        (
+            r#"\"(.*)\")) > 0.9""#,
+            r#"\"(.*)\")) > 0.96""#,
+            "DatabaseConnectionPoolExhausted",
+        ),
+    ] {
+        let output = rule_tests_on_weakened_rules(&promtool, money_tracking, from, to);
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.status.success(), "{alert} weakened: {printed}");
+        assert!(printed.contains(alert), "{alert}: {printed}");
+    }
 }

@@ -11,6 +11,7 @@ pub enum Action {
     SetupTerraform,
     Trivy,
     SetupBuildx,
+    SetupQemu,
     CosignInstaller,
     UploadArtifact,
     DownloadArtifact,
@@ -18,7 +19,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::Checkout,
         Action::ConfigureAwsCredentials,
         Action::AmazonEcrLogin,
@@ -26,6 +27,7 @@ impl Action {
         Action::SetupTerraform,
         Action::Trivy,
         Action::SetupBuildx,
+        Action::SetupQemu,
         Action::CosignInstaller,
         Action::UploadArtifact,
         Action::DownloadArtifact,
@@ -33,8 +35,7 @@ impl Action {
     ];
 
     /// The actions only the image supply chain uses (`delivery.supply_chain`).
-    pub const SUPPLY_CHAIN: [Action; 5] = [
-        Action::SetupBuildx,
+    pub const SUPPLY_CHAIN: [Action; 4] = [
         Action::CosignInstaller,
         Action::UploadArtifact,
         Action::DownloadArtifact,
@@ -45,13 +46,21 @@ impl Action {
     /// writes one to the job that may post it (besides those CI uses).
     pub const COMMENT_ARTIFACTS: [Action; 2] = [Action::UploadArtifact, Action::DownloadArtifact];
 
-    /// The actions the workflows use, with the image supply chain on or off, and with or without
-    /// a workflow that passes a comment between its jobs (the Terraform or the cost workflow).
-    pub fn used(supply_chain: bool, comments: bool) -> impl Iterator<Item = Action> {
-        Action::ALL.into_iter().filter(move |action| {
-            supply_chain
-                || !Action::SUPPLY_CHAIN.contains(action)
-                || (comments && Action::COMMENT_ARTIFACTS.contains(action))
+    /// The actions the workflows use, with the image supply chain on or off, with or without
+    /// a workflow that passes a comment between its jobs (the Terraform or the cost workflow),
+    /// and with or without a deploy that may emulate a platform (QEMU).
+    pub fn used(
+        supply_chain: bool,
+        comments: bool,
+        emulation: bool,
+    ) -> impl Iterator<Item = Action> {
+        Action::ALL.into_iter().filter(move |action| match action {
+            Action::SetupQemu => emulation,
+            _ => {
+                supply_chain
+                    || !Action::SUPPLY_CHAIN.contains(action)
+                    || (comments && Action::COMMENT_ARTIFACTS.contains(action))
+            }
         })
     }
 
@@ -65,6 +74,7 @@ impl Action {
             Action::SetupTerraform => "hashicorp/setup-terraform",
             Action::Trivy => "aquasecurity/trivy-action",
             Action::SetupBuildx => "docker/setup-buildx-action",
+            Action::SetupQemu => "docker/setup-qemu-action",
             Action::CosignInstaller => "sigstore/cosign-installer",
             Action::UploadArtifact => "actions/upload-artifact",
             Action::DownloadArtifact => "actions/download-artifact",

@@ -40,7 +40,9 @@ const EKS_CHARTS: ChartRepository = ChartRepository {
 pub const PROMETHEUS_RELEASE: &str = "prometheus";
 
 /// The cluster autoscaler's image for each Kubernetes minor version (it must match the
-/// cluster's): the latest patch release of each.
+/// cluster's): the latest patch release of each. Each is a manifest list of linux/amd64, arm64
+/// and s390x (kubernetes/autoscaler's cluster-autoscaler/Makefile at each tag: `ALL_ARCH`,
+/// `push-manifest`), so its pod runs on any node of the cluster.
 const CLUSTER_AUTOSCALER_IMAGES: [(&str, &str); 8] = [
     ("1.28", "v1.28.7"),
     ("1.29", "v1.29.5"),

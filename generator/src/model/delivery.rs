@@ -1,8 +1,8 @@
 //! How the platform is delivered: the workflows' actions and roles, resolved.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Action, ActionRef, PromDuration};
+use super::{Action, ActionRef, Architecture, PromDuration};
 
 /// How the platform is delivered.
 #[derive(Debug, Clone)]
@@ -117,6 +117,36 @@ pub struct Deploy {
     /// The self-hosted runner's labels; empty for a GitHub-hosted runner.
     pub runner: Vec<crate::spec::RunnerLabel>,
     pub strategy: Strategy,
+}
+
+impl Deploy {
+    /// The CPU architecture of the deploy job's runner, where the job's labels fix it: the
+    /// hosted runner (`ubuntu-24.04`) is x86_64, and a self-hosted runner carries GitHub's
+    /// label of its architecture (`X64`, `ARM64`) if the spec asks for one; `None` when any
+    /// runner with the labels may take the job.
+    pub fn runner_architecture(&self) -> Option<Architecture> {
+        if self.runner.is_empty() {
+            return Some(Architecture::X86_64);
+        }
+        self.runner
+            .iter()
+            .find_map(|label| match label.0.to_ascii_lowercase().as_str() {
+                "x64" => Some(Architecture::X86_64),
+                "arm64" => Some(Architecture::Arm64),
+                _ => None,
+            })
+    }
+
+    /// Of the `platforms` an image is built for, those the runner may have to emulate (QEMU):
+    /// every one but the runner's own architecture, all of them where that is not fixed.
+    pub fn emulated(&self, platforms: &BTreeSet<Architecture>) -> BTreeSet<Architecture> {
+        let native = self.runner_architecture();
+        platforms
+            .iter()
+            .copied()
+            .filter(|architecture| Some(*architecture) != native)
+            .collect()
+    }
 }
 
 /// What starts a deploy.

@@ -522,15 +522,6 @@ impl Environment {
             .unwrap_or_else(|| unreachable!("validation settles every service: {}", service.name))
     }
 
-    /// The node group `service`'s pods run on here, if it is placed on one (validation made
-    /// sure the group is the cluster's and has labels to select its nodes by).
-    pub fn placement_of(&self, service: &Service) -> Option<&NodeGroup> {
-        let name = self.settings_of(service).node_group.as_deref()?;
-        Some(self.eks.node_group(name).unwrap_or_else(|| {
-            unreachable!("validation places services on the cluster's groups: {name}")
-        }))
-    }
-
     /// An alert's expression with this environment's threshold in place of `$threshold`, and
     /// its namespace in place of `$namespace`.
     pub fn alert_expression(&self, alert: &Alert) -> String {

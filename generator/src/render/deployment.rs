@@ -11,7 +11,8 @@ use super::template::{render_template, shell_word};
 use super::workflows::HELM_CHART;
 use super::{addons, alertmanager, count, helm_values, pgbouncer, tfvars};
 use crate::model::{
-    BLUE_GREEN_COLOURS, DeployTrigger, Environment, Model, POOLER_NAME, Receiver, Strategy,
+    Architecture, BLUE_GREEN_COLOURS, DeployTrigger, Environment, Model, POOLER_NAME, Receiver,
+    Strategy,
 };
 
 pub const PATH: &str = "generated/DEPLOYMENT.md";
@@ -338,21 +339,43 @@ fn images(model: &Model, environment: &Environment) -> Step {
         ),
         r#"tag="$(git rev-parse HEAD)""#.to_string(),
     ];
+    let platforms = |service| {
+        environment
+            .architectures_of(service)
+            .into_iter()
+            .map(Architecture::linux_platform)
+            .collect::<Vec<_>>()
+    };
+    // The docker driver builds one platform at a time; an image index of several needs a
+    // builder of its own.
+    if model
+        .services
+        .iter()
+        .any(|service| platforms(service).len() > 1)
+    {
+        commands.push(format!(
+            "docker buildx use {builder} || docker buildx create --use --name {builder} --driver docker-container",
+            builder = shell_word(&format!("{}-images", model.project.name))
+        ));
+    }
     for service in &model.services {
         let repository = &environment.settings_of(service).image_repository;
         let image = format!(r#""$registry/{repository}:$tag""#);
         commands.push(format!(
-            "docker build --file {} --tag {image} {}",
+            "docker buildx build --platform {} --file {} --tag {image} --push {}",
+            platforms(service).join(","),
             shell_word(&service.build.dockerfile),
             shell_word(&service.build.context)
         ));
-        commands.push(format!("docker push {image}"));
     }
     Step::new(
         "Images",
         &[
-            "Each service's image, built from this commit and pushed to the environment's ECR \
-           (tags are immutable: a commit's image is pushed once per account)."
+            "Each service's image, built from this commit for the CPU architectures of the nodes \
+             its pods may run on here (`--platform`) and pushed to the environment's ECR (tags \
+             are immutable: a commit's image is pushed once per account). BuildKit emulates an \
+             architecture other than this machine's with QEMU: Docker Desktop has it; elsewhere \
+             install it once with `docker run --privileged --rm tonistiigi/binfmt --install all`."
                 .to_string(),
         ],
         commands,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::alertmanager::timing;
 use super::artifact::{Artifact, RenderError, Request};
 use super::helm_values;
-use super::prometheus_rules::{severity_name, slo_alert_name};
+use super::prometheus_rules::{pooler_alerts, severity_name, slo_alert_name};
 use super::template::render_template;
 use super::template::shell_word;
 use crate::model::{Engine, Environment, Handler, Model, Receiver, Secret, Severity};
@@ -234,6 +234,23 @@ fn alert_runbooks(model: &Model, environment: &Environment) -> Vec<AlertRunbook>
             }
         })
         .collect();
+    if let Some(pooler) = &environment.database.pooler {
+        runbooks.extend(
+            pooler_alerts(model, environment, pooler)
+                .into_iter()
+                .map(|alert| AlertRunbook {
+                    name: alert.name.to_string(),
+                    severity: severity_name(alert.severity),
+                    routing: routing(model, alert.severity, model.receivers(alert.severity)),
+                    escalation: escalation(model, alert.severity),
+                    summary: alert.summary.to_string(),
+                    description: alert.description,
+                    query: shell_word(&alert.expr),
+                    expression: alert.expr,
+                    for_: alert.for_.to_string(),
+                }),
+        );
+    }
     // An SLO's burn-rate alerts share a name: one section, its fast burn's routing.
     for slo in &model.slos {
         let error_budget = format!("slo:error_budget_remaining:ratio{{slo=\"{}\"}}", slo.name);

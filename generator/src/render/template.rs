@@ -187,7 +187,8 @@ fn format_value(
 }
 
 /// A shell word that is exactly `text`: bare when no character is special, single-quoted
-/// otherwise.
+/// otherwise, a `$` (PromQL's `$1`, say) escaped between the quotes, where no reader (shellcheck
+/// included) can take it for an expansion.
 pub(super) fn shell_word(text: &str) -> String {
     let plain = !text.is_empty()
         && text
@@ -196,7 +197,7 @@ pub(super) fn shell_word(text: &str) -> String {
     if plain {
         text.to_string()
     } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
+        format!("'{}'", text.replace('\'', "'\\''").replace('$', "'\\$'"))
     }
 }
 
@@ -317,7 +318,7 @@ mod tests {
             shell_word("eks/aws-load-balancer-controller"),
             "eks/aws-load-balancer-controller"
         );
-        assert_eq!(shell_word("it's $HOME"), "'it'\\''s $HOME'");
+        assert_eq!(shell_word("it's $HOME"), "'it'\\''s '\\$'HOME'");
         assert_eq!(shell_word(""), "''");
     }
 

@@ -201,7 +201,7 @@ pub enum AmiType {
 }
 
 /// A CPU architecture of EC2 instances and of the AMIs they boot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Architecture {
     X86_64,
     /// AWS Graviton.
@@ -214,6 +214,20 @@ impl Architecture {
             Architecture::X86_64 => "x86_64",
             Architecture::Arm64 => "arm64",
         }
+    }
+
+    /// The architecture as OCI images and Docker name it (`amd64`, `arm64`): an image index's
+    /// platforms, `--platform linux/<it>`, the emulators QEMU installs.
+    pub fn oci_name(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "amd64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+
+    /// The OCI platform of Linux images for it (`linux/amd64`).
+    pub fn linux_platform(self) -> String {
+        format!("linux/{}", self.oci_name())
     }
 }
 

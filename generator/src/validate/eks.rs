@@ -478,21 +478,10 @@ pub(super) fn placement(
             );
             continue;
         }
-        let tolerated = |other: &NodeGroup| {
-            other
-                .taints
-                .iter()
-                .filter(|taint| taint.effect.repels())
-                .all(|taint| group.taints.contains(taint))
-        };
-        let also = eks.node_groups.iter().find(|other| {
-            other.name != group.name
-                && group
-                    .labels
-                    .iter()
-                    .all(|(key, value)| other.labels.get(key) == Some(value))
-                && tolerated(other)
-        });
+        let also = eks
+            .node_groups
+            .iter()
+            .find(|other| other.name != group.name && other.admits(Some(group)));
         if let Some(other) = also {
             out.push(
                 resolved.diagnostic(

@@ -61,7 +61,6 @@ pub fn validate(
     let mut out = Vec::new();
     no_workflow_expressions(spec, &mut out);
     project(spec, &mut out);
-    let delivery = delivery(&spec.delivery, &spec.project.name, &mut out);
     secrets::store(spec, &mut out);
     secrets::declared(spec, &mut out);
     secrets::unused(spec, environments, &mut out);
@@ -77,6 +76,13 @@ pub fn validate(
         }
     }
     environment::across_environments(environments, &mut out);
+    // Whether a deploy may emulate a platform is known once every environment is built.
+    let emulation = (built.len() == environments.len()).then(|| {
+        built
+            .values()
+            .any(crate::model::Environment::deploys_emulate)
+    });
+    let delivery = delivery(&spec.delivery, &spec.project.name, emulation, &mut out);
     if built.len() == environments.len() {
         secrets::access(spec, &built, &mut out);
     }
@@ -166,17 +172,22 @@ fn project(spec: &Spec, out: &mut Vec<Diagnostic>) {
 }
 
 /// Every action the workflows use, pinned as `[delivery.actions]` says; a pin by tag only is
-/// a warning, because a tag can be moved to other code after the review.
+/// a warning, because a tag can be moved to other code after the review. `emulation`: whether
+/// a deploy sets QEMU up (`None` while an environment is invalid: QEMU's entry is then neither
+/// required nor unused).
 fn delivery(
     delivery: &spec::Delivery,
     project: &str,
+    emulation: Option<bool>,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Delivery> {
     let at = Path::root().child("delivery").child("actions");
     let mut actions = BTreeMap::new();
     let mut complete = true;
     let comments = delivery.terraform.enabled || delivery.cost_comment;
-    let used: Vec<Action> = Action::used(delivery.supply_chain, comments).collect();
+    let emulation =
+        emulation.unwrap_or_else(|| delivery.actions.contains_key(Action::SetupQemu.name()));
+    let used: Vec<Action> = Action::used(delivery.supply_chain, comments, emulation).collect();
     for &action in &used {
         match delivery.actions.get(action.name()) {
             Some(version) => {

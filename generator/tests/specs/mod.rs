@@ -248,6 +248,11 @@ handler = "list_transactions""#,
         &[RemoveLine(r#""azure/setup-helm""#)],
     ),
     fixture(
+        "emulation_without_qemu",
+        "a deploy runner of unknown architecture, which may emulate the image's, without QEMU's pin",
+        &[RemoveLine(r#""docker/setup-qemu-action""#)],
+    ),
+    fixture(
         "terraform_role_named_as_the_deploy_role",
         "the Terraform plan role given the deploy role's name (one account holds both)",
         &[InsertAfter(
@@ -1030,6 +1035,20 @@ pub(super) const WARNINGS: &[Fixture] = &[
             r#""actions/checkout""#,
             r#""actions/cache" = { version = "v4" }"#,
         )],
+    ),
+    fixture(
+        "qemu_for_native_builds",
+        "QEMU pinned where every deploy runner builds its platform natively (X64)",
+        &[
+            Replace(
+                DEFAULT_RUNNER,
+                r#"runner = ["self-hosted", "linux", "X64", "myapp-deployer"]"#,
+            ),
+            Replace(
+                PROD_DEPLOY,
+                r#"runner = ["self-hosted", "linux", "X64", "myapp-prod"] }"#,
+            ),
+        ],
     ),
     fixture(
         "action_pinned_by_tag_only",

@@ -159,6 +159,19 @@ impl Step {
         }
     }
 
+    /// A script of several parts, one after the other (each written in this crate).
+    pub(super) fn script(name: &str, parts: &[&'static [&'static str]]) -> Step {
+        Step {
+            run: parts.concat(),
+            ..Step::run(name, &[])
+        }
+    }
+
+    pub(super) fn named(mut self, name: String) -> Step {
+        self.name = name;
+        self
+    }
+
     pub(super) fn uses(name: &str, action: &ActionRef) -> Step {
         Step {
             uses: Some(Uses {

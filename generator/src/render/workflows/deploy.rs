@@ -6,7 +6,7 @@ use serde_json::Value;
 use serde::Serialize;
 
 use super::blue_green::BlueGreen;
-use super::ci::trivy_scan;
+use super::image::Image;
 use super::supply_chain;
 
 use super::context::{
@@ -21,17 +21,6 @@ use crate::render::helm_values;
 // deploy-<service>-<env>.yml
 // ---------------------------------------------------------------------------------------------
 
-/// ECR tags are immutable (terraform/modules/ecr): the image of a commit is built once and every
-/// later deploy of that commit (dev, then staging, then prod) ships the very same image.
-const BUILD_AND_PUSH: &[&str] = &[
-    r#"image="$REGISTRY/$REPOSITORY:$IMAGE_TAG""#,
-    r#"if docker manifest inspect "$image" > /dev/null 2>&1; then"#,
-    r#"  echo "$image is already in ECR; deploying that image""#,
-    "else",
-    r#"  docker build --file "$DOCKERFILE" --tag "$image" "$CONTEXT""#,
-    r#"  docker push "$image""#,
-    "fi",
-];
 const UPDATE_KUBECONFIG: &[&str] =
     &[r#"aws eks update-kubeconfig --name "$CLUSTER_NAME" --region "$REGION""#];
 /// The values file is the whole release: it carries the spec the runtime serves and, for the
@@ -176,18 +165,14 @@ pub(super) fn deploy_workflow(
     } else {
         "${{ github.sha }}"
     };
+    let built = Image::new(model, environment, service);
     let image_steps = if supply_chain {
-        supply_chain::image_steps(model, environment, service, &path(environment, service))
+        supply_chain::image_steps(&built, &path(environment, service))
     } else {
-        vec![
-            Step::run("Build and push the image", BUILD_AND_PUSH)
-                .env("REGISTRY", "${{ steps.ecr.outputs.registry }}")
-                .env("REPOSITORY", repository.clone())
-                .env("IMAGE_TAG", "${{ github.sha }}")
-                .env("DOCKERFILE", service.build.dockerfile.clone())
-                .env("CONTEXT", service.build.context.clone()),
-            trivy_scan(model, image),
-        ]
+        let mut steps = built.builder_steps();
+        steps.push(built.build_step(false));
+        steps.extend(built.scans(&image));
+        steps
     };
 
     let mut steps = vec![
@@ -301,7 +286,7 @@ pub(super) fn deploy_workflow(
     };
     let mut jobs = vec![job];
     if supply_chain {
-        jobs.push(supply_chain::code_scanning_job(model, service));
+        jobs.push(supply_chain::code_scanning_job(&built));
     }
     let workflow = Workflow {
         name: format!("Deploy {} to {name}", service.name),

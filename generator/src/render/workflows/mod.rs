@@ -20,6 +20,7 @@ mod context;
 mod cost;
 mod dependabot;
 mod deploy;
+mod image;
 mod supply_chain;
 mod terraform;
 pub(crate) use context::HELM_CHART;

@@ -5,39 +5,17 @@
 
 use serde_json::Value;
 
-use super::ci::trivy_scan;
 use super::context::{Job, RUNNER, Step, Variable, checkout, read, variable, write};
-use crate::model::{Action, DeployTrigger, Environment, Model, Service};
+use super::image::{Image, on_platform};
+use crate::model::{Action, Architecture, DeployTrigger, Environment, Model};
 
 /// The issuer of the tokens GitHub Actions' OIDC provider signs; cosign's keyless certificates
 /// name it, and verification requires it.
 pub(super) const GITHUB_OIDC_ISSUER: &str = "https://token.actions.githubusercontent.com";
 /// The job that uploads the scan to code scanning, the only one with `security-events: write`.
 pub(super) const CODE_SCANNING_JOB: &str = "code-scanning";
-const SARIF_FILE: &str = "trivy-results.sarif";
 const SARIF_ARTIFACT: &str = "trivy-sarif";
-const SBOM_FILE: &str = "sbom.cdx.json";
 
-/// ECR tags are immutable (terraform/modules/ecr): the image of a commit is built once per
-/// account, by BuildKit with provenance (mode=max) and its SBOM attached, and every later deploy
-/// of that commit ships the very same digest. The digest is what every later step names.
-const BUILD_WITH_PROVENANCE: &[&str] = &[
-    r#"image="$REGISTRY/$REPOSITORY:$IMAGE_TAG""#,
-    r#"if manifest="$(docker buildx imagetools inspect "$image" --format '{{json .Manifest}}' 2> /dev/null)"; then"#,
-    r#"  digest="$(jq --raw-output .digest <<< "$manifest")""#,
-    r#"  echo "$image is already in ECR ($digest); deploying that image""#,
-    "else",
-    r#"  docker buildx build --file "$DOCKERFILE" --tag "$image" \"#,
-    r#"    --provenance=mode=max --sbom=true \"#,
-    r#"    --metadata-file "$RUNNER_TEMP/build-metadata.json" --push "$CONTEXT""#,
-    r#"  digest="$(jq --raw-output '."containerimage.digest"' "$RUNNER_TEMP/build-metadata.json")""#,
-    "fi",
-    r#"if [[ "$digest" != sha256:* ]]; then"#,
-    r#"  echo "no digest for $image" >&2"#,
-    "  exit 1",
-    "fi",
-    r#"echo "digest=$digest" >> "$GITHUB_OUTPUT""#,
-];
 /// An image signed and attested by an earlier run of this workflow is not signed again (ECR
 /// keeps signature tags immutable too).
 const FIND_SIGNATURE: &[&str] = &[
@@ -50,10 +28,15 @@ const FIND_SIGNATURE: &[&str] = &[
     "fi",
 ];
 /// Keyless: the certificate names this workflow at this ref; no key exists to leak.
+/// The signature covers the image index, so every platform's image; each platform's SBOM is
+/// attested on it (`$SBOMS`, comma-separated).
 const SIGN: &[&str] = &[
     r#"image="$REGISTRY/$REPOSITORY@$DIGEST""#,
     r#"cosign sign --yes "$image""#,
-    r#"cosign attest --yes --type cyclonedx --predicate "$SBOM" "$image""#,
+    r#"IFS=, read -r -a sboms <<< "$SBOMS""#,
+    r#"for sbom in "${sboms[@]}"; do"#,
+    r#"  cosign attest --yes --type cyclonedx --predicate "$sbom" "$image""#,
+    "done",
 ];
 const VERIFY: &[&str] = &[
     r#"image="$REGISTRY/$REPOSITORY@$DIGEST""#,
@@ -65,51 +48,73 @@ const VERIFY: &[&str] = &[
 const REGISTRY: &str = "${{ steps.ecr.outputs.registry }}";
 const DIGEST: &str = "${{ steps.image.outputs.digest }}";
 
+/// The scan of `architecture`'s image for code scanning, where the image has `platforms`.
+fn sarif_file(architecture: Architecture, platforms: usize) -> String {
+    per_platform("trivy-results", ".sarif", architecture, platforms)
+}
+
+fn sbom_file(architecture: Architecture, platforms: usize) -> String {
+    per_platform("sbom", ".cdx.json", architecture, platforms)
+}
+
+/// `<stem><extension>`, or `<stem>-<arch><extension>` where the image has several platforms.
+fn per_platform(
+    stem: &str,
+    extension: &str,
+    architecture: Architecture,
+    platforms: usize,
+) -> String {
+    if platforms > 1 {
+        format!("{stem}-{}{extension}", architecture.oci_name())
+    } else {
+        format!("{stem}{extension}")
+    }
+}
+
 /// The steps from the ECR login to the verified image, in the deploy job written to `workflow`:
-/// build, scan, keep the scan, sign and attest (once), verify.
-pub(super) fn image_steps(
-    model: &Model,
-    environment: &Environment,
-    service: &Service,
-    workflow: &str,
-) -> Vec<Step> {
+/// build (for each platform of the image), scan each platform's image, keep the scans, sign
+/// the index and attest each platform's SBOM (once), verify.
+pub(super) fn image_steps(image: &Image<'_>, workflow: &str) -> Vec<Step> {
+    let (model, environment, service) = (image.model, image.environment, image.service);
     let repository = environment.settings_of(service).image_repository.clone();
     let by_digest = format!("{REGISTRY}/{repository}@{DIGEST}");
     let signer = signer_identity(model, environment, workflow);
     let not_signed = "steps.signature.outputs.signed != 'true'";
-    vec![
-        Step::uses(
-            "Set up Docker Buildx",
-            model.delivery.action(Action::SetupBuildx),
-        ),
-        Step::run(
-            "Build and push the image (provenance, SBOM)",
-            BUILD_WITH_PROVENANCE,
-        )
-        .id("image")
-        .env("REGISTRY", REGISTRY)
-        .env("REPOSITORY", repository.clone())
-        .env("IMAGE_TAG", "${{ github.sha }}")
-        .env("DOCKERFILE", service.build.dockerfile.clone())
-        .env("CONTEXT", service.build.context.clone()),
-        // Every finding, for code scanning; the gate below fails on the fixable serious ones.
-        Step::uses(
-            "Trivy scan for code scanning (SARIF)",
-            model.delivery.action(Action::Trivy),
-        )
-        .with("image-ref", by_digest.clone())
-        .with("format", "sarif")
-        .with("output", SARIF_FILE),
+    let several = image.platforms.len();
+    let mut steps = image.builder_steps();
+    steps.push(image.build_step(true));
+    // Every finding, for code scanning; the gate below fails on the fixable serious ones.
+    for &architecture in &image.platforms {
+        steps.push(on_platform(
+            Step::uses(
+                "Trivy scan for code scanning (SARIF)",
+                model.delivery.action(Action::Trivy),
+            )
+            .with("image-ref", by_digest.clone())
+            .with("format", "sarif")
+            .with("output", sarif_file(architecture, several)),
+            architecture,
+            several,
+        ));
+    }
+    let sarif_files: Vec<String> = image
+        .platforms
+        .iter()
+        .map(|architecture| sarif_file(*architecture, several))
+        .collect();
+    steps.push(
         Step::uses(
             "Keep the scan for code scanning",
             model.delivery.action(Action::UploadArtifact),
         )
         .id("sarif")
         .with("name", SARIF_ARTIFACT)
-        .with("path", SARIF_FILE)
+        .with("path", sarif_files.join("\n"))
         .with("if-no-files-found", "error")
         .with("retention-days", 7),
-        trivy_scan(model, by_digest.clone()),
+    );
+    steps.extend(image.scans(&by_digest));
+    steps.extend([
         Step::uses(
             "Install cosign",
             model.delivery.action(Action::CosignInstaller),
@@ -121,24 +126,38 @@ pub(super) fn image_steps(
             .env("DIGEST", DIGEST)
             .env("SIGNER", signer.clone())
             .env("OIDC_ISSUER", GITHUB_OIDC_ISSUER),
-        Step::uses("CycloneDX SBOM", model.delivery.action(Action::Trivy))
-            .when(not_signed)
-            .with("image-ref", by_digest)
-            .with("format", "cyclonedx")
-            .with("output", SBOM_FILE),
+    ]);
+    for &architecture in &image.platforms {
+        steps.push(on_platform(
+            Step::uses("CycloneDX SBOM", model.delivery.action(Action::Trivy))
+                .when(not_signed)
+                .with("image-ref", by_digest.clone())
+                .with("format", "cyclonedx")
+                .with("output", sbom_file(architecture, several)),
+            architecture,
+            several,
+        ));
+    }
+    let sboms: Vec<String> = image
+        .platforms
+        .iter()
+        .map(|architecture| sbom_file(*architecture, several))
+        .collect();
+    steps.extend([
         Step::run("Sign the image and attest its SBOM (cosign, keyless)", SIGN)
             .when(not_signed)
             .env("REGISTRY", REGISTRY)
             .env("REPOSITORY", repository.clone())
             .env("DIGEST", DIGEST)
-            .env("SBOM", SBOM_FILE),
+            .env("SBOMS", sboms.join(",")),
         Step::run("Verify the image's signature and SBOM attestation", VERIFY)
             .env("REGISTRY", REGISTRY)
             .env("REPOSITORY", repository)
             .env("DIGEST", DIGEST)
             .env("SIGNER", signer)
             .env("OIDC_ISSUER", GITHUB_OIDC_ISSUER),
-    ]
+    ]);
+    steps
 }
 
 /// The output of the deploy job that names the kept scan (empty when the scan never ran).
@@ -151,7 +170,37 @@ pub(super) const VERIFIED_IMAGE_TAG: &str = "${{ github.sha }}@${{ steps.image.o
 
 /// Uploads the deploy job's scan to GitHub code scanning, also when the scan's gate failed the
 /// deploy: the only job allowed to write security events, and it holds no AWS access.
-pub(super) fn code_scanning_job(model: &Model, service: &Service) -> Job {
+pub(super) fn code_scanning_job(image: &Image<'_>) -> Job {
+    let (model, service) = (image.model, image.service);
+    let several = image.platforms.len();
+    let mut steps = vec![
+        checkout(model),
+        Step::uses(
+            "Download the scan",
+            model.delivery.action(Action::DownloadArtifact),
+        )
+        .with("name", SARIF_ARTIFACT),
+    ];
+    // One analysis per platform, each a category of its own.
+    for &architecture in &image.platforms {
+        let category = if several > 1 {
+            format!("trivy-{}-{}", service.name, architecture.oci_name())
+        } else {
+            format!("trivy-{}", service.name)
+        };
+        let upload = Step::uses(
+            "Upload to code scanning",
+            model.delivery.action(Action::UploadSarif),
+        )
+        .with("sarif_file", sarif_file(architecture, several))
+        .with("category", category);
+        steps.push(if several > 1 {
+            let name = format!("{} ({})", upload.name, architecture.linux_platform());
+            upload.named(name)
+        } else {
+            upload
+        });
+    }
     Job {
         id: CODE_SCANNING_JOB.to_string(),
         name: format!("Upload the scan of {} to code scanning", service.name),
@@ -166,20 +215,7 @@ pub(super) fn code_scanning_job(model: &Model, service: &Service) -> Job {
         services: Vec::new(),
         env: Vec::new(),
         outputs: Vec::new(),
-        steps: vec![
-            checkout(model),
-            Step::uses(
-                "Download the scan",
-                model.delivery.action(Action::DownloadArtifact),
-            )
-            .with("name", SARIF_ARTIFACT),
-            Step::uses(
-                "Upload to code scanning",
-                model.delivery.action(Action::UploadSarif),
-            )
-            .with("sarif_file", SARIF_FILE)
-            .with("category", format!("trivy-{}", service.name)),
-        ],
+        steps,
     }
 }
 

@@ -1,7 +1,12 @@
 //! `generated/<env>/prometheus-rules.yaml`: a `monitoring.coreos.com/v1` PrometheusRule with the
 //! seed's recording rules, the spec's alerts (thresholds per environment, receivers as routing
-//! labels), and each SLO as recording rules plus multi-window, multi-burn-rate alerts (the
-//! Google SRE workbook method, as Sloth and Pyrra implement it).
+//! labels), each SLO as recording rules plus multi-window, multi-burn-rate alerts (the Google SRE
+//! workbook method, as Sloth and Pyrra implement it), and PgBouncer's pool alerts where the
+//! environment runs it (`pooler`).
+
+mod pooler;
+
+pub use pooler::{PoolerAlert, pooler_alerts};
 
 use std::collections::BTreeMap;
 
@@ -316,6 +321,9 @@ fn context(model: &Model, environment: &Environment) -> Context {
             });
         }
     }
+    if let Some(pooler) = &environment.database.pooler {
+        groups.push(pooler::group(model, environment, pooler));
+    }
     for slo in &model.slos {
         groups.extend(slo_groups(model, environment, slo));
     }
@@ -364,13 +372,17 @@ const SCENARIOS: [Scenario; 3] = [
 ];
 
 /// `promtool test rules` unit tests of one environment's rules: each spec alert fires on its
-/// `firing` series and stays silent on its `quiet` ones (with this environment's threshold), and
+/// `firing` series and stays silent on its `quiet` ones (with this environment's threshold),
 /// each SLO's burn-rate alerts fire exactly as the scenarios say (the SLI ratios are fed as
-/// series; expected labels and annotations are exact). `rule_file` is the path promtool reads
-/// the rules from (the `spec` of the PrometheusRule).
+/// series; expected labels and annotations are exact), and so do PgBouncer's alerts where it
+/// runs. `rule_file` is the path promtool reads the rules from (the `spec` of the
+/// PrometheusRule).
 pub fn rule_tests(model: &Model, environment: &Environment, rule_file: &str) -> serde_json::Value {
     let mut tests = alert_tests(model, environment);
     tests.extend(slo_tests(model, environment));
+    if let Some(pooler) = &environment.database.pooler {
+        tests.extend(pooler::tests(model, environment, pooler));
+    }
     serde_json::json!({ "rule_files": [rule_file], "evaluation_interval": "1m", "tests": tests })
 }
 
