@@ -524,6 +524,17 @@ variable "rds_password_version" {
   }
 }
 
+variable "rds_password_rotation_days" {
+  description = "Days between automatic rotations of the database password (spec database.password_rotation_days); null or 0: rotated only by raising rds_password_version. On, the first plan of each period (counted from 1970-01-01 UTC) writes a new password."
+  type        = number
+  nullable    = true
+
+  validation {
+    condition     = var.rds_password_rotation_days == null ? true : (var.rds_password_rotation_days == 0 || (var.rds_password_rotation_days >= 1 && var.rds_password_rotation_days <= 365 && floor(var.rds_password_rotation_days) == var.rds_password_rotation_days))
+    error_message = "rds_password_rotation_days must be null or 0 (off), or a whole number of days from 1 to 365."
+  }
+}
+
 variable "rds_parameters" {
   description = "Parameters of the RDS parameter group (name => value), e.g. max_connections, slow_query_log."
   type        = map(string)

@@ -19,6 +19,9 @@ use crate::model::{
 pub const IMAGE: &str = "ghcr.io/cloudnative-pg/pgbouncer:1.24.0";
 const RUN_AS_USER: u32 = 998;
 const RUN_AS_GROUP: u32 = 996;
+/// The ExternalSecret, and the Secret it writes, holding the upstream and the credentials: what
+/// the pods mount, templated from the database secret.
+pub const UPSTREAM_SECRET: &str = "pgbouncer-upstream";
 /// Where the pods mount the ConfigMap and the upstream Secret.
 pub const CONFIG_DIR: &str = "/etc/pgbouncer/config";
 pub const UPSTREAM_DIR: &str = "/etc/pgbouncer/upstream";
@@ -133,7 +136,7 @@ fn context(model: &Model, environment: &Environment, pooler: &Pooler) -> Context
         upstream_dir: UPSTREAM_DIR,
         ini_sha256: super::helm_values::sha256_hex(&ini),
         ini,
-        secret_name: format!("{POOLER_NAME}-upstream"),
+        secret_name: UPSTREAM_SECRET.to_string(),
         secret_store: SECRET_STORE,
         refresh_interval: model.secret_store.refresh_interval.clone(),
         remote_key: model.secret_name(environment, Secret::Database),

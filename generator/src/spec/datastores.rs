@@ -77,6 +77,16 @@ pub struct Database {
     #[serde(default = "Database::first_password")]
     #[schemars(range(min = 1))]
     pub password_version: u32,
+    /// Rotate the password automatically every this many days (1 to 365; absent: only by
+    /// raising `password_version`). Periods are counted from 1970-01-01 UTC: the first
+    /// `terraform apply` of a new period writes a new password, and the Terraform workflow runs
+    /// one daily at the end of `backup_window` on a period's first day, then refreshes the
+    /// ExternalSecrets and restarts every workload that reads the database secret. Turning it on
+    /// rotates once at the next apply. To leave one environment out, set it per environment
+    /// rather than in `[defaults]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 365))]
+    pub password_rotation_days: Option<u16>,
     /// Connection pool of each runtime replica.
     pub pool: Pool,
     /// Parameter group settings in the units RDS takes, for example `max_connections = 100`;

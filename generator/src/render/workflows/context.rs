@@ -106,9 +106,9 @@ pub(super) struct JobEnvironment {
     pub(super) url: String,
     /// Reviewers configured on the GitHub environment must approve the job (a comment says so).
     pub(super) approval_required: bool,
-    /// The job talks to the cluster's API (helm), so where it may run from matters (comments
-    /// say so).
-    pub(super) reaches_cluster: bool,
+    /// The tool (helm, kubectl) the job talks to the cluster's API with, where it does: where it
+    /// may run from then matters (comments say so).
+    pub(super) reaches_cluster: Option<&'static str>,
     /// The cluster's API has no public endpoint, so a hosted runner cannot reach it (a comment
     /// says so).
     pub(super) private_cluster: bool,

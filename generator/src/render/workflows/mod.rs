@@ -20,6 +20,7 @@ mod context;
 mod cost;
 mod dependabot;
 mod deploy;
+mod rotation;
 mod supply_chain;
 mod terraform;
 pub(crate) use context::HELM_CHART;
