@@ -641,3 +641,84 @@ fn contents(artifacts: &[generator::render::Artifact], path: &str) -> String {
         .contents
         .clone()
 }
+
+/// The runbook says what the workflow does: the time it looks, what it checks out, and the
+/// commands that refresh and restart name what the workflow's steps name. An environment that
+/// rotates by hand says so, with the same commands.
+#[test]
+fn the_runbook_says_when_the_workflow_rotates_and_refreshes_what_it_refreshes() {
+    for (model, rotating) in [(money_tracking(), true), (example(), false)] {
+        let spec_path = if rotating {
+            "specs/money-tracking.toml"
+        } else {
+            crate::support::EXAMPLE
+        };
+        let spec_text =
+            std::fs::read_to_string(crate::support::workspace().join(spec_path)).expect("spec");
+        let artifacts = render_all(&Request {
+            model: &model,
+            spec_path,
+            spec_text: &spec_text,
+            only_environment: None,
+        })
+        .expect("renders");
+        let rotating_workflow = rotating.then(|| workflow(&model));
+        for (name, environment) in &model.environments {
+            let runbook = contents(&artifacts, &format!("generated/{name}/OPERATIONS.md"));
+            let section = runbook
+                .split("## Database password rotation")
+                .nth(1)
+                .unwrap_or_else(|| panic!("{name}: no rotation section"));
+            let readers = generator::render::rotation::database_secret_readers(&model, environment);
+            let secrets = readers.external_secrets.join(" ");
+            assert!(
+                section.contains(&format!("annotate externalsecret {secrets} force-sync=")),
+                "{name}: {section}"
+            );
+            assert!(
+                section.contains(&format!(
+                    "rollout restart deployment -l '{}'",
+                    readers.selector()
+                )),
+                "{name}: {section}"
+            );
+            let Some(rotating_workflow) = &rotating_workflow else {
+                assert!(
+                    section.contains("rotates its database password by hand"),
+                    "{name}"
+                );
+                continue;
+            };
+            let jobs = &rotating_workflow["jobs"];
+            let refresh = step(
+                &jobs[format!("rotate-{name}")],
+                "Refresh the database credentials' ExternalSecrets",
+            );
+            assert_eq!(refresh["env"]["EXTERNAL_SECRETS"], secrets, "{name}");
+            let cron = rotating_workflow["on"]["schedule"][0]["cron"]
+                .as_str()
+                .expect("a cron");
+            let fields: Vec<&str> = cron.split(' ').collect();
+            let at = format!(
+                "{:02}:{:02}",
+                fields[1].parse::<u32>().expect("an hour"),
+                fields[0].parse::<u32>().expect("a minute")
+            );
+            assert!(
+                section.contains(&format!("runs daily at {at} UTC")),
+                "{name}: {section}"
+            );
+            assert!(
+                section.contains(&format!(
+                    "every {} days",
+                    environment.database.password_rotation_days.expect("on")
+                )),
+                "{name}"
+            );
+            assert!(
+                section.contains(&format!("-f environment={name}")),
+                "{name}: how to run it by hand"
+            );
+        }
+    }
+}

@@ -514,7 +514,7 @@ variable "rds_username" {
 }
 
 variable "rds_password_version" {
-  description = "Generation of the database password (spec database.password_version): raising it writes a new password to RDS and to the database secret in one apply."
+  description = "Generation of the database password (spec database.password_version): raising it writes a new password to RDS and to the database secret in one apply (with rotation on, the generation also carries the rotation period: modules/rotation-clock)."
   type        = number
   nullable    = false
 

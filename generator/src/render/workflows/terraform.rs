@@ -16,7 +16,7 @@ use super::rotation::{self, RotationTriggers};
 use crate::model::{Action, DeployTrigger, Environment, Model, TerraformDelivery};
 use crate::render::tfvars;
 
-pub(super) const PATH: &str = ".github/workflows/terraform.yml";
+pub(crate) const PATH: &str = ".github/workflows/terraform.yml";
 
 /// What a pull request or a push must touch to run the workflow (GitHub ignores path filters for
 /// tags, so a deploy tag always applies).
