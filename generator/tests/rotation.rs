@@ -722,3 +722,52 @@ fn the_runbook_says_when_the_workflow_rotates_and_refreshes_what_it_refreshes() 
         }
     }
 }
+
+/// An environment's own period overrides `[defaults]`: `explain` says where each environment's
+/// came from, and its tfvars and its rotation's due day follow it.
+#[test]
+fn an_environment_rotates_on_its_own_period_where_it_writes_one() {
+    const SPEC: &str = "specs/money-tracking.toml";
+    let spec = std::fs::read_to_string(crate::support::workspace().join(SPEC))
+        .expect("the spec")
+        .replacen(
+            "[environments.dev.database]\n",
+            "[environments.dev.database]\npassword_rotation_days = 30\n",
+            1,
+        );
+    let model = Model::load_str(SPEC, &spec).expect("valid");
+    let key =
+        generator::source::Path::parse_dotted("database.password_rotation_days").expect("a path");
+    let source = |name: &str| {
+        model.environments[name]
+            .resolved
+            .source_of(&key)
+            .to_string()
+    };
+    assert_eq!(
+        source("dev"),
+        "environments.dev.database.password_rotation_days"
+    );
+    assert_eq!(source("prod"), "defaults.database.password_rotation_days");
+    let artifacts = render_all(&Request {
+        model: &model,
+        spec_path: SPEC,
+        spec_text: &spec,
+        only_environment: None,
+    })
+    .expect("renders");
+    let workflow = workflow(&model);
+    for (name, days) in [("dev", 30), ("prod", 90)] {
+        let tfvars: Value = hcl::from_str(&contents(
+            &artifacts,
+            &format!("generated/{name}/terraform.tfvars"),
+        ))
+        .expect("tfvars");
+        assert_eq!(tfvars["rds_password_rotation_days"], days, "{name}");
+        let due = step(
+            &workflow["jobs"][format!("rotation-due-{name}")],
+            "Does the day start a rotation period?",
+        );
+        assert_eq!(due["env"]["ROTATION_DAYS"], days, "{name}");
+    }
+}
