@@ -10,8 +10,8 @@ use super::ci::trivy_scan;
 use super::supply_chain;
 
 use super::context::{
-    Concurrency, HELM_CHART, HELM_CHART_SOURCES, HELM_VERSION, Job, JobEnvironment, RUNNER, Step,
-    Triggers, Workflow, checkout, read, write,
+    Concurrency, HELM_CHART, HELM_CHART_SOURCES, HELM_VERSION, Job, RUNNER, Step, Triggers,
+    Workflow, checkout, github_environment, read, write,
 };
 use crate::model::{Action, DeployTrigger, Environment, Model, Service, Strategy};
 use crate::render::artifact::Artifact;
@@ -285,13 +285,7 @@ pub(super) fn deploy_workflow(
         runs_on: deploy_runner(&environment.deploy.runner),
         timeout_minutes,
         permissions: vec![read("contents"), write("id-token")],
-        environment: Some(JobEnvironment {
-            name: name.clone(),
-            url: base_url,
-            approval_required: environment.deploy.approval_required,
-            reaches_cluster: Some("helm"),
-            private_cluster: !environment.eks.endpoint_public_access,
-        }),
+        environment: Some(github_environment(environment, Some("helm"))),
         concurrency: None,
         services: Vec::new(),
         env: Vec::new(),

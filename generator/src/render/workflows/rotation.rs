@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use super::context::{
-    Concurrency, Job, JobEnvironment, Step, checkout, read, reading_job, variable, write,
+    Concurrency, Job, Step, checkout, github_environment, read, reading_job, variable, write,
 };
 use super::deploy::{configure_aws_credentials, deploy_runner, update_kubeconfig};
 use super::terraform::{APPLY, terraform_init_steps};
@@ -238,17 +238,6 @@ pub(super) fn refresh_and_restart(model: &Model, environment: &Environment) -> V
     ]
 }
 
-/// The job environment of a job that applies and then reaches the cluster.
-pub(super) fn reaching_the_cluster(environment: &Environment) -> JobEnvironment {
-    JobEnvironment {
-        name: environment.name.clone(),
-        url: format!("https://{}", environment.ingress.host),
-        approval_required: environment.deploy.approval_required,
-        reaches_cluster: Some("kubectl"),
-        private_cluster: !environment.eks.endpoint_public_access,
-    }
-}
-
 /// `rotation-due-<env>` and `rotate-<env>` of an environment that rotates every `days` days.
 pub(super) fn jobs(
     model: &Model,
@@ -313,7 +302,7 @@ pub(super) fn jobs(
         condition: Some(format!("needs.{due_id}.outputs.due == 'true'")),
         runs_on: deploy_runner(&environment.deploy.runner),
         permissions: vec![read("contents"), write("id-token")],
-        environment: Some(reaching_the_cluster(environment)),
+        environment: Some(github_environment(environment, Some("kubectl"))),
         // Queued behind the environment's applies, never run beside one.
         concurrency: Some(Concurrency {
             group: format!("terraform-{name}"),

@@ -3,13 +3,15 @@
 //! checkov) and planned per environment with the read-only plan role; each plan is posted as one
 //! comment per environment, updated in place. A push of an environment's deploy trigger (its
 //! branch or tag) applies that environment with the apply role, in its GitHub environment.
+//! Where an environment's database password rotates automatically, `rotation` adds its
+//! scheduled rotation, and its apply restarts what reads a password the apply wrote.
 
 use serde::Serialize;
 
 use super::comment;
 use super::context::{
     CHECKOV_VERSION, Concurrency, Job, RUNNER, Step, TERRAFORM_VERSION, Triggers, Variable,
-    Workflow, checkout, read, reading_job, variable, write,
+    Workflow, checkout, github_environment, read, reading_job, variable, write,
 };
 use super::deploy::deploy_runner;
 use super::rotation::{self, RotationTriggers};
@@ -305,20 +307,18 @@ fn apply_job(model: &Model, roles: &TerraformDelivery, environment: &Environment
         Step::run("terraform apply (the plan above)", APPLY)
             .env("ROOT", tfvars::terraform_root(environment)),
     );
-    let mut job_environment = rotation::reaching_the_cluster(environment);
-    let mut runs_on = RUNNER.into();
-    if rotates {
+    let (runs_on, reaches_cluster) = if rotates {
         steps.extend(rotation::refresh_and_restart(model, environment));
-        runs_on = deploy_runner(&environment.deploy.runner);
+        (deploy_runner(&environment.deploy.runner), Some("kubectl"))
     } else {
-        job_environment.reaches_cluster = None;
-    }
+        (RUNNER.into(), None)
+    };
     Job {
         needs: vec!["route".to_string()],
         condition: Some(format!("needs.route.outputs.environment == '{name}'")),
         runs_on,
         permissions: vec![read("contents"), write("id-token")],
-        environment: Some(job_environment),
+        environment: Some(github_environment(environment, reaches_cluster)),
         // One apply of an environment at a time, never cancelled half-way.
         concurrency: Some(Concurrency {
             group: format!("terraform-{name}"),
