@@ -216,8 +216,12 @@ pub(super) fn password_check(environment: &Environment, only_the_password: bool)
 
 /// After an apply that wrote a password: the deploy role (the one that may reach the cluster,
 /// in the environment's namespace), the ExternalSecrets refreshed, the workloads restarted.
+/// Nothing where nothing reads the database secret.
 pub(super) fn refresh_and_restart(model: &Model, environment: &Environment) -> Vec<Step> {
     let readers = database_secret_readers(model, environment);
+    if readers.workloads.is_empty() {
+        return Vec::new();
+    }
     let namespace = environment.namespace.clone();
     vec![
         configure_aws_credentials(
