@@ -60,6 +60,11 @@ impl DailyWindow {
         (self.end + DAY - self.start) % DAY
     }
 
+    /// When it ends, as (hour, minute) of the day.
+    pub fn end(self) -> (u32, u32) {
+        (self.end / 60, self.end % 60)
+    }
+
     /// Whether it shares a minute with `weekly` on any day of the week.
     pub fn overlaps(self, weekly: WeeklyWindow) -> bool {
         (0..7).any(|day| {
@@ -176,6 +181,12 @@ mod tests {
             weekly("Sun:03:00-sun:04:00").to_string(),
             "sun:03:00-sun:04:00"
         );
+    }
+
+    #[test]
+    fn a_daily_window_ends_at_its_second_time_even_past_midnight() {
+        assert_eq!(daily("03:00-04:15").end(), (4, 15));
+        assert_eq!(daily("23:30-00:30").end(), (0, 30));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use generator::model::Model;
 use generator::render::{Request, render_all, workflows};
 use serde_json::{Value, json};
 
-const PATH: &str = ".github/workflows/terraform.yml";
+pub(crate) const PATH: &str = ".github/workflows/terraform.yml";
 
 /// Secret-looking values a plan job's later steps hold in their environment: the credentials
 /// configure-aws-credentials exports, the token, and a Terraform variable.
@@ -29,7 +29,7 @@ const PLANTED: &[(&str, &str)] = &[
     ("TF_VAR_database_password", "planted-database-password"),
 ];
 
-fn rendered(model: &Model) -> Option<(String, Value)> {
+pub(crate) fn rendered(model: &Model) -> Option<(String, Value)> {
     let request = Request {
         model,
         spec_path: EXAMPLE,
@@ -47,11 +47,11 @@ fn rendered(model: &Model) -> Option<(String, Value)> {
         })
 }
 
-fn workflow(model: &Model) -> Value {
+pub(crate) fn workflow(model: &Model) -> Value {
     rendered(model).expect("the workflow is rendered").1
 }
 
-fn step<'a>(job: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn step<'a>(job: &'a Value, name: &str) -> &'a Value {
     job["steps"]
         .as_array()
         .expect("steps")
@@ -60,7 +60,7 @@ fn step<'a>(job: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no step {name:?}"))
 }
 
-fn uses<'a>(job: &'a Value, action: &str) -> Option<&'a Value> {
+pub(crate) fn uses<'a>(job: &'a Value, action: &str) -> Option<&'a Value> {
     job["steps"].as_array().expect("steps").iter().find(|step| {
         step["uses"]
             .as_str()
@@ -68,13 +68,13 @@ fn uses<'a>(job: &'a Value, action: &str) -> Option<&'a Value> {
     })
 }
 
-fn permissions(job: &Value) -> Value {
+pub(crate) fn permissions(job: &Value) -> Value {
     job["permissions"].clone()
 }
 
 /// Runs a step's script as GitHub does (`bash -eo pipefail`) in `dir`, with `bin` first on the
 /// PATH, the step's own `env:` (expressions replaced by `values`) and `extra`.
-fn run_step(
+pub(crate) fn run_step(
     step: &Value,
     dir: &Path,
     values: &BTreeMap<&str, &str>,
@@ -106,7 +106,7 @@ fn run_step(
     command.output().expect("bash runs")
 }
 
-fn fake(dir: &Path, name: &str, script: &str) {
+pub(crate) fn fake(dir: &Path, name: &str, script: &str) {
     use std::os::unix::fs::PermissionsExt;
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).expect("bin");

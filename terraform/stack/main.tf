@@ -63,11 +63,23 @@ module "bastion" {
 # (var.secret_names, rendered from the spec like the chart's remote keys).
 
 # The database password: ephemeral (never in state or plan), written to RDS and to the
-# database secret in the same apply when rds_password_version changes.
+# database secret in the same apply when its generation changes.
 module "database_password" {
   source = "../../modules/password"
 
   length = 40
+}
+
+# The password's generation: rds_password_version, and where the spec rotates the password
+# automatically (rds_password_rotation_days), the rotation period the plan falls in. The first
+# plan of a new period writes a new password; the Terraform workflow's scheduled rotation makes
+# sure one runs, and restarts the services after it (.github/workflows/terraform.yml).
+module "database_password_generation" {
+  source = "../../modules/rotation-clock"
+
+  timestamp        = plantimestamp()
+  password_version = var.rds_password_version
+  rotation_days    = var.rds_password_rotation_days
 }
 
 # The Redis AUTH token: ElastiCache takes it only as a plain attribute (it has no write-only
@@ -111,7 +123,7 @@ module "rds" {
   database_name                = var.rds_database_name
   master_username              = var.rds_username
   master_password              = module.database_password.value
-  password_version             = var.rds_password_version
+  password_version             = module.database_password_generation.generation
   credentials_secret_name      = var.secret_names.database
   subnet_ids                   = module.vpc.database_subnet_ids
   security_group_ids           = [module.security_groups.database_security_group_id]

@@ -83,6 +83,11 @@ output "rds_instance" {
   value       = module.rds.instance
 }
 
+output "rds_password_generation" {
+  description = "The generation of the database password as planned on the instance and on the database secret (rds_password_version, with the rotation period where rds_password_rotation_days is on)."
+  value       = module.rds.password_generation
+}
+
 output "rds_replicas" {
   description = "The read replicas as planned (class, zone, source, storage type)."
   value       = module.rds.replicas

@@ -514,13 +514,24 @@ variable "rds_username" {
 }
 
 variable "rds_password_version" {
-  description = "Generation of the database password (spec database.password_version): raising it writes a new password to RDS and to the database secret in one apply."
+  description = "Generation of the database password (spec database.password_version): raising it writes a new password to RDS and to the database secret in one apply (with rotation on, the generation also carries the rotation period: modules/rotation-clock)."
   type        = number
   nullable    = false
 
   validation {
     condition     = floor(var.rds_password_version) == var.rds_password_version && var.rds_password_version >= 1
     error_message = "rds_password_version must be a whole number from 1."
+  }
+}
+
+variable "rds_password_rotation_days" {
+  description = "Days between automatic rotations of the database password (spec database.password_rotation_days); null or 0: rotated only by raising rds_password_version. On, the first plan of each period (counted from 1970-01-01 UTC) writes a new password."
+  type        = number
+  nullable    = true
+
+  validation {
+    condition     = var.rds_password_rotation_days == null ? true : (var.rds_password_rotation_days == 0 || (var.rds_password_rotation_days >= 1 && var.rds_password_rotation_days <= 365 && floor(var.rds_password_rotation_days) == var.rds_password_rotation_days))
+    error_message = "rds_password_rotation_days must be null or 0 (off), or a whole number of days from 1 to 365."
   }
 }
 

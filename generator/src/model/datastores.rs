@@ -38,6 +38,9 @@ pub struct Database {
     pub name: String,
     pub username: String,
     pub password_version: u32,
+    /// Days between automatic rotations of the password (1 to 365); `None`: rotated only by
+    /// raising `password_version`.
+    pub password_rotation_days: Option<u16>,
     pub pool: Pool,
     /// As the spec writes them, each known to the engine or warned about; without
     /// `shared_preload_libraries`, which is `preload_libraries`.

@@ -274,7 +274,8 @@ fn pooler(environment: &Environment) -> Option<Step> {
         vec![
             format!("kubectl apply -f {}", pgbouncer::path(environment)),
             format!(
-                "kubectl -n {namespace} wait externalsecret/{POOLER_NAME}-upstream --for=condition=Ready --timeout=5m"
+                "kubectl -n {namespace} wait externalsecret/{} --for=condition=Ready --timeout=5m",
+                pgbouncer::UPSTREAM_SECRET
             ),
             format!("kubectl -n {namespace} rollout status deployment/{POOLER_NAME} --timeout=5m"),
         ],

@@ -16,6 +16,7 @@ mod mermaid;
 pub mod operations;
 pub mod pgbouncer;
 pub mod prometheus_rules;
+pub mod rotation;
 pub mod secret_store;
 mod template;
 pub mod tfvars;

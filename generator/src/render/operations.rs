@@ -1,8 +1,9 @@
 //! `generated/<env>/OPERATIONS.md`: the environment's runbook, every command written for it
 //! (its RDS instance, region, secret, namespace and host). Today it holds the recovery targets
 //! and the restore from backup (point in time, snapshot, the copy in another region), the steps
-//! the fault suite's restore drill proves locally (`runtime/tests/faults/restore_drill.rs`), and
-//! the guide's monthly restore test.
+//! the fault suite's restore drill proves locally (`runtime/tests/faults/restore_drill.rs`), the
+//! guide's monthly restore test, and the rotation of the database password (when the Terraform
+//! workflow rotates it, or how to by hand, and the commands that make the services read it).
 
 use serde::Serialize;
 
@@ -10,9 +11,12 @@ use super::alertmanager::timing;
 use super::artifact::{Artifact, RenderError, Request};
 use super::helm_values;
 use super::prometheus_rules::{pooler_alerts, severity_name, slo_alert_name};
+use super::rotation::database_secret_readers;
 use super::template::render_template;
 use super::template::shell_word;
-use crate::model::{Engine, Environment, Handler, Model, Receiver, Secret, Severity};
+use crate::model::{
+    DeployTrigger, Engine, Environment, Handler, Model, Receiver, Secret, Severity,
+};
 
 #[derive(Serialize)]
 struct Context {
@@ -46,6 +50,27 @@ struct Context {
     prometheus_forward: String,
     /// The services' releases: their pods, logs and recent deploys are the first checks.
     releases: Vec<String>,
+    /// The ExternalSecrets holding the database's credentials, space-separated.
+    password_secrets: String,
+    /// The label selector of every Deployment that reads them, as a shell word.
+    password_readers: String,
+    /// Seconds after which the services' pools replace a connection (opening a new one).
+    recycle_seconds: u32,
+    pooler: bool,
+    /// Where the password rotates automatically, when and how.
+    rotation: Option<Rotation>,
+}
+
+#[derive(Serialize)]
+struct Rotation {
+    days: u16,
+    /// When the Terraform workflow looks, `hh:mm` UTC: the end of the backup window.
+    at: String,
+    backup_window: String,
+    approval_required: bool,
+    /// What the rotation checks out: the environment's deploy branch, or its newest deploy tag.
+    deployed_from: String,
+    workflow: &'static str,
 }
 
 /// What an alert means, how to look first, and who owns it.
@@ -87,6 +112,7 @@ struct Targets {
 
 fn context(model: &Model, environment: &Environment) -> Context {
     let database = &environment.database;
+    let readers = database_secret_readers(model, environment);
     Context {
         project: model.project.name.clone(),
         environment: environment.name.clone(),
@@ -152,6 +178,26 @@ fn context(model: &Model, environment: &Environment) -> Context {
             "kubectl -n monitoring port-forward service/{PROMETHEUS_SERVICE} 9090:9090 &"
         ),
         releases: model.services.iter().map(|s| s.name.clone()).collect(),
+        password_secrets: readers.external_secrets.join(" "),
+        password_readers: shell_word(&readers.selector()),
+        recycle_seconds: database.pool.recycle_seconds,
+        pooler: database.pooler.is_some(),
+        rotation: database.password_rotation_days.map(|days| {
+            let (hour, minute) = database.backup_window.end();
+            Rotation {
+                days,
+                at: format!("{hour:02}:{minute:02}"),
+                backup_window: database.backup_window.to_string(),
+                approval_required: environment.deploy.approval_required,
+                deployed_from: match &environment.deploy.trigger {
+                    DeployTrigger::Branch(branch) => format!("the branch `{branch}`"),
+                    DeployTrigger::Tag(pattern) => {
+                        format!("the newest tag matching `{pattern}`")
+                    }
+                },
+                workflow: super::workflows::TERRAFORM_WORKFLOW,
+            }
+        }),
     }
 }
 

@@ -36,6 +36,9 @@ pub const METRICS_PORT: u16 = 9127;
 /// commands only), in the auth file without a password, which `pg_hba.conf` accepts from the
 /// pod's own loopback address only (the exporter beside it) and refuses from anywhere else.
 pub const STATS_USER: &str = "pgbouncer_exporter";
+/// The ExternalSecret, and the Secret it writes, holding the upstream and the credentials: what
+/// the pods mount, templated from the database secret.
+pub const UPSTREAM_SECRET: &str = "pgbouncer-upstream";
 /// Where the pods mount the ConfigMap and the upstream Secret.
 pub const CONFIG_DIR: &str = "/etc/pgbouncer/config";
 pub const UPSTREAM_DIR: &str = "/etc/pgbouncer/upstream";
@@ -194,7 +197,7 @@ fn context(model: &Model, environment: &Environment, pooler: &Pooler) -> Context
         ],
         prometheus_release: PROMETHEUS_RELEASE,
         prometheus_namespace: Addon::KubePrometheusStack.namespace(),
-        secret_name: format!("{POOLER_NAME}-upstream"),
+        secret_name: UPSTREAM_SECRET.to_string(),
         secret_store: SECRET_STORE,
         refresh_interval: model.secret_store.refresh_interval.clone(),
         remote_key: model.secret_name(environment, Secret::Database),

@@ -177,6 +177,10 @@ pub fn variables(
                 ("rds_database_name", json!(s.database.name)),
                 ("rds_username", json!(s.database.username)),
                 ("rds_password_version", json!(s.database.password_version)),
+                (
+                    "rds_password_rotation_days",
+                    json!(s.database.password_rotation_days),
+                ),
                 ("rds_extensions", json!(s.database.extensions)),
                 ("rds_parameters", json!(s.database.parameter_group())),
             ],

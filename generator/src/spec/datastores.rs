@@ -72,11 +72,22 @@ pub struct Database {
     #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,15}$"))]
     pub username: String,
     /// Generation of the password (default 1): raising it rotates it, one `terraform apply`
-    /// writing a new password to RDS and to the secret the services read; restart the services
-    /// after the ExternalSecret refreshed.
+    /// writing a new password to RDS and to the secret the services read. The services read
+    /// it once the ExternalSecrets refreshed and they restarted: the Terraform workflow's apply
+    /// does both where `password_rotation_days` is set, elsewhere do it by hand (OPERATIONS.md).
     #[serde(default = "Database::first_password")]
     #[schemars(range(min = 1))]
     pub password_version: u32,
+    /// Rotate the password automatically every this many days (1 to 365; absent: only by
+    /// raising `password_version`). Periods are counted from 1970-01-01 UTC and the first
+    /// `terraform apply` of a period writes a new password. The Terraform workflow (which
+    /// `[delivery.terraform]` must leave on) runs that apply on a period's first day, at the end
+    /// of `backup_window`, then refreshes the ExternalSecrets holding the password and restarts
+    /// every workload that reads them. Turning it on rotates once, at the next apply. To leave
+    /// one environment out, set it per environment rather than in `[defaults]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 365))]
+    pub password_rotation_days: Option<u16>,
     /// Connection pool of each runtime replica.
     pub pool: Pool,
     /// Parameter group settings in the units RDS takes, for example `max_connections = 100`;

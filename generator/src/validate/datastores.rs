@@ -108,6 +108,7 @@ pub(super) fn database(
         name: database.name.clone(),
         username: database.username.clone(),
         password_version: database.password_version,
+        password_rotation_days: database.password_rotation_days,
         pool: database.pool.clone(),
         parameters,
         extensions,
@@ -115,6 +116,36 @@ pub(super) fn database(
         // Settled once the services are (`pooler::pooler`).
         pooler: None,
     })
+}
+
+/// Automatic rotation writes a new password at the first apply of each period: only the Terraform
+/// workflow runs that apply on time and then restarts what reads the password, so it needs the
+/// workflow (without it, the first manual apply of a period would leave every service with the
+/// old password).
+pub(super) fn rotation(
+    resolved: &Resolved,
+    database: &spec::Database,
+    terraform_workflow: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let (Some(days), false) = (database.password_rotation_days, terraform_workflow) {
+        out.push(
+            resolved.diagnostic(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    format!(
+                        "`password_rotation_days = {days}` rotates the password from the Terraform \
+                     workflow, which `[delivery.terraform]` turns off"
+                    ),
+                )
+                .help(
+                    "turn the workflow on (remove `enabled = false` from [delivery.terraform]), or \
+                 remove `password_rotation_days` and rotate by raising `password_version`",
+                ),
+                &path("database.password_rotation_days"),
+            ),
+        );
+    }
 }
 
 fn errors(out: &[Diagnostic]) -> usize {

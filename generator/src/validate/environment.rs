@@ -47,6 +47,12 @@ pub(super) fn environment(
         &settings.network.availability_zones,
         out,
     );
+    datastores::rotation(
+        resolved,
+        &settings.database,
+        spec.delivery.terraform.enabled,
+        out,
+    );
     let cache = datastores::cache(resolved, &settings.cache, out);
     let bastion = bastion(resolved, &settings.bastion, out);
     app(resolved, &settings.app, out);

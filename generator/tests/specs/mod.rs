@@ -9,6 +9,7 @@
 mod nodes;
 mod overrides;
 mod pooler;
+mod rotation;
 mod secrets;
 mod strategy;
 mod tracing;
@@ -1019,6 +1020,8 @@ handler = "get_transaction""#,
         "a Multi-AZ cache that does not fail over",
         &[InsertAfter(CACHE_END, "multi_az = true")],
     ),
+    rotation::ROTATION_BEYOND_A_YEAR,
+    rotation::ROTATION_WITHOUT_THE_WORKFLOW,
 ];
 
 /// Specs that validate with warnings, each pinned by a snapshot of its warnings.
@@ -1207,6 +1210,7 @@ pub(super) const VALID: &[Fixture] = &[
     waf::WAIVED_WAF,
     waf::WAIVED_INSIGHTS,
     strategy::BLUE_GREEN_IN_PRODUCTION,
+    rotation::ROTATION_IN_PROD,
 ];
 
 /// The fixture of that name, from any table.

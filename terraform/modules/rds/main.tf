@@ -107,10 +107,11 @@ data "aws_partition" "current" {}
 # has another name, no host, and RDS rotates it on its own schedule, so a copy of it would go
 # stale within a week. Instead the caller hands in a password (an ephemeral value: never in state
 # or plan) and the same apply writes it to RDS and to the secret, both write-only, both keyed on
-# `password_version`. Raising password_version rotates the password; see README.
+# `password_version`. A new password_version rotates the password: raised in the spec, or every
+# rotation period (the stack's rotation-clock); see README.
 
 resource "aws_secretsmanager_secret" "credentials" {
-  #checkov:skip=CKV2_AWS_57:The password is rotated by raising password_version (one apply writes RDS and the secret together); a rotation Lambda would change RDS behind Terraform's back.
+  #checkov:skip=CKV2_AWS_57:The password rotates through password_version (raised in the spec, or every database.password_rotation_days by the stack's rotation-clock and the Terraform workflow's schedule; one apply writes RDS and the secret together); a rotation Lambda would change RDS behind Terraform's back.
   name                    = var.credentials_secret_name
   description             = "Connection settings and credentials of the database ${var.identifier} (read by the services through External Secrets)"
   kms_key_id              = module.kms.key_arn

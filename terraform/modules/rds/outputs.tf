@@ -85,6 +85,14 @@ output "instance" {
   }
 }
 
+output "password_generation" {
+  description = "The generation of the password written to RDS and to the credentials secret (password_version as planned on each: they change together)."
+  value = {
+    instance = aws_db_instance.this.password_wo_version
+    secret   = aws_secretsmanager_secret_version.credentials.secret_string_wo_version
+  }
+}
+
 output "replicas" {
   description = "The read replicas as planned, in the order of read_replicas: class, zone (null where RDS chooses), the instance they replicate, storage type."
   value = [

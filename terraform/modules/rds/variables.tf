@@ -216,7 +216,7 @@ variable "master_password" {
 }
 
 variable "password_version" {
-  description = "Generation of the master password: raising it writes a new password to RDS and to the credentials secret in one apply (a rotation)."
+  description = "Generation of the master password: a new value writes a new password to RDS and to the credentials secret in one apply (a rotation)."
   type        = number
   default     = 1
   nullable    = false

@@ -1,12 +1,12 @@
 # The environment's data stores, planned from its generated tfvars against a mocked AWS API
 # (tests/e2e/stack/ runs it with plan.tftest.hcl, for every environment of every example spec):
 # the RDS instance carries the tfvars' class, storage type, size, IOPS and throughput, Multi-AZ,
-# backups, windows and Enhanced Monitoring; every read replica its class and zone, replicating
-# the instance; the parameter group the tfvars' parameters and the allowed extensions; the Redis
-# replication group its node type, cluster mode, shards and replicas, failover, Multi-AZ,
-# encryption and windows. The stack's outputs read the planned resources (a test file's
-# assertions reach no module's resources); tests/e2e/stack/datastores.rs holds the same plan to
-# the spec itself.
+# backups, windows and Enhanced Monitoring, and the password's generation (rotating or not);
+# every read replica its class and zone, replicating the instance; the parameter group the
+# tfvars' parameters and the allowed extensions; the Redis replication group its node type,
+# cluster mode, shards and replicas, failover, Multi-AZ, encryption and windows. The stack's
+# outputs read the planned resources (a test file's assertions reach no module's resources);
+# tests/e2e/stack/datastores.rs holds the same plan to the spec itself.
 
 # The mocked data sources answer with well-formed values where the provider checks them.
 mock_provider "aws" {
@@ -91,6 +91,27 @@ run "the_database_and_its_replicas_carry_the_tfvars_values" {
   assert {
     condition     = lookup(output.rds_parameters, "rds.allowed_extensions", "") == join(",", var.rds_extensions)
     error_message = "exactly the extensions of rds_extensions may be created"
+  }
+}
+
+run "the_password_generation_follows_the_tfvars_rotation" {
+  command = plan
+
+  assert {
+    condition     = output.rds_password_generation.instance == output.rds_password_generation.secret
+    error_message = "RDS and the database secret must take each password at the same generation"
+  }
+
+  # Off: exactly rds_password_version, as before automatic rotation existed. On: the version in
+  # the upper digits and the plan's rotation period (modules/rotation-clock) in the lower six,
+  # so the generation is above any the version alone gave.
+  assert {
+    condition = (
+      coalesce(var.rds_password_rotation_days, 0) == 0
+      ? output.rds_password_generation.instance == var.rds_password_version
+      : output.rds_password_generation.instance > var.rds_password_version * 1000000 && output.rds_password_generation.instance < (var.rds_password_version + 1) * 1000000
+    )
+    error_message = "the password's generation must be rds_password_version without rotation, and carry the rotation period with it"
   }
 }
 

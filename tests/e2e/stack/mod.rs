@@ -6,6 +6,9 @@
 //! tests here check that the planned resources carry the **spec's** values, read from the model,
 //! not from the tfvars: spec -> generator -> tfvars -> stack -> modules -> resources in one step.
 //!
+//! The password's generation depends on the day of the plan (modules/rotation-clock), which
+//! `rotation` checks against this machine's clock.
+//!
 //! The one module a mocked provider cannot plan, `terraform/modules/password` (an ephemeral
 //! resource; Terraform 1.11 mocks none), is swapped for `terraform/stack/tests/doubles/password`.
 
@@ -15,6 +18,7 @@ mod datastores;
 mod edge;
 mod nodes;
 mod plan;
+mod rotation;
 
 use access::{
     every_service_role_reaches_the_buckets_its_access_names,
@@ -40,6 +44,7 @@ use nodes::{
     the_planned_add_ons_and_autoscaler_are_the_specs, the_planned_node_groups_are_the_specs,
 };
 use plan::{copy_dir, planned, text};
+use rotation::the_planned_password_rotates_as_the_spec_says;
 use testkit::{Need, Test, test};
 
 /// This module's tests, and what each needs besides the workspace.
@@ -67,6 +72,10 @@ pub(crate) fn tests() -> Vec<Test> {
         ),
         test!(
             the_planned_database_and_its_replicas_are_the_specs,
+            Need::Tool("terraform-aws")
+        ),
+        test!(
+            the_planned_password_rotates_as_the_spec_says,
             Need::Tool("terraform-aws")
         ),
         test!(the_planned_cache_is_the_specs, Need::Tool("terraform-aws")),

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{Action, ActionRef, Model};
+use crate::model::{Action, ActionRef, Environment, Model};
 
 /// The runner image: a fixed Ubuntu release rather than `ubuntu-latest`, so a runner upgrade is a
 /// reviewed change of this file.
@@ -106,9 +106,9 @@ pub(super) struct JobEnvironment {
     pub(super) url: String,
     /// Reviewers configured on the GitHub environment must approve the job (a comment says so).
     pub(super) approval_required: bool,
-    /// The job talks to the cluster's API (helm), so where it may run from matters (comments
-    /// say so).
-    pub(super) reaches_cluster: bool,
+    /// The tool (helm, kubectl) the job talks to the cluster's API with, where it does: where it
+    /// may run from then matters (comments say so).
+    pub(super) reaches_cluster: Option<&'static str>,
     /// The cluster's API has no public endpoint, so a hosted runner cannot reach it (a comment
     /// says so).
     pub(super) private_cluster: bool,
@@ -272,6 +272,21 @@ pub(super) fn variable(name: &'static str, value: impl Into<Value>) -> Variable 
 // ---------------------------------------------------------------------------------------------
 // Spec values and actions.
 // ---------------------------------------------------------------------------------------------
+
+/// The GitHub environment `<env>` a job runs in (its secrets, its reviewers), and the tool it
+/// reaches the cluster with, if it does.
+pub(super) fn github_environment(
+    environment: &Environment,
+    reaches_cluster: Option<&'static str>,
+) -> JobEnvironment {
+    JobEnvironment {
+        name: environment.name.clone(),
+        url: format!("https://{}", environment.ingress.host),
+        approval_required: environment.deploy.approval_required,
+        reaches_cluster,
+        private_cluster: !environment.eks.endpoint_public_access,
+    }
+}
 
 pub(super) fn checkout(model: &Model) -> Step {
     // The token is not needed after the checkout; do not leave it in .git/config.

@@ -10,8 +10,8 @@ use super::image::Image;
 use super::supply_chain;
 
 use super::context::{
-    Concurrency, HELM_CHART, HELM_CHART_SOURCES, HELM_VERSION, Job, JobEnvironment, RUNNER, Step,
-    Triggers, Workflow, checkout, read, write,
+    Concurrency, HELM_CHART, HELM_CHART_SOURCES, HELM_VERSION, Job, RUNNER, Step, Triggers,
+    Workflow, checkout, github_environment, read, write,
 };
 use crate::model::{Action, DeployTrigger, Environment, Model, Service, Strategy};
 use crate::render::artifact::Artifact;
@@ -23,6 +23,13 @@ use crate::render::helm_values;
 
 const UPDATE_KUBECONFIG: &[&str] =
     &[r#"aws eks update-kubeconfig --name "$CLUSTER_NAME" --region "$REGION""#];
+/// kubectl's and helm's access to the environment's cluster, as the role assumed last.
+pub(super) fn update_kubeconfig(model: &Model, environment: &Environment) -> Step {
+    Step::run("Update kubeconfig", UPDATE_KUBECONFIG)
+        .env("CLUSTER_NAME", model.resource_name(environment))
+        .env("REGION", model.project.aws_region.clone())
+}
+
 /// The values file is the whole release: it carries the spec the runtime serves and, for the
 /// release that deploys them, the environment's rules and dashboards. Only the image is the
 /// deploy's own.
@@ -136,11 +143,9 @@ pub(super) fn deploy_workflow(
         DeployTrigger::Tag(tag) => (Vec::new(), vec![tag.clone()]),
     };
     let host = &environment.ingress.host;
-    let region = spec.project.aws_region.clone();
     let repository = environment.settings_of(service).image_repository.clone();
     let release = service.name.clone();
     let namespace = environment.namespace.clone();
-    let project = &spec.project.name;
     let base_url = format!("https://{host}");
     let image = format!("${{{{ steps.ecr.outputs.registry }}}}/{repository}:${{{{ github.sha }}}}");
     let values = helm_values::path(environment, service);
@@ -189,9 +194,7 @@ pub(super) fn deploy_workflow(
     steps.extend([
         Step::uses("Set up Helm", model.delivery.action(Action::SetupHelm))
             .with("version", HELM_VERSION),
-        Step::run("Update kubeconfig", UPDATE_KUBECONFIG)
-            .env("CLUSTER_NAME", format!("{project}-{name}"))
-            .env("REGION", region),
+        update_kubeconfig(model, environment),
     ]);
     // Through the ingress, where the ingress routes the probe's path to the service; elsewhere
     // helm --wait has seen every new pod pass its readiness probe.
@@ -267,13 +270,7 @@ pub(super) fn deploy_workflow(
         runs_on: deploy_runner(&environment.deploy.runner),
         timeout_minutes,
         permissions: vec![read("contents"), write("id-token")],
-        environment: Some(JobEnvironment {
-            name: name.clone(),
-            url: base_url,
-            approval_required: environment.deploy.approval_required,
-            reaches_cluster: true,
-            private_cluster: !environment.eks.endpoint_public_access,
-        }),
+        environment: Some(github_environment(environment, Some("helm"))),
         concurrency: None,
         services: Vec::new(),
         env: Vec::new(),
@@ -314,8 +311,9 @@ pub(super) fn deploy_workflow(
     }
 }
 
-/// The `runs-on` of a deploy job: the hosted runner, or the spec's self-hosted labels.
-fn deploy_runner(labels: &[crate::spec::RunnerLabel]) -> Value {
+/// The `runs-on` of a job that reaches the environment's cluster (a deploy, a rotation of the
+/// database password): the hosted runner, or the spec's self-hosted labels.
+pub(super) fn deploy_runner(labels: &[crate::spec::RunnerLabel]) -> Value {
     if labels.is_empty() {
         Value::from(RUNNER)
     } else {

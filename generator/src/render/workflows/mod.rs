@@ -21,9 +21,11 @@ mod cost;
 mod dependabot;
 mod deploy;
 mod image;
+mod rotation;
 mod supply_chain;
 mod terraform;
 pub(crate) use context::HELM_CHART;
+pub(crate) use terraform::PATH as TERRAFORM_WORKFLOW;
 
 use super::artifact::{Artifact, RenderError, Request};
 use super::template::render_workflow;

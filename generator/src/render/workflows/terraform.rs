@@ -3,16 +3,22 @@
 //! checkov) and planned per environment with the read-only plan role; each plan is posted as one
 //! comment per environment, updated in place. A push of an environment's deploy trigger (its
 //! branch or tag) applies that environment with the apply role, in its GitHub environment.
+//! Where an environment's database password rotates automatically, `rotation` adds its
+//! scheduled rotation, and its apply restarts what reads a password the apply wrote.
+
+use serde::Serialize;
 
 use super::comment;
 use super::context::{
-    CHECKOV_VERSION, Concurrency, Job, JobEnvironment, Step, TERRAFORM_VERSION, Triggers, Variable,
-    Workflow, checkout, read, reading_job, variable, write,
+    CHECKOV_VERSION, Concurrency, Job, RUNNER, Step, TERRAFORM_VERSION, Triggers, Variable,
+    Workflow, checkout, github_environment, read, reading_job, variable, write,
 };
+use super::deploy::deploy_runner;
+use super::rotation::{self, RotationTriggers};
 use crate::model::{Action, DeployTrigger, Environment, Model, TerraformDelivery};
 use crate::render::tfvars;
 
-pub(super) const PATH: &str = ".github/workflows/terraform.yml";
+pub(crate) const PATH: &str = ".github/workflows/terraform.yml";
 
 /// What a pull request or a push must touch to run the workflow (GitHub ignores path filters for
 /// tags, so a deploy tag always applies).
@@ -61,7 +67,8 @@ const PLAN: &[&str] = &[
     r#"terraform -chdir="$ROOT" plan -input=false -lock-timeout=5m \"#,
     r#"  -var-file="$GITHUB_WORKSPACE/$TFVARS" -out=tfplan"#,
 ];
-const APPLY: &[&str] = &[r#"terraform -chdir="$ROOT" apply -input=false -lock-timeout=5m tfplan"#];
+pub(super) const APPLY: &[&str] =
+    &[r#"terraform -chdir="$ROOT" apply -input=false -lock-timeout=5m tfplan"#];
 /// The comment is the saved plan as `terraform show -no-color` prints it (sensitive values
 /// redacted by Terraform), truncated to what a comment holds. Nothing else reaches it: no
 /// variable but the names below is read, and nothing is echoed to the log.
@@ -119,8 +126,27 @@ fn setup_terraform(model: &Model) -> Step {
     .with("terraform_wrapper", false)
 }
 
-/// Checkout, Terraform, the role assumed, and `terraform init` with the environment's state.
+/// Checkout, Terraform, the role assumed, `terraform init` with the environment's state, and the
+/// plan.
 fn terraform_steps(model: &Model, environment: &Environment, role: &str, kind: &str) -> Vec<Step> {
+    let mut steps = vec![checkout(model)];
+    steps.extend(terraform_init_steps(model, environment, role, kind));
+    steps.push(
+        Step::run("terraform plan", PLAN)
+            .env("ROOT", tfvars::terraform_root(environment))
+            .env("TFVARS", tfvars::path(environment)),
+    );
+    steps
+}
+
+/// After the checkout: Terraform, the role assumed, and `terraform init` with the environment's
+/// state.
+pub(super) fn terraform_init_steps(
+    model: &Model,
+    environment: &Environment,
+    role: &str,
+    kind: &str,
+) -> Vec<Step> {
     let name = &environment.name;
     // The spec's account where it names one; else the secret (the environment's, where the job
     // runs in one, else the repository's).
@@ -145,16 +171,12 @@ fn terraform_steps(model: &Model, environment: &Environment, role: &str, kind: &
         credentials = credentials.with("role-duration-seconds", 7200);
     }
     vec![
-        checkout(model),
         setup_terraform(model),
         credentials,
         Step::run("terraform init (the environment's state)", INIT)
             .env("ROOT", tfvars::terraform_root(environment))
             .env("PROJECT", model.project.name.clone())
             .env("REGION", model.project.aws_region.clone()),
-        Step::run("terraform plan", PLAN)
-            .env("ROOT", tfvars::terraform_root(environment))
-            .env("TFVARS", tfvars::path(environment)),
     ]
 }
 
@@ -271,24 +293,32 @@ fn route_job(model: &Model) -> Job {
     }
 }
 
+/// Where the environment's password rotates automatically, the first apply of a period may be
+/// this one: when its plan writes a password, the job refreshes the ExternalSecrets and restarts
+/// the workloads after it, so it runs where the cluster is reachable (the deploy runner).
 fn apply_job(model: &Model, roles: &TerraformDelivery, environment: &Environment) -> Job {
     let name = &environment.name;
+    let rotates = rotation::rotation_days(environment).is_some();
     let mut steps = terraform_steps(model, environment, &roles.apply_role_name, "apply");
+    if rotates {
+        steps.push(rotation::password_check(environment, false));
+    }
     steps.push(
         Step::run("terraform apply (the plan above)", APPLY)
             .env("ROOT", tfvars::terraform_root(environment)),
     );
+    let (runs_on, reaches_cluster) = if rotates {
+        steps.extend(rotation::refresh_and_restart(model, environment));
+        (deploy_runner(&environment.deploy.runner), Some("kubectl"))
+    } else {
+        (RUNNER.into(), None)
+    };
     Job {
         needs: vec!["route".to_string()],
         condition: Some(format!("needs.route.outputs.environment == '{name}'")),
+        runs_on,
         permissions: vec![read("contents"), write("id-token")],
-        environment: Some(JobEnvironment {
-            name: name.clone(),
-            url: format!("https://{}", environment.ingress.host),
-            approval_required: environment.deploy.approval_required,
-            reaches_cluster: false,
-            private_cluster: !environment.eks.endpoint_public_access,
-        }),
+        environment: Some(github_environment(environment, reaches_cluster)),
         // One apply of an environment at a time, never cancelled half-way.
         concurrency: Some(Concurrency {
             group: format!("terraform-{name}"),
@@ -299,7 +329,15 @@ fn apply_job(model: &Model, roles: &TerraformDelivery, environment: &Environment
     }
 }
 
-pub(super) fn terraform_workflow(model: &Model, roles: &TerraformDelivery) -> Workflow {
+/// The Terraform workflow, and the triggers of its rotations of the database password.
+#[derive(Debug, Serialize)]
+pub(super) struct TerraformWorkflow {
+    #[serde(flatten)]
+    pub(super) workflow: Workflow,
+    pub(super) rotation: Option<RotationTriggers>,
+}
+
+pub(super) fn terraform_workflow(model: &Model, roles: &TerraformDelivery) -> TerraformWorkflow {
     // Every environment, whichever one `generate` was asked for: the file is one.
     let environments: Vec<&Environment> = model.environments.values().collect();
     let mut jobs = vec![check_job(model)];
@@ -311,6 +349,11 @@ pub(super) fn terraform_workflow(model: &Model, roles: &TerraformDelivery) -> Wo
     for environment in &environments {
         jobs.push(apply_job(model, roles, environment));
     }
+    for environment in &environments {
+        if let Some(days) = rotation::rotation_days(environment) {
+            jobs.extend(rotation::jobs(model, roles, environment, days));
+        }
+    }
     let (mut push_branches, mut push_tags) = (Vec::new(), Vec::new());
     for environment in &environments {
         match &environment.deploy.trigger {
@@ -318,7 +361,7 @@ pub(super) fn terraform_workflow(model: &Model, roles: &TerraformDelivery) -> Wo
             DeployTrigger::Tag(tag) => push_tags.push(tag.clone()),
         }
     }
-    Workflow {
+    let workflow = Workflow {
         name: "Terraform".to_string(),
         triggers: Triggers {
             pull_request_branches: Vec::new(),
@@ -330,6 +373,10 @@ pub(super) fn terraform_workflow(model: &Model, roles: &TerraformDelivery) -> Wo
         concurrency: None,
         env: terraform_env(),
         jobs,
+    };
+    TerraformWorkflow {
+        workflow,
+        rotation: rotation::triggers(&environments),
     }
 }
 
