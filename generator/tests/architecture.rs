@@ -210,6 +210,23 @@ fn the_guides_prod_draws_its_services_reach_and_sizes() {
     assert!(prod.contains("-.->|\"IRSA "), "{prod}");
     let model = load("specs/money-tracking.toml");
     let environment = model.environment("prod").expect("prod");
+    // The services reach Postgres through PgBouncer, which holds the guide's pools: 20 per
+    // service on each of its 3 replicas, for the 5 services that read the database.
+    let pooler = environment.database.pooler.as_ref().expect("prod runs PgBouncer");
+    assert_eq!(pooler.replicas, 3);
+    assert!(
+        prod.contains("transaction pool mode<br/>3 replicas, 20 per service, 100 clients each"),
+        "{prod}"
+    );
+    assert!(
+        prod.contains("pgbouncer -->|\"300 connections at most\"| rds"),
+        "{prod}"
+    );
+    for service in &model.services {
+        let id = service.name.replace('-', "_");
+        assert!(prod.contains(&format!("svc_{id} --> pgbouncer")), "{id}");
+        assert!(!prod.contains(&format!("svc_{id} --> rds")), "{id}");
+    }
     for zone in &environment.network.availability_zones {
         let id = zone.replace('-', "_");
         for kind in ["public", "private", "database"] {

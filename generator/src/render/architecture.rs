@@ -12,7 +12,9 @@ use super::artifact::{Artifact, RenderError, Request};
 use super::count;
 use super::mermaid::{Flowchart, Line, Shape, node_id};
 use super::template::render_template;
-use crate::model::{CacheTopology, Environment, Model, NatMode, NodeGroup, Service, Storage};
+use crate::model::{
+    CacheTopology, Environment, Model, NatMode, NodeGroup, Pooler, Service, Storage,
+};
 
 pub const PATH: &str = "generated/ARCHITECTURE.md";
 
@@ -113,7 +115,13 @@ fn flowchart(model: &Model, environment: &Environment) -> Flowchart {
             chart.edge(&id, &node_id("ng", &group.name), Line::Placement, "runs on");
         }
         if settings.egress.database {
-            chart.edge(&id, "rds", Line::Traffic, "");
+            // Through PgBouncer where the environment runs it.
+            let to = if environment.database.pooler.is_some() {
+                "pgbouncer"
+            } else {
+                "rds"
+            };
+            chart.edge(&id, to, Line::Traffic, "");
         }
         if settings.egress.cache {
             chart.edge(&id, "cache", Line::Traffic, "");
@@ -128,6 +136,18 @@ fn flowchart(model: &Model, environment: &Environment) -> Flowchart {
         for secret in &settings.access.secrets {
             chart.edge(&id, &node_id("secret", secret), Line::Access, "IRSA read");
         }
+    }
+    if let Some(pooler) = &environment.database.pooler {
+        let services = model
+            .services
+            .iter()
+            .filter(|service| environment.settings_of(service).egress.database)
+            .count();
+        let label = format!(
+            "{} connections at most",
+            pooler.server_connections(services)
+        );
+        chart.edge("pgbouncer", "rds", Line::Traffic, &label);
     }
     for index in 0..environment.database.read_replicas.len() {
         chart.edge(
@@ -214,6 +234,9 @@ fn vpc(chart: &mut Flowchart, model: &Model, environment: &Environment) {
                             &service_label(environment, service),
                         );
                     }
+                    if let Some(pooler) = &environment.database.pooler {
+                        chart.node("pgbouncer", Shape::Rounded, &pooler_label(pooler));
+                    }
                 },
             );
         },
@@ -255,6 +278,20 @@ fn vpc(chart: &mut Flowchart, model: &Model, environment: &Environment) {
             topology(cache.topology),
         ],
     );
+}
+
+/// PgBouncer's pods: the pool mode, the pool each service gets, the clients each accepts.
+fn pooler_label(pooler: &Pooler) -> Vec<String> {
+    vec![
+        "PgBouncer".to_string(),
+        format!("{} pool mode", pooler.mode.as_str()),
+        format!(
+            "{}, {} per service, {} clients each",
+            count(pooler.replicas, "replica"),
+            pooler.pool_size_per_service,
+            pooler.max_client_connections
+        ),
+    ]
 }
 
 fn node_group_label(group: &NodeGroup) -> Vec<String> {
