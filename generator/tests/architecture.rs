@@ -212,7 +212,11 @@ fn the_guides_prod_draws_its_services_reach_and_sizes() {
     let environment = model.environment("prod").expect("prod");
     // The services reach Postgres through PgBouncer, which holds the guide's pools: 20 per
     // service on each of its 3 replicas, for the 5 services that read the database.
-    let pooler = environment.database.pooler.as_ref().expect("prod runs PgBouncer");
+    let pooler = environment
+        .database
+        .pooler
+        .as_ref()
+        .expect("prod runs PgBouncer");
     assert_eq!(pooler.replicas, 3);
     assert!(
         prod.contains("transaction pool mode<br/>3 replicas, 20 per service, 100 clients each"),

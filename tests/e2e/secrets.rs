@@ -157,6 +157,21 @@ fn url_password(line: &str) -> Option<&str> {
     None
 }
 
+/// A URL that holds no credential: no password in its user info (a URL with one is its own
+/// finding) and no query parameter named like a secret (`?token=`), such as a connection string
+/// naming only a user that the server trusts by address.
+fn passwordless_url(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else {
+        return false;
+    };
+    let query = rest.split_once('?').map_or("", |(_, query)| query);
+    url_password(value).is_none()
+        && !query
+            .split('&')
+            .filter_map(|pair| pair.split_once('=').map(|(key, _)| key))
+            .any(secret_key)
+}
+
 /// Every suspicious value in `text`.
 fn scan(text: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -221,6 +236,7 @@ fn scan(text: &str) -> Vec<Finding> {
         if let Some((key, value)) = assignment(line)
             && secret_key(key)
             && !reference_or_empty(value)
+            && !passwordless_url(value)
         {
             flag("literal value of a secret key");
         }
@@ -345,6 +361,14 @@ fn the_scanner_finds_planted_secrets_and_ignores_references() {
             "URL with a password",
         ),
         (
+            "  - \"--db.connectionString=postgres://exporter:hunter22@127.0.0.1:6432/pgbouncer\"",
+            "URL with a password",
+        ),
+        (
+            "  connection_string: \"https://api.example.com/v1?token=abcdef123456\"",
+            "literal value of a secret key",
+        ),
+        (
             "token: ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
             "GitHub token",
         ),
@@ -375,6 +399,7 @@ fn the_scanner_finds_planted_secrets_and_ignores_references() {
         "  TEST_MYSQL_URL: \"mysql://root@127.0.0.1:3306/test\"",
         "  DATABASE_URL: \"postgres://app:${DB_PWD}@db:5432/app\"",
         "  url: \"postgres://app:***@db:5432/app\"",
+        "            - \"--pgBouncer.connectionString=postgres://pgbouncer_exporter@127.0.0.1:6432/pgbouncer?sslmode=disable\"",
         "        uses: \"actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8\" # v5.0.0",
         "  \"expr\": \"sum(rate(http_requests_total{job=\\\"expense-backend\\\"}[5m]))\",",
         "          RUN_URL: \"${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}\"",
