@@ -8,27 +8,16 @@ use generator::Model;
 use generator::render::{Request, helm_values, render_all, tfvars};
 
 use crate::cli::text;
-use crate::support::example_text;
+use crate::support::two_service_text;
 
-/// The example with a second service, `reports`, that the runtime reaches, and staging moving
-/// `reports` to another port, repository and metrics path.
+/// The example with a second service, `reports` ([`two_service_text`]), that the runtime
+/// reaches, and staging moving `reports` to another port, repository and metrics path.
 fn spec_text() -> String {
-    example_text()
+    two_service_text()
         .replacen(
-            "shutdown_grace_seconds = 20",
-            "shutdown_grace_seconds = 20\ningress_paths = [\"/transaction\", \"/health\", \"/ready\"]\n\
+            "ingress_paths = [\"/transaction\", \"/health\", \"/ready\"]",
+            "ingress_paths = [\"/transaction\", \"/health\", \"/ready\"]\n\
              egress = { services = [\"reports\"] }",
-            1,
-        )
-        .replace("[[slos]]\n", "[[slos]]\nservice = \"expense-backend\"\n")
-        .replace("[[dashboards]]\n", "[[dashboards]]\nservice = \"expense-backend\"\n")
-        .replacen(
-            "# ---------------------------------------------------------------------------------------------\n# Defaults shared",
-            "[services.reports]\nport = 8090\nimage_repository = \"expense-reports\"\n\
-             health_path = \"/v1/reports/health\"\nreadiness_path = \"/v1/reports/ready\"\n\
-             metrics_path = \"/metrics\"\nshutdown_grace_seconds = 10\n\
-             ingress_paths = [\"/v1/reports\"]\nsource = \"services/reports\"\n\n\
-             # ---------------------------------------------------------------------------------------------\n# Defaults shared",
             1,
         )
         .replacen(

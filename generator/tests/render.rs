@@ -1,7 +1,7 @@
 //! Every artifact of the example spec: pinned by snapshots, deterministic, and parsing back to
 //! the spec's values.
 
-use crate::support::{EXAMPLE, example, example_text, load, runtime_service};
+use crate::support::{EXAMPLE, example, example_text, load, runtime_service, two_service_text};
 use std::collections::BTreeMap;
 
 use generator::Model;
@@ -598,26 +598,9 @@ fn the_runtimes_service_gets_exactly_the_variables_the_platform_reserves_and_its
     }
 }
 
-/// The example with a second service on its own image beside the runtime's, on its own prefix,
-/// and its dashboards and SLOs saying which service they are about.
+/// The example with a second service beside the runtime's ([`two_service_text`]).
 fn two_service_example() -> Model {
-    let text = example_text()
-        .replacen(
-            "shutdown_grace_seconds = 20",
-            "shutdown_grace_seconds = 20\ningress_paths = [\"/transaction\", \"/health\", \"/ready\"]",
-            1,
-        )
-        .replace("[[slos]]\n", "[[slos]]\nservice = \"expense-backend\"\n")
-        .replace("[[dashboards]]\n", "[[dashboards]]\nservice = \"expense-backend\"\n")
-        .replacen(
-            "# ---------------------------------------------------------------------------------------------\n# Defaults shared",
-            "[services.reports]\nport = 8090\nimage_repository = \"expense-reports\"\n\
-             health_path = \"/v1/reports/health\"\nreadiness_path = \"/v1/reports/ready\"\n\
-             metrics_path = \"/metrics\"\nshutdown_grace_seconds = 10\n\
-             ingress_paths = [\"/v1/reports\"]\nsource = \"services/reports\"\n\n\
-             # ---------------------------------------------------------------------------------------------\n# Defaults shared",
-            1,
-        );
+    let text = two_service_text();
     Model::load_str("two-services.toml", &text).expect("two services are valid")
 }
 

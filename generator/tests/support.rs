@@ -35,3 +35,25 @@ pub(crate) fn runtime_service(model: &Model) -> &Service {
         .expect("the spec has one runtime-backed service")
         .0
 }
+
+/// The example with a second service, `reports`, on its own image beside the runtime's, on its
+/// own prefix, and its dashboards and SLOs saying which service they are about.
+pub(crate) fn two_service_text() -> String {
+    example_text()
+        .replacen(
+            "shutdown_grace_seconds = 20",
+            "shutdown_grace_seconds = 20\ningress_paths = [\"/transaction\", \"/health\", \"/ready\"]",
+            1,
+        )
+        .replace("[[slos]]\n", "[[slos]]\nservice = \"expense-backend\"\n")
+        .replace("[[dashboards]]\n", "[[dashboards]]\nservice = \"expense-backend\"\n")
+        .replacen(
+            "# ---------------------------------------------------------------------------------------------\n# Defaults shared",
+            "[services.reports]\nport = 8090\nimage_repository = \"expense-reports\"\n\
+             health_path = \"/v1/reports/health\"\nreadiness_path = \"/v1/reports/ready\"\n\
+             metrics_path = \"/metrics\"\nshutdown_grace_seconds = 10\n\
+             ingress_paths = [\"/v1/reports\"]\nsource = \"services/reports\"\n\n\
+             # ---------------------------------------------------------------------------------------------\n# Defaults shared",
+            1,
+        )
+}

@@ -8,6 +8,12 @@ use super::{AFTER_THE_SERVICE, DEFAULT_RUNNER, DEV_DEPLOY, Fixture, PROD_DEPLOY,
 /// The starter's service: where its own probes and ingress paths go.
 const SERVICE_GRACE: &str = "shutdown_grace_seconds = 20";
 
+/// A second service, on its own image, port and prefix.
+const REPORTS_SERVICE: &str = "\n[services.myapp-reports]\nport = 8081\n\
+     image_repository = \"myapp-reports\"\nhealth_path = \"/health\"\nreadiness_path = \"/ready\"\n\
+     metrics_path = \"/metrics\"\nshutdown_grace_seconds = 10\ningress_paths = [\"/v1/reports\"]\n\
+     source = \"services/reports\"";
+
 pub(super) const PROBE_TIMING_OVERRIDDEN: Fixture = fixture(
     "probe_timing_overridden_per_environment",
     "dev waits as long for the readiness answer as its period, and [defaults] shortens the \
@@ -43,13 +49,7 @@ pub(super) const PREFIX_SHARED_IN_ONE_ENVIRONMENT: Fixture = fixture(
     "two services on prefixes of their own, until prod routes the second to the first's prefix",
     &[
         InsertAfter(SERVICE_GRACE, r#"ingress_paths = ["/transaction"]"#),
-        InsertAfter(
-            AFTER_THE_SERVICE,
-            "\n[services.myapp-reports]\nport = 8081\nimage_repository = \"myapp-reports\"\n\
-             health_path = \"/health\"\nreadiness_path = \"/ready\"\nmetrics_path = \"/metrics\"\n\
-             shutdown_grace_seconds = 10\ningress_paths = [\"/v1/reports\"]\n\
-             source = \"services/reports\"",
-        ),
+        InsertAfter(AFTER_THE_SERVICE, REPORTS_SERVICE),
         InsertAfter(
             PROD_DEPLOY,
             r#"services.myapp-reports.ingress_paths = ["/transaction"]"#,
@@ -98,13 +98,7 @@ pub(super) const PORT_SHARED_IN_ONE_ENVIRONMENT: Fixture = fixture(
      points the runtime's metrics scrape at a path it does not serve",
     &[
         InsertAfter(SERVICE_GRACE, r#"ingress_paths = ["/transaction"]"#),
-        InsertAfter(
-            AFTER_THE_SERVICE,
-            "\n[services.myapp-reports]\nport = 8081\nimage_repository = \"myapp-reports\"\n\
-             health_path = \"/health\"\nreadiness_path = \"/ready\"\nmetrics_path = \"/metrics\"\n\
-             shutdown_grace_seconds = 10\ningress_paths = [\"/v1/reports\"]\n\
-             source = \"services/reports\"",
-        ),
+        InsertAfter(AFTER_THE_SERVICE, REPORTS_SERVICE),
         InsertAfter(PROD_DEPLOY, "services.myapp-reports.port = 8080"),
         InsertAfter(
             DEV_DEPLOY,
