@@ -32,6 +32,8 @@
 //! may then get up to `N x limit` a window.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -84,11 +86,26 @@ static LEASE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LEASE));
 /// Past this many clients of one route, a new client first drops the shares that hold nothing.
 const SWEEP_AT: usize = 100_000;
 
-/// The outcome of one check, with what the `RateLimit-*` headers report.
+/// Who a request counts against: an address, or nobody known (a connection without an IP peer,
+/// all such requests sharing one budget). Its text, in the budget's Redis key, is the address's
+/// or `unknown`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Client(pub Option<IpAddr>);
+
+impl fmt::Display for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => f.write_str("unknown"),
+        }
+    }
+}
+
+/// The outcome of one check, with what the `RateLimit-Remaining` and `RateLimit-Reset` headers
+/// report (the limit and policy are the route's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub allowed: bool,
-    pub limit: u32,
     /// This replica's view: what no replica had leased at its last lease, plus what is left of
     /// its own lease (other replicas' spending shows at its next lease).
     pub remaining: u32,
@@ -104,7 +121,7 @@ pub struct RouteBudget {
     limit: RateLimit,
     /// The tokens one lease asks for.
     slice: u64,
-    shares: Mutex<HashMap<String, Share>>,
+    shares: Mutex<HashMap<Client, Share>>,
 }
 
 /// This replica's share of one client's budget on one route.
@@ -151,22 +168,18 @@ impl RouteBudget {
             .max(1)
     }
 
-    fn with_share<R>(&self, client: &str, use_share: impl FnOnce(&mut Share) -> R) -> R {
+    fn with_share<R>(&self, client: Client, use_share: impl FnOnce(&mut Share) -> R) -> R {
         let mut shares = self.shares.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(share) = shares.get_mut(client) {
-            return use_share(share);
-        }
-        if shares.len() >= SWEEP_AT {
+        if shares.len() >= SWEEP_AT && !shares.contains_key(&client) {
             let now = Instant::now();
             shares.retain(|_, share| share.is_live(now));
         }
-        use_share(shares.entry(client.to_owned()).or_default())
+        use_share(shares.entry(client).or_default())
     }
 
     /// Spends a token of the lease this replica holds, or repeats its refusal; else the lock a
     /// fetch of a new lease takes.
-    fn spend(&self, client: &str, now: Instant) -> Result<Decision, Arc<tokio::sync::Mutex<()>>> {
-        let limit = self.limit.requests;
+    fn spend(&self, client: Client, now: Instant) -> Result<Decision, Arc<tokio::sync::Mutex<()>>> {
         self.with_share(client, |share| match &mut share.held {
             Held::Tokens {
                 left,
@@ -176,14 +189,12 @@ impl RouteBudget {
                 *left -= 1;
                 Ok(Decision {
                     allowed: true,
-                    limit,
                     remaining: saturate(*unleased + *left),
                     reset: *until - now,
                 })
             }
             Held::Refused { until } if now < *until => Ok(Decision {
                 allowed: false,
-                limit,
                 remaining: 0,
                 reset: *until - now,
             }),
@@ -192,8 +203,7 @@ impl RouteBudget {
     }
 
     /// Keeps the lease Redis granted to a request sent at `asked`, and spends its first token.
-    fn hold(&self, client: &str, lease: Lease, asked: Instant) -> Decision {
-        let limit = self.limit.requests;
+    fn hold(&self, client: Client, lease: Lease, asked: Instant) -> Decision {
         let now = Instant::now();
         self.with_share(client, |share| {
             if lease.granted == 0 {
@@ -201,7 +211,6 @@ impl RouteBudget {
                 share.held = Held::Refused { until };
                 return Decision {
                     allowed: false,
-                    limit,
                     remaining: 0,
                     reset: until.saturating_duration_since(now),
                 };
@@ -214,7 +223,6 @@ impl RouteBudget {
             };
             Decision {
                 allowed: true,
-                limit,
                 remaining: saturate(lease.room_left + lease.granted - 1),
                 reset: until.saturating_duration_since(now),
             }
@@ -222,7 +230,7 @@ impl RouteBudget {
     }
 
     /// Counts one request in this replica's own windows (Redis unreachable).
-    fn count_locally(&self, client: &str, now_ms: u64) -> Decision {
+    fn count_locally(&self, client: Client, now_ms: u64) -> Decision {
         let limit = self.limit.requests;
         let window_ms = self.window_ms();
         self.with_share(client, |share| {
@@ -230,7 +238,6 @@ impl RouteBudget {
             let allowed = lease.granted == 1;
             Decision {
                 allowed,
-                limit,
                 remaining: saturate(lease.room_left),
                 reset: Duration::from_millis(if allowed {
                     lease.window_left_ms
@@ -336,8 +343,18 @@ impl RateLimiter {
         }
     }
 
-    /// Counts one request of `client` against `budget`.
-    pub async fn check(&self, budget: &RouteBudget, client: &str) -> Decision {
+    /// Counts one request of `client` against `budget` if this replica can decide it without
+    /// waiting: a token of the lease it holds, the refusal it keeps, or its own count when no
+    /// Redis is configured. `None`: a lease has to be fetched first (`check`).
+    pub fn check_now(&self, budget: &RouteBudget, client: Client) -> Option<Decision> {
+        if self.redis.is_none() {
+            return Some(budget.count_locally(client, self.local_ms()));
+        }
+        budget.spend(client, Instant::now()).ok()
+    }
+
+    /// Counts one request of `client` against `budget`, fetching a lease when it needs one.
+    pub async fn check(&self, budget: &RouteBudget, client: Client) -> Decision {
         let Some(redis) = &self.redis else {
             return budget.count_locally(client, self.local_ms());
         };
@@ -362,7 +379,7 @@ impl RateLimiter {
         &self,
         redis: &RedisClient,
         budget: &RouteBudget,
-        client: &str,
+        client: Client,
     ) -> Option<Lease> {
         let key = format!(
             "{}rate_limit_window:{}:{client}",
@@ -498,18 +515,31 @@ mod tests {
             window_left_ms: 1_000,
             retry_ms: 0,
         };
-        let first = budget.hold("198.51.100.7", lease, asked);
+        let client = Client(Some(IpAddr::from([198, 51, 100, 7])));
+        let first = budget.hold(client, lease, asked);
         assert!(first.allowed);
         assert_eq!(first.remaining, 902);
         for remaining in [901, 900] {
-            let decision = budget.spend("198.51.100.7", asked).expect("a token left");
+            let decision = budget.spend(client, asked).expect("a token left");
             assert!(decision.allowed);
             assert_eq!(decision.remaining, remaining);
         }
-        assert!(budget.spend("198.51.100.7", asked).is_err(), "spent");
-        budget.hold("198.51.100.7", lease, asked);
+        assert!(budget.spend(client, asked).is_err(), "spent");
+        budget.hold(client, lease, asked);
         let after_the_window = asked + Duration::from_millis(1_000);
-        assert!(budget.spend("198.51.100.7", after_the_window).is_err());
-        assert!(budget.spend("203.0.113.9", asked).is_err(), "per client");
+        assert!(budget.spend(client, after_the_window).is_err());
+        let other = Client(Some(IpAddr::from([203, 0, 113, 9])));
+        assert!(budget.spend(other, asked).is_err(), "per client");
+    }
+
+    #[test]
+    fn a_client_is_named_in_its_redis_key_by_its_address_or_as_unknown() {
+        assert_eq!(
+            Client(Some(IpAddr::from([198, 51, 100, 7]))).to_string(),
+            "198.51.100.7"
+        );
+        let v6 = "2001:db8::7".parse::<IpAddr>().expect("an address");
+        assert_eq!(Client(Some(v6)).to_string(), "2001:db8::7");
+        assert_eq!(Client(None).to_string(), "unknown");
     }
 }

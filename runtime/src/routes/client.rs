@@ -5,6 +5,8 @@ use std::net::IpAddr;
 
 use salvo::prelude::*;
 
+use crate::rate_limit::Client;
+
 /// The TCP peer's address as text for logs (empty when it is not an IP connection). A thread
 /// keeps the last one it wrote: behind a load balancer (or a benchmark) requests come from a
 /// handful of peers, so it is formatted once, not once per request.
@@ -32,17 +34,16 @@ fn peer_ip(req: &Request) -> Option<IpAddr> {
 
 /// Who a request counts against: the TCP peer, or the last `X-Forwarded-For` hop (the address
 /// the load balancer saw) when the deployment says the header can be trusted.
-pub(super) fn client_id(req: &Request, trust_forwarded_for: bool) -> String {
+pub(super) fn client_id(req: &Request, trust_forwarded_for: bool) -> Client {
     if trust_forwarded_for
         && let Some(hop) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|hop| hop.parse::<IpAddr>().is_ok())
+            .and_then(|hop| hop.trim().parse::<IpAddr>().ok())
     {
-        return hop.to_owned();
+        return Client(Some(hop));
     }
-    peer_ip(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    Client(peer_ip(req))
 }

@@ -9,7 +9,7 @@ use super::client::client_id;
 use super::state::{AppState, MatchedRoute};
 use crate::config::RouteSettings;
 use crate::error::ApiError;
-use crate::rate_limit::RouteBudget;
+use crate::rate_limit::{Decision, RouteBudget};
 
 /// Rate limit and route identity, applied before the route's handler.
 pub(super) struct RouteGuard {
@@ -17,11 +17,18 @@ pub(super) struct RouteGuard {
     limit: Option<Limit>,
 }
 
-/// A limited route's budget, and its `RateLimit-Policy` header, written once.
+/// A limited route's budget, and its `RateLimit-Limit` and `RateLimit-Policy` headers, written
+/// once.
 struct Limit {
     budget: RouteBudget,
+    limit: HeaderValue,
     policy: HeaderValue,
 }
+
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 
 impl RouteGuard {
     /// The guard of `route`, its budget's leases sized for `max_replicas` replicas.
@@ -38,6 +45,7 @@ impl RouteGuard {
                     limit,
                     max_replicas,
                 ),
+                limit: HeaderValue::from(limit.requests),
                 // Digits and `;w=`: always a valid header value.
                 policy: HeaderValue::from_str(&policy)
                     .unwrap_or_else(|_| HeaderValue::from_static("")),
@@ -57,31 +65,30 @@ impl Handler for RouteGuard {
         ctrl: &mut FlowCtrl,
     ) {
         depot.insert_typed(self.matched.clone());
-        if let Some(limit) = &self.limit {
-            // Boxed: every request's future would otherwise carry (and be allocated with) the
-            // state of a Redis round trip, on routes without a limit too.
-            Box::pin(limit.apply(req, depot, res, ctrl)).await;
+        if let Some(limit) = &self.limit
+            && let Ok(state) = depot.get_typed::<Arc<AppState>>()
+        {
+            let client = client_id(req, state.settings.trust_forwarded_for);
+            let decision = match state.limiter.check_now(&limit.budget, client) {
+                Some(decision) => decision,
+                // Boxed: every request's future would otherwise carry (and be allocated with)
+                // the state of a Redis round trip, though nearly all are decided without one.
+                None => Box::pin(state.limiter.check(&limit.budget, client)).await,
+            };
+            limit.apply(decision, res, ctrl);
         }
     }
 }
 
 impl Limit {
-    async fn apply(&self, req: &Request, depot: &Depot, res: &mut Response, ctrl: &mut FlowCtrl) {
-        let Ok(state) = depot.get_typed::<Arc<AppState>>() else {
-            return;
-        };
-        let client = client_id(req, state.settings.trust_forwarded_for);
-        let decision = state.limiter.check(&self.budget, &client).await;
+    /// The `RateLimit-*` headers of `decision`, and a 429 when it refuses.
+    fn apply(&self, decision: Decision, res: &mut Response, ctrl: &mut FlowCtrl) {
         let reset_seconds = decision.reset.as_secs() + u64::from(decision.reset.subsec_nanos() > 0);
         let headers = res.headers_mut();
-        for (name, value) in [
-            ("ratelimit-limit", HeaderValue::from(decision.limit)),
-            ("ratelimit-remaining", HeaderValue::from(decision.remaining)),
-            ("ratelimit-reset", HeaderValue::from(reset_seconds)),
-            ("ratelimit-policy", self.policy.clone()),
-        ] {
-            headers.insert(HeaderName::from_static(name), value);
-        }
+        headers.insert(RATELIMIT_LIMIT, self.limit.clone());
+        headers.insert(RATELIMIT_REMAINING, HeaderValue::from(decision.remaining));
+        headers.insert(RATELIMIT_RESET, HeaderValue::from(reset_seconds));
+        headers.insert(RATELIMIT_POLICY, self.policy.clone());
         if !decision.allowed {
             res.render(ApiError::RateLimited {
                 retry_after: std::time::Duration::from_secs(reset_seconds.max(1)),
