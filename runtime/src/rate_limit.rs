@@ -343,27 +343,31 @@ impl RateLimiter {
         }
     }
 
-    /// Counts one request of `client` against `budget` if this replica can decide it without
-    /// waiting: a token of the lease it holds, the refusal it keeps, or its own count when no
-    /// Redis is configured. `None`: a lease has to be fetched first (`check`).
-    pub fn check_now(&self, budget: &RouteBudget, client: Client) -> Option<Decision> {
-        if self.redis.is_none() {
-            return Some(budget.count_locally(client, self.local_ms()));
-        }
-        budget.spend(client, Instant::now()).ok()
-    }
-
-    /// Counts one request of `client` against `budget`, fetching a lease when it needs one.
+    /// Counts one request of `client` against `budget`. Nearly every request is decided at once,
+    /// in memory: a token of the lease this replica holds, the refusal it keeps, or its own count
+    /// when no Redis is configured. Only a request that needs a new lease waits for one.
     pub async fn check(&self, budget: &RouteBudget, client: Client) -> Decision {
         let Some(redis) = &self.redis else {
             return budget.count_locally(client, self.local_ms());
         };
-        let fetching = match budget.spend(client, Instant::now()) {
-            Ok(decision) => return decision,
-            Err(fetching) => fetching,
-        };
+        match budget.spend(client, Instant::now()) {
+            Ok(decision) => decision,
+            // Boxed: every request's future would otherwise carry (and be allocated with) the
+            // state of a Redis round trip.
+            Err(fetching) => Box::pin(self.check_with_lease(redis, budget, client, fetching)).await,
+        }
+    }
+
+    /// Fetches a lease under the pair's `fetching` lock, unless a request ahead of this one
+    /// fetched it meanwhile, and spends its first token.
+    async fn check_with_lease(
+        &self,
+        redis: &RedisClient,
+        budget: &RouteBudget,
+        client: Client,
+        fetching: Arc<tokio::sync::Mutex<()>>,
+    ) -> Decision {
         let _turn = fetching.lock().await;
-        // A request ahead of this one may have fetched a lease meanwhile.
         if let Ok(decision) = budget.spend(client, Instant::now()) {
             return decision;
         }

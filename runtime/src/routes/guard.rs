@@ -69,12 +69,7 @@ impl Handler for RouteGuard {
             && let Ok(state) = depot.get_typed::<Arc<AppState>>()
         {
             let client = client_id(req, state.settings.trust_forwarded_for);
-            let decision = match state.limiter.check_now(&limit.budget, client) {
-                Some(decision) => decision,
-                // Boxed: every request's future would otherwise carry (and be allocated with)
-                // the state of a Redis round trip, though nearly all are decided without one.
-                None => Box::pin(state.limiter.check(&limit.budget, client)).await,
-            };
+            let decision = state.limiter.check(&limit.budget, client).await;
             limit.apply(decision, res, ctrl);
         }
     }
